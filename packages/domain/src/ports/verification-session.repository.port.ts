@@ -1,0 +1,77 @@
+import type { VerificationStatus } from '../verification/verification.types';
+import type {
+  VerificationFailure,
+  VerificationSessionSnapshot,
+} from '../verification/verification-session.types';
+
+/** The outcome recorded against a piece of evidence, so a repeat gets the same answer with no upstream call. */
+export interface RecordedOutcome {
+  readonly status: VerificationStatus;
+  readonly failure: VerificationFailure | null;
+  readonly attempt: number;
+}
+
+export interface EvidenceClaimRequest {
+  /** HMAC of the evidence (legacy verifyResult, v2 verifyId): never the evidence itself. */
+  readonly evidenceHash: string;
+  readonly sessionId: string;
+  readonly now: Date;
+  /** An unfinished claim older than this may be taken over (its holder died mid-call). */
+  readonly leaseMs: number;
+}
+
+export type EvidenceClaim =
+  /** This caller holds the evidence now: it makes the upstream call, then completes or releases. */
+  | { readonly kind: 'acquired' }
+  /** Already decided: the recorded outcome, for the session that used it. */
+  | { readonly kind: 'completed'; readonly sessionId: string; readonly outcome: RecordedOutcome }
+  /** Someone else holds it and is still within its lease. */
+  | { readonly kind: 'busy'; readonly sessionId: string };
+
+export interface VerificationFilter {
+  readonly openid?: string | null;
+  readonly status?: VerificationStatus | null;
+  readonly createdAfter?: Date | null;
+  readonly createdBefore?: Date | null;
+}
+
+/** Keyset position: newest first, ties broken by id. */
+export interface PageCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface VerificationPage {
+  readonly items: readonly VerificationSessionSnapshot[];
+  readonly hasNextPage: boolean;
+}
+
+/**
+ * Durable sessions and the replay guard. Implementations must make `claimEvidence` atomic across any number
+ * of processes sharing the store (a unique evidence hash), and `update`/`completeEvidence` optimistic on
+ * `version`.
+ */
+export interface VerificationSessionRepository {
+  insert(session: VerificationSessionSnapshot): Promise<void>;
+  findById(id: string): Promise<VerificationSessionSnapshot | null>;
+  /** Writes iff the stored version equals `expectedVersion`; false when another writer won. */
+  update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean>;
+  claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim>;
+  /**
+   * In one transaction: update the session (optimistic, as `update`) and record `outcome` on the claim.
+   * False, and nothing written, when the session's version moved.
+   */
+  completeEvidence(
+    evidenceHash: string,
+    outcome: RecordedOutcome,
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+  ): Promise<boolean>;
+  /** Give up an unfinished claim (upstream unavailable), so the same evidence can be tried again. */
+  releaseEvidence(evidenceHash: string, sessionId: string): Promise<void>;
+  /** PENDING sessions whose expiresAt <= now, oldest first. */
+  findExpirable(now: Date, limit: number): Promise<readonly VerificationSessionSnapshot[]>;
+  list(filter: VerificationFilter, first: number, after: PageCursor | null): Promise<VerificationPage>;
+  /** The most recent VERIFIED session of this user, if any. */
+  findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null>;
+}

@@ -1,0 +1,40 @@
+import type { Clock } from '../ports/clock.port';
+import type { EventPublisher } from '../ports/event-publisher.port';
+import type { FaceVerificationProvider } from '../ports/face-verification-provider.port';
+import type { IdGenerator } from '../ports/id-generator.port';
+import type { IdentityDigests } from '../ports/identity-digests.port';
+import type { VerificationSessionRepository } from '../ports/verification-session.repository.port';
+
+export interface VerificationSettings {
+  /** Attempts per session (default 3). */
+  readonly maxAttempts: number;
+  /** Session lifetime (default 30 minutes); a V2 session never outlives its verifyId. */
+  readonly sessionTtlMs: number;
+  /** Tolerated clock difference with WeChat for identify_time / finish_time (default 60 s). */
+  readonly clockSkewMs: number;
+  /** An unfinished evidence claim older than this may be taken over (default 30 s). */
+  readonly evidenceLeaseMs: number;
+  /** How long a second confirmation of busy evidence waits for the first one's outcome (default 10 s). */
+  readonly busyWaitMs: number;
+}
+
+export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
+  maxAttempts: 3,
+  sessionTtlMs: 30 * 60_000,
+  clockSkewMs: 60_000,
+  evidenceLeaseMs: 30_000,
+  busyWaitMs: 10_000,
+};
+
+/** Everything the verification use cases need; the gateway's container builds one. */
+export interface VerificationDeps {
+  readonly repository: VerificationSessionRepository;
+  readonly provider: FaceVerificationProvider;
+  readonly digests: IdentityDigests;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly events: EventPublisher;
+  readonly settings: VerificationSettings;
+  /** Waits between polls of a busy claim; injected so tests need not sleep. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}

@@ -1,0 +1,67 @@
+import type { FailureCode } from './failure-code';
+import type { LivenessType, ObservedLiveness } from './liveness-type';
+import type { VerificationProtocol, VerificationStatus } from './verification.types';
+
+/** What the legacy result rules compare getinfo's answer against. */
+export interface LegacyBinding {
+  readonly protocol: 'LEGACY';
+  /** MD5 (lowercase hex) of the normalized ID number, trailing X upper-case. */
+  readonly idCardNumberMd5: string;
+  /** MD5 (lowercase hex) of the UTF-8 name. */
+  readonly nameUtf8Md5: string;
+  /** From getuseridkey, handed to the client instead of the name and ID number. */
+  readonly userIdKey: string | null;
+}
+
+/** What queryverifyinfo is called with. One verifyId per attempt. */
+export interface V2Binding {
+  readonly protocol: 'V2';
+  readonly certHash: string;
+  readonly outSeqNo: string;
+  readonly verifyId: string;
+  readonly verifyIdExpiresAt: Date;
+}
+
+export type SessionBinding = LegacyBinding | V2Binding;
+
+/** The latest failed attempt. Messages are derived from `code` (see failure-code.ts). */
+export interface VerificationFailure {
+  readonly code: FailureCode;
+  readonly retryable: boolean;
+  /** The raw WeChat code (identify_ret, verify_ret, errcode or client errCode), when there was one. */
+  readonly upstreamCode: number | null;
+  /** Which rule failed, e.g. 'identify_ret', 'openid', 'id_card_number_md5'. */
+  readonly rule: string;
+}
+
+/**
+ * The persisted form of a VerificationSession. Holds no raw name or ID number: masked forms for display, a
+ * keyed HMAC of the ID number, and the binding (hashes the rules need), which the repository encrypts at
+ * rest and which is null once the session has ended.
+ */
+export interface VerificationSessionSnapshot {
+  readonly id: string;
+  readonly protocol: VerificationProtocol;
+  readonly status: VerificationStatus;
+  readonly openid: string;
+  /** Legacy only: the requested checkAliveType. */
+  readonly livenessType: LivenessType | null;
+  /** Legacy only: what the evidence shows was actually done. */
+  readonly observedLiveness: ObservedLiveness | null;
+  readonly maskedName: string;
+  readonly maskedIdCardNumber: string;
+  readonly idNumberHmac: string;
+  readonly binding: SessionBinding | null;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly lastError: VerificationFailure | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly verifiedAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly clientReferenceId: string | null;
+  /** 'user' when the mini program user started it, else the id of the service API key. */
+  readonly initiator: string;
+  /** Optimistic concurrency: incremented on every change. */
+  readonly version: number;
+}

@@ -1,0 +1,12 @@
+export const VERIFICATION_PROTOCOLS = ['LEGACY', 'V2'] as const;
+export type VerificationProtocol = (typeof VERIFICATION_PROTOCOLS)[number];
+
+export const VERIFICATION_STATUSES = ['PENDING', 'VERIFIED', 'FAILED', 'CANCELED', 'EXPIRED'] as const;
+export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
+  'VERIFIED',
+  'FAILED',
+  'CANCELED',
+  'EXPIRED',
+]);
