@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const depcruise = join(root, 'node_modules/.bin/depcruise');
+
+async function cruise(cwd: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout } = await run(depcruise, ['packages', '--config', '.dependency-cruiser.cjs'], { cwd });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, output: failed.stdout };
+  }
+}
+
+describe('package boundaries (dependency-cruiser)', () => {
+  const fixture = mkdtempSync(join(tmpdir(), 'facegate-boundaries-'));
+  afterAll(() => rmSync(fixture, { recursive: true, force: true }));
+
+  it('hold in this repository', async () => {
+    const result = await cruise(root);
+    expect(result.output).toContain('no dependency violations found');
+    expect(result.code).toBe(0);
+  });
+
+  it('fail when a package imports across the allowed directions', async () => {
+    const files: Record<string, string> = {
+      'packages/domain/src/index.ts': "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      'packages/domain/src/leak.ts': "export { y } from '../../gateway/src/y';\n",
+      'packages/gateway/src/y.ts': 'export const y = 1;\n',
+      'packages/adapters-wechat/src/http/client.ts': 'export const client = 1;\n',
+      'packages/adapters-wechat/src/jsapi/face.ts': "import { createHash } from 'node:crypto';\nexport const h = createHash;\n",
+      'packages/miniprogram/src/page.ts': "export { client } from '../../adapters-wechat/src/http/client';\n",
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(fixture, path)), { recursive: true });
+      writeFileSync(join(fixture, path), text);
+    }
+    cpSync(join(root, '.dependency-cruiser.cjs'), join(fixture, '.dependency-cruiser.cjs'));
+    cpSync(join(root, 'tsconfig.base.json'), join(fixture, 'tsconfig.base.json'));
+
+    const result = await cruise(fixture);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('domain-is-pure');
+    expect(result.output).toContain('packages/domain/src/leak.ts');
+    expect(result.output).toContain('jsapi-has-no-node-imports');
+    expect(result.output).toContain('miniprogram-never-imports-http-adapter-or-server-packages');
+  });
+});
