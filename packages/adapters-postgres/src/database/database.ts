@@ -1,0 +1,45 @@
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** What a transaction (or the database itself) can run. Parameters are positional ($1, $2, ...). */
+export interface Queryable {
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Several statements in one string, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * One SQL dialect over two drivers: embedded PGlite and PostgreSQL through node-postgres. Everything above this
+ * interface is driver-agnostic.
+ */
+export interface Database extends Queryable {
+  readonly kind: DatabaseKind;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Calls `onPayload` for every NOTIFY on `channel`; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A setting that makes the database impossible to open. The message never contains credentials. */
+export class DatabaseConfigError extends Error {
+  readonly code = 'DATABASE_CONFIG' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseConfigError';
+  }
+}
+
+/** LISTEN/UNLISTEN take an identifier, not a parameter. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+const CHANNEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export function assertChannelName(channel: string): void {
+  if (!CHANNEL_NAME.test(channel)) {
+    throw new TypeError(`invalid notification channel name: ${JSON.stringify(channel)}`);
+  }
+}

@@ -1,0 +1,44 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lockDataDir } from './data-dir-lock';
+import { type Database, DatabaseConfigError } from './database';
+import { PgliteDatabase } from './pglite-database';
+import { PostgresDatabase } from './postgres-database';
+
+export interface OpenDatabaseOptions {
+  /** `postgres://...` / `postgresql://...` = PostgreSQL; `memory:` = in-memory PGlite; undefined = PGlite in dataDir. */
+  readonly url?: string;
+  /** Embedded data folder; the database files live in its `pgdata` subfolder. Required when url is unset. */
+  readonly dataDir?: string;
+  /** PostgreSQL pool size (default 10). */
+  readonly poolMax?: number;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const url = options.url?.trim() || undefined;
+  if (url === undefined) {
+    if (options.dataDir === undefined || options.dataDir.trim() === '') {
+      throw new DatabaseConfigError(
+        'DATA_DIR is required for the embedded database when DATABASE_URL is unset',
+      );
+    }
+    const dataDir = options.dataDir;
+    await mkdir(dataDir, { recursive: true });
+    const unlock = await lockDataDir(join(dataDir, 'pgdata.lock'));
+    try {
+      return await PgliteDatabase.open(join(dataDir, 'pgdata'), unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+  if (url === 'memory:' || url === 'memory://') return PgliteDatabase.open();
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    return PostgresDatabase.open(url, options.poolMax === undefined ? {} : { poolMax: options.poolMax });
+  }
+  // Only the scheme is echoed: the rest of a URL may hold a password.
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? '(none)';
+  throw new DatabaseConfigError(
+    `DATABASE_URL must start with postgres:// or postgresql://, or be memory: (got scheme ${scheme})`,
+  );
+}

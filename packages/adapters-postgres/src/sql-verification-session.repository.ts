@@ -1,0 +1,336 @@
+import type {
+  EvidenceClaim,
+  EvidenceClaimRequest,
+  LivenessType,
+  ObservedLiveness,
+  PageCursor,
+  RecordedOutcome,
+  SessionBinding,
+  VerificationFailure,
+  VerificationFilter,
+  VerificationPage,
+  VerificationProtocol,
+  VerificationSessionRepository,
+  VerificationSessionSnapshot,
+  VerificationStatus,
+} from '@facegate/domain';
+import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
+import type { Database, Queryable } from './database/database';
+
+interface SessionRow {
+  id: string;
+  protocol: VerificationProtocol;
+  status: VerificationStatus;
+  openid: string;
+  liveness_type: LivenessType | null;
+  observed_liveness: ObservedLiveness | null;
+  masked_name: string;
+  masked_id_card_number: string;
+  id_number_hmac: string;
+  binding_sealed: string | null;
+  attempts: number;
+  max_attempts: number;
+  last_error: VerificationFailure | null;
+  created_at: Date;
+  expires_at: Date;
+  verified_at: Date | null;
+  ended_at: Date | null;
+  client_reference_id: string | null;
+  initiator: string;
+  version: number;
+}
+
+interface ClaimRow {
+  session_id: string;
+  completed_at: Date | null;
+  outcome_status: VerificationStatus | null;
+  outcome_failure: VerificationFailure | null;
+  outcome_attempt: number | null;
+}
+
+const SESSION_COLUMNS = `id, protocol, status, openid, liveness_type, observed_liveness, masked_name,
+  masked_id_card_number, id_number_hmac, binding_sealed, attempts, max_attempts, last_error, created_at,
+  expires_at, verified_at, ended_at, client_reference_id, initiator, version`;
+
+/** Columns written by insert and update, in parameter order ($2.. after id). */
+const MUTABLE_COLUMNS = [
+  'protocol',
+  'status',
+  'openid',
+  'liveness_type',
+  'observed_liveness',
+  'masked_name',
+  'masked_id_card_number',
+  'id_number_hmac',
+  'binding_sealed',
+  'attempts',
+  'max_attempts',
+  'last_error',
+  'created_at',
+  'expires_at',
+  'verified_at',
+  'ended_at',
+  'client_reference_id',
+  'initiator',
+  'version',
+] as const;
+
+const INSERT_SQL = `INSERT INTO verification_sessions (id, ${MUTABLE_COLUMNS.join(', ')})
+  VALUES ($1, ${MUTABLE_COLUMNS.map((c, i) => (c === 'last_error' ? `$${i + 2}::jsonb` : `$${i + 2}`)).join(', ')})`;
+
+const EXPECTED_VERSION_PARAM = MUTABLE_COLUMNS.length + 2;
+const UPDATE_SQL = `UPDATE verification_sessions SET
+  ${MUTABLE_COLUMNS.map((c, i) => `${c} = $${i + 2}${c === 'last_error' ? '::jsonb' : ''}`).join(',\n  ')},
+  updated_at = now()
+  WHERE id = $1 AND version = $${EXPECTED_VERSION_PARAM}
+  RETURNING id`;
+
+/** How often claimEvidence retries when a claim vanishes between its statements (released meanwhile). */
+const CLAIM_ROUNDS = 5;
+
+/**
+ * Sessions and the replay guard over one SQL dialect (PGlite and PostgreSQL).
+ *
+ * Concurrency: a claim is one atomic `INSERT ... ON CONFLICT DO NOTHING` on the evidence hash; an expired
+ * unfinished claim is taken over by a conditional `UPDATE ... WHERE claimed_at < lease cutoff RETURNING`, which
+ * PostgreSQL lets exactly one concurrent caller win (the others re-check the condition on the updated row and
+ * match nothing). `update` and `completeEvidence` write only `WHERE version = expected`, so there is no
+ * read-then-write window.
+ *
+ * Privacy: the binding is sealed with the FieldCipher (authenticated with the session id, so it cannot be
+ * moved to another row) and stored only while the session is PENDING; every other column is already free of
+ * raw names and ID numbers.
+ */
+export class SqlVerificationSessionRepository implements VerificationSessionRepository {
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  async insert(session: VerificationSessionSnapshot): Promise<void> {
+    await this.db.query(INSERT_SQL, this.sessionParams(session));
+  }
+
+  async findById(id: string): Promise<VerificationSessionSnapshot | null> {
+    const rows = await this.db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM verification_sessions WHERE id = $1`,
+      [id],
+    );
+    return rows[0] === undefined ? null : this.toSnapshot(rows[0]);
+  }
+
+  async update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean> {
+    return updateSession(this.db, this.sessionParams(session), expectedVersion);
+  }
+
+  async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
+    const { evidenceHash, sessionId, now, leaseMs } = request;
+    const leaseCutoff = new Date(now.getTime() - leaseMs);
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const inserted = await this.db.query(
+        `INSERT INTO evidence_claims (evidence_hash, session_id, claimed_at) VALUES ($1, $2, $3)
+         ON CONFLICT (evidence_hash) DO NOTHING RETURNING evidence_hash`,
+        [evidenceHash, sessionId, now],
+      );
+      if (inserted.length === 1) return { kind: 'acquired' };
+
+      // The holder may have died mid-call: an unfinished claim past its lease goes to exactly one taker.
+      const taken = await this.db.query(
+        `UPDATE evidence_claims SET session_id = $2, claimed_at = $3
+         WHERE evidence_hash = $1 AND completed_at IS NULL AND claimed_at < $4 RETURNING evidence_hash`,
+        [evidenceHash, sessionId, now, leaseCutoff],
+      );
+      if (taken.length === 1) return { kind: 'acquired' };
+
+      const rows = await this.db.query<ClaimRow>(
+        `SELECT session_id, completed_at, outcome_status, outcome_failure, outcome_attempt
+         FROM evidence_claims WHERE evidence_hash = $1`,
+        [evidenceHash],
+      );
+      const claim = rows[0];
+      if (claim === undefined) continue; // released between our statements: try again
+      if (claim.completed_at !== null && claim.outcome_status !== null) {
+        return {
+          kind: 'completed',
+          sessionId: claim.session_id,
+          outcome: {
+            status: claim.outcome_status,
+            failure: claim.outcome_failure,
+            attempt: claim.outcome_attempt ?? 0,
+          },
+        };
+      }
+      return { kind: 'busy', sessionId: claim.session_id };
+    }
+    // Claimed and released over and over by others: report it as in progress rather than spin.
+    return { kind: 'busy', sessionId };
+  }
+
+  async completeEvidence(
+    evidenceHash: string,
+    outcome: RecordedOutcome,
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    const params = this.sessionParams(session);
+    return this.db
+      .transaction(async (tx) => {
+        if (!(await updateSession(tx, params, expectedVersion))) return false;
+        // Upsert: the claim normally exists (taken before the upstream call); an outcome already recorded by
+        // someone else wins, and then this whole transaction is undone.
+        const recorded = await tx.query(
+          `INSERT INTO evidence_claims
+           (evidence_hash, session_id, claimed_at, completed_at, outcome_status, outcome_failure, outcome_attempt)
+         VALUES ($1, $2, now(), now(), $3, $4::jsonb, $5)
+         ON CONFLICT (evidence_hash) DO UPDATE SET
+           session_id = EXCLUDED.session_id, completed_at = EXCLUDED.completed_at,
+           outcome_status = EXCLUDED.outcome_status, outcome_failure = EXCLUDED.outcome_failure,
+           outcome_attempt = EXCLUDED.outcome_attempt
+         WHERE evidence_claims.completed_at IS NULL
+         RETURNING evidence_hash`,
+          [evidenceHash, session.id, outcome.status, jsonOrNull(outcome.failure), outcome.attempt],
+        );
+        if (recorded.length === 0) throw new RollbackSignal();
+        return true;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof RollbackSignal) return false;
+        throw error;
+      });
+  }
+
+  async releaseEvidence(evidenceHash: string, sessionId: string): Promise<void> {
+    await this.db.query(
+      'DELETE FROM evidence_claims WHERE evidence_hash = $1 AND session_id = $2 AND completed_at IS NULL',
+      [evidenceHash, sessionId],
+    );
+  }
+
+  async findExpirable(now: Date, limit: number): Promise<readonly VerificationSessionSnapshot[]> {
+    const rows = await this.db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM verification_sessions
+       WHERE status = 'PENDING' AND expires_at <= $1
+       ORDER BY expires_at ASC, id ASC LIMIT $2`,
+      [now, clampLimit(limit)],
+    );
+    return rows.map((r) => this.toSnapshot(r));
+  }
+
+  async list(filter: VerificationFilter, first: number, after: PageCursor | null): Promise<VerificationPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.openid != null) where.push(`openid = ${param(filter.openid)}`);
+    if (filter.status != null) where.push(`status = ${param(filter.status)}`);
+    if (filter.createdAfter != null) where.push(`created_at > ${param(filter.createdAfter)}`);
+    if (filter.createdBefore != null) where.push(`created_at < ${param(filter.createdBefore)}`);
+    // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
+    if (after !== null) where.push(`(created_at, id) < (${param(after.createdAt)}, ${param(after.id)})`);
+    const limit = clampLimit(first);
+    const rows = await this.db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM verification_sessions
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT ${param(limit + 1)}`,
+      params,
+    );
+    return {
+      items: rows.slice(0, limit).map((r) => this.toSnapshot(r)),
+      hasNextPage: rows.length > limit,
+    };
+  }
+
+  async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
+    const rows = await this.db.query<SessionRow>(
+      `SELECT ${SESSION_COLUMNS} FROM verification_sessions
+       WHERE openid = $1 AND status = 'VERIFIED'
+       ORDER BY verified_at DESC NULLS LAST, created_at DESC, id DESC LIMIT 1`,
+      [openid],
+    );
+    return rows[0] === undefined ? null : this.toSnapshot(rows[0]);
+  }
+
+  private sessionParams(s: VerificationSessionSnapshot): unknown[] {
+    // Only an open session keeps its binding; once it ends the hashes are dropped, whatever the snapshot says.
+    const sealed =
+      s.status === 'PENDING' && s.binding !== null
+        ? this.cipher.encrypt(JSON.stringify(s.binding), s.id)
+        : null;
+    const values: Record<(typeof MUTABLE_COLUMNS)[number], unknown> = {
+      protocol: s.protocol,
+      status: s.status,
+      openid: s.openid,
+      liveness_type: s.livenessType,
+      observed_liveness: s.observedLiveness,
+      masked_name: s.maskedName,
+      masked_id_card_number: s.maskedIdCardNumber,
+      id_number_hmac: s.idNumberHmac,
+      binding_sealed: sealed,
+      attempts: s.attempts,
+      max_attempts: s.maxAttempts,
+      last_error: jsonOrNull(s.lastError),
+      created_at: s.createdAt,
+      expires_at: s.expiresAt,
+      verified_at: s.verifiedAt,
+      ended_at: s.endedAt,
+      client_reference_id: s.clientReferenceId,
+      initiator: s.initiator,
+      version: s.version,
+    };
+    return [s.id, ...MUTABLE_COLUMNS.map((c) => values[c])];
+  }
+
+  private toSnapshot(row: SessionRow): VerificationSessionSnapshot {
+    return {
+      id: row.id,
+      protocol: row.protocol,
+      status: row.status,
+      openid: row.openid,
+      livenessType: row.liveness_type,
+      observedLiveness: row.observed_liveness,
+      maskedName: row.masked_name,
+      maskedIdCardNumber: row.masked_id_card_number,
+      idNumberHmac: row.id_number_hmac,
+      binding: row.binding_sealed === null ? null : this.openBinding(row.binding_sealed, row.id),
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      lastError: row.last_error,
+      createdAt: toDate(row.created_at),
+      expiresAt: toDate(row.expires_at),
+      verifiedAt: row.verified_at === null ? null : toDate(row.verified_at),
+      endedAt: row.ended_at === null ? null : toDate(row.ended_at),
+      clientReferenceId: row.client_reference_id,
+      initiator: row.initiator,
+      version: row.version,
+    };
+  }
+
+  private openBinding(sealed: string, sessionId: string): SessionBinding {
+    const parsed = JSON.parse(this.cipher.decrypt(sealed, sessionId)) as SessionBinding;
+    if (parsed.protocol === 'V2') return { ...parsed, verifyIdExpiresAt: new Date(parsed.verifyIdExpiresAt) };
+    return parsed;
+  }
+}
+
+/** Thrown inside a transaction to undo it and report `false`. */
+class RollbackSignal extends Error {}
+
+async function updateSession(q: Queryable, params: unknown[], expectedVersion: number): Promise<boolean> {
+  const rows = await q.query(UPDATE_SQL, [...params, expectedVersion]);
+  return rows.length === 1;
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function clampLimit(n: number): number {
+  if (!Number.isFinite(n)) return 0;
+  return Math.max(0, Math.min(Math.floor(n), 10_000));
+}
+
+function toDate(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
