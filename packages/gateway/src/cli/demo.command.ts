@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { out } from './output';
+
+/*
+ * Runs the whole flow against a RUNNING gateway, for each protocol, with the sandbox playing the phone:
+ * device login -> signIn -> startVerification -> device check -> confirmVerification. Only masked
+ * identities are printed. Talks plain HTTP (global fetch) to both, like a mini program and a phone would.
+ */
+
+interface DemoOptions {
+  url: string;
+  sandboxUrl: string;
+  protocols: ('LEGACY' | 'V2')[];
+}
+
+class DemoError extends Error {}
+
+const VERIFICATION_FIELDS = `id status protocol maskedName maskedIdCardNumber attempts maxAttempts
+  lastError { code message retryable upstreamCode }
+  clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey name idCardNumber } ... on V2ClientParams { verifyId } }`;
+
+async function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new DemoError(
+      `cannot reach ${url} (${(error as Error).cause ?? (error as Error).message}); is it running?`,
+    );
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new DemoError(`${url} answered HTTP ${response.status} with a non-JSON body`);
+  }
+}
+
+async function graphql<T>(url: string, query: string, variables: unknown, token?: string): Promise<T> {
+  const result = await postJson<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }>(
+    url,
+    { query, variables },
+    token ? { authorization: `Bearer ${token}` } : {},
+  );
+  if (result.errors?.length) {
+    const e = result.errors[0]!;
+    throw new DemoError(`gateway: ${e.extensions?.code ?? 'ERROR'}: ${e.message}`);
+  }
+  if (!result.data) throw new DemoError('gateway answered without data');
+  return result.data;
+}
+
+interface DemoVerification {
+  id: string;
+  status: string;
+  maskedName: string;
+  maskedIdCardNumber: string;
+  attempts: number;
+  lastError: { code: string; message: string } | null;
+  clientParams:
+    | {
+        __typename: 'LegacyClientParams';
+        checkAliveType: number;
+        userIdKey: string | null;
+        name: string | null;
+        idCardNumber: string | null;
+      }
+    | { __typename: 'V2ClientParams'; verifyId: string }
+    | null;
+}
+
+async function runOne(
+  protocol: 'LEGACY' | 'V2',
+  options: DemoOptions,
+  log: (line: string) => void,
+): Promise<string> {
+  const sandbox = options.sandboxUrl.replace(/\/+$/, '');
+  const openid = `demo_${protocol.toLowerCase()}_${randomBytes(4).toString('hex')}`;
+
+  const identities = await fetch(`${sandbox}/sandbox/identities`, { signal: AbortSignal.timeout(15_000) })
+    .then(
+      (r) =>
+        r.json() as Promise<
+          | { scenario: string; name: string; idCardNumber: string }[]
+          | { identities: { scenario: string; name: string; idCardNumber: string }[] }
+        >,
+    )
+    .catch((error: Error) => {
+      throw new DemoError(
+        `cannot reach the sandbox at ${sandbox} (${error.cause ?? error.message}); is it running?`,
+      );
+    });
+  const list = Array.isArray(identities) ? identities : identities.identities;
+  const identity = list.find((i) => i.scenario === 'pass');
+  if (!identity) throw new DemoError('the sandbox lists no identity for the "pass" scenario');
+
+  const { code } = await postJson<{ code: string }>(`${sandbox}/sandbox/device/login`, { openid });
+  log(`device: wx.login -> a login code for a test user`);
+
+  const { signIn } = await graphql<{ signIn: { token: string; expiresAt: string } }>(
+    options.url,
+    'mutation SignIn($code: String!) { signIn(code: $code) { token expiresAt } }',
+    { code },
+  );
+  log(`gateway: signIn -> token valid until ${signIn.expiresAt}`);
+
+  const { startVerification: started } = await graphql<{ startVerification: DemoVerification }>(
+    options.url,
+    `mutation Start($input: StartVerificationInput!) { startVerification(input: $input) { ${VERIFICATION_FIELDS} } }`,
+    {
+      input: {
+        name: identity.name,
+        idCardNumber: identity.idCardNumber,
+        protocol,
+        clientReferenceId: `demo-${protocol}`,
+      },
+    },
+    signIn.token,
+  );
+  log(
+    `gateway: startVerification -> ${started.status} for ${started.maskedName} ${started.maskedIdCardNumber}`,
+  );
+
+  let confirmInput: Record<string, unknown>;
+  const params = started.clientParams;
+  if (params?.__typename === 'LegacyClientParams') {
+    const check = await postJson<{ errCode: number; errMsg: string; verifyResult: string | null }>(
+      `${sandbox}/sandbox/device/legacy-check`,
+      {
+        openid,
+        checkAliveType: params.checkAliveType,
+        ...(params.userIdKey
+          ? { userIdKey: params.userIdKey }
+          : { name: identity.name, idCardNumber: identity.idCardNumber }),
+      },
+    );
+    log(
+      `device: wx.startFacialRecognitionVerify -> errCode ${check.errCode}${check.verifyResult ? ' with a verifyResult' : ''}`,
+    );
+    confirmInput = { id: started.id, verifyResult: check.verifyResult, clientErrCode: check.errCode };
+  } else if (params?.__typename === 'V2ClientParams') {
+    const check = await postJson<{ errCode: number; errMsg: string }>(`${sandbox}/sandbox/device/v2-check`, {
+      openid,
+      verifyId: params.verifyId,
+    });
+    log(`device: wx.requestFacialVerify -> errCode ${check.errCode}`);
+    confirmInput = { id: started.id, clientErrCode: check.errCode };
+  } else {
+    throw new DemoError('the gateway returned no client parameters');
+  }
+
+  const { confirmVerification: confirmed } = await graphql<{ confirmVerification: DemoVerification }>(
+    options.url,
+    `mutation Confirm($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { ${VERIFICATION_FIELDS} } }`,
+    { input: confirmInput },
+    signIn.token,
+  );
+  log(
+    `gateway: confirmVerification -> ${confirmed.status}${confirmed.lastError ? ` (${confirmed.lastError.code}: ${confirmed.lastError.message})` : ''}`,
+  );
+  return confirmed.status;
+}
+
+export async function demoCommand(options: DemoOptions): Promise<number> {
+  out(`FaceGate demo against ${options.url} with the sandbox device at ${options.sandboxUrl}`);
+  const results: [string, string][] = [];
+  for (const protocol of options.protocols) {
+    out('');
+    out(`== ${protocol} ==`);
+    try {
+      results.push([protocol, await runOne(protocol, options, (line) => out(`  ${line}`))]);
+    } catch (error) {
+      if (!(error instanceof DemoError)) throw error;
+      out(`  failed: ${error.message}`);
+      results.push([protocol, 'ERROR']);
+    }
+  }
+  out('');
+  for (const [protocol, status] of results) out(`${protocol}: ${status}`);
+  const allVerified = results.every(([, status]) => status === 'VERIFIED');
+  out(allVerified ? 'Demo passed: every protocol ended VERIFIED.' : 'Demo FAILED.');
+  return allVerified ? 0 : 1;
+}

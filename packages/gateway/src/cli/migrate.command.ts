@@ -1,0 +1,19 @@
+import { loadConfig } from '../config';
+import { buildContainer, disposeContainer } from '../di/container';
+import { createLogger } from '../observability/logger';
+import { out } from './output';
+
+/** Applies pending migrations (the server also does this at start-up; this is for deploy pipelines). */
+export async function migrateCommand(env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig(env);
+  // building the container opens the database and migrates it
+  const container = await buildContainer(config, {
+    databaseOnly: true,
+    logger: createLogger({ level: 'warn' }),
+  });
+  await disposeContainer(container);
+  out(
+    `Database is up to date (${config.databaseUrl === null ? `embedded, in ${config.dataDir}` : config.databaseUrl === 'memory:' ? 'in memory' : 'PostgreSQL'}).`,
+  );
+  return 0;
+}

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { ApiKeyInputError } from '../auth/api-key.service';
+import { ConfigError } from '../config';
+import { demoCommand } from './demo.command';
+import { keysCommand } from './keys.command';
+import { migrateCommand } from './migrate.command';
+import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
+import { serveCommand } from './serve.command';
+
+const HELP = `facegate — WeChat face verification gateway
+
+usage:
+  facegate [serve]                      start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset)
+  facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
+                                        run both flows end to end against a running gateway
+  facegate keys create --name NAME --scopes verifications:read,verifications:write
+  facegate keys list
+  facegate keys revoke ID_OR_PREFIX
+  facegate migrate                      apply database migrations
+Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
+DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
+
+function parseProtocols(raw: string): ('LEGACY' | 'V2')[] {
+  const list = raw.split(',').map((p) => p.trim().toUpperCase());
+  if (list.length === 0 || list.some((p) => p !== 'LEGACY' && p !== 'V2')) {
+    throw new UsageError('--protocols must be legacy, v2 or legacy,v2');
+  }
+  return list as ('LEGACY' | 'V2')[];
+}
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        'sandbox-url': { type: 'string' },
+        protocols: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command = 'serve', ...rest] = positionals;
+    if (values.help || command === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    switch (command) {
+      case 'serve':
+        return await serveCommand(env);
+      case 'demo':
+        return await demoCommand({
+          url: values.url ?? 'http://127.0.0.1:4000/graphql',
+          sandboxUrl: values['sandbox-url'] ?? 'http://127.0.0.1:4001',
+          protocols: parseProtocols(values.protocols ?? 'legacy,v2'),
+        });
+      case 'keys':
+        return await keysCommand({ positionals: rest, name: values.name, scopes: values.scopes }, env);
+      case 'migrate':
+        return await migrateCommand(env);
+      default:
+        throw new UsageError(`unknown command "${command}" (try: facegate --help)`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      fail(`configuration error: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError || error instanceof ApiKeyInputError) {
+      fail(error.message);
+      return EXIT_USAGE;
+    }
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      fail(`${(error as Error).message} (try: facegate --help)`);
+      return EXIT_USAGE;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+      fail(`cannot listen on ${e.address ?? ''}:${e.port ?? ''} (${code}); set PORT/HOST or SANDBOX_PORT`);
+      return EXIT_FAILURE;
+    }
+    // one line, no stack: the message of an unexpected start-up failure carries no personal data
+    fail(`failed: ${(error as Error)?.message ?? String(error)}`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Sandbox } from '@facegate/wechat-sandbox';
+import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
+import { loadConfig } from '../config';
+import { TOKENS } from '../di/container';
+import { startGateway } from '../main';
+import type { Logger } from '../observability/logger';
+import { out } from './output';
+
+/** Starts the gateway and stays up until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
+  const config = loadConfig(env);
+  const running = await startGateway(config);
+  const logger = running.container.resolve<Logger>(TOKENS.Logger);
+
+  out('');
+  out(`FaceGate gateway listening on ${running.url}`);
+  out(`  GraphQL:  ${running.graphqlUrl}${config.production ? '' : '  (GraphiQL in a browser)'}`);
+  out(`  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.url}/metrics`);
+  if (config.sandboxMode) {
+    const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
+    out('');
+    out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
+    out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');
+    out(`  Try it end to end, from the repository root in another terminal:`);
+    out(
+      `    node packages/gateway/bin/facegate.mjs demo --url ${running.graphqlUrl} --sandbox-url ${sandbox.url}`,
+    );
+    out('  Test identities (each one triggers its scenario on the sandbox device):');
+    for (const identity of SANDBOX_TEST_IDENTITIES) {
+      out(`    ${identity.scenario.padEnd(22)} ${identity.name}  ${identity.idCardNumber}  ${identity.note}`);
+    }
+  }
+  out('');
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'signal received');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      // a second signal while closing forces the exit
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await running.close();
+  return 0;
+}

@@ -1,0 +1,33 @@
+import type { EventPublisher, VerificationEvent, VerificationSessionRepository } from '@facegate/domain';
+import type { Logger } from '../observability/logger';
+import type { GatewayMetrics } from '../observability/metrics';
+
+/**
+ * Publishes through the durable outbox, then counts the change by status and failure code. The failure
+ * code is read back from the session because the event carries none.
+ */
+export class MeteredEventPublisher implements EventPublisher {
+  constructor(
+    private readonly inner: EventPublisher,
+    private readonly repository: VerificationSessionRepository,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(event: VerificationEvent): Promise<void> {
+    await this.inner.publish(event);
+    try {
+      const session = await this.repository.findById(event.sessionId);
+      const failure =
+        session?.lastError && session.attempts === event.attempts ? session.lastError.code : 'none';
+      this.metrics.verificationOutcomes.inc({ status: event.status, failure_code: failure });
+      this.logger.info(
+        { sessionId: event.sessionId, status: event.status, attempts: event.attempts, failureCode: failure },
+        'verification updated',
+      );
+    } catch (error) {
+      // metrics must never fail a verification that is already durable
+      this.logger.warn({ err: error, sessionId: event.sessionId }, 'could not record verification metrics');
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { Plugin } from 'graphql-yoga';
+import type { GatewayMetrics } from './metrics';
+
+export interface ReadinessChecks {
+  database(): Promise<void>;
+  /** An access token can be obtained (cached or fetched). */
+  wechat(): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 3000;
+
+function withTimeout(run: () => Promise<void>): Promise<'ok' | 'failed'> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    run().then(() => 'ok' as const),
+    new Promise<'failed'>((resolve) => {
+      timer = setTimeout(() => resolve('failed'), CHECK_TIMEOUT_MS);
+    }),
+  ])
+    .catch(() => 'failed' as const)
+    .finally(() => clearTimeout(timer));
+}
+
+/** /healthz (the process is up), /readyz (database and WeChat token reachable) and /metrics. */
+export function healthPlugin(checks: ReadinessChecks, metrics: GatewayMetrics): Plugin {
+  return {
+    async onRequest({ url, request, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const json = (status: number, body: unknown) =>
+        new fetchAPI.Response(JSON.stringify(body), {
+          status,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        });
+      switch (url.pathname) {
+        case '/healthz':
+          endResponse(json(200, { status: 'ok' }));
+          return;
+        case '/readyz': {
+          const [database, wechat] = await Promise.all([
+            withTimeout(checks.database),
+            withTimeout(checks.wechat),
+          ]);
+          const ready = database === 'ok' && wechat === 'ok';
+          endResponse(
+            json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks: { database, wechat } }),
+          );
+          return;
+        }
+        case '/metrics':
+          endResponse(
+            new fetchAPI.Response(await metrics.registry.metrics(), {
+              status: 200,
+              headers: { 'content-type': metrics.registry.contentType },
+            }),
+          );
+          return;
+        default:
+          return;
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { loadSessionFor } from './authorization';
+import { builder } from './builder';
+import { mapThrown, toRequestError } from './domain-error.mapper';
+import { badUserInput } from './errors';
+import { VerificationRef } from './verification.type';
+
+const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    verifyResult: t.string({ description: "Legacy: the JSAPI's verifyResult. V2: omit it." }),
+    clientErrCode: t.int({ description: 'What the JSAPI reported. Can fail an attempt, never pass one.' }),
+  }),
+});
+
+builder.mutationField('confirmVerification', (t) =>
+  t.field({
+    type: VerificationRef,
+    description:
+      'Confirms the latest attempt with WeChat. The outcome is data (status, lastError); repeating it with the same evidence returns the recorded outcome.',
+    args: { input: t.arg({ type: ConfirmVerificationInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const session = await loadSessionFor(ctx, String(input.id), 'verifications:write');
+      const verifyResult = input.verifyResult ?? null;
+      if (session.protocol === 'V2' && verifyResult !== null) {
+        throw badUserInput('verifyResult', 'NOT_FOR_V2', 'a V2 verification takes no verifyResult; omit it');
+      }
+      if (verifyResult !== null && (verifyResult.length === 0 || verifyResult.length > 4096)) {
+        throw badUserInput(
+          'verifyResult',
+          'VERIFY_RESULT_FORMAT',
+          'verifyResult must be the JSAPI value, as given',
+        );
+      }
+      const result = await mapThrown(() =>
+        ctx.services.confirmVerification.execute({
+          sessionId: session.id,
+          verifyResult,
+          clientErrCode: input.clientErrCode ?? null,
+        }),
+      );
+      if (!result.ok) throw toRequestError(result.error);
+      return result.value;
+    },
+  }),
+);

@@ -1,0 +1,54 @@
+import type { GraphQLError } from 'graphql';
+import { badUserInput, conflict, notFound, upstreamUnavailable } from './errors';
+
+/**
+ * Turns what a use case returned (its Result error) or threw (an infrastructure fault with a known `code`)
+ * into a client-facing GraphQLError. Matching is on the errors' literal `code`, so it holds across package
+ * copies. Anything unknown is rethrown and masked by yoga.
+ */
+export function toRequestError(error: unknown): GraphQLError {
+  const e = error as { code?: unknown; message?: string } & Record<string, unknown>;
+  switch (e?.code) {
+    case 'INVALID_INPUT':
+    case 'IDENTITY_INVALID':
+      return badUserInput(
+        String(e.field ?? 'input'),
+        String(e.rule ?? 'INVALID'),
+        String(e.message ?? 'invalid input'),
+        typeof e.messageZh === 'string' ? { messageZh: e.messageZh } : {},
+      );
+    case 'SESSION_NOT_FOUND':
+      return notFound();
+    case 'INVALID_STATE':
+      return conflict(String(e.message), { status: e.status });
+    case 'EVIDENCE_ALREADY_USED':
+      return conflict('this verification result has already been used', { reason: 'EVIDENCE_ALREADY_USED' });
+    case 'EVIDENCE_IN_PROGRESS':
+      return conflict('this verification result is being confirmed by another request; try again shortly', {
+        reason: 'EVIDENCE_IN_PROGRESS',
+        retryable: true,
+      });
+    case 'UPSTREAM_REJECTED':
+      return upstreamUnavailable('WeChat refused to prepare the verification', {
+        upstreamCode: typeof e.upstreamCode === 'number' ? e.upstreamCode : null,
+        retryable: false,
+      });
+    case 'UPSTREAM_UNAVAILABLE':
+      return upstreamUnavailable();
+    case 'UPSTREAM_PROTOCOL':
+      return upstreamUnavailable('WeChat answered unexpectedly; try again shortly');
+    default:
+      throw error;
+  }
+}
+
+/** Known infrastructure faults thrown by use cases become request errors; the rest propagate (masked). */
+export async function mapThrown<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    if (code === 'UPSTREAM_UNAVAILABLE' || code === 'UPSTREAM_PROTOCOL') throw toRequestError(error);
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+
+/** The request-problem codes clients can rely on; anything else is masked. */
+export type RequestErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE';
+
+function requestError(
+  code: RequestErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const badUserInput = (
+  field: string,
+  rule: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) => requestError('BAD_USER_INPUT', message, { field, rule, ...extra });
+
+export const unauthenticated = (message = 'sign in first (Authorization: Bearer <token or API key>)') =>
+  requestError('UNAUTHENTICATED', message);
+
+export const forbidden = (message: string) => requestError('FORBIDDEN', message);
+
+/** Also used for other users' sessions, so their existence does not leak. */
+export const notFound = (message = 'verification not found') => requestError('NOT_FOUND', message);
+
+export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
+  requestError('CONFLICT', message, extra);
+
+export const rateLimited = (retryAfterSeconds: number) =>
+  requestError('RATE_LIMITED', 'too many requests; try again later', { retryAfterSeconds });
+
+export const upstreamUnavailable = (
+  message = 'WeChat is unavailable; try again shortly',
+  extra: Record<string, unknown> = {},
+) => requestError('UPSTREAM_UNAVAILABLE', message, { retryable: true, ...extra });

@@ -1,0 +1,25 @@
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder';
+import './date-time.scalar';
+import './enums';
+import './verification.type';
+import './verification-connection.type';
+import './identity-status.type';
+import './sign-in.mutation';
+import './start-verification.mutation';
+import './confirm-verification.mutation';
+import './cancel-verification.mutation';
+import './verification-updated.subscription';
+
+let schema: GraphQLSchema | null = null;
+
+/** The gateway's schema (built once: Pothos builders are single-use). */
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema();
+  return schema;
+}
+
+/** The committed schema.graphql: sorted, so a diff shows only real changes. */
+export function printGatewaySchema(): string {
+  return `${printSchema(lexicographicSortSchema(buildSchema()))}\n`;
+}

@@ -1,0 +1,132 @@
+import {
+  describeFailure,
+  LIVENESS_TYPES,
+  type VerificationFailure,
+  type VerificationSessionSnapshot,
+} from '@facegate/domain';
+import { isOwner, loadSessionFor } from './authorization';
+import { builder } from './builder';
+import { DateTimeScalar } from './date-time.scalar';
+import { FailureCodeEnum, LivenessTypeEnum, VerificationProtocolEnum, VerificationStatusEnum } from './enums';
+
+export interface LegacyClientParamsShape {
+  readonly protocol: 'LEGACY';
+  readonly checkAliveType: number;
+  readonly userIdKey: string | null;
+  readonly name: string | null;
+  readonly idCardNumber: string | null;
+}
+export interface V2ClientParamsShape {
+  readonly protocol: 'V2';
+  readonly verifyId: string;
+}
+
+export const VerificationRef = builder.objectRef<VerificationSessionSnapshot>('Verification');
+const VerificationErrorRef = builder.objectRef<VerificationFailure>('VerificationError');
+const LegacyClientParamsRef = builder.objectRef<LegacyClientParamsShape>('LegacyClientParams');
+const V2ClientParamsRef = builder.objectRef<V2ClientParamsShape>('V2ClientParams');
+
+VerificationErrorRef.implement({
+  description: 'Why the latest attempt failed. An outcome, not a request error.',
+  fields: (t) => ({
+    code: t.field({ type: FailureCodeEnum, resolve: (f) => f.code }),
+    message: t.string({ description: 'English, for developers', resolve: (f) => describeFailure(f.code).en }),
+    messageZh: t.string({
+      description: 'zh-CN, for showing to the user',
+      resolve: (f) => describeFailure(f.code).zh,
+    }),
+    retryable: t.boolean({
+      description: 'Whether another attempt of the same session may succeed',
+      resolve: (f) => f.retryable,
+    }),
+    upstreamCode: t.int({
+      nullable: true,
+      description: 'The raw WeChat code (identify_ret, verify_ret, errcode or client errCode)',
+      resolve: (f) => f.upstreamCode,
+    }),
+  }),
+});
+
+LegacyClientParamsRef.implement({
+  description:
+    'For wx.startFacialRecognitionVerify. userIdKey stands for the name and ID number; name and idCardNumber are only echoed in the response of the startVerification that sent them, when WeChat gave no userIdKey.',
+  fields: (t) => ({
+    checkAliveType: t.exposeInt('checkAliveType'),
+    name: t.exposeString('name', { nullable: true }),
+    idCardNumber: t.exposeString('idCardNumber', { nullable: true }),
+    userIdKey: t.exposeString('userIdKey', { nullable: true }),
+  }),
+});
+
+V2ClientParamsRef.implement({
+  description: 'For wx.requestFacialVerify.',
+  fields: (t) => ({ verifyId: t.exposeString('verifyId') }),
+});
+
+const ClientParamsUnion = builder.unionType('ClientParams', {
+  types: [LegacyClientParamsRef, V2ClientParamsRef],
+  resolveType: (params) => (params.protocol === 'LEGACY' ? LegacyClientParamsRef : V2ClientParamsRef),
+});
+
+VerificationRef.implement({
+  description:
+    'One verification session: a name + ID number to be confirmed by a face check of one WeChat user.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.field({ type: VerificationStatusEnum, resolve: (s) => s.status }),
+    protocol: t.field({ type: VerificationProtocolEnum, resolve: (s) => s.protocol }),
+    livenessType: t.field({
+      type: LivenessTypeEnum,
+      nullable: true,
+      description: 'Legacy only: the requested liveness interaction',
+      resolve: (s) => s.livenessType,
+    }),
+    maskedName: t.exposeString('maskedName', { description: 'e.g. 张*' }),
+    maskedIdCardNumber: t.exposeString('maskedIdCardNumber', { description: 'e.g. 1101**********002X' }),
+    attempts: t.exposeInt('attempts'),
+    maxAttempts: t.exposeInt('maxAttempts'),
+    lastError: t.field({
+      type: VerificationErrorRef,
+      nullable: true,
+      description: 'The latest failed attempt, if any',
+      resolve: (s) => s.lastError,
+    }),
+    createdAt: t.field({ type: DateTimeScalar, resolve: (s) => s.createdAt }),
+    expiresAt: t.field({ type: DateTimeScalar, resolve: (s) => s.expiresAt }),
+    verifiedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (s) => s.verifiedAt }),
+    clientReferenceId: t.exposeString('clientReferenceId', { nullable: true }),
+    openid: t.string({
+      nullable: true,
+      description: 'Services only; null for users',
+      resolve: (s, _args, ctx) => (ctx.viewer.kind === 'service' ? s.openid : null),
+    }),
+    clientParams: t.field({
+      type: ClientParamsUnion,
+      nullable: true,
+      description: 'What the mini program passes to WeChat. The owning user only, only while PENDING.',
+      resolve: (s, _args, ctx) => {
+        if (s.status !== 'PENDING' || !isOwner(ctx.viewer, s) || s.binding === null) return null;
+        if (s.binding.protocol === 'V2') return { protocol: 'V2' as const, verifyId: s.binding.verifyId };
+        const echoed = ctx.echoedIdentity.get(s);
+        const withoutKey = s.binding.userIdKey === null;
+        return {
+          protocol: 'LEGACY' as const,
+          checkAliveType: LIVENESS_TYPES.indexOf(s.livenessType ?? 'SCREEN_FLASH_OR_READ_DIGITS'),
+          userIdKey: s.binding.userIdKey,
+          name: withoutKey ? (echoed?.name ?? null) : null,
+          idCardNumber: withoutKey ? (echoed?.idCardNumber ?? null) : null,
+        };
+      },
+    }),
+  }),
+});
+
+builder.queryField('verification', (t) =>
+  t.field({
+    type: VerificationRef,
+    nullable: true,
+    description: 'The owning user, or a service with verifications:read',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => loadSessionFor(ctx, String(id), 'verifications:read'),
+  }),
+);

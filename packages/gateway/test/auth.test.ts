@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ApiKeyInputError,
+  type ApiKeyListing,
+  ApiKeyService,
+  type ApiKeyStore,
+} from '../src/auth/api-key.service';
+import { UserTokenService } from '../src/auth/user-token';
+import { KeyRing } from '../src/crypto/key-ring';
+import { NodeIdentityDigests } from '../src/crypto/node-identity-digests';
+
+const ring = new KeyRing('a-master-secret-that-is-long-enough-000');
+const now = new Date('2025-03-01T08:00:00Z');
+
+describe('UserTokenService', () => {
+  const tokens = new UserTokenService(ring.key('user-token-signing'));
+
+  it('round-trips the openid until expiry, 2 hours by default', () => {
+    const { token, expiresAt } = tokens.issue('o_user_1', now);
+    expect(expiresAt.toISOString()).toBe('2025-03-01T10:00:00.000Z');
+    expect(tokens.verify(token, now)?.openid).toBe('o_user_1');
+    expect(tokens.verify(token, new Date('2025-03-01T10:00:00Z'))).toBeNull();
+  });
+
+  it('rejects a tampered payload, a foreign key and garbage', () => {
+    const { token } = tokens.issue('o_user_1', now);
+    const [h, , s] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: 'o_other', iat: 0, exp: 9e9, typ: 'user' })).toString(
+      'base64url',
+    );
+    expect(tokens.verify(`${h}.${forged}.${s}`, now)).toBeNull();
+    const other = new UserTokenService(
+      new KeyRing('another-master-secret-long-enough-0000').key('user-token-signing'),
+    );
+    expect(other.verify(token, now)).toBeNull();
+    expect(tokens.verify('not-a-token', now)).toBeNull();
+    expect(tokens.verify('a.b.c', now)).toBeNull();
+  });
+});
+
+describe('KeyRing / NodeIdentityDigests', () => {
+  it('derives different keys per purpose and matches known digests', () => {
+    expect(ring.key('hmac:evidence').equals(ring.key('hmac:id-number'))).toBe(false);
+    const digests = new NodeIdentityDigests(ring);
+    expect(digests.md5Hex('abc')).toBe('900150983cd24fb0d6963f7d28e17f72');
+    expect(digests.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(digests.hmacHex('evidence', 'x')).not.toBe(digests.hmacHex('id-number', 'x'));
+    expect(digests.hmacHex('evidence', 'x')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+class MemoryKeyStore implements ApiKeyStore {
+  rows: (ApiKeyListing & { secretHash: string })[] = [];
+  async create(input: { name: string; prefix: string; secretHash: string; scopes: string[] }) {
+    const row = {
+      id: `k${this.rows.length + 1}`,
+      createdAt: now,
+      revokedAt: null,
+      lastUsedAt: null,
+      ...input,
+    };
+    this.rows.push(row);
+    return row;
+  }
+  async findActiveByPrefix(prefix: string) {
+    return this.rows.find((r) => r.prefix === prefix && r.revokedAt === null) ?? null;
+  }
+  async list() {
+    return this.rows;
+  }
+  async revoke(idOrPrefix: string) {
+    const row = this.rows.find((r) => r.id === idOrPrefix || r.prefix === idOrPrefix);
+    if (!row) return false;
+    row.revokedAt = now;
+    return true;
+  }
+}
+
+describe('ApiKeyService', () => {
+  it('stores only a hash, authenticates the key with its scopes, and stops after revocation', async () => {
+    const store = new MemoryKeyStore();
+    const keys = new ApiKeyService(store, ring.key('api-key-hash'));
+    const { key, record } = await keys.create('billing', ['verifications:read']);
+    expect(key).toMatch(/^fgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(store.rows)).not.toContain(key.slice(17));
+    expect(await keys.authenticate(key)).toEqual({
+      kind: 'service',
+      keyId: record.id,
+      name: 'billing',
+      scopes: ['verifications:read'],
+    });
+    expect(await keys.authenticate(`${key.slice(0, -1)}A`)).toBeNull();
+    await keys.revoke(record.prefix);
+    expect(await keys.authenticate(key)).toBeNull();
+  });
+
+  it('validates scopes', () => {
+    expect(ApiKeyService.parseScopes('verifications:read, verifications:write')).toEqual([
+      'verifications:read',
+      'verifications:write',
+    ]);
+    expect(() => ApiKeyService.parseScopes('admin')).toThrow(ApiKeyInputError);
+    expect(() => ApiKeyService.parseScopes('')).toThrow(ApiKeyInputError);
+  });
+});

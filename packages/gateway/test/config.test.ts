@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+const SECRET = 's'.repeat(40);
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to sandbox mode on 127.0.0.1:4000 with PGlite in .facegate/', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      sandboxMode: true,
+      sandboxPort: 4001,
+      wechat: null,
+      faceProtocols: ['V2', 'LEGACY'],
+      databaseUrl: null,
+      dataDir: '/srv/app/.facegate',
+      secret: null,
+      production: false,
+    });
+  });
+
+  it('uses real WeChat when both credentials are set, and then requires FACEGATE_SECRET', () => {
+    expect(errorOf({ WECHAT_APP_ID: 'wx123', WECHAT_APP_SECRET: 'abc' }).variable).toBe('FACEGATE_SECRET');
+    const config = loadConfig(
+      {
+        WECHAT_APP_ID: 'wx123',
+        WECHAT_APP_SECRET: 'abc',
+        FACEGATE_SECRET: SECRET,
+        WECHAT_API_BASE_URL: 'http://127.0.0.1:9/',
+      },
+      '/srv/app',
+    );
+    expect(config.sandboxMode).toBe(false);
+    expect(config.wechat).toEqual({ appId: 'wx123', appSecret: 'abc', apiBaseUrl: 'http://127.0.0.1:9' });
+  });
+
+  it('refuses one WeChat credential without the other, naming the missing one', () => {
+    expect(errorOf({ WECHAT_APP_ID: 'wx123' }).variable).toBe('WECHAT_APP_SECRET');
+    expect(errorOf({ WECHAT_APP_SECRET: 'abc' }).variable).toBe('WECHAT_APP_ID');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ SANDBOX_PORT: '-1' }, 'SANDBOX_PORT'],
+    [{ WECHAT_FACE_PROTOCOLS: 'v3' }, 'WECHAT_FACE_PROTOCOLS'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ FACEGATE_SECRET: 'short' }, 'FACEGATE_SECRET'],
+    [{ WECHAT_API_BASE_URL: 'ftp://x' }, 'WECHAT_API_BASE_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('rejects %o naming %s in one line', (env, variable) => {
+    const error = errorOf(env as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never echoes a DATABASE_URL, which may hold a password', () => {
+    expect(errorOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' }).message).not.toContain('hunter2');
+  });
+
+  it('reads protocol order, memory databases and production mode', () => {
+    const config = loadConfig(
+      {
+        WECHAT_FACE_PROTOCOLS: 'legacy',
+        DATABASE_URL: 'memory:',
+        NODE_ENV: 'production',
+        DATA_DIR: '/tmp/fg',
+      },
+      '/srv/app',
+    );
+    expect(config.faceProtocols).toEqual(['LEGACY']);
+    expect(config.databaseUrl).toBe('memory:');
+    expect(config.production).toBe(true);
+    expect(config.dataDir).toBe('/tmp/fg');
+  });
+});
