@@ -1,0 +1,72 @@
+import { authTokenStore } from './auth-token.store';
+import { GatewayRequestError, type GraphQLClient } from './graphql-client';
+import {
+  CANCEL_VERIFICATION,
+  CONFIRM_VERIFICATION,
+  GET_VERIFICATION,
+  type Operation,
+  SIGN_IN,
+  START_VERIFICATION,
+} from './graphql-operations';
+import type { ConfirmVerificationInput, StartVerificationInput, VerificationData } from './graphql-types';
+import { type WxTransport, wxLogin } from './wx-async';
+
+export interface GatewayApiDeps {
+  readonly client: GraphQLClient;
+  readonly wx: Pick<WxTransport, 'login'>;
+  readonly gatewayUrl: () => string;
+  readonly now: () => number;
+}
+
+/** The gateway as the pages see it: typed calls, signed in on demand (wx.login -> signIn). */
+export class GatewayApi {
+  constructor(private readonly deps: GatewayApiDeps) {}
+
+  async signIn(): Promise<string> {
+    const code = await wxLogin(this.deps.wx);
+    const data = await this.deps.client.execute(SIGN_IN, { code }, null);
+    const expiresAtMs = Date.parse(data.signIn.expiresAt);
+    authTokenStore.set({
+      gatewayUrl: this.deps.gatewayUrl(),
+      token: data.signIn.token,
+      expiresAtMs: Number.isFinite(expiresAtMs) ? expiresAtMs : this.deps.now() + 10 * 60_000,
+    });
+    return data.signIn.token;
+  }
+
+  async ensureSignedIn(): Promise<string> {
+    return authTokenStore.get(this.deps.gatewayUrl(), this.deps.now()) ?? this.signIn();
+  }
+
+  async startVerification(input: StartVerificationInput): Promise<VerificationData> {
+    return (await this.authorized(START_VERIFICATION, { input })).startVerification;
+  }
+
+  async confirmVerification(input: ConfirmVerificationInput): Promise<VerificationData> {
+    return (await this.authorized(CONFIRM_VERIFICATION, { input })).confirmVerification;
+  }
+
+  async cancelVerification(id: string): Promise<VerificationData> {
+    return (await this.authorized(CANCEL_VERIFICATION, { id })).cancelVerification;
+  }
+
+  async verification(id: string): Promise<VerificationData | null> {
+    return (await this.authorized(GET_VERIFICATION, { id })).verification;
+  }
+
+  /** One silent re-sign-in when the gateway no longer accepts the token (restart, key rotation, expiry). */
+  private async authorized<TData, TVariables>(
+    operation: Operation<TData, TVariables>,
+    variables: TVariables,
+  ): Promise<TData> {
+    const token = await this.ensureSignedIn();
+    try {
+      return await this.deps.client.execute(operation, variables, token);
+    } catch (error) {
+      if (!(error instanceof GatewayRequestError) || error.code !== 'UNAUTHENTICATED') throw error;
+      authTokenStore.clear();
+      const fresh = await this.signIn();
+      return this.deps.client.execute(operation, variables, fresh);
+    }
+  }
+}

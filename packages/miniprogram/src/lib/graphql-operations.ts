@@ -1,0 +1,90 @@
+/**
+ * Every GraphQL operation the mini program sends, as constants. A test validates each against the
+ * gateway's schema.graphql, so a schema change that breaks the mini program fails the build.
+ */
+import type {
+  CancelVerificationData,
+  CancelVerificationVariables,
+  ConfirmVerificationData,
+  ConfirmVerificationVariables,
+  GetVerificationData,
+  GetVerificationVariables,
+  SignInData,
+  SignInVariables,
+  StartVerificationData,
+  StartVerificationVariables,
+} from './graphql-types';
+
+/** A document plus the types of its data and variables (the phantom field is never set). */
+export interface Operation<TData, TVariables> {
+  readonly operationName: string;
+  readonly document: string;
+  readonly __types?: { data: TData; variables: TVariables };
+}
+
+const VERIFICATION_FIELDS = `
+fragment VerificationFields on Verification {
+  id
+  status
+  protocol
+  livenessType
+  maskedName
+  maskedIdCardNumber
+  attempts
+  maxAttempts
+  lastError { code message retryable upstreamCode }
+  expiresAt
+  verifiedAt
+  clientParams {
+    __typename
+    ... on LegacyClientParams { checkAliveType name idCardNumber userIdKey }
+    ... on V2ClientParams { verifyId }
+  }
+}`;
+
+export const SIGN_IN: Operation<SignInData, SignInVariables> = {
+  operationName: 'SignIn',
+  document: `mutation SignIn($code: String!) {
+  signIn(code: $code) { token expiresAt }
+}`,
+};
+
+export const START_VERIFICATION: Operation<StartVerificationData, StartVerificationVariables> = {
+  operationName: 'StartVerification',
+  document: `mutation StartVerification($input: StartVerificationInput!) {
+  startVerification(input: $input) { ...VerificationFields }
+}
+${VERIFICATION_FIELDS}`,
+};
+
+export const CONFIRM_VERIFICATION: Operation<ConfirmVerificationData, ConfirmVerificationVariables> = {
+  operationName: 'ConfirmVerification',
+  document: `mutation ConfirmVerification($input: ConfirmVerificationInput!) {
+  confirmVerification(input: $input) { ...VerificationFields }
+}
+${VERIFICATION_FIELDS}`,
+};
+
+export const CANCEL_VERIFICATION: Operation<CancelVerificationData, CancelVerificationVariables> = {
+  operationName: 'CancelVerification',
+  document: `mutation CancelVerification($id: ID!) {
+  cancelVerification(id: $id) { ...VerificationFields }
+}
+${VERIFICATION_FIELDS}`,
+};
+
+export const GET_VERIFICATION: Operation<GetVerificationData, GetVerificationVariables> = {
+  operationName: 'GetVerification',
+  document: `query GetVerification($id: ID!) {
+  verification(id: $id) { ...VerificationFields }
+}
+${VERIFICATION_FIELDS}`,
+};
+
+export const ALL_OPERATIONS: readonly Operation<unknown, unknown>[] = [
+  SIGN_IN,
+  START_VERIFICATION,
+  CONFIRM_VERIFICATION,
+  CANCEL_VERIFICATION,
+  GET_VERIFICATION,
+] as readonly Operation<unknown, unknown>[];

@@ -1,0 +1,73 @@
+import type { FlowState, FlowStep } from '../../lib/verification-flow';
+
+export const STEP_TEXT: Readonly<Record<FlowStep, string>> = {
+  device: '正在检查设备…',
+  'signing-in': '正在登录…',
+  starting: '正在创建核验…',
+  loading: '正在读取核验信息…',
+  face: '请按提示完成人脸核验',
+  confirming: '正在确认核验结果…',
+};
+
+export type VerifyPhase = 'consent' | 'working' | 'attention' | 'interrupted' | 'finished';
+
+export interface VerifyView {
+  readonly phase: VerifyPhase;
+  readonly stepText: string;
+  readonly message: string;
+  readonly canRetry: boolean;
+  readonly needsIdentity: boolean;
+  /** Masked forms only; never the identity itself. */
+  readonly maskedName: string;
+  readonly maskedIdCardNumber: string;
+  readonly attemptsText: string;
+}
+
+const EMPTY: VerifyView = {
+  phase: 'working',
+  stepText: '',
+  message: '',
+  canRetry: false,
+  needsIdentity: false,
+  maskedName: '',
+  maskedIdCardNumber: '',
+  attemptsText: '',
+};
+
+export const consentView = (): VerifyView => ({ ...EMPTY, phase: 'consent' });
+
+export function verifyViewOf(state: FlowState): Partial<VerifyView> {
+  switch (state.kind) {
+    case 'working':
+      return { ...EMPTY, stepText: STEP_TEXT[state.step] };
+    case 'attention': {
+      const v = state.verification;
+      return {
+        ...EMPTY,
+        phase: 'attention',
+        message: state.message.text,
+        canRetry: state.message.retryable,
+        needsIdentity: state.needsIdentity,
+        maskedName: v?.maskedName ?? '',
+        maskedIdCardNumber: v?.maskedIdCardNumber ?? '',
+        attemptsText: v && v.status === 'PENDING' ? `已尝试 ${v.attempts}/${v.maxAttempts} 次` : '',
+      };
+    }
+    case 'interrupted':
+      return {
+        ...EMPTY,
+        phase: 'interrupted',
+        message: '人脸核验已中断，可继续核验',
+        canRetry: true,
+        maskedName: state.verification.maskedName,
+        maskedIdCardNumber: state.verification.maskedIdCardNumber,
+      };
+    case 'finished':
+      return { ...EMPTY, phase: 'finished', stepText: '核验已结束' };
+  }
+}
+
+export function resultUrlOf(verificationId: string, businessStarted: boolean): string {
+  const origin = businessStarted ? '&origin=business' : '';
+  return `/pages/result/index?verificationId=${encodeURIComponent(verificationId)}${origin}`;
+}

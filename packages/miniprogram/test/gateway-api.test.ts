@@ -1,0 +1,102 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { authTokenStore } from '../src/lib/auth-token.store';
+import { GatewayApi } from '../src/lib/gateway-api';
+import { GraphQLClient } from '../src/lib/graphql-client';
+import { WxLoginError } from '../src/lib/wx-async';
+import { type Answer, fakeTransport, gqlError, ok } from './support/fake-transport';
+
+const URL = 'https://gateway.test/graphql';
+const NOW = Date.parse('2025-06-01T00:00:00Z');
+const signedIn = (token: string, expiresAt = '2025-06-01T02:00:00Z') => ok({ signIn: { token, expiresAt } });
+
+function apiWith(answers: Answer[], now = () => NOW) {
+  const wx = fakeTransport(answers);
+  const api = new GatewayApi({
+    client: new GraphQLClient({ wx, url: () => URL }),
+    wx,
+    gatewayUrl: () => URL,
+    now,
+  });
+  return { wx, api };
+}
+
+describe('GatewayApi', () => {
+  beforeEach(() => authTokenStore.clear());
+
+  it('signs in with a wx.login code once and reuses the token', async () => {
+    const { wx, api } = apiWith([signedIn('t1'), ok({ verification: null }), ok({ verification: null })]);
+    await api.verification('a');
+    await api.verification('b');
+    expect(wx.loginCount).toBe(1);
+    expect(wx.requests.map((r) => r.body.operationName)).toEqual([
+      'SignIn',
+      'GetVerification',
+      'GetVerification',
+    ]);
+    expect(wx.requests[0]?.body.variables).toEqual({ code: 'code-1' });
+    expect(wx.requests[2]?.options.header?.authorization).toBe('Bearer t1');
+  });
+
+  it('signs in again when the token is about to expire', async () => {
+    let now = NOW;
+    const { wx, api } = apiWith(
+      [
+        signedIn('t1', '2025-06-01T00:10:00Z'),
+        ok({ verification: null }),
+        signedIn('t2'),
+        ok({ verification: null }),
+      ],
+      () => now,
+    );
+    await api.verification('a');
+    now += 9.5 * 60_000;
+    await api.verification('a');
+    expect(wx.loginCount).toBe(2);
+    expect(wx.requests[3]?.options.header?.authorization).toBe('Bearer t2');
+  });
+
+  it('re-signs in once when the gateway answers UNAUTHENTICATED, then retries the call', async () => {
+    const { wx, api } = apiWith([
+      signedIn('old'),
+      gqlError('UNAUTHENTICATED'),
+      signedIn('new'),
+      ok({ verification: null }),
+    ]);
+    await expect(api.verification('a')).resolves.toBeNull();
+    expect(wx.requests.map((r) => r.body.operationName)).toEqual([
+      'SignIn',
+      'GetVerification',
+      'SignIn',
+      'GetVerification',
+    ]);
+    expect(wx.requests[3]?.options.header?.authorization).toBe('Bearer new');
+  });
+
+  it('does not loop when the fresh token is refused too', async () => {
+    const { api } = apiWith([
+      signedIn('a'),
+      gqlError('UNAUTHENTICATED'),
+      signedIn('b'),
+      gqlError('UNAUTHENTICATED'),
+    ]);
+    await expect(api.verification('x')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('reports a failed wx.login as WxLoginError', async () => {
+    const wx = {
+      request() {
+        throw new Error('no request expected');
+      },
+      login(o: { fail?: (e: { errMsg: string }) => void }) {
+        o.fail?.({ errMsg: 'login:fail network' });
+      },
+    };
+    const api = new GatewayApi({
+      client: new GraphQLClient({ wx, url: () => URL }),
+      wx,
+      gatewayUrl: () => URL,
+      now: () => NOW,
+    });
+    await expect(api.ensureSignedIn()).rejects.toBeInstanceOf(WxLoginError);
+  });
+});
