@@ -52,6 +52,10 @@ export const FAILURE_CODES = [
   'EVIDENCE_EXPIRED',
   'EVIDENCE_NOT_FOUND',
   'UPSTREAM_REJECTED',
+  // generic API errcodes that can surface on an attempt
+  'UPSTREAM_BUSY',
+  'ACCESS_TOKEN_INVALID',
+  'UPSTREAM_MISCONFIGURED',
   // FaceGate's binding rules
   'OPENID_MISMATCH',
   'IDENTITY_MISMATCH',

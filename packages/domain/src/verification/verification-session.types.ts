@@ -20,6 +20,13 @@ export interface V2Binding {
   readonly outSeqNo: string;
   readonly verifyId: string;
   readonly verifyIdExpiresAt: Date;
+  /**
+   * The normalized name and ID number, because getverifyid needs them again for the fresh verifyId of each
+   * further attempt. Sensitive: the repository must encrypt the binding at rest (it does, as a whole) and the
+   * binding is dropped when the session ends; never log or return it.
+   */
+  readonly certName: string;
+  readonly certNo: string;
 }
 
 export type SessionBinding = LegacyBinding | V2Binding;

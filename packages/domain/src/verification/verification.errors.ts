@@ -45,7 +45,10 @@ export class InvalidInputError extends Error {
   constructor(
     readonly field: string,
     readonly rule: IdentityRule | string,
+    /** English; never contains the input. */
     message: string,
+    /** zh-CN for the user, when there is one (identity rules have one). */
+    readonly messageZh: string | null = null,
   ) {
     super(message);
     this.name = 'InvalidInputError';
@@ -61,6 +64,18 @@ export class UpstreamUnavailableError extends Error {
   ) {
     super(message);
     this.name = 'UpstreamUnavailableError';
+  }
+}
+
+/**
+ * Infrastructure: the session kept changing under a command (optimistic version conflicts beyond the one
+ * re-apply a command makes). Thrown; the caller may simply try again.
+ */
+export class ConcurrentModificationError extends Error {
+  readonly code = 'CONCURRENT_MODIFICATION' as const;
+  constructor(readonly sessionId: string) {
+    super('the verification session was changed concurrently; try again');
+    this.name = 'ConcurrentModificationError';
   }
 }
 

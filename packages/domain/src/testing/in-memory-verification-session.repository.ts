@@ -1,0 +1,160 @@
+import type {
+  EvidenceClaim,
+  EvidenceClaimRequest,
+  PageCursor,
+  RecordedOutcome,
+  VerificationFilter,
+  VerificationPage,
+  VerificationSessionRepository,
+} from '../ports/verification-session.repository.port';
+import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types';
+
+interface StoredClaim {
+  sessionId: string;
+  claimedAt: number;
+  outcome: RecordedOutcome | null;
+}
+
+const copyDate = (d: Date) => new Date(d.getTime());
+const copyBinding = (b: SessionBinding | null): SessionBinding | null =>
+  b == null
+    ? null
+    : b.protocol === 'V2'
+      ? { ...b, verifyIdExpiresAt: copyDate(b.verifyIdExpiresAt) }
+      : { ...b };
+
+/** A deep copy, so callers can never mutate what is stored (as with a real database). */
+export function copySnapshot(s: VerificationSessionSnapshot): VerificationSessionSnapshot {
+  return {
+    ...s,
+    binding: copyBinding(s.binding),
+    lastError: s.lastError ? { ...s.lastError } : null,
+    createdAt: copyDate(s.createdAt),
+    expiresAt: copyDate(s.expiresAt),
+    verifiedAt: s.verifiedAt ? copyDate(s.verifiedAt) : null,
+    endedAt: s.endedAt ? copyDate(s.endedAt) : null,
+  };
+}
+
+const copyOutcome = (o: RecordedOutcome): RecordedOutcome => ({
+  ...o,
+  failure: o.failure ? { ...o.failure } : null,
+});
+
+/** Newest first, ties broken by id (descending), as PageCursor describes. */
+const newestFirst = (a: VerificationSessionSnapshot, b: VerificationSessionSnapshot) =>
+  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * The repository port in memory, with the same semantics as the SQL one: every method yields once and then
+ * runs to completion without awaiting, so each is atomic however calls interleave; claims are unique per
+ * evidence hash with a lease; update/completeEvidence are optimistic on version.
+ */
+export class InMemoryVerificationSessionRepository implements VerificationSessionRepository {
+  private readonly sessions = new Map<string, VerificationSessionSnapshot>();
+  private readonly claims = new Map<string, StoredClaim>();
+
+  async insert(session: VerificationSessionSnapshot): Promise<void> {
+    await Promise.resolve();
+    if (this.sessions.has(session.id)) throw new Error('duplicate verification session id');
+    this.sessions.set(session.id, copySnapshot(session));
+  }
+
+  async findById(id: string): Promise<VerificationSessionSnapshot | null> {
+    await Promise.resolve();
+    const s = this.sessions.get(id);
+    return s ? copySnapshot(s) : null;
+  }
+
+  async update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean> {
+    await Promise.resolve();
+    return this.write(session, expectedVersion);
+  }
+
+  async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
+    await Promise.resolve();
+    const now = request.now.getTime();
+    const claim = this.claims.get(request.evidenceHash);
+    if (claim?.outcome)
+      return { kind: 'completed', sessionId: claim.sessionId, outcome: copyOutcome(claim.outcome) };
+    if (claim && now - claim.claimedAt < request.leaseMs) return { kind: 'busy', sessionId: claim.sessionId };
+    // No claim, or an unfinished one whose holder outlived its lease: take it.
+    this.claims.set(request.evidenceHash, { sessionId: request.sessionId, claimedAt: now, outcome: null });
+    return { kind: 'acquired' };
+  }
+
+  async completeEvidence(
+    evidenceHash: string,
+    outcome: RecordedOutcome,
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    await Promise.resolve();
+    if (!this.write(session, expectedVersion)) return false;
+    const claimedAt = this.claims.get(evidenceHash)?.claimedAt ?? 0;
+    this.claims.set(evidenceHash, { sessionId: session.id, claimedAt, outcome: copyOutcome(outcome) });
+    return true;
+  }
+
+  async releaseEvidence(evidenceHash: string, sessionId: string): Promise<void> {
+    await Promise.resolve();
+    const claim = this.claims.get(evidenceHash);
+    if (claim && !claim.outcome && claim.sessionId === sessionId) this.claims.delete(evidenceHash);
+  }
+
+  async findExpirable(now: Date, limit: number): Promise<readonly VerificationSessionSnapshot[]> {
+    await Promise.resolve();
+    return [...this.sessions.values()]
+      .filter((s) => s.status === 'PENDING' && s.expiresAt.getTime() <= now.getTime())
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, Math.max(0, limit))
+      .map(copySnapshot);
+  }
+
+  async list(filter: VerificationFilter, first: number, after: PageCursor | null): Promise<VerificationPage> {
+    await Promise.resolve();
+    const matching = [...this.sessions.values()]
+      .filter(
+        (s) =>
+          (filter.openid == null || s.openid === filter.openid) &&
+          (filter.status == null || s.status === filter.status) &&
+          (filter.createdAfter == null || s.createdAt.getTime() >= filter.createdAfter.getTime()) &&
+          (filter.createdBefore == null || s.createdAt.getTime() < filter.createdBefore.getTime()) &&
+          (after == null ||
+            s.createdAt.getTime() < after.createdAt.getTime() ||
+            (s.createdAt.getTime() === after.createdAt.getTime() && s.id < after.id)),
+      )
+      .sort(newestFirst);
+    const size = Math.max(0, first);
+    return { items: matching.slice(0, size).map(copySnapshot), hasNextPage: matching.length > size };
+  }
+
+  async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
+    await Promise.resolve();
+    const verified = [...this.sessions.values()]
+      .filter((s) => s.openid === openid && s.status === 'VERIFIED')
+      .sort((a, b) => (b.verifiedAt?.getTime() ?? 0) - (a.verifiedAt?.getTime() ?? 0) || newestFirst(a, b));
+    return verified[0] ? copySnapshot(verified[0]) : null;
+  }
+
+  /** Test helper: every stored session. */
+  all(): VerificationSessionSnapshot[] {
+    return [...this.sessions.values()].map(copySnapshot);
+  }
+
+  /** Test helper: the evidence claims (hashes only, as stored). */
+  evidenceClaims(): { evidenceHash: string; sessionId: string; completed: boolean }[] {
+    return [...this.claims.entries()].map(([evidenceHash, c]) => ({
+      evidenceHash,
+      sessionId: c.sessionId,
+      completed: c.outcome != null,
+    }));
+  }
+
+  private write(session: VerificationSessionSnapshot, expectedVersion: number): boolean {
+    const stored = this.sessions.get(session.id);
+    if (!stored || stored.version !== expectedVersion) return false;
+    this.sessions.set(session.id, copySnapshot(session));
+    return true;
+  }
+}

@@ -1,0 +1,78 @@
+import { certHashInput } from '../identity/cert-hash';
+import { DEFAULT_LIVENESS_TYPE } from '../verification/liveness-type';
+import type {
+  LegacyBinding,
+  V2Binding,
+  VerificationSessionSnapshot,
+} from '../verification/verification-session.types';
+import { FakeIdentityDigests } from './fake-identity-digests';
+import { type TestIdentity, testIdentities } from './test-identities';
+
+const digests = new FakeIdentityDigests();
+
+/** A valid identity from the shared vectors (张三 / 11010519491231002X), with its hashes. */
+export function aValidIdentity(overrides: Partial<TestIdentity> = {}): TestIdentity {
+  return { ...testIdentities.valid[0], ...overrides } as TestIdentity;
+}
+
+export const TEST_OPENID = 'o_test_user_openid_0001';
+export const TEST_START = new Date('2025-06-01T00:00:00.000Z');
+
+export function aLegacyBinding(overrides: Partial<LegacyBinding> = {}): LegacyBinding {
+  const identity = aValidIdentity();
+  return {
+    protocol: 'LEGACY',
+    idCardNumberMd5: identity.idCardNumberMd5,
+    nameUtf8Md5: identity.nameUtf8Md5,
+    userIdKey: 'fake-user-id-key-0',
+    ...overrides,
+  };
+}
+
+export function aV2Binding(overrides: Partial<V2Binding> = {}): V2Binding {
+  const identity = aValidIdentity();
+  return {
+    protocol: 'V2',
+    certHash: digests.sha256Hex(certHashInput('IDENTITY_CARD', identity.name, identity.idCardNumber)),
+    outSeqNo: 'seq000000',
+    verifyId: 'fake-verify-id-0',
+    verifyIdExpiresAt: new Date(TEST_START.getTime() + 3600_000),
+    certName: identity.name,
+    certNo: identity.idCardNumber,
+    ...overrides,
+  };
+}
+
+/**
+ * A PENDING legacy session of aValidIdentity() for TEST_OPENID, created at TEST_START (FixedClock's default)
+ * and expiring 30 minutes later. Pass `protocol: 'V2'` for a v2 one (binding and livenessType follow).
+ */
+export function aSessionSnapshot(
+  overrides: Partial<VerificationSessionSnapshot> = {},
+): VerificationSessionSnapshot {
+  const identity = aValidIdentity();
+  const v2 = overrides.protocol === 'V2';
+  return {
+    id: 'ses_test_000001',
+    protocol: v2 ? 'V2' : 'LEGACY',
+    status: 'PENDING',
+    openid: TEST_OPENID,
+    livenessType: v2 ? null : DEFAULT_LIVENESS_TYPE,
+    observedLiveness: null,
+    maskedName: '张*',
+    maskedIdCardNumber: '1101**********002X',
+    idNumberHmac: digests.hmacHex('id-number', identity.idCardNumber),
+    binding: v2 ? aV2Binding() : aLegacyBinding(),
+    attempts: 0,
+    maxAttempts: 3,
+    lastError: null,
+    createdAt: new Date(TEST_START),
+    expiresAt: new Date(TEST_START.getTime() + 30 * 60_000),
+    verifiedAt: null,
+    endedAt: null,
+    clientReferenceId: null,
+    initiator: 'user',
+    version: 1,
+    ...overrides,
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * The VerificationSessionRepository contract as a reusable vitest suite: the in-memory fake and the SQL
+ * repositories run the same tests. The only domain file that imports vitest (a separate package export).
+ *
+ *   verificationSessionRepositoryContract('SqlVerificationSessionRepository', async () => ({ repo, close }))
+ *
+ * `makeRepo` is called before every test and must return an EMPTY store; `close` is called after it.
+ * Session ids are plain text ids (e.g. 'ses_ab12_3').
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  RecordedOutcome,
+  VerificationSessionRepository,
+} from '../ports/verification-session.repository.port';
+import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
+import { aSessionSnapshot, aV2Binding } from './object-mothers';
+
+export interface RepositoryUnderTest {
+  readonly repo: VerificationSessionRepository;
+  close(): Promise<void>;
+}
+
+const at = (iso: string) => new Date(iso);
+const T0 = at('2025-06-01T00:00:00.000Z');
+const plus = (ms: number, from: Date = T0) => new Date(from.getTime() + ms);
+
+const failedOutcome: RecordedOutcome = {
+  status: 'PENDING',
+  failure: { code: 'FACE_MISMATCH', retryable: true, upstreamCode: 10004, rule: 'identify_ret' },
+  attempt: 1,
+};
+
+export function verificationSessionRepositoryContract(
+  name: string,
+  makeRepo: () => Promise<RepositoryUnderTest>,
+): void {
+  describe(`${name} honours the VerificationSessionRepository contract`, () => {
+    let subject: RepositoryUnderTest;
+    let repo: VerificationSessionRepository;
+    const run = Math.random().toString(36).slice(2, 8);
+    let counter = 0;
+    const uid = (label: string) => `${label}_${run}_${++counter}`;
+    const session = (overrides: Partial<VerificationSessionSnapshot> = {}) =>
+      aSessionSnapshot({ id: uid('ses'), openid: uid('o'), ...overrides });
+    const ended = (s: VerificationSessionSnapshot, status: 'VERIFIED' | 'FAILED', when: Date) =>
+      ({
+        ...s,
+        status,
+        binding: null,
+        attempts: 1,
+        verifiedAt: status === 'VERIFIED' ? when : null,
+        endedAt: when,
+        version: s.version + 1,
+      }) satisfies VerificationSessionSnapshot;
+
+    beforeEach(async () => {
+      subject = await makeRepo();
+      repo = subject.repo;
+    });
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    describe('storing sessions', () => {
+      it('round-trips a pending legacy session exactly', async () => {
+        const s = session({ clientReferenceId: 'order-42', initiator: 'key_1' });
+        await repo.insert(s);
+        expect(await repo.findById(s.id)).toEqual(s);
+      });
+
+      it('round-trips a pending v2 session, binding dates included', async () => {
+        const s = session({
+          protocol: 'V2',
+          livenessType: null,
+          binding: aV2Binding({ verifyId: uid('vid') }),
+        });
+        await repo.insert(s);
+        const found = await repo.findById(s.id);
+        expect(found).toEqual(s);
+        expect(found?.binding?.protocol === 'V2' && found.binding.verifyIdExpiresAt).toBeInstanceOf(Date);
+      });
+
+      it('round-trips an ended session with its outcome and no binding', async () => {
+        const s = session();
+        await repo.insert(s);
+        const done = {
+          ...ended(s, 'FAILED', plus(60_000)),
+          observedLiveness: 'READ_DIGITS' as const,
+          lastError: {
+            code: 'ID_NUMBER_MISMATCH' as const,
+            retryable: false,
+            upstreamCode: 10003,
+            rule: 'identify_ret',
+          },
+        };
+        expect(await repo.update(done, s.version)).toBe(true);
+        const found = await repo.findById(s.id);
+        expect(found).toEqual(done);
+        expect(found?.binding).toBeNull();
+      });
+
+      it('answers null for an unknown id', async () => {
+        expect(await repo.findById(uid('missing'))).toBeNull();
+      });
+
+      it('refuses a second session with the same id', async () => {
+        const s = session();
+        await repo.insert(s);
+        await expect(repo.insert({ ...s, openid: 'someone-else' })).rejects.toThrow();
+        expect((await repo.findById(s.id))?.openid).toBe(s.openid);
+      });
+
+      it('does not let callers mutate what it stored', async () => {
+        const s = session();
+        await repo.insert(s);
+        const found = await repo.findById(s.id);
+        expect(found).not.toBeNull();
+        found!.createdAt.setTime(0);
+        expect((await repo.findById(s.id))?.createdAt).toEqual(s.createdAt);
+      });
+    });
+
+    describe('optimistic updates', () => {
+      it('writes when the stored version is the expected one', async () => {
+        const s = session();
+        await repo.insert(s);
+        const next = { ...s, attempts: 1, version: s.version + 1 };
+        expect(await repo.update(next, s.version)).toBe(true);
+        expect(await repo.findById(s.id)).toEqual(next);
+      });
+
+      it('writes nothing and answers false when the version moved', async () => {
+        const s = session();
+        await repo.insert(s);
+        await repo.update({ ...s, attempts: 1, version: s.version + 1 }, s.version);
+        expect(await repo.update({ ...s, attempts: 2, version: s.version + 1 }, s.version)).toBe(false);
+        expect((await repo.findById(s.id))?.attempts).toBe(1);
+      });
+
+      it('answers false for a session that does not exist', async () => {
+        expect(await repo.update(session(), 1)).toBe(false);
+      });
+
+      it('lets exactly one of several concurrent writers at one version win', async () => {
+        const s = session();
+        await repo.insert(s);
+        const results = await Promise.all(
+          [1, 2, 3, 4, 5].map((n) => repo.update({ ...s, attempts: n, version: s.version + 1 }, s.version)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true) + 1;
+        expect((await repo.findById(s.id))?.attempts).toBe(winner);
+      });
+    });
+
+    describe('evidence claims (the replay guard)', () => {
+      const claim = (evidenceHash: string, sessionId: string, now = T0, leaseMs = 30_000) =>
+        repo.claimEvidence({ evidenceHash, sessionId, now, leaseMs });
+
+      it('gives new evidence to the first claimant and reports it busy to the next', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const hash = uid('ev');
+        expect(await claim(hash, a.id)).toEqual({ kind: 'acquired' });
+        expect(await claim(hash, b.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
+        expect(await claim(hash, a.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
+      });
+
+      it('hands evidence to exactly one of many concurrent claimants', async () => {
+        const sessions = [session(), session(), session(), session(), session(), session()];
+        for (const s of sessions) await repo.insert(s);
+        const hash = uid('ev');
+        const results = await Promise.all(sessions.map((s) => claim(hash, s.id)));
+        expect(results.filter((r) => r.kind === 'acquired')).toHaveLength(1);
+        const winner = sessions[results.findIndex((r) => r.kind === 'acquired')]!;
+        for (const r of results.filter((x) => x.kind !== 'acquired')) {
+          expect(r).toEqual({ kind: 'busy', sessionId: winner.id });
+        }
+      });
+
+      it('records the outcome with the session change, for every later claimant', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        const next = { ...a, attempts: 1, lastError: failedOutcome.failure, version: a.version + 1 };
+        expect(await repo.completeEvidence(hash, failedOutcome, next, a.version)).toBe(true);
+        expect(await repo.findById(a.id)).toEqual(next);
+        const expected = { kind: 'completed', sessionId: a.id, outcome: failedOutcome };
+        expect(await claim(hash, a.id, plus(1000))).toEqual(expected);
+        expect(await claim(hash, b.id, plus(3_600_000))).toEqual(expected);
+      });
+
+      it('records a passing outcome with a null failure', async () => {
+        const a = session();
+        await repo.insert(a);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        const outcome: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 1 };
+        expect(await repo.completeEvidence(hash, outcome, ended(a, 'VERIFIED', plus(5000)), a.version)).toBe(
+          true,
+        );
+        expect(await claim(hash, a.id, plus(6000))).toEqual({ kind: 'completed', sessionId: a.id, outcome });
+        expect(await repo.findLatestVerified(a.openid)).toEqual(ended(a, 'VERIFIED', plus(5000)));
+      });
+
+      it('writes nothing when the session version moved, leaving the claim unfinished', async () => {
+        const a = session();
+        await repo.insert(a);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        await repo.update({ ...a, attempts: 2, version: a.version + 1 }, a.version);
+        const stale = { ...a, attempts: 1, version: a.version + 1 };
+        expect(await repo.completeEvidence(hash, failedOutcome, stale, a.version)).toBe(false);
+        expect((await repo.findById(a.id))?.attempts).toBe(2);
+        expect(await claim(hash, a.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
+      });
+
+      it('lets an unfinished claim be taken over once its lease has passed', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const hash = uid('ev');
+        await claim(hash, a.id, T0, 30_000);
+        expect(await claim(hash, b.id, plus(29_000), 30_000)).toEqual({ kind: 'busy', sessionId: a.id });
+        expect(await claim(hash, b.id, plus(31_000), 30_000)).toEqual({ kind: 'acquired' });
+        expect(await claim(hash, a.id, plus(32_000), 30_000)).toEqual({ kind: 'busy', sessionId: b.id });
+      });
+
+      it('never lets a completed claim be taken over, however old', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        await repo.completeEvidence(hash, failedOutcome, { ...a, version: a.version + 1 }, a.version);
+        const later = await claim(hash, b.id, plus(365 * 86_400_000));
+        expect(later.kind).toBe('completed');
+      });
+
+      it('frees a released claim for the next claimant', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        await repo.releaseEvidence(hash, a.id);
+        expect(await claim(hash, b.id, plus(1000))).toEqual({ kind: 'acquired' });
+      });
+
+      it('ignores a release by a session that does not hold the claim, and of completed claims', async () => {
+        const [a, b] = [session(), session()];
+        await repo.insert(a);
+        await repo.insert(b);
+        const [held, done] = [uid('ev'), uid('ev')];
+        await claim(held, a.id);
+        await repo.releaseEvidence(held, b.id);
+        expect(await claim(held, b.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
+        await claim(done, a.id);
+        await repo.completeEvidence(done, failedOutcome, { ...a, version: a.version + 1 }, a.version);
+        await repo.releaseEvidence(done, a.id);
+        expect((await claim(done, a.id, plus(1000))).kind).toBe('completed');
+      });
+    });
+
+    describe('queries', () => {
+      it('finds pending sessions due to expire, oldest expiry first, up to the limit', async () => {
+        const due1 = session({ expiresAt: plus(-3000) });
+        const due2 = session({ expiresAt: plus(-2000) });
+        const due3 = session({ expiresAt: T0 });
+        const notYet = session({ expiresAt: plus(1) });
+        const endedDue = session({ expiresAt: plus(-5000) });
+        for (const s of [due3, notYet, due1, endedDue, due2]) await repo.insert(s);
+        await repo.update(ended(endedDue, 'FAILED', plus(-6000)), endedDue.version);
+        expect((await repo.findExpirable(T0, 10)).map((s) => s.id)).toEqual([due1.id, due2.id, due3.id]);
+        expect((await repo.findExpirable(T0, 2)).map((s) => s.id)).toEqual([due1.id, due2.id]);
+      });
+
+      it('lists newest first, ties by id descending, in keyset pages', async () => {
+        const openid = uid('o');
+        const sameTime = plus(5000);
+        const made = [
+          session({ openid, id: `${uid('ses')}_a`, createdAt: plus(1000) }),
+          session({ openid, id: `${uid('ses')}_b`, createdAt: sameTime }),
+          session({ openid, id: `${uid('ses')}_c`, createdAt: sameTime }),
+          session({ openid, id: `${uid('ses')}_d`, createdAt: plus(9000) }),
+          session({ createdAt: plus(7000) }),
+        ];
+        for (const s of made) await repo.insert(s);
+        const byTime = [made[3]!, ...[made[1]!, made[2]!].sort((x, y) => (x.id < y.id ? 1 : -1)), made[0]!];
+        const page1 = await repo.list({ openid }, 2, null);
+        expect(page1.items.map((s) => s.id)).toEqual(byTime.slice(0, 2).map((s) => s.id));
+        expect(page1.hasNextPage).toBe(true);
+        const last = page1.items[1]!;
+        const page2 = await repo.list({ openid }, 2, { createdAt: last.createdAt, id: last.id });
+        expect(page2.items.map((s) => s.id)).toEqual(byTime.slice(2).map((s) => s.id));
+        expect(page2.hasNextPage).toBe(false);
+        expect(page2.items[0]).toEqual(byTime[2]);
+      });
+
+      it('filters by status and creation time', async () => {
+        const openid = uid('o');
+        const early = session({ openid, createdAt: plus(1000) });
+        const middle = session({ openid, createdAt: plus(60_000) });
+        const late = session({ openid, createdAt: plus(120_000) });
+        for (const s of [early, middle, late]) await repo.insert(s);
+        await repo.update(ended(middle, 'VERIFIED', plus(90_000)), middle.version);
+        const ids = async (filter: Parameters<VerificationSessionRepository['list']>[0]) =>
+          (await repo.list({ openid, ...filter }, 10, null)).items.map((s) => s.id);
+        expect(await ids({ status: 'VERIFIED' })).toEqual([middle.id]);
+        expect(await ids({ status: 'PENDING' })).toEqual([late.id, early.id]);
+        expect(await ids({ createdAfter: plus(30_000) })).toEqual([late.id, middle.id]);
+        expect(await ids({ createdBefore: plus(90_000) })).toEqual([middle.id, early.id]);
+        expect(await ids({ createdAfter: plus(30_000), createdBefore: plus(90_000) })).toEqual([middle.id]);
+        expect(await ids({ status: null, openid: null, createdAfter: null, createdBefore: null })).toContain(
+          early.id,
+        );
+      });
+
+      it('finds the latest verified session of a user, or null', async () => {
+        const openid = uid('o');
+        const older = session({ openid, createdAt: plus(1000) });
+        const newer = session({ openid, createdAt: plus(2000) });
+        const failed = session({ openid, createdAt: plus(3000) });
+        const pending = session({ openid, createdAt: plus(4000) });
+        const otherUser = session({ createdAt: plus(5000) });
+        for (const s of [older, newer, failed, pending, otherUser]) await repo.insert(s);
+        expect(await repo.findLatestVerified(openid)).toBeNull();
+        await repo.update(ended(older, 'VERIFIED', plus(10_000)), older.version);
+        await repo.update(ended(newer, 'VERIFIED', plus(20_000)), newer.version);
+        await repo.update(ended(failed, 'FAILED', plus(30_000)), failed.version);
+        await repo.update(ended(otherUser, 'VERIFIED', plus(40_000)), otherUser.version);
+        expect((await repo.findLatestVerified(openid))?.id).toBe(newer.id);
+        expect(await repo.findLatestVerified(uid('nobody'))).toBeNull();
+      });
+    });
+  });
+}

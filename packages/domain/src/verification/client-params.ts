@@ -1,0 +1,21 @@
+import { checkAliveTypeOf } from './liveness-type';
+import { VerificationSession } from './verification-session';
+import type { VerificationSessionSnapshot } from './verification-session.types';
+
+export type ClientParams =
+  | { readonly protocol: 'LEGACY'; readonly checkAliveType: number; readonly userIdKey: string | null }
+  | { readonly protocol: 'V2'; readonly verifyId: string };
+
+/** What the mini program needs to run the check; null once the session is no longer PENDING. */
+export function clientParamsOf(
+  session: VerificationSessionSnapshot | VerificationSession,
+): ClientParams | null {
+  const s = session instanceof VerificationSession ? session.snapshot : session;
+  if (s.status !== 'PENDING' || s.binding == null) return null;
+  if (s.binding.protocol === 'V2') return { protocol: 'V2', verifyId: s.binding.verifyId };
+  return {
+    protocol: 'LEGACY',
+    checkAliveType: checkAliveTypeOf(s.livenessType ?? 'SCREEN_FLASH_OR_READ_DIGITS'),
+    userIdKey: s.binding.userIdKey,
+  };
+}

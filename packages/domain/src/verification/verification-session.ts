@@ -1,0 +1,152 @@
+import { err, ok, type Result } from '../shared/result';
+import type { LivenessType } from './liveness-type';
+import type { RuleOutcome } from './result-rules';
+import { InvalidStateError } from './verification.errors';
+import { TERMINAL_STATUSES, type VerificationProtocol, type VerificationStatus } from './verification.types';
+import type {
+  SessionBinding,
+  VerificationFailure,
+  VerificationSessionSnapshot,
+} from './verification-session.types';
+
+export interface StartSessionProps {
+  readonly id: string;
+  readonly openid: string;
+  readonly livenessType: LivenessType | null;
+  readonly maskedName: string;
+  readonly maskedIdCardNumber: string;
+  readonly idNumberHmac: string;
+  readonly binding: SessionBinding;
+  readonly maxAttempts: number;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly clientReferenceId: string | null;
+  readonly initiator: string;
+}
+
+/** The verifyId WeChat prepared for the next v2 attempt. */
+export interface NextV2Attempt {
+  readonly outSeqNo: string;
+  readonly verifyId: string;
+  readonly verifyIdExpiresAt: Date;
+}
+
+type Change = Result<VerificationSession, InvalidStateError>;
+
+const minDate = (a: Date, b: Date) => (a.getTime() <= b.getTime() ? a : b);
+
+/**
+ * A verification session: PENDING, then exactly one of VERIFIED, FAILED, CANCELED or EXPIRED. Immutable:
+ * each command returns a new session (version + 1) or an InvalidStateError and changes nothing.
+ * Invariants: attempts <= maxAttempts; the binding is present iff PENDING (it is only needed while open);
+ * VERIFIED only from a passing rule outcome; an ended session never changes again.
+ */
+export class VerificationSession {
+  private constructor(readonly snapshot: VerificationSessionSnapshot) {}
+
+  static start(props: StartSessionProps): VerificationSession {
+    if (!Number.isInteger(props.maxAttempts) || props.maxAttempts < 1) {
+      throw new RangeError('maxAttempts must be a positive integer');
+    }
+    const protocol: VerificationProtocol = props.binding.protocol;
+    if ((protocol === 'LEGACY') !== (props.livenessType != null)) {
+      throw new RangeError('a legacy session needs a liveness type, a v2 session has none');
+    }
+    const expiresAt =
+      props.binding.protocol === 'V2'
+        ? minDate(props.expiresAt, props.binding.verifyIdExpiresAt)
+        : props.expiresAt;
+    return new VerificationSession({
+      ...props,
+      protocol,
+      expiresAt,
+      status: 'PENDING',
+      observedLiveness: null,
+      attempts: 0,
+      lastError: null,
+      verifiedAt: null,
+      endedAt: null,
+      version: 1,
+    });
+  }
+
+  static fromSnapshot(snapshot: VerificationSessionSnapshot): VerificationSession {
+    return new VerificationSession(snapshot);
+  }
+
+  get id(): string {
+    return this.snapshot.id;
+  }
+  get status(): VerificationStatus {
+    return this.snapshot.status;
+  }
+  get version(): number {
+    return this.snapshot.version;
+  }
+  get binding(): SessionBinding | null {
+    return this.snapshot.binding;
+  }
+  get isEnded(): boolean {
+    return TERMINAL_STATUSES.has(this.snapshot.status);
+  }
+
+  /** PENDING and at or past its expiry: the next command expires it first. */
+  isDue(now: Date): boolean {
+    return this.snapshot.status === 'PENDING' && now.getTime() >= this.snapshot.expiresAt.getTime();
+  }
+
+  /** Whether a failure now would leave the session open for another attempt. */
+  continuesAfter(failure: VerificationFailure): boolean {
+    return failure.retryable && this.snapshot.attempts + 1 < this.snapshot.maxAttempts;
+  }
+
+  expire(now: Date): Change {
+    if (!this.isDue(now)) return err(new InvalidStateError(this.status, 'expire'));
+    return ok(this.end('EXPIRED', now, {}));
+  }
+
+  cancel(now: Date): Change {
+    if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'cancel'));
+    return ok(this.end('CANCELED', now, {}));
+  }
+
+  /**
+   * Records one attempt. A pass verifies; a retryable failure with attempts left keeps the session PENDING
+   * (v2 moves on to `nextV2`, without which it cannot continue); anything else fails it.
+   */
+  recordAttempt(outcome: RuleOutcome, now: Date, nextV2: NextV2Attempt | null = null): Change {
+    if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'confirm'));
+    const attempts = this.snapshot.attempts + 1;
+    const observedLiveness = outcome.observedLiveness ?? this.snapshot.observedLiveness;
+    if (outcome.passed) {
+      return ok(this.end('VERIFIED', now, { attempts, observedLiveness, verifiedAt: now }));
+    }
+    const binding = this.snapshot.binding;
+    const canContinue =
+      this.continuesAfter(outcome.failure) && (binding?.protocol !== 'V2' || nextV2 != null);
+    if (!canContinue) {
+      return ok(this.end('FAILED', now, { attempts, observedLiveness, lastError: outcome.failure }));
+    }
+    let expiresAt = this.snapshot.expiresAt;
+    let nextBinding = binding;
+    if (binding?.protocol === 'V2' && nextV2) {
+      nextBinding = { ...binding, ...nextV2 };
+      expiresAt = minDate(expiresAt, nextV2.verifyIdExpiresAt);
+    }
+    return ok(
+      this.with({ attempts, observedLiveness, lastError: outcome.failure, binding: nextBinding, expiresAt }),
+    );
+  }
+
+  private end(
+    status: 'VERIFIED' | 'FAILED' | 'CANCELED' | 'EXPIRED',
+    now: Date,
+    changes: Partial<VerificationSessionSnapshot>,
+  ): VerificationSession {
+    return this.with({ ...changes, status, endedAt: now, binding: null });
+  }
+
+  private with(changes: Partial<VerificationSessionSnapshot>): VerificationSession {
+    return new VerificationSession({ ...this.snapshot, ...changes, version: this.snapshot.version + 1 });
+  }
+}
