@@ -1,0 +1,22 @@
+export { type CertType, certHash } from './cert-hash';
+export { redactUrl } from './redact';
+export type {
+  Answer,
+  LegacyInfoValue,
+  SessionValue,
+  UserIdKeyValue,
+  VerifyIdValue,
+} from './response-validators';
+export { DEFAULT_RETRY_SETTINGS, fullJitterDelayMs, type RetrySettings } from './retry-policy';
+export {
+  type UpstreamObserver,
+  type UpstreamOutcome,
+  type VerifyIdRequest,
+  type VerifyInfoQuery,
+  WeChatApiClient,
+  type WeChatClientOptions,
+  type WeChatLogger,
+  type WeChatTimeouts,
+} from './wechat-api-client';
+export { WeChatFaceVerificationProvider } from './wechat-face-verification-provider';
+export { WeChatLoginError, type WeChatLoginErrorCode } from './wechat-login.errors';
