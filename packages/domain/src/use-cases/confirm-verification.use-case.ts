@@ -1,6 +1,29 @@
-import type { Result } from '../shared/result';
-import type { VerificationCommandError } from '../verification/verification.errors';
+import type { EvidenceClaim } from '../ports/verification-session.repository.port';
+import { err, ok, type Result } from '../shared/result';
+import { defaultSleep } from '../shared/timers';
+import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
+import {
+  clientErrorOutcome,
+  evaluateLegacyResult,
+  evaluateV2Result,
+  type RuleOutcome,
+  withClientErrCode,
+} from '../verification/result-rules';
+import {
+  ConcurrentModificationError,
+  EvidenceAlreadyUsedError,
+  EvidenceInProgressError,
+  InvalidStateError,
+  SessionNotFoundError,
+  UpstreamProtocolError,
+  UpstreamUnavailableError,
+  type VerificationCommandError,
+} from '../verification/verification.errors';
+import type { NextV2Attempt, VerificationSession } from '../verification/verification-session';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
+import { checkClientErrCode, checkVerifyResult, verifyResultRequired } from './command-validation';
+import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store';
+import { upstreamRejection } from './start-verification.use-case';
 import type { VerificationDeps } from './verification-deps';
 
 export interface ConfirmVerificationCommand {
@@ -11,19 +34,209 @@ export interface ConfirmVerificationCommand {
   readonly clientErrCode?: number | null;
 }
 
+type Outcome = Result<VerificationSessionSnapshot, VerificationCommandError>;
+
+/** How often a confirmation of busy evidence looks again for the first one's outcome. */
+const BUSY_POLL_MS = 200;
+
 /**
  * Confirms an attempt with WeChat and applies the result rules. Idempotent: the same evidence again returns
  * the recorded outcome with no second upstream call; concurrent confirmations of one piece of evidence make
  * one upstream call and share its outcome. Transient upstream trouble is thrown and uses up no attempt.
+ *
+ * Evidence is the legacy verifyResult, or (v2) the session's current verifyId; only its HMAC is stored.
+ * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId.
  */
 export class ConfirmVerification {
   constructor(private readonly deps: VerificationDeps) {}
 
-  async execute(
-    command: ConfirmVerificationCommand,
-  ): Promise<Result<VerificationSessionSnapshot, VerificationCommandError>> {
-    void this.deps;
-    void command;
-    throw new Error('not implemented');
+  async execute(command: ConfirmVerificationCommand): Promise<Outcome> {
+    const invalid = checkVerifyResult(command.verifyResult) ?? checkClientErrCode(command.clientErrCode);
+    if (invalid) return err(invalid);
+    const found = await loadSession(this.deps, command.sessionId);
+    if (!found) return err(new SessionNotFoundError(command.sessionId));
+    const now = this.deps.clock.now();
+    const session = await expireIfDue(this.deps, found, now);
+    const evidenceHash = this.evidenceHashOf(session, command.verifyResult);
+
+    if (session.isEnded) return this.confirmEnded(session, evidenceHash);
+    if (evidenceHash === null) {
+      // Legacy with nothing from WeChat to check: only a client-reported failure can be recorded.
+      if (!command.clientErrCode) return err(verifyResultRequired());
+      const outcome = clientErrorOutcome(command.clientErrCode);
+      const saved = await applyAndSave(this.deps, session, now, (s) => s.recordAttempt(outcome, now));
+      return saved.ok ? ok(saved.value.snapshot) : saved;
+    }
+
+    let claim = await this.claim(evidenceHash, session.id);
+    if (claim.kind === 'busy' && claim.sessionId === session.id)
+      claim = await this.waitForOutcome(evidenceHash, session.id);
+    if (claim.kind === 'acquired') return this.confirmAcquired(session, evidenceHash, command, now);
+    return this.answerClaimed(session, claim);
   }
+
+  private evidenceHashOf(
+    session: VerificationSession,
+    verifyResult: string | null | undefined,
+  ): string | null {
+    const { snapshot } = session;
+    let evidence: string | null = null;
+    if (snapshot.protocol === 'LEGACY') evidence = verifyResult ? `legacy:${verifyResult}` : null;
+    else if (snapshot.binding?.protocol === 'V2') evidence = `v2:${snapshot.binding.verifyId}`;
+    return evidence === null ? null : this.deps.digests.hmacHex('evidence', evidence);
+  }
+
+  private claim(evidenceHash: string, sessionId: string): Promise<EvidenceClaim> {
+    return this.deps.repository.claimEvidence({
+      evidenceHash,
+      sessionId,
+      now: this.deps.clock.now(),
+      leaseMs: this.deps.settings.evidenceLeaseMs,
+    });
+  }
+
+  /** Another request of this session holds the evidence: wait (bounded) for its outcome, or take over. */
+  private async waitForOutcome(evidenceHash: string, sessionId: string): Promise<EvidenceClaim> {
+    const sleep = this.deps.sleep ?? defaultSleep;
+    let claim: EvidenceClaim = { kind: 'busy', sessionId };
+    for (let waited = 0; waited < this.deps.settings.busyWaitMs; ) {
+      const step = Math.min(BUSY_POLL_MS, this.deps.settings.busyWaitMs - waited);
+      await sleep(step);
+      waited += step;
+      claim = await this.claim(evidenceHash, sessionId);
+      if (claim.kind !== 'busy') break;
+    }
+    return claim;
+  }
+
+  /** Someone else holds or used the evidence. */
+  private async answerClaimed(session: VerificationSession, claim: EvidenceClaim): Promise<Outcome> {
+    if (claim.kind === 'acquired' || claim.sessionId !== session.id)
+      return err(new EvidenceAlreadyUsedError());
+    if (claim.kind === 'busy') return err(new EvidenceInProgressError());
+    // Already decided for this session: the answer is the session as it is now, with no upstream call.
+    const current = await loadSession(this.deps, session.id);
+    return ok((current ?? session).snapshot);
+  }
+
+  private async confirmEnded(session: VerificationSession, evidenceHash: string | null): Promise<Outcome> {
+    const endedByAttempt = session.status === 'VERIFIED' || session.status === 'FAILED';
+    // v2 carries no evidence of its own: a repeat after the outcome simply gets the outcome.
+    if (session.snapshot.protocol === 'V2' && endedByAttempt) return ok(session.snapshot);
+    if (evidenceHash === null) return err(new InvalidStateError(session.status, 'confirm'));
+    let claim = await this.claim(evidenceHash, session.id);
+    if (claim.kind === 'busy' && claim.sessionId === session.id)
+      claim = await this.waitForOutcome(evidenceHash, session.id);
+    if (claim.kind !== 'acquired') return this.answerClaimed(session, claim);
+    // New evidence for an ended session: give the claim back untouched.
+    await this.deps.repository.releaseEvidence(evidenceHash, session.id);
+    return err(new InvalidStateError(session.status, 'confirm'));
+  }
+
+  private async confirmAcquired(
+    session: VerificationSession,
+    evidenceHash: string,
+    command: ConfirmVerificationCommand,
+    now: Date,
+  ): Promise<Outcome> {
+    const release = () => this.deps.repository.releaseEvidence(evidenceHash, session.id);
+    try {
+      const outcome = await this.evaluate(session, command, now);
+      const nextV2 = await this.prepareNextV2(session, outcome, now);
+      let current = session;
+      for (let round = 0; round < 2; round++) {
+        const next = current.recordAttempt(outcome, now, nextV2);
+        if (!next.ok) {
+          await release();
+          return next;
+        }
+        const recorded = {
+          status: next.value.status,
+          failure: outcome.passed ? null : outcome.failure,
+          attempt: next.value.snapshot.attempts,
+        };
+        if (
+          await this.deps.repository.completeEvidence(
+            evidenceHash,
+            recorded,
+            next.value.snapshot,
+            current.version,
+          )
+        ) {
+          await publishUpdated(this.deps, next.value, now);
+          return ok(next.value.snapshot);
+        }
+        current = (await loadSession(this.deps, session.id)) ?? current;
+      }
+      throw new ConcurrentModificationError(session.id);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  /** The upstream answer (or the client's report) through the result rules. */
+  private async evaluate(
+    session: VerificationSession,
+    command: ConfirmVerificationCommand,
+    now: Date,
+  ): Promise<RuleOutcome> {
+    const { snapshot } = session;
+    const binding = snapshot.binding!;
+    if (binding.protocol === 'LEGACY') {
+      const info = await this.deps.provider.fetchLegacyResult(command.verifyResult!);
+      throwIfTransient(info.errcode);
+      const outcome = evaluateLegacyResult(info, {
+        binding,
+        openid: snapshot.openid,
+        startedAt: snapshot.createdAt,
+        now,
+        clockSkewMs: this.deps.settings.clockSkewMs,
+      });
+      return withClientErrCode(outcome, command.clientErrCode);
+    }
+    // The client says its run failed: no point asking WeChat about a check that did not finish.
+    if (command.clientErrCode) return clientErrorOutcome(command.clientErrCode);
+    const info = await this.deps.provider.fetchV2Result({
+      verifyId: binding.verifyId,
+      outSeqNo: binding.outSeqNo,
+      certHash: binding.certHash,
+      openid: snapshot.openid,
+    });
+    throwIfTransient(info.errcode);
+    return evaluateV2Result(info);
+  }
+
+  /**
+   * v2: each attempt needs its own verifyId, so a retryable failure with attempts left prepares the next one.
+   * null when there is no next attempt, or when WeChat refused one (the session then ends FAILED).
+   */
+  private async prepareNextV2(
+    session: VerificationSession,
+    outcome: RuleOutcome,
+    now: Date,
+  ): Promise<NextV2Attempt | null> {
+    const binding = session.binding;
+    if (outcome.passed || binding?.protocol !== 'V2' || !session.continuesAfter(outcome.failure)) return null;
+    const outSeqNo = this.deps.ids.outSeqNo();
+    const answer = await this.deps.provider.prepare({
+      protocol: 'V2',
+      openid: session.snapshot.openid,
+      outSeqNo,
+      name: binding.certName,
+      idCardNumber: binding.certNo,
+    });
+    if (upstreamRejection(answer.errcode)) return null;
+    if (!answer.verifyId) throw new UpstreamProtocolError('getverifyid answered errcode 0 without verify_id');
+    const lifetimeS = answer.expiresInSeconds > 0 ? answer.expiresInSeconds : 3600;
+    return {
+      outSeqNo,
+      verifyId: answer.verifyId,
+      verifyIdExpiresAt: new Date(now.getTime() + lifetimeS * 1000),
+    };
+  }
+}
+
+function throwIfTransient(errcode: number): void {
+  if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
 }

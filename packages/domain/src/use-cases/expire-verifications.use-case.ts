@@ -1,3 +1,5 @@
+import { VerificationSession } from '../verification/verification-session';
+import { publishUpdated } from './session-store';
 import type { VerificationDeps } from './verification-deps';
 
 /** Ends PENDING sessions past their expiry, in batches; returns how many it expired. */
@@ -5,8 +7,18 @@ export class ExpireVerifications {
   constructor(private readonly deps: VerificationDeps) {}
 
   async execute(command: { readonly limit: number }): Promise<number> {
-    void this.deps;
-    void command;
-    throw new Error('not implemented');
+    if (!Number.isInteger(command.limit) || command.limit < 1) return 0;
+    const now = this.deps.clock.now();
+    let expired = 0;
+    for (const snapshot of await this.deps.repository.findExpirable(now, command.limit)) {
+      const session = VerificationSession.fromSnapshot(snapshot);
+      const next = session.expire(now);
+      // A session another writer changed meanwhile is theirs; the next batch sees it if still due.
+      if (next.ok && (await this.deps.repository.update(next.value.snapshot, session.version))) {
+        expired += 1;
+        await publishUpdated(this.deps, next.value, now);
+      }
+    }
+    return expired;
   }
 }

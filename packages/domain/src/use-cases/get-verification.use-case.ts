@@ -1,6 +1,7 @@
-import type { Result } from '../shared/result';
-import type { VerificationCommandError } from '../verification/verification.errors';
+import { err, ok, type Result } from '../shared/result';
+import { SessionNotFoundError, type VerificationCommandError } from '../verification/verification.errors';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
+import { expireIfDue, loadSession } from './session-store';
 import type { VerificationDeps } from './verification-deps';
 
 export interface GetVerificationCommand {
@@ -14,8 +15,9 @@ export class GetVerification {
   async execute(
     command: GetVerificationCommand,
   ): Promise<Result<VerificationSessionSnapshot, VerificationCommandError>> {
-    void this.deps;
-    void command;
-    throw new Error('not implemented');
+    const found = await loadSession(this.deps, command.sessionId);
+    if (!found) return err(new SessionNotFoundError(command.sessionId));
+    const session = await expireIfDue(this.deps, found, this.deps.clock.now());
+    return ok(session.snapshot);
   }
 }

@@ -1,8 +1,21 @@
-import type { Result } from '../shared/result';
-import type { LivenessType } from '../verification/liveness-type';
-import type { VerificationCommandError } from '../verification/verification.errors';
+import { certHashInput } from '../identity/cert-hash';
+import { PersonName } from '../identity/person-name';
+import { ResidentIdNumber } from '../identity/resident-id-number';
+import { err, ok, type Result } from '../shared/result';
+import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
+import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type';
+import {
+  InvalidInputError,
+  UpstreamProtocolError,
+  UpstreamRejectedError,
+  UpstreamUnavailableError,
+  type VerificationCommandError,
+} from '../verification/verification.errors';
 import type { VerificationProtocol } from '../verification/verification.types';
-import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
+import { VerificationSession } from '../verification/verification-session';
+import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types';
+import { checkClientReferenceId, checkLivenessType, checkOpenid, checkProtocol } from './command-validation';
+import { publishUpdated } from './session-store';
 import type { VerificationDeps } from './verification-deps';
 
 export interface StartVerificationCommand {
@@ -18,6 +31,12 @@ export interface StartVerificationCommand {
   readonly initiator: string;
 }
 
+/** getverifyid's documented verify_id lifetime, used if WeChat omits expires_in. */
+const DEFAULT_VERIFY_ID_LIFETIME_S = 3600;
+
+const identityError = (e: { field: string; rule: string; message: string; messageZh: string }) =>
+  new InvalidInputError(e.field, e.rule, e.message, e.messageZh);
+
 /** Validates the identity, prepares the upstream side (getuseridkey / getverifyid) and stores the session. */
 export class StartVerification {
   constructor(private readonly deps: VerificationDeps) {}
@@ -25,8 +44,103 @@ export class StartVerification {
   async execute(
     command: StartVerificationCommand,
   ): Promise<Result<VerificationSessionSnapshot, VerificationCommandError>> {
-    void this.deps;
-    void command;
-    throw new Error('not implemented');
+    const { deps } = this;
+    const now = deps.clock.now();
+    const name = PersonName.parse(command.name);
+    if (!name.ok) return err(identityError(name.error));
+    const idNumber = ResidentIdNumber.parse(command.idCardNumber, now);
+    if (!idNumber.ok) return err(identityError(idNumber.error));
+    const invalid =
+      checkOpenid(command.openid) ??
+      checkProtocol(command.protocol) ??
+      checkLivenessType(command.protocol, command.livenessType) ??
+      checkClientReferenceId(command.clientReferenceId);
+    if (invalid) return err(invalid);
+
+    const id = deps.ids.sessionId();
+    const prepared = await this.prepare(command, name.value, idNumber.value, now);
+    if (!prepared.ok) return prepared;
+    const session = VerificationSession.start({
+      id,
+      openid: command.openid,
+      livenessType: command.protocol === 'LEGACY' ? (command.livenessType ?? DEFAULT_LIVENESS_TYPE) : null,
+      maskedName: name.value.masked(),
+      maskedIdCardNumber: idNumber.value.masked(),
+      idNumberHmac: deps.digests.hmacHex('id-number', idNumber.value.value),
+      binding: prepared.value.binding,
+      maxAttempts: deps.settings.maxAttempts,
+      createdAt: now,
+      expiresAt: prepared.value.expiresAt,
+      clientReferenceId: command.clientReferenceId ?? null,
+      initiator: command.initiator,
+    });
+    await deps.repository.insert(session.snapshot);
+    await publishUpdated(deps, session, now);
+    return ok(session.snapshot);
   }
+
+  private async prepare(
+    command: StartVerificationCommand,
+    name: PersonName,
+    idNumber: ResidentIdNumber,
+    now: Date,
+  ): Promise<Result<{ binding: SessionBinding; expiresAt: Date }, UpstreamRejectedError>> {
+    const { deps } = this;
+    const ttlEnd = now.getTime() + deps.settings.sessionTtlMs;
+    const lifetimeEnd = (seconds: number, fallback: number) =>
+      now.getTime() + (seconds > 0 ? seconds : fallback) * 1000;
+    if (command.protocol === 'LEGACY') {
+      const answer = await deps.provider.prepare({
+        protocol: 'LEGACY',
+        name: name.value,
+        idCardNumber: idNumber.value,
+      });
+      const rejected = upstreamRejection(answer.errcode);
+      if (rejected) return err(rejected);
+      if (!answer.userIdKey)
+        throw new UpstreamProtocolError('getuseridkey answered errcode 0 without user_id_key');
+      // The client passes userIdKey to the JSAPI, so the session must not outlive it either.
+      const keyEnd = lifetimeEnd(answer.expiresInSeconds, Number.POSITIVE_INFINITY);
+      return ok({
+        binding: {
+          protocol: 'LEGACY',
+          idCardNumberMd5: deps.digests.md5Hex(idNumber.value),
+          nameUtf8Md5: deps.digests.md5Hex(name.value),
+          userIdKey: answer.userIdKey,
+        },
+        expiresAt: new Date(Math.min(ttlEnd, keyEnd)),
+      });
+    }
+    const outSeqNo = deps.ids.outSeqNo();
+    const answer = await deps.provider.prepare({
+      protocol: 'V2',
+      openid: command.openid,
+      outSeqNo,
+      name: name.value,
+      idCardNumber: idNumber.value,
+    });
+    const rejected = upstreamRejection(answer.errcode);
+    if (rejected) return err(rejected);
+    if (!answer.verifyId) throw new UpstreamProtocolError('getverifyid answered errcode 0 without verify_id');
+    const verifyIdExpiresAt = new Date(lifetimeEnd(answer.expiresInSeconds, DEFAULT_VERIFY_ID_LIFETIME_S));
+    return ok({
+      binding: {
+        protocol: 'V2',
+        certHash: deps.digests.sha256Hex(certHashInput('IDENTITY_CARD', name.value, idNumber.value)),
+        outSeqNo,
+        verifyId: answer.verifyId,
+        verifyIdExpiresAt,
+        certName: name.value,
+        certNo: idNumber.value,
+      },
+      expiresAt: new Date(Math.min(ttlEnd, verifyIdExpiresAt.getTime())),
+    });
+  }
+}
+
+/** Transient codes are infrastructure (thrown); any other non-zero errcode is WeChat saying no. */
+export function upstreamRejection(errcode: number): UpstreamRejectedError | null {
+  if (errcode === 0) return null;
+  if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
+  return new UpstreamRejectedError(errcode);
 }

@@ -1,0 +1,71 @@
+/** Loading, saving and announcing sessions: what every use case does the same way. */
+import { err, ok, type Result } from '../shared/result';
+import { ConcurrentModificationError } from '../verification/verification.errors';
+import { VerificationSession } from '../verification/verification-session';
+import type { VerificationDeps } from './verification-deps';
+
+export async function loadSession(deps: VerificationDeps, id: string): Promise<VerificationSession | null> {
+  if (typeof id !== 'string' || id === '') return null;
+  const snapshot = await deps.repository.findById(id);
+  return snapshot ? VerificationSession.fromSnapshot(snapshot) : null;
+}
+
+async function reload(deps: VerificationDeps, id: string): Promise<VerificationSession> {
+  const session = await loadSession(deps, id);
+  // Sessions are never deleted, so a session that vanished mid-command is a fault of the store.
+  if (!session) throw new Error('verification session disappeared during a command');
+  return session;
+}
+
+export function publishUpdated(
+  deps: VerificationDeps,
+  session: VerificationSession,
+  now: Date,
+): Promise<void> {
+  return deps.events.publish({
+    type: 'verification.updated',
+    sessionId: session.id,
+    status: session.status,
+    attempts: session.snapshot.attempts,
+    occurredAt: now,
+  });
+}
+
+/**
+ * Applies `command` and stores the result, optimistic on version: on a conflict it reloads and applies the
+ * command once more to the fresh state; a second conflict is thrown. Publishes after the write.
+ */
+export async function applyAndSave<E>(
+  deps: VerificationDeps,
+  session: VerificationSession,
+  now: Date,
+  command: (s: VerificationSession) => Result<VerificationSession, E>,
+): Promise<Result<VerificationSession, E>> {
+  let current = session;
+  for (let round = 0; round < 2; round++) {
+    const next = command(current);
+    if (!next.ok) return next;
+    if (await deps.repository.update(next.value.snapshot, current.version)) {
+      await publishUpdated(deps, next.value, now);
+      return ok(next.value);
+    }
+    current = await reload(deps, session.id);
+  }
+  throw new ConcurrentModificationError(session.id);
+}
+
+/** A PENDING session past its expiry is expired (and stored) before anything else happens to it. */
+export async function expireIfDue(
+  deps: VerificationDeps,
+  session: VerificationSession,
+  now: Date,
+): Promise<VerificationSession> {
+  if (!session.isDue(now)) return session;
+  // err(s): someone else already moved it on; their state is the answer.
+  const result = await applyAndSave<VerificationSession>(deps, session, now, (s) => {
+    if (!s.isDue(now)) return err(s);
+    const expired = s.expire(now);
+    return expired.ok ? expired : err(s);
+  });
+  return result.ok ? result.value : result.error;
+}

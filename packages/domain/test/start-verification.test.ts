@@ -1,0 +1,247 @@
+import {
+  clientParamsOf,
+  InvalidInputError,
+  StartVerification,
+  UpstreamProtocolError,
+  UpstreamRejectedError,
+  UpstreamUnavailableError,
+} from '@facegate/domain';
+import { makeVerificationDeps, TEST_OPENID, testIdentities } from '@facegate/domain/testing';
+import { describe, expect, it } from 'vitest';
+import { error, identity, start } from './support/flows';
+
+describe('StartVerification, legacy', () => {
+  it('stores a pending session with the MD5 binding and the user_id_key, and announces it', async () => {
+    const deps = makeVerificationDeps();
+    const s = await start(deps);
+    expect(s).toMatchObject({
+      id: 'ses_000001',
+      protocol: 'LEGACY',
+      status: 'PENDING',
+      openid: TEST_OPENID,
+      livenessType: 'SCREEN_FLASH_OR_READ_DIGITS',
+      maskedName: '张*',
+      maskedIdCardNumber: '1101**********002X',
+      attempts: 0,
+      maxAttempts: 3,
+      lastError: null,
+      verifiedAt: null,
+      endedAt: null,
+      initiator: 'user',
+      clientReferenceId: null,
+      version: 1,
+      binding: {
+        protocol: 'LEGACY',
+        idCardNumberMd5: identity.idCardNumberMd5,
+        nameUtf8Md5: identity.nameUtf8Md5,
+        userIdKey: 'fake-user-id-key-1',
+      },
+    });
+    expect(s.idNumberHmac).toBe(deps.digests.hmacHex('id-number', identity.idCardNumber));
+    expect(s.createdAt).toEqual(deps.clock.now());
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(30 * 60_000);
+    expect(await deps.repository.findById(s.id)).toEqual(s);
+    expect(deps.events.events).toEqual([
+      {
+        type: 'verification.updated',
+        sessionId: s.id,
+        status: 'PENDING',
+        attempts: 0,
+        occurredAt: s.createdAt,
+      },
+    ]);
+    expect(clientParamsOf(s)).toEqual({
+      protocol: 'LEGACY',
+      checkAliveType: 2,
+      userIdKey: 'fake-user-id-key-1',
+    });
+  });
+
+  it('sends WeChat the normalized identity and hashes that', async () => {
+    const deps = makeVerificationDeps();
+    const minority = testIdentities.valid[3];
+    const s = await start(deps, {
+      name: ' 阿依古丽•买买提 ',
+      idCardNumber: minority.idCardNumber.replace(/^6/, '６'),
+      livenessType: 'READ_DIGITS',
+      clientReferenceId: 'order-7',
+      initiator: 'key_abc',
+    });
+    expect(deps.provider.prepareInputs).toEqual([
+      { protocol: 'LEGACY', name: minority.name, idCardNumber: minority.idCardNumber },
+    ]);
+    expect(s.binding).toMatchObject({
+      idCardNumberMd5: minority.idCardNumberMd5,
+      nameUtf8Md5: minority.nameUtf8Md5,
+    });
+    expect(s).toMatchObject({
+      livenessType: 'READ_DIGITS',
+      clientReferenceId: 'order-7',
+      initiator: 'key_abc',
+    });
+    expect(clientParamsOf(s)).toMatchObject({ checkAliveType: 0 });
+  });
+
+  it('never outlives the user_id_key', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({ expiresInSeconds: 600 });
+    const s = await start(deps);
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(600_000);
+  });
+
+  it('returns UpstreamRejectedError, storing nothing, when WeChat refuses', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({ errcode: 10006 });
+    const result = await new StartVerification(deps).execute({
+      openid: TEST_OPENID,
+      name: identity.name,
+      idCardNumber: identity.idCardNumber,
+      protocol: 'LEGACY',
+      initiator: 'user',
+    });
+    const e = error(result);
+    expect(e).toBeInstanceOf(UpstreamRejectedError);
+    expect(e).toMatchObject({ code: 'UPSTREAM_REJECTED', upstreamCode: 10006 });
+    expect(deps.repository.all()).toEqual([]);
+    expect(deps.events.events).toEqual([]);
+  });
+
+  it('throws UpstreamUnavailableError for -1 and for a provider that cannot reach WeChat', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({ errcode: -1 }, new UpstreamUnavailableError());
+    await expect(start(deps)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstreamCode: -1 });
+    await expect(start(deps)).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(deps.repository.all()).toEqual([]);
+  });
+
+  it('throws UpstreamProtocolError for a success without a user_id_key', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({ id: null });
+    await expect(start(deps)).rejects.toBeInstanceOf(UpstreamProtocolError);
+  });
+});
+
+describe('StartVerification, v2', () => {
+  it('prepares a verifyId under a fresh out_seq_no and binds the cert_hash', async () => {
+    const deps = makeVerificationDeps();
+    const s = await start(deps, { protocol: 'V2' });
+    expect(deps.provider.prepareInputs).toEqual([
+      {
+        protocol: 'V2',
+        openid: TEST_OPENID,
+        outSeqNo: 'seq000001',
+        name: identity.name,
+        idCardNumber: identity.idCardNumber,
+      },
+    ]);
+    expect(s).toMatchObject({
+      protocol: 'V2',
+      livenessType: null,
+      binding: {
+        protocol: 'V2',
+        certHash: identity.certHash,
+        outSeqNo: 'seq000001',
+        verifyId: 'fake-verify-id-1',
+        certName: identity.name,
+        certNo: identity.idCardNumber,
+      },
+    });
+    expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-1' });
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(30 * 60_000);
+  });
+
+  it('never outlives its verifyId', async () => {
+    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 2 * 3600_000 } });
+    const s = await start(deps, { protocol: 'V2' });
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(3600_000);
+    const short = makeVerificationDeps();
+    short.provider.scriptPrepare({ expiresInSeconds: 120 });
+    const t = await start(short, { protocol: 'V2' });
+    expect(t.expiresAt.getTime() - t.createdAt.getTime()).toBe(120_000);
+  });
+
+  it('assumes the documented hour when WeChat omits expires_in', async () => {
+    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 5 * 3600_000 } });
+    deps.provider.scriptPrepare({ expiresInSeconds: 0 });
+    const s = await start(deps, { protocol: 'V2' });
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(3600_000);
+  });
+
+  it('rejects a liveness type, which only legacy has', async () => {
+    const deps = makeVerificationDeps();
+    await expect(start(deps, { protocol: 'V2', livenessType: 'READ_DIGITS' })).rejects.toMatchObject({
+      field: 'livenessType',
+      rule: 'LIVENESS_TYPE_LEGACY_ONLY',
+    });
+    expect(deps.provider.calls.prepare).toBe(0);
+  });
+
+  it('returns UpstreamRejectedError for a refused getverifyid and throws for a verifyId-less success', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({ errcode: 40164 }, { id: null });
+    await expect(start(deps, { protocol: 'V2' })).rejects.toMatchObject({ upstreamCode: 40164 });
+    await expect(start(deps, { protocol: 'V2' })).rejects.toBeInstanceOf(UpstreamProtocolError);
+  });
+});
+
+describe('StartVerification input', () => {
+  const secretName = '张3';
+  const secretId = '11010519491231002Y';
+  it.each([
+    [{ name: secretName }, 'name', 'NAME_CHARACTERS'],
+    [{ name: '' }, 'name', 'NAME_REQUIRED'],
+    [{ idCardNumber: secretId }, 'idCardNumber', 'ID_CHARACTERS'],
+    [{ idCardNumber: '110105491231002' }, 'idCardNumber', 'ID_LEGACY_15_DIGIT'],
+    [{ openid: '' }, 'openid', 'OPENID_INVALID'],
+    [{ openid: 'has space' }, 'openid', 'OPENID_INVALID'],
+    [{ openid: 'o'.repeat(129) }, 'openid', 'OPENID_INVALID'],
+    [{ protocol: 'V3' as 'V2' }, 'protocol', 'PROTOCOL_UNKNOWN'],
+    [{ livenessType: 'BLINK' as 'READ_DIGITS' }, 'livenessType', 'LIVENESS_TYPE_UNKNOWN'],
+    [{ clientReferenceId: 'r'.repeat(129) }, 'clientReferenceId', 'CLIENT_REFERENCE_ID_INVALID'],
+    [{ clientReferenceId: 'a\nb' }, 'clientReferenceId', 'CLIENT_REFERENCE_ID_INVALID'],
+  ])(
+    'rejects %j as InvalidInputError on %s (%s), before any upstream call',
+    async (overrides, field, rule) => {
+      const deps = makeVerificationDeps();
+      const e = error(
+        await new StartVerification(deps).execute({
+          openid: TEST_OPENID,
+          name: identity.name,
+          idCardNumber: identity.idCardNumber,
+          protocol: 'LEGACY',
+          initiator: 'user',
+          ...overrides,
+        }),
+      );
+      expect(e).toBeInstanceOf(InvalidInputError);
+      expect(e).toMatchObject({ code: 'INVALID_INPUT', field, rule });
+      expect(e.message).not.toContain(secretName);
+      expect(e.message).not.toContain(secretId);
+      expect(deps.provider.calls.prepare).toBe(0);
+      expect(deps.repository.all()).toEqual([]);
+    },
+  );
+
+  it('gives identity rejections a zh-CN message too', async () => {
+    const deps = makeVerificationDeps();
+    const e = error(
+      await new StartVerification(deps).execute({
+        openid: TEST_OPENID,
+        name: identity.name,
+        idCardNumber: '11010519491231002Y',
+        protocol: 'LEGACY',
+        initiator: 'user',
+      }),
+    );
+    expect((e as InvalidInputError).messageZh).toMatch(/身份证/);
+  });
+
+  it('judges a birth date in the future by the clock', async () => {
+    const deps = makeVerificationDeps();
+    deps.clock.set('1949-12-30T00:00:00.000Z');
+    await expect(start(deps)).rejects.toMatchObject({
+      field: 'idCardNumber',
+      rule: 'ID_BIRTH_DATE_IN_FUTURE',
+    });
+  });
+});
