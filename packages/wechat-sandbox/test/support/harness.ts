@@ -7,6 +7,8 @@ export const MINUTE = 60_000;
 
 export type Json = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
+export const readJson = async (response: Response): Promise<Json> => (await response.json()) as Json;
+
 export interface Harness {
   sandbox: Sandbox;
   clock: { now(): number; advance(ms: number): void };
@@ -31,7 +33,7 @@ export async function startHarness(options: SandboxOptions = {}): Promise<Harnes
   open.push(sandbox);
   const urlOf = (path: string, query: Record<string, string> = {}) =>
     `${sandbox.url}${path}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`;
-  const json = async (response: Response) => (await response.json()) as Json;
+  const json = readJson;
   const harness: Harness = {
     sandbox,
     clock: {
