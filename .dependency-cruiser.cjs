@@ -22,7 +22,7 @@ module.exports = {
     {
       name: 'only-adapters-wechat-http-imports-undici',
       severity: 'error',
-      from: { path: '^packages/', pathNot: '^packages/(adapters-wechat/src/http|gateway/(bench|scripts))' },
+      from: { path: '^packages/', pathNot: '^packages/(adapters-wechat/src/http|bench|chaos)/' },
       to: { path: 'node_modules/undici/' },
     },
     {
