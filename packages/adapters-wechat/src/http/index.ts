@@ -1,4 +1,4 @@
-export { type CertType, certHash } from './cert-hash';
+export { certHash } from './cert-hash';
 export { redactUrl } from './redact';
 export type {
   Answer,
