@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CliUsageError, parseCliArgs } from '../src/cli/parse-cli-args';
+
+const BIN = fileURLToPath(new URL('../bin/facegate-sandbox.mjs', import.meta.url));
+
+describe('parseCliArgs', () => {
+  it('reads every flag into sandbox options', () => {
+    const command = parseCliArgs([
+      '--port',
+      '0',
+      '--host',
+      '0.0.0.0',
+      '--app-id',
+      'wx_demo',
+      '--app-secret',
+      'demo-secret',
+      '--extra-app',
+      'wx_two:two:secret',
+      '--extra-app',
+      'wx_three:3',
+      '--token-ttl-seconds',
+      '60',
+      '--latency-ms',
+      '20',
+      '--jitter-ms',
+      '5',
+      '--busy-rate',
+      '0.1',
+      '--http5xx-rate',
+      '0.2',
+      '--reset-rate',
+      '0.3',
+      '--truncated-json-rate',
+      '0.4',
+      '--seed',
+      '9',
+      '--max-entries',
+      '1000',
+      '--logins-per-user-per-minute',
+      '0',
+    ]);
+    expect(command).toEqual({
+      kind: 'serve',
+      options: {
+        port: 0,
+        host: '0.0.0.0',
+        appId: 'wx_demo',
+        appSecret: 'demo-secret',
+        extraApps: [
+          { appId: 'wx_two', appSecret: 'two:secret' },
+          { appId: 'wx_three', appSecret: '3' },
+        ],
+        tokenTtlSeconds: 60,
+        seed: 9,
+        limits: { maxEntries: 1000, loginsPerUserPerMinute: 0 },
+        faults: {
+          latencyMs: 20,
+          jitterMs: 5,
+          busyRate: 0.1,
+          http5xxRate: 0.2,
+          resetRate: 0.3,
+          truncatedJsonRate: 0.4,
+        },
+      },
+    });
+  });
+
+  it('defaults to port 4001 and no faults', () => {
+    expect(parseCliArgs([])).toEqual({ kind: 'serve', options: { port: 4001 } });
+    expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--bogus'], 'unknown option --bogus (see --help)'],
+    [['--port', 'abc'], "--port must be a whole number from 0 to 65535, not 'abc'"],
+    [['--port', '1.5'], "--port must be a whole number from 0 to 65535, not '1.5'"],
+    [['--port'], '--port needs a value'],
+    [['--busy-rate', '1.5'], "--busy-rate must be a number from 0 to 1, not '1.5'"],
+    [['--extra-app', 'wx_only'], "--extra-app must be APPID:SECRET, not 'wx_only'"],
+    [['serve'], "unexpected argument 'serve' (see --help)"],
+  ])('%j -> %s', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(new CliUsageError(message));
+  });
+});
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output = async (pattern: RegExp): Promise<RegExpMatchArray> => {
+    for (;;) {
+      const match = stdout.match(pattern);
+      if (match) return match;
+      if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  };
+  return { child, exited, output, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe('facegate-sandbox (the bin, over real HTTP)', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'prints what it serves, answers WeChat calls, and stops cleanly on %s',
+    async (signal) => {
+      const cli = run(['--port', '0', '--extra-app', 'wx_second:second-secret']);
+      const [, url] = await cli.output(/base URL\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      await cli.output(/Ctrl-C stops it/);
+      const printed = cli.stdout();
+      expect(printed).toContain('appid wx_sandbox_app  secret sandbox-secret');
+      expect(printed).toContain('appid wx_second  secret second-secret');
+      expect(printed).toContain('POST /cityservice/face/identify/queryverifyinfo');
+      expect(printed).toMatch(/face_mismatch\s+人脸不符\s+310104198506150023/);
+
+      const answer = await fetch(
+        `${url}/cgi-bin/token?grant_type=client_credential&appid=wx_second&secret=second-secret`,
+      );
+      expect((await answer.json()) as object).toMatchObject({ expires_in: 7200 });
+
+      cli.child.kill(signal);
+      expect(await cli.exited).toBe(0);
+      expect(cli.stderr()).toBe('');
+      await expect(fetch(`${url}/sandbox/health`)).rejects.toThrow();
+    },
+  );
+
+  it('a bad flag gives one clear line and exit code 2, no stack trace', async () => {
+    const cli = run(['--busy-rate', 'lots']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toBe("facegate-sandbox: --busy-rate must be a number from 0 to 1, not 'lots'\n");
+    expect(cli.stdout()).toBe('');
+  });
+
+  it('a port in use gives one clear line and exit code 1', async () => {
+    const first = run(['--port', '0']);
+    const [, port] = await first.output(/base URL\s+http:\/\/127\.0\.0\.1:(\d+)/);
+    const second = run(['--port', port!]);
+    expect(await second.exited).toBe(1);
+    expect(second.stderr()).toBe(`facegate-sandbox: 127.0.0.1:${port} is already in use\n`);
+  });
+});
