@@ -92,7 +92,7 @@ function send(response: ServerResponse, status: number, body: unknown, truncate 
   response.end(bytes);
 }
 
-function sendBadGateway(response: ServerResponse): void {
+function sendServiceUnavailable(response: ServerResponse): void {
   const html = '<html><head><title>503 Service Temporarily Unavailable</title></head><body></body></html>';
   response.writeHead(503, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
   response.end(html);
@@ -156,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (roll.action === 'http5xx') {
       faultCounts.http5xx += 1;
-      return sendBadGateway(response);
+      return sendServiceUnavailable(response);
     }
     if (roll.action === 'busy') {
       faultCounts.busy += 1;
@@ -173,10 +173,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     send(response, answer.status, answer.body, roll.truncate);
   }
 
-  const server = createServer((request, response) => {
+  function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     const path = url.pathname;
-    const work = path.startsWith('/sandbox/')
+    return path.startsWith('/sandbox/')
       ? readBody(request).then((rawBody) => {
           if (rawBody === null) return send(response, 413, { error: 'body too large' });
           const answer = answerControlCall(sandbox, request.method ?? 'GET', path, rawBody);
@@ -185,11 +185,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       : WECHAT_ROUTES[path]
         ? handleWeChatCall(request, response, path, url)
         : Promise.resolve(send(response, 404, { errcode: 404, errmsg: `no such endpoint: ${path}` }));
-    work.catch(() => {
-      // A sandbox bug must not take the process down; the caller sees a 500 it can report.
+  }
+
+  const server = createServer((request, response) => {
+    // A bad request line or a sandbox bug must not take the process down; the caller sees a 500.
+    const failed = () => {
       if (!response.headersSent) send(response, 500, { error: 'sandbox internal error' });
       else response.destroy();
-    });
+    };
+    try {
+      route(request, response).catch(failed);
+    } catch {
+      failed();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_TEST_IDENTITIES } from '../src/index';
 import vectors from './fixtures/identity.json';
@@ -118,5 +119,24 @@ describe('controls over HTTP', () => {
     const wrong = await control(h, 'GET', '/sandbox/revoke-token');
     expect(wrong.status).toBe(405);
     expect(wrong.body.error).toContain('POST');
+  });
+});
+
+describe('robustness', () => {
+  it('a request line it cannot parse gets a 500, and the sandbox keeps serving', async () => {
+    const h = await startHarness();
+    const port = Number(new URL(h.sandbox.url).port);
+    const statusLine = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk;
+      });
+      socket.on('close', () => resolve(received.split('\r\n')[0]!));
+    });
+    expect(statusLine).toBe('HTTP/1.1 500 Internal Server Error');
+    expect((await control(h, 'GET', '/sandbox/health')).body).toEqual({ ok: true });
   });
 });
