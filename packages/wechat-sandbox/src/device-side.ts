@@ -11,9 +11,8 @@ import type {
 } from './sandbox.types';
 import { CLIENT_SIDE_CODES_FROM, isSandboxScenario, SCENARIO_CODES, scenarioOfName } from './scenarios';
 import type { WeChatBackend } from './wechat-backend';
-import { SandboxInputError } from './wechat-errors';
+import { OPENID_PATTERN, SandboxInputError } from './wechat-errors';
 
-const OPENID = /^[0-9A-Za-z_-]{1,128}$/;
 const LEGACY_API = 'startFacialRecognitionVerify';
 const V2_API = 'requestFacialVerify';
 /** Client-side codes for requests the WeChat client refuses before any check runs. */
@@ -22,7 +21,7 @@ const INVALID_IDENTIFY_ID = 10017;
 const INVALID_USER_ID_KEY = 10041;
 
 function requireOpenid(openid: unknown): string {
-  if (typeof openid !== 'string' || !OPENID.test(openid)) {
+  if (typeof openid !== 'string' || !OPENID_PATTERN.test(openid)) {
     throw new SandboxInputError('openid must be 1-128 characters of 0-9 A-Z a-z _ -');
   }
   return openid;

@@ -15,20 +15,21 @@ import type {
   SandboxOptions,
 } from './sandbox.types';
 import { WeChatBackend } from './wechat-backend';
-import { SandboxInputError, wechatError } from './wechat-errors';
+import { SandboxInputError, SETTING_BOUNDS, wechatError } from './wechat-errors';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SWEEP_EVERY_MS = 10_000;
-const MAX_TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 
 function checkTokenTtl(seconds: unknown): number {
   if (
     typeof seconds !== 'number' ||
     !Number.isInteger(seconds) ||
     seconds < 1 ||
-    seconds > MAX_TOKEN_TTL_SECONDS
+    seconds > SETTING_BOUNDS.maxTokenTtlSeconds
   ) {
-    throw new SandboxInputError(`tokenTtlSeconds must be a whole number from 1 to ${MAX_TOKEN_TTL_SECONDS}`);
+    throw new SandboxInputError(
+      `tokenTtlSeconds must be a whole number from 1 to ${SETTING_BOUNDS.maxTokenTtlSeconds}`,
+    );
   }
   return seconds;
 }

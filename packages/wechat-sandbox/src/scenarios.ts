@@ -44,66 +44,35 @@ export const SCENARIO_CODES: Readonly<Record<SandboxScenario, ScenarioCodes>> = 
 /** Legacy errCodes below this reached WeChat's servers and leave a verifyResult behind. */
 export const CLIENT_SIDE_CODES_FROM = 90000;
 
+function noteOf(scenario: SandboxScenario): string {
+  if (scenario === 'pass') return 'passes (as does any other valid identity)';
+  const { legacy, v2 } = SCENARIO_CODES[scenario];
+  const legacyOutcome = legacy < CLIENT_SIDE_CODES_FROM ? `identify_ret ${legacy}` : 'no verifyResult';
+  return `legacy ${legacy} (${legacyOutcome}), v2 ${v2}`;
+}
+
+const reserve = (scenario: SandboxScenario, name: string, idCardNumber: string): SandboxTestIdentity => ({
+  scenario,
+  name,
+  idCardNumber,
+  note: noteOf(scenario),
+});
+
 /**
  * Reserved identities: the name picks the scenario (with any valid ID number); the ID numbers listed are
  * valid GB 11643 numbers (real province, real date, right check digit) so they pass any front-end check.
  * Every other valid identity passes.
  */
 export const SANDBOX_TEST_IDENTITIES: readonly SandboxTestIdentity[] = [
-  {
-    scenario: 'pass',
-    name: '核身通过',
-    idCardNumber: '110102198001010017',
-    note: 'passes (as does any other valid identity)',
-  },
-  {
-    scenario: 'face_mismatch',
-    name: '人脸不符',
-    idCardNumber: '310104198506150023',
-    note: 'legacy 10004 (identify_ret 10004), v2 10004',
-  },
-  {
-    scenario: 'id_mismatch',
-    name: '证号不符',
-    idCardNumber: '440305199003100033',
-    note: 'legacy 10003 (identify_ret 10003), v2 10003',
-  },
-  {
-    scenario: 'no_id_photo',
-    name: '无证件照',
-    idCardNumber: '510107199211200047',
-    note: 'legacy 10009 (identify_ret 10009), v2 10009',
-  },
-  {
-    scenario: 'user_cancel',
-    name: '用户取消',
-    idCardNumber: '330106198808080055',
-    note: 'legacy 90100 (no verifyResult), v2 90004',
-  },
-  {
-    scenario: 'capture_timeout',
-    name: '采集超时',
-    idCardNumber: '420102199505050060',
-    note: 'legacy 90107 (no verifyResult), v2 90017',
-  },
-  {
-    scenario: 'camera_denied',
-    name: '相机拒绝',
-    idCardNumber: '610103198707070075',
-    note: 'legacy 90101 (no verifyResult), v2 90008',
-  },
-  {
-    scenario: 'device_unsupported',
-    name: '设备不支持',
-    idCardNumber: '370202199303030089',
-    note: 'legacy 90109 (no verifyResult), v2 90001',
-  },
-  {
-    scenario: 'liveness_unavailable',
-    name: '活体不可用',
-    idCardNumber: '500103199109090091',
-    note: 'legacy 10069 (identify_ret 10069), v2 10069',
-  },
+  reserve('pass', '核身通过', '110102198001010017'),
+  reserve('face_mismatch', '人脸不符', '310104198506150023'),
+  reserve('id_mismatch', '证号不符', '440305199003100033'),
+  reserve('no_id_photo', '无证件照', '510107199211200047'),
+  reserve('user_cancel', '用户取消', '330106198808080055'),
+  reserve('capture_timeout', '采集超时', '420102199505050060'),
+  reserve('camera_denied', '相机拒绝', '610103198707070075'),
+  reserve('device_unsupported', '设备不支持', '370202199303030089'),
+  reserve('liveness_unavailable', '活体不可用', '500103199109090091'),
 ];
 
 const SCENARIO_BY_NAME = new Map(

@@ -5,7 +5,14 @@ import type { SandboxApp, SandboxScenario } from './sandbox.types';
 import { scenarioOfName } from './scenarios';
 import { BoundedStore } from './support/bounded-store';
 import { SealedStrings } from './support/sealed-string';
-import { SANDBOX_ERRCODES as E, type WeChatAnswer, wechatError, wechatOk } from './wechat-errors';
+import {
+  SANDBOX_ERRCODES as E,
+  type JsonFields as Fields,
+  OPENID_PATTERN,
+  type WeChatAnswer,
+  wechatError,
+  wechatOk,
+} from './wechat-errors';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -30,7 +37,6 @@ export const WECHAT_LIMITS = {
 export const BLOCKED_OPENID_PREFIX = 'blocked_';
 
 const OUT_SEQ_NO = /^[0-9A-Za-z_-]{5,32}$/;
-const OPENID = /^[0-9A-Za-z_-]{1,128}$/;
 
 interface TokenRecord {
   readonly appId: string;
@@ -90,13 +96,18 @@ export interface BackendOptions {
   loginsPerUserPerMinute: number;
 }
 
-type Fields = Record<string, unknown>;
-
 /** Reads a field of a JSON body: absent -> 'missing'; present but not a non-empty string -> 'bad'. */
 function stringField(body: Fields, key: string): string | 'missing' | 'bad' {
   const value = body[key];
   if (value === undefined || value === null || value === '') return 'missing';
   return typeof value === 'string' ? value : 'bad';
+}
+
+/** Evidence (verifyResult, verify_id) the backend does not hold: never issued, expired, or evicted. */
+function forgottenEvidence(sealed: SealedStrings, text: string, ttlMs: number, now: number): WeChatAnswer {
+  const issuedAt = sealed.timeOf(text);
+  if (issuedAt === null) return wechatError(E.INVALID_IDENTIFY_ID);
+  return wechatError(issuedAt + ttlMs <= now ? E.USER_INFO_EXPIRED : E.USER_INFO_NOT_FOUND);
 }
 
 /** Beijing calendar day: WeChat's daily quotas reset at midnight China time. */
@@ -389,11 +400,7 @@ export class WeChatBackend {
     const now = this.now();
     const evidence = this.verifyResults.get(verifyResult);
     if (!evidence) {
-      const issuedAt = this.sealedVerifyResults.timeOf(verifyResult);
-      if (issuedAt === null) return wechatError(E.INVALID_IDENTIFY_ID);
-      return wechatError(
-        issuedAt + WECHAT_LIMITS.verifyResultTtlMs <= now ? E.USER_INFO_EXPIRED : E.USER_INFO_NOT_FOUND,
-      );
+      return forgottenEvidence(this.sealedVerifyResults, verifyResult, WECHAT_LIMITS.verifyResultTtlMs, now);
     }
     if (evidence.appId !== appId) return wechatError(E.INVALID_IDENTIFY_ID);
     if (now >= evidence.expiresAt) return wechatError(E.USER_INFO_EXPIRED);
@@ -440,7 +447,7 @@ export class WeChatBackend {
     const now = this.now();
     if (!parseResidentIdNumber(certNo, new Date(now))) return wechatError(E.INVALID_ARGS, 'cert_no invalid');
     if (openid === 'missing') return wechatError(E.INVALID_ARGS, 'openid missing');
-    if (!OPENID.test(openid)) return wechatError(E.INVALID_OPENID);
+    if (!OPENID_PATTERN.test(openid)) return wechatError(E.INVALID_OPENID);
     const seqKey = `${appId}\n${outSeqNo}`;
     if (this.outSeqNos.get(seqKey)) return wechatError(E.INVALID_ARGS, 'out_seq_no already used');
 
@@ -484,12 +491,11 @@ export class WeChatBackend {
     const now = this.now();
     const record = this.verifyIds.get(verifyId);
     if (!record) {
-      const issuedAt = this.sealedVerifyIds.timeOf(verifyId);
-      if (issuedAt === null) return wechatError(E.INVALID_IDENTIFY_ID);
-      return wechatError(
-        issuedAt + WECHAT_LIMITS.verifyIdTtlSeconds * SECOND <= now
-          ? E.USER_INFO_EXPIRED
-          : E.USER_INFO_NOT_FOUND,
+      return forgottenEvidence(
+        this.sealedVerifyIds,
+        verifyId,
+        WECHAT_LIMITS.verifyIdTtlSeconds * SECOND,
+        now,
       );
     }
     if (record.appId !== appId) return wechatError(E.INVALID_IDENTIFY_ID);

@@ -64,6 +64,15 @@ const ERRMSG: Record<number, string> = {
   84005: 'verify not finished',
 };
 
+/** A JSON object as read off the wire. */
+export type JsonFields = Record<string, unknown>;
+
+/** What WeChat's openids look like; the sandbox accepts any such string as a user. */
+export const OPENID_PATTERN = /^[0-9A-Za-z_-]{1,128}$/;
+
+/** Bounds of the settings (shared by the API and the CLI). */
+export const SETTING_BOUNDS = { maxTokenTtlSeconds: 7 * 24 * 3600, maxDelayMs: 600_000 } as const;
+
 export interface WeChatAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;

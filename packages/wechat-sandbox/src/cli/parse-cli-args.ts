@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { FaultSettings, SandboxApp, SandboxOptions } from '../sandbox.types';
+import { SETTING_BOUNDS } from '../wechat-errors';
 
 /** A mistake on the command line: printed as one line, exit code 2. */
 export class CliUsageError extends Error {
@@ -32,9 +33,9 @@ A local stand-in for api.weixin.qq.com plus the WeChat client's side (FaceGate's
 
 const NUMBER_FLAGS = {
   port: { min: 0, max: 65535, integer: true },
-  'token-ttl-seconds': { min: 1, max: 604800, integer: true },
-  'latency-ms': { min: 0, max: 600000, integer: false },
-  'jitter-ms': { min: 0, max: 600000, integer: false },
+  'token-ttl-seconds': { min: 1, max: SETTING_BOUNDS.maxTokenTtlSeconds, integer: true },
+  'latency-ms': { min: 0, max: SETTING_BOUNDS.maxDelayMs, integer: false },
+  'jitter-ms': { min: 0, max: SETTING_BOUNDS.maxDelayMs, integer: false },
   'busy-rate': { min: 0, max: 1, integer: false },
   'http5xx-rate': { min: 0, max: 1, integer: false },
   'reset-rate': { min: 0, max: 1, integer: false },

@@ -1,14 +1,12 @@
 import type { FaultUpdate, LegacyCheckInput, Sandbox, V2CheckInput } from '../sandbox.types';
 import { SANDBOX_TEST_IDENTITIES } from '../scenarios';
-import { SandboxInputError } from '../wechat-errors';
+import { type JsonFields as Fields, SandboxInputError } from '../wechat-errors';
 import { WECHAT_PATHS } from './wechat-routes';
 
 export interface ControlAnswer {
   readonly status: number;
   readonly body: unknown;
 }
-
-type Fields = Record<string, unknown>;
 
 const settingsOf = (sandbox: Sandbox) => ({
   ...sandbox.faults(),

@@ -1,6 +1,6 @@
 import type { FaultSettings } from '../sandbox.types';
 import { seededRandom } from '../support/seeded-random';
-import { SandboxInputError } from '../wechat-errors';
+import { SandboxInputError, SETTING_BOUNDS } from '../wechat-errors';
 
 export const NO_FAULTS: Readonly<FaultSettings> = {
   latencyMs: 0,
@@ -23,8 +23,15 @@ export function validateFaultSettings(update: Record<string, unknown>): Partial<
         throw new SandboxInputError(`${key} must be a number from 0 to 1`);
       }
     } else if ((DURATION_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 600_000) {
-        throw new SandboxInputError(`${key} must be a number of milliseconds from 0 to 600000`);
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        value < 0 ||
+        value > SETTING_BOUNDS.maxDelayMs
+      ) {
+        throw new SandboxInputError(
+          `${key} must be a number of milliseconds from 0 to ${SETTING_BOUNDS.maxDelayMs}`,
+        );
       }
     } else {
       throw new SandboxInputError(`unknown fault setting: ${key}`);

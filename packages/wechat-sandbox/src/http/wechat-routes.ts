@@ -1,7 +1,10 @@
 import type { WeChatBackend } from '../wechat-backend';
-import { SANDBOX_ERRCODES as E, type WeChatAnswer, wechatError } from '../wechat-errors';
-
-type Fields = Record<string, unknown>;
+import {
+  SANDBOX_ERRCODES as E,
+  type JsonFields as Fields,
+  type WeChatAnswer,
+  wechatError,
+} from '../wechat-errors';
 
 interface WeChatRoute {
   readonly method: 'GET' | 'POST';
