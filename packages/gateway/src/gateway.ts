@@ -1,7 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, type Viewer } from './auth/viewer';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type GraphQLError, getOperationAST } from 'graphql';
+import { type GraphQLError, getOperationAST } from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
@@ -40,7 +40,10 @@ export function requestLoggingPlugin(logger: Logger, metrics: GatewayMetrics): P
           const errors = (result as { errors?: readonly GraphQLError[] }).errors;
           const codes = errorCodes(errors);
           metrics.graphqlRequests.inc({ operation_type: type, result: codes[0] ?? 'ok' });
-          logger.info({ requestId, operation: { type, name }, errorCodes: codes }, 'graphql operation');
+          logger.info(
+            { requestId, operationType: type, operationName: name, errorCodes: codes },
+            'graphql operation',
+          );
         },
       };
     },
@@ -50,7 +53,8 @@ export function requestLoggingPlugin(logger: Logger, metrics: GatewayMetrics): P
       logger.info(
         {
           requestId: context.request ? requestIdOf(context.request) : 'unknown',
-          operation: { type: 'subscription', name: operation?.name?.value ?? null },
+          operationType: 'subscription',
+          operationName: operation?.name?.value ?? null,
         },
         'graphql subscription',
       );

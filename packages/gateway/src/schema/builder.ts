@@ -1,4 +1,11 @@
 import SchemaBuilder from '@pothos/core';
+
+/*
+ * graphql is imported as 'graphql/index.js' throughout the gateway: graphql 16 ships CJS (main) and ESM
+ * (module) builds without an exports map, so Node (and Pothos/yoga through it) load the CJS build while a
+ * bundler-style resolver (vitest) would pick the ESM one for our sources, and two graphql instances refuse
+ * to share a schema. The explicit path makes both resolve to the same module.
+ */
 import type { GatewayContext } from './context';
 
 export interface GatewaySchemaTypes {

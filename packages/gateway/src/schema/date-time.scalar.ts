@@ -1,4 +1,4 @@
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind } from 'graphql/index.js';
 import { builder } from './builder';
 
 function parse(value: unknown): Date {

@@ -1,4 +1,4 @@
-import type { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql/index.js';
 import { badUserInput, conflict, notFound, upstreamUnavailable } from './errors';
 
 /**

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql/index.js';
 
 /** The request-problem codes clients can rely on; anything else is masked. */
 export type RequestErrorCode =

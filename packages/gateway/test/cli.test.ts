@@ -1,0 +1,151 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/facegate.mjs', import.meta.url));
+const CWD = fileURLToPath(new URL('..', import.meta.url));
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+  return { ...env, ...extra };
+}
+
+function run(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: CWD, env: cleanEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`facegate ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('facegate CLI: configuration errors', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ WECHAT_APP_ID: 'wx123' }, 'WECHAT_APP_SECRET'],
+    [{ WECHAT_APP_ID: 'wx123', WECHAT_APP_SECRET: 'x' }, 'FACEGATE_SECRET'],
+    [{ DATABASE_URL: 'mysql://u:pw@h/db' }, 'DATABASE_URL'],
+  ])('%o stops start-up with one line naming %s, exit code 2', async (env, variable) => {
+    const result = await run(['serve'], env as Record<string, string>);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toContain('pw@');
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const result = await run(['frobnicate'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('facegate CLI: keys', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'facegate-keys-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a key (printed once), lists and revokes it', async () => {
+    const env = { DATA_DIR: dataDir };
+    const created = await run(['keys', 'create', '--name', 'billing', '--scopes', 'verifications:read'], env);
+    expect(created.code).toBe(0);
+    const key = created.stdout.match(/fgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/)?.[0];
+    expect(key).toBeDefined();
+    const prefix = key!.slice(4, 16);
+    const listed = await run(['keys', 'list'], env);
+    expect(listed.stdout).toContain(prefix);
+    expect(listed.stdout).toContain('billing');
+    expect(listed.stdout).not.toContain(key!);
+    const revoked = await run(['keys', 'revoke', prefix], env);
+    expect(revoked.code).toBe(0);
+    expect((await run(['keys', 'list'], env)).stdout).toMatch(/revoked/);
+    const bad = await run(['keys', 'create', '--name', 'x', '--scopes', 'admin'], env);
+    expect(bad.code).toBe(2);
+  }, 150_000);
+});
+
+describe('facegate CLI: serve + demo as real processes', () => {
+  let dataDir: string;
+  let server: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'facegate-serve-'));
+    server = spawn(process.execPath, [BIN], {
+      cwd: CWD,
+      env: cleanEnv({ DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'warn' }),
+    });
+    server.stdout!.on('data', (d) => {
+      output += d;
+    });
+    server.stderr!.on('data', (d) => {
+      output += d;
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/facegate\.mjs demo --url \S+ --sandbox-url \S+/.test(output)) {
+      if (Date.now() > deadline || server.exitCode !== null)
+        throw new Error(`serve did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) server.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the addresses, the demo command and the test identities; demo ends VERIFIED for both protocols; SIGTERM stops it', async () => {
+    expect(output).toMatch(/GraphQL: +http:\/\/127\.0\.0\.1:\d+\/graphql/);
+    expect(output).toContain('Sandbox mode');
+    expect(output).toContain('face_mismatch');
+    const [, url, sandboxUrl] = output.match(/facegate\.mjs demo --url (\S+) --sandbox-url (\S+)/)!;
+
+    const demo = await run(['demo', '--url', url!, '--sandbox-url', sandboxUrl!], {});
+    expect(demo.stdout).toContain('LEGACY: VERIFIED');
+    expect(demo.stdout).toContain('V2: VERIFIED');
+    expect(demo.code).toBe(0);
+    // masked identity only
+    expect(demo.stdout).toMatch(/\*{10}/);
+    expect(demo.stdout).not.toMatch(/\d{17}[\dX]/);
+
+    const health = await fetch(url!.replace('/graphql', '/healthz'));
+    expect(health.status).toBe(200);
+
+    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+    const stoppedAt = Date.now();
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+  }, 120_000);
+
+  it('demo against nothing running fails with a clear message and exit 1', async () => {
+    const demo = await run(
+      ['demo', '--url', 'http://127.0.0.1:9/graphql', '--sandbox-url', 'http://127.0.0.1:9'],
+      {},
+    );
+    expect(demo.code).toBe(1);
+    expect(demo.stdout).toMatch(/cannot reach/);
+  });
+});
