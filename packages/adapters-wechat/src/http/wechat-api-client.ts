@@ -366,9 +366,11 @@ export class WeChatApiClient {
     const search = new URLSearchParams(query).toString();
     const url = `${this.baseUrl}${ep.path}${search ? `?${search}` : ''}`;
     const body = payload === undefined ? undefined : JSON.stringify(payload);
+    // Reported with a deadline failure, so "busy until the end" stays visible as -1.
+    let lastUpstreamCode: number | null = null;
     for (let retry = 0; ; retry++) {
       const remaining = deadline - this.now();
-      if (remaining <= 0) throw this.gaveUp(ep, url, 'deadline', null);
+      if (remaining <= 0) throw this.gaveUp(ep, url, 'deadline', lastUpstreamCode);
       const started = this.now();
       const result = await this.send(ep, url, body, remaining);
 
@@ -402,7 +404,7 @@ export class WeChatApiClient {
         };
       } else if (result.kind === 'deadline') {
         this.report(ep, started, 'transient');
-        throw this.gaveUp(ep, url, 'deadline', null);
+        throw this.gaveUp(ep, url, 'deadline', lastUpstreamCode);
       } else {
         const certainty = certaintyOfNetworkError(result.error);
         if (certainty === null) {
@@ -413,6 +415,7 @@ export class WeChatApiClient {
       }
 
       this.report(ep, started, 'transient');
+      lastUpstreamCode = failure.upstreamCode;
       if (failure.certainty === 'unknown' && ep.replay === 'unsafe') {
         throw this.gaveUp(ep, url, `${failure.reason}; not repeatable`, failure.upstreamCode);
       }
