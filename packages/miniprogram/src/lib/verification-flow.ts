@@ -92,8 +92,10 @@ export class VerifyFlow {
     return this.inFaceCheck;
   }
 
+  /** The page is gone: abandon whatever is in flight (its answers are ignored) and stop emitting. */
   dispose(): void {
     this.disposed = true;
+    this.run_ += 1;
   }
 
   /**

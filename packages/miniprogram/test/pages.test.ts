@@ -1,0 +1,142 @@
+// @vitest-environment jsdom
+import { rmSync } from 'node:fs';
+import { describeFailure, ResidentIdNumber } from '@facegate/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextStepOf, resultViewOf } from '../src/pages/result/result.logic';
+import { resultUrlOf, verifyViewOf } from '../src/pages/verify/verify.logic';
+import { buildIntoTempDir } from './support/build-once';
+import { aVerification } from './support/fake-flow-deps';
+import { MiniProgramHarness, MODERN_PHONE } from './support/miniprogram-harness';
+
+let dist: string;
+beforeAll(() => {
+  dist = buildIntoTempDir();
+});
+afterAll(() => {
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
+type Wx = Record<string, unknown>;
+const wxGlobal = () => (globalThis as unknown as { wx: Wx }).wx;
+
+/** The rendered pages with a fake wx: login answers a code, requests answer from a script. */
+function pageHarness(answers: ((body: { operationName: string }) => unknown)[]) {
+  const h = new MiniProgramHarness(dist, 'http://gateway.test/graphql', 'http://sandbox.test', {
+    openid: 'o_page',
+    ...MODERN_PHONE,
+  });
+  const sent: string[] = [];
+  Object.assign(wxGlobal(), {
+    login: (o: { success: (r: unknown) => void }) => setTimeout(() => o.success({ code: 'c' }), 0),
+    request: (o: { data: string; success: (r: unknown) => void; fail: (r: unknown) => void }) => {
+      const body = JSON.parse(o.data) as { operationName: string };
+      sent.push(body.operationName);
+      const answer = answers.shift();
+      setTimeout(() => {
+        if (answer === undefined) o.fail({ errMsg: 'request:fail unexpected' });
+        else {
+          const data = answer(body);
+          if (data === 'offline') o.fail({ errMsg: 'request:fail timeout' });
+          else o.success({ statusCode: 200, data });
+        }
+      }, 0);
+    },
+  });
+  return { h, sent };
+}
+
+const signIn = () => ({ data: { signIn: { token: 't', expiresAt: '2099-01-01T00:00:00Z' } } });
+
+describe('identity page (rendered, fake wx)', () => {
+  it('shows the domain rule’s message once the field is left, and clears it when fixed', async () => {
+    const { h, sent } = pageHarness([]);
+    h.open('/pages/identity/index');
+    await h.type('.id-input', '110105194912310021');
+    const parsed = ResidentIdNumber.parse('110105194912310021');
+    expect(parsed.ok).toBe(false);
+    expect(h.text('.id-error')).toBe(parsed.ok ? '' : parsed.error.messageZh);
+    await h.type('.id-input', '11010519491231002x');
+    expect(h.exists('.id-error')).toBe(false);
+    expect(sent).toEqual([]);
+  });
+
+  it('hands the identity to the verify page in memory, never in the URL', async () => {
+    const { h } = pageHarness([]);
+    h.open('/pages/identity/index');
+    await h.type('.name-input', '张三');
+    await h.type('.id-input', '11010519491231002x');
+    await h.change('.consent-check', { value: ['agree'] });
+    await h.tap('.submit');
+    expect(h.navigations).toEqual(['/pages/verify/index']);
+    const { flowStore } = h.distRequire('lib/flow.store.js');
+    expect(flowStore.identity()).toEqual({ name: '张三', idCardNumber: '11010519491231002X' });
+    h.closePage();
+  });
+});
+
+describe('result page (rendered, fake wx)', () => {
+  it('shows a failure’s reason and what to do next, masked identity only', async () => {
+    const failed = aVerification({
+      status: 'FAILED',
+      attempts: 3,
+      lastError: { code: 'NO_ID_PHOTO', message: 'x', retryable: false, upstreamCode: 10009 },
+      clientParams: null,
+    });
+    const { h } = pageHarness([signIn, () => ({ data: { verification: failed } })]);
+    h.open('/pages/result/index?verificationId=ver-1');
+    await h.waitFor(() => h.exists('.title'), 'the result');
+    expect(h.text('.title')).toBe('核验未通过');
+    expect(h.text('.reason')).toContain(describeFailure('NO_ID_PHOTO').zh);
+    expect(h.text('.next-step')).toContain('线下');
+    expect(h.text('.who')).toBe('张*（1101**********002X）');
+    expect(h.exists('.restart')).toBe(true);
+  });
+
+  it('a lost network shows a clear message and a reload that works', async () => {
+    const { h } = pageHarness([
+      signIn,
+      () => 'offline',
+      () => ({
+        data: { verification: aVerification({ status: 'VERIFIED', verifiedAt: '2025-06-01T00:00:00Z' }) },
+      }),
+    ]);
+    h.open('/pages/result/index?verificationId=ver-1');
+    await h.waitFor(() => h.exists('.load-error'), 'the error');
+    expect(h.text('.load-error .message')).toBe('网络连接失败，请检查网络后重试');
+    await h.tap('.reload');
+    await h.waitFor(() => h.exists('.title'), 'the result');
+    expect(h.text('.title')).toBe('核验通过');
+  });
+});
+
+describe('page logic', () => {
+  it('result view: business-started sessions are not restarted from here', () => {
+    const expired = aVerification({ status: 'EXPIRED', clientParams: null });
+    expect(resultViewOf(expired, true)).toMatchObject({ title: '核验已过期', canRestart: false });
+    expect(resultViewOf(expired, false)).toMatchObject({ canRestart: true });
+    expect(resultViewOf(aVerification({ status: 'VERIFIED' }), false).canRestart).toBe(false);
+  });
+
+  it('next steps follow the failure code', () => {
+    expect(nextStepOf('ID_NUMBER_MISMATCH', false)).toContain('核对');
+    expect(nextStepOf('FACE_MISMATCH', false)).toContain('光线');
+    expect(nextStepOf('TOO_FREQUENT', false)).toContain('明天');
+    expect(nextStepOf(null, true)).toContain('次数已用完');
+  });
+
+  it('verify view shows masked forms and retry only when retryable', () => {
+    const view = verifyViewOf({
+      kind: 'attention',
+      message: { text: 'm', retryable: false },
+      verification: aVerification({ attempts: 1 }),
+      needsIdentity: false,
+    });
+    expect(view).toMatchObject({
+      phase: 'attention',
+      canRetry: false,
+      maskedName: '张*',
+      attemptsText: '已尝试 1/3 次',
+    });
+    expect(resultUrlOf('a b', true)).toBe('/pages/result/index?verificationId=a%20b&origin=business');
+  });
+});

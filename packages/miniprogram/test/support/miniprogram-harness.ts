@@ -1,0 +1,338 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { SandboxScenario } from '@facegate/wechat-sandbox';
+
+const require = createRequire(import.meta.url);
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+export interface DeviceProfile {
+  readonly openid: string;
+  /** wx.requestFacialVerify exists (base library >= 3.8.12). */
+  readonly v2: boolean;
+  /** wx.startFacialRecognitionVerify exists and checkIsSupportFacialRecognition says yes. */
+  readonly legacy: boolean;
+  readonly sdkVersion: string;
+  readonly clientVersion: string;
+}
+
+export const MODERN_PHONE: Omit<DeviceProfile, 'openid'> = {
+  v2: true,
+  legacy: true,
+  sdkVersion: '3.9.2',
+  clientVersion: '8.0.55',
+};
+export const OLDER_PHONE: Omit<DeviceProfile, 'openid'> = {
+  v2: false,
+  legacy: true,
+  sdkVersion: '2.30.0',
+  clientVersion: '8.0.30',
+};
+
+interface SimComponent {
+  dom: HTMLElement;
+  data: Record<string, unknown>;
+  instance: Record<string, (...args: unknown[]) => unknown> & { data: Record<string, unknown> };
+  querySelector(
+    selector: string,
+  ): { dom: HTMLElement; dispatchEvent(name: string, detail?: unknown): void } | null;
+  attach(parent: Element): void;
+  detach(): void;
+}
+
+interface Simulate {
+  load(path: string, options: Record<string, unknown>): string;
+  render(id: string): SimComponent;
+}
+
+type Callbacks = {
+  success?: (res: unknown) => void;
+  fail?: (res: unknown) => void;
+  complete?: (res: unknown) => void;
+};
+
+export interface SentOperation {
+  readonly operationName: string;
+  readonly variables: Record<string, unknown>;
+}
+
+/**
+ * The mini program as a phone runs it: pages from the build output rendered by miniprogram-simulate, with a
+ * `wx` whose network, login and face APIs go over real HTTP to the gateway and the sandbox's device side.
+ */
+export class MiniProgramHarness {
+  readonly sent: SentOperation[] = [];
+  /** Every wx.request the mini program made, GraphQL or not. */
+  requestCount = 0;
+  readonly navigations: string[] = [];
+  readonly faceChecks: { api: 'legacy' | 'v2'; input: Record<string, unknown> }[] = [];
+  /** Scenarios for the next face checks, in order (none: the identity decides, as on a real phone). */
+  readonly nextScenarios: SandboxScenario[] = [];
+  /** wx.request fails as when the phone is offline. */
+  offline = false;
+  /** The next face check does not answer until releaseFaceCheck() (the user left the face UI). */
+  holdNextFaceCheck = false;
+  page: SimComponent | null = null;
+  pageRoute = '';
+  private held: (() => void) | null = null;
+  private readonly simulate: Simulate;
+  private readonly storage = new Map<string, unknown>();
+
+  constructor(
+    private readonly distDir: string,
+    gatewayUrl: string,
+    private readonly sandboxUrl: string,
+    readonly device: DeviceProfile,
+  ) {
+    this.simulate = require('miniprogram-simulate') as Simulate;
+    this.storage.set('facegate:gateway-url', gatewayUrl);
+    this.installWx();
+    // Module state (the signed-in token, the identity in memory) belongs to one app launch.
+    this.distRequire('lib/flow.store.js').flowStore.reset();
+    this.distRequire('lib/auth-token.store.js').authTokenStore.clear();
+  }
+
+  distRequire(file: string) {
+    return require(join(this.distDir, file));
+  }
+
+  /** Opens a page as WeChat does: render, onLoad(query), onShow(). */
+  open(url: string): SimComponent {
+    this.closePage();
+    const [route = '', search = ''] = url.replace(/^\//, '').split('?');
+    const query = Object.fromEntries(new URLSearchParams(search));
+    const id = this.simulate.load(join(this.distDir, route), {
+      compiler: 'simulate',
+      rootPath: this.distDir,
+    });
+    const page = this.simulate.render(id);
+    page.attach(document.createElement('parent-wrapper'));
+    this.page = page;
+    this.pageRoute = route;
+    page.instance.onLoad?.call(page.instance, query);
+    page.instance.onShow?.call(page.instance);
+    return page;
+  }
+
+  /** Unloads the open page as WeChat does when it is left for good (its flow stops). */
+  closePage(): void {
+    if (!this.page) return;
+    this.page.instance.onUnload?.call(this.page.instance);
+    this.page.detach();
+    this.page = null;
+  }
+
+  /** Follows the last wx.navigateTo / redirectTo / reLaunch. */
+  followNavigation(): SimComponent {
+    const url = this.navigations[this.navigations.length - 1];
+    if (!url) throw new Error('the page did not navigate');
+    return this.open(url);
+  }
+
+  hidePage(): void {
+    this.page?.instance.onHide?.call(this.page.instance);
+  }
+
+  showPage(): void {
+    this.page?.instance.onShow?.call(this.page.instance);
+  }
+
+  releaseFaceCheck(): void {
+    this.held?.();
+    this.held = null;
+  }
+
+  private current(): SimComponent {
+    if (!this.page) throw new Error('no page is open');
+    return this.page;
+  }
+
+  /** The node as rendered (j-component's querySelector also finds nodes a false wx:if keeps aside). */
+  private rendered(selector: string) {
+    const page = this.current();
+    const node = page.querySelector(selector);
+    return node && page.dom.contains(node.dom) ? node : null;
+  }
+
+  exists(selector: string): boolean {
+    return this.rendered(selector) !== null;
+  }
+
+  text(selector: string): string {
+    return this.rendered(selector)?.dom.textContent?.trim() ?? '';
+  }
+
+  // miniprogram-simulate delivers events asynchronously: each interaction waits for its handler.
+  async tap(selector: string): Promise<void> {
+    const node = this.rendered(selector);
+    if (!node) throw new Error(`nothing to tap at ${selector} on ${this.pageRoute}`);
+    node.dispatchEvent('tap');
+    await tick();
+  }
+
+  async type(selector: string, value: string): Promise<void> {
+    const node = this.current().querySelector(selector);
+    if (!node) throw new Error(`no input ${selector} on ${this.pageRoute}`);
+    node.dispatchEvent('input', { detail: { value } });
+    await tick();
+    node.dispatchEvent('blur', { detail: { value } });
+    await tick();
+  }
+
+  async change(selector: string, detail: unknown): Promise<void> {
+    const node = this.current().querySelector(selector);
+    if (!node) throw new Error(`no ${selector} on ${this.pageRoute}`);
+    node.dispatchEvent('change', { detail });
+    await tick();
+  }
+
+  async waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${what}; page ${this.pageRoute}: ${this.page?.dom.textContent}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private async post(path: string, body: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(`${this.sandboxUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`sandbox ${path}: HTTP ${response.status}`);
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  private faceCheck(
+    api: 'legacy' | 'v2',
+    path: string,
+    input: Record<string, unknown>,
+    callbacks: Callbacks,
+  ) {
+    this.faceChecks.push({ api, input });
+    const scenario = this.nextScenarios.shift();
+    const run = async () => {
+      const result = await this.post(path, {
+        openid: this.device.openid,
+        ...input,
+        ...(scenario ? { scenario } : {}),
+      });
+      const res = { ...result, ...(result.verifyResult === null ? { verifyResult: undefined } : {}) };
+      if (result.errCode === 0) callbacks.success?.(res);
+      else callbacks.fail?.(res);
+      callbacks.complete?.(res);
+    };
+    if (this.holdNextFaceCheck) {
+      this.holdNextFaceCheck = false;
+      this.held = () => void run();
+    } else void run();
+  }
+
+  private installWx(): void {
+    const device = this.device;
+    const g = globalThis as unknown as { wx: Record<string, unknown> };
+    const baseInfo = { SDKVersion: device.sdkVersion, version: device.clientVersion, platform: 'android' };
+    Object.assign(g.wx, {
+      getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop', appId: 'wx_sandbox_app' } }),
+      getStorageSync: (key: string) => this.storage.get(key) ?? '',
+      setStorageSync: (key: string, value: unknown) => this.storage.set(key, value),
+      getSystemInfoSync: () => ({ ...baseInfo }),
+      getAppBaseInfo: () => ({ ...baseInfo }),
+      getDeviceInfo: () => ({ platform: 'android' }),
+      canIUse: (name: string) => {
+        if (name.startsWith('requestFacialVerify')) return device.v2;
+        if (
+          name.startsWith('startFacialRecognitionVerify') ||
+          name.startsWith('checkIsSupportFacialRecognition')
+        )
+          return device.legacy;
+        return true;
+      },
+      navigateTo: (o: { url: string } & Callbacks) => {
+        this.navigations.push(o.url);
+        o.success?.({ errMsg: 'navigateTo:ok' });
+      },
+      redirectTo: (o: { url: string } & Callbacks) => {
+        this.navigations.push(o.url);
+        o.success?.({ errMsg: 'redirectTo:ok' });
+      },
+      reLaunch: (o: { url: string } & Callbacks) => {
+        this.navigations.push(o.url);
+        o.success?.({ errMsg: 'reLaunch:ok' });
+      },
+      navigateBack: (o: Callbacks = {}) => {
+        this.navigations.push('back');
+        o.success?.({ errMsg: 'navigateBack:ok' });
+      },
+      showToast: () => undefined,
+      showLoading: () => undefined,
+      hideLoading: () => undefined,
+      login: (o: Callbacks) => {
+        this.post('/sandbox/device/login', { openid: device.openid })
+          .then((res) => o.success?.({ code: res.code, errMsg: 'login:ok' }))
+          .catch((error: Error) => o.fail?.({ errMsg: `login:fail ${error.message}` }));
+      },
+      request: (
+        o: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks,
+      ) => {
+        this.requestCount += 1;
+        if (this.offline) {
+          setTimeout(
+            () => o.fail?.({ errMsg: 'request:fail net::ERR_INTERNET_DISCONNECTED', errno: 600001 }),
+            0,
+          );
+          return;
+        }
+        try {
+          const body = JSON.parse(String(o.data));
+          this.sent.push({ operationName: body.operationName, variables: body.variables });
+        } catch {
+          // not GraphQL: counted by the gateway anyway
+        }
+        fetch(o.url, {
+          method: o.method ?? 'GET',
+          headers: o.header ?? {},
+          body: typeof o.data === 'string' ? o.data : JSON.stringify(o.data),
+        })
+          .then(async (response) => {
+            const text = await response.text();
+            let data: unknown = text;
+            try {
+              data = JSON.parse(text); // wx.request's default dataType 'json'
+            } catch {
+              // left as text, as wx does
+            }
+            o.success?.({ statusCode: response.status, data, header: Object.fromEntries(response.headers) });
+          })
+          .catch((error: Error) => o.fail?.({ errMsg: `request:fail ${error.message}` }));
+      },
+      checkIsSupportFacialRecognition: (o: Callbacks & { checkAliveType?: number }) => {
+        const res = device.legacy
+          ? { errCode: 0, errMsg: 'checkIsSupportFacialRecognition:ok' }
+          : { errCode: 10001, errMsg: 'checkIsSupportFacialRecognition:fail no front camera' };
+        setTimeout(() => {
+          if (res.errCode === 0) o.success?.(res);
+          else o.fail?.(res);
+          o.complete?.(res);
+        }, 0);
+      },
+      startFacialRecognitionVerify: device.legacy
+        ? (o: Callbacks & Record<string, unknown>) => {
+            const { success, fail, complete, ...input } = o;
+            this.faceCheck('legacy', '/sandbox/device/legacy-check', input, { success, fail, complete });
+          }
+        : undefined,
+      requestFacialVerify: device.v2
+        ? (o: Callbacks & { verifyId: string }) => {
+            const { success, fail, complete, ...input } = o;
+            this.faceCheck('v2', '/sandbox/device/v2-check', input, { success, fail, complete });
+          }
+        : undefined,
+    });
+  }
+}
