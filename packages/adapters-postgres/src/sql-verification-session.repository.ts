@@ -134,10 +134,11 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       );
       if (inserted.length === 1) return { kind: 'acquired' };
 
-      // The holder may have died mid-call: an unfinished claim past its lease goes to exactly one taker.
+      // The holder may have died mid-call: an unfinished claim whose lease has run out (held for leaseMs or
+      // longer, as in the domain's in-memory repository) goes to exactly one taker.
       const taken = await this.db.query(
         `UPDATE evidence_claims SET session_id = $2, claimed_at = $3
-         WHERE evidence_hash = $1 AND completed_at IS NULL AND claimed_at < $4 RETURNING evidence_hash`,
+         WHERE evidence_hash = $1 AND completed_at IS NULL AND claimed_at <= $4 RETURNING evidence_hash`,
         [evidenceHash, sessionId, now, leaseCutoff],
       );
       if (taken.length === 1) return { kind: 'acquired' };
@@ -225,8 +226,9 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     };
     if (filter.openid != null) where.push(`openid = ${param(filter.openid)}`);
     if (filter.status != null) where.push(`status = ${param(filter.status)}`);
-    if (filter.createdAfter != null) where.push(`created_at > ${param(filter.createdAfter)}`);
+    if (filter.createdAfter != null) where.push(`created_at >= ${param(filter.createdAfter)}`);
     if (filter.createdBefore != null) where.push(`created_at < ${param(filter.createdBefore)}`);
+    // Time window is half-open: createdAfter inclusive, createdBefore exclusive.
     // Keyset: strictly after the cursor in (created_at DESC, id DESC) order.
     if (after !== null) where.push(`(created_at, id) < (${param(after.createdAt)}, ${param(after.id)})`);
     const limit = clampLimit(first);

@@ -68,7 +68,7 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     assertChannelName(channel);
     return this.listener.add(channel, onPayload);
   }

@@ -1,0 +1,175 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, DatabaseConfigError, openDatabase } from '../src/index';
+import { allHarnesses } from './support/drivers';
+
+const harnesses = await allHarnesses({ disk: false });
+
+describe('openDatabase settings', () => {
+  it('refuses an unknown URL scheme without echoing credentials', async () => {
+    const attempt = openDatabase({ url: 'mysql://admin:hunter2@db.example/facegate' });
+    await expect(attempt).rejects.toThrow(DatabaseConfigError);
+    await expect(attempt).rejects.toThrow(/postgres:\/\/.*memory:.*got scheme mysql/);
+    await expect(attempt).rejects.not.toThrow(/hunter2/);
+  });
+
+  it('needs a data folder for the embedded database when no URL is given', async () => {
+    await expect(openDatabase({})).rejects.toThrow(DatabaseConfigError);
+    await expect(openDatabase({ url: '  ', dataDir: '' })).rejects.toThrow(/DATA_DIR/);
+  });
+});
+
+describe('embedded database folder', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'facegate-open-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is opened by one database at a time, and freed on close', async () => {
+    const first = await openDatabase({ dataDir: dir });
+    try {
+      expect(first.kind).toBe('pglite');
+      const second = openDatabase({ dataDir: dir });
+      await expect(second).rejects.toThrow(DatabaseConfigError);
+      await expect(second).rejects.toThrow(`in use by process ${process.pid}`);
+      await first.query('CREATE TABLE kept (x int)');
+      await first.query('INSERT INTO kept VALUES (7)');
+    } finally {
+      await first.close();
+    }
+    // A lock left by a process that no longer exists is stale and taken over.
+    await writeFile(join(dir, 'pgdata.lock'), '2147483646');
+    const reopened = await openDatabase({ dataDir: dir });
+    try {
+      expect(await reopened.query('SELECT x FROM kept')).toEqual([{ x: 7 }]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+for (const harness of harnesses) {
+  describe(`Database on ${harness.name}`, () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await harness.open();
+      await db.exec(
+        'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0);',
+      );
+    });
+    afterAll(async () => {
+      await db?.close();
+      await harness.destroy();
+    });
+
+    it('answers ping and reports its kind', async () => {
+      await expect(db.ping()).resolves.toBeUndefined();
+      expect(db.kind).toBe(harness.kind);
+    });
+
+    it('commits a transaction that resolves and rolls back one that throws', async () => {
+      await db.transaction(async (tx) => {
+        await tx.query('UPDATE counter SET n = 100 WHERE id = 1');
+      });
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('UPDATE counter SET n = 999 WHERE id = 1');
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect(await db.query('SELECT n FROM counter WHERE id = 1')).toEqual([{ n: 100 }]);
+    });
+
+    it('loses no update when many transactions read-modify-write one row at once', async () => {
+      await db.query('UPDATE counter SET n = 0 WHERE id = 1');
+      const log: string[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          db.transaction(async (tx) => {
+            log.push(`start ${i}`);
+            const [row] = await tx.query<{ n: number }>('SELECT n FROM counter WHERE id = 1 FOR UPDATE');
+            await new Promise((r) => setTimeout(r, 5));
+            await tx.query('UPDATE counter SET n = $1 WHERE id = 1', [row!.n + 1]);
+            log.push(`end ${i}`);
+          }),
+        ),
+      );
+      expect(await db.query('SELECT n FROM counter WHERE id = 1')).toEqual([{ n: 8 }]);
+      if (harness.kind === 'pglite') {
+        // One connection: each transaction ran whole before the next began, never interleaved.
+        for (let k = 0; k < log.length; k += 2) {
+          expect(log[k]?.replace('start', 'end')).toBe(log[k + 1]);
+        }
+      }
+    });
+
+    it('keeps plain queries out of a running transaction', async () => {
+      await db.query('UPDATE counter SET n = 0 WHERE id = 1');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const tx = db.transaction(async (t) => {
+        await t.query('UPDATE counter SET n = 1 WHERE id = 1');
+        await gate;
+        throw new Error('roll back');
+      });
+      // While the transaction is open and uncommitted, a plain read must not see its write.
+      const read = db.query<{ n: number }>('SELECT n FROM counter WHERE id = 1');
+      setTimeout(release, 20);
+      await expect(tx).rejects.toThrow('roll back');
+      expect(await read).toEqual([{ n: 0 }]);
+    });
+
+    it('delivers NOTIFY to listeners until they unsubscribe', async () => {
+      const got: string[] = [];
+      const unsubscribe = await db.listen('facegate_test_channel', (p) => got.push(p));
+      await db.notify('facegate_test_channel', 'one');
+      await waitFor(() => got.length === 1);
+      await unsubscribe();
+      await unsubscribe(); // idempotent
+      const probe: string[] = [];
+      const unsubscribeProbe = await db.listen('facegate_test_channel', (p) => probe.push(p));
+      await db.notify('facegate_test_channel', 'two');
+      await waitFor(() => probe.length === 1);
+      expect(got).toEqual(['one']);
+      await unsubscribeProbe();
+    });
+
+    it('refuses a channel name that is not a plain identifier', async () => {
+      await expect(db.listen('bad"; DROP TABLE counter; --', () => {})).rejects.toThrow(TypeError);
+      await expect(db.notify('bad channel', 'x')).rejects.toThrow(TypeError);
+    });
+
+    if (harness.kind === 'postgres') {
+      it('re-listens after the listening connection is killed', async () => {
+        const got: string[] = [];
+        const unsubscribe = await db.listen('facegate_test_reconnect', (p) => got.push(p));
+        const killed = await db.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+           WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+        );
+        expect(killed.length).toBeGreaterThanOrEqual(1);
+        // Keep announcing until the reconnected listener hears one.
+        await waitFor(async () => {
+          await db.notify('facegate_test_reconnect', 'after');
+          return got.includes('after');
+        });
+        await unsubscribe();
+      });
+    }
+  });
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,196 @@
+import type { VerificationUpdatedEvent } from '@facegate/domain';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type Database,
+  parseVerificationEvent,
+  SqlOutboxEventPublisher,
+  serializeVerificationEvent,
+  subscribeToVerificationEvents,
+  VERIFICATION_EVENTS_CHANNEL,
+} from '../src/index';
+import { allHarnesses, openMigrated } from './support/drivers';
+import { uniqueId, vectors } from './support/session-mother';
+
+const harnesses = await allHarnesses({ disk: false });
+
+const anEvent = (overrides: Partial<VerificationUpdatedEvent> = {}): VerificationUpdatedEvent => ({
+  type: 'verification.updated',
+  sessionId: uniqueId(),
+  status: 'VERIFIED',
+  attempts: 1,
+  occurredAt: new Date('2030-01-01T00:00:05.123Z'),
+  ...overrides,
+});
+
+/** Resolves with the first `count` items pushed, or rejects after a generous timeout (no timing assertion). */
+function collector<T>(count: number) {
+  const items: T[] = [];
+  let resolve!: (items: T[]) => void;
+  const done = new Promise<T[]>((r) => {
+    resolve = r;
+  });
+  return {
+    push: (item: T) => {
+      items.push(item);
+      if (items.length === count) resolve(items);
+    },
+    items,
+    done: () =>
+      Promise.race([
+        done,
+        new Promise<T[]>((_, reject) =>
+          setTimeout(() => reject(new Error(`received ${items.length} of ${count}`)), 10_000).unref(),
+        ),
+      ]),
+  };
+}
+
+describe('verification event wire format', () => {
+  it('carries ids, status, count and an ISO date, and parses back to the same event', () => {
+    const event = anEvent();
+    const wire = serializeVerificationEvent(event);
+    expect(JSON.parse(wire)).toEqual({
+      type: 'verification.updated',
+      sessionId: event.sessionId,
+      status: 'VERIFIED',
+      attempts: 1,
+      occurredAt: '2030-01-01T00:00:05.123Z',
+    });
+    expect(parseVerificationEvent(wire)).toEqual(event);
+  });
+
+  it('ignores anything that is not a well-formed event', () => {
+    const good = JSON.parse(serializeVerificationEvent(anEvent()));
+    for (const bad of [
+      'not json',
+      'null',
+      '[]',
+      JSON.stringify({ ...good, type: 'other' }),
+      JSON.stringify({ ...good, status: 'DONE' }),
+      JSON.stringify({ ...good, sessionId: '' }),
+      JSON.stringify({ ...good, attempts: 1.5 }),
+      JSON.stringify({ ...good, occurredAt: 'yesterday' }),
+    ]) {
+      expect(parseVerificationEvent(bad)).toBeNull();
+    }
+  });
+});
+
+describe('SqlOutboxEventPublisher delivery trouble', () => {
+  it('is logged without PII and swallowed, never thrown at the use case', async () => {
+    const failing = {
+      transaction: async () => {
+        throw new Error('connection terminated');
+      },
+    } as unknown as Database;
+    const warn = vi.fn();
+    const event = anEvent();
+    await expect(new SqlOutboxEventPublisher(failing, { warn }).publish(event)).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      { sessionId: event.sessionId, error: 'connection terminated' },
+      'could not publish verification event',
+    );
+  });
+});
+
+for (const harness of harnesses) {
+  describe(`SqlOutboxEventPublisher on ${harness.name}`, () => {
+    let db: Database;
+    let listenerDb: Database;
+
+    beforeAll(async () => {
+      db = await openMigrated(harness);
+      // PostgreSQL: the listener is another connection pool, as another gateway instance would be.
+      // PGlite is one connection per process, so there the listener shares it.
+      listenerDb = harness.openSecond ? await harness.openSecond() : db;
+    });
+
+    afterAll(async () => {
+      if (listenerDb !== db) await listenerDb?.close();
+      await db?.close();
+      await harness.destroy();
+    });
+
+    it('writes an outbox row and notifies subscribers with the parsed event', async () => {
+      const received = collector<VerificationUpdatedEvent>(2);
+      const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push);
+      const publisher = new SqlOutboxEventPublisher(db);
+      const first = anEvent({ status: 'PENDING', attempts: 0 });
+      const second = anEvent({ sessionId: first.sessionId, status: 'FAILED', attempts: 1 });
+      await publisher.publish(first);
+      await publisher.publish(second);
+      expect(await received.done()).toEqual([first, second]);
+      await unsubscribe();
+
+      const rows = await db.query<{ event_type: string; payload: unknown }>(
+        'SELECT event_type, payload FROM event_outbox WHERE session_id = $1 ORDER BY id',
+        [first.sessionId],
+      );
+      expect(rows).toEqual([
+        { event_type: 'verification.updated', payload: JSON.parse(serializeVerificationEvent(first)) },
+        { event_type: 'verification.updated', payload: JSON.parse(serializeVerificationEvent(second)) },
+      ]);
+    });
+
+    it('skips malformed notifications on the channel and stops delivering after unsubscribe', async () => {
+      const received = collector<VerificationUpdatedEvent>(1);
+      const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push);
+      const raw = collector<string>(2);
+      const unsubscribeRaw = await listenerDb.listen(VERIFICATION_EVENTS_CHANNEL, raw.push);
+      await db.notify(VERIFICATION_EVENTS_CHANNEL, '{"type":"something-else"}');
+      const event = anEvent();
+      await new SqlOutboxEventPublisher(db).publish(event);
+      await raw.done();
+      expect(received.items).toEqual([event]);
+
+      await unsubscribe();
+      const after = collector<string>(1);
+      const unsubscribeAfter = await listenerDb.listen(VERIFICATION_EVENTS_CHANNEL, after.push);
+      await new SqlOutboxEventPublisher(db).publish(anEvent());
+      await after.done();
+      // The raw listener proves the notification arrived; the unsubscribed one did not get it.
+      expect(received.items).toEqual([event]);
+      await unsubscribeRaw();
+      await unsubscribeAfter();
+    });
+
+    it('puts nothing personal in the outbox (ids, status and counts only)', async () => {
+      await new SqlOutboxEventPublisher(db).publish(anEvent());
+      const rows = await db.query<{ t: string }>('SELECT payload::text AS t FROM event_outbox');
+      const dump = rows.map((r) => r.t).join('\n');
+      for (const v of vectors) {
+        expect(dump).not.toContain(v.name);
+        expect(dump).not.toContain(v.idCardNumber);
+      }
+      for (const r of rows) {
+        expect(Object.keys(JSON.parse(r.t)).sort()).toEqual([
+          'attempts',
+          'occurredAt',
+          'sessionId',
+          'status',
+          'type',
+        ]);
+      }
+    });
+
+    it('prunes rows older than a cutoff and keeps the newer ones', async () => {
+      const publisher = new SqlOutboxEventPublisher(db);
+      const oldEvent = anEvent();
+      await publisher.publish(oldEvent);
+      await db.query("UPDATE event_outbox SET created_at = now() - interval '8 days' WHERE session_id = $1", [
+        oldEvent.sessionId,
+      ]);
+      const fresh = anEvent();
+      await publisher.publish(fresh);
+      const cutoff = new Date(Date.now() - 7 * 24 * 3600_000);
+      expect(await publisher.prune(cutoff)).toBeGreaterThanOrEqual(1);
+      const left = await db.query<{ session_id: string }>(
+        'SELECT session_id FROM event_outbox WHERE session_id = ANY($1::text[])',
+        [`{${oldEvent.sessionId},${fresh.sessionId}}`],
+      );
+      expect(left).toEqual([{ session_id: fresh.sessionId }]);
+      expect(await publisher.prune(cutoff)).toBe(0);
+    });
+  });
+}
