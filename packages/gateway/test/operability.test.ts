@@ -147,6 +147,30 @@ describe.each(DATABASE_KINDS)('operability (%s)', (database) => {
 });
 
 describe('hardening and restarts', () => {
+  it('WeChat unavailable is UPSTREAM_UNAVAILABLE and uses up no attempt; an internal fault is masked', async () => {
+    const t = await startTestGateway({ database: 'pglite' });
+    try {
+      const openid = 'o_upstream_down';
+      const token = await t.signIn(openid);
+      const { session } = await start(t, token, { protocol: 'V2' });
+      const input = runDevice(t, openid, session!);
+      t.sandbox.setFaults({ http5xxRate: 1 });
+      const down = await confirm(t, token, input);
+      expect(down.response.status).toBe(200);
+      expect(down.response.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+      t.sandbox.setFaults({ http5xxRate: 0 });
+      const after = await confirm(t, token, input);
+      expect(after.session).toMatchObject({ status: 'VERIFIED', attempts: 1 });
+
+      await t.container.resolve<Database>(TOKENS.Database).close();
+      const broken = await t.gql(GET, { id: session!.id }, token);
+      expect(broken.body.errors?.[0]?.message).toBe('Unexpected error.');
+      expect(JSON.stringify(broken.body)).not.toMatch(/stack|\.ts:|at /);
+    } finally {
+      await t.close().catch(() => {});
+    }
+  });
+
   it('NODE_ENV=production: no GraphiQL, no introspection', async () => {
     const t = await startTestGateway({ database: 'pglite', env: { NODE_ENV: 'production' } });
     try {

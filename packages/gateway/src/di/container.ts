@@ -238,9 +238,10 @@ function registerFactories(
   cached(
     TOKENS.RateLimits,
     (): RateLimits => ({
-      // wx.login codes: WeChat itself allows 100 per user per minute; this guards the gateway per client
-      signIn: new RateLimiter(config.production ? 30 : 300, 60_000),
-      startVerification: new RateLimiter(config.production ? 10 : 100, 60_000),
+      // per client address (generous: many users may share a NAT or proxy); WeChat limits logins per user
+      signIn: new RateLimiter(config.production ? 600 : 3000, 60_000),
+      // per user: each start costs a getuseridkey / getverifyid call upstream
+      startVerification: new RateLimiter(config.production ? 20 : 200, 60_000),
     }),
   );
   cached(TOKENS.VerificationSettings, () => ({
