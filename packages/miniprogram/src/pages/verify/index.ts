@@ -20,7 +20,7 @@ interface PageState {
 
 type Self = {
   data: VerifyView;
-  setData(patch: Partial<VerifyView>): void;
+  setData(patch: Partial<VerifyView> & { canEditIdentity?: boolean }): void;
 };
 
 // Per-instance state outside `data` (data is what the view renders).
@@ -35,7 +35,8 @@ const stateOf = (self: object): PageState => {
 };
 
 function onFlowState(self: Self, page: PageState, state: FlowState): void {
-  self.setData(verifyViewOf(state));
+  // A user who typed the identity can always go back and correct it; a business-started session cannot.
+  self.setData({ ...verifyViewOf(state), canEditIdentity: !page.businessStarted });
   if (state.kind === 'finished') {
     flowStore.forgetIdentity();
     wx.redirectTo({ url: resultUrlOf(state.verification.id, page.businessStarted) });
