@@ -197,6 +197,7 @@ describe('PersonName', () => {
     ['张\u200b三', 'NAME_CHARACTERS'],
     ['张 三', 'NAME_CHARACTERS'],
     ['张!三', 'NAME_CHARACTERS'],
+    ['\u0301\u0301', 'NAME_CHARACTERS'],
     ['·张三', 'NAME_MIDDLE_DOT'],
     ['张三·', 'NAME_MIDDLE_DOT'],
     ['张··三', 'NAME_MIDDLE_DOT'],

@@ -20,7 +20,10 @@ export class PersonName {
     const value = input.normalize('NFC').trim().replace(DOT_VARIANTS, MIDDLE_DOT);
     if (value === '') return fail('NAME_REQUIRED');
     const chars = [...value];
-    if (chars.some((c) => c !== MIDDLE_DOT && !NAME_CHAR.test(c))) return fail('NAME_CHARACTERS');
+    // A combining mark cannot start a name: it would have nothing to combine with.
+    if (chars.some((c) => c !== MIDDLE_DOT && !NAME_CHAR.test(c)) || /^\p{M}/u.test(value)) {
+      return fail('NAME_CHARACTERS');
+    }
     if (
       chars[0] === MIDDLE_DOT ||
       chars[chars.length - 1] === MIDDLE_DOT ||
