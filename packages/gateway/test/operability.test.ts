@@ -6,13 +6,14 @@ import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
 import { confirm, fullFlow, PEOPLE, runDevice, start } from './support/flows';
+import type { Json } from './support/test-gateway';
 import { DATABASE_KINDS, GET, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Reads `event: next` payloads from an SSE response until `stop` says so. */
-async function readSse(response: Response, stop: (payload: any) => boolean, onFirst?: () => void) {
+async function readSse(response: Response, stop: (payload: Json) => boolean, onFirst?: () => void) {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
-  const payloads: any[] = [];
+  const payloads: Json[] = [];
   let buffer = '';
   try {
     while (true) {
@@ -95,8 +96,8 @@ describe.each(DATABASE_KINDS)('operability (%s)', (database) => {
       },
     );
     await confirming;
-    expect(payloads[0].data.verificationUpdated).toMatchObject({ id: session!.id, status: 'PENDING' });
-    expect(payloads.at(-1).data.verificationUpdated).toMatchObject({ status: 'VERIFIED', attempts: 1 });
+    expect(payloads[0]?.data.verificationUpdated).toMatchObject({ id: session!.id, status: 'PENDING' });
+    expect(payloads.at(-1)?.data.verificationUpdated).toMatchObject({ status: 'VERIFIED', attempts: 1 });
   });
 
   it('a database dump and the logs hold none of the names, ID numbers or evidence used', async () => {

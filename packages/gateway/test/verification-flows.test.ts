@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, fullFlow, GETINFO, PEOPLE, QUERYVERIFYINFO, runDevice, start } from './support/flows';
+import type { Json } from './support/test-gateway';
 import {
   CANCEL,
   DATABASE_KINDS,
@@ -202,7 +203,7 @@ describe.each(DATABASE_KINDS)('verification flows over HTTP (%s)', (database) =>
       name: '用户取消',
       idCardNumber: PEOPLE.li.idCardNumber,
     });
-    let last: Record<string, any> | undefined;
+    let last: Json | undefined;
     for (let i = 1; i <= session!.maxAttempts; i++) {
       const current = (await t.gql(GET, { id: session!.id }, token)).body.data?.verification;
       expect(current.status).toBe('PENDING');

@@ -78,6 +78,21 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       return EXIT_USAGE;
     }
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'DATABASE_CONFIG') {
+      fail(`configuration error: ${(error as Error).message}`);
+      return EXIT_USAGE;
+    }
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'ETIMEDOUT' ||
+      code === '28P01' ||
+      code === '3D000'
+    ) {
+      // at start-up the database is the only remote service contacted (WeChat tokens are fetched lazily)
+      fail(`configuration error: DATABASE_URL: cannot use the PostgreSQL database (${code})`);
+      return EXIT_USAGE;
+    }
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
       fail(`cannot listen on ${e.address ?? ''}:${e.port ?? ''} (${code}); set PORT/HOST or SANDBOX_PORT`);

@@ -21,6 +21,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     out('');
     out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
     out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');
+    if (config.secret === null) {
+      out(`  FACEGATE_SECRET was generated into ${config.dataDir}/sandbox-secret (sandbox mode only)`);
+    }
     out(`  Try it end to end, from the repository root in another terminal:`);
     out(
       `    node packages/gateway/bin/facegate.mjs demo --url ${running.graphqlUrl} --sandbox-url ${sandbox.url}`,

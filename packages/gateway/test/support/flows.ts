@@ -1,4 +1,5 @@
 import type { SandboxScenario } from '@facegate/wechat-sandbox';
+import type { Json } from './test-gateway';
 import { CONFIRM, START, type TestGateway } from './test-gateway';
 
 export interface Identity {
@@ -19,14 +20,14 @@ export async function start(
   input: Partial<Identity> & { protocol: 'LEGACY' | 'V2'; [key: string]: unknown },
 ) {
   const response = await t.gql(START, { input: { ...PEOPLE.zhang, ...input } }, token);
-  return { response, session: response.body.data?.startVerification as Record<string, any> | undefined };
+  return { response, session: response.body.data?.startVerification as Json | undefined };
 }
 
 /** What the phone does with the client parameters: returns the confirm input. */
 export function runDevice(
   t: TestGateway,
   openid: string,
-  session: Record<string, any>,
+  session: Json,
   scenario?: SandboxScenario,
 ): { id: string; verifyResult?: string | null; clientErrCode: number } {
   const params = session.clientParams;
@@ -51,7 +52,7 @@ export function runDevice(
 
 export async function confirm(t: TestGateway, token: string, input: Record<string, unknown>) {
   const response = await t.gql(CONFIRM, { input }, token);
-  return { response, session: response.body.data?.confirmVerification as Record<string, any> | undefined };
+  return { response, session: response.body.data?.confirmVerification as Json | undefined };
 }
 
 /** signIn -> start -> device -> confirm; returns the confirmed session. */

@@ -10,6 +10,10 @@ import { buildContainer, disposeContainer, type GatewayContainer, TOKENS } from 
 import { createGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/observability/logger';
 
+/** GraphQL JSON as the tests read it. */
+// biome-ignore lint/suspicious/noExplicitAny: response shapes are asserted by the tests themselves
+export type Json = Record<string, any>;
+
 export type DatabaseKind = 'pglite' | 'postgres';
 export const DATABASE_KINDS: DatabaseKind[] = ['pglite', 'postgres'];
 
@@ -43,11 +47,7 @@ export interface TestGateway {
   /** Every log line the gateway wrote. */
   readonly logs: string[];
   readonly databaseUrl: string | null;
-  gql<T = Record<string, any>>(
-    query: string,
-    variables?: unknown,
-    credential?: string,
-  ): Promise<GraphQLResponse<T>>;
+  gql<T = Json>(query: string, variables?: unknown, credential?: string): Promise<GraphQLResponse<T>>;
   /** A user token for this openid, through the sandbox device's wx.login and the gateway's signIn. */
   signIn(openid: string): Promise<string>;
   createApiKey(scopes: ApiKeyScope[]): Promise<string>;
