@@ -21,5 +21,6 @@ export {
   subscribeToVerificationEvents,
   VERIFICATION_EVENTS_CHANNEL,
 } from './sql-outbox-event.publisher';
+export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export { resetDatabaseForTests } from './testing';

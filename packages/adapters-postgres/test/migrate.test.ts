@@ -54,6 +54,7 @@ for (const harness of harnesses) {
         'api_keys',
         'event_outbox',
         'evidence_claims',
+        'rate_limit_counters',
         'schema_migrations',
         'verification_sessions',
       ]);
