@@ -1,5 +1,5 @@
 import { clientParamsOf, InvalidStateError, UpstreamUnavailableError } from '@facegate/domain';
-import { makeVerificationDeps, TEST_OPENID } from '@facegate/domain/testing';
+import { aSessionSnapshot, aV2Binding, makeVerificationDeps, TEST_OPENID } from '@facegate/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { confirm, error, identity, macrotask, start, value } from './support/flows';
 
@@ -42,11 +42,12 @@ describe('ConfirmVerification, v2', () => {
     const { deps, session } = await setup();
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(value(await confirm(deps, { sessionId: session.id }))).toEqual(s);
-    expect(deps.provider.calls).toEqual({ prepare: 1, fetchLegacyResult: 0, fetchV2Result: 1 });
+    expect(deps.provider.calls).toEqual({ prepare: 3, fetchLegacyResult: 0, fetchV2Result: 1 });
   });
 
-  it('prepares a fresh verifyId and out_seq_no after a retryable failure, then verifies with it', async () => {
+  it('moves on to the next verifyId prepared at start after a retryable failure, with no getverifyid call', async () => {
     const { deps, session } = await setup();
+    const spares = session.binding?.protocol === 'V2' ? session.binding.spares : [];
     deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10004 });
     deps.clock.advance(40_000);
     const s = value(await confirm(deps, { sessionId: session.id }));
@@ -54,31 +55,40 @@ describe('ConfirmVerification, v2', () => {
       status: 'PENDING',
       attempts: 1,
       lastError: { code: 'FACE_MISMATCH', retryable: true, upstreamCode: 10004, rule: 'verify_ret' },
-      binding: { verifyId: 'fake-verify-id-2', outSeqNo: 'seq000002', certHash: identity.certHash },
     });
-    expect(deps.provider.prepareInputs[1]).toEqual({
+    expect(s.binding).toEqual({
       protocol: 'V2',
-      openid: TEST_OPENID,
-      outSeqNo: 'seq000002',
-      name: identity.name,
-      idCardNumber: identity.idCardNumber,
+      certHash: identity.certHash,
+      ...spares[0],
+      spares: spares.slice(1),
     });
-    expect(s.binding?.protocol === 'V2' && s.binding.verifyIdExpiresAt).toEqual(
-      new Date(deps.clock.now().getTime() + 3600_000),
-    );
+    expect(s.binding).toMatchObject({ verifyId: 'fake-verify-id-2', outSeqNo: 'seq000002' });
+    expect(deps.provider.calls.prepare).toBe(3);
     expect(s.expiresAt).toEqual(session.expiresAt);
     expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-2' });
     const t = value(await confirm(deps, { sessionId: session.id }));
     expect(t).toMatchObject({ status: 'VERIFIED', attempts: 2 });
-    expect(deps.provider.v2Queries.map((q) => q.verifyId)).toEqual(['fake-verify-id-1', 'fake-verify-id-2']);
+    expect(deps.provider.v2Queries.map((q) => [q.verifyId, q.outSeqNo])).toEqual([
+      ['fake-verify-id-1', 'seq000001'],
+      ['fake-verify-id-2', 'seq000002'],
+    ]);
+    expect(deps.provider.calls.prepare).toBe(3);
   });
 
-  it('shortens the session to a shorter-lived fresh verifyId', async () => {
+  it('gives every attempt its own prepared verifyId, then fails on the last', async () => {
     const { deps, session } = await setup();
-    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10002 });
-    deps.provider.scriptPrepare({ expiresInSeconds: 60 });
-    const s = value(await confirm(deps, { sessionId: session.id }));
-    expect(s.expiresAt).toEqual(new Date(deps.clock.now().getTime() + 60_000));
+    for (const n of [1, 2, 3])
+      deps.provider.setV2Outcome(`fake-verify-id-${n}`, { errcode: 0, verifyRet: 10004 });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push(value(await confirm(deps, { sessionId: session.id })).status);
+    expect(statuses).toEqual(['PENDING', 'PENDING', 'FAILED']);
+    expect(deps.provider.v2Queries.map((q) => q.verifyId)).toEqual([
+      'fake-verify-id-1',
+      'fake-verify-id-2',
+      'fake-verify-id-3',
+    ]);
+    expect(deps.provider.calls).toEqual({ prepare: 3, fetchLegacyResult: 0, fetchV2Result: 3 });
+    expect(await deps.repository.findById(session.id)).toMatchObject({ attempts: 3, binding: null });
   });
 
   it('fails on the last attempt without preparing another verifyId', async () => {
@@ -94,6 +104,21 @@ describe('ConfirmVerification, v2', () => {
     expect(deps.provider.calls.prepare).toBe(1);
   });
 
+  it('ends FAILED after a retryable failure when no prepared verifyId is left, attempts or not', async () => {
+    const deps = makeVerificationDeps();
+    const stored = aSessionSnapshot({ protocol: 'V2', binding: aV2Binding({ spares: [] }) });
+    await deps.repository.insert(stored);
+    const s = value(await confirm(deps, { sessionId: stored.id, clientErrCode: 90003 }));
+    expect(s).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      maxAttempts: 3,
+      binding: null,
+      lastError: { code: 'USER_CANCELED', retryable: true },
+    });
+    expect(deps.provider.calls.prepare).toBe(0);
+  });
+
   it.each([
     [{ errcode: 0, verifyRet: 10003 }, 'ID_NUMBER_MISMATCH'],
     [{ errcode: 0, verifyRet: 90001 }, 'DEVICE_UNSUPPORTED'],
@@ -103,7 +128,7 @@ describe('ConfirmVerification, v2', () => {
     deps.provider.setV2Outcome('fake-verify-id-1', answer);
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(s).toMatchObject({ status: 'FAILED', lastError: { code, retryable: false } });
-    expect(deps.provider.calls.prepare).toBe(1);
+    expect(deps.provider.calls.prepare).toBe(3);
   });
 
   it('fails a pass-less answer with no verify_ret as RESULT_INCOMPLETE', async () => {
@@ -124,42 +149,17 @@ describe('ConfirmVerification, v2', () => {
     expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-2' });
   });
 
-  it('ends FAILED when WeChat refuses the next verifyId', async () => {
-    const { deps, session } = await setup();
-    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10004 });
-    deps.provider.scriptPrepare({ errcode: 10042 });
-    const s = value(await confirm(deps, { sessionId: session.id }));
-    expect(s).toMatchObject({
-      status: 'FAILED',
-      attempts: 1,
-      binding: null,
-      lastError: { code: 'FACE_MISMATCH' },
-    });
-  });
-
-  it('uses up no attempt when WeChat is unavailable, for the query or for the next verifyId', async () => {
+  it('uses up no attempt when WeChat is unavailable', async () => {
     const { deps, session } = await setup();
     deps.provider.scriptV2Result(new UpstreamUnavailableError(), { errcode: -1, verifyRet: null });
     await expect(confirm(deps, { sessionId: session.id })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     await expect(confirm(deps, { sessionId: session.id })).rejects.toMatchObject({ upstreamCode: -1 });
-    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10004 });
-    deps.provider.scriptPrepare(new UpstreamUnavailableError(), { errcode: -1 });
-    await expect(confirm(deps, { sessionId: session.id })).rejects.toBeInstanceOf(UpstreamUnavailableError);
-    await expect(confirm(deps, { sessionId: session.id })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(await deps.repository.findById(session.id)).toEqual(session);
     expect(deps.repository.evidenceClaims()).toEqual([]);
+    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10004 });
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(s).toMatchObject({ status: 'PENDING', attempts: 1 });
-  });
-
-  it('throws for a getverifyid success without a verify_id', async () => {
-    const { deps, session } = await setup();
-    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10004 });
-    deps.provider.scriptPrepare({ id: null });
-    await expect(confirm(deps, { sessionId: session.id })).rejects.toMatchObject({
-      code: 'UPSTREAM_PROTOCOL',
-    });
-    expect(deps.repository.evidenceClaims()).toEqual([]);
+    expect(deps.provider.calls.prepare).toBe(3);
   });
 
   it('ignores a verifyResult: the session knows its verifyId', async () => {

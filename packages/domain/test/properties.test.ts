@@ -76,7 +76,7 @@ type EntityCommand =
   | { kind: 'advance'; ms: number }
   | { kind: 'expire' }
   | { kind: 'cancel' }
-  | { kind: 'attempt'; outcome: 'pass' | 'retryable' | 'final'; withNext: boolean };
+  | { kind: 'attempt'; outcome: 'pass' | 'retryable' | 'final' };
 
 const entityCommand: fc.Arbitrary<EntityCommand> = fc.oneof(
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 40 * 60_000 }) }),
@@ -85,7 +85,6 @@ const entityCommand: fc.Arbitrary<EntityCommand> = fc.oneof(
   fc.record({
     kind: fc.constant('attempt' as const),
     outcome: fc.constantFrom('pass' as const, 'retryable' as const, 'final' as const),
-    withNext: fc.boolean(),
   }),
 );
 
@@ -116,7 +115,34 @@ function expectValid(s: VerificationSessionSnapshot): void {
   if (s.status === 'PENDING') expect(s.attempts).toBeLessThan(s.maxAttempts);
   if (s.status === 'FAILED') expect(s.lastError).not.toBeNull();
   if (s.status === 'VERIFIED') expect(s.attempts).toBeGreaterThan(0);
+  if (s.binding?.protocol === 'V2') {
+    // Never outlives a verifyId it could still hand out; each attempt has its own verifyId and out_seq_no.
+    const prepared = [s.binding, ...s.binding.spares];
+    for (const p of prepared)
+      expect(s.expiresAt.getTime()).toBeLessThanOrEqual(p.verifyIdExpiresAt.getTime());
+    expect(new Set(prepared.map((p) => p.verifyId)).size).toBe(prepared.length);
+    expect(new Set(prepared.map((p) => p.outSeqNo)).size).toBe(prepared.length);
+  }
+  expectNoRawIdentity(s);
 }
+
+/** The privacy rule: no field of a snapshot, at any depth, holds the raw name or ID number. */
+function expectNoRawIdentity(s: VerificationSessionSnapshot): void {
+  const json = JSON.stringify(s);
+  for (const secret of [identity.name, identity.idCardNumber, identity.idCardNumber.toLowerCase()]) {
+    expect(json).not.toContain(secret);
+  }
+}
+
+/** A v2 binding of aValidIdentity() with `count` spare verifyIds, expiring at various times. */
+const v2BindingWithSpares = (count: number, now: Date) =>
+  aV2Binding({
+    spares: Array.from({ length: count }, (_, i) => ({
+      outSeqNo: `seq_spare_${i}`,
+      verifyId: `vid_spare_${i}`,
+      verifyIdExpiresAt: new Date(now.getTime() + 3600_000 - i * 7 * 60_000),
+    })),
+  });
 
 describe('property: the session entity', () => {
   it('never reaches an invalid state, whatever the commands', () => {
@@ -124,8 +150,9 @@ describe('property: the session entity', () => {
       fc.property(
         fc.boolean(),
         fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
         fc.array(entityCommand, { maxLength: 25 }),
-        (v2, maxAttempts, commands) => {
+        (v2, maxAttempts, spareCount, commands) => {
           let now = new Date('2025-06-01T00:00:00Z');
           let session = VerificationSession.start({
             id: 's',
@@ -134,7 +161,7 @@ describe('property: the session entity', () => {
             maskedName: '张*',
             maskedIdCardNumber: '1101**********002X',
             idNumberHmac: 'h',
-            binding: v2 ? aV2Binding() : aLegacyBinding(),
+            binding: v2 ? v2BindingWithSpares(spareCount, now) : aLegacyBinding(),
             maxAttempts,
             createdAt: now,
             expiresAt: new Date(now.getTime() + 1800_000),
@@ -142,24 +169,18 @@ describe('property: the session entity', () => {
             initiator: 'user',
           });
           expectValid(session.snapshot);
-          let n = 0;
           for (const c of commands) {
             if (c.kind === 'advance') {
               now = new Date(now.getTime() + c.ms);
               continue;
             }
             const before = copySnapshot(session.snapshot);
-            const next = {
-              outSeqNo: `seq${++n}`,
-              verifyId: `vid${n}`,
-              verifyIdExpiresAt: new Date(now.getTime() + 3600_000),
-            };
             const result =
               c.kind === 'expire'
                 ? session.expire(now)
                 : c.kind === 'cancel'
                   ? session.cancel(now)
-                  : session.recordAttempt(outcomes[c.outcome], now, c.withNext ? next : null);
+                  : session.recordAttempt(outcomes[c.outcome], now);
             expect(session.snapshot).toEqual(before); // commands never mutate
             if (!result.ok) continue;
             const after = result.value.snapshot;
@@ -168,6 +189,12 @@ describe('property: the session entity', () => {
             expectValid(after);
             if (after.status === 'VERIFIED') expect(c).toMatchObject({ kind: 'attempt', outcome: 'pass' });
             if (c.kind === 'attempt') expect(after.attempts).toBe(before.attempts + 1);
+            // A v2 retry consumes exactly one spare: attempts plus spares left stays what it started as.
+            if (after.binding?.protocol === 'V2') {
+              expect(after.attempts + after.binding.spares.length).toBe(spareCount);
+              if (c.kind === 'attempt' && before.binding?.protocol === 'V2')
+                expect(after.binding.verifyId).toBe(before.binding.spares[0]?.verifyId);
+            }
             session = result.value;
           }
         },
@@ -228,6 +255,11 @@ describe('property: the use cases', () => {
         async (v2, maxAttempts, actions) => {
           const deps = makeVerificationDeps({ settings: { maxAttempts } });
           const session = await start(deps, { protocol: v2 ? 'V2' : 'LEGACY' });
+          // Every snapshot a use case returned or stored, checked for the raw identity at the end.
+          const produced: VerificationSessionSnapshot[] = [session];
+          const keep = (r: { ok: true; value: VerificationSessionSnapshot } | { ok: false }) => {
+            if (r.ok) produced.push(r.value);
+          };
           const used: { verifyResult: string; passing: boolean }[] = [];
           let previous = session;
           for (const a of actions) {
@@ -241,13 +273,14 @@ describe('property: the use cases', () => {
                 deps.provider.scriptV2Result(new UpstreamUnavailableError());
                 break;
               case 'cancel':
-                await new CancelVerification(deps).execute({ sessionId: session.id });
+                keep(await new CancelVerification(deps).execute({ sessionId: session.id }));
                 break;
               case 'get':
-                await new GetVerification(deps).execute({ sessionId: session.id });
+                keep(await new GetVerification(deps).execute({ sessionId: session.id }));
                 break;
               case 'expireBatch':
                 await new ExpireVerifications(deps).execute({ limit: 10 });
+                produced.push(...deps.repository.all());
                 break;
               case 'confirm': {
                 let verifyResult: string | null = null;
@@ -282,14 +315,18 @@ describe('property: the use cases', () => {
                 }
                 await new ConfirmVerification(deps)
                   .execute({ sessionId: session.id, verifyResult, clientErrCode: a.clientErrCode })
-                  .catch((e: unknown) => {
+                  .then(keep, (e: unknown) => {
                     if (!(e instanceof UpstreamUnavailableError)) throw e;
                   });
                 break;
               }
             }
             const stored = (await deps.repository.findById(session.id))!;
+            produced.push(stored);
             expectValid(stored);
+            // v2: one verifyId prepared at start for every attempt, the current one plus a spare per further one.
+            if (stored.binding?.protocol === 'V2')
+              expect(stored.attempts + 1 + stored.binding.spares.length).toBe(stored.maxAttempts);
             expect(stored.version).toBeGreaterThanOrEqual(previous.version);
             expect(stored.attempts).toBeGreaterThanOrEqual(previous.attempts);
             if (ENDED.has(previous.status)) expect(stored).toEqual(previous);
@@ -300,6 +337,9 @@ describe('property: the use cases', () => {
             expect(deps.events.of(session.id).at(-1)?.status).toBe(stored.status);
             previous = stored;
           }
+          // All upstream preparation happens at start: one getuseridkey, or one getverifyid per attempt.
+          expect(deps.provider.calls.prepare).toBe(v2 ? maxAttempts : 1);
+          for (const s of produced) expectNoRawIdentity(s);
         },
       ),
       { numRuns: 150 },

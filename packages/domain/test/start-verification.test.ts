@@ -8,7 +8,7 @@ import {
 } from '@facegate/domain';
 import { makeVerificationDeps, TEST_OPENID, testIdentities } from '@facegate/domain/testing';
 import { describe, expect, it } from 'vitest';
-import { error, identity, start } from './support/flows';
+import { error, identity, macrotask, start } from './support/flows';
 
 describe('StartVerification, legacy', () => {
   it('stores a pending session with the MD5 binding and the user_id_key, and announces it', async () => {
@@ -122,49 +122,83 @@ describe('StartVerification, legacy', () => {
 });
 
 describe('StartVerification, v2', () => {
-  it('prepares a verifyId under a fresh out_seq_no and binds the cert_hash', async () => {
+  const hour = 3600_000;
+
+  it('prepares a verifyId for every attempt, each under its own out_seq_no, and keeps only the cert_hash', async () => {
     const deps = makeVerificationDeps();
     const s = await start(deps, { protocol: 'V2' });
-    expect(deps.provider.prepareInputs).toEqual([
-      {
+    expect(deps.provider.prepareInputs).toEqual(
+      [1, 2, 3].map((n) => ({
         protocol: 'V2',
         openid: TEST_OPENID,
-        outSeqNo: 'seq000001',
+        outSeqNo: `seq00000${n}`,
         name: identity.name,
         idCardNumber: identity.idCardNumber,
-      },
-    ]);
-    expect(s).toMatchObject({
+      })),
+    );
+    const expiry = new Date(s.createdAt.getTime() + hour);
+    expect(s).toMatchObject({ protocol: 'V2', livenessType: null, maxAttempts: 3, attempts: 0 });
+    expect(s.binding).toEqual({
       protocol: 'V2',
-      livenessType: null,
-      binding: {
-        protocol: 'V2',
-        certHash: identity.certHash,
-        outSeqNo: 'seq000001',
-        verifyId: 'fake-verify-id-1',
-        certName: identity.name,
-        certNo: identity.idCardNumber,
-      },
+      certHash: identity.certHash,
+      outSeqNo: 'seq000001',
+      verifyId: 'fake-verify-id-1',
+      verifyIdExpiresAt: expiry,
+      spares: [
+        { outSeqNo: 'seq000002', verifyId: 'fake-verify-id-2', verifyIdExpiresAt: expiry },
+        { outSeqNo: 'seq000003', verifyId: 'fake-verify-id-3', verifyIdExpiresAt: expiry },
+      ],
     });
     expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-1' });
     expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(30 * 60_000);
+    // The privacy rule: the raw identity is in no field of what is stored or returned.
+    for (const snapshot of [s, ...deps.repository.all()]) {
+      expect(JSON.stringify(snapshot)).not.toContain(identity.name);
+      expect(JSON.stringify(snapshot)).not.toContain(identity.idCardNumber);
+    }
   });
 
-  it('never outlives its verifyId', async () => {
-    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 2 * 3600_000 } });
+  it.each([1, 2, 5])('makes exactly maxAttempts (%i) getverifyid calls', async (maxAttempts) => {
+    const deps = makeVerificationDeps({ settings: { maxAttempts } });
     const s = await start(deps, { protocol: 'V2' });
-    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(3600_000);
+    expect(deps.provider.calls).toEqual({ prepare: maxAttempts, fetchLegacyResult: 0, fetchV2Result: 0 });
+    expect(s.binding?.protocol === 'V2' && s.binding.spares).toHaveLength(maxAttempts - 1);
+    expect(new Set(deps.provider.prepareInputs.map((p) => p.protocol === 'V2' && p.outSeqNo)).size).toBe(
+      maxAttempts,
+    );
+  });
+
+  it('makes the getverifyid calls concurrently', async () => {
+    const deps = makeVerificationDeps();
+    const prepare = deps.provider.prepare.bind(deps.provider);
+    const waiting: (() => void)[] = [];
+    deps.provider.prepare = ((input: Parameters<typeof prepare>[0]) =>
+      new Promise<void>((resolve) => waiting.push(resolve)).then(() => prepare(input))) as typeof prepare;
+    const started = start(deps, { protocol: 'V2' });
+    while (waiting.length < 3) await macrotask();
+    // All three are in flight before any has answered.
+    expect(deps.provider.calls.prepare).toBe(0);
+    for (const release of waiting) release();
+    expect((await started).status).toBe('PENDING');
+    expect(deps.provider.calls.prepare).toBe(3);
+  });
+
+  it('never outlives its verifyId, nor any spare', async () => {
+    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 2 * hour } });
+    const s = await start(deps, { protocol: 'V2' });
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(hour);
     const short = makeVerificationDeps();
-    short.provider.scriptPrepare({ expiresInSeconds: 120 });
+    short.provider.scriptPrepare({}, {}, { expiresInSeconds: 120 });
     const t = await start(short, { protocol: 'V2' });
     expect(t.expiresAt.getTime() - t.createdAt.getTime()).toBe(120_000);
+    expect(t.binding?.protocol === 'V2' && t.binding.spares[1]?.verifyIdExpiresAt).toEqual(t.expiresAt);
   });
 
   it('assumes the documented hour when WeChat omits expires_in', async () => {
-    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 5 * 3600_000 } });
-    deps.provider.scriptPrepare({ expiresInSeconds: 0 });
+    const deps = makeVerificationDeps({ settings: { sessionTtlMs: 5 * hour } });
+    deps.provider.scriptPrepare({ expiresInSeconds: 0 }, { expiresInSeconds: 0 }, { expiresInSeconds: 0 });
     const s = await start(deps, { protocol: 'V2' });
-    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(3600_000);
+    expect(s.expiresAt.getTime() - s.createdAt.getTime()).toBe(hour);
   });
 
   it('rejects a liveness type, which only legacy has', async () => {
@@ -176,12 +210,53 @@ describe('StartVerification, v2', () => {
     expect(deps.provider.calls.prepare).toBe(0);
   });
 
-  it('returns UpstreamRejectedError for a refused getverifyid and throws for a verifyId-less success', async () => {
+  it('returns UpstreamRejectedError when WeChat refuses any of the verifyIds, and stores nothing', async () => {
     const deps = makeVerificationDeps();
-    deps.provider.scriptPrepare({ errcode: 40164 }, { id: null });
-    await expect(start(deps, { protocol: 'V2' })).rejects.toMatchObject({ upstreamCode: 40164 });
-    await expect(start(deps, { protocol: 'V2' })).rejects.toBeInstanceOf(UpstreamProtocolError);
+    deps.provider.scriptPrepare({}, {}, { errcode: 40164 });
+    const e = error(
+      await new StartVerification(deps).execute({
+        openid: TEST_OPENID,
+        name: identity.name,
+        idCardNumber: identity.idCardNumber,
+        protocol: 'V2',
+        initiator: 'user',
+      }),
+    );
+    expect(e).toBeInstanceOf(UpstreamRejectedError);
+    expect(e).toMatchObject({ upstreamCode: 40164 });
+    expect(deps.repository.all()).toEqual([]);
+    expect(deps.events.events).toEqual([]);
   });
+
+  it('fails the start, storing nothing, when any getverifyid call meets an unavailable WeChat', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({}, new UpstreamUnavailableError(), {});
+    await expect(start(deps, { protocol: 'V2' })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    // A transient code counts as unavailable even beside a refusal.
+    deps.provider.scriptPrepare({ errcode: 40164 }, {}, { errcode: -1 });
+    await expect(start(deps, { protocol: 'V2' })).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstreamCode: -1,
+    });
+    expect(deps.repository.all()).toEqual([]);
+    expect(deps.events.events).toEqual([]);
+  });
+
+  it('throws UpstreamProtocolError when any success comes without a verify_id', async () => {
+    const deps = makeVerificationDeps();
+    deps.provider.scriptPrepare({}, { id: null }, {});
+    await expect(start(deps, { protocol: 'V2' })).rejects.toBeInstanceOf(UpstreamProtocolError);
+    expect(deps.repository.all()).toEqual([]);
+  });
+
+  it.each([0, 1.5, Number.POSITIVE_INFINITY])(
+    'throws for a maxAttempts of %s before any upstream call',
+    async (maxAttempts) => {
+      const deps = makeVerificationDeps({ settings: { maxAttempts } });
+      await expect(start(deps, { protocol: 'V2' })).rejects.toBeInstanceOf(RangeError);
+      expect(deps.provider.calls.prepare).toBe(0);
+    },
+  );
 });
 
 describe('StartVerification input', () => {

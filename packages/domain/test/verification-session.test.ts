@@ -60,15 +60,16 @@ describe('VerificationSession', () => {
     expect(() => VerificationSession.start(props({ binding: aV2Binding() }))).toThrow(RangeError);
   });
 
-  it('never lets a v2 session outlive its verifyId', () => {
-    const s = VerificationSession.start(
-      props({
-        livenessType: null,
-        binding: aV2Binding({ verifyIdExpiresAt: later(60_000) }),
-        expiresAt: later(1800_000),
-      }),
-    );
-    expect(s.snapshot.expiresAt).toEqual(later(60_000));
+  it('never lets a v2 session outlive its verifyId, nor any spare', () => {
+    const start = (binding = aV2Binding()) =>
+      VerificationSession.start(props({ livenessType: null, binding, expiresAt: later(1800_000) }));
+    expect(start(aV2Binding({ verifyIdExpiresAt: later(60_000) })).snapshot.expiresAt).toEqual(later(60_000));
+    const spares = [
+      { outSeqNo: 'seq1', verifyId: 'vid1', verifyIdExpiresAt: later(3600_000) },
+      { outSeqNo: 'seq2', verifyId: 'vid2', verifyIdExpiresAt: later(90_000) },
+    ];
+    expect(start(aV2Binding({ spares })).snapshot.expiresAt).toEqual(later(90_000));
+    expect(start(aV2Binding({ spares: [] })).snapshot.expiresAt).toEqual(later(1800_000));
   });
 
   it('verifies on a pass, recording the observed liveness and dropping the binding', () => {
@@ -110,13 +111,27 @@ describe('VerificationSession', () => {
     });
   });
 
-  it('moves a v2 session to the next verifyId, and fails it without one', () => {
-    const v2 = VerificationSession.start(props({ livenessType: null, binding: aV2Binding() }));
-    const next = { outSeqNo: 'seq2', verifyId: 'vid2', verifyIdExpiresAt: later(600_000) };
-    const moved = ok(v2.recordAttempt(retryable, later(1), next));
-    expect(moved.snapshot.binding).toMatchObject(next);
+  it('moves a v2 session to its next spare verifyId, and fails it when none is left', () => {
+    const spares = [
+      { outSeqNo: 'seq2', verifyId: 'vid2', verifyIdExpiresAt: later(600_000) },
+      { outSeqNo: 'seq3', verifyId: 'vid3', verifyIdExpiresAt: later(600_000) },
+    ];
+    const v2 = VerificationSession.start(
+      props({ livenessType: null, maxAttempts: 5, binding: aV2Binding({ spares }) }),
+    );
+    const moved = ok(v2.recordAttempt(retryable, later(1)));
+    expect(moved.binding).toEqual({ ...aV2Binding(), ...spares[0], spares: [spares[1]] });
     expect(moved.snapshot.expiresAt).toEqual(later(600_000));
-    expect(ok(v2.recordAttempt(retryable, later(1))).status).toBe('FAILED');
+    const last = ok(moved.recordAttempt(retryable, later(2)));
+    expect(last.snapshot.binding).toEqual({ ...aV2Binding(), ...spares[1], spares: [] });
+    expect(clientParamsOf(last)).toEqual({ protocol: 'V2', verifyId: 'vid3' });
+    // Attempts would remain (5), but no prepared verifyId does.
+    expect(last.continuesAfter(retryable.passed ? (null as never) : retryable.failure)).toBe(true);
+    expect(ok(last.recordAttempt(retryable, later(3))).snapshot).toMatchObject({
+      status: 'FAILED',
+      attempts: 3,
+      binding: null,
+    });
   });
 
   it('expires only when due, and cancels only while pending', () => {

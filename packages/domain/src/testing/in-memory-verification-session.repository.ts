@@ -20,7 +20,11 @@ const copyBinding = (b: SessionBinding | null): SessionBinding | null =>
   b == null
     ? null
     : b.protocol === 'V2'
-      ? { ...b, verifyIdExpiresAt: copyDate(b.verifyIdExpiresAt) }
+      ? {
+          ...b,
+          verifyIdExpiresAt: copyDate(b.verifyIdExpiresAt),
+          spares: b.spares.map((a) => ({ ...a, verifyIdExpiresAt: copyDate(a.verifyIdExpiresAt) })),
+        }
       : { ...b };
 
 /** A deep copy, so callers can never mutate what is stored (as with a real database). */

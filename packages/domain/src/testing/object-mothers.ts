@@ -29,6 +29,10 @@ export function aLegacyBinding(overrides: Partial<LegacyBinding> = {}): LegacyBi
   };
 }
 
+/**
+ * A v2 binding of aValidIdentity() as a 3-attempt session starts: the current verifyId and two spares, all
+ * expiring an hour after TEST_START.
+ */
 export function aV2Binding(overrides: Partial<V2Binding> = {}): V2Binding {
   const identity = aValidIdentity();
   return {
@@ -37,8 +41,11 @@ export function aV2Binding(overrides: Partial<V2Binding> = {}): V2Binding {
     outSeqNo: 'seq000000',
     verifyId: 'fake-verify-id-0',
     verifyIdExpiresAt: new Date(TEST_START.getTime() + 3600_000),
-    certName: identity.name,
-    certNo: identity.idCardNumber,
+    spares: [1, 2].map((n) => ({
+      outSeqNo: `seq00000${n}`,
+      verifyId: `fake-verify-id-0-${n}`,
+      verifyIdExpiresAt: new Date(TEST_START.getTime() + 3600_000),
+    })),
     ...overrides,
   };
 }

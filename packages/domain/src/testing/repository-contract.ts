@@ -72,12 +72,21 @@ export function verificationSessionRepositoryContract(
         const s = session({
           protocol: 'V2',
           livenessType: null,
-          binding: aV2Binding({ verifyId: uid('vid') }),
+          binding: aV2Binding({
+            verifyId: uid('vid'),
+            spares: [
+              { outSeqNo: uid('seq'), verifyId: uid('vid'), verifyIdExpiresAt: plus(3_600_000) },
+              { outSeqNo: uid('seq'), verifyId: uid('vid'), verifyIdExpiresAt: plus(3_599_999) },
+            ],
+          }),
         });
         await repo.insert(s);
         const found = await repo.findById(s.id);
         expect(found).toEqual(s);
-        expect(found?.binding?.protocol === 'V2' && found.binding.verifyIdExpiresAt).toBeInstanceOf(Date);
+        const binding = found?.binding?.protocol === 'V2' ? found.binding : null;
+        expect(binding?.verifyIdExpiresAt).toBeInstanceOf(Date);
+        expect(binding?.spares).toHaveLength(2);
+        for (const spare of binding?.spares ?? []) expect(spare.verifyIdExpiresAt).toBeInstanceOf(Date);
       });
 
       it('round-trips an ended session with its outcome and no binding', async () => {

@@ -15,15 +15,13 @@ import {
   EvidenceInProgressError,
   InvalidStateError,
   SessionNotFoundError,
-  UpstreamProtocolError,
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors';
-import type { NextV2Attempt, VerificationSession } from '../verification/verification-session';
+import type { VerificationSession } from '../verification/verification-session';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
 import { checkClientErrCode, checkVerifyResult, verifyResultRequired } from './command-validation';
 import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store';
-import { upstreamRejection } from './start-verification.use-case';
 import type { VerificationDeps } from './verification-deps';
 
 export interface ConfirmVerificationCommand {
@@ -45,7 +43,8 @@ const BUSY_POLL_MS = 200;
  * one upstream call and share its outcome. Transient upstream trouble is thrown and uses up no attempt.
  *
  * Evidence is the legacy verifyResult, or (v2) the session's current verifyId; only its HMAC is stored.
- * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId.
+ * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId. After a retryable
+ * v2 failure the session moves on to a verifyId prepared at start: no upstream call, no identity needed.
  */
 export class ConfirmVerification {
   constructor(private readonly deps: VerificationDeps) {}
@@ -142,10 +141,9 @@ export class ConfirmVerification {
     const release = () => this.deps.repository.releaseEvidence(evidenceHash, session.id);
     try {
       const outcome = await this.evaluate(session, command, now);
-      const nextV2 = await this.prepareNextV2(session, outcome, now);
       let current = session;
       for (let round = 0; round < 2; round++) {
-        const next = current.recordAttempt(outcome, now, nextV2);
+        const next = current.recordAttempt(outcome, now);
         if (!next.ok) {
           await release();
           return next;
@@ -205,35 +203,6 @@ export class ConfirmVerification {
     });
     throwIfTransient(info.errcode);
     return evaluateV2Result(info);
-  }
-
-  /**
-   * v2: each attempt needs its own verifyId, so a retryable failure with attempts left prepares the next one.
-   * null when there is no next attempt, or when WeChat refused one (the session then ends FAILED).
-   */
-  private async prepareNextV2(
-    session: VerificationSession,
-    outcome: RuleOutcome,
-    now: Date,
-  ): Promise<NextV2Attempt | null> {
-    const binding = session.binding;
-    if (outcome.passed || binding?.protocol !== 'V2' || !session.continuesAfter(outcome.failure)) return null;
-    const outSeqNo = this.deps.ids.outSeqNo();
-    const answer = await this.deps.provider.prepare({
-      protocol: 'V2',
-      openid: session.snapshot.openid,
-      outSeqNo,
-      name: binding.certName,
-      idCardNumber: binding.certNo,
-    });
-    if (upstreamRejection(answer.errcode)) return null;
-    if (!answer.verifyId) throw new UpstreamProtocolError('getverifyid answered errcode 0 without verify_id');
-    const lifetimeS = answer.expiresInSeconds > 0 ? answer.expiresInSeconds : 3600;
-    return {
-      outSeqNo,
-      verifyId: answer.verifyId,
-      verifyIdExpiresAt: new Date(now.getTime() + lifetimeS * 1000),
-    };
   }
 }
 

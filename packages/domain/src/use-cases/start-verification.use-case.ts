@@ -13,7 +13,11 @@ import {
 } from '../verification/verification.errors';
 import type { VerificationProtocol } from '../verification/verification.types';
 import { VerificationSession } from '../verification/verification-session';
-import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types';
+import type {
+  PreparedV2Attempt,
+  SessionBinding,
+  VerificationSessionSnapshot,
+} from '../verification/verification-session.types';
 import { checkClientReferenceId, checkLivenessType, checkOpenid, checkProtocol } from './command-validation';
 import { publishUpdated } from './session-store';
 import type { VerificationDeps } from './verification-deps';
@@ -111,29 +115,46 @@ export class StartVerification {
         expiresAt: new Date(Math.min(ttlEnd, keyEnd)),
       });
     }
-    const outSeqNo = deps.ids.outSeqNo();
-    const answer = await deps.provider.prepare({
-      protocol: 'V2',
-      openid: command.openid,
-      outSeqNo,
-      name: name.value,
-      idCardNumber: idNumber.value,
-    });
-    const rejected = upstreamRejection(answer.errcode);
+    // Every attempt needs its own verifyId, and getverifyid needs the raw name and ID number, which FaceGate
+    // never keeps: so all attempts are prepared now, at the cost of up to maxAttempts calls per session.
+    const { maxAttempts } = deps.settings;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError('maxAttempts must be a positive integer');
+    }
+    const outSeqNos = Array.from({ length: maxAttempts }, () => deps.ids.outSeqNo());
+    const answers = await Promise.all(
+      outSeqNos.map((outSeqNo) =>
+        deps.provider.prepare({
+          protocol: 'V2',
+          openid: command.openid,
+          outSeqNo,
+          name: name.value,
+          idCardNumber: idNumber.value,
+        }),
+      ),
+    );
+    // All answers are judged before any is used: a transient code anywhere throws, then any refusal returns.
+    const rejected = answers.map((answer) => upstreamRejection(answer.errcode)).find((r) => r !== null);
     if (rejected) return err(rejected);
-    if (!answer.verifyId) throw new UpstreamProtocolError('getverifyid answered errcode 0 without verify_id');
-    const verifyIdExpiresAt = new Date(lifetimeEnd(answer.expiresInSeconds, DEFAULT_VERIFY_ID_LIFETIME_S));
+    const attempts: PreparedV2Attempt[] = answers.map((answer, i) => {
+      if (!answer.verifyId)
+        throw new UpstreamProtocolError('getverifyid answered errcode 0 without verify_id');
+      return {
+        outSeqNo: outSeqNos[i]!,
+        verifyId: answer.verifyId,
+        verifyIdExpiresAt: new Date(lifetimeEnd(answer.expiresInSeconds, DEFAULT_VERIFY_ID_LIFETIME_S)),
+      };
+    });
+    const [current, ...spares] = attempts as [PreparedV2Attempt, ...PreparedV2Attempt[]];
+    const earliest = Math.min(...attempts.map((a) => a.verifyIdExpiresAt.getTime()));
     return ok({
       binding: {
         protocol: 'V2',
         certHash: deps.digests.sha256Hex(certHashInput('IDENTITY_CARD', name.value, idNumber.value)),
-        outSeqNo,
-        verifyId: answer.verifyId,
-        verifyIdExpiresAt,
-        certName: name.value,
-        certNo: idNumber.value,
+        ...current,
+        spares,
       },
-      expiresAt: new Date(Math.min(ttlEnd, verifyIdExpiresAt.getTime())),
+      expiresAt: new Date(Math.min(ttlEnd, earliest)),
     });
   }
 }

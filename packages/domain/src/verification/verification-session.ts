@@ -5,6 +5,7 @@ import { InvalidStateError } from './verification.errors';
 import { TERMINAL_STATUSES, type VerificationProtocol, type VerificationStatus } from './verification.types';
 import type {
   SessionBinding,
+  V2Binding,
   VerificationFailure,
   VerificationSessionSnapshot,
 } from './verification-session.types';
@@ -24,21 +25,19 @@ export interface StartSessionProps {
   readonly initiator: string;
 }
 
-/** The verifyId WeChat prepared for the next v2 attempt. */
-export interface NextV2Attempt {
-  readonly outSeqNo: string;
-  readonly verifyId: string;
-  readonly verifyIdExpiresAt: Date;
-}
-
 type Change = Result<VerificationSession, InvalidStateError>;
 
 const minDate = (a: Date, b: Date) => (a.getTime() <= b.getTime() ? a : b);
+
+/** The earliest expiry among the current verifyId and the spares. */
+const earliestVerifyIdExpiry = (b: V2Binding) =>
+  b.spares.reduce((earliest, spare) => minDate(earliest, spare.verifyIdExpiresAt), b.verifyIdExpiresAt);
 
 /**
  * A verification session: PENDING, then exactly one of VERIFIED, FAILED, CANCELED or EXPIRED. Immutable:
  * each command returns a new session (version + 1) or an InvalidStateError and changes nothing.
  * Invariants: attempts <= maxAttempts; the binding is present iff PENDING (it is only needed while open);
+ * a v2 session never outlives any verifyId it holds;
  * VERIFIED only from a passing rule outcome; an ended session never changes again.
  */
 export class VerificationSession {
@@ -54,7 +53,7 @@ export class VerificationSession {
     }
     const expiresAt =
       props.binding.protocol === 'V2'
-        ? minDate(props.expiresAt, props.binding.verifyIdExpiresAt)
+        ? minDate(props.expiresAt, earliestVerifyIdExpiry(props.binding))
         : props.expiresAt;
     return new VerificationSession({
       ...props,
@@ -112,9 +111,9 @@ export class VerificationSession {
 
   /**
    * Records one attempt. A pass verifies; a retryable failure with attempts left keeps the session PENDING
-   * (v2 moves on to `nextV2`, without which it cannot continue); anything else fails it.
+   * (v2 moves on to its next spare verifyId, without which it cannot continue); anything else fails it.
    */
-  recordAttempt(outcome: RuleOutcome, now: Date, nextV2: NextV2Attempt | null = null): Change {
+  recordAttempt(outcome: RuleOutcome, now: Date): Change {
     if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'confirm'));
     const attempts = this.snapshot.attempts + 1;
     const observedLiveness = outcome.observedLiveness ?? this.snapshot.observedLiveness;
@@ -122,16 +121,16 @@ export class VerificationSession {
       return ok(this.end('VERIFIED', now, { attempts, observedLiveness, verifiedAt: now }));
     }
     const binding = this.snapshot.binding;
-    const canContinue =
-      this.continuesAfter(outcome.failure) && (binding?.protocol !== 'V2' || nextV2 != null);
+    const [next, ...rest] = binding?.protocol === 'V2' ? binding.spares : [];
+    const canContinue = this.continuesAfter(outcome.failure) && (binding?.protocol !== 'V2' || next != null);
     if (!canContinue) {
       return ok(this.end('FAILED', now, { attempts, observedLiveness, lastError: outcome.failure }));
     }
     let expiresAt = this.snapshot.expiresAt;
     let nextBinding = binding;
-    if (binding?.protocol === 'V2' && nextV2) {
-      nextBinding = { ...binding, ...nextV2 };
-      expiresAt = minDate(expiresAt, nextV2.verifyIdExpiresAt);
+    if (binding?.protocol === 'V2' && next) {
+      nextBinding = { ...binding, ...next, spares: rest };
+      expiresAt = minDate(expiresAt, earliestVerifyIdExpiry(nextBinding));
     }
     return ok(
       this.with({ attempts, observedLiveness, lastError: outcome.failure, binding: nextBinding, expiresAt }),

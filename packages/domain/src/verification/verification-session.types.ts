@@ -13,20 +13,23 @@ export interface LegacyBinding {
   readonly userIdKey: string | null;
 }
 
-/** What queryverifyinfo is called with. One verifyId per attempt. */
-export interface V2Binding {
-  readonly protocol: 'V2';
-  readonly certHash: string;
+/** One v2 attempt prepared with getverifyid: what queryverifyinfo is later called with. */
+export interface PreparedV2Attempt {
   readonly outSeqNo: string;
   readonly verifyId: string;
   readonly verifyIdExpiresAt: Date;
-  /**
-   * The normalized name and ID number, because getverifyid needs them again for the fresh verifyId of each
-   * further attempt. Sensitive: the repository must encrypt the binding at rest (it does, as a whole) and the
-   * binding is dropped when the session ends; never log or return it.
-   */
-  readonly certName: string;
-  readonly certNo: string;
+}
+
+/**
+ * What queryverifyinfo is called with. One verifyId per attempt: the current one in the top-level fields,
+ * the ones for further attempts in `spares`. All are prepared when the session starts, so the raw name and
+ * ID number (which getverifyid needs) are never kept: only the cert_hash the rules compare.
+ */
+export interface V2Binding extends PreparedV2Attempt {
+  readonly protocol: 'V2';
+  readonly certHash: string;
+  /** Prepared verifyIds for the next attempts, in the order they are used. */
+  readonly spares: readonly PreparedV2Attempt[];
 }
 
 export type SessionBinding = LegacyBinding | V2Binding;
