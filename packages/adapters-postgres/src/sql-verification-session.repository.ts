@@ -311,8 +311,18 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
 
   private openBinding(sealed: string, sessionId: string): SessionBinding {
     const parsed = JSON.parse(this.cipher.decrypt(sealed, sessionId)) as SessionBinding;
-    if (parsed.protocol === 'V2') return { ...parsed, verifyIdExpiresAt: new Date(parsed.verifyIdExpiresAt) };
-    return parsed;
+    if (parsed.protocol !== 'V2') return parsed;
+    // A binding sealed before spares existed held the raw name and ID number: never read them back, so the
+    // next write re-seals without them; with no spares such a session simply has no retry left.
+    const { certName: _name, certNo: _no, ...binding } = parsed as typeof parsed & Record<string, unknown>;
+    return {
+      ...binding,
+      verifyIdExpiresAt: new Date(binding.verifyIdExpiresAt),
+      spares: (binding.spares ?? []).map((spare) => ({
+        ...spare,
+        verifyIdExpiresAt: new Date(spare.verifyIdExpiresAt),
+      })),
+    };
   }
 }
 

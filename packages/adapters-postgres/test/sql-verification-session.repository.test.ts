@@ -47,7 +47,28 @@ for (const harness of harnesses) {
       const readV2 = await repo.findById(v2.id);
       expect(readV2).toEqual(v2);
       expect(readV2?.binding?.protocol === 'V2' && readV2.binding.verifyIdExpiresAt).toBeInstanceOf(Date);
+      const spares = readV2?.binding?.protocol === 'V2' ? readV2.binding.spares : [];
+      expect(spares).toHaveLength(2);
+      for (const spare of spares) expect(spare.verifyIdExpiresAt).toBeInstanceOf(Date);
       expect(await repo.findById('no-such-id')).toBeNull();
+    });
+
+    it('reads a v2 binding sealed before spares existed without its raw name and ID number', async () => {
+      const v = vectors[2]!;
+      const s = aSession({ protocol: 'V2', livenessType: null, binding: v2Binding(2) });
+      await repo.insert(s);
+      const { spares: _spares, ...current } = s.binding as Extract<typeof s.binding, { protocol: 'V2' }>;
+      const old = { ...current, certName: v.name, certNo: v.idCardNumber };
+      await db.query('UPDATE verification_sessions SET binding_sealed = $1 WHERE id = $2', [
+        cipher.encrypt(JSON.stringify(old), s.id),
+        s.id,
+      ]);
+      const read = await repo.findById(s.id);
+      expect(read?.binding).toEqual({ ...current, spares: [] });
+      expect(await repo.update({ ...read!, version: read!.version + 1 }, read!.version)).toBe(true);
+      const resealed = cipher.decrypt((await rawRow(s.id))?.binding_sealed as string, s.id);
+      expect(resealed).not.toContain(v.name);
+      expect(resealed).not.toContain(v.idCardNumber);
     });
 
     it('rejects a second insert with the same id', async () => {
@@ -87,11 +108,17 @@ for (const harness of harnesses) {
         const sealed = row?.binding_sealed;
         expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
         const wholeRow = JSON.stringify(row);
-        // Every value of the binding (MD5s / cert hash, userIdKey, verifyId, out_seq_no, name, ID number).
-        const secrets = Object.entries(s.binding ?? {})
-          .filter(([key, value]) => key !== 'protocol' && typeof value === 'string')
-          .map(([, value]) => value as string);
-        expect(secrets.length).toBeGreaterThanOrEqual(s.protocol === 'V2' ? 5 : 3);
+        // Every value of the binding (MD5s / cert hash, userIdKey, verifyIds and out_seq_nos, spares included).
+        const stringsOf = (o: object): string[] =>
+          Object.entries(o)
+            .filter(([key, value]) => key !== 'protocol' && typeof value === 'string')
+            .map(([, value]) => value as string);
+        const binding = s.binding ?? {};
+        const secrets = [
+          ...stringsOf(binding),
+          ...(s.binding?.protocol === 'V2' ? s.binding.spares.flatMap((spare) => stringsOf(spare)) : []),
+        ];
+        expect(secrets.length).toBeGreaterThanOrEqual(s.protocol === 'V2' ? 7 : 3);
         for (const secret of secrets) expect(wholeRow).not.toContain(secret);
         // It opens with the key, and only for its own session.
         expect(JSON.parse(cipher.decrypt(sealed as string, s.id)).protocol).toBe(s.protocol);

@@ -28,9 +28,12 @@ export function v2Binding(index = 0): SessionBinding {
     outSeqNo: `seq${index}abcde`,
     verifyId: `verifyid_${v.certHash.slice(0, 16)}_opaque`,
     verifyIdExpiresAt: new Date('2030-01-01T01:00:00.000Z'),
-    // getverifyid needs them again for each further attempt: the most sensitive part of any binding.
-    certName: v.name,
-    certNo: v.idCardNumber,
+    // The verifyIds prepared at start for the further attempts (their dates must round-trip too).
+    spares: [1, 2].map((n) => ({
+      outSeqNo: `seq${index}spare${n}`,
+      verifyId: `verifyid_${v.certHash.slice(16, 32)}_spare${n}`,
+      verifyIdExpiresAt: new Date(Date.UTC(2030, 0, 1, 1, 0, n)),
+    })),
   };
 }
 
