@@ -149,6 +149,40 @@ describe('ConfirmVerification, v2', () => {
     expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-2' });
   });
 
+  it('answers a resend naming the verifyId of an earlier attempt with the session as it is, counting nothing twice', async () => {
+    const { deps, session } = await setup();
+    const first = { sessionId: session.id, clientErrCode: 10004, verifyId: 'fake-verify-id-1' };
+    const s = value(await confirm(deps, first));
+    expect(s).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(clientParamsOf(s)).toEqual({ protocol: 'V2', verifyId: 'fake-verify-id-2' });
+    // the answer was lost and the client sends the same confirmation again
+    expect(value(await confirm(deps, first))).toEqual(s);
+    expect(deps.repository.evidenceClaims()).toHaveLength(1);
+    expect(deps.events.of(session.id).map((e) => e.attempts)).toEqual([0, 1]);
+    const t = value(
+      await confirm(deps, { sessionId: session.id, clientErrCode: 0, verifyId: 'fake-verify-id-2' }),
+    );
+    expect(t).toMatchObject({ status: 'VERIFIED', attempts: 2 });
+    expect(deps.provider.v2Queries.map((q) => q.verifyId)).toEqual(['fake-verify-id-2']);
+  });
+
+  it('refuses a verifyId the session never had current, and leaves no claim behind', async () => {
+    const { deps, session } = await setup();
+    for (const verifyId of ['fake-verify-id-2', 'made-up']) {
+      expect(error(await confirm(deps, { sessionId: session.id, verifyId }))).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'verifyId',
+        rule: 'VERIFY_ID_NOT_CURRENT',
+      });
+    }
+    expect(error(await confirm(deps, { sessionId: session.id, verifyId: '' }))).toMatchObject({
+      rule: 'VERIFY_ID_INVALID',
+    });
+    expect(deps.repository.evidenceClaims()).toEqual([]);
+    expect(deps.provider.calls.fetchV2Result).toBe(0);
+    expect(await deps.repository.findById(session.id)).toEqual(session);
+  });
+
   it('uses up no attempt when WeChat is unavailable', async () => {
     const { deps, session } = await setup();
     deps.provider.scriptV2Result(new UpstreamUnavailableError(), { errcode: -1, verifyRet: null });

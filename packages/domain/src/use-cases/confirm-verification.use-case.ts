@@ -13,6 +13,7 @@ import {
   ConcurrentModificationError,
   EvidenceAlreadyUsedError,
   EvidenceInProgressError,
+  InvalidInputError,
   InvalidStateError,
   SessionNotFoundError,
   UpstreamUnavailableError,
@@ -20,7 +21,12 @@ import {
 } from '../verification/verification.errors';
 import type { VerificationSession } from '../verification/verification-session';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
-import { checkClientErrCode, checkVerifyResult, verifyResultRequired } from './command-validation';
+import {
+  checkClientErrCode,
+  checkVerifyResult,
+  MAX_VERIFY_RESULT_LENGTH,
+  verifyResultRequired,
+} from './command-validation';
 import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store';
 import type { VerificationDeps } from './verification-deps';
 
@@ -30,6 +36,12 @@ export interface ConfirmVerificationCommand {
   readonly verifyResult?: string | null;
   /** What the JSAPI reported. Can fail an attempt, never pass one. */
   readonly clientErrCode?: number | null;
+  /**
+   * V2, optional: the verifyId the client ran (its clientParams.verifyId). A resend of an earlier attempt's
+   * confirmation then gets the session as that attempt left it, instead of being taken for a confirmation
+   * of the verifyId the session has moved on to (which would count one client run twice). Ignored for legacy.
+   */
+  readonly verifyId?: string | null;
 }
 
 type Outcome = Result<VerificationSessionSnapshot, VerificationCommandError>;
@@ -42,7 +54,8 @@ const BUSY_POLL_MS = 200;
  * the recorded outcome with no second upstream call; concurrent confirmations of one piece of evidence make
  * one upstream call and share its outcome. Transient upstream trouble is thrown and uses up no attempt.
  *
- * Evidence is the legacy verifyResult, or (v2) the session's current verifyId; only its HMAC is stored.
+ * Evidence is the legacy verifyResult, or (v2) the verifyId the client names, else the session's current one;
+ * only its HMAC is stored.
  * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId. After a retryable
  * v2 failure the session moves on to a verifyId prepared at start: no upstream call, no identity needed.
  */
@@ -50,13 +63,16 @@ export class ConfirmVerification {
   constructor(private readonly deps: VerificationDeps) {}
 
   async execute(command: ConfirmVerificationCommand): Promise<Outcome> {
-    const invalid = checkVerifyResult(command.verifyResult) ?? checkClientErrCode(command.clientErrCode);
+    const invalid =
+      checkVerifyResult(command.verifyResult) ??
+      checkClientErrCode(command.clientErrCode) ??
+      checkVerifyId(command.verifyId);
     if (invalid) return err(invalid);
     const found = await loadSession(this.deps, command.sessionId);
     if (!found) return err(new SessionNotFoundError(command.sessionId));
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
-    const evidenceHash = this.evidenceHashOf(session, command.verifyResult);
+    const evidenceHash = this.evidenceHashOf(session, command);
 
     if (session.isEnded) return this.confirmEnded(session, evidenceHash);
     if (evidenceHash === null) {
@@ -70,18 +86,25 @@ export class ConfirmVerification {
     let claim = await this.claim(evidenceHash, session.id);
     if (claim.kind === 'busy' && claim.sessionId === session.id)
       claim = await this.waitForOutcome(evidenceHash, session.id);
-    if (claim.kind === 'acquired') return this.confirmAcquired(session, evidenceHash, command, now);
+    if (claim.kind === 'acquired') {
+      const binding = session.snapshot.binding;
+      if (binding?.protocol === 'V2' && command.verifyId != null && command.verifyId !== binding.verifyId) {
+        // Neither the current verifyId nor one confirmed before: there is no attempt it could belong to.
+        await this.deps.repository.releaseEvidence(evidenceHash, session.id);
+        return err(staleVerifyId());
+      }
+      return this.confirmAcquired(session, evidenceHash, command, now);
+    }
     return this.answerClaimed(session, claim);
   }
 
-  private evidenceHashOf(
-    session: VerificationSession,
-    verifyResult: string | null | undefined,
-  ): string | null {
+  private evidenceHashOf(session: VerificationSession, command: ConfirmVerificationCommand): string | null {
     const { snapshot } = session;
     let evidence: string | null = null;
-    if (snapshot.protocol === 'LEGACY') evidence = verifyResult ? `legacy:${verifyResult}` : null;
-    else if (snapshot.binding?.protocol === 'V2') evidence = `v2:${snapshot.binding.verifyId}`;
+    if (snapshot.protocol === 'LEGACY')
+      evidence = command.verifyResult ? `legacy:${command.verifyResult}` : null;
+    else if (snapshot.binding?.protocol === 'V2')
+      evidence = `v2:${command.verifyId ?? snapshot.binding.verifyId}`;
     return evidence === null ? null : this.deps.digests.hmacHex('evidence', evidence);
   }
 
@@ -205,6 +228,24 @@ export class ConfirmVerification {
     return evaluateV2Result(info);
   }
 }
+
+function checkVerifyId(verifyId: string | null | undefined): InvalidInputError | null {
+  if (verifyId == null) return null;
+  if (typeof verifyId === 'string' && verifyId.length > 0 && verifyId.length <= MAX_VERIFY_RESULT_LENGTH)
+    return null;
+  return new InvalidInputError(
+    'verifyId',
+    'VERIFY_ID_INVALID',
+    `verifyId must be the clientParams value, at most ${MAX_VERIFY_RESULT_LENGTH} characters`,
+  );
+}
+
+const staleVerifyId = () =>
+  new InvalidInputError(
+    'verifyId',
+    'VERIFY_ID_NOT_CURRENT',
+    "verifyId is neither this verification's current one nor one it confirmed before",
+  );
 
 function throwIfTransient(errcode: number): void {
   if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
