@@ -1,1 +1,44 @@
-export {};
+export {
+  type ChaosDatabase,
+  type ChaosOptions,
+  type ChaosReport,
+  DEFAULT_OPTIONS,
+  planVerifications,
+  runChaos,
+} from './chaos-run';
+export {
+  type Check,
+  type DatabaseFacts,
+  DEFAULT_LIMITS,
+  evaluateChecks,
+  type StoredSession,
+  type UpstreamFacts,
+} from './checks';
+export { readBackSessions, readDatabaseFacts } from './database-facts';
+export {
+  createServiceKey,
+  freePort,
+  GATEWAY_BIN,
+  GatewayProcess,
+  type GatewayProcessOptions,
+  killAllChildren,
+  LogTally,
+  runFacegateCommand,
+} from './gateway-process';
+export {
+  GraphqlClient,
+  type GraphqlErrorInfo,
+  MINI_PROGRAM_RETRY,
+  type Retried,
+  type RetryBudget,
+  type RetryCause,
+  RetryStats,
+  retryCauseOf,
+  type Try,
+  withRetries,
+} from './graphql-client';
+export { checkDigitOf, type Identity, randomIdentity } from './identities';
+export { perKindRate, seededRandom } from './random';
+export { formatReport } from './report';
+export { type SseSubscription, subscribeOverSse } from './sse';
+export * from './workload';

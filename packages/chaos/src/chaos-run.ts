@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '@facegate/adapters-postgres';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { type Check, DEFAULT_LIMITS, evaluateChecks, type UpstreamFacts } from './checks';
+import { readBackSessions, readDatabaseFacts } from './database-facts';
+import { createServiceKey, freePort, GatewayProcess } from './gateway-process';
+import { GraphqlClient, RetryStats } from './graphql-client';
+import { randomIdentity } from './identities';
+import { perKindRate, seededRandom } from './random';
+import {
+  Ledger,
+  type PlanItem,
+  type PlannedOutcome,
+  runVerification,
+  signIn,
+  type WorkloadContext,
+} from './workload';
+
+export type ChaosDatabase = 'postgres' | 'pglite';
+
+export interface ChaosOptions {
+  readonly database: ChaosDatabase;
+  /** Gateway processes sharing the database (PGlite: always 1, one process per data folder). */
+  readonly instances: number;
+  /** Planned confirmations (pieces of evidence, each sent twice). The run stops at this or the duration. */
+  readonly confirmations: number;
+  /** No new verification starts after this; those under way finish (each request within its retry bound). */
+  readonly durationMs: number;
+  /** Users working at once. */
+  readonly concurrency: number;
+  /** SIGKILL + restart of a gateway, spread over the run. */
+  readonly kills: number;
+  /** Share of WeChat calls faulted, split evenly over busy (-1), HTTP 503, reset and truncated JSON. */
+  readonly faultRate: number;
+  /** Every this often, the sandbox revokes the current access tokens (0: never). */
+  readonly revokeEveryMs: number;
+  /** Share of verifications on the v2 protocol (the rest legacy). */
+  readonly v2Share: number;
+  /** Shares of verifications that fail for good / fail once then pass (the rest pass at once). */
+  readonly failShare: number;
+  readonly retryShare: number;
+  /** Verifications per signed-in user. */
+  readonly verificationsPerUser: number;
+  /** V2 confirmations name the verifyId they ran (false: as older clients, session id only). */
+  readonly v2NamesVerifyId: boolean;
+  readonly seed: number;
+  /** PostgreSQL server (trust auth) on which each run creates and drops a fresh database. */
+  readonly postgresAdminUrl: string;
+  readonly keepDatabase: boolean;
+  readonly log: (line: string) => void;
+}
+
+export const DEFAULT_OPTIONS: ChaosOptions = {
+  database: 'postgres',
+  instances: 2,
+  confirmations: 3000,
+  durationMs: 240_000,
+  concurrency: 16,
+  kills: 3,
+  faultRate: 0.2,
+  revokeEveryMs: 5_000,
+  v2Share: 0.15,
+  failShare: 0.1,
+  retryShare: 0.1,
+  verificationsPerUser: 4,
+  v2NamesVerifyId: true,
+  seed: 1,
+  postgresAdminUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
+  keepDatabase: false,
+  log: () => {},
+};
+
+export interface ChaosReport {
+  readonly ok: boolean;
+  readonly options: Omit<ChaosOptions, 'log'>;
+  readonly machine: Record<string, string>;
+  readonly durationMs: number;
+  readonly workloadMs: number;
+  readonly counts: Record<string, number | string>;
+  readonly retries: Record<string, number>;
+  readonly upstream: UpstreamFacts & { readonly totalCalls: number; readonly faultShare: number };
+  readonly kills: { readonly instance: string; readonly atMs: number; readonly downMs: number }[];
+  readonly checks: readonly Check[];
+}
+
+/** The plan: confirmations spread over protocols and outcomes, in a seeded random order. */
+export function planVerifications(options: ChaosOptions, runId: string, random: () => number): PlanItem[] {
+  const items: PlanItem[] = [];
+  let confirmations = 0;
+  while (confirmations < options.confirmations) {
+    const roll = random();
+    const outcome: PlannedOutcome =
+      roll < options.failShare ? 'fail' : roll < options.failShare + options.retryShare ? 'retry' : 'pass';
+    const protocol = random() < options.v2Share ? 'V2' : 'LEGACY';
+    items.push({ index: items.length, protocol, outcome, ref: `chaos-${runId}-${items.length}` });
+    confirmations += outcome === 'retry' ? 2 : 1;
+  }
+  return items;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function machineInfo(databaseUrl: string | null): Promise<Record<string, string>> {
+  const cpu = cpus();
+  const info: Record<string, string> = {
+    cpu: `${cpu.length} x ${cpu[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+  if (databaseUrl !== null) {
+    const db = await openDatabase({ url: databaseUrl });
+    try {
+      const [row] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+      info.postgres = row?.v ?? 'unknown';
+    } finally {
+      await db.close();
+    }
+  }
+  return info;
+}
+
+/**
+ * One chaos run: real `facegate serve` processes on one database and one faulty sandbox; many users confirm
+ * each piece of evidence twice while gateways are SIGKILLed and restarted; then a final restart, a read-back
+ * through the API, direct database queries, and the checks.
+ */
+export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosReport> {
+  const options: ChaosOptions = { ...DEFAULT_OPTIONS, ...partial };
+  const instances = options.database === 'pglite' ? 1 : Math.max(1, Math.floor(options.instances));
+  const log = options.log;
+  const began = Date.now();
+  const runId = randomBytes(3).toString('hex');
+  const random = seededRandom(options.seed);
+  const client = new GraphqlClient();
+  const stats = new RetryStats();
+  const ledger = new Ledger();
+  const gateways: GatewayProcess[] = [];
+  let sandbox: Sandbox | null = null;
+  let pg: TestPostgresDatabase | null = null;
+  const workDir = await mkdtemp(join(tmpdir(), 'facegate-chaos-'));
+
+  try {
+    if (options.database === 'postgres') pg = await createTestPostgresDatabase(options.postgresAdminUrl);
+    const machine = await machineInfo(pg?.url ?? null);
+    sandbox = await startSandbox({ port: 0, host: '127.0.0.1', seed: options.seed });
+    const env: Record<string, string> = {
+      WECHAT_APP_ID: sandbox.appId,
+      WECHAT_APP_SECRET: sandbox.appSecret,
+      WECHAT_API_BASE_URL: sandbox.url,
+      FACEGATE_SECRET: randomBytes(48).toString('base64'),
+      DATA_DIR: join(workDir, 'data'),
+      ...(pg ? { DATABASE_URL: pg.url } : {}),
+    };
+    // also migrates the fresh database before any gateway starts
+    const apiKey = await createServiceKey(env);
+    for (let i = 0; i < instances; i++) {
+      gateways.push(new GatewayProcess({ name: String.fromCharCode(65 + i), port: await freePort(), env }));
+    }
+    await Promise.all(gateways.map((g) => g.start()));
+    log(
+      `${instances} gateway process(es) on ${options.database} up: ${gateways.map((g) => `${g.name}=${g.url} (pid ${g.pid})`).join(', ')}; sandbox ${sandbox.url}`,
+    );
+
+    const plan = planVerifications(options, runId, random);
+    const ctx: WorkloadContext = {
+      client,
+      device: sandbox.device,
+      stats,
+      ledger,
+      targets: gateways.map((g) => ({ name: g.name, graphqlUrl: g.graphqlUrl })),
+      random,
+      v2NamesVerifyId: options.v2NamesVerifyId,
+    };
+
+    const rate = perKindRate(options.faultRate);
+    sandbox.resetCounters();
+    sandbox.setFaults({
+      busyRate: rate,
+      http5xxRate: rate,
+      resetRate: rate,
+      truncatedJsonRate: rate,
+      latencyMs: 2,
+      jitterMs: 8,
+    });
+    const workloadStart = Date.now();
+    const deadline = workloadStart + options.durationMs;
+    const liveSandbox = sandbox;
+    let revocations = 0;
+    const revoker =
+      options.revokeEveryMs > 0
+        ? setInterval(() => {
+            liveSandbox.revokeTokens();
+            revocations += 1;
+          }, options.revokeEveryMs)
+        : null;
+
+    // workers: each takes a user's worth of plan items, signs the user in, runs them
+    let next = 0;
+    let users = 0;
+    let done = 0;
+    const pairsPlanned = options.confirmations;
+    const worker = async () => {
+      for (;;) {
+        if (Date.now() >= deadline || next >= plan.length) return;
+        const items = plan.slice(next, next + options.verificationsPerUser);
+        next += items.length;
+        const openid = `chaos_${runId}_${users++}`;
+        const token = await signIn(ctx, openid);
+        if (token === null) continue;
+        const user = { openid, token, identity: randomIdentity(random) };
+        for (const item of items) {
+          if (Date.now() >= deadline) break;
+          await runVerification(ctx, user, item);
+          done += item.outcome === 'retry' ? 2 : 1;
+        }
+      }
+    };
+
+    // the killer: SIGKILL + restart at evenly spread points of the run's progress
+    const kills: ChaosReport['kills'] = [];
+    let working = true;
+    const killer = async () => {
+      for (let k = 1; k <= options.kills; k++) {
+        const at = k / (options.kills + 1);
+        while (working) {
+          const progress = Math.max(done / pairsPlanned, (Date.now() - workloadStart) / options.durationMs);
+          if (progress >= at) break;
+          await sleep(50);
+        }
+        if (!working) return;
+        const gateway = gateways[(k - 1) % gateways.length]!;
+        const killedAt = Date.now();
+        await gateway.kill('SIGKILL');
+        await sleep(200 + Math.floor(random() * 1000));
+        await gateway.start();
+        kills.push({ instance: gateway.name, atMs: killedAt - workloadStart, downMs: Date.now() - killedAt });
+        log(
+          `killed gateway ${gateway.name} (SIGKILL) at ${((killedAt - workloadStart) / 1000).toFixed(1)} s; back after ${Date.now() - killedAt} ms`,
+        );
+      }
+    };
+
+    const progress = setInterval(() => {
+      const s = (Date.now() - workloadStart) / 1000;
+      const retries = Object.values(stats.retries).reduce((a, b) => a + b, 0);
+      log(
+        `  ${s.toFixed(0)} s: ${done}/${pairsPlanned} confirmations, ${(done / s).toFixed(1)}/s, ${retries} client retries, ${kills.length} kills`,
+      );
+    }, 5_000);
+    const killing = killer();
+    try {
+      await Promise.all(Array.from({ length: options.concurrency }, worker));
+    } finally {
+      working = false;
+      clearInterval(progress);
+      if (revoker) clearInterval(revoker);
+    }
+    await killing;
+    const workloadMs = Date.now() - workloadStart;
+    const counters = sandbox.counters();
+    sandbox.setFaults({
+      busyRate: 0,
+      http5xxRate: 0,
+      resetRate: 0,
+      truncatedJsonRate: 0,
+      latencyMs: 0,
+      jitterMs: 0,
+    });
+    log(`workload done in ${(workloadMs / 1000).toFixed(1)} s; final restart (SIGKILL) and read-back`);
+
+    // a final crash and restart, then everything is read back through the API
+    await Promise.all(gateways.map((g) => g.kill('SIGKILL')));
+    await Promise.all(gateways.map((g) => g.start()));
+    const stored = await readBackSessions(client, gateways[0]!.graphqlUrl, apiKey, stats);
+    const gatewayErrorLogs = gateways.reduce((n, g) => n + g.logs.errors, 0);
+    const tokenRejections = gateways.reduce((n, g) => n + g.logs.tokenRejected, 0);
+    const errorSamples = gateways.flatMap((g) => g.logs.lastErrors).slice(0, 5);
+    if (options.database === 'pglite') await Promise.all(gateways.map((g) => g.stop()));
+    const database = await readDatabaseFacts(pg ? { url: pg.url } : { dataDir: env.DATA_DIR! });
+
+    const totalCalls = Object.values(counters.calls).reduce((a, b) => a + b, 0);
+    const faultCount =
+      counters.faultsInjected.busy +
+      counters.faultsInjected.http5xx +
+      counters.faultsInjected.reset +
+      counters.faultsInjected.truncatedJson;
+    const upstream = {
+      calls: counters.calls,
+      tokensIssued: counters.tokensIssued,
+      faultsInjected: { ...counters.faultsInjected, tokenRevocations: revocations },
+      totalCalls,
+      faultShare: totalCalls === 0 ? 0 : faultCount / totalCalls,
+    };
+    const checks = evaluateChecks({
+      ledger,
+      stored,
+      database,
+      upstream,
+      stats,
+      gatewayErrorLogs,
+      limits: DEFAULT_LIMITS,
+    });
+    if (errorSamples.length > 0) log(`gateway error log samples:\n${errorSamples.join('\n')}`);
+
+    const pairs = ledger.pairs();
+    const answers = pairs.flatMap((p) => p.sends.flatMap((s) => (s.answer ? [s.answer] : [])));
+    const byStatus = (status: string) => stored.filter((s) => s.status === status).length;
+    const { log: _log, ...reportedOptions } = options;
+    return {
+      ok: checks.every((c) => c.ok),
+      options: { ...reportedOptions, instances },
+      machine,
+      durationMs: Date.now() - began,
+      workloadMs,
+      counts: {
+        users,
+        verificationsStarted: ledger.sessions.filter((s) => s.sessionId !== null).length,
+        legacyConfirmations: pairs.filter((p) => p.protocol === 'LEGACY').length,
+        v2Confirmations: pairs.filter((p) => p.protocol === 'V2').length,
+        confirmations: pairs.length,
+        sends: pairs.length * 2,
+        pairsAtOnce: pairs.filter((p) => p.mode === 'together').length,
+        pairsOneAfterTheOther: pairs.filter((p) => p.mode === 'sequential').length,
+        answers: answers.length,
+        answersVerified: answers.filter((a) => a.status === 'VERIFIED').length,
+        answersFailed: answers.filter((a) => a.status === 'FAILED').length,
+        answersPending: answers.filter((a) => a.status === 'PENDING').length,
+        storedSessions: stored.length,
+        storedVerified: byStatus('VERIFIED'),
+        storedFailed: byStatus('FAILED'),
+        storedPending: byStatus('PENDING'),
+        orphanSessionsFromRetriedStarts: stored.length - ledger.sessions.filter((s) => s.sessionId).length,
+        unfinishedEvidenceClaims: database.unfinishedClaims,
+        gatewayTokenRejections: tokenRejections,
+        confirmationsPerSecond: (pairs.length / (workloadMs / 1000)).toFixed(1),
+      },
+      retries: { ...stats.retries, gaveUp: stats.gaveUp },
+      upstream,
+      kills,
+      checks,
+    };
+  } finally {
+    await Promise.allSettled(gateways.map((g) => g.kill('SIGKILL')));
+    await client.close().catch(() => {});
+    await sandbox?.close().catch(() => {});
+    if (pg && !options.keepDatabase) await pg.drop().catch(() => {});
+    await rm(workDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
