@@ -7,14 +7,18 @@ module.exports = {
       comment:
         'domain runs in Node and inside the mini program: no packages, no Node built-ins, no other FaceGate package',
       severity: 'error',
-      from: { path: '^packages/domain/src', pathNot: '^packages/domain/src/testing/repository-contract\\.ts$' },
+      from: {
+        path: '^packages/domain/src',
+        pathNot: '^packages/domain/src/testing/repository-contract\\.ts$',
+      },
       to: {
         pathNot: '^packages/domain/src',
       },
     },
     {
       name: 'domain-repository-contract-imports-only-vitest',
-      comment: 'the shared repository contract suite is test code: it may import vitest, nothing else outside domain',
+      comment:
+        'the shared repository contract suite is test code: it may import vitest, nothing else outside domain',
       severity: 'error',
       from: { path: '^packages/domain/src/testing/repository-contract\\.ts$' },
       to: { pathNot: '^(packages/domain/src|node_modules/(vitest|@vitest)/)' },
