@@ -21,7 +21,64 @@ export interface GatewayConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly sweepIntervalMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly limits: RequestLimits;
 }
+
+/**
+ * Abuse limits, counted in fixed windows shared by every instance on the database. Production defaults
+ * follow Tencent FaceID's own (15 a minute and 30 a day per ID number, 20 a day per user); outside
+ * production every default is 100 times larger, so load tests and demos are not throttled.
+ */
+export interface RateLimitSettings {
+  /** startVerification per ID number (keyed by its HMAC). FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE */
+  readonly idNumberPerMinute: number;
+  /** FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY */
+  readonly idNumberPerDay: number;
+  /** startVerification per openid (the user being verified). FACEGATE_RATE_LIMIT_OPENID_PER_DAY */
+  readonly openidPerDay: number;
+  /** startVerification per client address. FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE */
+  readonly ipStartPerMinute: number;
+  /** signIn per client address (many users may share a NAT). FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE */
+  readonly ipSignInPerMinute: number;
+  /** confirmVerification per client address. FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE */
+  readonly ipConfirmPerMinute: number;
+}
+
+export interface RequestLimits {
+  /** Larger bodies are refused with 413 before parsing. FACEGATE_MAX_BODY_BYTES */
+  readonly maxBodyBytes: number;
+  /**
+   * Users and anonymous callers may only run the mini program's operations (persisted-operations.json);
+   * services with a valid API key may still send any document. FACEGATE_PERSISTED_OPERATIONS_ONLY
+   */
+  readonly persistedOperationsOnly: boolean;
+  /**
+   * How many reverse proxies in front of the gateway append to X-Forwarded-For; 0 = use the socket's
+   * address and ignore the header (it is client-controlled). FACEGATE_TRUSTED_PROXY_HOPS
+   */
+  readonly trustedProxyHops: number;
+  readonly rate: RateLimitSettings;
+}
+
+/** Production defaults; outside production each is multiplied by DEVELOPMENT_RATE_FACTOR. */
+export const PRODUCTION_RATE_LIMITS: RateLimitSettings = {
+  idNumberPerMinute: 15,
+  idNumberPerDay: 30,
+  openidPerDay: 20,
+  ipStartPerMinute: 60,
+  ipSignInPerMinute: 600,
+  ipConfirmPerMinute: 120,
+};
+export const DEVELOPMENT_RATE_FACTOR = 100;
+
+const RATE_LIMIT_VARIABLES: Record<keyof RateLimitSettings, string> = {
+  idNumberPerMinute: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE',
+  idNumberPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY',
+  openidPerDay: 'FACEGATE_RATE_LIMIT_OPENID_PER_DAY',
+  ipStartPerMinute: 'FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE',
+  ipSignInPerMinute: 'FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE',
+  ipConfirmPerMinute: 'FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE',
+};
 
 /** A bad or missing setting. The message is one line, names the variable and never echoes a secret. */
 export class ConfigError extends Error {
@@ -62,6 +119,42 @@ function readPositiveInt(env: Env, name: string, fallback: number): number {
     throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function readBoolean(env: Env, name: string): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(name, `must be "true" or "false", got "${raw}"`);
+}
+
+function readNonNegativeInt(env: Env, name: string, fallback: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number 0-${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readLimits(env: Env, production: boolean): RequestLimits {
+  const factor = production ? 1 : DEVELOPMENT_RATE_FACTOR;
+  const rate = Object.fromEntries(
+    (Object.keys(RATE_LIMIT_VARIABLES) as (keyof RateLimitSettings)[]).map((k) => [
+      k,
+      readPositiveInt(env, RATE_LIMIT_VARIABLES[k], PRODUCTION_RATE_LIMITS[k] * factor),
+    ]),
+  ) as unknown as RateLimitSettings;
+  const maxBodyBytes = readPositiveInt(env, 'FACEGATE_MAX_BODY_BYTES', 64 * 1024);
+  if (maxBodyBytes < 1024 || maxBodyBytes > 10 * 1024 * 1024) {
+    throw new ConfigError('FACEGATE_MAX_BODY_BYTES', 'must be between 1024 and 10485760 bytes');
+  }
+  return {
+    maxBodyBytes,
+    persistedOperationsOnly: readBoolean(env, 'FACEGATE_PERSISTED_OPERATIONS_ONLY'),
+    trustedProxyHops: readNonNegativeInt(env, 'FACEGATE_TRUSTED_PROXY_HOPS', 0, 10),
+    rate,
+  };
 }
 
 function readProtocols(env: Env): FaceProtocol[] {
@@ -166,6 +259,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir,
     secret,
     production: nodeEnv === 'production',
+    limits: readLimits(env, nodeEnv === 'production'),
     logLevel: logLevelRaw as GatewayConfig['logLevel'],
     sweepIntervalMs: readPositiveInt(env, 'SWEEP_INTERVAL_MS', 60_000),
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),

@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
@@ -13,8 +14,15 @@ import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
 import { buildSchema } from './schema/index';
+import { clientAddressOf } from './security/client-address';
+import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
+import { securityHeadersPlugin } from './security/security-headers.plugin';
 
-const CLIENT_CODES = new Set([
+/** The header the mini program (and any non-JSON client) sends; see useCSRFPrevention below. */
+export const CLIENT_HEADER = 'x-facegate-client';
+
+/** Every extensions.code a client can see: the contract's request errors plus refusals of the request itself. */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'BAD_USER_INPUT',
   'UNAUTHENTICATED',
   'FORBIDDEN',
@@ -26,7 +34,80 @@ const CLIENT_CODES = new Set([
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_REQUIRED',
+  'REQUEST_ENTITY_TOO_LARGE',
+  'OPERATION_RESOLUTION_FAILURE',
 ]);
+
+const VARIABLE_ERROR = /^Variable "\$(\w+)" /;
+const VARIABLE_PATH = / at "(\w+(?:\.\w+|\[\d+\])*)"; /g;
+
+/**
+ * graphql-js quotes the whole offending variable value in its coercion errors, which for
+ * StartVerificationInput would put a name and ID number in the response. Keep the variable, the path
+ * and the kind of problem; drop the value.
+ */
+function withoutEchoedValue(error: GraphQLError): GraphQLError {
+  const variable = VARIABLE_ERROR.exec(error.message)?.[1];
+  if (variable === undefined) return error;
+  const path = [...error.message.matchAll(VARIABLE_PATH)].at(-1)?.[1] ?? null;
+  const problem = /was not provided/.test(error.message)
+    ? 'a required value is missing'
+    : /is not defined by type/.test(error.message)
+      ? 'it has a field the input type does not define'
+      : 'a value has the wrong type or format';
+  return new GraphQLError(
+    `Variable "$${variable}" got an invalid value${path ? ` at "${path}"` : ''}: ${problem}`,
+    {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      extensions: {
+        ...error.extensions,
+        code: 'BAD_USER_INPUT',
+        field: path ? (path.split('.').at(-1) ?? variable) : variable,
+      },
+    },
+  );
+}
+
+/** What a client may see of a request-level error: never the parser's quote of the body. */
+function forClient(error: GraphQLError): GraphQLError {
+  const sanitized = withoutEchoedValue(error);
+  if (sanitized.extensions?.originalError === undefined) return sanitized;
+  const { originalError: _quote, ...extensions } = sanitized.extensions;
+  return new GraphQLError(sanitized.message, {
+    nodes: sanitized.nodes,
+    source: sanitized.source,
+    positions: sanitized.positions,
+    path: sanitized.path,
+    extensions,
+  });
+}
+
+/**
+ * A code for the errors yoga and graphql-js raise without one (a missing CSRF header, a variable of the
+ * wrong type, an unknown operation name), so every error a client sees carries an extensions.code.
+ */
+function withCode(error: GraphQLError): GraphQLError {
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  const code =
+    status === 403
+      ? 'FORBIDDEN'
+      : status === 413
+        ? 'REQUEST_ENTITY_TOO_LARGE'
+        : error.message.startsWith('Variable "$')
+          ? 'BAD_USER_INPUT'
+          : 'BAD_REQUEST';
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
 
 export type Gateway = YogaServerInstance<{ req?: { socket?: { remoteAddress?: string } } }, GatewayContext>;
 
@@ -35,6 +116,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     config: c.resolve(TOKENS.Config),
     logger: c.resolve(TOKENS.Logger),
     clock: c.resolve(TOKENS.Clock),
+    digests: c.resolve(TOKENS.Digests),
     wechat: c.resolve(TOKENS.WeChatClient),
     userTokens: c.resolve(TOKENS.UserTokens),
     apiKeys: c.resolve(TOKENS.ApiKeys),
@@ -48,7 +130,19 @@ function servicesOf(c: GatewayContainer): GatewayServices {
   };
 }
 
-async function viewerOf(request: Request, services: GatewayServices): Promise<Viewer> {
+const viewers = new WeakMap<Request, Promise<Viewer>>();
+
+/** Resolved once per request (the persisted-operations check and the context both need it). */
+function viewerOf(request: Request, services: GatewayServices): Promise<Viewer> {
+  let viewer = viewers.get(request);
+  if (viewer === undefined) {
+    viewer = resolveViewer(request, services);
+    viewers.set(request, viewer);
+  }
+  return viewer;
+}
+
+async function resolveViewer(request: Request, services: GatewayServices): Promise<Viewer> {
   const authorization = request.headers.get('authorization');
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   const credential = bearer ?? request.headers.get('x-api-key')?.trim();
@@ -82,7 +176,14 @@ export function createGateway(c: GatewayContainer): Gateway {
     debug: () => {},
     info: () => {},
     warn: (...args: unknown[]) => logger.warn({ detail: args.map(String).join(' ') }, 'graphql-yoga warning'),
-    error: (...args: unknown[]) => logger.error({ err: args[0] }, 'graphql error'),
+    error: (...args: unknown[]) => {
+      const [err] = args;
+      // a refused request (yoga logs the original of every error it rewrote): answered to the client, and
+      // its message may quote the input, so it is not logged; internal faults are logged by maskError
+      if (err instanceof GraphQLError && (!err.originalError || err.originalError instanceof GraphQLError))
+        return;
+      logger.error({ err }, 'graphql error');
+    },
   };
 
   return createYoga<{ req?: { socket?: { remoteAddress?: string } } }, GatewayContext>({
@@ -91,17 +192,19 @@ export function createGateway(c: GatewayContainer): Gateway {
     landingPage: false,
     graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
     logging: yogaLogger,
+    // refused with 413 before parsing (by Content-Length, or while streaming a body without one)
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    // one operation per request: a batch would multiply every per-request limit
+    batching: false,
+    multipart: false,
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : undefined;
         const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
         const fromUs = !original || original instanceof GraphQLError;
-        if (
-          error instanceof GraphQLError &&
-          fromUs &&
-          (code === undefined || CLIENT_CODES.has(String(code)))
-        ) {
-          return error;
+        if (error instanceof GraphQLError && fromUs) {
+          if (code === undefined) return forClient(withCode(error));
+          if (CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
         }
         logger.error({ err: original ?? error }, 'unexpected error (masked)');
         // never isDev: no stack traces or original messages in responses
@@ -112,10 +215,15 @@ export function createGateway(c: GatewayContainer): Gateway {
       viewer: await viewerOf(request, services),
       services,
       requestId: requestIdOf(request),
-      clientAddress: req?.socket?.remoteAddress ?? 'unknown',
+      clientAddress: clientAddressOf(
+        req?.socket?.remoteAddress,
+        request.headers.get('x-forwarded-for'),
+        config.limits.trustedProxyHops,
+      ),
       echoedIdentity: new WeakMap(),
     }),
     plugins: [
+      securityHeadersPlugin({ production: config.production }),
       requestLoggingPlugin(logger, metrics),
       healthPlugin(
         {
@@ -131,10 +239,19 @@ export function createGateway(c: GatewayContainer): Gateway {
         maxAliases: { n: config.production ? 10 : 30 },
         maxDirectives: { n: config.production ? 20 : 50 },
         maxTokens: { n: config.production ? 1000 : 5000 },
-        costLimit: { maxCost: config.production ? 3000 : 10000 },
+        // the mini program's largest operation costs about 140 (fragments counted)
+        costLimit: { maxCost: config.production ? 1000 : 5000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
       ...(config.production ? [disableIntrospection()] : []),
+      // Browsers send form, multipart and text/plain bodies (and GETs) cross-site without a preflight;
+      // those must carry a custom header, which a cross-site page cannot add without CORS permission.
+      useCSRFPrevention({ requestHeaders: [CLIENT_HEADER, 'x-graphql-yoga-csrf'] }),
+      ...persistedOperationsPlugins({
+        manifest: loadPersistedOperations(),
+        persistedOnly: config.limits.persistedOperationsOnly,
+        isService: async (request) => (await viewerOf(request, services)).kind === 'service',
+      }),
     ],
   });
 }

@@ -12,3 +12,8 @@ export {
 export { createGateway, type Gateway } from './gateway';
 export { type RunningGateway, startGateway } from './main';
 export { buildSchema, printGatewaySchema } from './schema/index';
+export {
+  loadPersistedOperations,
+  operationHash,
+  PERSISTED_OPERATIONS_FILE,
+} from './security/persisted-operations';

@@ -17,6 +17,7 @@ describe('GraphQLClient over wx.request', () => {
     expect(sent?.options.method).toBe('POST');
     expect(sent?.options.header?.authorization).toBe('Bearer tok-1');
     expect(sent?.options.header?.['content-type']).toBe('application/json');
+    expect(sent?.options.header?.['x-facegate-client']).toBe('miniprogram');
     expect(sent?.body).toMatchObject({ operationName: 'GetVerification', variables: { id: 'v1' } });
     expect(sent?.body.query).toContain('verification(id: $id)');
   });

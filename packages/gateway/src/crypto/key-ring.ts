@@ -7,7 +7,8 @@ export type KeyPurpose =
   | 'api-key-hash'
   | 'hmac:id-number'
   | 'hmac:evidence'
-  | 'hmac:openid';
+  | 'hmac:openid'
+  | 'rate-limit-key';
 
 const SALT = 'facegate/v1';
 

@@ -7,6 +7,7 @@ import {
   openDatabase,
   SqlApiKeyStore,
   SqlOutboxEventPublisher,
+  SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
   subscribeToVerificationEvents,
 } from '@facegate/adapters-postgres';
@@ -29,8 +30,9 @@ import {
 } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
+import { AbuseLimits } from '../abuse/abuse-limits';
+import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
 import { ApiKeyService } from '../auth/api-key.service';
-import { RateLimiter } from '../auth/rate-limiter';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';
 import { KeyRing } from '../crypto/key-ring';
@@ -94,10 +96,8 @@ export class Lifecycle {
   }
 }
 
-export interface RateLimits {
-  readonly signIn: RateLimiter;
-  readonly startVerification: RateLimiter;
-}
+/** Abuse limits per address, openid and ID number, counted in the database (see config.limits.rate). */
+export type RateLimits = AbuseLimits;
 
 /** What tests (and the CLI) may put in place of the defaults. */
 export interface ContainerOverrides {
@@ -237,12 +237,16 @@ function registerFactories(
   );
   cached(
     TOKENS.RateLimits,
-    (): RateLimits => ({
-      // per client address (generous: many users may share a NAT or proxy); WeChat limits logins per user
-      signIn: new RateLimiter(config.production ? 600 : 3000, 60_000),
-      // per user: each start costs a getuseridkey / getverifyid call upstream
-      startVerification: new RateLimiter(config.production ? 20 : 200, 60_000),
-    }),
+    (c): RateLimits =>
+      new AbuseLimits(
+        new SharedRateLimiter(
+          new SqlRateLimitCounterStore(c.resolve<Database>(TOKENS.Database)),
+          c.resolve<Clock>(TOKENS.Clock),
+          c.resolve<Logger>(TOKENS.Logger),
+        ),
+        config.limits.rate,
+        c.resolve<KeyRing>(TOKENS.KeyRing).key('rate-limit-key'),
+      ),
   );
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,

@@ -1,7 +1,7 @@
 import { loadSessionFor } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
-import { badUserInput } from './errors';
+import { badUserInput, rateLimited } from './errors';
 import { VerificationRef } from './verification.type';
 
 const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
@@ -19,6 +19,8 @@ builder.mutationField('confirmVerification', (t) =>
       'Confirms the latest attempt with WeChat. The outcome is data (status, lastError); repeating it with the same evidence returns the recorded outcome.',
     args: { input: t.arg({ type: ConfirmVerificationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      const wait = await ctx.services.rateLimits.confirmVerification(ctx.clientAddress);
+      if (wait > 0) throw rateLimited(wait);
       const session = await loadSessionFor(ctx, String(input.id), 'verifications:write');
       const verifyResult = input.verifyResult ?? null;
       if (session.protocol === 'V2' && verifyResult !== null) {

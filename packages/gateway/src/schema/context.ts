@@ -4,6 +4,7 @@ import type {
   Clock,
   ConfirmVerification,
   GetVerification,
+  IdentityDigests,
   StartVerification,
   VerificationSessionRepository,
   VerificationSessionSnapshot,
@@ -21,6 +22,7 @@ export interface GatewayServices {
   readonly config: GatewayConfig;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly digests: IdentityDigests;
   readonly wechat: Pick<WeChatApiClient, 'code2Session'>;
   readonly userTokens: UserTokenService;
   readonly apiKeys: ApiKeyService;

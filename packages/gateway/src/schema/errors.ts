@@ -36,8 +36,12 @@ export const notFound = (message = 'verification not found') => requestError('NO
 export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
   requestError('CONFLICT', message, extra);
 
+/** Also sets the HTTP Retry-After header (yoga copies extensions.http.headers to the response). */
 export const rateLimited = (retryAfterSeconds: number) =>
-  requestError('RATE_LIMITED', 'too many requests; try again later', { retryAfterSeconds });
+  requestError('RATE_LIMITED', 'too many requests; try again later', {
+    retryAfterSeconds,
+    http: { headers: { 'retry-after': String(retryAfterSeconds) } },
+  });
 
 export const upstreamUnavailable = (
   message = 'WeChat is unavailable; try again shortly',

@@ -21,7 +21,7 @@ builder.mutationField('signIn', (t) =>
       if (!/^[\x21-\x7e]{1,256}$/.test(code)) {
         throw badUserInput('code', 'CODE_FORMAT', 'code must be the code from wx.login');
       }
-      const wait = services.rateLimits.signIn.hit(`ip:${ctx.clientAddress}`);
+      const wait = await services.rateLimits.signIn(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
       let openid: string;
       try {

@@ -1,3 +1,4 @@
+import { ResidentIdNumber } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
@@ -68,7 +69,13 @@ builder.mutationField('startVerification', (t) =>
       if (input.name.length > 64) throw badUserInput('name', 'NAME_TOO_LONG', 'name is too long');
       if (input.idCardNumber.length > 32)
         throw badUserInput('idCardNumber', 'ID_LENGTH', 'idCardNumber is too long');
-      const wait = services.rateLimits.startVerification.hit(`openid:${openid}`);
+      // keyed by the same HMAC the sessions store, so the limit holds however the number is written
+      const idNumber = ResidentIdNumber.parse(input.idCardNumber, services.clock.now());
+      const wait = await services.rateLimits.startVerification({
+        clientAddress: ctx.clientAddress,
+        openid,
+        idNumberHmac: idNumber.ok ? services.digests.hmacHex('id-number', idNumber.value.value) : null,
+      });
       if (wait > 0) throw rateLimited(wait);
 
       const result = await mapThrown(() =>

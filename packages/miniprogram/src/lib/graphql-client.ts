@@ -76,6 +76,8 @@ export class GraphQLClient {
     const header: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
+      // the gateway's CSRF prevention asks non-browser clients to name themselves
+      'x-facegate-client': 'miniprogram',
     };
     if (token) header.authorization = `Bearer ${token}`;
     const response = await wxRequest(this.options.wx, {

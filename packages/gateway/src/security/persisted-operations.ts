@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import type { Plugin } from 'graphql-yoga';
+
+/** sha256 of the mini program's operations -> document; written by scripts/write-persisted-operations.ts. */
+export const PERSISTED_OPERATIONS_FILE = new URL('../../persisted-operations.json', import.meta.url);
+
+/** The id of a persisted operation: lowercase hex SHA-256 of its exact text (Apollo's persistedQuery hash). */
+export function operationHash(document: string): string {
+  return createHash('sha256').update(document, 'utf8').digest('hex');
+}
+
+/** Reads the manifest and checks that every entry is keyed by its own hash. */
+export function loadPersistedOperations(file: URL = PERSISTED_OPERATIONS_FILE): ReadonlyMap<string, string> {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const manifest = new Map<string, string>();
+  for (const [hash, document] of Object.entries(raw)) {
+    if (typeof document !== 'string' || operationHash(document) !== hash) {
+      throw new Error(`persisted-operations.json: the entry ${hash.slice(0, 12)}… is not keyed by its hash`);
+    }
+    manifest.set(hash, document);
+  }
+  return manifest;
+}
+
+const persistedHashOf = (extensions: unknown): string | null => {
+  const pq = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | null | undefined)?.persistedQuery;
+  return typeof pq?.sha256Hash === 'string' ? pq.sha256Hash : null;
+};
+
+/**
+ * Persisted operations: a client may send `extensions.persistedQuery.sha256Hash` instead of the text.
+ * With `persistedOnly`, anyone but an authenticated service may run only the manifest's operations; the
+ * mini program may still send the full text, which is accepted when its hash is in the manifest (and then
+ * the manifest's copy runs), so it needs no hashing on the device.
+ */
+export function persistedOperationsPlugins(options: {
+  manifest: ReadonlyMap<string, string>;
+  persistedOnly: boolean;
+  isService(request: Request): Promise<boolean>;
+}): Plugin[] {
+  const { manifest, persistedOnly } = options;
+  const textToHash: Plugin = {
+    onParams({ params, setParams }) {
+      if (!persistedOnly || typeof params.query !== 'string' || persistedHashOf(params.extensions)) return;
+      const hash = operationHash(params.query);
+      if (!manifest.has(hash)) return;
+      const extensions = typeof params.extensions === 'object' && params.extensions ? params.extensions : {};
+      setParams({
+        operationName: params.operationName,
+        variables: params.variables,
+        extensions: { ...extensions, persistedQuery: { version: 1, sha256Hash: hash } },
+      });
+    },
+  };
+  const badRequest = (message: string, code: string) => ({
+    message,
+    extensions: { code, http: { status: 400 } },
+  });
+  return [
+    textToHash,
+    usePersistedOperations({
+      getPersistedOperation: (hash) => manifest.get(hash) ?? null,
+      allowArbitraryOperations: persistedOnly ? (request) => options.isService(request) : true,
+      customErrors: {
+        notFound: badRequest('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND'),
+        keyNotFound: badRequest(
+          'send a query, or extensions.persistedQuery { version: 1, sha256Hash }',
+          'BAD_REQUEST',
+        ),
+        persistedQueryOnly: badRequest(
+          "this gateway runs only the mini program's persisted operations; services send other documents with an API key",
+          'PERSISTED_QUERY_REQUIRED',
+        ),
+      },
+    }),
+  ];
+}
