@@ -1,0 +1,387 @@
+import type { Database, RateLimitHit } from '@facegate/adapters-postgres';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { FixedClock } from '@facegate/domain/testing';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbuseLimits } from '../src/abuse/abuse-limits';
+import {
+  DAY_MS,
+  MINUTE_MS,
+  type RateLimitCounterStore,
+  type RateLimitRule,
+  SharedRateLimiter,
+} from '../src/abuse/shared-rate-limiter';
+import { ConfigError, loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config';
+import { TOKENS } from '../src/di/container';
+import { addressKey, clientAddressOf } from '../src/security/client-address';
+import { confirm, PEOPLE, runDevice } from './support/flows';
+import {
+  type GraphQLResponse,
+  ShiftableClock,
+  START,
+  startTestGateway,
+  type TestGateway,
+} from './support/test-gateway';
+
+class MemoryCounterStore implements RateLimitCounterStore {
+  readonly counts = new Map<string, number>();
+  readonly hits: RateLimitHit[] = [];
+  prunes = 0;
+  async increment(hit: RateLimitHit) {
+    this.hits.push(hit);
+    const key = `${hit.scope}|${hit.key}|${hit.windowStart.toISOString()}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count;
+  }
+  async prune() {
+    this.prunes += 1;
+    return 0;
+  }
+}
+
+const minute = (limit: number, scope = 'm'): RateLimitRule => ({ scope, limit, windowMs: MINUTE_MS });
+
+describe('SharedRateLimiter', () => {
+  it('allows `limit` hits per fixed window, then answers the seconds left in the window', async () => {
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const limiter = new SharedRateLimiter(new MemoryCounterStore(), clock);
+    const check = [{ rule: minute(2), key: 'k' }];
+    expect([await limiter.hit(check), await limiter.hit(check)]).toEqual([0, 0]);
+    expect(await limiter.hit(check)).toBe(45);
+    expect(await limiter.hit([{ rule: minute(2), key: 'other' }])).toBe(0);
+    clock.set('2025-03-01T08:00:59.500Z');
+    expect(await limiter.hit(check)).toBe(1);
+    clock.set('2025-03-01T08:01:00Z');
+    expect(await limiter.hit(check)).toBe(0);
+  });
+
+  it('starts day windows at midnight in China (16:00 UTC)', async () => {
+    const clock = new FixedClock('2025-03-01T15:58:00Z');
+    const limiter = new SharedRateLimiter(new MemoryCounterStore(), clock);
+    const day = [{ rule: { scope: 'd', limit: 1, windowMs: DAY_MS, offsetMs: 8 * 3_600_000 }, key: 'k' }];
+    expect(await limiter.hit(day)).toBe(0);
+    expect(await limiter.hit(day)).toBe(120);
+    clock.set('2025-03-01T16:00:00Z');
+    expect(await limiter.hit(day)).toBe(0);
+  });
+
+  it('stops at the first limit exceeded, so the later ones are not used up', async () => {
+    const store = new MemoryCounterStore();
+    const limiter = new SharedRateLimiter(store, new FixedClock());
+    const checks = [
+      { rule: minute(1, 'broad'), key: 'ip' },
+      { rule: minute(5, 'narrow'), key: 'id' },
+    ];
+    await limiter.hit(checks);
+    expect(await limiter.hit(checks)).toBeGreaterThan(0);
+    expect(store.hits.filter((h) => h.scope === 'narrow')).toHaveLength(1);
+  });
+
+  it('remembers an exhausted window locally: a flood costs no further writes until it ends', async () => {
+    const store = new MemoryCounterStore();
+    const clock = new FixedClock('2025-03-01T08:00:00Z');
+    const limiter = new SharedRateLimiter(store, clock);
+    const check = [{ rule: minute(1), key: 'k' }];
+    for (let i = 0; i < 100; i++) await limiter.hit(check);
+    expect(store.hits).toHaveLength(2);
+    clock.advance(MINUTE_MS);
+    expect(await limiter.hit(check)).toBe(0);
+    expect(store.hits).toHaveLength(3);
+  });
+
+  it('prunes ended windows at most once per interval', async () => {
+    const store = new MemoryCounterStore();
+    const clock = new FixedClock();
+    const limiter = new SharedRateLimiter(store, clock, undefined, 5 * MINUTE_MS);
+    for (let i = 0; i < 10; i++) await limiter.hit([{ rule: minute(100), key: 'k' }]);
+    expect(store.prunes).toBe(1);
+    clock.advance(5 * MINUTE_MS);
+    await limiter.hit([{ rule: minute(100), key: 'k' }]);
+    expect(store.prunes).toBe(2);
+  });
+});
+
+describe('AbuseLimits', () => {
+  it('counts startVerification per address, openid and ID-number HMAC; never a raw openid or address', async () => {
+    const store = new MemoryCounterStore();
+    const limits = new AbuseLimits(
+      new SharedRateLimiter(store, new FixedClock()),
+      PRODUCTION_RATE_LIMITS,
+      new Uint8Array(32).fill(7),
+    );
+    await limits.startVerification({
+      clientAddress: '203.0.113.9',
+      openid: 'o_abc',
+      idNumberHmac: 'h'.repeat(64),
+    });
+    expect(store.hits.map((h) => h.scope)).toEqual([
+      'start:ip:minute',
+      'start:openid:day',
+      'start:id-number:minute',
+      'start:id-number:day',
+    ]);
+    expect(store.hits[2]?.key).toBe('h'.repeat(64));
+    expect(JSON.stringify(store.hits)).not.toMatch(/203\.0\.113\.9|o_abc/);
+    await limits.startVerification({ clientAddress: '203.0.113.9', openid: 'o_abc', idNumberHmac: null });
+    expect(store.hits.slice(4).map((h) => h.scope)).toEqual(['start:ip:minute', 'start:openid:day']);
+    await limits.signIn('203.0.113.9');
+    await limits.confirmVerification('203.0.113.9');
+    expect(store.hits.slice(6).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
+  });
+});
+
+describe('rate-limit settings', () => {
+  it("default to Tencent FaceID's limits in production and 100 times them elsewhere", () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).limits.rate).toEqual({
+      idNumberPerMinute: 15,
+      idNumberPerDay: 30,
+      openidPerDay: 20,
+      ipStartPerMinute: 60,
+      ipSignInPerMinute: 600,
+      ipConfirmPerMinute: 120,
+    });
+    expect(loadConfig({}).limits.rate.idNumberPerDay).toBe(3000);
+    expect(loadConfig({}).limits).toMatchObject({
+      maxBodyBytes: 65536,
+      persistedOperationsOnly: false,
+      trustedProxyHops: 0,
+    });
+  });
+
+  it('reads every variable and names a bad one', () => {
+    const limits = loadConfig({
+      FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '1',
+      FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '2',
+      FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '3',
+      FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE: '4',
+      FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '5',
+      FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE: '6',
+      FACEGATE_MAX_BODY_BYTES: '2048',
+      FACEGATE_PERSISTED_OPERATIONS_ONLY: 'true',
+      FACEGATE_TRUSTED_PROXY_HOPS: '2',
+    }).limits;
+    expect(limits).toEqual({
+      maxBodyBytes: 2048,
+      persistedOperationsOnly: true,
+      trustedProxyHops: 2,
+      rate: {
+        idNumberPerMinute: 1,
+        idNumberPerDay: 2,
+        openidPerDay: 3,
+        ipStartPerMinute: 4,
+        ipSignInPerMinute: 5,
+        ipConfirmPerMinute: 6,
+      },
+    });
+    for (const [variable, value] of [
+      ['FACEGATE_RATE_LIMIT_OPENID_PER_DAY', '0'],
+      ['FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY', 'lots'],
+      ['FACEGATE_MAX_BODY_BYTES', '10'],
+      ['FACEGATE_PERSISTED_OPERATIONS_ONLY', 'yes'],
+      ['FACEGATE_TRUSTED_PROXY_HOPS', '-1'],
+    ] as const) {
+      expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+      try {
+        loadConfig({ [variable]: value });
+      } catch (error) {
+        expect((error as ConfigError).variable).toBe(variable);
+      }
+    }
+  });
+});
+
+describe('client address', () => {
+  it('uses the socket unless proxies are trusted, then the entry that many hops from the right', () => {
+    expect(clientAddressOf('10.0.0.2', '6.6.6.6', 0)).toBe('10.0.0.2');
+    expect(clientAddressOf('10.0.0.2', '6.6.6.6, 198.51.100.4', 1)).toBe('198.51.100.4');
+    expect(clientAddressOf('10.0.0.2', '198.51.100.4, 10.0.0.9', 2)).toBe('198.51.100.4');
+    expect(clientAddressOf('10.0.0.2', 'not-an-ip', 1)).toBe('10.0.0.2');
+    expect(clientAddressOf(undefined, null, 0)).toBe('unknown');
+  });
+
+  it('keys IPv4 (also IPv4-mapped) as is and IPv6 by its /64', () => {
+    expect(addressKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(addressKey('2001:db8:1:2:3:4:5:6')).toBe(addressKey('2001:db8:1:2:ffff::1'));
+    expect(addressKey('2001:db8:1:2::')).not.toBe(addressKey('2001:db8:1:3::'));
+  });
+});
+
+/** Moves a shared clock to just after the next midnight in China, so no window ends mid-test. */
+function alignToChinaDay(clock: ShiftableClock): void {
+  const offset = 8 * 3_600_000;
+  const now = clock.now().getTime();
+  clock.advance(DAY_MS - ((now + offset) % DAY_MS) + 1000);
+}
+
+const startAs = (t: TestGateway, token: string, idCardNumber: string, headers: Record<string, string> = {}) =>
+  t.gateway
+    .fetch('http://gateway/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+      body: JSON.stringify({
+        query: START,
+        variables: { input: { name: '张三', idCardNumber, protocol: 'V2' } },
+      }),
+    })
+    .then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }) as GraphQLResponse);
+
+const codeOf = (r: GraphQLResponse) => r.body.errors?.[0]?.extensions?.code;
+
+describe('abuse limits over HTTP (PGlite)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    const clock = new ShiftableClock();
+    alignToChinaDay(clock);
+    t = await startTestGateway({
+      database: 'pglite',
+      clock,
+      env: {
+        FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '2',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '3',
+        FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '2',
+        FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '30',
+        FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE: '3',
+        FACEGATE_TRUSTED_PROXY_HOPS: '1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('per ID number (however it is written): 2 a minute, 3 a day, with retryAfterSeconds and Retry-After', async () => {
+    const tokens = await Promise.all(['o_id_1', 'o_id_2', 'o_id_3', 'o_id_4'].map((o) => t.signIn(o)));
+    const upper = PEOPLE.zhang.idCardNumber;
+    const lower = upper.toLowerCase();
+    expect((await startAs(t, tokens[0]!, upper)).body.data?.startVerification.status).toBe('PENDING');
+    expect((await startAs(t, tokens[1]!, lower)).body.data?.startVerification.status).toBe('PENDING');
+    const third = await startAs(t, tokens[2]!, upper);
+    expect(third.status).toBe(200);
+    expect(third.body.errors?.[0]).toMatchObject({
+      message: expect.any(String),
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) },
+    });
+    const wait = third.body.errors?.[0]?.extensions?.retryAfterSeconds as number;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(third.headers.get('retry-after')).toBe(String(wait));
+    // another ID number is not affected
+    expect((await startAs(t, tokens[2]!, PEOPLE.li.idCardNumber)).body.data?.startVerification).toBeDefined();
+    // next minute: the minute window is fresh, the day allows one more, then the day is used up
+    t.clock.advance(MINUTE_MS);
+    expect((await startAs(t, tokens[3]!, upper)).body.data?.startVerification.status).toBe('PENDING');
+    t.clock.advance(MINUTE_MS);
+    const dayOver = await startAs(t, tokens[3]!, upper);
+    expect(codeOf(dayOver)).toBe('RATE_LIMITED');
+    expect(dayOver.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(3600);
+  });
+
+  it('per openid: 2 starts a day, whatever the ID numbers', async () => {
+    const token = await t.signIn('o_busy_user');
+    expect(codeOf(await startAs(t, token, PEOPLE.wang.idCardNumber))).toBeUndefined();
+    expect(codeOf(await startAs(t, token, PEOPLE.wang.idCardNumber))).toBeUndefined();
+    expect(codeOf(await startAs(t, token, '440306199003076519'))).toBe('RATE_LIMITED');
+  });
+
+  it('confirmVerification per client address (X-Forwarded-For with one trusted hop)', async () => {
+    const openid = 'o_confirm_flood';
+    const token = await t.signIn(openid);
+    const started = await startAs(t, token, '110101199003071233', { 'x-forwarded-for': '198.51.100.20' });
+    const input = runDevice(t, openid, started.body.data!.startVerification);
+    const attempt = (address: string) =>
+      t.gateway
+        .fetch('http://gateway/graphql', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${token}`,
+            'x-forwarded-for': `1.2.3.4, ${address}`,
+          },
+          body: JSON.stringify({
+            query:
+              'mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { status } }',
+            variables: { input },
+          }),
+        })
+        .then((r) => r.json() as Promise<GraphQLResponse['body']>);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await attempt('198.51.100.21'));
+    expect(answers.slice(0, 3).map((a) => a.data?.confirmVerification?.status)).toEqual([
+      'VERIFIED',
+      'VERIFIED',
+      'VERIFIED',
+    ]);
+    expect(answers[3]?.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // another address (the leftmost, client-written entry is ignored) still gets through
+    expect((await attempt('198.51.100.22')).data?.confirmVerification?.status).toBe('VERIFIED');
+    expect((await confirm(t, token, input)).session?.status).toBe('VERIFIED');
+  });
+
+  it('the counters table holds only keyed hashes', async () => {
+    const db = t.container.resolve<Database>(TOKENS.Database);
+    const rows = await db.query<{ row: string }>(
+      'SELECT row_to_json(c)::text AS row FROM rate_limit_counters c',
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const dump = rows.map((r) => r.row).join('\n');
+    for (const secret of [
+      PEOPLE.zhang.idCardNumber,
+      PEOPLE.zhang.idCardNumber.toLowerCase(),
+      'o_id_1',
+      'o_busy_user',
+      '198.51.100.21',
+      'unknown',
+    ]) {
+      expect(dump).not.toContain(secret);
+    }
+  });
+});
+
+describe('abuse limits across two gateway instances sharing one PostgreSQL', () => {
+  let pg: TestPostgresDatabase;
+  let sandbox: Sandbox;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    const clock = new ShiftableClock();
+    alignToChinaDay(clock);
+    pg = await createTestPostgresDatabase();
+    sandbox = await startSandbox({ port: 0, now: () => clock.now().getTime() });
+    const env = {
+      FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '3',
+      FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '5',
+    };
+    const options = { database: 'postgres', postgresUrl: pg.url, sandbox, clock, env } as const;
+    a = await startTestGateway(options);
+    b = await startTestGateway(options);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await sandbox?.close();
+    await pg?.drop();
+  });
+
+  it('one ID number gets 3 starts a minute in total, however they are spread over the instances', async () => {
+    const tokens = [await a.signIn('o_shared_1'), await a.signIn('o_shared_2'), await a.signIn('o_shared_3')];
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        startAs(i % 2 === 0 ? a : b, tokens[i % 3]!, PEOPLE.li.idCardNumber),
+      ),
+    );
+    const codes = answers.map((r) => codeOf(r) ?? 'ok');
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(3);
+  });
+
+  it('signIn per address is shared too: 5 a minute over both instances', async () => {
+    // 3 sign-ins on a above, 2 more on b: the limit is reached, and a (4 of its own) refuses the next
+    await b.signIn('o_shared_4');
+    await b.signIn('o_shared_5');
+    const refused = await a.gql('mutation($code: String!) { signIn(code: $code) { token } }', {
+      code: sandbox.device.login('o_shared_6'),
+    });
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+});
