@@ -131,6 +131,22 @@ describe.each(DATABASE_KINDS)('verification flows over HTTP (%s)', (database) =>
     expect((t.sandbox.counters().calls[GETINFO] ?? 0) - before).toBe(1);
   });
 
+  it('v2: a resend naming the verifyId it ran, after the session moved on, counts no second attempt', async () => {
+    const openid = newOpenid('resend');
+    const token = await t.signIn(openid);
+    const { session } = await start(t, token, { protocol: 'V2' });
+    const verifyId = session!.clientParams.verifyId;
+    const input = { ...runDevice(t, openid, session!, 'face_mismatch'), verifyId };
+    const first = await confirm(t, token, input);
+    expect(first.session).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(first.session!.clientParams.verifyId).not.toBe(verifyId);
+    const again = await confirm(t, token, input);
+    expect(again.session).toEqual(first.session);
+    const legacy = await start(t, token, { protocol: 'LEGACY' });
+    const wrong = await confirm(t, token, { ...runDevice(t, openid, legacy.session!), verifyId });
+    expect(errorCode(wrong.response)).toBe('BAD_USER_INPUT');
+  });
+
   it('20 concurrent confirmations of one session give one upstream call and one outcome', async () => {
     const openid = newOpenid('burst');
     const token = await t.signIn(openid);

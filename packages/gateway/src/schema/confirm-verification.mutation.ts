@@ -9,6 +9,10 @@ const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
     id: t.id({ required: true }),
     verifyResult: t.string({ description: "Legacy: the JSAPI's verifyResult. V2: omit it." }),
     clientErrCode: t.int({ description: 'What the JSAPI reported. Can fail an attempt, never pass one.' }),
+    verifyId: t.string({
+      description:
+        'V2: the clientParams.verifyId the client ran, so a resend after a lost answer gets the outcome of its own attempt. Legacy: omit it.',
+    }),
   }),
 });
 
@@ -26,6 +30,10 @@ builder.mutationField('confirmVerification', (t) =>
       if (session.protocol === 'V2' && verifyResult !== null) {
         throw badUserInput('verifyResult', 'NOT_FOR_V2', 'a V2 verification takes no verifyResult; omit it');
       }
+      const verifyId = input.verifyId ?? null;
+      if (session.protocol === 'LEGACY' && verifyId !== null) {
+        throw badUserInput('verifyId', 'NOT_FOR_LEGACY', 'a legacy verification takes no verifyId; omit it');
+      }
       if (verifyResult !== null && (verifyResult.length === 0 || verifyResult.length > 4096)) {
         throw badUserInput(
           'verifyResult',
@@ -38,6 +46,7 @@ builder.mutationField('confirmVerification', (t) =>
           sessionId: session.id,
           verifyResult,
           clientErrCode: input.clientErrCode ?? null,
+          verifyId,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);
