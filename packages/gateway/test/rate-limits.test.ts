@@ -17,6 +17,7 @@ import { addressKey, clientAddressOf } from '../src/security/client-address';
 import { confirm, PEOPLE, runDevice } from './support/flows';
 import {
   type GraphQLResponse,
+  type Json,
   ShiftableClock,
   START,
   startTestGateway,
@@ -214,17 +215,22 @@ function alignToChinaDay(clock: ShiftableClock): void {
   clock.advance(DAY_MS - ((now + offset) % DAY_MS) + 1000);
 }
 
-const startAs = (t: TestGateway, token: string, idCardNumber: string, headers: Record<string, string> = {}) =>
-  t.gateway
-    .fetch('http://gateway/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-      body: JSON.stringify({
-        query: START,
-        variables: { input: { name: '张三', idCardNumber, protocol: 'V2' } },
-      }),
-    })
-    .then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() }) as GraphQLResponse);
+async function startAs(
+  t: TestGateway,
+  token: string,
+  idCardNumber: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<Json>> {
+  const r = await t.gateway.fetch('http://gateway/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: JSON.stringify({
+      query: START,
+      variables: { input: { name: '张三', idCardNumber, protocol: 'V2' } },
+    }),
+  });
+  return { status: r.status, headers: r.headers, body: (await r.json()) as GraphQLResponse<Json>['body'] };
+}
 
 const codeOf = (r: GraphQLResponse) => r.body.errors?.[0]?.extensions?.code;
 
@@ -289,22 +295,22 @@ describe('abuse limits over HTTP (PGlite)', () => {
     const token = await t.signIn(openid);
     const started = await startAs(t, token, '110101199003071233', { 'x-forwarded-for': '198.51.100.20' });
     const input = runDevice(t, openid, started.body.data!.startVerification);
-    const attempt = (address: string) =>
-      t.gateway
-        .fetch('http://gateway/graphql', {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Bearer ${token}`,
-            'x-forwarded-for': `1.2.3.4, ${address}`,
-          },
-          body: JSON.stringify({
-            query:
-              'mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { status } }',
-            variables: { input },
-          }),
-        })
-        .then((r) => r.json() as Promise<GraphQLResponse['body']>);
+    const attempt = async (address: string) => {
+      const r = await t.gateway.fetch('http://gateway/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${token}`,
+          'x-forwarded-for': `1.2.3.4, ${address}`,
+        },
+        body: JSON.stringify({
+          query:
+            'mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { status } }',
+          variables: { input },
+        }),
+      });
+      return (await r.json()) as GraphQLResponse<Json>['body'];
+    };
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await attempt('198.51.100.21'));
     expect(answers.slice(0, 3).map((a) => a.data?.confirmVerification?.status)).toEqual([
