@@ -58,7 +58,7 @@ export const DEFAULT_OPTIONS: ChaosOptions = {
   database: 'postgres',
   instances: 2,
   confirmations: 3000,
-  durationMs: 240_000,
+  durationMs: 600_000,
   concurrency: 16,
   kills: 3,
   faultRate: 0.2,
@@ -349,6 +349,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     await client.close().catch(() => {});
     await sandbox?.close().catch(() => {});
     if (pg && !options.keepDatabase) await pg.drop().catch(() => {});
+    if (pg && options.keepDatabase) log(`kept the run's database: ${pg.url}`);
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -12,7 +12,7 @@ confirmation sent twice, gateways SIGKILLed and restarted, then the checks. Exit
   --db postgres|pglite|both    which runs (default both: PostgreSQL, then a shorter PGlite-on-disk run)
   --confirmations N            confirmations of the PostgreSQL run (default 3000; 1..100000)
   --pglite-confirmations N     confirmations of the PGlite run (default 1000)
-  --duration S                 stop starting new work after S seconds (default 240; PGlite run: half)
+  --duration S                 stop starting new work after S seconds (default 600; PGlite run: half)
   --concurrency N              users at once (default 16)
   --instances N                gateway processes on PostgreSQL (default 2; PGlite: always 1)
   --kills N                    SIGKILL + restart during each run (default 3)

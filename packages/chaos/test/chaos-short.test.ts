@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { postgresForTests } from '@facegate/adapters-postgres/testing';
+import { describe, expect, it } from 'vitest';
+import { type ChaosReport, formatReport, runChaos } from '../src/index';
+
+/*
+ * The short chaos run: two real gateway processes on a fresh PostgreSQL database, a sandbox faulting 20% of
+ * WeChat calls and revoking tokens, every confirmation sent twice, one gateway SIGKILLed and restarted, a
+ * final crash-restart and read-back. The long run is `pnpm chaos` (figures in docs/chaos.md).
+ */
+
+const availability = await postgresForTests();
+
+function childProcessesOfThisProcess(): string[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('facegate'));
+  } catch {
+    return []; // ps exits 1 when there is no child at all
+  }
+}
+
+describe.runIf(availability.run)('chaos, short', () => {
+  it('a few hundred doubled confirmations through faults and a SIGKILL: nothing lost, duplicated or contradicted', async () => {
+    const lines: string[] = [];
+    let report: ChaosReport;
+    try {
+      report = await runChaos({
+        database: 'postgres',
+        instances: 2,
+        confirmations: 300,
+        durationMs: 25_000,
+        concurrency: 12,
+        kills: 1,
+        seed: 7,
+        log: (line) => lines.push(line),
+      });
+    } finally {
+      expect(childProcessesOfThisProcess()).toEqual([]);
+    }
+    const text = formatReport(report);
+    expect(
+      report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.value}`),
+      text,
+    ).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.kills).toHaveLength(1);
+    expect(Number(report.counts.confirmations)).toBeGreaterThanOrEqual(250);
+    expect(Number(report.counts.v2Confirmations)).toBeGreaterThan(0);
+    expect(Number(report.counts.pairsAtOnce)).toBeGreaterThan(0);
+    expect(Number(report.counts.pairsOneAfterTheOther)).toBeGreaterThan(0);
+    // the faults really happened
+    expect(report.upstream.faultShare).toBeGreaterThan(0.12);
+    expect(report.upstream.faultShare).toBeLessThan(0.3);
+    expect(report.upstream.faultsInjected.tokenRevocations).toBeGreaterThan(0);
+    expect((report.retries.network ?? 0) + (report.retries.upstream ?? 0)).toBeGreaterThan(0);
+  }, 150_000);
+});
