@@ -37,7 +37,8 @@ export async function loadSessionFor(
   const { viewer } = ctx;
   if (viewer.kind === 'anonymous') throw unauthenticated();
   if (viewer.kind === 'service') requireScope(viewer, scope);
-  if (id.length === 0 || id.length > 128) throw notFound();
+  // PostgreSQL text cannot hold NUL: such an id names no session, and must not reach the database
+  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw notFound();
   const result = await mapThrown(() => ctx.services.getVerification.execute({ sessionId: id }));
   if (!result.ok) throw toRequestError(result.error);
   if (viewer.kind === 'user' && !isOwner(viewer, result.value)) throw notFound();

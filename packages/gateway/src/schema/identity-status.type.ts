@@ -30,7 +30,7 @@ builder.queryField('identityStatus', (t) =>
     args: { openid: t.arg.string({ required: true }) },
     resolve: async (_root, { openid }, ctx) => {
       requireScope(ctx.viewer, 'verifications:read');
-      if (openid.trim() === '' || openid.length > 128) {
+      if (openid.trim() === '' || openid.length > 128 || openid.includes('\u0000')) {
         throw badUserInput('openid', 'OPENID_FORMAT', 'openid must be 1-128 characters');
       }
       return { openid, latest: await ctx.services.repository.findLatestVerified(openid) };

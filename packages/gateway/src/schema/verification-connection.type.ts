@@ -26,7 +26,12 @@ export function decodeCursor(cursor: string): PageCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof id === 'string' && typeof createdAt === 'string' && !Number.isNaN(date.getTime())) {
+    if (
+      typeof id === 'string' &&
+      !id.includes('\u0000') &&
+      typeof createdAt === 'string' &&
+      !Number.isNaN(date.getTime())
+    ) {
       return { createdAt: date, id };
     }
   } catch {
@@ -89,10 +94,14 @@ builder.queryField('verifications', (t) =>
       if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
         throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
       }
+      const openid = args.filter?.openid ?? null;
+      if (openid !== null && (openid.length > 128 || openid.includes('\u0000'))) {
+        throw badUserInput('openid', 'OPENID_FORMAT', 'filter.openid must be 1-128 characters');
+      }
       const after = args.after ? decodeCursor(args.after) : null;
       const page = await ctx.services.repository.list(
         {
-          openid: args.filter?.openid ?? null,
+          openid,
           status: args.filter?.status ?? null,
           createdAfter: args.filter?.createdAfter ?? null,
           createdBefore: args.filter?.createdBefore ?? null,

@@ -42,7 +42,11 @@ VerificationErrorRef.implement({
     upstreamCode: t.int({
       nullable: true,
       description: 'The raw WeChat code (identify_ret, verify_ret, errcode or client errCode)',
-      resolve: (f) => f.upstreamCode,
+      // GraphQL Int is 32-bit; a code WeChat should never send (9e15) must not fail the whole answer
+      resolve: (f) =>
+        f.upstreamCode !== null && Number.isInteger(f.upstreamCode) && Math.abs(f.upstreamCode) < 2 ** 31
+          ? f.upstreamCode
+          : null,
     }),
   }),
 });
