@@ -103,16 +103,3 @@ describe('ApiKeyService', () => {
     expect(() => ApiKeyService.parseScopes('')).toThrow(ApiKeyInputError);
   });
 });
-
-describe('RateLimiter', () => {
-  it('allows `limit` hits per window per key, then says how long to wait', async () => {
-    const { RateLimiter } = await import('../src/auth/rate-limiter');
-    let now = 0;
-    const limiter = new RateLimiter(2, 60_000, () => now);
-    expect([limiter.hit('a'), limiter.hit('a'), limiter.hit('b')]).toEqual([0, 0, 0]);
-    now = 15_000;
-    expect(limiter.hit('a')).toBe(45);
-    now = 60_000;
-    expect(limiter.hit('a')).toBe(0);
-  });
-});
