@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 
 /** The real `facegate` CLI, through this package's workspace dependency. */
 export const GATEWAY_BIN = realpathSync(
@@ -132,6 +133,8 @@ export class GatewayProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     track(child);
+    // 'close' comes after the last output is read ('exit' may come before it)
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     this.child = child;
     this.starts += 1;
     this.tail = [];
@@ -158,13 +161,17 @@ export class GatewayProcess {
     const timeoutMs = this.options.startTimeoutMs ?? 60_000;
     try {
       await new Promise<void>((resolve, reject) => {
+        const fail = (message: string) => {
+          ready = null;
+          reject(new Error(message));
+        };
         const timer = setTimeout(
-          () => reject(new Error(`gateway ${this.name} did not start within ${timeoutMs} ms`)),
+          () => fail(`gateway ${this.name} did not start within ${timeoutMs} ms`),
           timeoutMs,
         );
         const onExit = (code: number | null, signal: string | null) => {
           clearTimeout(timer);
-          reject(new Error(`gateway ${this.name} exited during start-up (code ${code}, signal ${signal})`));
+          fail(`gateway ${this.name} exited during start-up (code ${code}, signal ${signal})`);
         };
         ready = () => {
           clearTimeout(timer);
@@ -173,9 +180,28 @@ export class GatewayProcess {
           resolve();
         };
         child.once('exit', onExit);
+        // the banner is the usual signal; /healthz answering is as good, should the banner's wording change
+        const poll = async () => {
+          while (ready !== null) {
+            await new Promise((r) => setTimeout(r, 250));
+            if (ready === null) return;
+            try {
+              const response = await request(`${this.url}/healthz`, {
+                headersTimeout: 1_000,
+                bodyTimeout: 1_000,
+              });
+              await response.body.dump();
+              if (response.statusCode === 200 && ready !== null) (ready as () => void)();
+            } catch {
+              // not listening yet
+            }
+          }
+        };
+        void poll();
       });
     } catch (error) {
       await this.kill();
+      await closed;
       throw new Error(`${(error as Error).message}\n${this.recentOutput()}`);
     }
   }
