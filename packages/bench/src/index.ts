@@ -1,1 +1,10 @@
-export {};
+export { type BenchConfig, FULL, OPERATIONS, type Operation, QUICK } from './bench-config';
+export { runFixedRate } from './load/fixed-rate';
+export type { FixedRateResult, LoadRequest, RequestSource, SaturationResult } from './load/load-types';
+export { runSaturation } from './load/saturation';
+export { startPassthrough } from './passthrough/passthrough-server';
+export { formatSummary, summarizeCpuProfile, summarizeProfile } from './profile/cpu-profile-summary';
+export type { BenchReport } from './report/bench-report';
+export { renderMarkdown } from './report/markdown';
+export { checkTargets } from './report/targets';
+export { machineInfo, runBench } from './run-bench';

@@ -1,0 +1,147 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BenchConfig, FULL, OPERATIONS, type Operation, QUICK } from './bench-config';
+import { formatSummary } from './profile/cpu-profile-summary';
+import type { BenchReport } from './report/bench-report';
+import { renderMarkdown } from './report/markdown';
+import { runBench } from './run-bench';
+import { BENCH_ROOT } from './scenario/environment';
+
+const USAGE = `usage: pnpm bench [-- options]
+  --quick              a smoke test of the whole machinery (under a minute); docs are not written
+  --profile            run the gateways under node --cpu-prof and print their top self-time functions
+  --no-pin             do not pin processes to CPUs
+  --no-postgres        PGlite only
+  --databases LIST     pglite,postgres (default: both in a full run, pglite in a quick one)
+  --rounds N           repeat each measurement N times (median reported)
+  --only OPS           comma list of ${OPERATIONS.join(', ')}
+  --log-level LEVEL    the gateway's LOG_LEVEL (default info)
+  --no-write           print only; do not write docs/benchmarks.{md,json}`;
+
+const REPO_ROOT = join(BENCH_ROOT, '../..');
+
+function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    options: {
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      'no-postgres': { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      databases: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  let config: BenchConfig = values.quick ? QUICK : FULL;
+  const operations = values.only
+    ? values.only.split(',').map((o) => {
+        if (!(OPERATIONS as readonly string[]).includes(o))
+          throw new Error(`unknown operation ${o}\n${USAGE}`);
+        return o as Operation;
+      })
+    : config.operations;
+  config = {
+    ...config,
+    operations,
+    cpuProfile: values.profile,
+    pin: config.pin && !values['no-pin'],
+    databases: values['no-postgres']
+      ? ['pglite']
+      : values.databases
+        ? values.databases.split(',').map((d) => {
+            if (d !== 'pglite' && d !== 'postgres') throw new Error(`unknown database ${d}\n${USAGE}`);
+            return d;
+          })
+        : config.databases,
+    memory: config.memory && values['no-postgres'] ? { ...config.memory, database: 'pglite' } : config.memory,
+    ...(values.rounds ? { rounds: Math.max(1, Number(values.rounds)) } : {}),
+    ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+  };
+  // quick runs and partial runs never overwrite the committed figures of the last full run
+  const write =
+    !values['no-write'] &&
+    !values.quick &&
+    !values.profile &&
+    !values.only &&
+    !values['no-postgres'] &&
+    !values.databases;
+  return { config, write };
+}
+
+function printSummary(report: BenchReport): void {
+  console.log('');
+  console.log(
+    `FaceGate bench (${report.mode}) on ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}`,
+  );
+  console.log(`CPU split: ${report.cpuSplit}`);
+  for (const [operation, figures] of Object.entries(report.operations)) {
+    const base = figures.targets.passthrough!;
+    console.log(
+      `\n${operation}: baseline ${base.saturation.medianThroughput.toFixed(0)}/s; at ${base.fixedRate.rate}/s p50 ${base.fixedRate.medianP50Ms.toFixed(2)} ms p99 ${base.fixedRate.medianP99Ms.toFixed(2)} ms`,
+    );
+    for (const [gateway, c] of Object.entries(figures.comparisons)) {
+      const f = figures.targets[gateway]!;
+      console.log(
+        `  ${gateway.padEnd(17)} ${f.saturation.medianThroughput.toFixed(0).padStart(6)}/s  ratio ${c.throughputRatio.toFixed(2)}  ` +
+          `p50 ${f.fixedRate.medianP50Ms.toFixed(2)} ms (${c.p50OverheadMs >= 0 ? '+' : ''}${c.p50OverheadMs.toFixed(2)})  ` +
+          `p99 ${f.fixedRate.medianP99Ms.toFixed(2)} ms (${c.p99OverheadMs >= 0 ? '+' : ''}${c.p99OverheadMs.toFixed(2)})`,
+      );
+    }
+  }
+  console.log('\nTargets:');
+  for (const t of report.targets)
+    console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.value} (goal ${t.target})`);
+  for (const note of report.notes) console.log(`  note: ${note}`);
+  for (const [name, profile] of Object.entries(report.cpuProfiles ?? {})) {
+    console.log(`\nCPU profile ${name} (${profile.file}), top self time:`);
+    console.log(formatSummary(profile.top));
+  }
+  console.log(`\nTotal ${report.totalSeconds.toFixed(0)} s.`);
+}
+
+const PREFACE = [
+  'Written by `node scripts/pnpm.mjs bench` (the root `pnpm bench`); `pnpm bench -- --quick` is a smoke test',
+  'that writes nothing. What is measured and how: packages/bench/README.md.',
+  '',
+];
+
+async function main(): Promise<number> {
+  let parsed: ReturnType<typeof configFrom>;
+  try {
+    parsed = configFrom(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const { config, write } = parsed;
+  const report = await runBench(config, (line) => console.log(line));
+  printSummary(report);
+  if (write) {
+    const docs = join(REPO_ROOT, 'docs');
+    if (!existsSync(docs)) mkdirSync(docs, { recursive: true });
+    writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(docs, 'benchmarks.md'),
+      renderMarkdown(report, { command: 'node scripts/pnpm.mjs bench', preface: PREFACE }),
+    );
+    console.log(`Wrote docs/benchmarks.md and docs/benchmarks.json.`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`bench failed: ${(error as Error)?.stack ?? String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,100 @@
+import type { BenchReport } from './bench-report';
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const n0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : 'n/a');
+const n2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+const signed = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? '+' : ''}${n.toFixed(2)}` : 'n/a');
+
+/** The short human summary written to docs/benchmarks.md (the full figures go to benchmarks.json). */
+export function renderMarkdown(report: BenchReport, extra: { command: string; preface?: string[] }): string {
+  const m = report.machine;
+  const s = report.settings as Record<string, unknown>;
+  const lines: string[] = [
+    '# FaceGate benchmarks',
+    '',
+    ...(extra.preface ?? []),
+    `Last run: ${report.date} (${report.mode} mode, ${report.totalSeconds.toFixed(0)} s), with \`${extra.command}\`.`,
+    `Raw figures of every run: [benchmarks.json](benchmarks.json).`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${mib(m.ramBytes)} RAM, Node ${m.node} (${m.platform}).`,
+    `CPU split: ${report.cpuSplit}.`,
+    '',
+    `Setup: the sandbox answers every WeChat call after ${s.upstreamLatencyMs} ms; saturation runs keep ` +
+      `${s.saturationConnections} connections busy; fixed-rate runs send at ${Number(s.fixedRateShare) * 100}% of the ` +
+      `passthrough's saturation throughput for ${s.fixedRateSeconds} s; ${s.rounds} interleaved round(s), median ` +
+      `reported; ${String(s.protocol).toLowerCase()} protocol; gateway LOG_LEVEL=${s.gatewayLogLevel}. Every gateway ` +
+      'confirmation is a real one: a session started through the gateway, checked on the sandbox device, confirmed once.',
+    '',
+    '## Targets',
+    '',
+    '| target | goal | measured | met |',
+    '| --- | --- | --- | --- |',
+    ...report.targets.map((t) => `| ${t.name} | ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
+    '',
+    '## Throughput at saturation, latency at a fixed rate',
+    '',
+    '| operation | server | req/s | / baseline | fixed rate | p50 ms | p99 ms | Δp50 ms | Δp99 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [operation, figures] of Object.entries(report.operations)) {
+    for (const [target, f] of Object.entries(figures.targets)) {
+      const c = figures.comparisons[target];
+      lines.push(
+        `| ${operation} | ${target} | ${n0(f.saturation.medianThroughput)} | ${c ? n2(c.throughputRatio) : '1'} | ` +
+          `${f.fixedRate.rate}/s | ${n2(f.fixedRate.medianP50Ms)} | ${n2(f.fixedRate.medianP99Ms)} | ` +
+          `${c ? signed(c.p50OverheadMs) : ''} | ${c ? signed(c.p99OverheadMs) : ''} |`,
+      );
+    }
+  }
+  lines.push('', 'Baselines:');
+  for (const [operation, figures] of Object.entries(report.operations)) {
+    lines.push(`- ${operation}: ${figures.baseline}.`);
+  }
+  if (report.slowUpstream) {
+    const u = report.slowUpstream;
+    lines.push(
+      '',
+      `## Slow upstream: ${u.latencyMs} ms per WeChat call, ${u.clients} concurrent clients`,
+      '',
+      `The latency allows ${u.clients} / ${u.latencyMs / 1000} s = ${u.idealThroughput} confirmations/s.`,
+      '',
+      '| server | req/s | share of what the latency allows | p50 ms | p99 ms |',
+      '| --- | --- | --- | --- | --- |',
+      ...Object.entries(u.targets).map(
+        ([t, f]) =>
+          `| ${t} | ${n0(f.run.throughput)} | ${(100 * f.shareOfIdeal).toFixed(1)}% | ${f.run.p50Ms} | ${f.run.p99Ms} |`,
+      ),
+    );
+  }
+  if (Object.keys(report.coldConfirmations).length > 0) {
+    lines.push(
+      '',
+      '## Cold confirmations (a restarted gateway, all at once)',
+      '',
+      '| gateway | confirmations | VERIFIED | token requests | seconds |',
+      '| --- | --- | --- | --- | --- |',
+      ...Object.entries(report.coldConfirmations).map(
+        ([g, c]) =>
+          `| ${g} | ${c.confirmations} | ${c.verified} | ${c.tokenRequests} | ${c.seconds.toFixed(2)} |`,
+      ),
+    );
+  }
+  if (report.memory) {
+    const mem = report.memory;
+    lines.push(
+      '',
+      `## Memory of one gateway while sessions pile up (${mem.database})`,
+      '',
+      `${mem.sessionsCreated} of ${mem.sessionsRequested} sessions created through startVerification in ` +
+        `${mem.seconds.toFixed(0)} s${mem.reachedTarget ? '' : ' (the time limit came first)'}; ${mem.failed} failed.`,
+      '',
+      '| sessions | RSS | heap used | heap total |',
+      '| --- | --- | --- | --- |',
+      ...mem.checkpoints.map(
+        (c) => `| ${c.sessions} | ${mib(c.rssBytes)} | ${mib(c.heapUsedBytes)} | ${mib(c.heapTotalBytes)} |`,
+      ),
+    );
+  }
+  if (report.notes.length > 0) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));
+  return `${lines.join('\n')}\n`;
+}

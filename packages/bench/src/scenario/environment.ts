@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JsonClient } from '../support/json-client';
+import { type ServiceProcess, startService } from '../support/service-process';
+import type { BenchUser, ReadyConfirmation, StartedSession } from './facegate-flow';
+
+export const BENCH_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const GATEWAY_BIN = join(BENCH_ROOT, 'node_modules/@facegate/gateway/bin/facegate.mjs');
+const SANDBOX_BIN = join(BENCH_ROOT, 'node_modules/@facegate/wechat-sandbox/bin/facegate-sandbox.mjs');
+const PASSTHROUGH_MAIN = join(BENCH_ROOT, 'src/passthrough/main.ts');
+
+export const SANDBOX_APP = { appId: 'wx_sandbox_app', appSecret: 'sandbox-secret' } as const;
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/** Which CPUs each kind of process may use (taskset lists), or null everywhere when not pinning. */
+export interface CpuPlan {
+  readonly loadGenerator: string | null;
+  readonly sandbox: string | null;
+  readonly serverUnderTest: string | null;
+  readonly description: string;
+}
+
+/**
+ * The gateway's abuse limits (per address, user and ID number) would rightly stop one address sending
+ * thousands of requests a second; the bench raises them so they never trigger, but they are still counted.
+ */
+const LIFTED_ABUSE_LIMITS = Object.fromEntries(
+  [
+    'ID_NUMBER_PER_MINUTE',
+    'ID_NUMBER_PER_DAY',
+    'OPENID_PER_DAY',
+    'IP_START_PER_MINUTE',
+    'IP_SIGN_IN_PER_MINUTE',
+    'IP_CONFIRM_PER_MINUTE',
+  ].map((name) => [`FACEGATE_RATE_LIMIT_${name}`, '1000000000']),
+);
+
+function baseEnv(): NodeJS.ProcessEnv {
+  // a clean environment: the children must not inherit the developer's WECHAT_* or DATABASE_URL
+  return { PATH: process.env.PATH, HOME: process.env.HOME };
+}
+
+export async function startSandboxProcess(
+  workDir: string,
+  latencyMs: number,
+  cpus: string | null,
+): Promise<ServiceProcess> {
+  return startService({
+    name: 'sandbox',
+    command: process.execPath,
+    args: [
+      SANDBOX_BIN,
+      '--port',
+      '0',
+      '--latency-ms',
+      String(latencyMs),
+      // every bench user signs in once per gateway; the store must hold every verifyResult of a run
+      '--logins-per-user-per-minute',
+      '0',
+      '--max-entries',
+      '1000000',
+    ],
+    env: baseEnv(),
+    cwd: BENCH_ROOT,
+    logFile: join(workDir, 'sandbox.log'),
+    readyPattern: /base URL\s+(http:\/\/\S+)/,
+    cpus,
+  });
+}
+
+export async function startPassthroughProcess(
+  workDir: string,
+  sandboxUrl: string,
+  cpus: string | null,
+): Promise<ServiceProcess> {
+  return startService({
+    name: 'passthrough',
+    command: process.execPath,
+    args: ['--import', 'tsx', PASSTHROUGH_MAIN, '--sandbox-url', sandboxUrl],
+    env: baseEnv(),
+    cwd: BENCH_ROOT,
+    logFile: join(workDir, 'passthrough.log'),
+    readyPattern: /passthrough listening on (http:\/\/\S+)/,
+    cpus,
+  });
+}
+
+export interface GatewaySpec {
+  readonly name: string;
+  readonly database: DatabaseKind;
+  /** postgres:// URL for PostgreSQL; unused for PGlite (a DATA_DIR under the work dir). */
+  readonly databaseUrl?: string;
+  readonly sandboxUrl: string;
+  readonly workDir: string;
+  readonly logLevel: string;
+  readonly cpus: string | null;
+  /** Write a V8 CPU profile into this folder when the gateway exits. */
+  readonly cpuProfileDir?: string;
+}
+
+/** A gateway run as a user runs it: the real `facegate serve` CLI in its own process, WeChat = the sandbox. */
+export class GatewayTarget {
+  process!: ServiceProcess;
+  client!: JsonClient;
+  users: BenchUser[] = [];
+  /** Sessions kept for the verification query (read-only, reused). */
+  queryable: StartedSession[] = [];
+  /** Started sessions not yet checked on the device. */
+  unchecked: StartedSession[] = [];
+  /** Checked on the device: each one a real confirmation, usable once. */
+  ready: ReadyConfirmation[] = [];
+  readonly secret = randomBytes(36).toString('base64url');
+  private readonly env: NodeJS.ProcessEnv;
+  private starts = 0;
+
+  constructor(readonly spec: GatewaySpec) {
+    const dataDir = join(spec.workDir, `${spec.name}-data`);
+    if (spec.database === 'pglite') mkdirSync(dataDir, { recursive: true });
+    this.env = {
+      ...baseEnv(),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WECHAT_APP_ID: SANDBOX_APP.appId,
+      WECHAT_APP_SECRET: SANDBOX_APP.appSecret,
+      WECHAT_API_BASE_URL: spec.sandboxUrl,
+      WECHAT_FACE_PROTOCOLS: 'legacy,v2',
+      FACEGATE_SECRET: this.secret,
+      LOG_LEVEL: spec.logLevel,
+      ...LIFTED_ABUSE_LIMITS,
+      ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
+    };
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get url(): string {
+    return this.process.url;
+  }
+
+  async start(): Promise<void> {
+    this.starts += 1;
+    this.process = await startService({
+      name: this.spec.name,
+      command: process.execPath,
+      args: [
+        ...(this.spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`] : []),
+        GATEWAY_BIN,
+        'serve',
+      ],
+      env: this.env,
+      cwd: join(BENCH_ROOT, '../gateway'),
+      logFile: join(this.spec.workDir, `${this.spec.name}.${this.starts}.log`),
+      readyPattern: /FaceGate gateway listening on (http:\/\/\S+)/,
+      cpus: this.spec.cpus,
+      timeoutMs: 90_000,
+    });
+    this.client = new JsonClient(this.process.url);
+  }
+
+  /** Stops the process and starts it again on the same database and secret: a cold gateway. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.close().catch(() => {});
+    await this.process?.stop();
+  }
+
+  /** Resident set size and V8 heap in use, from the gateway's own /metrics. */
+  async memory(): Promise<{ rssBytes: number; heapUsedBytes: number; heapTotalBytes: number }> {
+    const text = await this.client.text('/metrics');
+    const read = (name: string) => {
+      const match = new RegExp(`^facegate_${name} (\\S+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : Number.NaN;
+    };
+    return {
+      rssBytes: read('process_resident_memory_bytes'),
+      heapUsedBytes: read('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: read('nodejs_heap_size_total_bytes'),
+    };
+  }
+}
