@@ -203,8 +203,9 @@ export function createGateway(c: GatewayContainer): Gateway {
         const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
         const fromUs = !original || original instanceof GraphQLError;
         if (error instanceof GraphQLError && fromUs) {
-          if (code === undefined) return forClient(withCode(error));
-          if (CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
+          // without a path it is a refusal of the request; a field's uncoded error is a fault (masked)
+          if (code === undefined && !error.path) return forClient(withCode(error));
+          if (code !== undefined && CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
         }
         logger.error({ err: original ?? error }, 'unexpected error (masked)');
         // never isDev: no stack traces or original messages in responses
