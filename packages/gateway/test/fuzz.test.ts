@@ -146,6 +146,7 @@ describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => 
       {
         id: field(fc.constantFrom(legacyId, v2Id)),
         verifyResult: field(fc.string({ minLength: 1, maxLength: 64 })),
+        verifyId: field(fc.string({ minLength: 1, maxLength: 64 })),
         clientErrCode: field(fc.oneof(fc.integer(), fc.constantFrom(0, 90100, 10004, 2 ** 31, -1))),
       },
       { requiredKeys: [] },
