@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 export interface UserTokenClaims {
   readonly openid: string;
@@ -15,6 +16,12 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * adding safety. The payload holds the openid only; WeChat's session_key is never part of it.
  */
 export class UserTokenService {
+  /**
+   * Tokens already verified, so a user's every request does not redo the HMAC and the JSON parse. Bounded
+   * (memory does not grow with the number of users); an entry is used only while its token is unexpired.
+   */
+  private readonly verified = new LRUCache<string, UserTokenClaims>({ max: 10_000 });
+
   constructor(
     private readonly key: Uint8Array,
     readonly ttlMs: number = 2 * 60 * 60_000,
@@ -30,6 +37,14 @@ export class UserTokenService {
 
   /** The claims of a valid, unexpired token; null for anything else (no reason is given to the caller). */
   verify(token: string, now: Date): UserTokenClaims | null {
+    const known = this.verified.get(token);
+    if (known !== undefined) return known.expiresAt.getTime() > now.getTime() ? known : null;
+    const claims = this.verifyUncached(token, now);
+    if (claims !== null) this.verified.set(token, claims);
+    return claims;
+  }
+
+  private verifyUncached(token: string, now: Date): UserTokenClaims | null {
     if (token.length > 4096 || !TOKEN_SHAPE.test(token)) return null;
     const [header, payload, signature] = token.split('.') as [string, string, string];
     if (header !== HEADER) return null;

@@ -17,7 +17,10 @@ export class MeteredEventPublisher implements EventPublisher {
   async publish(event: VerificationEvent): Promise<void> {
     await this.inner.publish(event);
     try {
-      const session = await this.repository.findById(event.sessionId);
+      // Only a failed attempt has a failure code; reading the session back for every start and every
+      // success would cost the hot path a database round trip for a label that is always 'none'.
+      const failedAttempt = event.status === 'FAILED' || (event.status === 'PENDING' && event.attempts > 0);
+      const session = failedAttempt ? await this.repository.findById(event.sessionId) : null;
       const failure =
         session?.lastError && session.attempts === event.attempts ? session.lastError.code : 'none';
       this.metrics.verificationOutcomes.inc({ status: event.status, failure_code: failure });

@@ -4,7 +4,14 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger';
 import type { GatewayMetrics } from './metrics';
 
-const requestIds = new WeakMap<Request, { id: string; startedAt: number }>();
+interface RequestEntry {
+  id: string;
+  startedAt: number;
+  /** The request's operations, logged with it in one line (one log write per request, not two). */
+  operations?: { operationType: string; operationName: string | null; errorCodes: string[] }[];
+}
+
+const requestIds = new WeakMap<Request, RequestEntry>();
 const INCOMING_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function requestIdOf(request: Request): string {
@@ -16,7 +23,7 @@ function errorCodes(errors: readonly GraphQLError[] | undefined): string[] {
 }
 
 /**
- * A request id per request (x-request-id in and out), one log line per request and per operation.
+ * A request id per request (x-request-id in and out) and one log line per request, naming its operation(s).
  * Logs carry the operation's type and name and the error codes; never its variables or the query string.
  */
 export function requestLoggingPlugin(logger: Logger, metrics: GatewayMetrics): Plugin {
@@ -40,10 +47,14 @@ export function requestLoggingPlugin(logger: Logger, metrics: GatewayMetrics): P
           const errors = (result as { errors?: readonly GraphQLError[] }).errors;
           const codes = errorCodes(errors);
           metrics.graphqlRequests.inc({ operation_type: type, result: codes[0] ?? 'ok' });
-          logger.info(
-            { requestId, operationType: type, operationName: name, errorCodes: codes },
-            'graphql operation',
-          );
+          const entry = context.request ? requestIds.get(context.request) : undefined;
+          const operation = { operationType: type, operationName: name, errorCodes: codes };
+          if (entry) {
+            entry.operations ??= [];
+            entry.operations.push(operation);
+          } else {
+            logger.info({ requestId, ...operation }, 'graphql operation');
+          }
         },
       };
     },
@@ -71,6 +82,8 @@ export function requestLoggingPlugin(logger: Logger, metrics: GatewayMetrics): P
           path,
           status: response.status,
           ms: started ? Math.round(performance.now() - started.startedAt) : undefined,
+          ...(started?.operations?.length === 1 ? started.operations[0] : {}),
+          ...(started?.operations && started.operations.length > 1 ? { operations: started.operations } : {}),
         },
         'request completed',
       );
