@@ -43,6 +43,11 @@ export interface FixedRateResult {
   readonly maxMs: number;
   /** How late the generator itself sent the worst request (should stay around a millisecond). */
   readonly maxSendLagMs: number;
+  /**
+   * The server's throughput at saturation is below the rate: its queue grows for as long as the run lasts,
+   * so the latencies say how long it ran rather than how fast the server is. Measured once, briefly.
+   */
+  readonly overloaded?: boolean;
 }
 
 export function percentile(sorted: Float64Array, q: number): number {

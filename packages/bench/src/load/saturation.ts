@@ -8,6 +8,8 @@ export interface SaturationOptions {
   readonly connections: number;
   /** Requests to send; the run ends when all are answered (or the source runs dry). */
   readonly requests: number;
+  /** Stop sending after this long (the answers in flight still count). */
+  readonly maxSeconds?: number;
   /** Per-request timeout (default 60 s). */
   readonly timeoutMs?: number;
 }
@@ -37,8 +39,12 @@ export async function runSaturation(options: SaturationOptions): Promise<Saturat
   let ok = 0;
   let failed = 0;
 
+  const stopAt =
+    options.maxSeconds === undefined
+      ? Number.POSITIVE_INFINITY
+      : performance.now() + options.maxSeconds * 1000;
   const client = async () => {
-    while (issued < options.requests) {
+    while (issued < options.requests && performance.now() < stopAt) {
       const request = source.next();
       if (request === null) return;
       issued += 1;

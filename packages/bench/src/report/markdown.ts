@@ -18,6 +18,12 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${mib(m.ramBytes)} RAM, Node ${m.node} (${m.platform}).`,
     `CPU split: ${report.cpuSplit}.`,
+    ...(m.loadAverage
+      ? [
+          `Load average (1 min) at start / end: ${m.loadAverage.atStart.toFixed(2)} / ${m.loadAverage.atEnd.toFixed(2)}` +
+            ' (other work on the machine shares the cores).',
+        ]
+      : []),
     '',
     `Setup: the sandbox answers every WeChat call after ${s.upstreamLatencyMs} ms; saturation runs keep ` +
       `${s.saturationConnections} connections busy; fixed-rate runs send at ${Number(s.fixedRateShare) * 100}% of the ` +
@@ -41,12 +47,20 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
       const c = figures.comparisons[target];
       lines.push(
         `| ${operation} | ${target} | ${n0(f.saturation.medianThroughput)} | ${c ? n2(c.throughputRatio) : '1'} | ` +
-          `${f.fixedRate.rate}/s | ${n2(f.fixedRate.medianP50Ms)} | ${n2(f.fixedRate.medianP99Ms)} | ` +
+          `${f.fixedRate.rate}/s | ${n2(f.fixedRate.medianP50Ms)} | ${n2(f.fixedRate.medianP99Ms)}${
+            f.fixedRate.runs.some((r) => r.overloaded) ? ' (overloaded)' : ''
+          } | ` +
           `${c ? signed(c.p50OverheadMs) : ''} | ${c ? signed(c.p99OverheadMs) : ''} |`,
       );
     }
   }
-  lines.push('', 'Baselines:');
+  lines.push(
+    '',
+    '"(overloaded)": the server\'s saturation throughput is below the fixed rate, so its queue grows for the',
+    "whole run and the latency measures the run's length; it is measured once, for one second.",
+    '',
+    'Baselines:',
+  );
   for (const [operation, figures] of Object.entries(report.operations)) {
     lines.push(`- ${operation}: ${figures.baseline}.`);
   }
