@@ -31,11 +31,13 @@ describe('package boundaries (dependency-cruiser)', () => {
 
   it('fail when a package imports across the allowed directions', async () => {
     const files: Record<string, string> = {
-      'packages/domain/src/index.ts': "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      'packages/domain/src/index.ts':
+        "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
       'packages/domain/src/leak.ts': "export { y } from '../../gateway/src/y';\n",
       'packages/gateway/src/y.ts': 'export const y = 1;\n',
       'packages/adapters-wechat/src/http/client.ts': 'export const client = 1;\n',
-      'packages/adapters-wechat/src/jsapi/face.ts': "import { createHash } from 'node:crypto';\nexport const h = createHash;\n",
+      'packages/adapters-wechat/src/jsapi/face.ts':
+        "import { createHash } from 'node:crypto';\nexport const h = createHash;\n",
       'packages/miniprogram/src/page.ts': "export { client } from '../../adapters-wechat/src/http/client';\n",
     };
     for (const [path, text] of Object.entries(files)) {
