@@ -35,7 +35,7 @@ describe('VerifyFlow', () => {
     expect(api.started).toEqual([{ ...IDENTITY, protocol: 'V2' }]);
     expect(face.v2Runs).toEqual([{ verifyId: 'vid-ver-1-0' }]);
     expect(face.legacyRuns).toEqual([]);
-    expect(api.confirmed).toEqual([{ id: 'ver-1' }]);
+    expect(api.confirmed).toEqual([{ id: 'ver-1', verifyId: 'vid-ver-1-0' }]);
     expect(last()).toMatchObject({ kind: 'finished', verification: { status: 'VERIFIED' } });
     expect(states.filter((s) => s.kind === 'working').map((s) => s.kind === 'working' && s.step)).toEqual([
       'device',
@@ -112,7 +112,7 @@ describe('VerifyFlow', () => {
       failsWith({ code: 'USER_CANCELED', message: 'x', retryable: true, upstreamCode: 90100 }),
     );
     await flow.run();
-    expect(api.confirmed).toEqual([{ id: 'ver-1', clientErrCode: 90100 }]);
+    expect(api.confirmed).toEqual([{ id: 'ver-1', verifyId: 'vid-ver-1-0', clientErrCode: 90100 }]);
     expect(last()).toMatchObject({ kind: 'attention', message: { retryable: true } });
     await flow.run();
     expect(last()).toMatchObject({ kind: 'finished', verification: { status: 'VERIFIED' } });

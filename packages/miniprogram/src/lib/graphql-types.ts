@@ -62,6 +62,7 @@ export interface StartVerificationVariables {
 
 export interface ConfirmVerificationInput {
   readonly id: string;
+  readonly verifyId?: string;
   readonly verifyResult?: string;
   readonly clientErrCode?: number;
 }

@@ -53,10 +53,12 @@ export function isProtocolRejected(error: unknown): boolean {
 /** Only the fields that were actually produced: the gateway treats an absent field differently from null. */
 export function confirmInputOf(
   id: string,
-  outcome: { errCode: number; verifyResult?: string | null },
+  outcome: { errCode: number; verifyResult?: string | null; verifyId?: string },
 ): ConfirmVerificationInput {
   return {
     id,
+    // v2: naming the verifyId that ran lets a resend after a lost answer get its own attempt's outcome.
+    ...(outcome.verifyId ? { verifyId: outcome.verifyId } : {}),
     ...(outcome.verifyResult ? { verifyResult: outcome.verifyResult } : {}),
     ...(outcome.errCode !== 0 ? { clientErrCode: outcome.errCode } : {}),
   };
@@ -232,7 +234,7 @@ export class VerifyFlow {
       const outcome = await this.deps.face.runV2Check({ verifyId: params.verifyId });
       if (run !== this.run_) return null;
       this.inFaceCheck = false;
-      return confirmInputOf(verification.id, { errCode: outcome.errCode });
+      return confirmInputOf(verification.id, { errCode: outcome.errCode, verifyId: params.verifyId });
     }
 
     if (!capabilities.legacy) {
