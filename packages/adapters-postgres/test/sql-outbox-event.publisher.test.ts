@@ -78,11 +78,10 @@ describe('verification event wire format', () => {
 
 describe('SqlOutboxEventPublisher delivery trouble', () => {
   it('is logged without PII and swallowed, never thrown at the use case', async () => {
-    const failing = {
-      transaction: async () => {
-        throw new Error('connection terminated');
-      },
-    } as unknown as Database;
+    const refuse = async () => {
+      throw new Error('connection terminated');
+    };
+    const failing = { query: refuse, transaction: refuse } as unknown as Database;
     const warn = vi.fn();
     const event = anEvent();
     await expect(new SqlOutboxEventPublisher(failing, { warn }).publish(event)).resolves.toBeUndefined();
