@@ -85,6 +85,36 @@ const UPDATE_SQL = `UPDATE verification_sessions SET
   WHERE id = $1 AND version = $${EXPECTED_VERSION_PARAM}
   RETURNING id`;
 
+const EVIDENCE_PARAM = EXPECTED_VERSION_PARAM + 1;
+/**
+ * completeEvidence as one statement (one round trip, one implicit transaction): the session is written only at
+ * the expected version, the outcome only onto a claim that has none yet (normally ours, taken before the
+ * upstream call), and when the session was written but an outcome was already there (someone else's) the
+ * statement aborts itself (facegate_abort_if, migration 0003), undoing the session write.
+ */
+const COMPLETE_SQL = `WITH updated AS (
+  ${UPDATE_SQL}
+), recorded AS (
+  INSERT INTO evidence_claims
+    (evidence_hash, session_id, claimed_at, completed_at, outcome_status, outcome_failure, outcome_attempt)
+  SELECT $${EVIDENCE_PARAM}, updated.id, now(), now(), $${EVIDENCE_PARAM + 1}, $${EVIDENCE_PARAM + 2}::jsonb, $${EVIDENCE_PARAM + 3}
+  FROM updated
+  ON CONFLICT (evidence_hash) DO UPDATE SET
+    session_id = EXCLUDED.session_id, completed_at = EXCLUDED.completed_at,
+    outcome_status = EXCLUDED.outcome_status, outcome_failure = EXCLUDED.outcome_failure,
+    outcome_attempt = EXCLUDED.outcome_attempt
+  WHERE evidence_claims.completed_at IS NULL
+  RETURNING evidence_hash
+)
+SELECT (SELECT count(*) FROM updated)::int AS updated,
+  facegate_abort_if(
+    (SELECT count(*) FROM updated) = 1 AND (SELECT count(*) FROM recorded) = 0,
+    'the evidence already has an outcome'
+  ) AS ok`;
+
+/** The SQLSTATE facegate_abort_if raises. */
+const STATEMENT_ABORTED = 'FGABT';
+
 /** How often claimEvidence retries when a claim vanishes between its statements (released meanwhile). */
 const CLAIM_ROUNDS = 5;
 
@@ -173,31 +203,20 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     session: VerificationSessionSnapshot,
     expectedVersion: number,
   ): Promise<boolean> {
-    const params = this.sessionParams(session);
-    return this.db
-      .transaction(async (tx) => {
-        if (!(await updateSession(tx, params, expectedVersion))) return false;
-        // Upsert: the claim normally exists (taken before the upstream call); an outcome already recorded by
-        // someone else wins, and then this whole transaction is undone.
-        const recorded = await tx.query(
-          `INSERT INTO evidence_claims
-           (evidence_hash, session_id, claimed_at, completed_at, outcome_status, outcome_failure, outcome_attempt)
-         VALUES ($1, $2, now(), now(), $3, $4::jsonb, $5)
-         ON CONFLICT (evidence_hash) DO UPDATE SET
-           session_id = EXCLUDED.session_id, completed_at = EXCLUDED.completed_at,
-           outcome_status = EXCLUDED.outcome_status, outcome_failure = EXCLUDED.outcome_failure,
-           outcome_attempt = EXCLUDED.outcome_attempt
-         WHERE evidence_claims.completed_at IS NULL
-         RETURNING evidence_hash`,
-          [evidenceHash, session.id, outcome.status, jsonOrNull(outcome.failure), outcome.attempt],
-        );
-        if (recorded.length === 0) throw new RollbackSignal();
-        return true;
-      })
+    const rows = await this.db
+      .query<{ updated: number }>(COMPLETE_SQL, [
+        ...this.sessionParams(session),
+        expectedVersion,
+        evidenceHash,
+        outcome.status,
+        jsonOrNull(outcome.failure),
+        outcome.attempt,
+      ])
       .catch((error: unknown) => {
-        if (error instanceof RollbackSignal) return false;
+        if ((error as { code?: unknown } | null)?.code === STATEMENT_ABORTED) return null;
         throw error;
       });
+    return rows?.[0]?.updated === 1;
   }
 
   async releaseEvidence(evidenceHash: string, sessionId: string): Promise<void> {
@@ -325,9 +344,6 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     };
   }
 }
-
-/** Thrown inside a transaction to undo it and report `false`. */
-class RollbackSignal extends Error {}
 
 async function updateSession(q: Queryable, params: unknown[], expectedVersion: number): Promise<boolean> {
   const rows = await q.query(UPDATE_SQL, [...params, expectedVersion]);
