@@ -17,7 +17,7 @@ import {
   TEST_OPENID,
   testIdentities,
 } from '@facegate/domain/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { confirm, error, identity, macrotask, start, value } from './support/flows';
 
 const setup = async (settings = {}) => {
@@ -94,6 +94,37 @@ describe('ConfirmVerification, legacy', () => {
     expect(deps.provider.calls.fetchLegacyResult).toBe(1);
     const passed = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence() }));
     expect(passed).toMatchObject({ status: 'VERIFIED', attempts: 2, lastError: { code: 'FACE_MISMATCH' } });
+  });
+
+  describe('with the session the caller already read', () => {
+    it('does not read it again', async () => {
+      const { deps, session, evidence } = await setup();
+      const reads = vi.spyOn(deps.repository, 'findById');
+      const s = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session }));
+      expect(s).toMatchObject({ status: 'VERIFIED', attempts: 1, version: 2 });
+      expect(reads).not.toHaveBeenCalled();
+    });
+
+    it('records the right attempt when the copy is stale (the version check reloads)', async () => {
+      const { deps, session, evidence } = await setup();
+      const failed = value(
+        await confirm(deps, { sessionId: session.id, verifyResult: evidence({ identifyRet: 10004 }) }),
+      );
+      expect(failed).toMatchObject({ status: 'PENDING', attempts: 1, version: 2 });
+      const s = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session }));
+      expect(s).toMatchObject({ status: 'VERIFIED', attempts: 2, version: 3 });
+      expect(await deps.repository.findById(session.id)).toEqual(s);
+    });
+
+    it('ignores a copy of another session', async () => {
+      const { deps, session, evidence } = await setup();
+      const other = await start(deps);
+      const s = value(
+        await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session: other }),
+      );
+      expect(s.id).toBe(session.id);
+      expect(await deps.repository.findById(other.id)).toEqual(other);
+    });
   });
 
   it('fails the session on the last allowed attempt', async () => {

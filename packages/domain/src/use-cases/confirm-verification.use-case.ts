@@ -19,7 +19,7 @@ import {
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors';
-import type { VerificationSession } from '../verification/verification-session';
+import { VerificationSession } from '../verification/verification-session';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
 import {
   checkClientErrCode,
@@ -42,6 +42,12 @@ export interface ConfirmVerificationCommand {
    * of the verifyId the session has moved on to (which would count one client run twice). Ignored for legacy.
    */
   readonly verifyId?: string | null;
+  /**
+   * The session as the caller has just read it (to authorize the request, say), to spare a second read. Used
+   * only when its id is sessionId. A stale copy is safe: every write is conditional on its version, and a
+   * conflict reloads.
+   */
+  readonly session?: VerificationSessionSnapshot;
 }
 
 type Outcome = Result<VerificationSessionSnapshot, VerificationCommandError>;
@@ -68,7 +74,10 @@ export class ConfirmVerification {
       checkClientErrCode(command.clientErrCode) ??
       checkVerifyId(command.verifyId);
     if (invalid) return err(invalid);
-    const found = await loadSession(this.deps, command.sessionId);
+    const found =
+      command.session?.id === command.sessionId
+        ? VerificationSession.fromSnapshot(command.session)
+        : await loadSession(this.deps, command.sessionId);
     if (!found) return err(new SessionNotFoundError(command.sessionId));
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);

@@ -47,6 +47,8 @@ builder.mutationField('confirmVerification', (t) =>
           verifyResult,
           clientErrCode: input.clientErrCode ?? null,
           verifyId,
+          // just read for authorization: spares the use case a second read
+          session,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);
