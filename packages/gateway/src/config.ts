@@ -22,6 +22,13 @@ export interface GatewayConfig {
   readonly sweepIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: RequestLimits;
+  /**
+   * Connections the WeChat client may keep open. Each confirmation holds one for the whole upstream call,
+   * so this caps throughput at connections / upstream latency. WECHAT_MAX_CONNECTIONS
+   */
+  readonly upstreamConnections: number;
+  /** PostgreSQL connections per instance (not used by the embedded database). DATABASE_POOL_SIZE */
+  readonly databasePoolSize: number;
 }
 
 /**
@@ -119,6 +126,12 @@ function readPositiveInt(env: Env, name: string, fallback: number): number {
     throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function readBounded(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = readPositiveInt(env, name, fallback);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return value;
 }
 
 function readBoolean(env: Env, name: string): boolean {
@@ -263,5 +276,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevelRaw as GatewayConfig['logLevel'],
     sweepIntervalMs: readPositiveInt(env, 'SWEEP_INTERVAL_MS', 60_000),
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
+    upstreamConnections: readBounded(env, 'WECHAT_MAX_CONNECTIONS', 512, 1, 10_000),
+    databasePoolSize: readBounded(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
   };
 }

@@ -85,4 +85,14 @@ describe('loadConfig', () => {
     expect(config.production).toBe(true);
     expect(config.dataDir).toBe('/tmp/fg');
   });
+
+  it('sizes the upstream and database connection pools, within bounds', () => {
+    expect(loadConfig({}, '/srv/app')).toMatchObject({ upstreamConnections: 512, databasePoolSize: 10 });
+    expect(
+      loadConfig({ WECHAT_MAX_CONNECTIONS: '2000', DATABASE_POOL_SIZE: '32' }, '/srv/app'),
+    ).toMatchObject({ upstreamConnections: 2000, databasePoolSize: 32 });
+    expect(errorOf({ WECHAT_MAX_CONNECTIONS: '0' }).variable).toBe('WECHAT_MAX_CONNECTIONS');
+    expect(errorOf({ WECHAT_MAX_CONNECTIONS: '10001' }).message).toMatch(/between 1 and 10000/);
+    expect(errorOf({ DATABASE_POOL_SIZE: 'many' }).variable).toBe('DATABASE_POOL_SIZE');
+  });
 });

@@ -58,6 +58,11 @@ export interface WeChatClientOptions {
   baseUrl: string;
   /** Default: an Agent with bounded connections and the timeouts below. Not closed by close() when given. */
   dispatcher?: Dispatcher;
+  /**
+   * Connections of the default dispatcher (default 512). A call holds one for the whole upstream latency,
+   * so throughput is at most maxConnections / latency.
+   */
+  maxConnections?: number;
   /** 'stable_token' (default) is safe for many instances; 'token' invalidates other holders' tokens. */
   tokenEndpoint?: 'stable_token' | 'token';
   /** Total time for one call, retries and token fetch included (default 5,000 ms). */
@@ -183,7 +188,7 @@ export class WeChatApiClient {
         ...options.timeouts,
       };
       this.dispatcher = new Agent({
-        connections: 64,
+        connections: options.maxConnections ?? 512,
         connect: { timeout: timeouts.connectMs },
         headersTimeout: timeouts.headersMs,
         bodyTimeout: timeouts.bodyMs,

@@ -146,7 +146,11 @@ export async function buildContainer(
     c.register(TOKENS.KeyRing, { useValue: keys });
 
     if (config.databaseUrl === null) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    const db = await openDatabase({ url: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+    const db = await openDatabase({
+      url: config.databaseUrl ?? undefined,
+      dataDir: config.dataDir,
+      poolMax: config.databasePoolSize,
+    });
     lifecycle.onClose('database', () => db.close());
     await migrate(db);
     c.register(TOKENS.Database, { useValue: db });
@@ -168,6 +172,7 @@ export async function buildContainer(
         appId: wechat!.appId,
         appSecret: wechat!.appSecret,
         baseUrl: wechat!.apiBaseUrl,
+        maxConnections: config.upstreamConnections,
         observer: metrics.upstreamObserver(),
         logger,
       });
