@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ApiKeyInputError,
   type ApiKeyListing,
@@ -74,6 +74,10 @@ class MemoryKeyStore implements ApiKeyStore {
     row.revokedAt = now;
     return true;
   }
+  used: string[] = [];
+  async markUsed(id: string) {
+    this.used.push(id);
+  }
 }
 
 describe('ApiKeyService', () => {
@@ -95,6 +99,55 @@ describe('ApiKeyService', () => {
     expect(await keys.authenticate(altered)).toBeNull();
     await keys.revoke(record.prefix);
     expect(await keys.authenticate(key)).toBeNull();
+  });
+
+  describe('verified-key cache', () => {
+    async function setup() {
+      const store = new MemoryKeyStore();
+      let clock = 0;
+      const options = { cacheTtlMs: 10_000, now: () => clock };
+      const keys = new ApiKeyService(store, ring.key('api-key-hash'), options);
+      const { key, record } = await keys.create('billing', ['verifications:read']);
+      const lookups = vi.spyOn(store, 'findActiveByPrefix');
+      const advance = (ms: number) => {
+        clock += ms;
+      };
+      return { store, keys, key, record, lookups, advance, options };
+    }
+
+    it('asks the store once per TTL for a busy key, and records its use once per lookup', async () => {
+      const { store, keys, key, record, lookups, advance } = await setup();
+      for (let i = 0; i < 5; i++) expect(await keys.authenticate(key)).toMatchObject({ keyId: record.id });
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(store.used).toEqual([record.id]);
+      advance(10_000);
+      expect(await keys.authenticate(key)).toMatchObject({ keyId: record.id });
+      expect(lookups).toHaveBeenCalledTimes(2);
+      expect(store.used).toEqual([record.id, record.id]);
+    });
+
+    it('never answers a wrong secret from the cache', async () => {
+      const { keys, key } = await setup();
+      expect(await keys.authenticate(key)).not.toBeNull();
+      const at = key.length - 10;
+      const altered = `${key.slice(0, at)}${key[at] === 'A' ? 'B' : 'A'}${key.slice(at + 1)}`;
+      expect(await keys.authenticate(altered)).toBeNull();
+    });
+
+    it('a revocation here takes effect at once; one by another instance within the TTL', async () => {
+      const { store, keys, key, record, advance, options } = await setup();
+      expect(await keys.authenticate(key)).not.toBeNull();
+      const elsewhere = new ApiKeyService(store, ring.key('api-key-hash'), options);
+      await elsewhere.revoke(record.prefix);
+      expect(await keys.authenticate(key)).not.toBeNull();
+      advance(10_000);
+      expect(await keys.authenticate(key)).toBeNull();
+
+      const second = await keys.create('reports', ['verifications:read']);
+      expect(await keys.authenticate(second.key)).not.toBeNull();
+      await keys.revoke(second.record.prefix);
+      expect(await keys.authenticate(second.key)).toBeNull();
+    });
   });
 
   it('validates scopes', () => {

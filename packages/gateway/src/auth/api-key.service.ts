@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './viewer';
 
 /** What the gateway needs from the key store (SqlApiKeyStore of @facegate/adapters-postgres fits it). */
@@ -12,7 +13,23 @@ export interface ApiKeyStore {
   findActiveByPrefix(prefix: string): Promise<(ApiKeyListing & { secretHash: string }) | null>;
   list(): Promise<ApiKeyListing[]>;
   revoke(idOrPrefix: string): Promise<boolean>;
+  /** Records a successful use (the store may throttle its writes). */
+  markUsed?(id: string, at: Date): Promise<void>;
 }
+
+export interface ApiKeyServiceOptions {
+  /**
+   * How long a verified key is trusted without asking the store again (default 10,000 ms): a revocation on
+   * another instance takes effect here within this time; on this instance it takes effect at once.
+   */
+  readonly cacheTtlMs?: number;
+  /** Milliseconds clock for the cache (default Date.now). */
+  readonly now?: () => number;
+  /** Called when recording a use fails (it never fails the request). */
+  readonly onMarkUsedError?: (error: unknown) => void;
+}
+
+type ServiceViewer = Extract<Viewer, { kind: 'service' }>;
 
 export interface ApiKeyListing {
   id: string;
@@ -41,10 +58,19 @@ const KEY_SHAPE = /^fgk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
  * (keyed, so a database dump alone cannot be used to check guesses).
  */
 export class ApiKeyService {
+  /** Verified keys by prefix and secret hash (never the secret itself), each with when to ask again. */
+  private readonly verified = new LRUCache<string, { viewer: ServiceViewer; until: number }>({ max: 1_000 });
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly store: ApiKeyStore,
     private readonly hashKey: Uint8Array,
-  ) {}
+    private readonly options: ApiKeyServiceOptions = {},
+  ) {
+    this.cacheTtlMs = options.cacheTtlMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
 
   static parseScopes(raw: string): ApiKeyScope[] {
     const scopes = raw
@@ -87,24 +113,42 @@ export class ApiKeyService {
     return this.store.list();
   }
 
-  revoke(idOrPrefix: string): Promise<boolean> {
-    return this.store.revoke(idOrPrefix);
+  async revoke(idOrPrefix: string): Promise<boolean> {
+    const revoked = await this.store.revoke(idOrPrefix);
+    // Rare: forget every verified key rather than track which entry the id or prefix names.
+    this.verified.clear();
+    return revoked;
   }
 
   /** The service viewer for a valid, unrevoked key; null otherwise. */
-  async authenticate(key: string): Promise<Extract<Viewer, { kind: 'service' }> | null> {
+  async authenticate(key: string): Promise<ServiceViewer | null> {
     const match = KEY_SHAPE.exec(key);
     if (match === null) return null;
     const [, prefix, secret] = match as unknown as [string, string, string];
+    const secretHash = this.hash(secret);
+    const cacheKey = `${prefix}:${secretHash}`;
+    const now = this.now();
+    const cached = this.verified.get(cacheKey);
+    if (cached !== undefined && cached.until > now) return cached.viewer;
+
     const found = await this.store.findActiveByPrefix(prefix);
-    if (found === null || found.revokedAt !== null) return null;
+    if (found === null || found.revokedAt !== null) {
+      this.verified.delete(cacheKey);
+      return null;
+    }
     const expected = Buffer.from(found.secretHash, 'hex');
-    const given = Buffer.from(this.hash(secret), 'hex');
+    const given = Buffer.from(secretHash, 'hex');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
     const scopes = found.scopes.filter((s): s is ApiKeyScope =>
       (API_KEY_SCOPES as readonly string[]).includes(s),
     );
-    return { kind: 'service', keyId: found.id, name: found.name, scopes };
+    const viewer: ServiceViewer = { kind: 'service', keyId: found.id, name: found.name, scopes };
+    this.verified.set(cacheKey, { viewer, until: now + this.cacheTtlMs });
+    // Once per cache fill, so at most one write per key per TTL (the store throttles further).
+    this.store
+      .markUsed?.(found.id, new Date(now))
+      .catch((error: unknown) => this.options.onMarkUsedError?.(error));
+    return viewer;
   }
 
   static looksLikeApiKey(credential: string): boolean {

@@ -234,25 +234,33 @@ function registerFactories(
       new ApiKeyService(
         new SqlApiKeyStore(c.resolve<Database>(TOKENS.Database)),
         c.resolve<KeyRing>(TOKENS.KeyRing).key('api-key-hash'),
+        {
+          onMarkUsedError: (err) =>
+            c.resolve<Logger>(TOKENS.Logger).warn({ err }, 'could not record an API key use'),
+        },
       ),
   );
   cached(
     TOKENS.UserTokens,
     (c) => new UserTokenService(c.resolve<KeyRing>(TOKENS.KeyRing).key('user-token-signing')),
   );
-  cached(
-    TOKENS.RateLimits,
-    (c): RateLimits =>
-      new AbuseLimits(
-        new SharedRateLimiter(
-          new SqlRateLimitCounterStore(c.resolve<Database>(TOKENS.Database)),
-          c.resolve<Clock>(TOKENS.Clock),
-          c.resolve<Logger>(TOKENS.Logger),
-        ),
-        config.limits.rate,
-        c.resolve<KeyRing>(TOKENS.KeyRing).key('rate-limit-key'),
-      ),
-  );
+  cached(TOKENS.RateLimits, (c): RateLimits => {
+    const db = c.resolve<Database>(TOKENS.Database);
+    const limiter = new SharedRateLimiter(
+      new SqlRateLimitCounterStore(db),
+      c.resolve<Clock>(TOKENS.Clock),
+      c.resolve<Logger>(TOKENS.Logger),
+      // the per-address limits: counted here, sent to the same table in batches
+      { batching: { store: new SqlBatchedCounterStore(db) } },
+    );
+    // registered after the database, so closed before it: the pending counts are sent first
+    c.resolve<Lifecycle>(TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
+    return new AbuseLimits(
+      limiter,
+      config.limits.rate,
+      c.resolve<KeyRing>(TOKENS.KeyRing).key('rate-limit-key'),
+    );
+  });
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
     ...overrides.verificationSettings,
