@@ -1,9 +1,16 @@
-import type { Database, RateLimitHit } from '@facegate/adapters-postgres';
+import {
+  type Database,
+  migrate,
+  openDatabase,
+  type RateLimitHit,
+  SqlRateLimitCounterStore,
+} from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { FixedClock } from '@facegate/domain/testing';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbuseLimits } from '../src/abuse/abuse-limits';
+import type { BatchedCounterStore, BatchingOptions, CounterIncrement } from '../src/abuse/batched-counters';
 import {
   DAY_MS,
   MINUTE_MS,
@@ -11,6 +18,7 @@ import {
   type RateLimitRule,
   SharedRateLimiter,
 } from '../src/abuse/shared-rate-limiter';
+import { SqlBatchedCounterStore } from '../src/abuse/sql-batched-counter.store';
 import { ConfigError, loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config';
 import { TOKENS } from '../src/di/container';
 import { addressKey, clientAddressOf } from '../src/security/client-address';
@@ -94,12 +102,247 @@ describe('SharedRateLimiter', () => {
   it('prunes ended windows at most once per interval', async () => {
     const store = new MemoryCounterStore();
     const clock = new FixedClock();
-    const limiter = new SharedRateLimiter(store, clock, undefined, 5 * MINUTE_MS);
+    const limiter = new SharedRateLimiter(store, clock, undefined, { pruneIntervalMs: 5 * MINUTE_MS });
     for (let i = 0; i < 10; i++) await limiter.hit([{ rule: minute(100), key: 'k' }]);
     expect(store.prunes).toBe(1);
     clock.advance(5 * MINUTE_MS);
     await limiter.hit([{ rule: minute(100), key: 'k' }]);
     expect(store.prunes).toBe(2);
+  });
+});
+
+/** A shared table in memory: several limiters given one instance share its counts. */
+class MemoryBatchedStore implements BatchedCounterStore {
+  readonly counts = new Map<string, number>();
+  readonly adds: CounterIncrement[][] = [];
+  readonly reads: RateLimitHit[][] = [];
+  /** The next add calls throw this, once each. */
+  failures: Error[] = [];
+  /** While set, add calls wait for it. */
+  gate: Promise<void> | null = null;
+  async add(batch: readonly CounterIncrement[]) {
+    this.adds.push([...batch]);
+    if (this.gate) await this.gate;
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    return batch.map(({ hit, by }) => {
+      const id = `${hit.scope}|${hit.key}|${hit.windowStart.toISOString()}`;
+      const count = (this.counts.get(id) ?? 0) + by;
+      this.counts.set(id, count);
+      return count;
+    });
+  }
+  async read(hits: readonly RateLimitHit[]) {
+    this.reads.push([...hits]);
+    return hits.map((h) => this.counts.get(`${h.scope}|${h.key}|${h.windowStart.toISOString()}`) ?? 0);
+  }
+}
+
+const batchedMinute = (limit: number, scope = 'b'): RateLimitRule => ({
+  scope,
+  limit,
+  windowMs: MINUTE_MS,
+  sharing: 'batched',
+});
+
+function warnings() {
+  const lines: { obj: unknown; msg: string }[] = [];
+  return { lines, logger: { warn: (obj: unknown, msg: string) => lines.push({ obj, msg }) } as never };
+}
+
+describe('SharedRateLimiter, batched rules', () => {
+  const limiters: SharedRateLimiter[] = [];
+  const make = (
+    store: RateLimitCounterStore,
+    batched: BatchedCounterStore,
+    clock = new FixedClock('2025-03-01T08:00:15Z'),
+    options: Partial<BatchingOptions> = {},
+    logger?: never,
+  ) => {
+    const limiter = new SharedRateLimiter(store, clock, logger, { batching: { store: batched, ...options } });
+    limiters.push(limiter);
+    return limiter;
+  };
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(limiters.splice(0).map((l) => l.close()));
+  });
+
+  it('counts locally: `limit` hits allowed, the next refused, and no store call until a flush', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    // an early flush would need 8 pending: never reached below the limit of 4
+    const limiter = make(exact, batched, undefined, { earlyFlushFraction: 2, flushIntervalMs: 60_000 });
+    const check = [{ rule: batchedMinute(4), key: 'k' }];
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await limiter.hit(check));
+    expect(answers).toEqual([0, 0, 0, 0, 45, 45]);
+    expect(batched.adds).toHaveLength(0);
+    expect(batched.reads).toHaveLength(0);
+    expect(exact.hits).toHaveLength(0);
+    await limiter.flush();
+    expect(batched.adds).toHaveLength(1);
+    expect(batched.adds[0]!.map((a) => [a.hit.scope, a.hit.key, a.by])).toEqual([['b', 'k', 4]]);
+    expect([...batched.counts.values()]).toEqual([4]);
+  });
+
+  it('never waits for a flush in flight, and counts what is being sent', async () => {
+    const batched = new MemoryBatchedStore();
+    let open = () => {};
+    batched.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    // limit 3: every hit reaches the early-flush share (1/4, at least 1), so the first one starts a flush
+    const limiter = make(new MemoryCounterStore(), batched);
+    const check = [{ rule: batchedMinute(3), key: 'k' }];
+    expect(await limiter.hit(check)).toBe(0);
+    expect(batched.adds).toHaveLength(1); // in flight, held at the gate
+    expect([await limiter.hit(check), await limiter.hit(check), await limiter.hit(check)]).toEqual([
+      0, 0, 45,
+    ]);
+    open();
+    await limiter.flush();
+    expect([...batched.counts.values()]).toEqual([3]);
+    expect(batched.adds.map((batch) => batch[0]!.by)).toEqual([1, 2]);
+  });
+
+  it('sends a window early once its unsent count reaches a quarter of the limit', async () => {
+    const batched = new MemoryBatchedStore();
+    const limiter = make(new MemoryCounterStore(), batched, undefined, { flushIntervalMs: 60_000 });
+    const check = [{ rule: batchedMinute(100), key: 'k' }];
+    for (let i = 0; i < 24; i++) await limiter.hit(check);
+    expect(batched.adds).toHaveLength(0);
+    await limiter.hit(check);
+    expect(batched.adds).toHaveLength(1);
+    expect(batched.adds[0]![0]!.by).toBe(25);
+  });
+
+  it('flushes on a timer every flushIntervalMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const batched = new MemoryBatchedStore();
+    const limiter = make(new MemoryCounterStore(), batched, undefined, { flushIntervalMs: 250 });
+    await limiter.hit([{ rule: batchedMinute(100), key: 'k' }]);
+    await limiter.hit([{ rule: batchedMinute(100), key: 'k' }]);
+    await vi.advanceTimersByTimeAsync(249);
+    expect(batched.adds).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batched.adds).toHaveLength(1);
+    expect(batched.adds[0]![0]!.by).toBe(2);
+    // nothing pending, nothing near the limit: no further flush
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(batched.adds).toHaveLength(1);
+    expect(batched.reads).toHaveLength(0);
+  });
+
+  it('two limiters on one store converge: after their flushes each knows the other’s hits and refuses', async () => {
+    const batched = new MemoryBatchedStore();
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const slow = { flushIntervalMs: 60_000, earlyFlushFraction: 2 };
+    const a = make(new MemoryCounterStore(), batched, clock, slow);
+    const b = make(new MemoryCounterStore(), batched, clock, slow);
+    const check = [{ rule: batchedMinute(10), key: 'k' }];
+    for (let i = 0; i < 6; i++) expect(await a.hit(check)).toBe(0);
+    await a.flush(); // the table: 6
+    for (let i = 0; i < 4; i++) expect(await b.hit(check)).toBe(0); // b does not know a's 6 yet
+    await b.flush(); // the table: 10, and b learns it
+    expect([...batched.counts.values()]).toEqual([10]);
+    expect(await b.hit(check)).toBe(45);
+    // a has nothing to send, but holds the window at 6 of 10 (over half): it re-reads it
+    await a.flush();
+    expect(batched.reads).toHaveLength(1);
+    expect(await a.hit(check)).toBe(45);
+    expect([...batched.counts.values()]).toEqual([10]);
+  });
+
+  it('a failed flush keeps the counts for the next one and logs no key', async () => {
+    const key = 'ab'.repeat(32);
+    const batched = new MemoryBatchedStore();
+    const failure = Object.assign(new Error(`could not write (${key})`), {
+      code: '40P01',
+      detail: `Key (scope, key)=(b, ${key})`,
+    });
+    batched.failures.push(failure);
+    const { lines, logger } = warnings();
+    const slow = { flushIntervalMs: 60_000, earlyFlushFraction: 2 };
+    const limiter = make(new MemoryCounterStore(), batched, undefined, slow, logger);
+    const check = [{ rule: batchedMinute(5), key }];
+    for (let i = 0; i < 3; i++) await limiter.hit(check);
+    await expect(limiter.flush()).resolves.toBeUndefined();
+    expect(batched.counts.size).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.obj).toMatchObject({ err: { code: '40P01' }, unsentWindows: 1 });
+    expect(JSON.stringify(lines)).not.toContain(key);
+    // still counted here: 2 more allowed, then refused
+    expect([await limiter.hit(check), await limiter.hit(check), await limiter.hit(check)]).toEqual([
+      0, 0, 45,
+    ]);
+    await limiter.flush();
+    expect([...batched.counts.values()]).toEqual([5]);
+    expect(batched.adds.at(-1)![0]!.by).toBe(5);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('a new window starts from zero; counts of an ended window are dropped, not sent', async () => {
+    const batched = new MemoryBatchedStore();
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const limiter = make(new MemoryCounterStore(), batched, clock, {
+      flushIntervalMs: 60_000,
+      earlyFlushFraction: 2,
+    });
+    const check = [{ rule: batchedMinute(2), key: 'k' }];
+    expect([await limiter.hit(check), await limiter.hit(check), await limiter.hit(check)]).toEqual([
+      0, 0, 45,
+    ]);
+    clock.set('2025-03-01T08:01:00Z');
+    expect([await limiter.hit(check), await limiter.hit(check), await limiter.hit(check)]).toEqual([
+      0, 0, 60,
+    ]);
+    await limiter.flush();
+    expect(batched.adds).toHaveLength(1);
+    expect(batched.adds[0]!.map((a) => [a.hit.windowStart.toISOString(), a.by])).toEqual([
+      ['2025-03-01T08:01:00.000Z', 2],
+    ]);
+  });
+
+  it('close() sends what is pending; hits after it are counted exactly', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    const limiter = make(exact, batched, undefined, { flushIntervalMs: 60_000, earlyFlushFraction: 2 });
+    const check = [{ rule: batchedMinute(10), key: 'k' }];
+    for (let i = 0; i < 3; i++) await limiter.hit(check);
+    await limiter.close();
+    expect(batched.adds.map((batch) => batch.map((a) => a.by))).toEqual([[3]]);
+    await limiter.hit(check);
+    expect(exact.hits.map((h) => h.scope)).toEqual(['b']);
+  });
+
+  it('holds at most maxKeys unsent windows; beyond that a window is counted exactly', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    const limiter = make(exact, batched, undefined, {
+      maxKeys: 2,
+      flushIntervalMs: 60_000,
+      earlyFlushFraction: 2,
+    });
+    for (const key of ['k1', 'k2', 'k3']) await limiter.hit([{ rule: batchedMinute(10), key }]);
+    expect(exact.hits.map((h) => h.key)).toEqual(['k3']);
+    await limiter.flush();
+    expect(batched.adds[0]!.map((a) => a.hit.key)).toEqual(['k1', 'k2']);
+    await limiter.hit([{ rule: batchedMinute(10), key: 'k4' }]);
+    expect(exact.hits).toHaveLength(1);
+  });
+
+  it('exact rules in the same call are still one awaited upsert per hit', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    const limiter = make(exact, batched, undefined, { flushIntervalMs: 60_000, earlyFlushFraction: 2 });
+    const checks = [
+      { rule: batchedMinute(1, 'ip'), key: 'a' },
+      { rule: minute(5, 'id'), key: 'x' },
+    ];
+    expect(await limiter.hit(checks)).toBe(0);
+    expect(await limiter.hit(checks)).toBe(45); // refused by the address: the ID number is not used up
+    expect(exact.hits.map((h) => h.scope)).toEqual(['id']);
   });
 });
 
@@ -129,6 +372,134 @@ describe('AbuseLimits', () => {
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
     expect(store.hits.slice(6).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
+  });
+});
+
+describe('AbuseLimits with batching', () => {
+  it('counts the per-address limits in batches and the openid and ID-number limits hit by hit', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    const limiter = new SharedRateLimiter(exact, new FixedClock(), undefined, {
+      batching: { store: batched, flushIntervalMs: 60_000 },
+    });
+    const limits = new AbuseLimits(limiter, PRODUCTION_RATE_LIMITS, new Uint8Array(32).fill(7));
+    await limits.startVerification({
+      clientAddress: '203.0.113.9',
+      openid: 'o_abc',
+      idNumberHmac: 'h'.repeat(64),
+    });
+    await limits.signIn('203.0.113.9');
+    await limits.confirmVerification('203.0.113.9');
+    expect(exact.hits.map((h) => h.scope)).toEqual([
+      'start:openid:day',
+      'start:id-number:minute',
+      'start:id-number:day',
+    ]);
+    expect(batched.adds).toHaveLength(0);
+    await limits.close();
+    const sent = batched.adds.flat();
+    expect(sent.map((a) => a.hit.scope).sort()).toEqual([
+      'confirm:ip:minute',
+      'sign-in:ip:minute',
+      'start:ip:minute',
+    ]);
+    expect(JSON.stringify(sent)).not.toMatch(/203\.0\.113\.9|o_abc/);
+  });
+});
+
+describe('batched counts in PostgreSQL and PGlite', () => {
+  const hitAt = (scope: string, key: string, start: string) => ({
+    scope,
+    key,
+    windowStart: new Date(start),
+    windowEnd: new Date(new Date(start).getTime() + MINUTE_MS),
+  });
+
+  it('SqlBatchedCounterStore adds several windows in one statement and reads them back (PGlite)', async () => {
+    const db = await openDatabase({ url: 'memory:' });
+    try {
+      await migrate(db);
+      const store = new SqlBatchedCounterStore(db);
+      const w1 = hitAt('s', 'k1', '2025-03-01T08:00:00Z');
+      const w2 = hitAt('s', 'k2', '2025-03-01T08:00:00Z');
+      const w3 = hitAt('s', 'k1', '2025-03-01T08:01:00Z');
+      expect(
+        await store.add([
+          { hit: w2, by: 3 },
+          { hit: w1, by: 1 },
+        ]),
+      ).toEqual([3, 1]);
+      expect(
+        await store.add([
+          { hit: w1, by: 4 },
+          { hit: w2, by: 2 },
+          { hit: w3, by: 7 },
+        ]),
+      ).toEqual([5, 5, 7]);
+      expect(await store.read([w3, hitAt('s', 'none', '2025-03-01T08:00:00Z'), w1])).toEqual([7, 0, 5]);
+      // the exact store counts the same rows
+      expect(await new SqlRateLimitCounterStore(db).increment(w1)).toBe(6);
+    } finally {
+      await db.close();
+    }
+  });
+
+  describe('two limiters on one PostgreSQL', () => {
+    let pg: TestPostgresDatabase;
+    let dbs: Database[] = [];
+    beforeAll(async () => {
+      pg = await createTestPostgresDatabase();
+      dbs = [await openDatabase({ url: pg.url }), await openDatabase({ url: pg.url })];
+      await migrate(dbs[0]!);
+    });
+    afterAll(async () => {
+      await Promise.all(dbs.map((db) => db.close()));
+      await pg?.drop();
+    });
+    const limiterOn = (db: Database, clock: FixedClock, logger?: never) =>
+      new SharedRateLimiter(new SqlRateLimitCounterStore(db), clock, logger, {
+        batching: { store: new SqlBatchedCounterStore(db), flushIntervalMs: 60_000, earlyFlushFraction: 2 },
+      });
+
+    it('converge: after their flushes the second knows the first’s hits and refuses', async () => {
+      const clock = new FixedClock('2025-03-01T08:00:15Z');
+      const [a, b] = [limiterOn(dbs[0]!, clock), limiterOn(dbs[1]!, clock)];
+      const check = [{ rule: batchedMinute(10, 'conv'), key: 'k' }];
+      for (let i = 0; i < 7; i++) expect(await a.hit(check)).toBe(0);
+      await a.flush();
+      for (let i = 0; i < 3; i++) expect(await b.hit(check)).toBe(0);
+      await b.flush();
+      expect(await b.hit(check)).toBe(45);
+      await a.flush(); // re-reads the window it holds at 7 of 10
+      expect(await a.hit(check)).toBe(45);
+      const rows = await dbs[0]!.query<{ count: number }>(
+        "SELECT count FROM rate_limit_counters WHERE scope = 'conv'",
+      );
+      expect(rows.map((r) => Number(r.count))).toEqual([10]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('concurrent flushes of many shared windows lose no count and do not deadlock', async () => {
+      const clock = new FixedClock('2025-03-01T08:00:15Z');
+      const { lines, logger } = warnings();
+      const [a, b] = [limiterOn(dbs[0]!, clock, logger), limiterOn(dbs[1]!, clock, logger)];
+      const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
+      const rule = batchedMinute(1_000, 'many');
+      for (let round = 1; round <= 5; round++) {
+        // the two see the keys in opposite orders
+        for (let i = 0; i < keys.length; i++) {
+          await a.hit([{ rule, key: keys[i]! }]);
+          await b.hit([{ rule, key: keys[keys.length - 1 - i]! }]);
+        }
+        await Promise.all([a.flush(), b.flush()]);
+        const rows = await dbs[0]!.query<{ total: string; n: string }>(
+          "SELECT sum(count)::text AS total, count(*)::text AS n FROM rate_limit_counters WHERE scope = 'many'",
+        );
+        expect(rows[0]).toEqual({ total: String(2 * round * keys.length), n: String(keys.length) });
+      }
+      expect(lines).toEqual([]);
+      await Promise.all([a.close(), b.close()]);
+    });
   });
 });
 
@@ -325,6 +696,7 @@ describe('abuse limits over HTTP (PGlite)', () => {
   });
 
   it('the counters table holds only keyed hashes', async () => {
+    await t.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush(); // the per-address counts too
     const db = t.container.resolve<Database>(TOKENS.Database);
     const rows = await db.query<{ row: string }>(
       'SELECT row_to_json(c)::text AS row FROM rate_limit_counters c',
@@ -381,10 +753,13 @@ describe('abuse limits across two gateway instances sharing one PostgreSQL', () 
     expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(3);
   });
 
-  it('signIn per address is shared too: 5 a minute over both instances', async () => {
+  it('signIn per address is shared too: 5 a minute over both instances, once their counts are flushed', async () => {
     // 3 sign-ins on a above, 2 more on b: the limit is reached, and a (4 of its own) refuses the next
     await b.signIn('o_shared_4');
     await b.signIn('o_shared_5');
+    // per-address counts are sent in batches (every 250 ms): b sends its 2, a re-reads the window
+    await b.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush();
+    await a.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush();
     const refused = await a.gql('mutation($code: String!) { signIn(code: $code) { token } }', {
       code: sandbox.device.login('o_shared_6'),
     });

@@ -32,6 +32,7 @@ import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import { AbuseLimits } from '../abuse/abuse-limits';
 import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
+import { SqlBatchedCounterStore } from '../abuse/sql-batched-counter.store';
 import { ApiKeyService } from '../auth/api-key.service';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';

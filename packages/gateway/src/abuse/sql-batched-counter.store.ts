@@ -1,0 +1,80 @@
+import type { Queryable, RateLimitHit } from '@facegate/adapters-postgres';
+import type { BatchedCounterStore, CounterIncrement } from './batched-counters';
+
+interface CounterRow {
+  scope: string;
+  key: string;
+  window_start: Date | string;
+  count: number | string;
+}
+
+const rowId = (scope: string, key: string, windowStart: Date | string) =>
+  `${scope}\u0000${key}\u0000${new Date(windowStart).getTime()}`;
+
+/**
+ * The batched side of the rate_limit_counters table (the one SqlRateLimitCounterStore of
+ * @facegate/adapters-postgres counts hit by hit): several windows' counts added in one statement, and
+ * several windows read in one. Callers pass each window at most once per call, in the same order on every
+ * instance (so two instances' statements lock rows in the same order and cannot deadlock).
+ */
+export class SqlBatchedCounterStore implements BatchedCounterStore {
+  constructor(private readonly db: Queryable) {}
+
+  async add(batch: readonly CounterIncrement[]): Promise<number[]> {
+    if (batch.length === 0) return [];
+    const params: unknown[] = [];
+    const values: string[] = [];
+    for (const { hit, by } of batch) {
+      const n = params.length;
+      params.push(hit.scope, hit.key, hit.windowStart, by, hit.windowEnd);
+      values.push(
+        `($${n + 1}::text, $${n + 2}::text, $${n + 3}::timestamptz, $${n + 4}::integer, $${n + 5}::timestamptz)`,
+      );
+    }
+    const rows = await this.db.query<CounterRow>(
+      `INSERT INTO rate_limit_counters AS c (scope, key, window_start, count, expires_at)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (scope, key, window_start) DO UPDATE SET count = c.count + EXCLUDED.count
+       RETURNING c.scope, c.key, c.window_start, c.count`,
+      params,
+    );
+    return this.inOrder(batch, rows, true);
+  }
+
+  async read(hits: readonly RateLimitHit[]): Promise<number[]> {
+    if (hits.length === 0) return [];
+    const params: unknown[] = [];
+    const values: string[] = [];
+    for (const hit of hits) {
+      const n = params.length;
+      params.push(hit.scope, hit.key, hit.windowStart);
+      values.push(`($${n + 1}::text, $${n + 2}::text, $${n + 3}::timestamptz)`);
+    }
+    const rows = await this.db.query<CounterRow>(
+      `SELECT c.scope, c.key, c.window_start, c.count
+       FROM rate_limit_counters c
+       JOIN (VALUES ${values.join(', ')}) AS w (scope, key, window_start)
+         ON c.scope = w.scope AND c.key = w.key AND c.window_start = w.window_start`,
+      params,
+    );
+    return this.inOrder(
+      hits.map((hit) => ({ hit })),
+      rows,
+      false,
+    );
+  }
+
+  /** RETURNING and SELECT promise no order: the answers are matched to the windows asked about. */
+  private inOrder(
+    asked: readonly { hit: RateLimitHit }[],
+    rows: readonly CounterRow[],
+    everyRow: boolean,
+  ): number[] {
+    const counts = new Map(rows.map((r) => [rowId(r.scope, r.key, r.window_start), Number(r.count)]));
+    return asked.map(({ hit }) => {
+      const count = counts.get(rowId(hit.scope, hit.key, hit.windowStart));
+      if (count === undefined && everyRow) throw new Error('rate-limit counter upsert returned no row');
+      return count ?? 0;
+    });
+  }
+}
