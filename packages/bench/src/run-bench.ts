@@ -42,6 +42,7 @@ import {
   startSessions,
   verificationRequest,
 } from './scenario/facegate-flow';
+import { postgresCpuMs, processCpuMs } from './support/cpu-time';
 import { JsonClient } from './support/json-client';
 import { canPin, type ServiceProcess } from './support/service-process';
 
@@ -94,6 +95,8 @@ interface Target {
   readonly name: string;
   readonly url: string;
   readonly gateway: GatewayTarget | null;
+  /** The server's process id (a gateway's changes when it restarts). */
+  readonly pid: () => number;
 }
 
 /** Per-round state of one target and operation. */
@@ -101,6 +104,18 @@ interface Series {
   saturation: SaturationResult[];
   fixedRate: FixedRateResult[];
   estimate: number;
+}
+
+function cpuNote(result: SaturationResult): string {
+  const parts = [
+    result.serverCpuMsPerRequest === undefined
+      ? null
+      : `server CPU ${result.serverCpuMsPerRequest.toFixed(2)} ms/req`,
+    result.postgresCpuMsPerRequest === undefined
+      ? null
+      : `PostgreSQL CPU ${result.postgresCpuMsPerRequest.toFixed(2)} ms/req`,
+  ].filter((p) => p !== null);
+  return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
 }
 
 /** Runs the whole benchmark and returns its figures (writing the docs is the caller's business). */
@@ -147,8 +162,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     }
 
     const targets: Target[] = [
-      { name: 'passthrough', url: passthrough.url, gateway: null },
-      ...gateways.map((g) => ({ name: g.name, url: g.url, gateway: g })),
+      { name: 'passthrough', url: passthrough.url, gateway: null, pid: () => passthrough.pid },
+      ...gateways.map((g) => ({ name: g.name, url: g.url, gateway: g, pid: () => g.process.pid })),
     ];
     const supply = new Supply(config, device, log);
     let evidence = await device.legacyEvidence(`bench_${runId}_passthrough`);
@@ -215,9 +230,21 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
 
     const saturate = async (target: Target, operation: Operation, requests: number, connections: number) => {
       const source = await sourceFor(target, operation, requests + connections + 16);
+      const serverBefore = processCpuMs(target.pid());
+      const postgresBefore = postgresCpuMs();
       const result = await runSaturation({ url: target.url, source, connections, requests });
+      const serverAfter = processCpuMs(target.pid());
+      const postgresAfter = postgresCpuMs();
       if (target.gateway) await supply.afterRun(target.gateway);
-      return result;
+      const perRequest = (before: number | null, after: number | null) =>
+        before === null || after === null || result.ok === 0 ? undefined : (after - before) / result.ok;
+      const serverCpu = perRequest(serverBefore, serverAfter);
+      const postgresCpu = perRequest(postgresBefore, postgresAfter);
+      return {
+        ...result,
+        ...(serverCpu === undefined ? {} : { serverCpuMsPerRequest: serverCpu }),
+        ...(postgresCpu === undefined ? {} : { postgresCpuMsPerRequest: postgresCpu }),
+      };
     };
 
     // warm-up: JIT, connection pools, caches; not recorded, but it sizes the first round
@@ -238,7 +265,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
           s.estimate = result.throughput;
           log(
             `round ${round + 1} saturation ${operation} ${target.name}: ${result.throughput.toFixed(0)}/s ` +
-              `p50 ${result.p50Ms.toFixed(1)} ms p99 ${result.p99Ms.toFixed(1)} ms (${result.ok} ok, ${result.failed} failed)`,
+              `p50 ${result.p50Ms.toFixed(1)} ms p99 ${result.p99Ms.toFixed(1)} ms (${result.ok} ok, ${result.failed} failed)` +
+              cpuNote(result),
           );
         }
       }

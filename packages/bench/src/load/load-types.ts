@@ -28,6 +28,10 @@ export interface SaturationResult {
   readonly throughput: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU the server under test spent per accepted answer (from /proc; absent where there is none). */
+  readonly serverCpuMsPerRequest?: number;
+  /** CPU all PostgreSQL processes spent per accepted answer, whoever caused it. */
+  readonly postgresCpuMsPerRequest?: number;
 }
 
 export interface FixedRateResult {

@@ -39,14 +39,16 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     '',
     '## Throughput at saturation, latency at a fixed rate',
     '',
-    '| operation | server | req/s | / baseline | fixed rate | p50 ms | p99 ms | Δp50 ms | Δp99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | server | req/s | / baseline | server CPU ms/req | PostgreSQL CPU ms/req | fixed rate | p50 ms | p99 ms | Δp50 ms | Δp99 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [operation, figures] of Object.entries(report.operations)) {
     for (const [target, f] of Object.entries(figures.targets)) {
       const c = figures.comparisons[target];
       lines.push(
         `| ${operation} | ${target} | ${n0(f.saturation.medianThroughput)} | ${c ? n2(c.throughputRatio) : '1'} | ` +
+          `${cpuCell(f.saturation.runs.map((r) => r.serverCpuMsPerRequest))} | ` +
+          `${cpuCell(f.saturation.runs.map((r) => r.postgresCpuMsPerRequest))} | ` +
           `${f.fixedRate.rate}/s | ${n2(f.fixedRate.medianP50Ms)} | ${n2(f.fixedRate.medianP99Ms)}${
             f.fixedRate.runs.some((r) => r.overloaded) ? ' (overloaded)' : ''
           } | ` +
@@ -111,4 +113,13 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
   }
   if (report.notes.length > 0) lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** The median of the runs that measured it, or blank. */
+function cpuCell(values: readonly (number | undefined)[]): string {
+  const measured = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  if (measured.length === 0) return '';
+  const mid = Math.floor(measured.length / 2);
+  const median = measured.length % 2 === 1 ? measured[mid]! : (measured[mid - 1]! + measured[mid]!) / 2;
+  return median.toFixed(2);
 }

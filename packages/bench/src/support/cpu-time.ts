@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on every Linux build that matters). */
+const TICKS_PER_SECOND = 100;
+
+/** utime + stime of one process from /proc/<pid>/stat, in ms; null where /proc is not there. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    return cpuMsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms of every process whose command is `postgres` (the server and its backends); null without /proc. */
+export function postgresCpuMs(): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (commOfStat(stat) === 'postgres') total += cpuMsOfStat(stat);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+function commOfStat(stat: string): string {
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+}
+
+/** Fields after the command name: state is field 3, utime 14 and stime 15 (1-based, man proc). */
+export function cpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+}
