@@ -67,6 +67,18 @@ for (const harness of harnesses) {
       await harness.destroy();
     });
 
+    it('runs the same statement text many times with different parameters and answers each rightly', async () => {
+      // PostgreSQL prepares a statement once per connection under a name derived from its text
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => db.query<{ v: number }>('SELECT $1::int * 2 AS v', [i])),
+      );
+      expect(answers.map((rows) => rows[0]?.v)).toEqual(Array.from({ length: 40 }, (_, i) => i * 2));
+      const texts = await Promise.all(
+        ['a', 'b'].map((x) => db.query<{ v: string }>(`SELECT $1::text || '${x}' AS v`, ['x'])),
+      );
+      expect(texts.map((rows) => rows[0]?.v)).toEqual(['xa', 'xb']);
+    });
+
     it('answers ping and reports its kind', async () => {
       await expect(db.ping()).resolves.toBeUndefined();
       expect(db.kind).toBe(harness.kind);
@@ -173,3 +185,12 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('statementName', () => {
+  it('is stable for one text and differs between texts', async () => {
+    const { statementName } = await import('../src/database/postgres-database');
+    expect(statementName('SELECT 1')).toBe(statementName('SELECT 1'));
+    expect(statementName('SELECT 1')).not.toBe(statementName('SELECT 2'));
+    expect(statementName('SELECT 1')).toMatch(/^fg_[0-9a-f]{32}$/);
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { assertChannelName, type Database, type Queryable, quoteIdentifier } from './database';
 
@@ -39,7 +40,8 @@ export class PostgresDatabase implements Database {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.pool.query(sql, params);
+    // Named by its text, each statement is parsed and planned once per connection instead of on every call.
+    const result = await this.pool.query({ name: statementName(sql), text: sql, values: params });
     return result.rows as T[];
   }
 
@@ -225,4 +227,17 @@ class NotificationListener {
     // Someone subscribed while the connection was closing.
     if (this.handlers.size > 0) this.scheduleReconnect();
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared-statement name that only this exact text ever gets (a digest of it), memoized. */
+export function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `fg_${createHash('sha256').update(sql).digest('hex').slice(0, 32)}`;
+    // bounded: the statements are the code's own, but a caller building SQL from data must not grow this
+    if (statementNames.size < 10_000) statementNames.set(sql, name);
+  }
+  return name;
 }
