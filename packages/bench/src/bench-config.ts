@@ -65,7 +65,7 @@ export const FULL: BenchConfig = {
   operations: OPERATIONS,
   slowUpstream: { latencyMs: 100, clients: 200, seconds: 4 },
   coldConfirmations: 1000,
-  memory: { sessions: 100_000, timeLimitSeconds: 90, concurrency: 64, database: 'postgres' },
+  memory: { sessions: 100_000, timeLimitSeconds: 240, concurrency: 64, database: 'postgres' },
   pin: true,
   logLevel: 'info',
   cpuProfile: false,

@@ -111,7 +111,8 @@ function printSummary(report: BenchReport): void {
 
 const PREFACE = [
   'Written by `node scripts/pnpm.mjs bench` (the root `pnpm bench`); `pnpm bench -- --quick` is a smoke test',
-  'that writes nothing. What is measured and how: packages/bench/README.md.',
+  'that writes nothing. What is measured and how: packages/bench/README.md. What limits the gateway, and what',
+  'was done about it: [performance.md](performance.md).',
   '',
 ];
 
