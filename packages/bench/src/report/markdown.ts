@@ -78,7 +78,7 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
       '| --- | --- | --- | --- | --- |',
       ...Object.entries(u.targets).map(
         ([t, f]) =>
-          `| ${t} | ${n0(f.run.throughput)} | ${(100 * f.shareOfIdeal).toFixed(1)}% | ${f.run.p50Ms} | ${f.run.p99Ms} |`,
+          `| ${t} | ${n0(f.run.throughput)} | ${(100 * f.shareOfIdeal).toFixed(1)}% | ${n2(f.run.p50Ms)} | ${n2(f.run.p99Ms)} |`,
       ),
     );
   }
