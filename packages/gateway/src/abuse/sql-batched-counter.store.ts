@@ -11,6 +11,17 @@ interface CounterRow {
 const rowId = (scope: string, key: string, windowStart: Date | string) =>
   `${scope}\u0000${key}\u0000${new Date(windowStart).getTime()}`;
 
+// One text for any batch size (arrays, not a VALUES list per size), so PostgreSQL prepares it once.
+const ADD_SQL = `INSERT INTO rate_limit_counters AS c (scope, key, window_start, count, expires_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::integer[], $5::timestamptz[])
+  ON CONFLICT (scope, key, window_start) DO UPDATE SET count = c.count + EXCLUDED.count
+  RETURNING c.scope, c.key, c.window_start, c.count`;
+
+const READ_SQL = `SELECT c.scope, c.key, c.window_start, c.count
+  FROM rate_limit_counters c
+  JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS w (scope, key, window_start)
+    ON c.scope = w.scope AND c.key = w.key AND c.window_start = w.window_start`;
+
 /**
  * The batched side of the rate_limit_counters table (the one SqlRateLimitCounterStore of
  * @facegate/adapters-postgres counts hit by hit): several windows' counts added in one statement, and
@@ -22,41 +33,23 @@ export class SqlBatchedCounterStore implements BatchedCounterStore {
 
   async add(batch: readonly CounterIncrement[]): Promise<number[]> {
     if (batch.length === 0) return [];
-    const params: unknown[] = [];
-    const values: string[] = [];
-    for (const { hit, by } of batch) {
-      const n = params.length;
-      params.push(hit.scope, hit.key, hit.windowStart, by, hit.windowEnd);
-      values.push(
-        `($${n + 1}::text, $${n + 2}::text, $${n + 3}::timestamptz, $${n + 4}::integer, $${n + 5}::timestamptz)`,
-      );
-    }
-    const rows = await this.db.query<CounterRow>(
-      `INSERT INTO rate_limit_counters AS c (scope, key, window_start, count, expires_at)
-       VALUES ${values.join(', ')}
-       ON CONFLICT (scope, key, window_start) DO UPDATE SET count = c.count + EXCLUDED.count
-       RETURNING c.scope, c.key, c.window_start, c.count`,
-      params,
-    );
+    const rows = await this.db.query<CounterRow>(ADD_SQL, [
+      batch.map(({ hit }) => hit.scope),
+      batch.map(({ hit }) => hit.key),
+      batch.map(({ hit }) => hit.windowStart),
+      batch.map(({ by }) => by),
+      batch.map(({ hit }) => hit.windowEnd),
+    ]);
     return this.inOrder(batch, rows, true);
   }
 
   async read(hits: readonly RateLimitHit[]): Promise<number[]> {
     if (hits.length === 0) return [];
-    const params: unknown[] = [];
-    const values: string[] = [];
-    for (const hit of hits) {
-      const n = params.length;
-      params.push(hit.scope, hit.key, hit.windowStart);
-      values.push(`($${n + 1}::text, $${n + 2}::text, $${n + 3}::timestamptz)`);
-    }
-    const rows = await this.db.query<CounterRow>(
-      `SELECT c.scope, c.key, c.window_start, c.count
-       FROM rate_limit_counters c
-       JOIN (VALUES ${values.join(', ')}) AS w (scope, key, window_start)
-         ON c.scope = w.scope AND c.key = w.key AND c.window_start = w.window_start`,
-      params,
-    );
+    const rows = await this.db.query<CounterRow>(READ_SQL, [
+      hits.map((hit) => hit.scope),
+      hits.map((hit) => hit.key),
+      hits.map((hit) => hit.windowStart),
+    ]);
     return this.inOrder(
       hits.map((hit) => ({ hit })),
       rows,
