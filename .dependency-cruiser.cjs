@@ -82,7 +82,8 @@ module.exports = {
     tsConfig: { fileName: 'tsconfig.base.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      // 'source': workspace packages resolve to their TypeScript, so the rules see src/ paths, not dist/
+      conditionNames: ['source', 'import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.js', '.mjs', '.json'],
       mainFields: ['module', 'main', 'types'],
     },

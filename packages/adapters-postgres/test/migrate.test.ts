@@ -119,7 +119,9 @@ for (const harness of harnesses) {
         try {
           const script = fileURLToPath(new URL('./support/migrate-process.ts', import.meta.url));
           const run = () =>
-            execFileAsync(process.execPath, ['--import', 'tsx', script, fresh.url], { timeout: 60_000 });
+            execFileAsync(process.execPath, ['--conditions=source', '--import', 'tsx', script, fresh.url], {
+              timeout: 60_000,
+            });
           const outputs = await Promise.all([run(), run()]);
           const applied = outputs.map((o) => JSON.parse(o.stdout) as string[]);
           const all = (await loadMigrations()).map((m) => m.version);

@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ALL_OPERATIONS } from '../../miniprogram/src/lib/graphql-operations';
-import { operationHash, PERSISTED_OPERATIONS_FILE } from '../src/security/persisted-operations';
+import { operationHash } from '../src/security/persisted-operations';
+
+const PERSISTED_OPERATIONS_FILE = new URL('../persisted-operations.json', import.meta.url);
 
 const manifest: Record<string, string> = {};
 for (const operation of ALL_OPERATIONS) manifest[operationHash(operation.document)] = operation.document;

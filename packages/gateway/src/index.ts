@@ -15,5 +15,4 @@ export { buildSchema, printGatewaySchema } from './schema/index';
 export {
   loadPersistedOperations,
   operationHash,
-  PERSISTED_OPERATIONS_FILE,
 } from './security/persisted-operations';

@@ -84,7 +84,7 @@ const common = {
   target: TARGET,
   platform: 'neutral',
   mainFields: ['module', 'main'],
-  conditions: ['import', 'default'],
+  conditions: ['source', 'import', 'default'],
   charset: 'utf8',
   logLevel: 'warning',
   legalComments: 'none',

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI in this process through tsx (the workspace has no build step), so signals reach it directly.
-import { register } from 'tsx/esm/api';
+// Runs the built sandbox CLI in this process, so signals reach it directly (`npm run build` writes dist/).
+// From source, without a build: `node --conditions=source --import tsx packages/wechat-sandbox/src/cli.ts`.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli.ts');
+const cli = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  console.error(
+    'facegate-sandbox: the sandbox is not built yet; run `npm run build` at the repository root first',
+  );
+  process.exit(2);
+}
+await import(cli.href);

@@ -5,7 +5,7 @@ import {
   summarizeProfileByOwner,
 } from './cpu-profile-summary';
 
-// usage: node --import tsx packages/bench/src/profile/summarize-cpuprofile.ts FILE.cpuprofile [TOP]
+// usage: node --conditions=source --import tsx packages/bench/src/profile/summarize-cpuprofile.ts FILE.cpuprofile [TOP]
 const [file, top = '25'] = process.argv.slice(2);
 if (!file) {
   console.error('usage: summarize-cpuprofile FILE.cpuprofile [TOP]');

@@ -79,7 +79,7 @@ export async function startPassthroughProcess(
   return startService({
     name: 'passthrough',
     command: process.execPath,
-    args: ['--import', 'tsx', PASSTHROUGH_MAIN, '--sandbox-url', sandboxUrl],
+    args: ['--conditions=source', '--import', 'tsx', PASSTHROUGH_MAIN, '--sandbox-url', sandboxUrl],
     env: baseEnv(),
     cwd: BENCH_ROOT,
     logFile: join(workDir, 'passthrough.log'),

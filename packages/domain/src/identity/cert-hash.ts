@@ -1,5 +1,5 @@
-import { base64Encode } from '../shared/base64';
-import { utf8Encode } from '../shared/utf8';
+import { base64Encode } from '../shared/base64.js';
+import { utf8Encode } from '../shared/utf8.js';
 
 export type CertType = 'IDENTITY_CARD';
 

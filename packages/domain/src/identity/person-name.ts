@@ -1,5 +1,5 @@
-import { err, ok, type Result } from '../shared/result';
-import { type IdentityValidationError, identityValidationError, type NameRule } from './identity.errors';
+import { err, ok, type Result } from '../shared/result.js';
+import { type IdentityValidationError, identityValidationError, type NameRule } from './identity.errors.js';
 
 export const MIDDLE_DOT = '\u00b7';
 /** Dots people type for the separator in minority names (·); all become U+00B7, as printed on ID cards. */

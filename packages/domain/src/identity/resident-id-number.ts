@@ -1,5 +1,5 @@
-import { err, ok, type Result } from '../shared/result';
-import { type IdentityValidationError, identityValidationError } from './identity.errors';
+import { err, ok, type Result } from '../shared/result.js';
+import { type IdentityValidationError, identityValidationError } from './identity.errors.js';
 
 /**
  * Province-level codes (GB/T 2260) that issue mainland resident ID cards. 71 (Taiwan), 81/82/83 (residence

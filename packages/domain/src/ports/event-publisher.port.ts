@@ -1,4 +1,4 @@
-import type { VerificationStatus } from '../verification/verification.types';
+import type { VerificationStatus } from '../verification/verification.types.js';
 
 export interface VerificationUpdatedEvent {
   readonly type: 'verification.updated';

@@ -1,4 +1,4 @@
-import type { LivenessType } from '../verification/liveness-type';
+import type { LivenessType } from '../verification/liveness-type.js';
 
 /**
  * The mini program side of WeChat face verification (wx.* APIs), as the domain sees it. Implemented by

@@ -1,8 +1,8 @@
-import type { VerificationStatus } from '../verification/verification.types';
+import type { VerificationStatus } from '../verification/verification.types.js';
 import type {
   VerificationFailure,
   VerificationSessionSnapshot,
-} from '../verification/verification-session.types';
+} from '../verification/verification-session.types.js';
 
 /** The outcome recorded against a piece of evidence, so a repeat gets the same answer with no upstream call. */
 export interface RecordedOutcome {

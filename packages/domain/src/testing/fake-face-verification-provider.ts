@@ -1,5 +1,5 @@
-import { certHashInput } from '../identity/cert-hash';
-import type { Clock } from '../ports/clock.port';
+import { certHashInput } from '../identity/cert-hash.js';
+import type { Clock } from '../ports/clock.port.js';
 import type {
   FaceVerificationProvider,
   LegacyPrepared,
@@ -11,9 +11,9 @@ import type {
   V2PrepareInput,
   V2VerifyInfo,
   V2VerifyQuery,
-} from '../ports/face-verification-provider.port';
-import type { IdentityDigests } from '../ports/identity-digests.port';
-import { FakeIdentityDigests } from './fake-identity-digests';
+} from '../ports/face-verification-provider.port.js';
+import type { IdentityDigests } from '../ports/identity-digests.port.js';
+import { FakeIdentityDigests } from './fake-identity-digests.js';
 
 /** What the device side did, for issueLegacyEvidence. */
 export interface LegacyEvidenceInput {

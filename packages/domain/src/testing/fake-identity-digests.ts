@@ -1,5 +1,5 @@
-import type { IdentityDigests } from '../ports/identity-digests.port';
-import { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions';
+import type { IdentityDigests } from '../ports/identity-digests.port.js';
+import { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
 
 /**
  * Real MD5 and SHA-256 (pure JS, identical to node:crypto's hex), so tests compare with the shared vectors.

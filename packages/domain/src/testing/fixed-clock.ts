@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock.port';
+import type { Clock } from '../ports/clock.port.js';
 
 /** A clock that moves only when told to. Default start: 2025-06-01T00:00:00Z. */
 export class FixedClock implements Clock {

@@ -2,7 +2,7 @@
  * MD5 and SHA-256 in plain JavaScript (no node:crypto), so the fakes run anywhere the domain runs and give
  * exactly node:crypto's hex digests. For tests only: production hashing sits behind IdentityDigests.
  */
-import { utf8Encode } from '../shared/utf8';
+import { utf8Encode } from '../shared/utf8.js';
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 

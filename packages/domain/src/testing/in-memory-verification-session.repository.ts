@@ -6,8 +6,8 @@ import type {
   VerificationFilter,
   VerificationPage,
   VerificationSessionRepository,
-} from '../ports/verification-session.repository.port';
-import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types';
+} from '../ports/verification-session.repository.port.js';
+import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types.js';
 
 interface StoredClaim {
   sessionId: string;

@@ -1,12 +1,12 @@
-import { certHashInput } from '../identity/cert-hash';
-import { DEFAULT_LIVENESS_TYPE } from '../verification/liveness-type';
+import { certHashInput } from '../identity/cert-hash.js';
+import { DEFAULT_LIVENESS_TYPE } from '../verification/liveness-type.js';
 import type {
   LegacyBinding,
   V2Binding,
   VerificationSessionSnapshot,
-} from '../verification/verification-session.types';
-import { FakeIdentityDigests } from './fake-identity-digests';
-import { type TestIdentity, testIdentities } from './test-identities';
+} from '../verification/verification-session.types.js';
+import { FakeIdentityDigests } from './fake-identity-digests.js';
+import { type TestIdentity, testIdentities } from './test-identities.js';
 
 const digests = new FakeIdentityDigests();
 

@@ -1,4 +1,4 @@
-import type { EventPublisher, VerificationEvent } from '../ports/event-publisher.port';
+import type { EventPublisher, VerificationEvent } from '../ports/event-publisher.port.js';
 
 export class RecordingEventPublisher implements EventPublisher {
   readonly events: VerificationEvent[] = [];

@@ -11,9 +11,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type {
   RecordedOutcome,
   VerificationSessionRepository,
-} from '../ports/verification-session.repository.port';
-import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
-import { aSessionSnapshot, aV2Binding } from './object-mothers';
+} from '../ports/verification-session.repository.port.js';
+import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
+import { aSessionSnapshot, aV2Binding } from './object-mothers.js';
 
 export interface RepositoryUnderTest {
   readonly repo: VerificationSessionRepository;

@@ -1,4 +1,4 @@
-import type { IdGenerator } from '../ports/id-generator.port';
+import type { IdGenerator } from '../ports/id-generator.port.js';
 
 /** Predictable ids: ses_000001, ses_000002...; out_seq_no seq000001... (valid out_seq_no syntax). */
 export class SequentialIdGenerator implements IdGenerator {

@@ -1,15 +1,15 @@
-import { defaultSleep } from '../shared/timers';
+import { defaultSleep } from '../shared/timers.js';
 import {
   DEFAULT_VERIFICATION_SETTINGS,
   type VerificationDeps,
   type VerificationSettings,
-} from '../use-cases/verification-deps';
-import { FakeFaceVerificationProvider } from './fake-face-verification-provider';
-import { FakeIdentityDigests } from './fake-identity-digests';
-import { FixedClock } from './fixed-clock';
-import { InMemoryVerificationSessionRepository } from './in-memory-verification-session.repository';
-import { RecordingEventPublisher } from './recording-event-publisher';
-import { SequentialIdGenerator } from './sequential-id-generator';
+} from '../use-cases/verification-deps.js';
+import { FakeFaceVerificationProvider } from './fake-face-verification-provider.js';
+import { FakeIdentityDigests } from './fake-identity-digests.js';
+import { FixedClock } from './fixed-clock.js';
+import { InMemoryVerificationSessionRepository } from './in-memory-verification-session.repository.js';
+import { RecordingEventPublisher } from './recording-event-publisher.js';
+import { SequentialIdGenerator } from './sequential-id-generator.js';
 
 export interface TestVerificationDeps extends VerificationDeps {
   readonly repository: InMemoryVerificationSessionRepository;

@@ -1,7 +1,7 @@
 /** Checks of command fields besides the identity. Messages never contain the input. */
-import { LIVENESS_TYPES, type LivenessType } from '../verification/liveness-type';
-import { InvalidInputError } from '../verification/verification.errors';
-import { VERIFICATION_PROTOCOLS, type VerificationProtocol } from '../verification/verification.types';
+import { LIVENESS_TYPES, type LivenessType } from '../verification/liveness-type.js';
+import { InvalidInputError } from '../verification/verification.errors.js';
+import { VERIFICATION_PROTOCOLS, type VerificationProtocol } from '../verification/verification.types.js';
 
 export const MAX_OPENID_LENGTH = 128;
 export const MAX_CLIENT_REFERENCE_ID_LENGTH = 128;

@@ -1,14 +1,14 @@
-import type { EvidenceClaim } from '../ports/verification-session.repository.port';
-import { err, ok, type Result } from '../shared/result';
-import { defaultSleep } from '../shared/timers';
-import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
+import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
+import { err, ok, type Result } from '../shared/result.js';
+import { defaultSleep } from '../shared/timers.js';
+import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy.js';
 import {
   clientErrorOutcome,
   evaluateLegacyResult,
   evaluateV2Result,
   type RuleOutcome,
   withClientErrCode,
-} from '../verification/result-rules';
+} from '../verification/result-rules.js';
 import {
   ConcurrentModificationError,
   EvidenceAlreadyUsedError,
@@ -18,17 +18,17 @@ import {
   SessionNotFoundError,
   UpstreamUnavailableError,
   type VerificationCommandError,
-} from '../verification/verification.errors';
-import { VerificationSession } from '../verification/verification-session';
-import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
+} from '../verification/verification.errors.js';
+import { VerificationSession } from '../verification/verification-session.js';
+import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
 import {
   checkClientErrCode,
   checkVerifyResult,
   MAX_VERIFY_RESULT_LENGTH,
   verifyResultRequired,
-} from './command-validation';
-import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store';
-import type { VerificationDeps } from './verification-deps';
+} from './command-validation.js';
+import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store.js';
+import type { VerificationDeps } from './verification-deps.js';
 
 export interface ConfirmVerificationCommand {
   readonly sessionId: string;

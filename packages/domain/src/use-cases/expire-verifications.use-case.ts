@@ -1,6 +1,6 @@
-import { VerificationSession } from '../verification/verification-session';
-import { publishUpdated } from './session-store';
-import type { VerificationDeps } from './verification-deps';
+import { VerificationSession } from '../verification/verification-session.js';
+import { publishUpdated } from './session-store.js';
+import type { VerificationDeps } from './verification-deps.js';
 
 /** Ends PENDING sessions past their expiry, in batches; returns how many it expired. */
 export class ExpireVerifications {

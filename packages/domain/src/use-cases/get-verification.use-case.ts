@@ -1,8 +1,8 @@
-import { err, ok, type Result } from '../shared/result';
-import { SessionNotFoundError, type VerificationCommandError } from '../verification/verification.errors';
-import type { VerificationSessionSnapshot } from '../verification/verification-session.types';
-import { expireIfDue, loadSession } from './session-store';
-import type { VerificationDeps } from './verification-deps';
+import { err, ok, type Result } from '../shared/result.js';
+import { SessionNotFoundError, type VerificationCommandError } from '../verification/verification.errors.js';
+import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
+import { expireIfDue, loadSession } from './session-store.js';
+import type { VerificationDeps } from './verification-deps.js';
 
 export interface GetVerificationCommand {
   readonly sessionId: string;

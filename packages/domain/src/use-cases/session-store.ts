@@ -1,8 +1,8 @@
 /** Loading, saving and announcing sessions: what every use case does the same way. */
-import { err, ok, type Result } from '../shared/result';
-import { ConcurrentModificationError } from '../verification/verification.errors';
-import { VerificationSession } from '../verification/verification-session';
-import type { VerificationDeps } from './verification-deps';
+import { err, ok, type Result } from '../shared/result.js';
+import { ConcurrentModificationError } from '../verification/verification.errors.js';
+import { VerificationSession } from '../verification/verification-session.js';
+import type { VerificationDeps } from './verification-deps.js';
 
 export async function loadSession(deps: VerificationDeps, id: string): Promise<VerificationSession | null> {
   if (typeof id !== 'string' || id === '') return null;

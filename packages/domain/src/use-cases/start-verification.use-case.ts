@@ -1,26 +1,26 @@
-import { certHashInput } from '../identity/cert-hash';
-import { PersonName } from '../identity/person-name';
-import { ResidentIdNumber } from '../identity/resident-id-number';
-import { err, ok, type Result } from '../shared/result';
-import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
-import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type';
+import { certHashInput } from '../identity/cert-hash.js';
+import { PersonName } from '../identity/person-name.js';
+import { ResidentIdNumber } from '../identity/resident-id-number.js';
+import { err, ok, type Result } from '../shared/result.js';
+import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy.js';
+import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type.js';
 import {
   InvalidInputError,
   UpstreamProtocolError,
   UpstreamRejectedError,
   UpstreamUnavailableError,
   type VerificationCommandError,
-} from '../verification/verification.errors';
-import type { VerificationProtocol } from '../verification/verification.types';
-import { VerificationSession } from '../verification/verification-session';
+} from '../verification/verification.errors.js';
+import type { VerificationProtocol } from '../verification/verification.types.js';
+import { VerificationSession } from '../verification/verification-session.js';
 import type {
   PreparedV2Attempt,
   SessionBinding,
   VerificationSessionSnapshot,
-} from '../verification/verification-session.types';
-import { checkClientReferenceId, checkLivenessType, checkOpenid, checkProtocol } from './command-validation';
-import { publishUpdated } from './session-store';
-import type { VerificationDeps } from './verification-deps';
+} from '../verification/verification-session.types.js';
+import { checkClientReferenceId, checkLivenessType, checkOpenid, checkProtocol } from './command-validation.js';
+import { publishUpdated } from './session-store.js';
+import type { VerificationDeps } from './verification-deps.js';
 
 export interface StartVerificationCommand {
   /** The user to verify (the signed-in user, or the openid a service names). */

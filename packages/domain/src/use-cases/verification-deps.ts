@@ -1,9 +1,9 @@
-import type { Clock } from '../ports/clock.port';
-import type { EventPublisher } from '../ports/event-publisher.port';
-import type { FaceVerificationProvider } from '../ports/face-verification-provider.port';
-import type { IdGenerator } from '../ports/id-generator.port';
-import type { IdentityDigests } from '../ports/identity-digests.port';
-import type { VerificationSessionRepository } from '../ports/verification-session.repository.port';
+import type { Clock } from '../ports/clock.port.js';
+import type { EventPublisher } from '../ports/event-publisher.port.js';
+import type { FaceVerificationProvider } from '../ports/face-verification-provider.port.js';
+import type { IdGenerator } from '../ports/id-generator.port.js';
+import type { IdentityDigests } from '../ports/identity-digests.port.js';
+import type { VerificationSessionRepository } from '../ports/verification-session.repository.port.js';
 
 export interface VerificationSettings {
   /** Attempts per session (default 3). */

@@ -1,6 +1,6 @@
-import { checkAliveTypeOf } from './liveness-type';
-import { VerificationSession } from './verification-session';
-import type { VerificationSessionSnapshot } from './verification-session.types';
+import { checkAliveTypeOf } from './liveness-type.js';
+import { VerificationSession } from './verification-session.js';
+import type { VerificationSessionSnapshot } from './verification-session.types.js';
 
 export type ClientParams =
   | { readonly protocol: 'LEGACY'; readonly checkAliveType: number; readonly userIdKey: string | null }

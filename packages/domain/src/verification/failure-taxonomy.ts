@@ -1,4 +1,4 @@
-import type { FailureCode } from './failure-code';
+import type { FailureCode } from './failure-code.js';
 
 export interface FailureDescription {
   /** The user can run the check again within the same session. */

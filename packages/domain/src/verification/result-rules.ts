@@ -3,8 +3,8 @@
  * attempt outcome. Every failure names the rule that failed; a field missing from an otherwise passing answer
  * is RESULT_INCOMPLETE, never a pass.
  */
-import type { LegacyVerifyInfo, V2VerifyInfo } from '../ports/face-verification-provider.port';
-import type { FailureCode } from './failure-code';
+import type { LegacyVerifyInfo, V2VerifyInfo } from '../ports/face-verification-provider.port.js';
+import type { FailureCode } from './failure-code.js';
 import {
   describeFailure,
   failureFromClientErrCode,
@@ -12,9 +12,9 @@ import {
   failureFromUpstreamErrcode,
   failureFromVerifyRet,
   type MappedFailure,
-} from './failure-taxonomy';
-import { type ObservedLiveness, observedLivenessOf } from './liveness-type';
-import type { LegacyBinding, VerificationFailure } from './verification-session.types';
+} from './failure-taxonomy.js';
+import { type ObservedLiveness, observedLivenessOf } from './liveness-type.js';
+import type { LegacyBinding, VerificationFailure } from './verification-session.types.js';
 
 export const V2_VERIFY_RET_PASSED = 10000;
 

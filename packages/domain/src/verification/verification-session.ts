@@ -1,14 +1,14 @@
-import { err, ok, type Result } from '../shared/result';
-import type { LivenessType } from './liveness-type';
-import type { RuleOutcome } from './result-rules';
-import { InvalidStateError } from './verification.errors';
-import { TERMINAL_STATUSES, type VerificationProtocol, type VerificationStatus } from './verification.types';
+import { err, ok, type Result } from '../shared/result.js';
+import type { LivenessType } from './liveness-type.js';
+import type { RuleOutcome } from './result-rules.js';
+import { InvalidStateError } from './verification.errors.js';
+import { TERMINAL_STATUSES, type VerificationProtocol, type VerificationStatus } from './verification.types.js';
 import type {
   SessionBinding,
   V2Binding,
   VerificationFailure,
   VerificationSessionSnapshot,
-} from './verification-session.types';
+} from './verification-session.types.js';
 
 export interface StartSessionProps {
   readonly id: string;

@@ -1,6 +1,6 @@
-import type { FailureCode } from './failure-code';
-import type { LivenessType, ObservedLiveness } from './liveness-type';
-import type { VerificationProtocol, VerificationStatus } from './verification.types';
+import type { FailureCode } from './failure-code.js';
+import type { LivenessType, ObservedLiveness } from './liveness-type.js';
+import type { VerificationProtocol, VerificationStatus } from './verification.types.js';
 
 /** What the legacy result rules compare getinfo's answer against. */
 export interface LegacyBinding {

@@ -2,8 +2,8 @@
  * Errors a command can return (as a Result) when it does not fit: the session is unchanged. Each carries a
  * literal `code`. Infrastructure faults are thrown instead (UpstreamUnavailableError, UpstreamProtocolError).
  */
-import type { IdentityRule } from '../identity/identity.errors';
-import type { VerificationStatus } from './verification.types';
+import type { IdentityRule } from '../identity/identity.errors.js';
+import type { VerificationStatus } from './verification.types.js';
 
 export class SessionNotFoundError extends Error {
   readonly code = 'SESSION_NOT_FOUND' as const;

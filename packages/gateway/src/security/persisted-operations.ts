@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { Plugin } from 'graphql-yoga';
 
-/** sha256 of the mini program's operations -> document; written by scripts/write-persisted-operations.ts. */
-export const PERSISTED_OPERATIONS_FILE = new URL('../../persisted-operations.json', import.meta.url);
+// sha256 of the mini program's operations -> document; written by scripts/write-persisted-operations.ts.
+// Imported rather than read from disk, so the built gateway carries it wherever its bundle lives.
+import persistedOperationsJson from '../../persisted-operations.json' with { type: 'json' };
 
 /** The id of a persisted operation: lowercase hex SHA-256 of its exact text (Apollo's persistedQuery hash). */
 export function operationHash(document: string): string {
   return createHash('sha256').update(document, 'utf8').digest('hex');
 }
 
-/** Reads the manifest and checks that every entry is keyed by its own hash. */
-export function loadPersistedOperations(file: URL = PERSISTED_OPERATIONS_FILE): ReadonlyMap<string, string> {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+/** Checks that every entry of the manifest is keyed by its own hash and returns it as a map. */
+export function loadPersistedOperations(
+  raw: Readonly<Record<string, unknown>> = persistedOperationsJson,
+): ReadonlyMap<string, string> {
   const manifest = new Map<string, string>();
   for (const [hash, document] of Object.entries(raw)) {
     if (typeof document !== 'string' || operationHash(document) !== hash) {

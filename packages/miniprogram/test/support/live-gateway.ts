@@ -26,7 +26,7 @@ type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 export async function startLiveGateway(env: Record<string, string> = {}): Promise<LiveGateway> {
   const child: ChildProcess = fork(join(here, 'gateway-process.ts'), [], {
     cwd: packageDir,
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--conditions=source', '--import', 'tsx'],
     env: { ...process.env, FACEGATE_TEST_ENV: JSON.stringify(env) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
