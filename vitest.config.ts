@@ -19,7 +19,11 @@ export default defineConfig({
       provider: 'v8',
       include: ['packages/*/src/**/*.ts'],
       exclude: ['**/*.d.ts'],
-      reporter: ['text-summary', 'text'],
+      // written to files, so the test command's last lines are the pass/fail summary
+      reporter: [
+        ['text', { file: 'coverage.txt' }],
+        ['text-summary', { file: 'coverage-summary.txt' }],
+      ],
       thresholds: {
         'packages/domain/src/**': { lines: 95 },
       },
