@@ -119,10 +119,10 @@ export interface Services {
 
 /** The gateway client and the face client for one gateway address. */
 export function createServices(options: FaceGateOptions): Services {
-  const wxApi = options.wx ?? wx;
-  if (typeof options.gateway !== 'string' || !/^https?:\/\/\S+$/.test(options.gateway)) {
+  if (typeof options?.gateway !== 'string' || !/^https?:\/\/\S+$/.test(options.gateway)) {
     throw new FaceGateError('INVALID_GATEWAY', 'FaceGate 服务地址未配置或格式不正确', false, 'gateway');
   }
+  const wxApi = options.wx ?? wx;
   const transport = wxApi as unknown as WxTransport;
   const client = new GraphQLClient({
     wx: transport,
