@@ -96,6 +96,8 @@ describe('a host mini program with <facegate-verify> from miniprogram_npm, again
     });
     expect(h.faceChecks).toHaveLength(2);
     expect(h.page?.dom.textContent).not.toContain(PASSING.idCardNumber);
+    // once the session ended, the component keeps no copy of what was typed
+    expect(h.componentData()).toMatchObject({ name: '', idCardNumber: '' });
   });
 
   it('runs a session the host backend started: consent, then the check; declining is a canceled event', async () => {

@@ -111,7 +111,9 @@ function onFlowState(self: Self, state: Instance, flowState: FlowState): void {
     self.triggerEvent('failed', { code, reason: text, retryable, final: false, verificationId });
   } else if (flowState.kind === 'finished') {
     const verification = flowState.verification;
-    state.identity = null; // the session has ended: the identity is no longer needed
+    // The session has ended: the identity is no longer needed, in memory or in the (hidden) form.
+    state.identity = null;
+    self.setData({ ...emptyIdentityForm() });
     if (verification.status === 'VERIFIED') {
       self.triggerEvent('verified', { verificationId: verification.id, verification });
     } else if (verification.status === 'CANCELED') {
