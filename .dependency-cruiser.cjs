@@ -38,7 +38,7 @@ module.exports = {
     {
       name: 'only-gateway-imports-graphql-server-stack',
       severity: 'error',
-      from: { path: '^packages/', pathNot: '^packages/(gateway|miniprogram/test)/' },
+      from: { path: '^packages/', pathNot: '^packages/(gateway|miniprogram/test|miniprogram-sdk/test)/' },
       to: { path: 'node_modules/(graphql|graphql-yoga|@pothos/[^/]+|tsyringe)/' },
     },
     {
@@ -58,6 +58,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/miniprogram/src' },
       to: { path: '^packages/(adapters-wechat/src/http|adapters-postgres|gateway|wechat-sandbox)/' },
+    },
+    {
+      name: 'miniprogram-sdk-imports-only-domain-and-jsapi',
+      comment:
+        'the SDK runs inside WeChat: domain and adapters-wechat/jsapi only, never /http, the server packages or Node',
+      severity: 'error',
+      from: { path: '^packages/miniprogram-sdk/src' },
+      to: {
+        pathNot: '^packages/(miniprogram-sdk/src|domain/src|adapters-wechat/src/jsapi)/',
+      },
+    },
+    {
+      name: 'miniprogram-sdk-has-no-node-imports',
+      severity: 'error',
+      from: { path: '^packages/miniprogram-sdk/src' },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'adapters-do-not-import-each-other-or-the-gateway',

@@ -39,6 +39,10 @@ describe('package boundaries (dependency-cruiser)', () => {
       'packages/adapters-wechat/src/jsapi/face.ts':
         "import { createHash } from 'node:crypto';\nexport const h = createHash;\n",
       'packages/miniprogram/src/page.ts': "export { client } from '../../adapters-wechat/src/http/client';\n",
+      'packages/miniprogram-sdk/src/http.ts':
+        "export { client } from '../../adapters-wechat/src/http/client';\n",
+      'packages/miniprogram-sdk/src/fs.ts':
+        "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(fixture, path)), { recursive: true });
@@ -53,5 +57,8 @@ describe('package boundaries (dependency-cruiser)', () => {
     expect(result.output).toContain('packages/domain/src/leak.ts');
     expect(result.output).toContain('jsapi-has-no-node-imports');
     expect(result.output).toContain('miniprogram-never-imports-http-adapter-or-server-packages');
+    expect(result.output).toContain('miniprogram-sdk-imports-only-domain-and-jsapi');
+    expect(result.output).toContain('packages/miniprogram-sdk/src/http.ts');
+    expect(result.output).toContain('miniprogram-sdk-has-no-node-imports');
   });
 });

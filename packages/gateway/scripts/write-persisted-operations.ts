@@ -1,10 +1,10 @@
 /**
  * Writes persisted-operations.json: every operation the mini program sends, keyed by the SHA-256 of its
- * exact text. Run after changing packages/miniprogram/src/lib/graphql-operations.ts (the mini program's
+ * exact text. Run after changing packages/miniprogram-sdk/src/lib/graphql-operations.ts (the mini program's
  * drift test fails until then): `pnpm --filter @facegate/gateway run persisted-operations`.
  */
 import { writeFileSync } from 'node:fs';
-import { ALL_OPERATIONS } from '../../miniprogram/src/lib/graphql-operations';
+import { ALL_OPERATIONS } from '../../miniprogram-sdk/src/lib/graphql-operations';
 import { operationHash } from '../src/security/persisted-operations';
 
 const PERSISTED_OPERATIONS_FILE = new URL('../persisted-operations.json', import.meta.url);

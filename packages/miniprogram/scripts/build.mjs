@@ -1,11 +1,14 @@
 // Builds src/ into dist/, a folder WeChat DevTools opens as it is: every own .ts file becomes one CommonJS
-// file (ES2018), the workspace packages it uses become vendor chunks under dist/vendor (one copy each, so
-// module state is shared between pages as in any mini program), and .json/.wxml/.wxss are copied.
+// file (ES2018) and .json/.wxml/.wxss are copied. @facegate/miniprogram-sdk is built and placed under
+// dist/miniprogram_npm/ exactly as DevTools' "build npm" would copy its `miniprogram` folder, so the pages
+// use <facegate-verify> and the plain API the way any host mini program does.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { checkOutput as checkSdkOutput, walk } from '../../miniprogram-sdk/scripts/build.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(root, 'src');
@@ -15,28 +18,18 @@ const outDir = process.env.FACEGATE_MINIPROGRAM_OUT
 const TARGET = 'es2018';
 const STATIC_EXTENSIONS = ['.json', '.wxml', '.wxss'];
 
-/** The npm packages the mini program may use, each bundled once into dist/vendor. */
+/** The npm packages the mini program may use, and the file WeChat's require finds after "build npm". */
+const SDK_NPM_DIR = 'miniprogram_npm/@facegate/miniprogram-sdk';
 const VENDOR = {
-  '@facegate/domain': 'vendor/facegate-domain.js',
-  '@facegate/adapters-wechat/jsapi': 'vendor/facegate-jsapi.js',
+  '@facegate/miniprogram-sdk': `${SDK_NPM_DIR}/index.js`,
 };
+const sdkBuildScript = join(root, '..', 'miniprogram-sdk', 'scripts', 'build.mjs');
 
 const toPosix = (p) => p.split(sep).join('/');
 const relativeRequire = (fromFile, toFile) => {
   const rel = toPosix(relative(dirname(fromFile), toFile));
   return rel.startsWith('.') ? rel : `./${rel}`;
 };
-
-async function walk(dir) {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const files = [];
-  for (const entry of entries) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else files.push(full);
-  }
-  return files;
-}
 
 /**
  * Keeps every import external, rewritten to the path the mini program's require() understands:
@@ -52,9 +45,10 @@ function externalizePlugin(outFileOf, { bundleOwn = false } = {}) {
         if (args.kind === 'entry-point') return undefined;
         const vendorPath = VENDOR[args.path];
         if (vendorPath) {
-          const importerOut = outFileOf(args.importer);
-          if (importerOut === join(outDir, vendorPath)) return undefined;
-          return { path: relativeRequire(importerOut, join(outDir, vendorPath)), external: true };
+          return {
+            path: relativeRequire(outFileOf(args.importer), join(outDir, vendorPath)),
+            external: true,
+          };
         }
         if (args.path.startsWith('.')) {
           if (bundleOwn) return undefined;
@@ -70,7 +64,9 @@ function externalizePlugin(outFileOf, { bundleOwn = false } = {}) {
         if (bundleOwn) return undefined;
         return {
           errors: [
-            { text: `bare import "${args.path}" is not allowed in the mini program; add it to VENDOR` },
+            {
+              text: `bare import "${args.path}" is not allowed in the mini program; use @facegate/miniprogram-sdk`,
+            },
           ],
         };
       });
@@ -90,31 +86,12 @@ const common = {
   legalComments: 'none',
 };
 
-async function buildVendor() {
-  for (const [pkg, outPath] of Object.entries(VENDOR)) {
-    const outfile = join(outDir, outPath);
-    await build({
-      ...common,
-      absWorkingDir: root,
-      entryPoints: [pkg],
-      outfile,
-      plugins: [
-        {
-          name: 'facegate-vendor-externals',
-          setup(b) {
-            // A vendor chunk imports another workspace package through that package's own chunk.
-            b.onResolve({ filter: /^@facegate\// }, (args) => {
-              if (args.kind === 'entry-point' || args.path === pkg) return undefined;
-              const other = VENDOR[args.path];
-              if (!other)
-                return { errors: [{ text: `${pkg} imports ${args.path}, which has no vendor chunk` }] };
-              return { path: relativeRequire(outfile, join(outDir, other)), external: true };
-            });
-          },
-        },
-      ],
-    });
-  }
+/** "build npm": the SDK's `miniprogram` folder, copied as it is into miniprogram_npm/<name>/. */
+function buildNpm() {
+  execFileSync(process.execPath, [sdkBuildScript], {
+    env: { ...process.env, FACEGATE_SDK_OUT: join(outDir, SDK_NPM_DIR) },
+    stdio: 'pipe',
+  });
 }
 
 async function buildOwn(tsFiles) {
@@ -129,17 +106,9 @@ async function buildOwn(tsFiles) {
   });
 }
 
-/** The acceptance rule of DevTools, checked here so a bad build fails loudly. */
+/** The acceptance rule of DevTools (the SDK's own check), so a bad build fails loudly. */
 async function checkOutput() {
-  const problems = [];
-  for (const file of await walk(outDir)) {
-    if (file.endsWith('.ts')) problems.push(`${relative(outDir, file)}: TypeScript left in the output`);
-    if (!file.endsWith('.js')) continue;
-    const code = await readFile(file, 'utf8');
-    for (const match of code.matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)) {
-      if (!match[1].startsWith('.')) problems.push(`${relative(outDir, file)}: bare require("${match[1]}")`);
-    }
-  }
+  const problems = await checkSdkOutput(outDir);
   if (problems.length > 0)
     throw new Error(`build output is not loadable by DevTools:\n${problems.join('\n')}`);
 }
@@ -149,7 +118,7 @@ export async function buildMiniprogram() {
   await mkdir(outDir, { recursive: true });
   const files = await walk(srcDir);
   const tsFiles = files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
-  await buildVendor();
+  buildNpm();
   await buildOwn(tsFiles);
   for (const file of files) {
     if (STATIC_EXTENSIONS.some((ext) => file.endsWith(ext))) {

@@ -61,12 +61,22 @@ describe('the build output opens in WeChat DevTools without edits', () => {
     }
   });
 
-  it('bundles the domain and the jsapi adapter once, under vendor/', () => {
-    expect(existsSync(join(dist, 'vendor/facegate-domain.js'))).toBe(true);
-    expect(existsSync(join(dist, 'vendor/facegate-jsapi.js'))).toBe(true);
-    const pageCode = readFileSync(join(dist, 'pages/identity/identity.logic.js'), 'utf8');
-    expect(pageCode).toContain('require("../../vendor/facegate-domain.js")');
-    expect(pageCode).not.toContain('class ResidentIdNumber');
+  it('holds the SDK where DevTools\' "build npm" puts it, and the pages use its component', () => {
+    const sdk = join(dist, 'miniprogram_npm/@facegate/miniprogram-sdk');
+    for (const file of ['index.js', 'core.js', 'facegate-verify/index.js', 'facegate-verify/index.wxml']) {
+      expect(existsSync(join(sdk, file)), file).toBe(true);
+    }
+    for (const page of ['pages/identity/index', 'pages/verify/index']) {
+      const json = JSON.parse(readFileSync(join(dist, `${page}.json`), 'utf8'));
+      expect(json.usingComponents['facegate-verify'], page).toBe(
+        '@facegate/miniprogram-sdk/facegate-verify/index',
+      );
+      expect(readFileSync(join(dist, `${page}.wxml`), 'utf8'), page).toContain('<facegate-verify');
+    }
+    const resultPage = readFileSync(join(dist, 'pages/result/index.js'), 'utf8');
+    expect(resultPage).toContain('require("../../miniprogram_npm/@facegate/miniprogram-sdk/index.js")');
+    // the flow lives in the SDK, once: no page carries a copy of it
+    expect(resultPage).not.toContain('class VerifyFlow');
   });
 
   it('lowers syntax newer than ES2018 (no optional chaining, nullish coalescing or class fields left)', () => {
@@ -79,7 +89,7 @@ describe('the build output opens in WeChat DevTools without edits', () => {
   it('every event a page template binds has its handler on the page', () => {
     const app = JSON.parse(readFileSync(join(dist, 'app.json'), 'utf8')) as { pages: string[] };
     const globals = globalThis as { Component?: unknown };
-    for (const page of app.pages) {
+    for (const page of [...app.pages, 'miniprogram_npm/@facegate/miniprogram-sdk/facegate-verify/index']) {
       let definition: { methods?: Record<string, unknown> } | null = null;
       globals.Component = (options: typeof definition) => {
         definition = options;

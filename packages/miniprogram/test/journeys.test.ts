@@ -2,16 +2,18 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { describeFailure } from '@facegate/domain';
-import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildIntoTempDir } from './support/build-once';
-import { type LiveGateway, startAsBusiness, startLiveGateway } from './support/live-gateway';
 import {
   type DeviceProfile,
+  type LiveGateway,
   MiniProgramHarness,
   MODERN_PHONE,
   OLDER_PHONE,
-} from './support/miniprogram-harness';
+  startAsBusiness,
+  startLiveGateway,
+} from '@facegate/miniprogram-sdk/testing';
+import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildIntoTempDir } from './support/build-once';
 
 const PASSING = SANDBOX_TEST_IDENTITIES.find((i) => i.scenario === 'pass')!;
 const FACE_MISMATCH = SANDBOX_TEST_IDENTITIES.find((i) => i.scenario === 'face_mismatch')!;
@@ -46,7 +48,7 @@ function phone(profile: Omit<DeviceProfile, 'openid'> = MODERN_PHONE): MiniProgr
 
 const operations = (h: MiniProgramHarness) => h.sent.map((s) => s.operationName);
 
-/** The identity page as a user fills it: type, agree, tap. */
+/** The identity page (<facegate-verify mode="form">) as a user fills it: type, agree, tap. */
 async function fillIdentity(
   h: MiniProgramHarness,
   identity: { name: string; idCardNumber: string },
@@ -57,11 +59,6 @@ async function fillIdentity(
   await h.type('.id-input', identity.idCardNumber);
   if (agree) await h.change('.consent-check', { value: ['agree'] });
   await h.tap('.submit');
-}
-
-async function toVerifyPage(h: MiniProgramHarness): Promise<void> {
-  expect(h.navigations.at(-1)).toBe('/pages/verify/index');
-  h.followNavigation();
 }
 
 async function toResultPage(h: MiniProgramHarness): Promise<void> {
@@ -77,7 +74,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
   ] as const)('fill the form, tap, see VERIFIED (%s)', async (_name, profile, protocol, faceApi) => {
     const h = phone(profile);
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await toResultPage(h);
     expect(h.text('.title')).toBe('核验通过');
     expect(h.text('.who')).toContain(`${PASSING.name.slice(0, 1)}*`);
@@ -91,7 +87,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
     const h = phone();
     h.nextScenarios.push('face_mismatch');
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await h.waitFor(() => h.exists('.retry'), 'the retry button');
     expect(h.text('.message')).toBe(describeFailure('FACE_MISMATCH').zh);
     expect(h.text('.attempts')).toMatch(/已尝试 1\/\d+ 次/);
@@ -106,7 +101,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
   it('a reserved failing identity fails every time and ends on the result page with what to do next', async () => {
     const h = phone(OLDER_PHONE);
     await fillIdentity(h, FACE_MISMATCH);
-    await toVerifyPage(h);
     for (;;) {
       await h.waitFor(
         () => h.exists('.retry') || (h.navigations.at(-1) ?? '').startsWith('/pages/result/'),
@@ -126,7 +120,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
     const h = phone();
     h.nextScenarios.push('user_cancel');
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await h.waitFor(() => h.exists('.retry'), 'the retry button');
     expect(h.text('.message')).toBe(describeFailure('USER_CANCELED').zh);
     await h.tap('.retry');
@@ -156,7 +149,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
     const h = phone();
     h.nextScenarios.push('face_mismatch');
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await h.waitFor(() => h.exists('.retry'), 'the retry button');
     const firstConfirm = h.sent.find((s) => s.operationName === 'ConfirmVerification');
     const firstId = (firstConfirm?.variables.input as { id: string } | undefined)?.id;
@@ -209,7 +201,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
     const h = phone();
     h.holdNextFaceCheck = true;
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await h.waitFor(() => h.faceChecks.length === 1, 'the face check');
 
     h.hidePage();
@@ -230,7 +221,6 @@ describe('journeys against a live gateway in sandbox mode', () => {
     const h = phone(OLDER_PHONE);
     h.holdNextFaceCheck = true;
     await fillIdentity(h, PASSING);
-    await toVerifyPage(h);
     await h.waitFor(() => h.faceChecks.length === 1, 'the face check');
     h.offline = true;
     h.releaseFaceCheck();

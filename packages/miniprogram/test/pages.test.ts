@@ -1,12 +1,10 @@
 // @vitest-environment jsdom
 import { rmSync } from 'node:fs';
 import { describeFailure, ResidentIdNumber } from '@facegate/domain';
+import { aVerification, MiniProgramHarness, MODERN_PHONE } from '@facegate/miniprogram-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextStepOf, resultViewOf } from '../src/pages/result/result.logic';
-import { resultUrlOf, verifyViewOf } from '../src/pages/verify/verify.logic';
+import { nextStepOf, resultUrlOf, resultViewOf } from '../src/pages/result/result.logic';
 import { buildIntoTempDir } from './support/build-once';
-import { aVerification } from './support/fake-flow-deps';
-import { MiniProgramHarness, MODERN_PHONE } from './support/miniprogram-harness';
 
 let dist: string;
 beforeAll(() => {
@@ -60,16 +58,26 @@ describe('identity page (rendered, fake wx)', () => {
     expect(sent).toEqual([]);
   });
 
-  it('hands the identity to the verify page in memory, never in the URL', async () => {
-    const { h } = pageHarness([]);
+  it('sends the identity to the gateway only, never in a URL or into the view', async () => {
+    const refused = () => ({
+      data: null,
+      errors: [{ message: 'no', extensions: { code: 'BAD_USER_INPUT', field: 'idCardNumber' } }],
+    });
+    const { h, sent } = pageHarness([signIn, refused]);
     h.open('/pages/identity/index');
     await h.type('.name-input', '张三');
     await h.type('.id-input', '11010519491231002x');
     await h.change('.consent-check', { value: ['agree'] });
     await h.tap('.submit');
-    expect(h.navigations).toEqual(['/pages/verify/index']);
-    const { flowStore } = h.distRequire('lib/flow.store.js');
-    expect(flowStore.identity()).toEqual({ name: '张三', idCardNumber: '11010519491231002X' });
+    await h.waitFor(() => h.exists('.message'), 'the gateway refusal');
+    expect(sent).toEqual(['SignIn', 'StartVerification']);
+    expect(h.text('.message')).toBe('提交的信息不符合要求，请检查后重试');
+    expect(h.navigations).toEqual([]);
+    expect(h.exists('.edit')).toBe(true);
+    // Back to the form to correct it, with what was typed.
+    await h.tap('.edit');
+    expect(h.exists('.name-input')).toBe(true);
+    expect(h.componentData()?.idCardNumber).toBe('11010519491231002x');
     h.closePage();
   });
 });
@@ -124,19 +132,7 @@ describe('page logic', () => {
     expect(nextStepOf(null, true)).toContain('次数已用完');
   });
 
-  it('verify view shows masked forms and retry only when retryable', () => {
-    const view = verifyViewOf({
-      kind: 'attention',
-      message: { text: 'm', retryable: false },
-      verification: aVerification({ attempts: 1 }),
-      needsIdentity: false,
-    });
-    expect(view).toMatchObject({
-      phase: 'attention',
-      canRetry: false,
-      maskedName: '张*',
-      attemptsText: '已尝试 1/3 次',
-    });
+  it('result URLs carry the id and whether a business started the session', () => {
     expect(resultUrlOf('a b', true)).toBe('/pages/result/index?verificationId=a%20b&origin=business');
   });
 });

@@ -1,5 +1,5 @@
-import { requestErrorMessage } from '../../lib/messages';
-import { createServices } from '../../lib/services';
+import { createFaceGate, FaceGateError } from '@facegate/miniprogram-sdk';
+import { envConfigOf } from '../../config/env.config';
 import { type ResultView, resultViewOf } from './result.logic';
 
 interface ResultData extends Partial<ResultView> {
@@ -14,14 +14,15 @@ const queries = new WeakMap<object, { verificationId: string; businessStarted: b
 async function load(self: Self, verificationId: string, businessStarted: boolean): Promise<void> {
   self.setData({ loading: true, loadError: '' });
   try {
-    const verification = await createServices().api.verification(verificationId);
+    const verification = await createFaceGate({ gateway: envConfigOf(wx).gatewayUrl }).get(verificationId);
     if (!verification) {
       self.setData({ loading: false, loadError: '未找到该核验记录' });
       return;
     }
     self.setData({ loading: false, ...resultViewOf(verification, businessStarted) });
   } catch (error) {
-    self.setData({ loading: false, loadError: requestErrorMessage(error).text });
+    const text = error instanceof FaceGateError ? error.message : '出现了意外错误，请稍后重试';
+    self.setData({ loading: false, loadError: text });
   }
 }
 

@@ -1,5 +1,4 @@
-import type { VerificationData } from '../../lib/graphql-types';
-import { failureMessage } from '../../lib/messages';
+import { failureMessage, type Verification } from '@facegate/miniprogram-sdk';
 
 export interface ResultView {
   readonly status: string;
@@ -60,7 +59,7 @@ function formatTime(iso: string | null): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-export function resultViewOf(verification: VerificationData, businessStarted: boolean): ResultView {
+export function resultViewOf(verification: Verification, businessStarted: boolean): ResultView {
   const base = {
     status: verification.status,
     maskedName: verification.maskedName,
@@ -97,4 +96,9 @@ export function resultViewOf(verification: VerificationData, businessStarted: bo
     default:
       return { ...base, title: '核验进行中', reason: '', nextStep: '核验尚未完成，请返回继续核验。' };
   }
+}
+
+export function resultUrlOf(verificationId: string, businessStarted: boolean): string {
+  const origin = businessStarted ? '&origin=business' : '';
+  return `/pages/result/index?verificationId=${encodeURIComponent(verificationId)}${origin}`;
 }

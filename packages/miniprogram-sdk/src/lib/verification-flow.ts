@@ -1,10 +1,18 @@
-import type { DeviceCapabilities, FaceVerifyClient, LivenessType } from '@facegate/domain';
-import { failureFromClientErrCode } from '@facegate/domain';
-import type { PendingIdentity } from './flow.store';
+import type { DeviceCapabilities, FaceVerifyClient } from '@facegate/domain';
+import {
+  ClientCheckFailure,
+  confirmWithRecovery,
+  runFaceCheckFor,
+  startSession,
+  UNSUPPORTED,
+} from './face-steps';
 import type { GatewayApi } from './gateway-api';
 import { GatewayRequestError } from './graphql-client';
 import type { ConfirmVerificationInput, VerificationData } from './graphql-types';
-import { failureMessage, failureMessageOf, requestErrorMessage, type UserMessage } from './messages';
+import type { PendingIdentity } from './identity-form';
+import { failureMessage, requestErrorMessage, type UserMessage } from './messages';
+
+export { chooseLivenessType, confirmInputOf, isProtocolRejected } from './face-steps';
 
 export type FlowStep = 'device' | 'signing-in' | 'starting' | 'loading' | 'face' | 'confirming';
 
@@ -29,45 +37,14 @@ export interface VerifyFlowDeps {
     'ensureSignedIn' | 'startVerification' | 'confirmVerification' | 'verification'
   >;
   readonly face: FaceVerifyClient;
-  /** The identity typed on the identity page; null for a session a business backend started. */
+  /** The identity typed in the form; null for a session a business backend started. */
   readonly identity: () => PendingIdentity | null;
   readonly onState: (state: FlowState) => void;
   readonly onSession?: (verificationId: string) => void;
 }
 
-/** Prefer flash-or-digits (WeChat picks what the light allows); fall back to what the client can run. */
-export function chooseLivenessType(capabilities: DeviceCapabilities): LivenessType | undefined {
-  const order: LivenessType[] = ['SCREEN_FLASH_OR_READ_DIGITS', 'READ_DIGITS', 'SCREEN_FLASH'];
-  return order.find((type) => capabilities.livenessTypes.includes(type));
-}
-
-/** The gateway refused the requested protocol (this app is not approved for it there). */
-export function isProtocolRejected(error: unknown): boolean {
-  return (
-    error instanceof GatewayRequestError &&
-    error.code === 'BAD_USER_INPUT' &&
-    (error.field === 'protocol' || /protocol/i.test(error.message))
-  );
-}
-
-/** Only the fields that were actually produced: the gateway treats an absent field differently from null. */
-export function confirmInputOf(
-  id: string,
-  outcome: { errCode: number; verifyResult?: string | null; verifyId?: string },
-): ConfirmVerificationInput {
-  return {
-    id,
-    // v2: naming the verifyId that ran lets a resend after a lost answer get its own attempt's outcome.
-    ...(outcome.verifyId ? { verifyId: outcome.verifyId } : {}),
-    ...(outcome.verifyResult ? { verifyResult: outcome.verifyResult } : {}),
-    ...(outcome.errCode !== 0 ? { clientErrCode: outcome.errCode } : {}),
-  };
-}
-
-const UNSUPPORTED: UserMessage = failureMessageOf('DEVICE_UNSUPPORTED');
-
 /**
- * The verify page's flow, free of wx and of the page: sign in, find or start the session, run the face
+ * The component's flow, free of wx and of the view: sign in, find or start the session, run the face
  * check the session asks for, confirm, and say what happened. Every step can be re-entered with run():
  * a confirm lost to the network is re-sent with the same evidence, an expired session is replaced.
  */
@@ -180,34 +157,18 @@ export class VerifyFlow {
     }
     const identity = this.deps.identity();
     if (!identity) {
-      this.attention({ text: '请先填写姓名和身份证号码', retryable: false }, null, true);
+      this.attention(
+        { code: 'IDENTITY_REQUIRED', text: '请先填写姓名和身份证号码', retryable: false },
+        null,
+        true,
+      );
       return null;
     }
     this.emit({ kind: 'working', step: 'starting' });
-    const started = await this.start(identity, capabilities);
+    const started = await startSession(this.deps.api, identity, capabilities);
     this.verificationId = started.id;
     this.deps.onSession?.(started.id);
     return started;
-  }
-
-  private async start(
-    identity: PendingIdentity,
-    capabilities: DeviceCapabilities,
-  ): Promise<VerificationData> {
-    const livenessType = chooseLivenessType(capabilities);
-    const legacy = {
-      name: identity.name,
-      idCardNumber: identity.idCardNumber,
-      protocol: 'LEGACY' as const,
-      ...(livenessType ? { livenessType } : {}),
-    };
-    if (!capabilities.v2) return this.deps.api.startVerification(legacy);
-    try {
-      return await this.deps.api.startVerification({ ...identity, protocol: 'V2' });
-    } catch (error) {
-      if (capabilities.legacy && isProtocolRejected(error)) return this.deps.api.startVerification(legacy);
-      throw error;
-    }
   }
 
   /** Runs the check the session asks for; returns what to confirm, or null when it cannot run here. */
@@ -216,53 +177,23 @@ export class VerifyFlow {
     verification: VerificationData,
     capabilities: DeviceCapabilities,
   ): Promise<ConfirmVerificationInput | null> {
-    const params = verification.clientParams;
-    if (!params) {
-      this.attention({ text: '核验参数缺失，请返回重新发起核验', retryable: false }, verification);
-      return null;
-    }
     this.emit({ kind: 'working', step: 'face' });
-    if (params.__typename === 'V2ClientParams') {
-      if (!capabilities.v2) {
-        this.attention(
-          { text: '当前微信版本不支持此核验，请升级微信到最新版本后重试', retryable: false },
-          verification,
-        );
-        return null;
-      }
-      this.inFaceCheck = true;
-      const outcome = await this.deps.face.runV2Check({ verifyId: params.verifyId });
-      if (run !== this.run_) return null;
-      this.inFaceCheck = false;
-      return confirmInputOf(verification.id, { errCode: outcome.errCode, verifyId: params.verifyId });
-    }
-
-    if (!capabilities.legacy) {
-      this.attention(UNSUPPORTED, verification);
-      return null;
-    }
-    const support = await this.deps.face.checkSupport(params.checkAliveType);
-    if (!support.supported) {
-      this.attention(UNSUPPORTED, verification);
-      return null;
-    }
-    const identity = this.deps.identity();
-    const who = params.userIdKey
-      ? { userIdKey: params.userIdKey }
-      : params.name && params.idCardNumber
-        ? { name: params.name, idCardNumber: params.idCardNumber }
-        : identity
-          ? { name: identity.name, idCardNumber: identity.idCardNumber }
-          : null;
-    if (!who) {
-      this.attention({ text: '核验参数缺失，请返回重新发起核验', retryable: false }, verification);
-      return null;
-    }
-    this.inFaceCheck = true;
-    const outcome = await this.deps.face.runLegacyCheck({ checkAliveType: params.checkAliveType, ...who });
+    const step = await runFaceCheckFor(
+      this.deps.face,
+      verification,
+      capabilities,
+      this.deps.identity(),
+      () => {
+        this.inFaceCheck = true;
+      },
+    );
     if (run !== this.run_) return null;
     this.inFaceCheck = false;
-    return confirmInputOf(verification.id, outcome);
+    if (!step.ok) {
+      this.attention(step.message, verification);
+      return null;
+    }
+    return step.input;
   }
 
   private async confirm(run: number, input: ConfirmVerificationInput): Promise<void> {
@@ -271,18 +202,13 @@ export class VerifyFlow {
     this.emit({ kind: 'working', step: 'confirming' });
     let verification: VerificationData;
     try {
-      verification = await this.deps.api.confirmVerification(input);
+      verification = await confirmWithRecovery(this.deps.api, input);
     } catch (error) {
-      if (!(error instanceof GatewayRequestError)) throw error;
-      this.pendingConfirm = null;
-      if (error.code === 'CONFLICT') {
-        // Already confirmed (our first request did arrive) or ended meanwhile: the session knows.
-        const current = await this.deps.api.verification(input.id);
-        if (current && run === this.run_) return this.settle(current);
+      if (error instanceof ClientCheckFailure) {
+        this.pendingConfirm = null;
+        return this.attention(failureMessage(error.failure), null);
       }
-      if (error.code === 'BAD_USER_INPUT' && input.clientErrCode !== undefined) {
-        return this.attention(failureMessage(failureFromClientErrCode(input.clientErrCode)), null);
-      }
+      if (error instanceof GatewayRequestError) this.pendingConfirm = null;
       throw error;
     }
     this.pendingConfirm = null;
@@ -293,12 +219,12 @@ export class VerifyFlow {
     if (verification.status === 'PENDING') {
       const message = verification.lastError
         ? failureMessage(verification.lastError)
-        : { text: '核验未完成，请重试', retryable: true };
+        : { code: 'NOT_COMPLETED', text: '核验未完成，请重试', retryable: true };
       const attemptsLeft = verification.attempts < verification.maxAttempts;
       this.attention({ ...message, retryable: message.retryable && attemptsLeft }, verification);
     } else if (verification.status === 'EXPIRED' && this.deps.identity()) {
       this.verificationId = null;
-      this.attention({ text: '核验已超时，请重新核验', retryable: true }, verification);
+      this.attention({ code: 'EXPIRED', text: '核验已超时，请重新核验', retryable: true }, verification);
     } else {
       this.emit({ kind: 'finished', verification });
     }

@@ -21,10 +21,10 @@ type Reply = { id: number; ok: boolean; value?: unknown; error?: string };
 
 /**
  * `startGateway` from @facegate/gateway in sandbox mode (no WeChat credentials), on a random port, with an
- * in-memory database, in a child process (see gateway-process.ts for why).
+ * in-memory database, in a child process (see gateway-process.mts for why).
  */
 export async function startLiveGateway(env: Record<string, string> = {}): Promise<LiveGateway> {
-  const child: ChildProcess = fork(join(here, 'gateway-process.ts'), [], {
+  const child: ChildProcess = fork(join(here, 'gateway-process.mts'), [], {
     cwd: packageDir,
     execArgv: ['--conditions=source', '--import', 'tsx'],
     env: { ...process.env, FACEGATE_TEST_ENV: JSON.stringify(env) },

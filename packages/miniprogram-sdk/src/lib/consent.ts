@@ -16,3 +16,21 @@ export const CONSENT_PARAGRAPHS: readonly string[] = [
 ];
 
 export const CONSENT_AGREE_LABEL = '我已阅读并同意《个人信息及人脸信息处理告知与同意》';
+
+let agreedVersion: string | null = null;
+
+/**
+ * The user's agreement, for this app launch only (in memory): a business-started session asks once, and the
+ * form's checkbox counts. Bump CONSENT_VERSION and earlier agreement no longer counts.
+ */
+export const consentStore = {
+  record(version: string = CONSENT_VERSION): void {
+    agreedVersion = version;
+  },
+  has(version: string = CONSENT_VERSION): boolean {
+    return agreedVersion === version;
+  },
+  clear(): void {
+    agreedVersion = null;
+  },
+};

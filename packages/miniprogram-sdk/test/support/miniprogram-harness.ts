@@ -1,5 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { SandboxScenario } from '@facegate/wechat-sandbox';
 
 const require = createRequire(import.meta.url);
@@ -29,16 +30,28 @@ export const OLDER_PHONE: Omit<DeviceProfile, 'openid'> = {
   clientVersion: '8.0.30',
 };
 
-interface SimComponent {
+interface SimNode {
   dom: HTMLElement;
+  data?: Record<string, unknown>;
+  dispatchEvent(name: string, detail?: unknown): void;
+  querySelector(selector: string): SimNode | null | undefined;
+}
+
+interface SimComponent extends SimNode {
   data: Record<string, unknown>;
   instance: Record<string, (...args: unknown[]) => unknown> & { data: Record<string, unknown> };
-  querySelector(
-    selector: string,
-  ): { dom: HTMLElement; dispatchEvent(name: string, detail?: unknown): void } | null;
   attach(parent: Element): void;
   detach(): void;
+  triggerPageLifeTime(name: string): void;
 }
+
+/** Where the SDK's plain API lands after DevTools' "build npm" (relative to the mini program's root). */
+export const SDK_NPM_DIR = 'miniprogram_npm/@facegate/miniprogram-sdk';
+/**
+ * The <facegate-verify> a page hosts, by its id or class "facegate" (miniprogram-simulate cannot select a
+ * custom component by its tag): selectors look inside it too, as a user sees one screen.
+ */
+const HOSTED_COMPONENTS = ['#facegate', '.facegate'];
 
 interface Simulate {
   load(path: string, options: Record<string, unknown>): string;
@@ -59,6 +72,7 @@ export interface SentOperation {
 /**
  * The mini program as a phone runs it: pages from the build output rendered by miniprogram-simulate, with a
  * `wx` whose network, login and face APIs go over real HTTP to the gateway and the sandbox's device side.
+ * npm components in usingComponents resolve through miniprogram_npm/, as in WeChat after "build npm".
  */
 export class MiniProgramHarness {
   readonly sent: SentOperation[] = [];
@@ -87,9 +101,8 @@ export class MiniProgramHarness {
     this.simulate = require('miniprogram-simulate') as Simulate;
     this.storage.set('facegate:gateway-url', gatewayUrl);
     this.installWx();
-    // Module state (the signed-in token, the identity in memory) belongs to one app launch.
-    this.distRequire('lib/flow.store.js').flowStore.reset();
-    this.distRequire('lib/auth-token.store.js').authTokenStore.clear();
+    // Module state (the signed-in token, the consent) belongs to one app launch.
+    this.distRequire(`${SDK_NPM_DIR}/index.js`).signOut();
   }
 
   distRequire(file: string) {
@@ -104,6 +117,7 @@ export class MiniProgramHarness {
     const id = this.simulate.load(join(this.distDir, route), {
       compiler: 'simulate',
       rootPath: this.distDir,
+      usingComponents: this.npmComponentsOf(route),
     });
     const page = this.simulate.render(id);
     page.attach(document.createElement('parent-wrapper'));
@@ -112,6 +126,32 @@ export class MiniProgramHarness {
     page.instance.onLoad?.call(page.instance, query);
     page.instance.onShow?.call(page.instance);
     return page;
+  }
+
+  /**
+   * WeChat's lookup of a usingComponents name that is neither relative nor absolute: miniprogram_npm/ beside
+   * the page, then in each folder above it up to the root. (miniprogram-simulate only knows file paths.)
+   */
+  private npmComponentsOf(route: string): Record<string, string> {
+    const json = JSON.parse(readFileSync(join(this.distDir, `${route}.json`), 'utf8')) as {
+      usingComponents?: Record<string, string>;
+    };
+    const resolved: Record<string, string> = {};
+    for (const [tag, target] of Object.entries(json.usingComponents ?? {})) {
+      if (target.startsWith('.') || target.startsWith('/')) continue;
+      for (let dir = dirname(join(this.distDir, route)); ; dir = dirname(dir)) {
+        const candidate = join(dir, 'miniprogram_npm', target);
+        if (existsSync(`${candidate}.json`)) {
+          resolved[tag] = `/${relative(this.distDir, candidate).split(sep).join('/')}`;
+          break;
+        }
+        if (dir === this.distDir || dir === dirname(dir))
+          throw new Error(
+            `${route}.json: ${tag} -> ${target} is not in any miniprogram_npm (run "build npm")`,
+          );
+      }
+    }
+    return resolved;
   }
 
   /** Unloads the open page as WeChat does when it is left for good (its flow stops). */
@@ -131,10 +171,37 @@ export class MiniProgramHarness {
 
   hidePage(): void {
     this.page?.instance.onHide?.call(this.page.instance);
+    this.page?.triggerPageLifeTime('hide');
   }
 
   showPage(): void {
     this.page?.instance.onShow?.call(this.page.instance);
+    this.page?.triggerPageLifeTime('show');
+  }
+
+  /** The data of the first hosted component (what the user sees in it). */
+  componentData(): Record<string, unknown> | null {
+    return this.hosted()[0]?.data ?? null;
+  }
+
+  private hosted(): SimNode[] {
+    const page = this.current();
+    for (const selector of HOSTED_COMPONENTS) {
+      const node = page.querySelector(selector);
+      if (node) return [node];
+    }
+    return [];
+  }
+
+  /** The first match on the page or inside a component it hosts. */
+  private find(selector: string): SimNode | null {
+    const onPage = this.current().querySelector(selector);
+    if (onPage) return onPage;
+    for (const host of this.hosted()) {
+      const inside = host.querySelector(selector);
+      if (inside) return inside;
+    }
+    return null;
   }
 
   releaseFaceCheck(): void {
@@ -150,7 +217,7 @@ export class MiniProgramHarness {
   /** The node as rendered (j-component's querySelector also finds nodes a false wx:if keeps aside). */
   private rendered(selector: string) {
     const page = this.current();
-    const node = page.querySelector(selector);
+    const node = this.find(selector);
     return node && page.dom.contains(node.dom) ? node : null;
   }
 
@@ -171,7 +238,7 @@ export class MiniProgramHarness {
   }
 
   async type(selector: string, value: string): Promise<void> {
-    const node = this.current().querySelector(selector);
+    const node = this.find(selector);
     if (!node) throw new Error(`no input ${selector} on ${this.pageRoute}`);
     node.dispatchEvent('input', { detail: { value } });
     await tick();
@@ -180,7 +247,7 @@ export class MiniProgramHarness {
   }
 
   async change(selector: string, detail: unknown): Promise<void> {
-    const node = this.current().querySelector(selector);
+    const node = this.find(selector);
     if (!node) throw new Error(`no ${selector} on ${this.pageRoute}`);
     node.dispatchEvent('change', { detail });
     await tick();

@@ -6,7 +6,7 @@ import {
   emptyIdentityForm,
   submissionOf,
   viewOf,
-} from '../src/pages/identity/identity.logic';
+} from '../src/lib/identity-form';
 
 const TODAY = new Date('2025-06-01T00:00:00Z');
 const VALID_ID = '11010519491231002X';

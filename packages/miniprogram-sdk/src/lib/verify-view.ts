@@ -1,4 +1,4 @@
-import type { FlowState, FlowStep } from '../../lib/verification-flow';
+import type { FlowState, FlowStep } from './verification-flow';
 
 export const STEP_TEXT: Readonly<Record<FlowStep, string>> = {
   device: '正在检查设备…',
@@ -9,7 +9,8 @@ export const STEP_TEXT: Readonly<Record<FlowStep, string>> = {
   confirming: '正在确认核验结果…',
 };
 
-export type VerifyPhase = 'consent' | 'working' | 'attention' | 'interrupted' | 'finished';
+/** form: the identity form (mode="form"); consent: the notice before a business-started session. */
+export type VerifyPhase = 'form' | 'consent' | 'working' | 'attention' | 'interrupted' | 'finished';
 
 export interface VerifyView {
   readonly phase: VerifyPhase;
@@ -35,6 +36,7 @@ const EMPTY: VerifyView = {
 };
 
 export const consentView = (): VerifyView => ({ ...EMPTY, phase: 'consent' });
+export const formView = (): VerifyView => ({ ...EMPTY, phase: 'form' });
 
 export function verifyViewOf(state: FlowState): Partial<VerifyView> {
   switch (state.kind) {
@@ -63,11 +65,12 @@ export function verifyViewOf(state: FlowState): Partial<VerifyView> {
         maskedIdCardNumber: state.verification.maskedIdCardNumber,
       };
     case 'finished':
-      return { ...EMPTY, phase: 'finished', stepText: '核验已结束' };
+      return {
+        ...EMPTY,
+        phase: 'finished',
+        stepText: state.verification.status === 'VERIFIED' ? '核验通过' : '核验已结束',
+        maskedName: state.verification.maskedName,
+        maskedIdCardNumber: state.verification.maskedIdCardNumber,
+      };
   }
-}
-
-export function resultUrlOf(verificationId: string, businessStarted: boolean): string {
-  const origin = businessStarted ? '&origin=business' : '';
-  return `/pages/result/index?verificationId=${encodeURIComponent(verificationId)}${origin}`;
 }

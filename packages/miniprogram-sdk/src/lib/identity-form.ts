@@ -1,6 +1,15 @@
 import { PersonName, ResidentIdNumber } from '@facegate/domain';
 
-/** The identity form as the page holds it. */
+/**
+ * The identity the user typed, handed from the form to the flow. In memory only: the name and ID number are
+ * never written to wx storage (which persists on the device in clear) and never put in a page URL.
+ */
+export interface PendingIdentity {
+  readonly name: string;
+  readonly idCardNumber: string;
+}
+
+/** The identity form as the component holds it. */
 export interface IdentityForm {
   readonly name: string;
   readonly idCardNumber: string;
@@ -63,10 +72,7 @@ export function viewOf(form: IdentityForm, today: Date = new Date(), submitted =
 }
 
 /** The identity to verify, or null when the form must not be submitted. */
-export function submissionOf(
-  form: IdentityForm,
-  today: Date = new Date(),
-): { name: string; idCardNumber: string } | null {
+export function submissionOf(form: IdentityForm, today: Date = new Date()): PendingIdentity | null {
   const name = checkName(form.name);
   const id = checkIdCardNumber(form.idCardNumber, today);
   if (!name.ok || !id.ok || !form.consent) return null;
