@@ -7,7 +7,10 @@ import type {
   VerificationPage,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
-import type { SessionBinding, VerificationSessionSnapshot } from '../verification/verification-session.types.js';
+import type {
+  SessionBinding,
+  VerificationSessionSnapshot,
+} from '../verification/verification-session.types.js';
 
 interface StoredClaim {
   sessionId: string;

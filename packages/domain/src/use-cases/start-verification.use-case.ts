@@ -18,7 +18,12 @@ import type {
   SessionBinding,
   VerificationSessionSnapshot,
 } from '../verification/verification-session.types.js';
-import { checkClientReferenceId, checkLivenessType, checkOpenid, checkProtocol } from './command-validation.js';
+import {
+  checkClientReferenceId,
+  checkLivenessType,
+  checkOpenid,
+  checkProtocol,
+} from './command-validation.js';
 import { publishUpdated } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 

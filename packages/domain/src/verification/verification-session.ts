@@ -2,7 +2,11 @@ import { err, ok, type Result } from '../shared/result.js';
 import type { LivenessType } from './liveness-type.js';
 import type { RuleOutcome } from './result-rules.js';
 import { InvalidStateError } from './verification.errors.js';
-import { TERMINAL_STATUSES, type VerificationProtocol, type VerificationStatus } from './verification.types.js';
+import {
+  TERMINAL_STATUSES,
+  type VerificationProtocol,
+  type VerificationStatus,
+} from './verification.types.js';
 import type {
   SessionBinding,
   V2Binding,
