@@ -8,6 +8,7 @@ import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, type Viewer } from './auth/viewer';
 import type { GatewayConfig } from './config';
 import { type GatewayContainer, TOKENS } from './di/container';
+import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
 import { healthPlugin } from './observability/health.plugin';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
@@ -191,6 +192,8 @@ export function createGateway(c: GatewayContainer): Gateway {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
+    // yoga's default page loads from a CDN; this one loads from the gateway (works offline)
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: yogaLogger,
     // refused with 413 before parsing (by Content-Length, or while streaming a body without one)
     maxRequestBodySize: config.limits.maxBodyBytes,
@@ -226,6 +229,7 @@ export function createGateway(c: GatewayContainer): Gateway {
     plugins: [
       securityHeadersPlugin({ production: config.production }),
       requestLoggingPlugin(logger, metrics),
+      ...(config.production ? [] : [offlineGraphiQLAssetsPlugin()]),
       healthPlugin(
         {
           database: () => db.ping(),
