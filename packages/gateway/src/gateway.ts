@@ -5,7 +5,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
-import { ANONYMOUS, type Viewer } from './auth/viewer';
+import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import type { GatewayConfig } from './config';
 import { type GatewayContainer, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
@@ -149,10 +149,10 @@ async function resolveViewer(request: Request, services: GatewayServices): Promi
   const credential = bearer ?? request.headers.get('x-api-key')?.trim();
   if (!credential) return ANONYMOUS;
   if (ApiKeyService.looksLikeApiKey(credential)) {
-    return (await services.apiKeys.authenticate(credential)) ?? ANONYMOUS;
+    return (await services.apiKeys.authenticate(credential)) ?? REJECTED_API_KEY;
   }
   const claims = services.userTokens.verify(credential, services.clock.now());
-  return claims ? { kind: 'user', openid: claims.openid } : ANONYMOUS;
+  return claims ? { kind: 'user', openid: claims.openid } : REJECTED_USER_TOKEN;
 }
 
 /** No introspection in production: the schema is published as schema.graphql instead. */

@@ -140,12 +140,14 @@ describe('facegate CLI: serve + demo as real processes', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
   }, 120_000);
 
-  it('demo against nothing running fails with a clear message and exit 1', async () => {
+  it('demo against nothing running says to start the gateway first, and exits 1', async () => {
     const demo = await run(
       ['demo', '--url', 'http://127.0.0.1:9/graphql', '--sandbox-url', 'http://127.0.0.1:9'],
       {},
     );
     expect(demo.code).toBe(1);
-    expect(demo.stdout).toMatch(/cannot reach/);
+    expect(demo.stdout).toContain('start the gateway first: npm start');
+    // one clear line, not a failure per protocol
+    expect(demo.stdout).not.toContain('LEGACY: ERROR');
   });
 });
