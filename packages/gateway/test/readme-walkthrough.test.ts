@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, REPO_ROOT, type ServingGateway, startServing } from './support/facegate-process';
+import { REPO_ROOT, runProcess, type ServingGateway, startServing } from './support/facegate-process';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
@@ -18,25 +17,8 @@ function shellBlockAfter(heading: string): string {
 }
 
 /** Runs a README block with bash, failing on the first failed command, in a folder of its own. */
-function bash(script: string, env: Record<string, string>, cwd: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    // stdin not a socket: bash would take itself for a remote shell and read the system bashrc
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
-      cwd,
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bash = (script: string, env: Record<string, string>, cwd: string) =>
+  runProcess('bash', ['-euo', 'pipefail', '-c', script], { env, cwd });
 
 describe("the root README's curl examples, run as written against `facegate serve` in sandbox mode", () => {
   let dataDir: string;

@@ -18,15 +18,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `facegate ARGS` to completion. */
-export function runFacegate(
+/** Runs a program to completion with a clean environment; stdin is closed. */
+export function runProcess(
+  command: string,
   args: string[],
   options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FACEGATE_BIN, ...args], {
+    // stdin not a socket: bash would take itself for a remote shell and read the system bashrc
+    const child = spawn(command, args, {
       cwd: options.cwd ?? GATEWAY_DIR,
       env: cleanEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -38,13 +41,21 @@ export function runFacegate(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`facegate ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
+      reject(new Error(`${command} ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs `facegate ARGS` to completion. */
+export function runFacegate(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return runProcess(process.execPath, [FACEGATE_BIN, ...args], options);
 }
 
 export interface ServingGateway {
