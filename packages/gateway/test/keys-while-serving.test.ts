@@ -136,6 +136,20 @@ for (const database of DATABASE_KINDS) {
         });
         expect(bad.status).toBe(400);
         expect(await bad.json()).toMatchObject({ field: 'scopes' });
+        const authorized = { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' };
+        const garbage = await fetch(`${admin.url}/keys`, {
+          method: 'POST',
+          headers: authorized,
+          body: '{"name":',
+        });
+        expect(garbage.status).toBe(400);
+        const huge = await fetch(`${admin.url}/keys`, {
+          method: 'POST',
+          headers: authorized,
+          body: JSON.stringify({ name: 'x'.repeat(20_000), scopes: 'verifications:read' }),
+        });
+        expect(huge.status).toBe(413);
+        expect((await fetch(`${admin.url}/graphql`, { headers: authorized })).status).toBe(404);
 
         expect(await server.stop()).toBe(0);
         expect(existsSync(file)).toBe(false);

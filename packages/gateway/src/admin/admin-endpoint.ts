@@ -50,11 +50,12 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   let size = 0;
   const chunks: Buffer[] = [];
+  // read to the end even when too large (kept: nothing), so the client gets the 413 rather than a reset
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AdminRequestError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > MAX_BODY_BYTES) throw new AdminRequestError(413, 'request body too large');
   try {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
