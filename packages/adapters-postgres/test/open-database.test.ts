@@ -37,6 +37,12 @@ describe('embedded database folder', () => {
       const second = openDatabase({ dataDir: dir });
       await expect(second).rejects.toThrow(DatabaseConfigError);
       await expect(second).rejects.toThrow(`in use by process ${process.pid}`);
+      // typed, with the owner, so the CLI can reach the running gateway instead
+      await expect(second).rejects.toMatchObject({
+        name: 'DataDirInUseError',
+        ownerPid: process.pid,
+        dataDir: dir,
+      });
       await first.query('CREATE TABLE kept (x int)');
       await first.query('INSERT INTO kept VALUES (7)');
     } finally {

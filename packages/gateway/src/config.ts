@@ -1,4 +1,7 @@
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export type FaceProtocol = 'LEGACY' | 'V2';
 
@@ -215,8 +218,42 @@ function readDatabaseUrl(env: Env): string | null {
   );
 }
 
+/**
+ * The checkout this gateway runs from: the nearest folder above its own files holding pnpm-workspace.yaml.
+ * Found from the code's location, not the current folder, so `npm start` (run in packages/gateway) and a
+ * CLI command run anywhere agree on it. Null when the gateway is installed outside the workspace.
+ */
+export function findProjectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/**
+ * DATA_DIR means one folder whichever folder a command runs from: in a checkout it is relative to the
+ * project root (default `<root>/.facegate`); installed elsewhere the default is the per-user data folder
+ * (`$XDG_DATA_HOME/facegate`, else `~/.local/share/facegate`) and a relative DATA_DIR is taken from the
+ * current folder. `base` replaces the project root (tests).
+ */
+export function resolveDataDir(env: Env, base: string | null = findProjectRoot()): string {
+  const raw = read(env, 'DATA_DIR');
+  if (raw !== undefined && isAbsolute(raw)) return raw;
+  if (base !== null) return resolve(base, raw ?? '.facegate');
+  if (raw !== undefined) return resolve(raw);
+  return join(read(env, 'XDG_DATA_HOME') ?? join(homedir(), '.local', 'share'), 'facegate');
+}
+
+/** Where the data is, for banners and CLI output: never a user name or password. */
+export function describeDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir'>): string {
+  if (config.databaseUrl === null) return `embedded (PGlite) in ${config.dataDir}`;
+  if (config.databaseUrl === 'memory:') return 'in memory (gone when the process exits)';
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.host}${url.pathname}`;
+}
+
 /** Reads and checks every setting; throws ConfigError for the first bad one. */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): GatewayConfig {
+export function loadConfig(env: Env = process.env, dataDirBase?: string): GatewayConfig {
   const port = readPort(env, 'PORT', 4000);
   const host = read(env, 'HOST') ?? '127.0.0.1';
   const sandboxPort = readPort(env, 'SANDBOX_PORT', 4001);
@@ -252,8 +289,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError('FACEGATE_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
   }
 
-  const dataDirRaw = read(env, 'DATA_DIR') ?? '.facegate';
-  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const dataDir = resolveDataDir(env, dataDirBase);
 
   const logLevelRaw = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {

@@ -5,9 +5,10 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
-import { ANONYMOUS, type Viewer } from './auth/viewer';
+import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import type { GatewayConfig } from './config';
 import { type GatewayContainer, TOKENS } from './di/container';
+import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
 import { healthPlugin } from './observability/health.plugin';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
@@ -148,10 +149,10 @@ async function resolveViewer(request: Request, services: GatewayServices): Promi
   const credential = bearer ?? request.headers.get('x-api-key')?.trim();
   if (!credential) return ANONYMOUS;
   if (ApiKeyService.looksLikeApiKey(credential)) {
-    return (await services.apiKeys.authenticate(credential)) ?? ANONYMOUS;
+    return (await services.apiKeys.authenticate(credential)) ?? REJECTED_API_KEY;
   }
   const claims = services.userTokens.verify(credential, services.clock.now());
-  return claims ? { kind: 'user', openid: claims.openid } : ANONYMOUS;
+  return claims ? { kind: 'user', openid: claims.openid } : REJECTED_USER_TOKEN;
 }
 
 /** No introspection in production: the schema is published as schema.graphql instead. */
@@ -191,6 +192,8 @@ export function createGateway(c: GatewayContainer): Gateway {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
+    // yoga's default page loads from a CDN; this one loads from the gateway (works offline)
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: yogaLogger,
     // refused with 413 before parsing (by Content-Length, or while streaming a body without one)
     maxRequestBodySize: config.limits.maxBodyBytes,
@@ -226,6 +229,7 @@ export function createGateway(c: GatewayContainer): Gateway {
     plugins: [
       securityHeadersPlugin({ production: config.production }),
       requestLoggingPlugin(logger, metrics),
+      ...(config.production ? [] : [offlineGraphiQLAssetsPlugin()]),
       healthPlugin(
         {
           database: () => db.ping(),

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RunningAdminEndpoint, startAdminEndpoint } from './admin/admin-endpoint';
 import type { GatewayConfig } from './config';
 import {
   buildContainer,
@@ -19,6 +20,8 @@ export interface RunningGateway {
   readonly server: Server;
   readonly container: GatewayContainer;
   readonly gateway: Gateway;
+  /** With the embedded database: where `facegate keys` reaches this process (see admin-endpoint.ts). */
+  readonly admin: RunningAdminEndpoint | null;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes everything. */
   close(): Promise<void>;
 }
@@ -32,8 +35,17 @@ export async function startGateway(
   const logger = container.resolve<Logger>(TOKENS.Logger);
   let server: Server;
   let sweeper: ExpirySweeper;
+  let admin: RunningAdminEndpoint | null = null;
   try {
     const gateway = createGateway(container);
+    // this process holds the embedded database: key administration goes through it
+    if (config.databaseUrl === null) {
+      admin = await startAdminEndpoint({
+        dataDir: config.dataDir,
+        apiKeys: container.resolve(TOKENS.ApiKeys),
+        logger,
+      });
+    }
     sweeper = new ExpirySweeper(
       container.resolve(TOKENS.ExpireVerifications),
       config.sweepIntervalMs,
@@ -70,14 +82,16 @@ export async function startGateway(
         container.resolve<VerificationEventBus>(TOKENS.EventBus).close();
         await closed;
         clearTimeout(deadline);
+        await admin?.close();
         await sweeper.stop();
         await disposeContainer(container);
         logger.info('stopped');
       })();
       return closing;
     };
-    return { url, graphqlUrl: `${url}/graphql`, server, container, gateway, close };
+    return { url, graphqlUrl: `${url}/graphql`, server, container, gateway, admin, close };
   } catch (error) {
+    await admin?.close();
     await disposeContainer(container);
     throw error;
   }

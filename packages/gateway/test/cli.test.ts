@@ -1,39 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
 
-const BIN = fileURLToPath(new URL('../bin/facegate.mjs', import.meta.url));
-const CWD = fileURLToPath(new URL('..', import.meta.url));
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  return { ...env, ...extra };
-}
-
-function run(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: CWD, env: cleanEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`facegate ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runFacegate(args, { env });
 
 describe('facegate CLI: configuration errors', () => {
   it.each([
@@ -88,31 +59,17 @@ describe('facegate CLI: keys', () => {
 
 describe('facegate CLI: serve + demo as real processes', () => {
   let dataDir: string;
-  let server: ChildProcess;
+  let server: ServingGateway;
   let output = '';
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'facegate-serve-'));
-    server = spawn(process.execPath, [BIN], {
-      cwd: CWD,
-      env: cleanEnv({ DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0', LOG_LEVEL: 'warn' }),
-    });
-    server.stdout!.on('data', (d) => {
-      output += d;
-    });
-    server.stderr!.on('data', (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!/facegate\.mjs demo --url \S+ --sandbox-url \S+/.test(output)) {
-      if (Date.now() > deadline || server.exitCode !== null)
-        throw new Error(`serve did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await startServing({ env: { DATA_DIR: dataDir } });
+    output = server.output();
   }, 90_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) server.kill('SIGKILL');
+    if (server && server.process.exitCode === null) server.process.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -120,6 +77,7 @@ describe('facegate CLI: serve + demo as real processes', () => {
     expect(output).toMatch(/GraphQL: +http:\/\/127\.0\.0\.1:\d+\/graphql/);
     expect(output).toContain('Sandbox mode');
     expect(output).toContain('face_mismatch');
+    expect(output).toContain(`data:     embedded (PGlite) in ${dataDir}`);
     const [, url, sandboxUrl] = output.match(/facegate\.mjs demo --url (\S+) --sandbox-url (\S+)/)!;
 
     const demo = await run(['demo', '--url', url!, '--sandbox-url', sandboxUrl!], {});
@@ -133,19 +91,19 @@ describe('facegate CLI: serve + demo as real processes', () => {
     const health = await fetch(url!.replace('/graphql', '/healthz'));
     expect(health.status).toBe(200);
 
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     const stoppedAt = Date.now();
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
   }, 120_000);
 
-  it('demo against nothing running fails with a clear message and exit 1', async () => {
+  it('demo against nothing running says to start the gateway first, and exits 1', async () => {
     const demo = await run(
       ['demo', '--url', 'http://127.0.0.1:9/graphql', '--sandbox-url', 'http://127.0.0.1:9'],
       {},
     );
     expect(demo.code).toBe(1);
-    expect(demo.stdout).toMatch(/cannot reach/);
+    expect(demo.stdout).toContain('start the gateway first: npm start');
+    // one clear line, not a failure per protocol
+    expect(demo.stdout).not.toContain('LEGACY: ERROR');
   });
 });

@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, describeDatabase, findProjectRoot, loadConfig, resolveDataDir } from '../src/config';
 
 const SECRET = 's'.repeat(40);
 
@@ -94,5 +98,45 @@ describe('loadConfig', () => {
     expect(errorOf({ WECHAT_MAX_CONNECTIONS: '0' }).variable).toBe('WECHAT_MAX_CONNECTIONS');
     expect(errorOf({ WECHAT_MAX_CONNECTIONS: '10001' }).message).toMatch(/between 1 and 10000/);
     expect(errorOf({ DATABASE_POOL_SIZE: 'many' }).variable).toBe('DATABASE_POOL_SIZE');
+  });
+});
+
+describe('DATA_DIR: one place whichever folder a command runs from', () => {
+  const root = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
+
+  it('finds the project root from the gateway code itself, not from the current folder', () => {
+    expect(findProjectRoot()).toBe(root);
+    expect(existsSync(join(root, 'pnpm-workspace.yaml'))).toBe(true);
+    expect(findProjectRoot(tmpdir())).toBeNull();
+  });
+
+  it('defaults to <root>/.facegate and resolves a relative DATA_DIR against the root, from any folder', () => {
+    const before = process.cwd();
+    try {
+      for (const folder of [root, join(root, 'packages/gateway'), tmpdir()]) {
+        process.chdir(folder);
+        expect(loadConfig({}).dataDir).toBe(join(root, '.facegate'));
+        expect(loadConfig({ DATA_DIR: 'var/fg' }).dataDir).toBe(join(root, 'var/fg'));
+        expect(loadConfig({ DATA_DIR: '/srv/fg' }).dataDir).toBe('/srv/fg');
+      }
+    } finally {
+      process.chdir(before);
+    }
+  });
+
+  it('outside a checkout: the per-user data folder by default', () => {
+    expect(resolveDataDir({ XDG_DATA_HOME: '/home/op/.data' }, null)).toBe('/home/op/.data/facegate');
+    expect(resolveDataDir({}, null)).toBe(join(homedir(), '.local/share/facegate'));
+    expect(resolveDataDir({ DATA_DIR: '/srv/fg' }, null)).toBe('/srv/fg');
+  });
+
+  it('describes the database without credentials', () => {
+    expect(describeDatabase({ databaseUrl: null, dataDir: '/srv/fg' })).toBe('embedded (PGlite) in /srv/fg');
+    const pg = describeDatabase({
+      databaseUrl: 'postgres://app:hunter2@db.internal:5432/facegate',
+      dataDir: '/x',
+    });
+    expect(pg).toBe('PostgreSQL at db.internal:5432/facegate');
+    expect(describeDatabase({ databaseUrl: 'memory:', dataDir: '/x' })).toMatch(/^in memory/);
   });
 });

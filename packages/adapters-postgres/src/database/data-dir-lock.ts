@@ -1,5 +1,5 @@
 import { open, readFile, rm } from 'node:fs/promises';
-import { DatabaseConfigError } from './database';
+import { DatabaseConfigError, DataDirInUseError } from './database';
 
 /**
  * An embedded database folder may be opened by one PGlite at a time: two writers would corrupt it. The lock is
@@ -16,10 +16,7 @@ export async function lockDataDir(lockPath: string): Promise<() => Promise<void>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-        throw new DatabaseConfigError(
-          `the embedded database in ${lockPath.replace(/[/\\][^/\\]*$/, '')} is in use by process ${owner}; ` +
-            'stop it, or set DATABASE_URL=postgres://... so several processes can share one database',
-        );
+        throw new DataDirInUseError(lockPath.replace(/[/\\][^/\\]*$/, ''), owner);
       }
       await rm(lockPath, { force: true });
     }

@@ -31,6 +31,23 @@ export class DatabaseConfigError extends Error {
   }
 }
 
+/**
+ * The embedded database folder is held by another live process (a running gateway). Callers that can reach
+ * that process another way (the gateway's admin endpoint) catch this one.
+ */
+export class DataDirInUseError extends DatabaseConfigError {
+  constructor(
+    readonly dataDir: string,
+    readonly ownerPid: number,
+  ) {
+    super(
+      `the embedded database in ${dataDir} is in use by process ${ownerPid}; ` +
+        'stop it, or set DATABASE_URL=postgres://... so several processes can share one database',
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
 /** LISTEN/UNLISTEN take an identifier, not a parameter. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

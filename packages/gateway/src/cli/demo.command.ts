@@ -19,6 +19,9 @@ const VERIFICATION_FIELDS = `id status protocol maskedName maskedIdCardNumber at
   lastError { code message retryable upstreamCode }
   clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey name idCardNumber } ... on V2ClientParams { verifyId } }`;
 
+/** The first request of the demo goes to the gateway's sandbox; both come from `npm start`. */
+const START_FIRST = 'start the gateway first: npm start (in another terminal)';
+
 async function postJson<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
   let response: Response;
   try {
@@ -30,7 +33,7 @@ async function postJson<T>(url: string, body: unknown, headers: Record<string, s
     });
   } catch (error) {
     throw new DemoError(
-      `cannot reach ${url} (${(error as Error).cause ?? (error as Error).message}); is it running?`,
+      `cannot reach ${url} (${(error as Error).cause ?? (error as Error).message}); ${START_FIRST}`,
     );
   }
   const text = await response.text();
@@ -92,7 +95,7 @@ async function runOne(
     )
     .catch((error: Error) => {
       throw new DemoError(
-        `cannot reach the sandbox at ${sandbox} (${error.cause ?? error.message}); is it running?`,
+        `cannot reach the sandbox at ${sandbox} (${error.cause ?? error.message}); ${START_FIRST}`,
       );
     });
   const list = Array.isArray(identities) ? identities : identities.identities;
@@ -166,8 +169,22 @@ async function runOne(
   return confirmed.status;
 }
 
+/** True when something answers HTTP at the gateway's address (whatever the status). */
+async function reachable(url: string): Promise<boolean> {
+  try {
+    await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function demoCommand(options: DemoOptions): Promise<number> {
   out(`FaceGate demo against ${options.url} with the sandbox device at ${options.sandboxUrl}`);
+  if (!(await reachable(options.url))) {
+    out(`Nothing answers at ${options.url}: ${START_FIRST}`);
+    return 1;
+  }
   const results: [string, string][] = [];
   for (const protocol of options.protocols) {
     out('');

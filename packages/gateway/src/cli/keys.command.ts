@@ -1,5 +1,12 @@
+import { DataDirInUseError } from '@facegate/adapters-postgres';
+import {
+  AdminEndpointClient,
+  AdminEndpointError,
+  type KeyAdministration,
+  readAdminFile,
+} from '../admin/admin-client';
 import { ApiKeyService } from '../auth/api-key.service';
-import { loadConfig } from '../config';
+import { describeDatabase, loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import { out, UsageError } from './output';
@@ -7,7 +14,10 @@ import { out, UsageError } from './output';
 const USAGE =
   'usage: facegate keys create --name NAME --scopes verifications:read,verifications:write | keys list | keys revoke ID_OR_PREFIX';
 
-/** Service API keys in the gateway's database (run it with the same DATABASE_URL / DATA_DIR as the server). */
+/**
+ * Service API keys in the gateway's database (the same DATABASE_URL / DATA_DIR as the server). When a
+ * running gateway holds the embedded database, the command goes through that gateway's admin endpoint.
+ */
 export async function keysCommand(
   args: { positionals: string[]; name?: string; scopes?: string },
   env: NodeJS.ProcessEnv,
@@ -19,12 +29,28 @@ export async function keysCommand(
   const scopes = sub === 'create' ? ApiKeyService.parseScopes(args.scopes!) : [];
 
   const config = loadConfig(env);
-  const container = await buildContainer(config, {
-    databaseOnly: true,
-    logger: createLogger({ level: 'warn' }),
-  });
+  let keys: KeyAdministration;
+  let release = async () => {};
   try {
-    const keys = container.resolve<ApiKeyService>(TOKENS.ApiKeys);
+    const container = await buildContainer(config, {
+      databaseOnly: true,
+      logger: createLogger({ level: 'warn' }),
+    });
+    keys = container.resolve<ApiKeyService>(TOKENS.ApiKeys);
+    release = () => disposeContainer(container);
+    out(`Database: ${describeDatabase(config)}`);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    const admin = await readAdminFile(config.dataDir);
+    if (admin === null) {
+      throw new AdminEndpointError(
+        `${error.message} (it publishes no admin endpoint in ${config.dataDir}; stop it to manage keys)`,
+      );
+    }
+    keys = new AdminEndpointClient(admin);
+    out(`Database: ${describeDatabase(config)}, through the running gateway (process ${admin.pid})`);
+  }
+  try {
     switch (sub) {
       case 'create': {
         const { key, record } = await keys.create(args.name!, scopes);
@@ -54,6 +80,6 @@ export async function keysCommand(
       }
     }
   } finally {
-    await disposeContainer(container);
+    await release();
   }
 }

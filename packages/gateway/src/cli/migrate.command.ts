@@ -1,4 +1,4 @@
-import { loadConfig } from '../config';
+import { describeDatabase, loadConfig } from '../config';
 import { buildContainer, disposeContainer } from '../di/container';
 import { createLogger } from '../observability/logger';
 import { out } from './output';
@@ -12,8 +12,7 @@ export async function migrateCommand(env: NodeJS.ProcessEnv): Promise<number> {
     logger: createLogger({ level: 'warn' }),
   });
   await disposeContainer(container);
-  out(
-    `Database is up to date (${config.databaseUrl === null ? `embedded, in ${config.dataDir}` : config.databaseUrl === 'memory:' ? 'in memory' : 'PostgreSQL'}).`,
-  );
+  out(`Database: ${describeDatabase(config)}`);
+  out('Database is up to date.');
   return 0;
 }

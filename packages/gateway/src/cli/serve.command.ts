@@ -1,6 +1,6 @@
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
-import { loadConfig } from '../config';
+import { describeDatabase, loadConfig } from '../config';
 import { TOKENS } from '../di/container';
 import { startGateway } from '../main';
 import type { Logger } from '../observability/logger';
@@ -16,6 +16,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   out(`FaceGate gateway listening on ${running.url}`);
   out(`  GraphQL:  ${running.graphqlUrl}${config.production ? '' : '  (GraphiQL in a browser)'}`);
   out(`  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.url}/metrics`);
+  out(`  data:     ${describeDatabase(config)}`);
+  if (running.admin !== null) {
+    out('  API keys: `facegate keys create|list|revoke` work while this runs (same DATA_DIR)');
+  }
   if (config.sandboxMode) {
     const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
     out('');

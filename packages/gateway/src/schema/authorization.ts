@@ -10,12 +10,12 @@ export function hasScope(viewer: Viewer, scope: ApiKeyScope): boolean {
 
 export function requireUser(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
   if (viewer.kind === 'user') return viewer;
-  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
   throw forbidden('this operation is for signed-in mini program users');
 }
 
 export function requireScope(viewer: Viewer, scope: ApiKeyScope): Extract<Viewer, { kind: 'service' }> {
-  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
   if (viewer.kind !== 'service') throw forbidden(`this operation needs an API key with the ${scope} scope`);
   if (!viewer.scopes.includes(scope)) throw forbidden(`this API key lacks the ${scope} scope`);
   return viewer;
@@ -35,7 +35,7 @@ export async function loadSessionFor(
   scope: ApiKeyScope,
 ): Promise<VerificationSessionSnapshot> {
   const { viewer } = ctx;
-  if (viewer.kind === 'anonymous') throw unauthenticated();
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
   if (viewer.kind === 'service') requireScope(viewer, scope);
   // PostgreSQL text cannot hold NUL: such an id names no session, and must not reach the database
   if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw notFound();

@@ -25,8 +25,20 @@ export const badUserInput = (
   extra: Record<string, unknown> = {},
 ) => requestError('BAD_USER_INPUT', message, { field, rule, ...extra });
 
-export const unauthenticated = (message = 'sign in first (Authorization: Bearer <token or API key>)') =>
-  requestError('UNAUTHENTICATED', message);
+/** Why a request is not authenticated; `reason` lets a client tell "sign in again" from "sign in". */
+const UNAUTHENTICATED = {
+  missing: {
+    reason: 'MISSING_CREDENTIAL',
+    message: 'sign in first (Authorization: Bearer <token or API key>)',
+  },
+  'user-token': { reason: 'INVALID_TOKEN', message: 'this token is not valid or has expired; sign in again' },
+  'api-key': { reason: 'INVALID_API_KEY', message: 'unknown or revoked API key' },
+} as const;
+
+export const unauthenticated = (rejected?: 'user-token' | 'api-key') => {
+  const { reason, message } = UNAUTHENTICATED[rejected ?? 'missing'];
+  return requestError('UNAUTHENTICATED', message, { reason });
+};
 
 export const forbidden = (message: string) => requestError('FORBIDDEN', message);
 

@@ -35,7 +35,7 @@ builder.mutationField('startVerification', (t) =>
       const { viewer, services } = ctx;
       let openid: string;
       let initiator: string;
-      if (viewer.kind === 'anonymous') throw unauthenticated();
+      if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
       if (viewer.kind === 'user') {
         if (input.openid != null) {
           throw forbidden('input.openid is for services; a signed-in user always verifies themselves');

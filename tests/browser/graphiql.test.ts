@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, watchPage } from '../support/chromium';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** Screenshots land here (gitignored), for a person or CI to look at. */
+const OUTPUT_DIR = join(ROOT, 'test-output');
+
+/** `facegate serve` in sandbox mode as a user starts it, on ports of its own choosing. */
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; sandboxUrl: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'packages/gateway/bin/facegate.mjs'), 'serve'], {
+    cwd: join(ROOT, 'packages/gateway'),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const banner = /GraphQL: +(\S+)[\s\S]*bundled sandbox at (\S+)[\s\S]*Test identities/;
+  const deadline = Date.now() + 90_000;
+  while (!banner.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`facegate serve did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [, url, sandboxUrl] = banner.exec(output)!;
+  return { child, url: url!, sandboxUrl: sandboxUrl! };
+}
+
+/** Replaces an editor's text as a user would: focus it, select all, type. */
+async function fill(page: Page, editor: Locator, text: string): Promise<void> {
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  // inserted as typed text, without the editor's bracket auto-closing doubling every brace
+  await page.keyboard.insertText(text);
+}
+
+/** Clicks run and returns the result pane's text once it holds `expected`. */
+async function run(page: Page, expected: string): Promise<string> {
+  await page.locator('.graphiql-execute-button').click();
+  await page
+    .locator('.graphiql-response', { hasText: expected })
+    .waitFor({ timeout: 30_000 })
+    .catch(async (error: Error) => {
+      mkdirSync(OUTPUT_DIR, { recursive: true });
+      await page.screenshot({ path: join(OUTPUT_DIR, 'graphiql-failed.png') });
+      throw error;
+    });
+  // the editor renders spaces as no-break spaces
+  return ((await page.locator('.graphiql-response').textContent()) ?? '').replaceAll('\u00a0', ' ');
+}
+
+describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mode', () => {
+  let dataDir: string;
+  let server: Awaited<ReturnType<typeof serve>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'facegate-browser-'));
+    server = await serve(dataDir);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.child.exitCode === null) {
+      const exited = new Promise((r) => server.child.once('exit', r));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("renders the editor from the gateway alone and runs the README's signIn and startVerification", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const watch = watchPage(page, new URL(server.url).origin);
+
+    // the README's first step: the sandbox plays the phone's wx.login
+    const login = await fetch(`${server.sandboxUrl}/sandbox/device/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openid: 'o_browser_user' }),
+    });
+    const { code } = (await login.json()) as { code: string };
+
+    await page.goto(server.url);
+    const query = page.locator('.graphiql-query-editor .monaco-editor').first();
+    await query.waitFor({ timeout: 60_000 });
+    expect(await page.title()).toBe('FaceGate');
+
+    // one line: the editor's auto-indent would add a closing brace after every typed line break
+    await fill(page, query, `mutation SignIn { signIn(code: "${code}") { token expiresAt } }`);
+    const signedIn = await run(page, '"token"');
+    expect(signedIn).toContain('"signIn"');
+    expect(signedIn).not.toContain('"errors"');
+    // the pane wraps long lines: the token is what lies between its quotes, without the wrapping
+    const token = /"token": "([^"]+)"/.exec(signedIn)![1]!.replace(/\s+/g, '');
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    await page.getByText('Headers', { exact: true }).click();
+    const headers = page
+      .locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor')
+      .first();
+    await fill(page, headers, JSON.stringify({ authorization: `Bearer ${token}` }));
+    await fill(
+      page,
+      query,
+      'mutation Start { startVerification(input: { name: "核身通过", idCardNumber: "110102198001010017", protocol: V2 }) ' +
+        '{ id status maskedName maskedIdCardNumber clientParams { ... on V2ClientParams { verifyId } } } }',
+    );
+    const started = await run(page, '"startVerification"');
+    expect(started).not.toContain('"errors"');
+    expect(started).toContain('"status": "PENDING"');
+    expect(started).toContain('"maskedName": "核***"');
+    expect(started).toMatch(/"verifyId":\s+"[\w-]{20,}/);
+
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    const screenshot = join(OUTPUT_DIR, 'graphiql-offline.png');
+    await page.screenshot({ path: screenshot });
+    expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+
+    // every script, style and worker came from the gateway; nothing failed on the page
+    expect(watch.outsideRequests).toEqual([]);
+    expect(watch.consoleErrors).toEqual([]);
+  }, 180_000);
+});
