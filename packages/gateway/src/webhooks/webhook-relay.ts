@@ -121,7 +121,7 @@ export class WebhookRelay {
     for (let i = 0; i < 20; i++) {
       if ((await this.store.dispatchOutbox(this.clock.now(), 500, webhookOf)) < 500) break;
     }
-    for (let i = 0; i < 20 && !this.stopped; i++) {
+    for (let i = 0; i < 20; i++) {
       const claimed = await this.store.claimDue(this.clock.now(), this.batch, this.leaseMs, randomUUID());
       await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
       if (claimed.length < this.batch) break;
