@@ -16,7 +16,8 @@ export interface WebhookRelayOptions {
   readonly intervalMs?: number;
   /** Deliveries claimed (and sent concurrently) per round; default 50. */
   readonly batch?: number;
-  /** How long a claim holds a delivery; after it, a delivery whose instance died is sent again. Default 60 s. */
+  /** How long a claim holds a delivery (more than the 10 s request timeout); after it, a delivery whose instance
+   * died is sent again. Default 30 s. */
   readonly leaseMs?: number;
   readonly schedule?: RetrySchedule;
   /** An endpoint failing every attempt for this long is disabled; default 5 days. */
@@ -59,7 +60,7 @@ export class WebhookRelay {
   ) {
     this.intervalMs = options.intervalMs ?? 1_000;
     this.batch = options.batch ?? 50;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 30_000;
     this.schedule = options.schedule ?? STANDARD_RETRY_SCHEDULE;
     this.disableAfterMs = options.disableAfterMs ?? 5 * DAY_MS;
     this.retentionMs = options.retentionMs ?? 7 * DAY_MS;
