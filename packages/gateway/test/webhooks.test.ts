@@ -16,7 +16,14 @@ import {
   PRODUCTION_URL_POLICY,
 } from '../src/webhooks/webhook-url-policy';
 import { fullFlow, PEOPLE, start } from './support/flows';
-import { CANCEL, errorCode, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
+import {
+  CANCEL,
+  DATABASE_KINDS,
+  errorCode,
+  type Json,
+  startTestGateway,
+  type TestGateway,
+} from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver, waitFor } from './support/webhook-receiver';
 
 /** Short retries so the schedule is exercised in milliseconds, not hours. */
@@ -169,14 +176,14 @@ describe('SSRF rules', () => {
   });
 });
 
-describe('webhooks end to end (PGlite)', () => {
+describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
   let t: TestGateway;
   let key: string;
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
     t = await startTestGateway({
-      database: 'pglite',
+      database,
       env: { FACEGATE_OUTBOX_POLL_MS: '50' },
       overrides: { webhookRelay: FAST },
     });
