@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type Database, SqlOutboxEventPublisher, type SqlWebhookStore } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { Webhook } from 'standardwebhooks';
@@ -173,6 +175,39 @@ describe('SSRF rules', () => {
     expect(isNonPublicAddress('100.64.0.1')).toBe(true);
     expect(isNonPublicAddress('8.8.8.8')).toBe(false);
     expect(isNonPublicAddress('2606:4700::1111')).toBe(false);
+  });
+});
+
+describe('the sender (real servers on loopback)', () => {
+  it('does not follow redirects, bounds the excerpt, and gives up at its timeout', async () => {
+    const target = await startWebhookReceiver();
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: target.url }).end());
+    const chatty = createServer((_req, res) => res.writeHead(500).end('x'.repeat(100_000)));
+    const silent = createServer(() => {
+      // never answers
+    });
+    for (const server of [redirecting, chatty, silent]) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    }
+    const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    const sender = new WebhookSender({ publicAddressesOnly: false, timeoutMs: 300, excerptChars: 64 });
+    try {
+      const redirected = await sender.send(urlOf(redirecting), {}, '{}');
+      expect(redirected).toMatchObject({ statusCode: 307, error: null });
+      expect(target.received).toEqual([]);
+      const long = await sender.send(urlOf(chatty), {}, '{}');
+      expect(long).toMatchObject({ statusCode: 500, responseExcerpt: 'x'.repeat(64) });
+      const timedOut = await sender.send(urlOf(silent), {}, '{}');
+      expect(timedOut).toMatchObject({ statusCode: null, error: 'timed out' });
+      expect(timedOut.latencyMs).toBeGreaterThanOrEqual(250);
+    } finally {
+      await sender.close();
+      await target.close();
+      for (const server of [redirecting, chatty, silent]) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
   });
 });
 
@@ -417,6 +452,16 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       expect(await list()).toMatchObject({ enabled: false, disabledReason: 'FAILING' });
       const pending = await t.gql(DELIVERIES, { id: endpoint.id, status: 'PENDING' }, key);
       expect(pending.body.data?.webhookDeliveries.edges).toEqual([]);
+      // a disabled endpoint cannot be redelivered to: CONFLICT, not a delivery that never goes out
+      const failed = await t.gql(DELIVERIES, { id: endpoint.id, status: 'FAILED' }, key);
+      const failedId = failed.body.data?.webhookDeliveries.edges[0]?.node.id;
+      expect(failedId).toBeDefined();
+      const refused = await t.gql(
+        'mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }',
+        { id: failedId },
+        key,
+      );
+      expect(errorCode(refused)).toBe('CONFLICT');
     } finally {
       t.clock.advance(-(5 * 24 * 3600_000 + 60_000));
     }

@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import {
+  WebhookConflictError,
   type WebhookEndpointsService,
   WebhookInputError,
   WebhookNotFoundError,
@@ -102,7 +103,7 @@ export async function webhooksCommand(
     }
   } catch (error) {
     if (error instanceof WebhookInputError) throw new UsageError(`${error.field}: ${error.message}`);
-    if (error instanceof WebhookNotFoundError) {
+    if (error instanceof WebhookNotFoundError || error instanceof WebhookConflictError) {
       process.stderr.write(`facegate: ${error.message}\n`);
       return 1;
     }

@@ -1,9 +1,13 @@
 import type { WebhookEndpointRecord } from '@facegate/adapters-postgres';
-import { WebhookInputError, WebhookNotFoundError } from '../webhooks/webhook-endpoints.service';
+import {
+  WebhookConflictError,
+  WebhookInputError,
+  WebhookNotFoundError,
+} from '../webhooks/webhook-endpoints.service';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
-import { badUserInput, notFound } from './errors';
+import { badUserInput, conflict, notFound } from './errors';
 
 /** GraphQL names (VERIFICATION_ATTEMPT_FAILED) for the wire types (verification.attempt_failed). */
 export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
@@ -62,6 +66,7 @@ export async function webhookOperation<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof WebhookInputError) throw badUserInput(error.field, error.rule, error.message);
     if (error instanceof WebhookNotFoundError) throw notFound(error.message);
+    if (error instanceof WebhookConflictError) throw conflict(error.message);
     throw error;
   }
 }

@@ -35,6 +35,15 @@ export class WebhookNotFoundError extends Error {
   }
 }
 
+/** The operation does not fit the endpoint's state (e.g. redelivering to a disabled endpoint). */
+export class WebhookConflictError extends Error {
+  readonly code = 'WEBHOOK_CONFLICT' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookConflictError';
+  }
+}
+
 export interface EndpointWithSecret {
   readonly endpoint: WebhookEndpointRecord;
   /** Shown once: only its sealed form is stored. */
@@ -133,7 +142,14 @@ export class WebhookEndpointsService {
 
   /** Sends a delivery again (same webhook-id) from the start of the retry schedule. */
   async redeliver(deliveryId: string): Promise<WebhookDeliveryRecord> {
-    const found = await this.store.redeliver(checkId(deliveryId), this.clock.now());
+    const delivery = await this.store.findDelivery(checkId(deliveryId));
+    if (delivery === null) throw new WebhookNotFoundError('delivery');
+    const endpoint = await this.store.findEndpoint(delivery.endpointId);
+    // a disabled endpoint sends nothing: say so rather than queue a delivery that never goes out
+    if (endpoint !== null && !endpoint.enabled) {
+      throw new WebhookConflictError('the endpoint is disabled; enable it (updateWebhookEndpoint) first');
+    }
+    const found = await this.store.redeliver(delivery.id, this.clock.now());
     if (found === null) throw new WebhookNotFoundError('delivery');
     return found;
   }
