@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Database, SqlOutboxEventPublisher, type SqlWebhookStore } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import type { ExpireVerifications } from '@facegate/domain';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
@@ -301,6 +302,31 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     expect(['verification.attempt_failed', 'verification.failed']).toContain(got.json.type);
     expect(got.json.data.failure).toMatchObject({ code: expect.any(String), reason: expect.any(String) });
     expect(got.json.data.attempt).toBe(1);
+  });
+
+  it('a session that runs out of time is announced as verification.expired', async () => {
+    receiver = await startWebhookReceiver();
+    await createEndpoint(t, key, receiver.url, ['VERIFICATION_EXPIRED']);
+    const started = await start(t, key, { protocol: 'V2', openid: 'o_webhook_expired' });
+    const id = started.session!.id as string;
+    const ahead = new Date(started.session!.expiresAt).getTime() - t.clock.now().getTime() + 60_000;
+    t.clock.advance(ahead);
+    try {
+      const expire = t.container.resolve<ExpireVerifications>(TOKENS.ExpireVerifications);
+      while ((await expire.execute({ limit: 100 })) === 100) {
+        // every session due in this gateway
+      }
+      await waitFor('the expired webhook', () => receiver.accepted().some((r) => r.json?.data?.id === id));
+    } finally {
+      t.clock.advance(-ahead);
+    }
+    const got = receiver.accepted().find((r) => r.json?.data?.id === id)!;
+    expect(got.json).toMatchObject({
+      type: 'verification.expired',
+      data: { id, status: 'EXPIRED', attempt: 0, failure: null, endedAt: expect.any(String) },
+    });
+    // subscribed to expiry only: the start was not sent
+    expect(receiver.received.every((r) => r.json.type === 'verification.expired')).toBe(true);
   });
 
   it('a receiver answering 500 three times then 200 gets the event once more after each failure, then no more', async () => {
