@@ -273,7 +273,12 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
         verifiedAt: expect.any(String),
       },
     });
-    const deliveries = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
+    // the receiver answers before the relay records the answer: wait for both records
+    let deliveries = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
+    await waitFor('both deliveries recorded', async () => {
+      deliveries = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
+      return deliveries.body.data?.webhookDeliveries.edges.length === 2;
+    });
     const nodes = deliveries.body.data?.webhookDeliveries.edges.map((e: Json) => e.node);
     expect(nodes.map((n: Json) => n.eventType).sort()).toEqual([
       'VERIFICATION_STARTED',
@@ -381,11 +386,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
   it('keeps order per session across 50 sessions with a flaky receiver', async () => {
     receiver = await startWebhookReceiver();
     let n = 0;
-    // every third request fails, some answers are slow: retries interleave with later events
-    receiver.answer = async () => {
+    // every third message is refused twice before it is accepted (within the retry schedule), some answers
+    // are slow: retries interleave with later events
+    const messages = new Map<string, number>();
+    receiver.answer = async ({ id, count }) => {
       n++;
+      if (!messages.has(id)) messages.set(id, messages.size);
       if (n % 5 === 0) await new Promise((r) => setTimeout(r, 30));
-      return n % 3 === 0 ? 500 : 200;
+      return messages.get(id)! % 3 === 0 && count < 2 ? 500 : 200;
     };
     await createEndpoint(t, key, receiver.url, ['VERIFICATION_STARTED', 'VERIFICATION_CANCELED']);
     const ids: string[] = [];
