@@ -19,9 +19,23 @@ export {
   parseVerificationEvent,
   SqlOutboxEventPublisher,
   serializeVerificationEvent,
-  subscribeToVerificationEvents,
-  VERIFICATION_EVENTS_CHANNEL,
 } from './sql-outbox-event.publisher';
+export {
+  type OutboxFeedOptions,
+  SqlOutboxFeed,
+  subscribeToVerificationEvents,
+} from './sql-outbox-feed';
 export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
+export {
+  type AttemptOutcome,
+  type ClaimedWebhookDelivery,
+  type DeliveryPageCursor,
+  type OutboxRow,
+  SqlWebhookStore,
+  type WebhookAttemptRecord,
+  type WebhookDeliveryRecord,
+  type WebhookDeliveryStatus,
+  type WebhookEndpointRecord,
+} from './sql-webhook.store';
 export { resetDatabaseForTests } from './testing';

@@ -2,9 +2,6 @@ import type { EventPublisher, VerificationEvent, VerificationUpdatedEvent } from
 import { VERIFICATION_STATUSES } from '@facegate/domain';
 import type { Database } from './database/database';
 
-/** The NOTIFY channel every FaceGate instance listens on. */
-export const VERIFICATION_EVENTS_CHANNEL = 'facegate_events';
-
 export interface OutboxLogger {
   warn(obj: object, msg: string): void;
 }
@@ -48,8 +45,9 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
 }
 
 /**
- * Writes each event to the outbox table and announces it with NOTIFY in the same statement, so listeners
- * hear of it only once it is durable, and every instance sharing the database hears of it.
+ * Writes each event to the outbox table. Readers poll the table (see sql-outbox-feed.ts) instead of being told
+ * by NOTIFY, so the confirmation's statement is a plain INSERT: nothing is announced before it is durable,
+ * and no notification queue is shared by every writer.
  */
 export class SqlOutboxEventPublisher implements EventPublisher {
   constructor(
@@ -60,14 +58,17 @@ export class SqlOutboxEventPublisher implements EventPublisher {
   async publish(event: VerificationEvent): Promise<void> {
     const payload = serializeVerificationEvent(event);
     try {
-      // One statement is one implicit transaction: the row and the NOTIFY commit together, in one round
-      // trip instead of four (BEGIN, INSERT, NOTIFY, COMMIT).
+      // The session's details are copied in the same statement, so a webhook describes the session as this
+      // event left it (a primary-key read; no extra round trip).
       await this.db.query(
-        `WITH written AS (
-           INSERT INTO event_outbox (event_type, session_id, payload) VALUES ($1, $2, $3::text::jsonb) RETURNING 1
-         )
-         SELECT pg_notify($4, $3::text) FROM written`,
-        [event.type, event.sessionId, payload, VERIFICATION_EVENTS_CHANNEL],
+        `INSERT INTO event_outbox (event_type, session_id, payload, session_details)
+         SELECT $1, $2, $3::text::jsonb,
+                (SELECT jsonb_build_object(
+                   'protocol', s.protocol, 'openid', s.openid, 'maxAttempts', s.max_attempts,
+                   'lastError', s.last_error, 'createdAt', s.created_at, 'expiresAt', s.expires_at,
+                   'verifiedAt', s.verified_at, 'endedAt', s.ended_at, 'clientReferenceId', s.client_reference_id)
+                 FROM verification_sessions s WHERE s.id = $2)`,
+        [event.type, event.sessionId, payload],
       );
     } catch (error) {
       // The port's contract: delivery trouble is logged and dropped, never thrown at the use case.
@@ -78,23 +79,19 @@ export class SqlOutboxEventPublisher implements EventPublisher {
     }
   }
 
-  /** Deletes outbox rows written before `olderThan`; returns how many. */
-  async prune(olderThan: Date): Promise<number> {
+  /**
+   * Deletes outbox rows written before `olderThan` that were already fanned out to webhooks (an undelivered
+   * event is never pruned), at most `batch` of them; returns how many. Safe to run from many instances at once.
+   */
+  async prune(olderThan: Date, batch = 5_000): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
-      'WITH pruned AS (DELETE FROM event_outbox WHERE created_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM pruned',
-      [olderThan],
+      `WITH pruned AS (
+         DELETE FROM event_outbox WHERE id IN (
+           SELECT id FROM event_outbox WHERE created_at < $1 AND dispatched_at IS NOT NULL ORDER BY id LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM pruned`,
+      [olderThan, batch],
     );
     return rows[0]?.n ?? 0;
   }
-}
-
-/** Calls `onEvent` for every verification event published by any instance sharing the database. */
-export function subscribeToVerificationEvents(
-  db: Database,
-  onEvent: (event: VerificationUpdatedEvent) => void,
-): Promise<() => Promise<void>> {
-  return db.listen(VERIFICATION_EVENTS_CHANNEL, (payload) => {
-    const event = parseVerificationEvent(payload);
-    if (event !== null) onEvent(event);
-  });
 }

@@ -57,6 +57,9 @@ for (const harness of harnesses) {
         'rate_limit_counters',
         'schema_migrations',
         'verification_sessions',
+        'webhook_attempts',
+        'webhook_deliveries',
+        'webhook_endpoints',
       ]);
     });
 

@@ -4,9 +4,9 @@ import {
   type Database,
   parseVerificationEvent,
   SqlOutboxEventPublisher,
+  SqlOutboxFeed,
   serializeVerificationEvent,
   subscribeToVerificationEvents,
-  VERIFICATION_EVENTS_CHANNEL,
 } from '../src/index';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId, vectors } from './support/session-mother';
@@ -111,9 +111,9 @@ for (const harness of harnesses) {
       await harness.destroy();
     });
 
-    it('writes an outbox row and notifies subscribers with the parsed event', async () => {
+    it('writes an outbox row that a reader polling another connection reports, in order', async () => {
       const received = collector<VerificationUpdatedEvent>(2);
-      const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push);
+      const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push, { intervalMs: 50 });
       const publisher = new SqlOutboxEventPublisher(db);
       const first = anEvent({ status: 'PENDING', attempts: 0 });
       const second = anEvent({ sessionId: first.sessionId, status: 'FAILED', attempts: 1 });
@@ -122,36 +122,48 @@ for (const harness of harnesses) {
       expect(await received.done()).toEqual([first, second]);
       await unsubscribe();
 
-      const rows = await db.query<{ event_type: string; payload: unknown }>(
-        'SELECT event_type, payload FROM event_outbox WHERE session_id = $1 ORDER BY id',
+      const rows = await db.query<{ event_type: string; payload: unknown; dispatched_at: Date | null }>(
+        'SELECT event_type, payload, dispatched_at FROM event_outbox WHERE session_id = $1 ORDER BY id',
         [first.sessionId],
       );
       expect(rows).toEqual([
-        { event_type: 'verification.updated', payload: JSON.parse(serializeVerificationEvent(first)) },
-        { event_type: 'verification.updated', payload: JSON.parse(serializeVerificationEvent(second)) },
+        {
+          event_type: 'verification.updated',
+          payload: JSON.parse(serializeVerificationEvent(first)),
+          dispatched_at: null,
+        },
+        {
+          event_type: 'verification.updated',
+          payload: JSON.parse(serializeVerificationEvent(second)),
+          dispatched_at: null,
+        },
       ]);
     });
 
-    it('skips malformed notifications on the channel and stops delivering after unsubscribe', async () => {
-      const received = collector<VerificationUpdatedEvent>(1);
-      const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push);
-      const raw = collector<string>(2);
-      const unsubscribeRaw = await listenerDb.listen(VERIFICATION_EVENTS_CHANNEL, raw.push);
-      await db.notify(VERIFICATION_EVENTS_CHANNEL, '{"type":"something-else"}');
-      const event = anEvent();
-      await new SqlOutboxEventPublisher(db).publish(event);
-      await raw.done();
-      expect(received.items).toEqual([event]);
-
-      await unsubscribe();
-      const after = collector<string>(1);
-      const unsubscribeAfter = await listenerDb.listen(VERIFICATION_EVENTS_CHANNEL, after.push);
+    it('reports a row that commits after a higher id was already read (sequence gap), and stops on stop()', async () => {
+      const received: VerificationUpdatedEvent[] = [];
+      const feed = new SqlOutboxFeed(listenerDb, (e) => received.push(e), { intervalMs: 60_000 });
+      await feed.start();
+      // take an id now, commit its row only after a later row was written and read
+      const taken = await db.query<{ id: string }>(
+        "SELECT nextval(pg_get_serial_sequence('event_outbox', 'id'))::text AS id",
+      );
+      const early = taken[0]!.id;
+      const later = anEvent();
+      await new SqlOutboxEventPublisher(db).publish(later);
+      await feed.poll();
+      expect(received).toEqual([later]);
+      const late = anEvent();
+      await db.query(
+        "INSERT INTO event_outbox (id, event_type, session_id, payload) VALUES ($1, 'verification.updated', $2, $3::text::jsonb)",
+        [early, late.sessionId, serializeVerificationEvent(late)],
+      );
+      await feed.poll();
+      expect(received).toEqual([later, late]);
+      await feed.stop();
       await new SqlOutboxEventPublisher(db).publish(anEvent());
-      await after.done();
-      // The raw listener proves the notification arrived; the unsubscribed one did not get it.
-      expect(received.items).toEqual([event]);
-      await unsubscribeRaw();
-      await unsubscribeAfter();
+      await feed.poll();
+      expect(received).toEqual([later, late]);
     });
 
     it('puts nothing personal in the outbox (ids, status and counts only)', async () => {
@@ -177,8 +189,15 @@ for (const harness of harnesses) {
       const publisher = new SqlOutboxEventPublisher(db);
       const oldEvent = anEvent();
       await publisher.publish(oldEvent);
+      await db.query(
+        "UPDATE event_outbox SET created_at = now() - interval '8 days', dispatched_at = now() WHERE session_id = $1",
+        [oldEvent.sessionId],
+      );
+      // written as long ago but never fanned out to webhooks: kept
+      const undelivered = anEvent();
+      await publisher.publish(undelivered);
       await db.query("UPDATE event_outbox SET created_at = now() - interval '8 days' WHERE session_id = $1", [
-        oldEvent.sessionId,
+        undelivered.sessionId,
       ]);
       const fresh = anEvent();
       await publisher.publish(fresh);
@@ -186,9 +205,9 @@ for (const harness of harnesses) {
       expect(await publisher.prune(cutoff)).toBeGreaterThanOrEqual(1);
       const left = await db.query<{ session_id: string }>(
         'SELECT session_id FROM event_outbox WHERE session_id = ANY($1::text[])',
-        [`{${oldEvent.sessionId},${fresh.sessionId}}`],
+        [`{${oldEvent.sessionId},${fresh.sessionId},${undelivered.sessionId}}`],
       );
-      expect(left).toEqual([{ session_id: fresh.sessionId }]);
+      expect(left.map((r) => r.session_id).sort()).toEqual([fresh.sessionId, undelivered.sessionId].sort());
       expect(await publisher.prune(cutoff)).toBe(0);
     });
   });

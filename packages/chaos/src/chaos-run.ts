@@ -7,10 +7,11 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type Check, DEFAULT_LIMITS, evaluateChecks, type UpstreamFacts } from './checks';
 import { readBackSessions, readDatabaseFacts } from './database-facts';
-import { createServiceKey, freePort, GatewayProcess } from './gateway-process';
+import { createServiceKey, freePort, GatewayProcess, runFacegateCommand } from './gateway-process';
 import { GraphqlClient, RetryStats } from './graphql-client';
 import { randomIdentity } from './identities';
 import { perKindRate, seededRandom } from './random';
+import { ChaosWebhookReceiver, readWebhookFacts, type WebhookFacts, webhookChecks } from './webhook-receiver';
 import {
   Ledger,
   type PlanItem,
@@ -48,6 +49,8 @@ export interface ChaosOptions {
   /** V2 confirmations name the verifyId they ran (false: as older clients, session id only). */
   readonly v2NamesVerifyId: boolean;
   readonly seed: number;
+  /** Share of webhook messages the receiver refuses (HTTP 500) on first arrival (PostgreSQL runs only). */
+  readonly webhookFaultRate: number;
   /** PostgreSQL server (trust auth) on which each run creates and drops a fresh database. */
   readonly postgresAdminUrl: string;
   readonly keepDatabase: boolean;
@@ -69,6 +72,7 @@ export const DEFAULT_OPTIONS: ChaosOptions = {
   verificationsPerUser: 4,
   v2NamesVerifyId: true,
   seed: 1,
+  webhookFaultRate: 0.1,
   postgresAdminUrl: 'postgres://postgres@127.0.0.1:5432/postgres',
   keepDatabase: false,
   log: () => {},
@@ -85,6 +89,8 @@ export interface ChaosReport {
   readonly upstream: UpstreamFacts & { readonly totalCalls: number; readonly faultShare: number };
   readonly kills: { readonly instance: string; readonly atMs: number; readonly downMs: number }[];
   readonly checks: readonly Check[];
+  /** PostgreSQL runs: what the webhook receiver got against the outbox. */
+  readonly webhooks: WebhookFacts | null;
 }
 
 /** The plan: confirmations spread over protocols and outcomes, in a seeded random order. */
@@ -142,6 +148,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   const gateways: GatewayProcess[] = [];
   let sandbox: Sandbox | null = null;
   let pg: TestPostgresDatabase | null = null;
+  let receiver: ChaosWebhookReceiver | null = null;
   const workDir = await mkdtemp(join(tmpdir(), 'facegate-chaos-'));
 
   try {
@@ -158,6 +165,23 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     };
     // also migrates the fresh database before any gateway starts
     const apiKey = await createServiceKey(env);
+    if (pg !== null) {
+      // every event goes to a real receiver that refuses some first arrivals (checked against the outbox)
+      receiver = new ChaosWebhookReceiver(options.webhookFaultRate, seededRandom(options.seed + 1));
+      await receiver.start();
+      const added = await runFacegateCommand(
+        [
+          'webhooks',
+          'add',
+          '--url',
+          receiver.url,
+          '--events',
+          'verification.started,verification.verified,verification.failed,verification.canceled,verification.expired,verification.attempt_failed',
+        ],
+        env,
+      );
+      if (added.code !== 0) throw new Error(`facegate webhooks add failed: ${added.stderr.trim()}`);
+    }
     for (let i = 0; i < instances; i++) {
       gateways.push(new GatewayProcess({ name: String.fromCharCode(65 + i), port: await freePort(), env }));
     }
@@ -280,6 +304,14 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const gatewayErrorLogs = gateways.reduce((n, g) => n + g.logs.errors, 0);
     const tokenRejections = gateways.reduce((n, g) => n + g.logs.tokenRejected, 0);
     const errorSamples = gateways.flatMap((g) => g.logs.lastErrors).slice(0, 5);
+    // the relays run on: wait for them to drain (a delivery held by a killed instance waits out its lease)
+    const webhooks =
+      pg !== null && receiver !== null ? await readWebhookFacts(pg.url, receiver, stored, 90_000) : null;
+    if (webhooks !== null) {
+      log(
+        `webhooks: ${webhooks.events} events, ${webhooks.delivered} delivered, ${webhooks.lost} lost, ${webhooks.duplicated} duplicated (drained in ${webhooks.drainMs} ms)`,
+      );
+    }
     if (options.database === 'pglite') await Promise.all(gateways.map((g) => g.stop()));
     const database = await readDatabaseFacts(pg ? { url: pg.url } : { dataDir: env.DATA_DIR! });
 
@@ -296,15 +328,18 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       totalCalls,
       faultShare: totalCalls === 0 ? 0 : faultCount / totalCalls,
     };
-    const checks = evaluateChecks({
-      ledger,
-      stored,
-      database,
-      upstream,
-      stats,
-      gatewayErrorLogs,
-      limits: DEFAULT_LIMITS,
-    });
+    const checks = [
+      ...evaluateChecks({
+        ledger,
+        stored,
+        database,
+        upstream,
+        stats,
+        gatewayErrorLogs,
+        limits: DEFAULT_LIMITS,
+      }),
+      ...(webhooks !== null ? webhookChecks(webhooks) : []),
+    ];
     if (errorSamples.length > 0) log(`gateway error log samples:\n${errorSamples.join('\n')}`);
 
     const pairs = ledger.pairs();
@@ -343,11 +378,13 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       upstream,
       kills,
       checks,
+      webhooks,
     };
   } finally {
     await Promise.allSettled(gateways.map((g) => g.kill('SIGKILL')));
     await client.close().catch(() => {});
     await sandbox?.close().catch(() => {});
+    await receiver?.close().catch(() => {});
     if (pg && !options.keepDatabase) await pg.drop().catch(() => {});
     if (pg && options.keepDatabase) log(`kept the run's database: ${pg.url}`);
     await rm(workDir, { recursive: true, force: true }).catch(() => {});

@@ -20,6 +20,8 @@ confirmation sent twice, gateways SIGKILLed and restarted, then the checks. Exit
   --revoke-every-ms N          token revocation period (default 5000; 0 = never)
   --v2-share R                 share of v2 verifications (default 0.15)
   --seed N                     seed of the plan and the sandbox's faults (default 1)
+  --webhook-fault-rate R       share of webhooks the receiver refuses on first arrival (default 0.1; PostgreSQL
+                               runs send every event to a real receiver and report delivered/lost/duplicated)
   --v2-without-verify-id       v2 confirmations send only the session id (clients older than the field)
   --postgres-url URL           admin URL of a loopback PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres)
   --json FILE                  also write the reports as JSON
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       'revoke-every-ms': { type: 'string' },
       'v2-share': { type: 'string' },
       seed: { type: 'string' },
+      'webhook-fault-rate': { type: 'string' },
       'postgres-url': { type: 'string' },
       json: { type: 'string' },
       'keep-db': { type: 'boolean' },
@@ -93,6 +96,13 @@ async function main(argv: string[]): Promise<number> {
     ),
     v2Share: number(values['v2-share'], 'v2-share', 0, 1, DEFAULT_OPTIONS.v2Share),
     seed: number(values.seed, 'seed', 0, 2 ** 31, DEFAULT_OPTIONS.seed),
+    webhookFaultRate: number(
+      values['webhook-fault-rate'],
+      'webhook-fault-rate',
+      0,
+      0.9,
+      DEFAULT_OPTIONS.webhookFaultRate,
+    ),
     postgresAdminUrl: loopbackOnly(values['postgres-url'] ?? DEFAULT_OPTIONS.postgresAdminUrl),
     keepDatabase: values['keep-db'] ?? false,
     v2NamesVerifyId: !(values['v2-without-verify-id'] ?? false),

@@ -41,4 +41,10 @@ export { checkDigitOf, type Identity, randomIdentity } from './identities';
 export { perKindRate, seededRandom } from './random';
 export { formatReport } from './report';
 export { type SseSubscription, subscribeOverSse } from './sse';
+export {
+  ChaosWebhookReceiver,
+  readWebhookFacts,
+  type WebhookFacts,
+  webhookChecks,
+} from './webhook-receiver';
 export * from './workload';

@@ -55,5 +55,9 @@ describe.runIf(availability.run)('chaos, short', () => {
     expect(report.upstream.faultShare).toBeLessThan(0.3);
     expect(report.upstream.faultsInjected.tokenRevocations).toBeGreaterThan(0);
     expect((report.retries.network ?? 0) + (report.retries.upstream ?? 0)).toBeGreaterThan(0);
+    // webhooks: every outbox event reached the receiver through refusals and the SIGKILL
+    expect(report.webhooks).toMatchObject({ lost: 0, orderViolations: 0 });
+    expect(report.webhooks!.events).toBeGreaterThan(250);
+    expect(report.webhooks!.retried).toBeGreaterThan(0);
   }, 150_000);
 });

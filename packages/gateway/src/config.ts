@@ -32,6 +32,10 @@ export interface GatewayConfig {
   readonly upstreamConnections: number;
   /** PostgreSQL connections per instance (not used by the embedded database). DATABASE_POOL_SIZE */
   readonly databasePoolSize: number;
+  /** How often each instance reads new outbox events (subscriptions, webhooks). FACEGATE_OUTBOX_POLL_MS */
+  readonly outboxPollMs: number;
+  /** Delivered webhooks and dispatched outbox events are pruned after this. FACEGATE_WEBHOOK_RETENTION_DAYS */
+  readonly webhookRetentionMs: number;
 }
 
 /**
@@ -314,5 +318,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     upstreamConnections: readBounded(env, 'WECHAT_MAX_CONNECTIONS', 512, 1, 10_000),
     databasePoolSize: readBounded(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    outboxPollMs: readBounded(env, 'FACEGATE_OUTBOX_POLL_MS', 200, 20, 1_000),
+    webhookRetentionMs: readBounded(env, 'FACEGATE_WEBHOOK_RETENTION_DAYS', 7, 1, 3650) * 24 * 3600_000,
   };
 }

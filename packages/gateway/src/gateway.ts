@@ -128,6 +128,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     confirmVerification: c.resolve(TOKENS.ConfirmVerification),
     cancelVerification: c.resolve(TOKENS.CancelVerification),
     getVerification: c.resolve(TOKENS.GetVerification),
+    webhooks: c.resolve(TOKENS.WebhookEndpoints),
   };
 }
 

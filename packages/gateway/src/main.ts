@@ -13,6 +13,7 @@ import type { VerificationEventBus } from './events/verification-event-bus';
 import { ExpirySweeper } from './expiry-sweeper';
 import { createGateway, type Gateway } from './gateway';
 import type { Logger } from './observability/logger';
+import type { WebhookRelay } from './webhooks/webhook-relay';
 
 export interface RunningGateway {
   readonly url: string;
@@ -63,6 +64,7 @@ export async function startGateway(
       });
     });
     sweeper.start();
+    container.resolve<WebhookRelay>(TOKENS.WebhookRelay).start();
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

@@ -57,6 +57,41 @@ describe('facegate CLI: keys', () => {
   }, 150_000);
 });
 
+describe('facegate CLI: webhooks', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'facegate-webhooks-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('adds (secret printed once), lists, rotates, lists deliveries, disables; bad input is exit 2', async () => {
+    const env = { DATA_DIR: dataDir };
+    const added = await run(
+      ['webhooks', 'add', '--url', 'http://127.0.0.1:9/hooks', '--events', 'verification.verified'],
+      env,
+    );
+    expect(added.code).toBe(0);
+    const id = added.stdout.match(/we_[A-Za-z0-9_-]{16}/)?.[0];
+    const secret = added.stdout.match(/whsec_[A-Za-z0-9+/=]+/)?.[0];
+    expect(id).toBeDefined();
+    expect(secret).toBeDefined();
+    const listed = await run(['webhooks', 'list'], env);
+    expect(listed.stdout).toContain(`${id}  http://127.0.0.1:9/hooks  verification.verified  enabled`);
+    expect(listed.stdout).not.toContain(secret!);
+    const rotated = await run(['webhooks', 'rotate', id!], env);
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout.match(/whsec_[A-Za-z0-9+/=]+/)?.[0]).not.toBe(secret);
+    expect((await run(['webhooks', 'deliveries', id!], env)).stdout).toContain('No deliveries.');
+    const disabled = await run(['webhooks', 'disable', id!], env);
+    expect(disabled).toMatchObject({ code: 0, stdout: `Disabled ${id}.\n` });
+    const bad = await run(['webhooks', 'add', '--url', 'http://hooks.example.com/x', '--events', 'x'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  }, 240_000);
+});
+
 describe('facegate CLI: serve + demo as real processes', () => {
   let dataDir: string;
   let server: ServingGateway;

@@ -99,6 +99,25 @@ describe('loadConfig', () => {
     expect(errorOf({ WECHAT_MAX_CONNECTIONS: '10001' }).message).toMatch(/between 1 and 10000/);
     expect(errorOf({ DATABASE_POOL_SIZE: 'many' }).variable).toBe('DATABASE_POOL_SIZE');
   });
+
+  it('reads the outbox poll interval and the webhook retention, within bounds', () => {
+    expect(loadConfig({}, '/srv/app')).toMatchObject({
+      outboxPollMs: 200,
+      webhookRetentionMs: 7 * 24 * 3600_000,
+    });
+    expect(
+      loadConfig({ FACEGATE_OUTBOX_POLL_MS: '50', FACEGATE_WEBHOOK_RETENTION_DAYS: '30' }, '/srv/app'),
+    ).toMatchObject({ outboxPollMs: 50, webhookRetentionMs: 30 * 24 * 3600_000 });
+    // slower than a second would break the subscription latency promise
+    expect(errorOf({ FACEGATE_OUTBOX_POLL_MS: '5000' }).variable).toBe('FACEGATE_OUTBOX_POLL_MS');
+    expect(errorOf({ FACEGATE_OUTBOX_POLL_MS: '5' }).message).toMatch(/between 20 and 1000/);
+    expect(errorOf({ FACEGATE_WEBHOOK_RETENTION_DAYS: '0' }).variable).toBe(
+      'FACEGATE_WEBHOOK_RETENTION_DAYS',
+    );
+    expect(errorOf({ FACEGATE_WEBHOOK_RETENTION_DAYS: 'forever' }).variable).toBe(
+      'FACEGATE_WEBHOOK_RETENTION_DAYS',
+    );
+  });
 });
 
 describe('DATA_DIR: one place whichever folder a command runs from', () => {

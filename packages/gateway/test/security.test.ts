@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Database } from '@facegate/adapters-postgres';
+import type { Database, SqlWebhookStore } from '@facegate/adapters-postgres';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyService } from '../src/auth/api-key.service';
 import { UserTokenService } from '../src/auth/user-token';
 import { KeyRing } from '../src/crypto/key-ring';
 import { TOKENS } from '../src/di/container';
+import type { WebhookEndpointsService } from '../src/webhooks/webhook-endpoints.service';
+import { webhookOf } from '../src/webhooks/webhook-events';
 import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
   CANCEL,
@@ -64,6 +66,7 @@ type Who =
   | 'service read'
   | 'service write'
   | 'service read+write'
+  | 'service webhooks'
   | 'revoked key'
   | 'expired token'
   | 'tampered token'
@@ -77,7 +80,20 @@ type Operation =
   | 'verification'
   | 'verifications'
   | 'identityStatus'
-  | 'verificationUpdated';
+  | 'verificationUpdated'
+  | WebhookOperation;
+
+const WEBHOOK_OPERATIONS = [
+  'createWebhookEndpoint',
+  'updateWebhookEndpoint',
+  'rotateWebhookSecret',
+  'disableWebhookEndpoint',
+  'deleteWebhookEndpoint',
+  'redeliverWebhook',
+  'webhookEndpoints',
+  'webhookDeliveries',
+] as const;
+type WebhookOperation = (typeof WEBHOOK_OPERATIONS)[number];
 
 const OK = 'ok';
 const UNAUTH = 'UNAUTHENTICATED';
@@ -89,7 +105,7 @@ const MISSING = 'NOT_FOUND';
  * (input.openid), which this matrix leaves out, hence BAD_USER_INPUT for the write scope. A credential
  * that does not check out is no credential: UNAUTHENTICATED (signIn needs none).
  */
-const MATRIX: Record<Operation, Record<Who, string>> = {
+const MATRIX = {
   signIn: {
     anonymous: OK,
     'user A (owner)': OK,
@@ -97,6 +113,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': OK,
     'service read+write': OK,
+    'service webhooks': OK,
     'revoked key': OK,
     'expired token': OK,
     'tampered token': OK,
@@ -109,6 +126,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': 'BAD_USER_INPUT',
     'service read+write': 'BAD_USER_INPUT',
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -121,6 +139,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': OK,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -133,6 +152,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': OK,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -145,6 +165,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -157,6 +178,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -169,6 +191,7 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -181,12 +204,30 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service webhooks': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
     'token of another secret': UNAUTH,
   },
-};
+} as Record<Operation, Record<Who, string>>;
+
+/** Endpoints and deliveries: services with webhooks:write only; a bad or revoked credential is none. */
+for (const operation of WEBHOOK_OPERATIONS) {
+  MATRIX[operation] = {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  };
+}
 
 const OWNER = 'o_matrix_owner';
 
@@ -258,6 +299,7 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       'service read+write',
       await t.createApiKey(['verifications:read', 'verifications:write']),
     );
+    credentials.set('service webhooks', await t.createApiKey(['webhooks:write']));
     credentials.set('revoked key', revoked);
     credentials.set(
       'expired token',
@@ -276,6 +318,27 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
     await proxy?.close();
     await sandbox?.close();
   });
+
+  /** A fresh endpoint (to an address nothing listens on; the relay is not running here). */
+  async function webhookEndpoint(): Promise<string> {
+    const webhooks = t.container.resolve<WebhookEndpointsService>(TOKENS.WebhookEndpoints);
+    const created = await webhooks.create({
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['verification.started'],
+      createdBy: 'test',
+    });
+    return created.endpoint.id;
+  }
+
+  /** A delivery of a fresh endpoint: a session started, and the outbox fanned out (nothing is sent). */
+  async function webhookDelivery(): Promise<string> {
+    const endpointId = await webhookEndpoint();
+    await start(t, credentials.get('user A (owner)')!, { protocol: 'V2' });
+    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
+    await store.dispatchOutbox(t.clock.now(), 500, webhookOf);
+    const page = await store.listDeliveries(endpointId, null, 1, null);
+    return page.items[0]!.id;
+  }
 
   /** Runs one operation as `who` against a fresh session of the owner; returns 'ok' or the error code. */
   async function run(operation: Operation, who: Who): Promise<string> {
@@ -307,6 +370,48 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
         break;
       case 'identityStatus':
         body = await call(`{ identityStatus(openid: "${OWNER}") { verified } }`, {}, credential);
+        break;
+      case 'createWebhookEndpoint':
+        body = await call(
+          'mutation { createWebhookEndpoint(url: "http://127.0.0.1:9/hooks", events: [VERIFICATION_VERIFIED]) { secret } }',
+          {},
+          credential,
+        );
+        break;
+      case 'updateWebhookEndpoint':
+      case 'rotateWebhookSecret':
+      case 'disableWebhookEndpoint':
+      case 'deleteWebhookEndpoint':
+      case 'webhookDeliveries': {
+        const id = await webhookEndpoint();
+        const field =
+          operation === 'updateWebhookEndpoint'
+            ? 'updateWebhookEndpoint(id: $id, description: "changed") { id }'
+            : operation === 'rotateWebhookSecret'
+              ? 'rotateWebhookSecret(id: $id) { secret }'
+              : operation === 'disableWebhookEndpoint'
+                ? 'disableWebhookEndpoint(id: $id) { id }'
+                : operation === 'deleteWebhookEndpoint'
+                  ? 'deleteWebhookEndpoint(id: $id)'
+                  : null;
+        body = await call(
+          field === null
+            ? 'query($id: ID!) { webhookDeliveries(endpointId: $id) { pageInfo { hasNextPage } } }'
+            : `mutation($id: ID!) { ${field} }`,
+          { id },
+          credential,
+        );
+        break;
+      }
+      case 'redeliverWebhook':
+        body = await call(
+          'mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }',
+          { id: await webhookDelivery() },
+          credential,
+        );
+        break;
+      case 'webhookEndpoints':
+        body = await call('{ webhookEndpoints { id } }', {}, credential);
         break;
       case 'verificationUpdated':
         body = await call(

@@ -12,7 +12,7 @@ import { createLogger } from '../observability/logger';
 import { out, UsageError } from './output';
 
 const USAGE =
-  'usage: facegate keys create --name NAME --scopes verifications:read,verifications:write | keys list | keys revoke ID_OR_PREFIX';
+  'usage: facegate keys create --name NAME --scopes verifications:read,verifications:write,webhooks:write | keys list | keys revoke ID_OR_PREFIX';
 
 /**
  * Service API keys in the gateway's database (the same DATABASE_URL / DATA_DIR as the server). When a

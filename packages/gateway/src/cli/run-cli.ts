@@ -6,6 +6,7 @@ import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
 import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
 import { serveCommand } from './serve.command';
+import { webhooksCommand } from './webhooks.command';
 
 const HELP = `facegate — WeChat face verification gateway
 
@@ -13,9 +14,13 @@ usage:
   facegate [serve]                      start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset)
   facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
                                         run both flows end to end against a running gateway
-  facegate keys create --name NAME --scopes verifications:read,verifications:write
+  facegate keys create --name NAME --scopes verifications:read,verifications:write,webhooks:write
   facegate keys list
   facegate keys revoke ID_OR_PREFIX
+  facegate webhooks add --url URL --events verification.verified,... [--description TEXT]
+  facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID
+  facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
+  facegate webhooks redeliver DELIVERY_ID
   facegate migrate                      apply database migrations
 Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
 DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
@@ -40,6 +45,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         protocols: { type: 'string' },
         name: { type: 'string' },
         scopes: { type: 'string' },
+        events: { type: 'string' },
+        description: { type: 'string' },
+        status: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -59,6 +67,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         });
       case 'keys':
         return await keysCommand({ positionals: rest, name: values.name, scopes: values.scopes }, env);
+      case 'webhooks':
+        return await webhooksCommand(
+          {
+            positionals: rest,
+            url: values.url,
+            events: values.events,
+            description: values.description,
+            status: values.status,
+          },
+          env,
+        );
       case 'migrate':
         return await migrateCommand(env);
       default:

@@ -8,7 +8,8 @@ export type KeyPurpose =
   | 'hmac:id-number'
   | 'hmac:evidence'
   | 'hmac:openid'
-  | 'rate-limit-key';
+  | 'rate-limit-key'
+  | 'webhook-secret-encryption';
 
 const SALT = 'facegate/v1';
 

@@ -9,6 +9,7 @@ import {
   SqlOutboxEventPublisher,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
+  SqlWebhookStore,
   subscribeToVerificationEvents,
 } from '@facegate/adapters-postgres';
 import { WeChatApiClient, WeChatFaceVerificationProvider } from '@facegate/adapters-wechat/http';
@@ -44,6 +45,14 @@ import { loadOrCreateSandboxSecret } from '../infrastructure/sandbox-secret';
 import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
 import { createLogger, type Logger } from '../observability/logger';
 import { GatewayMetrics } from '../observability/metrics';
+import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
+import { WebhookRelay, type WebhookRelayOptions } from '../webhooks/webhook-relay';
+import { WebhookSender } from '../webhooks/webhook-sender';
+import {
+  DEVELOPMENT_URL_POLICY,
+  PRODUCTION_URL_POLICY,
+  type WebhookUrlPolicy,
+} from '../webhooks/webhook-url-policy';
 
 /** Every dependency of the gateway, by Symbol token (no decorator metadata under esbuild/tsx). */
 export const TOKENS = {
@@ -72,6 +81,9 @@ export const TOKENS = {
   CancelVerification: Symbol('CancelVerification'),
   GetVerification: Symbol('GetVerification'),
   ExpireVerifications: Symbol('ExpireVerifications'),
+  WebhookStore: Symbol('SqlWebhookStore'),
+  WebhookEndpoints: Symbol('WebhookEndpointsService'),
+  WebhookRelay: Symbol('WebhookRelay'),
 } as const;
 
 /** Resources to release on shutdown, closed in reverse order of opening. */
@@ -110,6 +122,10 @@ export interface ContainerOverrides {
   metrics?: GatewayMetrics;
   /** Skip opening WeChat and the sandbox (CLI commands that only touch the database). */
   databaseOnly?: boolean;
+  /** Webhook relay timings (tests shorten the retry schedule instead of waiting hours). */
+  webhookRelay?: WebhookRelayOptions;
+  /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's. */
+  webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
 export type GatewayContainer = DependencyContainer;
@@ -184,8 +200,16 @@ export async function buildContainer(
     registerFactories(c, config, overrides);
 
     const bus = c.resolve<VerificationEventBus>(TOKENS.EventBus);
-    const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event));
-    // closed before the database (reverse order): subscriptions end, then LISTEN stops
+    // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
+    // confirmation's own statement stays a plain INSERT (no NOTIFY).
+    const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
+      intervalMs: config.outboxPollMs,
+      onNewEvents: () => {
+        if (!overrides.databaseOnly) c.resolve<WebhookRelay>(TOKENS.WebhookRelay).wake();
+      },
+      onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
+    });
+    // closed before the database (reverse order): subscriptions end, then polling stops
     lifecycle.onClose('event subscription', async () => {
       bus.close();
       await unsubscribe();
@@ -283,6 +307,37 @@ function registerFactories(
   cached(TOKENS.CancelVerification, (c) => new CancelVerification(c.resolve(TOKENS.VerificationDeps)));
   cached(TOKENS.GetVerification, (c) => new GetVerification(c.resolve(TOKENS.VerificationDeps)));
   cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(c.resolve(TOKENS.VerificationDeps)));
+  const urlPolicy =
+    overrides.webhookUrlPolicy ?? (config.production ? PRODUCTION_URL_POLICY : DEVELOPMENT_URL_POLICY);
+  cached(
+    TOKENS.WebhookStore,
+    (c) =>
+      new SqlWebhookStore(
+        c.resolve<Database>(TOKENS.Database),
+        new AesGcmFieldCipher(c.resolve<KeyRing>(TOKENS.KeyRing).key('webhook-secret-encryption')),
+      ),
+  );
+  cached(
+    TOKENS.WebhookEndpoints,
+    (c) => new WebhookEndpointsService(c.resolve(TOKENS.WebhookStore), c.resolve(TOKENS.Clock), urlPolicy),
+  );
+  cached(TOKENS.WebhookRelay, (c) => {
+    const sender = new WebhookSender({ publicAddressesOnly: urlPolicy.publicAddressesOnly });
+    const relay = new WebhookRelay(
+      c.resolve(TOKENS.WebhookStore),
+      new SqlOutboxEventPublisher(c.resolve<Database>(TOKENS.Database)),
+      sender,
+      c.resolve(TOKENS.Clock),
+      c.resolve(TOKENS.Logger),
+      { retentionMs: config.webhookRetentionMs, ...overrides.webhookRelay },
+    );
+    // resolved after the database was opened, so stopped before it closes
+    c.resolve<Lifecycle>(TOKENS.Lifecycle).onClose('webhook relay', async () => {
+      await relay.stop();
+      await sender.close();
+    });
+    return relay;
+  });
 }
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */

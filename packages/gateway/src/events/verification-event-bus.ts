@@ -3,7 +3,7 @@ import type { VerificationUpdatedEvent } from '@facegate/domain';
 type Listener = (event: VerificationUpdatedEvent) => void;
 
 /**
- * Fans the database's verification events (LISTEN/NOTIFY, so every instance sees every change) out to the
+ * Fans the database's verification events (read from the outbox, so every instance sees every change) out to the
  * subscriptions of this process, keyed by session id. Subscribing registers at once (not on first read),
  * so no event is lost between reading a session and waiting for its next change.
  */

@@ -16,6 +16,7 @@ import type { GatewayConfig } from '../config';
 import type { RateLimits } from '../di/container';
 import type { VerificationEventBus } from '../events/verification-event-bus';
 import type { Logger } from '../observability/logger';
+import type { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 
 /** What resolvers use; resolved from the container once per gateway. */
 export interface GatewayServices {
@@ -33,6 +34,7 @@ export interface GatewayServices {
   readonly confirmVerification: ConfirmVerification;
   readonly cancelVerification: CancelVerification;
   readonly getVerification: GetVerification;
+  readonly webhooks: WebhookEndpointsService;
 }
 
 export interface GatewayContext {

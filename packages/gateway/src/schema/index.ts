@@ -10,6 +10,9 @@ import './start-verification.mutation';
 import './confirm-verification.mutation';
 import './cancel-verification.mutation';
 import './verification-updated.subscription';
+import './webhook-endpoint.type';
+import './webhook-delivery.type';
+import './webhook-endpoint.mutations';
 
 let schema: GraphQLSchema | null = null;
 

@@ -40,7 +40,7 @@ export function decodeCursor(cursor: string): PageCursor {
   throw badUserInput('after', 'CURSOR_INVALID', 'after must be an endCursor from a previous page');
 }
 
-const PageInfoRef = builder
+export const PageInfoRef = builder
   .objectRef<{ hasNextPage: boolean; endCursor: string | null }>('PageInfo')
   .implement({
     fields: (t) => ({

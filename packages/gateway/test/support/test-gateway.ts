@@ -6,7 +6,13 @@ import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import type { ApiKeyService } from '../../src/auth/api-key.service';
 import type { ApiKeyScope } from '../../src/auth/viewer';
 import { loadConfig } from '../../src/config';
-import { buildContainer, disposeContainer, type GatewayContainer, TOKENS } from '../../src/di/container';
+import {
+  buildContainer,
+  type ContainerOverrides,
+  disposeContainer,
+  type GatewayContainer,
+  TOKENS,
+} from '../../src/di/container';
 import { createGateway, type Gateway } from '../../src/gateway';
 import { createLogger } from '../../src/observability/logger';
 
@@ -64,6 +70,8 @@ export interface TestGatewayOptions {
   settings?: Partial<VerificationSettings>;
   sandbox?: Sandbox;
   clock?: ShiftableClock;
+  /** e.g. webhook relay timings */
+  overrides?: Pick<ContainerOverrides, 'webhookRelay' | 'webhookUrlPolicy'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
@@ -102,6 +110,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     clock,
     logger: createLogger({ level: 'info', destination }),
     verificationSettings: options.settings,
+    ...options.overrides,
   });
   const gateway = createGateway(container);
 

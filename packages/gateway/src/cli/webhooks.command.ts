@@ -1,0 +1,114 @@
+import type { WebhookDeliveryStatus } from '@facegate/adapters-postgres';
+import { loadConfig } from '../config';
+import { buildContainer, disposeContainer, TOKENS } from '../di/container';
+import { createLogger } from '../observability/logger';
+import {
+  WebhookConflictError,
+  type WebhookEndpointsService,
+  WebhookInputError,
+  WebhookNotFoundError,
+} from '../webhooks/webhook-endpoints.service';
+import { out, UsageError } from './output';
+
+const USAGE = `usage: facegate webhooks add --url URL --events verification.verified,verification.failed [--description TEXT]
+       facegate webhooks list
+       facegate webhooks rotate ENDPOINT_ID
+       facegate webhooks disable ENDPOINT_ID
+       facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
+       facegate webhooks redeliver DELIVERY_ID`;
+
+const SUBCOMMANDS = ['add', 'list', 'rotate', 'disable', 'deliveries', 'redeliver'] as const;
+const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+
+/** Webhook endpoints in the gateway's database (run it with the same DATABASE_URL / DATA_DIR as the server). */
+export async function webhooksCommand(
+  args: { positionals: string[]; url?: string; events?: string; description?: string; status?: string },
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const [sub, target] = args.positionals;
+  if (!(SUBCOMMANDS as readonly string[]).includes(sub ?? '')) throw new UsageError(USAGE);
+  if (sub === 'add' && (!args.url || !args.events)) throw new UsageError(USAGE);
+  if (sub !== 'add' && sub !== 'list' && !target) throw new UsageError(USAGE);
+  const status = args.status?.toUpperCase();
+  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+    throw new UsageError('--status must be PENDING, DELIVERED or FAILED');
+  }
+
+  const config = loadConfig(env);
+  const container = await buildContainer(config, {
+    databaseOnly: true,
+    logger: createLogger({ level: 'warn' }),
+  });
+  try {
+    const webhooks = container.resolve<WebhookEndpointsService>(TOKENS.WebhookEndpoints);
+    switch (sub) {
+      case 'add': {
+        const { endpoint, secret } = await webhooks.create({
+          url: args.url!,
+          events: args.events!.split(','),
+          description: args.description ?? '',
+          createdBy: 'cli',
+        });
+        out(`Created webhook endpoint ${endpoint.id} -> ${endpoint.url} (${endpoint.events.join(',')}).`);
+        out('The signing secret is shown only now; store it safely:');
+        out(secret);
+        return 0;
+      }
+      case 'list': {
+        const all = await webhooks.list();
+        if (all.length === 0)
+          out('No webhook endpoints. Add one with: facegate webhooks add --url URL --events ...');
+        for (const e of all) {
+          const state = e.enabled ? 'enabled' : `disabled (${e.disabledReason ?? 'MANUAL'})`;
+          const failing = e.failingSince ? `  failing since ${e.failingSince.toISOString()}` : '';
+          out(`${e.id}  ${e.url}  ${e.events.join(',')}  ${state}${failing}`);
+        }
+        return 0;
+      }
+      case 'rotate': {
+        const { endpoint, secret } = await webhooks.rotate(target!);
+        out(
+          `Rotated the secret of ${endpoint.id}; the previous one also signs until ${endpoint.previousSecretExpiresAt?.toISOString()}.`,
+        );
+        out('The new signing secret is shown only now; store it safely:');
+        out(secret);
+        return 0;
+      }
+      case 'disable': {
+        const endpoint = await webhooks.disable(target!);
+        out(`Disabled ${endpoint.id}.`);
+        return 0;
+      }
+      case 'deliveries': {
+        const page = await webhooks.deliveries(
+          target!,
+          (status as WebhookDeliveryStatus | undefined) ?? null,
+          100,
+          null,
+        );
+        if (page.items.length === 0) out('No deliveries.');
+        for (const d of page.items) {
+          const answer = d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? '-');
+          out(
+            `${d.id}  ${d.eventType}  ${d.sessionId}  ${d.status}  attempts ${d.attempts}  ${answer}  ${d.createdAt.toISOString()}`,
+          );
+        }
+        return 0;
+      }
+      default: {
+        const delivery = await webhooks.redeliver(target!);
+        out(`Queued ${delivery.id} for delivery again.`);
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof WebhookInputError) throw new UsageError(`${error.field}: ${error.message}`);
+    if (error instanceof WebhookNotFoundError || error instanceof WebhookConflictError) {
+      process.stderr.write(`facegate: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await disposeContainer(container);
+  }
+}

@@ -1,0 +1,123 @@
+import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '@facegate/adapters-postgres';
+import { requireScope } from './authorization';
+import { builder } from './builder';
+import { DateTimeScalar } from './date-time.scalar';
+import { badUserInput } from './errors';
+import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
+import { WebhookEventTypeEnum, webhookOperation } from './webhook-endpoint.type';
+
+export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
+  description: 'PENDING: not yet delivered (retrying). DELIVERED: a 2xx answer. FAILED: retries used up.',
+  values: ['PENDING', 'DELIVERED', 'FAILED'] as const,
+});
+
+const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttempt').implement({
+  fields: (t) => ({
+    attemptedAt: t.field({ type: DateTimeScalar, resolve: (a) => a.attemptedAt }),
+    statusCode: t.int({
+      nullable: true,
+      description: 'Null when no answer came',
+      resolve: (a) => a.statusCode,
+    }),
+    latencyMs: t.exposeInt('latencyMs'),
+    responseExcerpt: t.string({
+      nullable: true,
+      description: 'The first 1,024 characters of the answer',
+      resolve: (a) => a.responseExcerpt,
+    }),
+    error: t.string({ nullable: true, resolve: (a) => a.error }),
+  }),
+});
+
+export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDelivery').implement({
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Also the webhook-id header: the same on every attempt' }),
+    endpointId: t.exposeID('endpointId'),
+    eventType: t.field({ type: WebhookEventTypeEnum, resolve: (d) => d.eventType as never }),
+    verificationId: t.exposeID('sessionId'),
+    status: t.field({ type: WebhookDeliveryStatusEnum, resolve: (d) => d.status }),
+    attempts: t.exposeInt('attempts'),
+    nextAttemptAt: t.field({
+      type: DateTimeScalar,
+      nullable: true,
+      resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
+    }),
+    lastStatusCode: t.int({ nullable: true, resolve: (d) => d.lastStatusCode }),
+    lastError: t.string({ nullable: true, resolve: (d) => d.lastError }),
+    createdAt: t.field({ type: DateTimeScalar, resolve: (d) => d.createdAt }),
+    finishedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (d) => d.finishedAt }),
+    attemptLog: t.field({
+      type: [WebhookAttemptRef],
+      description: 'Every attempt, oldest first',
+      resolve: async (d, _args, ctx) => ctx.services.webhooks.attemptsOf([d.id]),
+    }),
+  }),
+});
+
+interface DeliveryConnectionShape {
+  readonly items: readonly WebhookDeliveryRecord[];
+  readonly hasNextPage: boolean;
+}
+
+const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDeliveryEdge').implement({
+  fields: (t) => ({
+    cursor: t.string({ resolve: (d) => encodeCursor(d) }),
+    node: t.field({ type: WebhookDeliveryRef, resolve: (d) => d }),
+  }),
+});
+
+const WebhookDeliveryConnectionRef = builder
+  .objectRef<DeliveryConnectionShape>('WebhookDeliveryConnection')
+  .implement({
+    description: 'Newest first.',
+    fields: (t) => ({
+      edges: t.field({ type: [WebhookDeliveryEdgeRef], resolve: (c) => [...c.items] }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (c) => {
+          const last = c.items.at(-1);
+          return { hasNextPage: c.hasNextPage, endCursor: last ? encodeCursor(last) : null };
+        },
+      }),
+    }),
+  });
+
+const MAX_PAGE_SIZE = 100;
+
+builder.queryField('webhookDeliveries', (t) =>
+  t.field({
+    type: WebhookDeliveryConnectionRef,
+    description:
+      'Services with webhooks:write. One endpoint’s deliveries, newest first; page with first + after.',
+    args: {
+      endpointId: t.arg.id({ required: true }),
+      status: t.arg({ type: WebhookDeliveryStatusEnum, required: false }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      const first = args.first ?? 20;
+      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
+      }
+      const after = args.after ? decodeCursor(args.after) : null;
+      return webhookOperation(() =>
+        ctx.services.webhooks.deliveries(String(args.endpointId), args.status ?? null, first, after),
+      );
+    },
+  }),
+);
+
+builder.mutationField('redeliverWebhook', (t) =>
+  t.field({
+    type: WebhookDeliveryRef,
+    description:
+      'Services with webhooks:write. Sends one delivery again (same webhook-id), from the start of the retry schedule.',
+    args: { deliveryId: t.arg.id({ required: true }) },
+    resolve: async (_root, { deliveryId }, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() => ctx.services.webhooks.redeliver(String(deliveryId)));
+    },
+  }),
+);

@@ -1,0 +1,109 @@
+import { requireScope } from './authorization';
+import { builder } from './builder';
+import {
+  WebhookEndpointRef,
+  WebhookEndpointSecretPayloadRef,
+  WebhookEventTypeEnum,
+  webhookOperation,
+} from './webhook-endpoint.type';
+
+builder.queryField('webhookEndpoints', (t) =>
+  t.field({
+    type: [WebhookEndpointRef],
+    description: 'Services with webhooks:write. Every endpoint, oldest first; disabled ones say why.',
+    resolve: async (_root, _args, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      return ctx.services.webhooks.list();
+    },
+  }),
+);
+
+builder.mutationField('createWebhookEndpoint', (t) =>
+  t.field({
+    type: WebhookEndpointSecretPayloadRef,
+    description:
+      'Services with webhooks:write. Returns the endpoint and its signing secret, once. https:// only in production.',
+    args: {
+      url: t.arg.string({ required: true }),
+      events: t.arg({ type: [WebhookEventTypeEnum], required: true }),
+      description: t.arg.string({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() =>
+        ctx.services.webhooks.create({
+          url: args.url,
+          events: args.events,
+          description: args.description,
+          createdBy: viewer.keyId,
+        }),
+      );
+    },
+  }),
+);
+
+builder.mutationField('updateWebhookEndpoint', (t) =>
+  t.field({
+    type: WebhookEndpointRef,
+    description:
+      'Services with webhooks:write. Changes the given fields; enabled: true re-enables a disabled endpoint.',
+    args: {
+      id: t.arg.id({ required: true }),
+      url: t.arg.string({ required: false }),
+      events: t.arg({ type: [WebhookEventTypeEnum], required: false }),
+      description: t.arg.string({ required: false }),
+      enabled: t.arg.boolean({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() =>
+        ctx.services.webhooks.update(String(args.id), {
+          url: args.url,
+          events: args.events,
+          description: args.description,
+          enabled: args.enabled,
+        }),
+      );
+    },
+  }),
+);
+
+builder.mutationField('rotateWebhookSecret', (t) =>
+  t.field({
+    type: WebhookEndpointSecretPayloadRef,
+    description:
+      'Services with webhooks:write. A new signing secret, shown once; the old one keeps signing too for 24 hours.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() => ctx.services.webhooks.rotate(String(id)));
+    },
+  }),
+);
+
+builder.mutationField('disableWebhookEndpoint', (t) =>
+  t.field({
+    type: WebhookEndpointRef,
+    description:
+      'Services with webhooks:write. Stops deliveries; pending ones are marked FAILED (redeliver sends them).',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() => ctx.services.webhooks.disable(String(id)));
+    },
+  }),
+);
+
+builder.mutationField('deleteWebhookEndpoint', (t) =>
+  t.field({
+    type: 'ID',
+    description:
+      'Services with webhooks:write. Deletes the endpoint and its delivery history; returns its id.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireScope(ctx.viewer, 'webhooks:write');
+      await webhookOperation(() => ctx.services.webhooks.delete(String(id)));
+      return String(id);
+    },
+  }),
+);

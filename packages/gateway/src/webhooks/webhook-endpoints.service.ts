@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import type {
+  DeliveryPageCursor,
+  SqlWebhookStore,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStatus,
+  WebhookEndpointRecord,
+} from '@facegate/adapters-postgres';
+import type { Clock } from '@facegate/domain';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
+import { generateWebhookSecret } from './webhook-signing';
+import { checkWebhookUrl, WebhookUrlError, type WebhookUrlPolicy } from './webhook-url-policy';
+
+/** How long the previous secret keeps signing after a rotation. */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+
+/** Bad input to an endpoint operation: which field, which rule. */
+export class WebhookInputError extends Error {
+  readonly code = 'WEBHOOK_INPUT' as const;
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WebhookInputError';
+  }
+}
+
+export class WebhookNotFoundError extends Error {
+  readonly code = 'WEBHOOK_NOT_FOUND' as const;
+  constructor(what: 'endpoint' | 'delivery') {
+    super(`webhook ${what} not found`);
+    this.name = 'WebhookNotFoundError';
+  }
+}
+
+/** The operation does not fit the endpoint's state (e.g. redelivering to a disabled endpoint). */
+export class WebhookConflictError extends Error {
+  readonly code = 'WEBHOOK_CONFLICT' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookConflictError';
+  }
+}
+
+export interface EndpointWithSecret {
+  readonly endpoint: WebhookEndpointRecord;
+  /** Shown once: only its sealed form is stored. */
+  readonly secret: string;
+}
+
+/** Endpoint management shared by the GraphQL API and the CLI: validation, secrets, rotation. */
+export class WebhookEndpointsService {
+  constructor(
+    private readonly store: SqlWebhookStore,
+    private readonly clock: Clock,
+    private readonly policy: WebhookUrlPolicy,
+  ) {}
+
+  async create(input: {
+    url: string;
+    events: readonly string[];
+    description?: string | null;
+    createdBy: string;
+  }): Promise<EndpointWithSecret> {
+    const url = await this.checkUrl(input.url);
+    const events = checkEvents(input.events);
+    const description = checkDescription(input.description ?? '');
+    const secret = generateWebhookSecret();
+    const endpoint = await this.store.createEndpoint({
+      id: `we_${randomBytes(12).toString('base64url')}`,
+      url,
+      description,
+      events,
+      secret,
+      createdBy: input.createdBy,
+      now: this.clock.now(),
+    });
+    return { endpoint, secret };
+  }
+
+  list(): Promise<WebhookEndpointRecord[]> {
+    return this.store.listEndpoints();
+  }
+
+  async update(
+    id: string,
+    change: {
+      url?: string | null;
+      events?: readonly string[] | null;
+      description?: string | null;
+      enabled?: boolean | null;
+    },
+  ): Promise<WebhookEndpointRecord> {
+    const found = await this.store.updateEndpoint(
+      checkId(id),
+      {
+        ...(change.url != null ? { url: await this.checkUrl(change.url) } : {}),
+        ...(change.events != null ? { events: checkEvents(change.events) } : {}),
+        ...(change.description != null ? { description: checkDescription(change.description) } : {}),
+        ...(change.enabled != null ? { enabled: change.enabled } : {}),
+      },
+      this.clock.now(),
+    );
+    if (found === null) throw new WebhookNotFoundError('endpoint');
+    return found;
+  }
+
+  /** A new secret; the old one keeps signing for ROTATION_OVERLAP_MS (both signatures are sent). */
+  async rotate(id: string): Promise<EndpointWithSecret> {
+    const now = this.clock.now();
+    const secret = generateWebhookSecret();
+    const endpoint = await this.store.rotateSecret(
+      checkId(id),
+      secret,
+      new Date(now.getTime() + ROTATION_OVERLAP_MS),
+      now,
+    );
+    if (endpoint === null) throw new WebhookNotFoundError('endpoint');
+    return { endpoint, secret };
+  }
+
+  disable(id: string): Promise<WebhookEndpointRecord> {
+    return this.update(id, { enabled: false });
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.store.deleteEndpoint(checkId(id)))) throw new WebhookNotFoundError('endpoint');
+  }
+
+  async deliveries(
+    endpointId: string,
+    status: WebhookDeliveryStatus | null,
+    first: number,
+    after: DeliveryPageCursor | null,
+  ): Promise<{ items: WebhookDeliveryRecord[]; hasNextPage: boolean }> {
+    if ((await this.store.findEndpoint(checkId(endpointId))) === null)
+      throw new WebhookNotFoundError('endpoint');
+    return this.store.listDeliveries(endpointId, status, first, after);
+  }
+
+  /** Sends a delivery again (same webhook-id) from the start of the retry schedule. */
+  async redeliver(deliveryId: string): Promise<WebhookDeliveryRecord> {
+    const delivery = await this.store.findDelivery(checkId(deliveryId));
+    if (delivery === null) throw new WebhookNotFoundError('delivery');
+    const endpoint = await this.store.findEndpoint(delivery.endpointId);
+    // a disabled endpoint sends nothing: say so rather than queue a delivery that never goes out
+    if (endpoint !== null && !endpoint.enabled) {
+      throw new WebhookConflictError('the endpoint is disabled; enable it (updateWebhookEndpoint) first');
+    }
+    const found = await this.store.redeliver(delivery.id, this.clock.now());
+    if (found === null) throw new WebhookNotFoundError('delivery');
+    return found;
+  }
+
+  attemptsOf(deliveryIds: readonly string[]) {
+    return this.store.attemptsOf(deliveryIds);
+  }
+
+  private async checkUrl(raw: string): Promise<string> {
+    try {
+      return await checkWebhookUrl(raw, this.policy);
+    } catch (error) {
+      if (error instanceof WebhookUrlError) throw new WebhookInputError('url', error.rule, error.message);
+      throw error;
+    }
+  }
+}
+
+function checkId(id: string): string {
+  // PostgreSQL text cannot hold NUL; such an id names nothing
+  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw new WebhookNotFoundError('endpoint');
+  return id;
+}
+
+function checkEvents(events: readonly string[]): WebhookEventType[] {
+  const list = [...new Set(events.map((e) => e.trim()))];
+  if (list.length === 0) {
+    throw new WebhookInputError(
+      'events',
+      'EVENTS_REQUIRED',
+      `give at least one event: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+    );
+  }
+  for (const event of list) {
+    if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event)) {
+      throw new WebhookInputError(
+        'events',
+        'EVENT_UNKNOWN',
+        `unknown event "${event.slice(0, 64)}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      );
+    }
+  }
+  return list as WebhookEventType[];
+}
+
+function checkDescription(description: string): string {
+  if (description.length > 500 || description.includes('\u0000')) {
+    throw new WebhookInputError(
+      'description',
+      'DESCRIPTION_FORMAT',
+      'description must be at most 500 characters',
+    );
+  }
+  return description;
+}
