@@ -29,6 +29,18 @@ export interface GatewayConfig {
   readonly upstreamConnections: number;
   /** PostgreSQL connections per instance (not used by the embedded database). DATABASE_POOL_SIZE */
   readonly databasePoolSize: number;
+  readonly console: ConsoleSettings;
+}
+
+/** The operator console at /console (gateway/src/console). */
+export interface ConsoleSettings {
+  /** FACEGATE_CONSOLE: true (default) or false. */
+  readonly enabled: boolean;
+  /**
+   * Failed API-key attempts a client address may make per minute before every key it presents is refused
+   * for the rest of the minute. FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE
+   */
+  readonly keyFailuresPerMinute: number;
 }
 
 /**
@@ -278,5 +290,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     upstreamConnections: readBounded(env, 'WECHAT_MAX_CONNECTIONS', 512, 1, 10_000),
     databasePoolSize: readBounded(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    console: {
+      enabled: read(env, 'FACEGATE_CONSOLE') === undefined ? true : readBoolean(env, 'FACEGATE_CONSOLE'),
+      keyFailuresPerMinute: readPositiveInt(
+        env,
+        'FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE',
+        nodeEnv === 'production' ? 10 : 10 * DEVELOPMENT_RATE_FACTOR,
+      ),
+    },
   };
 }

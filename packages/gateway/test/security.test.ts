@@ -64,6 +64,8 @@ type Who =
   | 'service read'
   | 'service write'
   | 'service read+write'
+  | 'service console:read'
+  | 'service console:admin'
   | 'revoked key'
   | 'expired token'
   | 'tampered token'
@@ -77,7 +79,16 @@ type Operation =
   | 'verification'
   | 'verifications'
   | 'identityStatus'
-  | 'verificationUpdated';
+  | 'verificationUpdated'
+  | 'consoleViewer'
+  | 'consoleOverview'
+  | 'failureBreakdown'
+  | 'consoleSessions'
+  | 'consoleSession'
+  | 'systemStatus'
+  | 'apiKeys'
+  | 'createApiKey'
+  | 'revokeApiKey';
 
 const OK = 'ok';
 const UNAUTH = 'UNAUTHENTICATED';
@@ -97,6 +108,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': OK,
     'service read+write': OK,
+    'service console:read': OK,
+    'service console:admin': OK,
     'revoked key': OK,
     'expired token': OK,
     'tampered token': OK,
@@ -109,6 +122,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': 'BAD_USER_INPUT',
     'service read+write': 'BAD_USER_INPUT',
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -121,6 +136,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': OK,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -133,6 +150,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': FORBID,
     'service write': OK,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -145,6 +164,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -157,6 +178,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -169,6 +192,8 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -181,6 +206,134 @@ const MATRIX: Record<Operation, Record<Who, string>> = {
     'service read': OK,
     'service write': FORBID,
     'service read+write': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleViewer: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleOverview: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  failureBreakdown: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleSessions: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleSession: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  systemStatus: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  apiKeys: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  createApiKey: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  revokeApiKey: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -258,6 +411,8 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       'service read+write',
       await t.createApiKey(['verifications:read', 'verifications:write']),
     );
+    credentials.set('service console:read', await t.createApiKey(['console:read']));
+    credentials.set('service console:admin', await t.createApiKey(['console:admin']));
     credentials.set('revoked key', revoked);
     credentials.set(
       'expired token',
@@ -316,6 +471,59 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
           true,
         );
         break;
+      case 'consoleViewer':
+        body = await call('{ consoleViewer { name scopes } }', {}, credential);
+        break;
+      case 'consoleOverview':
+        body = await call(
+          '{ consoleOverview(from: "2025-01-01T00:00:00Z", to: "2025-01-02T00:00:00Z", bucket: HOUR) { total { started } } }',
+          {},
+          credential,
+        );
+        break;
+      case 'failureBreakdown':
+        body = await call(
+          '{ failureBreakdown(from: "2025-01-01T00:00:00Z", to: "2025-01-02T00:00:00Z") { total } }',
+          {},
+          credential,
+        );
+        break;
+      case 'consoleSessions':
+        body = await call(
+          '{ consoleSessions(first: 1) { edges { node { id maskedName } } } }',
+          {},
+          credential,
+        );
+        break;
+      case 'consoleSession':
+        body = await call(
+          'query($id: ID!) { consoleSession(id: $id) { id } }',
+          { id: session.id },
+          credential,
+        );
+        break;
+      case 'systemStatus':
+        body = await call('{ systemStatus { databaseKind } }', {}, credential);
+        break;
+      case 'apiKeys':
+        body = await call('{ apiKeys { id prefix } }', {}, credential);
+        break;
+      case 'createApiKey':
+        body = await call(
+          'mutation { createApiKey(input: { name: "matrix", scopes: [VERIFICATIONS_READ] }) { key } }',
+          {},
+          credential,
+        );
+        break;
+      case 'revokeApiKey': {
+        const victim = await t.createApiKey(['verifications:read']);
+        body = await call(
+          'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
+          { id: victim.split('_')[1] },
+          credential,
+        );
+        break;
+      }
     }
     const code = body.errors?.[0]?.extensions?.code;
     if (code !== undefined) return String(code);

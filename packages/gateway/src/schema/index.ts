@@ -10,6 +10,11 @@ import './start-verification.mutation';
 import './confirm-verification.mutation';
 import './cancel-verification.mutation';
 import './verification-updated.subscription';
+import './console-overview.type';
+import './console-failures.type';
+import './console-session.type';
+import './console-system.type';
+import './console-api-keys';
 
 let schema: GraphQLSchema | null = null;
 
