@@ -290,10 +290,12 @@ export class SqlConsoleQueries {
         failureCode: session.lastErrorCode,
       });
     }
-    // stable: same-instant entries keep the order above (start, claim, completion, event, end)
+    // The start first and the end last whatever the clocks say (claims and outbox rows are stamped by the
+    // database, the session by the gateway); the rest by time, same-instant entries in the order above.
+    const rank = (e: TimelineEntry) => (e.kind === 'STARTED' ? 0 : e.kind === 'ENDED' ? 2 : 1);
     return entries
       .map((e, i) => ({ e, i }))
-      .sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
+      .sort((a, b) => rank(a.e) - rank(b.e) || a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
       .map(({ e }) => e);
   }
 

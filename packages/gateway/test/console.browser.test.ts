@@ -241,6 +241,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await expect.poll(() => page.getByTestId('session-row').count()).toBe(1);
     await page.getByTestId('session-row').click();
     await page.getByTestId('timeline').locator('li[data-kind="ATTEMPT_COMPLETED"]').waitFor();
+    expect(await page.getByTestId('timeline').locator('li').last().getAttribute('data-kind')).toBe('ENDED');
     await shot('session');
     const html = await page.content();
     for (const person of PEOPLE) {
