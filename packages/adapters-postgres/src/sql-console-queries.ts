@@ -1,10 +1,19 @@
 import type { Database } from './database/database';
+import {
+  CONSOLE_TIME_ZONE,
+  OVERVIEW_COUNTS,
+  OVERVIEW_DAILY_SERIES,
+  OVERVIEW_DURATIONS,
+  OVERVIEW_HOURLY_SERIES,
+  overviewParams,
+  percentileOf,
+  rolledRange,
+} from './sql-console-overview';
+
+export { CONSOLE_TIME_ZONE };
 
 /** Hours or (China Standard Time) days. */
 export type ConsoleBucket = 'hour' | 'day';
-
-/** Day buckets follow the business day in mainland China, whatever the server's time zone. */
-export const CONSOLE_TIME_ZONE = 'Asia/Shanghai';
 
 export interface ConsoleCounts {
   started: number;
@@ -70,20 +79,6 @@ export interface TimelineEntry {
   failureCode: string | null;
 }
 
-interface CountsRow {
-  protocol: 'LEGACY' | 'V2' | null;
-  grouped: number;
-  started: number;
-  pending: number;
-  verified: number;
-  failed: number;
-  canceled: number;
-  expired: number;
-  device_ran: number;
-  confirmed: number;
-  percentiles: (number | string)[] | null;
-}
-
 interface SessionRow {
   id: string;
   status: string;
@@ -100,45 +95,6 @@ interface SessionRow {
   verified_at: Date | null;
 }
 
-const EMPTY: ConsoleCounts = {
-  started: 0,
-  pending: 0,
-  verified: 0,
-  failed: 0,
-  canceled: 0,
-  expired: 0,
-  deviceRan: 0,
-  confirmed: 0,
-  medianSecondsToOutcome: null,
-  p95SecondsToOutcome: null,
-};
-
-// Every count in one pass over the period's index range; GROUPING SETS adds the all-protocols row, so the
-// percentiles of the whole period are exact rather than merged from the per-protocol ones.
-const OVERVIEW_COUNTS = `
-SELECT protocol, grouping(protocol)::int AS grouped,
-  count(*)::int AS started,
-  count(*) FILTER (WHERE status = 'PENDING')::int AS pending,
-  count(*) FILTER (WHERE status = 'VERIFIED')::int AS verified,
-  count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
-  count(*) FILTER (WHERE status = 'CANCELED')::int AS canceled,
-  count(*) FILTER (WHERE status = 'EXPIRED')::int AS expired,
-  count(*) FILTER (WHERE attempts > 0)::int AS device_ran,
-  count(*) FILTER (WHERE status IN ('VERIFIED', 'FAILED'))::int AS confirmed,
-  -- one sort per group gives both percentiles
-  percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY extract(epoch FROM ended_at - created_at)::float8)
-    FILTER (WHERE status IN ('VERIFIED', 'FAILED')) AS percentiles
-FROM verification_sessions
-WHERE created_at >= $1 AND created_at < $2
-GROUP BY GROUPING SETS ((protocol), ())`;
-
-const OVERVIEW_SERIES = `
-SELECT date_trunc($3, created_at, '${CONSOLE_TIME_ZONE}') AS bucket, status, count(*)::int AS count
-FROM verification_sessions
-WHERE created_at >= $1 AND created_at < $2
-GROUP BY 1, 2
-ORDER BY 1, 2`;
-
 /** Masked fields and the failure code only: never the digests, the sealed binding or the evidence. */
 const SESSION_SELECT = `SELECT id, status, protocol, masked_name, masked_id_card_number, attempts, max_attempts,
   last_error->>'code' AS last_error_code, openid, client_reference_id, created_at, ended_at, verified_at
@@ -148,22 +104,57 @@ FROM verification_sessions`;
 export class SqlConsoleQueries {
   constructor(private readonly db: Database) {}
 
-  async overview(from: Date, to: Date, bucket: ConsoleBucket): Promise<ConsoleOverviewRows> {
-    const [counts, series] = await this.db.transaction(async (tx) => {
-      // the percentiles sort the period's ended sessions: in memory for a month of a busy service
-      await tx.query("SET LOCAL work_mem = '64MB'");
-      return [
-        await tx.query<CountsRow>(OVERVIEW_COUNTS, [from, to]),
-        await tx.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_SERIES, [from, to, bucket]),
-      ] as const;
-    });
-    const total = counts.find((r) => r.grouped === 1);
+  /**
+   * Counts and times of the sessions started in [from, to): whole days that are over (see rolledRange) from
+   * the daily rollups, the rest read live from the covering index. Times to outcome are to the second.
+   */
+  async overview(
+    from: Date,
+    to: Date,
+    bucket: ConsoleBucket,
+    now: Date = new Date(),
+  ): Promise<ConsoleOverviewRows> {
+    const rolled = await rolledRange(this.db, from, to, now);
+    const params = overviewParams(from, to, rolled);
+    const [counts, durations, series] = await Promise.all([
+      this.db.query<{ protocol: string; status: string; sessions: number; device_ran: number }>(
+        OVERVIEW_COUNTS,
+        params,
+      ),
+      this.db.query<{ protocol: string; seconds: number; sessions: number }>(OVERVIEW_DURATIONS, params),
+      bucket === 'day'
+        ? this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_DAILY_SERIES, params)
+        : this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_HOURLY_SERIES, [from, to]),
+    ]);
+    const countsOf = (protocol: string | null): ConsoleCounts => {
+      const rows = counts.filter((r) => protocol === null || r.protocol === protocol);
+      const of = (status: string) =>
+        rows.filter((r) => r.status === status).reduce((n, r) => n + r.sessions, 0);
+      const histogram = durations.filter((d) => protocol === null || d.protocol === protocol);
+      // several protocols' histograms interleave: merge equal seconds, keep them sorted
+      const merged = [...new Set(histogram.map((h) => h.seconds))]
+        .sort((x, y) => x - y)
+        .map((seconds) => ({
+          seconds,
+          sessions: histogram.filter((h) => h.seconds === seconds).reduce((n, h) => n + h.sessions, 0),
+        }));
+      return {
+        started: rows.reduce((n, r) => n + r.sessions, 0),
+        pending: of('PENDING'),
+        verified: of('VERIFIED'),
+        failed: of('FAILED'),
+        canceled: of('CANCELED'),
+        expired: of('EXPIRED'),
+        deviceRan: rows.reduce((n, r) => n + r.device_ran, 0),
+        confirmed: of('VERIFIED') + of('FAILED'),
+        medianSecondsToOutcome: percentileOf(merged, 0.5),
+        p95SecondsToOutcome: percentileOf(merged, 0.95),
+      };
+    };
+    const protocols = [...new Set(counts.map((r) => r.protocol))].sort() as ('LEGACY' | 'V2')[];
     return {
-      total: total ? toCounts(total) : { ...EMPTY },
-      byProtocol: counts
-        .filter((r) => r.grouped === 0 && r.protocol !== null)
-        .map((r) => ({ protocol: r.protocol as 'LEGACY' | 'V2', ...toCounts(r) }))
-        .sort((a, b) => a.protocol.localeCompare(b.protocol)),
+      total: countsOf(null),
+      byProtocol: protocols.map((protocol) => ({ protocol, ...countsOf(protocol) })),
       series: series.map((r) => ({ bucket: new Date(r.bucket), status: r.status, count: r.count })),
     };
   }
@@ -318,21 +309,6 @@ export class SqlConsoleQueries {
     const found = new Map(rows.map((r) => [r.scope, r.refused]));
     return scopes.map((scope) => ({ scope, refused: found.get(scope) ?? 0 }));
   }
-}
-
-function toCounts(r: CountsRow): ConsoleCounts {
-  return {
-    started: r.started,
-    pending: r.pending,
-    verified: r.verified,
-    failed: r.failed,
-    canceled: r.canceled,
-    expired: r.expired,
-    deviceRan: r.device_ran,
-    confirmed: r.confirmed,
-    medianSecondsToOutcome: r.percentiles?.[0] == null ? null : Number(r.percentiles[0]),
-    p95SecondsToOutcome: r.percentiles?.[1] == null ? null : Number(r.percentiles[1]),
-  };
 }
 
 function toSession(r: SessionRow): ConsoleSessionRow {

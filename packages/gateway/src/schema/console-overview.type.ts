@@ -93,7 +93,7 @@ builder.queryField('consoleOverview', (t) =>
       requireConsoleRead(ctx.viewer);
       const unit = bucket === 'HOUR' ? 'hour' : 'day';
       checkPeriod(from, to, unit);
-      const rows = await ctx.services.console.queries.overview(from, to, unit);
+      const rows = await ctx.services.console.queries.overview(from, to, unit, ctx.services.clock.now());
       return { ...rows, from, to, bucket };
     },
   }),
