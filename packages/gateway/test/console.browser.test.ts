@@ -153,7 +153,8 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     watch = watchPage(page, new URL(running.url).origin);
     page.on('request', (request) => requestedUrls.push(request.url()));
-  });
+    // a first run builds the console, seeds through the sandbox and starts Chromium: slow on a busy machine
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
