@@ -90,6 +90,14 @@ module.exports = {
       },
     },
     {
+      name: 'console-talks-to-the-gateway-only-over-http',
+      comment:
+        'the operator console is a browser page: it reaches the gateway through /graphql, never by import',
+      severity: 'error',
+      from: { path: '^packages/console/src' },
+      to: { path: '^packages/(gateway|adapters-wechat|adapters-postgres|wechat-sandbox|bench|chaos)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^packages/[^/]+/src' },

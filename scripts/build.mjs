@@ -1,8 +1,10 @@
-// Builds the JavaScript that FaceGate runs and publishes: for each package below, every `exports` entry with a
+// Builds the JavaScript that FaceGate runs and publishes: for each runtime package below, every `exports` entry with a
 // `source` condition is bundled by esbuild into the file its `default` condition names (ES modules for Node 20+,
 // third-party packages and other FaceGate packages left as imports, code shared by entries split into chunks so
 // classes keep one identity). Type declarations come from `tsc -b` (`npm run typecheck`), into dist/types.
-// Usage: node scripts/build.mjs [package-folder ...]   (default: every runtime package)
+// The operator console (packages/console), a browser app the gateway serves, is built by its own Vite config.
+// Usage: node scripts/build.mjs [package-folder ...]   (default: every runtime package and the console)
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,12 +61,22 @@ async function buildPackage(folder, { assets = [] }) {
   return pkg.name;
 }
 
+function buildConsole() {
+  const dir = join(root, 'packages', 'console');
+  const vite = join(dir, 'node_modules', 'vite', 'bin', 'vite.js');
+  const run = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
+  if (run.status !== 0) throw new Error(`the console's Vite build failed (exit ${run.status})`);
+}
+
 const requested = process.argv.slice(2);
-const folders = requested.length > 0 ? requested : Object.keys(PACKAGES);
+const folders = requested.length > 0 ? requested : [...Object.keys(PACKAGES), 'console'];
 const started = performance.now();
 for (const folder of folders) {
-  if (!(folder in PACKAGES))
-    throw new Error(`unknown package folder "${folder}" (one of ${Object.keys(PACKAGES)})`);
-  await buildPackage(folder, PACKAGES[folder]);
+  if (folder === 'console') buildConsole();
+  else if (folder in PACKAGES) await buildPackage(folder, PACKAGES[folder]);
+  else throw new Error(`unknown package folder "${folder}" (one of ${Object.keys(PACKAGES)}, console)`);
 }
 console.log(`built ${folders.join(', ')} in ${Math.round(performance.now() - started)} ms`);

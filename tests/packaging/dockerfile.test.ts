@@ -96,6 +96,8 @@ describe('Dockerfile', () => {
     expect(copies).toEqual([['--from=build', '--chown=node:node', '/out', './']]);
     expect(existsSync(join(out, 'bin/facegate.mjs'))).toBe(true);
     expect(existsSync(join(out, 'dist/cli.js'))).toBe(true);
+    // the operator console's built page travels with the gateway that serves it
+    expect(existsSync(join(out, 'node_modules/@facegate/console/dist/index.html'))).toBe(true);
     // production dependencies only: no TypeScript runner in the image
     expect(existsSync(join(out, 'node_modules/tsx'))).toBe(false);
     expect(existsSync(join(out, 'node_modules/typescript'))).toBe(false);

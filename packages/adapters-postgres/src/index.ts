@@ -15,6 +15,17 @@ export {
   SqlApiKeyStore,
 } from './sql-api-key.store';
 export {
+  CONSOLE_TIME_ZONE,
+  type ConsoleBucket,
+  type ConsoleCounts,
+  type ConsoleOverviewRows,
+  type ConsoleSessionFilter,
+  type ConsoleSessionRow,
+  type FailureCount,
+  SqlConsoleQueries,
+  type TimelineEntry,
+} from './sql-console-queries';
+export {
   type OutboxLogger,
   parseVerificationEvent,
   SqlOutboxEventPublisher,

@@ -52,6 +52,9 @@ for (const harness of harnesses) {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         'api_keys',
+        'console_daily_counts',
+        'console_daily_durations',
+        'console_rolled_days',
         'event_outbox',
         'evidence_claims',
         'rate_limit_counters',

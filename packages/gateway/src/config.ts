@@ -36,6 +36,18 @@ export interface GatewayConfig {
   readonly outboxPollMs: number;
   /** Delivered webhooks and dispatched outbox events are pruned after this. FACEGATE_WEBHOOK_RETENTION_DAYS */
   readonly webhookRetentionMs: number;
+  readonly console: ConsoleSettings;
+}
+
+/** The operator console at /console (gateway/src/console). */
+export interface ConsoleSettings {
+  /** FACEGATE_CONSOLE: true (default) or false. */
+  readonly enabled: boolean;
+  /**
+   * Failed API-key attempts a client address may make per minute before every key it presents is refused
+   * for the rest of the minute. FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE
+   */
+  readonly keyFailuresPerMinute: number;
 }
 
 /**
@@ -320,5 +332,13 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     databasePoolSize: readBounded(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     outboxPollMs: readBounded(env, 'FACEGATE_OUTBOX_POLL_MS', 200, 20, 1_000),
     webhookRetentionMs: readBounded(env, 'FACEGATE_WEBHOOK_RETENTION_DAYS', 7, 1, 3650) * 24 * 3600_000,
+    console: {
+      enabled: read(env, 'FACEGATE_CONSOLE') === undefined ? true : readBoolean(env, 'FACEGATE_CONSOLE'),
+      keyFailuresPerMinute: readPositiveInt(
+        env,
+        'FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE',
+        nodeEnv === 'production' ? 10 : 10 * DEVELOPMENT_RATE_FACTOR,
+      ),
+    },
   };
 }

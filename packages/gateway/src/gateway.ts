@@ -7,6 +7,8 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import type { GatewayConfig } from './config';
+import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './console/console-assets.plugin';
+import type { KeyAttemptLimiter } from './console/key-attempt-limiter';
 import { type GatewayContainer, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
 import { healthPlugin } from './observability/health.plugin';
@@ -14,6 +16,7 @@ import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
+import { rateLimited } from './schema/errors';
 import { buildSchema } from './schema/index';
 import { clientAddressOf } from './security/client-address';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
@@ -129,6 +132,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     cancelVerification: c.resolve(TOKENS.CancelVerification),
     getVerification: c.resolve(TOKENS.GetVerification),
     webhooks: c.resolve(TOKENS.WebhookEndpoints),
+    console: { queries: c.resolve(TOKENS.ConsoleQueries), system: c.resolve(TOKENS.ConsoleSystem) },
   };
 }
 
@@ -144,16 +148,41 @@ function viewerOf(request: Request, services: GatewayServices): Promise<Viewer> 
   return viewer;
 }
 
-async function resolveViewer(request: Request, services: GatewayServices): Promise<Viewer> {
+function credentialOf(request: Request): string | undefined {
   const authorization = request.headers.get('authorization');
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  const credential = bearer ?? request.headers.get('x-api-key')?.trim();
+  return bearer ?? (request.headers.get('x-api-key')?.trim() || undefined);
+}
+
+async function resolveViewer(request: Request, services: GatewayServices): Promise<Viewer> {
+  const credential = credentialOf(request);
   if (!credential) return ANONYMOUS;
   if (ApiKeyService.looksLikeApiKey(credential)) {
     return (await services.apiKeys.authenticate(credential)) ?? REJECTED_API_KEY;
   }
   const claims = services.userTokens.verify(credential, services.clock.now());
   return claims ? { kind: 'user', openid: claims.openid } : REJECTED_USER_TOKEN;
+}
+
+/**
+ * The viewer, with failed API-key attempts limited per client address: an address over its limit has every
+ * key refused (RATE_LIMITED) before it is checked, so further guesses learn nothing.
+ */
+async function limitedViewerOf(
+  request: Request,
+  clientAddress: string,
+  services: GatewayServices,
+  keyAttempts: KeyAttemptLimiter,
+): Promise<Viewer> {
+  const credential = credentialOf(request);
+  if (credential === undefined || !ApiKeyService.looksLikeApiKey(credential)) {
+    return viewerOf(request, services);
+  }
+  const wait = keyAttempts.retryAfterSeconds(clientAddress);
+  if (wait > 0) throw rateLimited(wait);
+  const viewer = await viewerOf(request, services);
+  if (viewer.kind === 'anonymous') keyAttempts.recordFailure(clientAddress);
+  return viewer;
 }
 
 /** No introspection in production: the schema is published as schema.graphql instead. */
@@ -173,6 +202,7 @@ export function createGateway(c: GatewayContainer): Gateway {
   const services = servicesOf(c);
   const db = c.resolve<Database>(TOKENS.Database);
   const wechat = c.resolve<WeChatApiClient>(TOKENS.WeChatClient);
+  const keyAttempts = c.resolve<KeyAttemptLimiter>(TOKENS.KeyAttempts);
 
   const yogaLogger = {
     debug: () => {},
@@ -216,19 +246,30 @@ export function createGateway(c: GatewayContainer): Gateway {
         return maskError(error, message, false);
       },
     },
-    context: async ({ request, req }): Promise<GatewayContext> => ({
-      viewer: await viewerOf(request, services),
-      services,
-      requestId: requestIdOf(request),
-      clientAddress: clientAddressOf(
+    context: async ({ request, req }): Promise<GatewayContext> => {
+      const clientAddress = clientAddressOf(
         req?.socket?.remoteAddress,
         request.headers.get('x-forwarded-for'),
         config.limits.trustedProxyHops,
-      ),
-      echoedIdentity: new WeakMap(),
-    }),
+      );
+      return {
+        viewer: await limitedViewerOf(request, clientAddress, services, keyAttempts),
+        services,
+        requestId: requestIdOf(request),
+        clientAddress,
+        echoedIdentity: new WeakMap(),
+      };
+    },
     plugins: [
       securityHeadersPlugin({ production: config.production }),
+      ...(config.console.enabled
+        ? [
+            consoleAssetsPlugin({
+              distDir: consoleDistDir(),
+              available: consoleAvailability(config.production, services.apiKeys),
+            }),
+          ]
+        : []),
       requestLoggingPlugin(logger, metrics),
       ...(config.production ? [] : [offlineGraphiQLAssetsPlugin()]),
       healthPlugin(

@@ -67,6 +67,8 @@ type Who =
   | 'service write'
   | 'service read+write'
   | 'service webhooks'
+  | 'service console:read'
+  | 'service console:admin'
   | 'revoked key'
   | 'expired token'
   | 'tampered token'
@@ -81,6 +83,15 @@ type Operation =
   | 'verifications'
   | 'identityStatus'
   | 'verificationUpdated'
+  | 'consoleViewer'
+  | 'consoleOverview'
+  | 'failureBreakdown'
+  | 'consoleSessions'
+  | 'consoleSession'
+  | 'systemStatus'
+  | 'apiKeys'
+  | 'createApiKey'
+  | 'revokeApiKey'
   | WebhookOperation;
 
 const WEBHOOK_OPERATIONS = [
@@ -114,6 +125,8 @@ const MATRIX = {
     'service write': OK,
     'service read+write': OK,
     'service webhooks': OK,
+    'service console:read': OK,
+    'service console:admin': OK,
     'revoked key': OK,
     'expired token': OK,
     'tampered token': OK,
@@ -127,6 +140,8 @@ const MATRIX = {
     'service write': 'BAD_USER_INPUT',
     'service read+write': 'BAD_USER_INPUT',
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -140,6 +155,8 @@ const MATRIX = {
     'service write': OK,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -153,6 +170,8 @@ const MATRIX = {
     'service write': OK,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -166,6 +185,8 @@ const MATRIX = {
     'service write': FORBID,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -179,6 +200,8 @@ const MATRIX = {
     'service write': FORBID,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -192,6 +215,8 @@ const MATRIX = {
     'service write': FORBID,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -205,6 +230,143 @@ const MATRIX = {
     'service write': FORBID,
     'service read+write': OK,
     'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleViewer: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleOverview: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  failureBreakdown: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleSessions: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  consoleSession: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  systemStatus: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': OK,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  apiKeys: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  createApiKey: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
+    'revoked key': UNAUTH,
+    'expired token': UNAUTH,
+    'tampered token': UNAUTH,
+    'token of another secret': UNAUTH,
+  },
+  revokeApiKey: {
+    anonymous: UNAUTH,
+    'user A (owner)': FORBID,
+    'user B': FORBID,
+    'service read': FORBID,
+    'service write': FORBID,
+    'service read+write': FORBID,
+    'service webhooks': FORBID,
+    'service console:read': FORBID,
+    'service console:admin': OK,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -222,6 +384,8 @@ for (const operation of WEBHOOK_OPERATIONS) {
     'service write': FORBID,
     'service read+write': FORBID,
     'service webhooks': OK,
+    'service console:read': FORBID,
+    'service console:admin': FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
@@ -300,6 +464,8 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       await t.createApiKey(['verifications:read', 'verifications:write']),
     );
     credentials.set('service webhooks', await t.createApiKey(['webhooks:write']));
+    credentials.set('service console:read', await t.createApiKey(['console:read']));
+    credentials.set('service console:admin', await t.createApiKey(['console:admin']));
     credentials.set('revoked key', revoked);
     credentials.set(
       'expired token',
@@ -421,6 +587,59 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
           true,
         );
         break;
+      case 'consoleViewer':
+        body = await call('{ consoleViewer { name scopes } }', {}, credential);
+        break;
+      case 'consoleOverview':
+        body = await call(
+          '{ consoleOverview(from: "2025-01-01T00:00:00Z", to: "2025-01-02T00:00:00Z", bucket: HOUR) { total { started } } }',
+          {},
+          credential,
+        );
+        break;
+      case 'failureBreakdown':
+        body = await call(
+          '{ failureBreakdown(from: "2025-01-01T00:00:00Z", to: "2025-01-02T00:00:00Z") { total } }',
+          {},
+          credential,
+        );
+        break;
+      case 'consoleSessions':
+        body = await call(
+          '{ consoleSessions(first: 1) { edges { node { id maskedName } } } }',
+          {},
+          credential,
+        );
+        break;
+      case 'consoleSession':
+        body = await call(
+          'query($id: ID!) { consoleSession(id: $id) { id } }',
+          { id: session.id },
+          credential,
+        );
+        break;
+      case 'systemStatus':
+        body = await call('{ systemStatus { databaseKind } }', {}, credential);
+        break;
+      case 'apiKeys':
+        body = await call('{ apiKeys { id prefix } }', {}, credential);
+        break;
+      case 'createApiKey':
+        body = await call(
+          'mutation { createApiKey(input: { name: "matrix", scopes: [VERIFICATIONS_READ] }) { key } }',
+          {},
+          credential,
+        );
+        break;
+      case 'revokeApiKey': {
+        const victim = await t.createApiKey(['verifications:read']);
+        body = await call(
+          'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
+          { id: victim.split('_')[1] },
+          credential,
+        );
+        break;
+      }
     }
     const code = body.errors?.[0]?.extensions?.code;
     if (code !== undefined) return String(code);

@@ -1,4 +1,10 @@
-export const API_KEY_SCOPES = ['verifications:read', 'verifications:write', 'webhooks:write'] as const;
+export const API_KEY_SCOPES = [
+  'verifications:read',
+  'verifications:write',
+  'webhooks:write',
+  'console:read',
+  'console:admin',
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** Who is asking. Resolved once per request from the Authorization / X-API-Key header. */

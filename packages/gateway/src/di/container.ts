@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import {
   AesGcmFieldCipher,
@@ -6,6 +7,7 @@ import {
   migrate,
   openDatabase,
   SqlApiKeyStore,
+  SqlConsoleQueries,
   SqlOutboxEventPublisher,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
@@ -37,6 +39,8 @@ import { SqlBatchedCounterStore } from '../abuse/sql-batched-counter.store';
 import { ApiKeyService } from '../auth/api-key.service';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';
+import { ConsoleSystem } from '../console/console-system';
+import { KeyAttemptLimiter } from '../console/key-attempt-limiter';
 import { KeyRing } from '../crypto/key-ring';
 import { NodeIdentityDigests } from '../crypto/node-identity-digests';
 import { MeteredEventPublisher } from '../events/metered-event-publisher';
@@ -84,6 +88,9 @@ export const TOKENS = {
   WebhookStore: Symbol('SqlWebhookStore'),
   WebhookEndpoints: Symbol('WebhookEndpointsService'),
   WebhookRelay: Symbol('WebhookRelay'),
+  ConsoleQueries: Symbol('SqlConsoleQueries'),
+  ConsoleSystem: Symbol('ConsoleSystem'),
+  KeyAttempts: Symbol('KeyAttemptLimiter'),
 } as const;
 
 /** Resources to release on shutdown, closed in reverse order of opening. */
@@ -338,7 +345,26 @@ function registerFactories(
     });
     return relay;
   });
+  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(c.resolve<Database>(TOKENS.Database)));
+  cached(
+    TOKENS.ConsoleSystem,
+    (c) =>
+      new ConsoleSystem({
+        config,
+        db: c.resolve<Database>(TOKENS.Database),
+        metrics: c.resolve<GatewayMetrics>(TOKENS.Metrics),
+        queries: c.resolve<SqlConsoleQueries>(TOKENS.ConsoleQueries),
+        wechatReady: () => c.resolve<WeChatApiClient>(TOKENS.WeChatClient).accessToken(),
+        version: GATEWAY_VERSION,
+      }),
+  );
+  cached(TOKENS.KeyAttempts, () => new KeyAttemptLimiter(config.console.keyFailuresPerMinute));
 }
+
+/** The gateway package's version, shown by the console's System page. */
+const GATEWAY_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
 export function disposeContainer(c: GatewayContainer): Promise<void> {

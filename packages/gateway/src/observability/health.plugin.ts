@@ -9,7 +9,8 @@ export interface ReadinessChecks {
 
 const CHECK_TIMEOUT_MS = 3000;
 
-function withTimeout(run: () => Promise<void>): Promise<'ok' | 'failed'> {
+/** 'failed' when the check throws or takes longer than 3 s. */
+export function withTimeout(run: () => Promise<unknown>): Promise<'ok' | 'failed'> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     run().then(() => 'ok' as const),

@@ -46,6 +46,9 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** When this instance last fetched a WeChat access token (the console shows its age, never the token). */
+  lastTokenFetchedAt: Date | null = null;
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'facegate_' });
@@ -60,6 +63,7 @@ export class GatewayMetrics {
       },
       tokenFetched: (source: 'stable_token' | 'token') => {
         this.tokenRefreshes.inc({ source });
+        this.lastTokenFetchedAt = new Date();
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { SqlConsoleQueries } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   CancelVerification,
@@ -13,6 +14,7 @@ import type { ApiKeyService } from '../auth/api-key.service';
 import type { UserTokenService } from '../auth/user-token';
 import type { Viewer } from '../auth/viewer';
 import type { GatewayConfig } from '../config';
+import type { ConsoleSystem } from '../console/console-system';
 import type { RateLimits } from '../di/container';
 import type { VerificationEventBus } from '../events/verification-event-bus';
 import type { Logger } from '../observability/logger';
@@ -35,6 +37,8 @@ export interface GatewayServices {
   readonly cancelVerification: CancelVerification;
   readonly getVerification: GetVerification;
   readonly webhooks: WebhookEndpointsService;
+  /** The operator console's read paths (schema/console-*.ts). */
+  readonly console: { readonly queries: SqlConsoleQueries; readonly system: ConsoleSystem };
 }
 
 export interface GatewayContext {

@@ -13,6 +13,11 @@ import './verification-updated.subscription';
 import './webhook-endpoint.type';
 import './webhook-delivery.type';
 import './webhook-endpoint.mutations';
+import './console-overview.type';
+import './console-failures.type';
+import './console-session.type';
+import './console-system.type';
+import './console-api-keys';
 
 let schema: GraphQLSchema | null = null;
 

@@ -1,0 +1,330 @@
+import type { Database } from './database/database';
+import {
+  CONSOLE_TIME_ZONE,
+  OVERVIEW_COUNTS,
+  OVERVIEW_DAILY_SERIES,
+  OVERVIEW_DURATIONS,
+  OVERVIEW_HOURLY_SERIES,
+  overviewParams,
+  percentileOf,
+  rolledRange,
+} from './sql-console-overview';
+
+export { CONSOLE_TIME_ZONE };
+
+/** Hours or (China Standard Time) days. */
+export type ConsoleBucket = 'hour' | 'day';
+
+export interface ConsoleCounts {
+  started: number;
+  pending: number;
+  verified: number;
+  failed: number;
+  canceled: number;
+  expired: number;
+  /** Sessions with at least one recorded confirm attempt: the face check ran on the device. */
+  deviceRan: number;
+  /** Sessions that reached an outcome through confirmVerification (VERIFIED or FAILED). */
+  confirmed: number;
+  /** Seconds from start to VERIFIED or FAILED; null when none ended so. */
+  medianSecondsToOutcome: number | null;
+  p95SecondsToOutcome: number | null;
+}
+
+export interface ConsoleOverviewRows {
+  /** All protocols together. */
+  total: ConsoleCounts;
+  byProtocol: (ConsoleCounts & { protocol: 'LEGACY' | 'V2' })[];
+  /** Sessions started per bucket, by their current status; buckets without sessions are left out. */
+  series: { bucket: Date; status: string; count: number }[];
+}
+
+export interface FailureCount {
+  code: string;
+  count: number;
+  /** Per day (CST), oldest first. */
+  trend: { bucket: Date; count: number }[];
+}
+
+export interface ConsoleSessionRow {
+  id: string;
+  status: string;
+  protocol: string;
+  maskedName: string;
+  maskedIdCardNumber: string;
+  attempts: number;
+  maxAttempts: number;
+  lastErrorCode: string | null;
+  openid: string;
+  clientReferenceId: string | null;
+  createdAt: Date;
+  endedAt: Date | null;
+  verifiedAt: Date | null;
+}
+
+export interface ConsoleSessionFilter {
+  status?: string | null;
+  protocol?: string | null;
+  openid?: string | null;
+  clientReferenceId?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export interface TimelineEntry {
+  at: Date;
+  kind: 'STARTED' | 'ATTEMPT_CLAIMED' | 'ATTEMPT_COMPLETED' | 'EVENT' | 'ENDED';
+  status: string | null;
+  attempt: number | null;
+  failureCode: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  status: string;
+  protocol: string;
+  masked_name: string;
+  masked_id_card_number: string;
+  attempts: number;
+  max_attempts: number;
+  last_error_code: string | null;
+  openid: string;
+  client_reference_id: string | null;
+  created_at: Date;
+  ended_at: Date | null;
+  verified_at: Date | null;
+}
+
+/** Masked fields and the failure code only: never the digests, the sealed binding or the evidence. */
+const SESSION_SELECT = `SELECT id, status, protocol, masked_name, masked_id_card_number, attempts, max_attempts,
+  last_error->>'code' AS last_error_code, openid, client_reference_id, created_at, ended_at, verified_at
+FROM verification_sessions`;
+
+/** The operator console's read-only queries: aggregates computed by the database, never in the browser. */
+export class SqlConsoleQueries {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Counts and times of the sessions started in [from, to): whole days that are over (see rolledRange) from
+   * the daily rollups, the rest read live from the covering index. Times to outcome are to the second.
+   */
+  async overview(
+    from: Date,
+    to: Date,
+    bucket: ConsoleBucket,
+    now: Date = new Date(),
+  ): Promise<ConsoleOverviewRows> {
+    const rolled = await rolledRange(this.db, from, to, now);
+    const params = overviewParams(from, to, rolled);
+    const [counts, durations, series] = await Promise.all([
+      this.db.query<{ protocol: string; status: string; sessions: number; device_ran: number }>(
+        OVERVIEW_COUNTS,
+        params,
+      ),
+      this.db.query<{ protocol: string; seconds: number; sessions: number }>(OVERVIEW_DURATIONS, params),
+      bucket === 'day'
+        ? this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_DAILY_SERIES, params)
+        : this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_HOURLY_SERIES, [from, to]),
+    ]);
+    const countsOf = (protocol: string | null): ConsoleCounts => {
+      const rows = counts.filter((r) => protocol === null || r.protocol === protocol);
+      const of = (status: string) =>
+        rows.filter((r) => r.status === status).reduce((n, r) => n + r.sessions, 0);
+      const histogram = durations.filter((d) => protocol === null || d.protocol === protocol);
+      // several protocols' histograms interleave: merge equal seconds, keep them sorted
+      const merged = [...new Set(histogram.map((h) => h.seconds))]
+        .sort((x, y) => x - y)
+        .map((seconds) => ({
+          seconds,
+          sessions: histogram.filter((h) => h.seconds === seconds).reduce((n, h) => n + h.sessions, 0),
+        }));
+      return {
+        started: rows.reduce((n, r) => n + r.sessions, 0),
+        pending: of('PENDING'),
+        verified: of('VERIFIED'),
+        failed: of('FAILED'),
+        canceled: of('CANCELED'),
+        expired: of('EXPIRED'),
+        deviceRan: rows.reduce((n, r) => n + r.device_ran, 0),
+        confirmed: of('VERIFIED') + of('FAILED'),
+        medianSecondsToOutcome: percentileOf(merged, 0.5),
+        p95SecondsToOutcome: percentileOf(merged, 0.95),
+      };
+    };
+    const protocols = [...new Set(counts.map((r) => r.protocol))].sort() as ('LEGACY' | 'V2')[];
+    return {
+      total: countsOf(null),
+      byProtocol: protocols.map((protocol) => ({ protocol, ...countsOf(protocol) })),
+      series: series.map((r) => ({ bucket: new Date(r.bucket), status: r.status, count: r.count })),
+    };
+  }
+
+  /** The latest failure of each session started in the period, by code, most frequent first. */
+  async failures(from: Date, to: Date): Promise<FailureCount[]> {
+    const rows = await this.db.query<{ code: string; bucket: Date; count: number }>(
+      `SELECT last_error->>'code' AS code, date_trunc('day', created_at, '${CONSOLE_TIME_ZONE}') AS bucket,
+         count(*)::int AS count
+       FROM verification_sessions
+       WHERE created_at >= $1 AND created_at < $2 AND last_error IS NOT NULL
+       GROUP BY 1, 2 ORDER BY 2`,
+      [from, to],
+    );
+    const byCode = new Map<string, FailureCount>();
+    for (const row of rows) {
+      const entry = byCode.get(row.code) ?? { code: row.code, count: 0, trend: [] };
+      entry.count += row.count;
+      entry.trend.push({ bucket: new Date(row.bucket), count: row.count });
+      byCode.set(row.code, entry);
+    }
+    return [...byCode.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id); `first + 1` rows tell whether more follow. */
+  async sessions(
+    filter: ConsoleSessionFilter,
+    first: number,
+    after: { createdAt: Date; id: string } | null,
+  ): Promise<ConsoleSessionRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.protocol) add('protocol = ?', filter.protocol);
+    if (filter.openid) add('openid = ?', filter.openid);
+    if (filter.clientReferenceId) add('client_reference_id = ?', filter.clientReferenceId);
+    if (filter.createdAfter) add('created_at >= ?', filter.createdAfter);
+    if (filter.createdBefore) add('created_at < ?', filter.createdBefore);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(first + 1);
+    const rows = await this.db.query<SessionRow>(
+      `${SESSION_SELECT}
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC
+       LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toSession);
+  }
+
+  async session(id: string): Promise<ConsoleSessionRow | null> {
+    const rows = await this.db.query<SessionRow>(`${SESSION_SELECT} WHERE id = $1`, [id]);
+    return rows[0] ? toSession(rows[0]) : null;
+  }
+
+  /**
+   * What happened to one session, oldest first: its start, each evidence claim (an attempt sent to WeChat)
+   * and its completion, the published status changes still in the outbox, and its end. No evidence, no
+   * digests: the claims are read for their times, status and failure code only.
+   */
+  async timeline(session: ConsoleSessionRow): Promise<TimelineEntry[]> {
+    const [claims, events] = await Promise.all([
+      this.db.query<{
+        claimed_at: Date;
+        completed_at: Date | null;
+        outcome_status: string | null;
+        outcome_attempt: number | null;
+        failure_code: string | null;
+      }>(
+        `SELECT claimed_at, completed_at, outcome_status, outcome_attempt,
+           outcome_failure->>'code' AS failure_code
+         FROM evidence_claims WHERE session_id = $1 ORDER BY claimed_at`,
+        [session.id],
+      ),
+      this.db.query<{ created_at: Date; status: string | null; attempts: number | null }>(
+        `SELECT created_at, payload->>'status' AS status, (payload->>'attempts')::int AS attempts
+         FROM event_outbox WHERE session_id = $1 ORDER BY id`,
+        [session.id],
+      ),
+    ]);
+    const entries: TimelineEntry[] = [
+      { at: session.createdAt, kind: 'STARTED', status: 'PENDING', attempt: null, failureCode: null },
+    ];
+    for (const c of claims) {
+      entries.push({
+        at: c.claimed_at,
+        kind: 'ATTEMPT_CLAIMED',
+        status: null,
+        attempt: null,
+        failureCode: null,
+      });
+      if (c.completed_at) {
+        entries.push({
+          at: c.completed_at,
+          kind: 'ATTEMPT_COMPLETED',
+          status: c.outcome_status,
+          attempt: c.outcome_attempt,
+          failureCode: c.failure_code,
+        });
+      }
+    }
+    for (const e of events) {
+      entries.push({
+        at: e.created_at,
+        kind: 'EVENT',
+        status: e.status,
+        attempt: e.attempts,
+        failureCode: null,
+      });
+    }
+    if (session.endedAt) {
+      entries.push({
+        at: session.endedAt,
+        kind: 'ENDED',
+        status: session.status,
+        attempt: session.attempts,
+        failureCode: session.lastErrorCode,
+      });
+    }
+    // The start first and the end last whatever the clocks say (claims and outbox rows are stamped by the
+    // database, the session by the gateway); the rest by time, same-instant entries in the order above.
+    const rank = (e: TimelineEntry) => (e.kind === 'STARTED' ? 0 : e.kind === 'ENDED' ? 2 : 1);
+    return entries
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => rank(a.e) - rank(b.e) || a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
+      .map(({ e }) => e);
+  }
+
+  /**
+   * Requests refused per abuse rule in the current windows: each counter row over its limit refused
+   * (count - limit) requests. `limits` maps a rule's scope to its limit.
+   */
+  async abuseRefusals(
+    limits: Readonly<Record<string, number>>,
+  ): Promise<{ scope: string; refused: number }[]> {
+    const scopes = Object.keys(limits);
+    const rows = await this.db.query<{ scope: string; refused: number }>(
+      `SELECT c.scope, sum(greatest(c.count - l.max, 0))::int AS refused
+       FROM rate_limit_counters c
+       JOIN unnest($1::text[], $2::int[]) AS l(scope, max) ON l.scope = c.scope
+       WHERE c.expires_at > now()
+       GROUP BY c.scope`,
+      [scopes, scopes.map((s) => limits[s])],
+    );
+    const found = new Map(rows.map((r) => [r.scope, r.refused]));
+    return scopes.map((scope) => ({ scope, refused: found.get(scope) ?? 0 }));
+  }
+}
+
+function toSession(r: SessionRow): ConsoleSessionRow {
+  return {
+    id: r.id,
+    status: r.status,
+    protocol: r.protocol,
+    maskedName: r.masked_name,
+    maskedIdCardNumber: r.masked_id_card_number,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastErrorCode: r.last_error_code,
+    openid: r.openid,
+    clientReferenceId: r.client_reference_id,
+    createdAt: r.created_at,
+    endedAt: r.ended_at,
+    verifiedAt: r.verified_at,
+  };
+}

@@ -1,0 +1,169 @@
+import { OutcomeChart } from '../chart';
+import { percent, seconds } from '../format';
+import { type MessageKey, useI18n } from '../i18n';
+import { bucketsOf, type PeriodName, periodOf } from '../period';
+import { useQuery } from '../use-query';
+
+const COUNTS =
+  'started pending verified failed canceled expired deviceRan confirmed passRate medianSecondsToOutcome p95SecondsToOutcome';
+const QUERY = `query ConsoleOverview($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!) {
+  consoleOverview(from: $from, to: $to, bucket: $bucket) {
+    total { ${COUNTS} }
+    byProtocol { protocol counts { ${COUNTS} } }
+    series { bucket status count }
+  } }`;
+
+interface Counts {
+  started: number;
+  pending: number;
+  verified: number;
+  failed: number;
+  canceled: number;
+  expired: number;
+  deviceRan: number;
+  confirmed: number;
+  passRate: number | null;
+  medianSecondsToOutcome: number | null;
+  p95SecondsToOutcome: number | null;
+}
+interface Overview {
+  consoleOverview: {
+    total: Counts;
+    byProtocol: { protocol: string; counts: Counts }[];
+    series: { bucket: string; status: string; count: number }[];
+  };
+}
+
+const STATUS_COLORS: Record<string, string> = {
+  VERIFIED: '#2e7d32',
+  FAILED: '#c62828',
+  CANCELED: '#757575',
+  EXPIRED: '#ef6c00',
+  PENDING: '#1565c0',
+};
+
+export function PeriodPicker(props: { value: PeriodName; onChange: (p: PeriodName) => void }) {
+  const { t } = useI18n();
+  return (
+    <label class="period">
+      {t('period')}{' '}
+      <select
+        data-testid="period"
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value as PeriodName)}
+      >
+        {(['today', 'last24h', 'last7d', 'last30d'] as const).map((p) => (
+          <option value={p}>{t(p)}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
+  const { t } = useI18n();
+  const period = periodOf(props.period);
+  const { data, error } = useQuery<Overview>(QUERY, period);
+  const o = data?.consoleOverview;
+  // every bucket of the period, empty ones as zeros, so the axis spans the period asked for
+  const x = bucketsOf(period.from, period.to, period.bucket).map((at) => at / 1000);
+  const series = Object.keys(STATUS_COLORS).map((status) => ({
+    label: t(status.toLowerCase() as MessageKey),
+    stroke: STATUS_COLORS[status] ?? '#000',
+    values: x.map(
+      (at) => o?.series.find((p) => p.status === status && Date.parse(p.bucket) / 1000 === at)?.count ?? 0,
+    ),
+  }));
+  return (
+    <section>
+      <h2>{t('overview')}</h2>
+      <PeriodPicker value={props.period} onChange={props.setPeriod} />
+      {error && <p class="error">{error.message}</p>}
+      {!o && !error && <p>{t('loading')}</p>}
+      {o && (
+        <>
+          <div class="cards">
+            {(['started', 'verified', 'failed', 'canceled', 'expired', 'pending'] as const).map((k) => (
+              <div class={`card ${k}`} data-testid={`count-${k}`}>
+                <span class="label">{t(k)}</span>
+                <span class="value">{o.total[k]}</span>
+              </div>
+            ))}
+            <div class="card" data-testid="pass-rate">
+              <span class="label">{t('passRate')}</span>
+              <span class="value">{percent(o.total.passRate)}</span>
+            </div>
+            <div class="card" data-testid="median">
+              <span class="label">{t('median')}</span>
+              <span class="value">{seconds(o.total.medianSecondsToOutcome)}</span>
+            </div>
+            <div class="card" data-testid="p95">
+              <span class="label">{t('p95')}</span>
+              <span class="value">{seconds(o.total.p95SecondsToOutcome)}</span>
+            </div>
+          </div>
+          <h3>{t('funnel')}</h3>
+          <Funnel counts={o.total} />
+          <p class="note">{t('funnelNote')}</p>
+          <h3>{t('byProtocol')}</h3>
+          <table data-testid="by-protocol">
+            <thead>
+              <tr>
+                <th>{t('protocol')}</th>
+                <th>{t('started')}</th>
+                <th>{t('verified')}</th>
+                <th>{t('failed')}</th>
+                <th>{t('passRate')}</th>
+                <th>{t('median')}</th>
+                <th>{t('p95')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {o.byProtocol.map((p) => (
+                <tr>
+                  <td>{p.protocol}</td>
+                  <td>{p.counts.started}</td>
+                  <td>{p.counts.verified}</td>
+                  <td>{p.counts.failed}</td>
+                  <td>{percent(p.counts.passRate)}</td>
+                  <td>{seconds(p.counts.medianSecondsToOutcome)}</td>
+                  <td>{seconds(p.counts.p95SecondsToOutcome)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>{t('outcomes')}</h3>
+          {x.length === 0 ? (
+            <p>{t('none')}</p>
+          ) : (
+            <OutcomeChart x={x} series={series} testId="outcome-chart" />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Funnel(props: { counts: Counts }) {
+  const { t } = useI18n();
+  const c = props.counts;
+  const steps: [MessageKey, number][] = [
+    ['funnelStarted', c.started],
+    ['funnelDevice', c.deviceRan],
+    ['funnelConfirmed', c.confirmed],
+    ['funnelVerified', c.verified],
+  ];
+  return (
+    <div class="funnel" data-testid="funnel">
+      {steps.map(([label, value]) => (
+        <div class="step">
+          <span class="label">{t(label)}</span>
+          <span class="bar" style={{ width: `${c.started === 0 ? 0 : (value / c.started) * 100}%` }} />
+          <span class="value">
+            {value} ({percent(c.started === 0 ? null : value / c.started)})
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}

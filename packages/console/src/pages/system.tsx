@@ -1,0 +1,81 @@
+import { useI18n } from '../i18n';
+import { useQuery } from '../use-query';
+
+const QUERY = `query SystemStatus { systemStatus {
+  checks { name ok } databaseKind sandboxMode production version nodeVersion startedAt
+  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } } }`;
+
+interface Status {
+  checks: { name: string; ok: boolean }[];
+  databaseKind: string;
+  sandboxMode: boolean;
+  production: boolean;
+  version: string;
+  nodeVersion: string;
+  startedAt: string;
+  tokenFetchedAt: string | null;
+  tokenRefreshes: number;
+  abuseRefusals: { rule: string; refused: number }[];
+}
+
+export function SystemPage() {
+  const { t, date } = useI18n();
+  const { data, error } = useQuery<{ systemStatus: Status }>(QUERY);
+  const s = data?.systemStatus;
+  return (
+    <section>
+      <h2>{t('system')}</h2>
+      {error && <p class="error">{error.message}</p>}
+      {!s && !error && <p>{t('loading')}</p>}
+      {s && (
+        <>
+          <h3>{t('checks')}</h3>
+          <ul class="checks" data-testid="checks">
+            {s.checks.map((c) => (
+              <li data-check={c.name} class={c.ok ? 'ok' : 'down'}>
+                {c.name}: {c.ok ? t('ok') : t('down')}
+              </li>
+            ))}
+          </ul>
+          <dl class="facts" data-testid="system-facts">
+            <dt>{t('database')}</dt>
+            <dd data-testid="database-kind">{s.databaseKind}</dd>
+            <dt>{t('mode')}</dt>
+            <dd>{s.sandboxMode ? t('sandbox') : s.production ? t('production') : t('development')}</dd>
+            <dt>{t('version')}</dt>
+            <dd>
+              {s.version} (Node {s.nodeVersion})
+            </dd>
+            <dt>{t('tokenAge')}</dt>
+            <dd>
+              {s.tokenFetchedAt
+                ? `${date(s.tokenFetchedAt)} (${Math.max(0, Math.round((Date.now() - Date.parse(s.tokenFetchedAt)) / 1000))} ${t('secondsAgo')})`
+                : t('never')}
+            </dd>
+            <dt>{t('tokenRefreshes')}</dt>
+            <dd>{s.tokenRefreshes}</dd>
+          </dl>
+          <h3>{t('abuseRefusals')}</h3>
+          <table data-testid="abuse-refusals">
+            <thead>
+              <tr>
+                <th>{t('rule')}</th>
+                <th>{t('refused')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.abuseRefusals.map((r) => (
+                <tr>
+                  <td>
+                    <code>{r.rule}</code>
+                  </td>
+                  <td>{r.refused}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, gql } from './api';
+
+export interface QueryState<T> {
+  data: T | null;
+  error: ApiError | null;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Runs a query whenever its variables change; the latest answer wins. */
+export function useQuery<T>(query: string, variables: Record<string, unknown> = {}): QueryState<T> {
+  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  const [tick, setTick] = useState(0);
+  const key = JSON.stringify(variables);
+  // the variables are compared by value (key), so a new object with the same values does not refetch
+  useEffect(() => {
+    let current = true;
+    setState((s) => ({ ...s, loading: true }));
+    gql<T>(query, variables).then(
+      (data) => current && setState({ data, error: null, loading: false }),
+      (error: unknown) =>
+        current &&
+        setState({
+          data: null,
+          error: error instanceof ApiError ? error : new ApiError(String(error), 'ERROR'),
+          loading: false,
+        }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [query, key, tick]);
+  return { ...state, reload: () => setTick((n) => n + 1) };
+}

@@ -1,0 +1,82 @@
+import type { Database, SqlConsoleQueries } from '@facegate/adapters-postgres';
+import type { GatewayConfig } from '../config';
+import { withTimeout } from '../observability/health.plugin';
+import type { GatewayMetrics } from '../observability/metrics';
+
+export interface SystemStatusShape {
+  readonly checks: { readonly name: string; readonly ok: boolean }[];
+  readonly databaseKind: string;
+  readonly sandboxMode: boolean;
+  readonly production: boolean;
+  readonly version: string;
+  readonly nodeVersion: string;
+  readonly startedAt: Date;
+  readonly tokenFetchedAt: Date | null;
+  readonly tokenRefreshes: number;
+  readonly refusals: { scope: string; refused: number }[];
+}
+
+/** What /readyz checks, plus what an operator wants beside it. Never the token itself. */
+export class ConsoleSystem {
+  private readonly startedAt = new Date();
+
+  constructor(
+    private readonly deps: {
+      readonly config: GatewayConfig;
+      readonly db: Database;
+      readonly metrics: GatewayMetrics;
+      readonly queries: SqlConsoleQueries;
+      readonly wechatReady: () => Promise<unknown>;
+      readonly version: string;
+    },
+  ) {}
+
+  upstreamErrors() {
+    return upstreamErrorCounts(this.deps.metrics);
+  }
+
+  async status(): Promise<SystemStatusShape> {
+    const { config, db, metrics, queries } = this.deps;
+    const rate = config.limits.rate;
+    // the scopes AbuseLimits counts under (abuse/abuse-limits.ts), with their limits
+    const limits = {
+      'start:ip:minute': rate.ipStartPerMinute,
+      'start:openid:day': rate.openidPerDay,
+      'start:id-number:minute': rate.idNumberPerMinute,
+      'start:id-number:day': rate.idNumberPerDay,
+      'sign-in:ip:minute': rate.ipSignInPerMinute,
+      'confirm:ip:minute': rate.ipConfirmPerMinute,
+    };
+    const [database, wechat, refusals, refreshes] = await Promise.all([
+      withTimeout(() => db.ping()),
+      withTimeout(this.deps.wechatReady),
+      queries.abuseRefusals(limits),
+      metrics.tokenRefreshes.get(),
+    ]);
+    return {
+      checks: [
+        { name: 'database', ok: database === 'ok' },
+        { name: 'wechat', ok: wechat === 'ok' },
+      ],
+      databaseKind: db.kind,
+      sandboxMode: config.sandboxMode,
+      production: config.production,
+      version: this.deps.version,
+      nodeVersion: process.version,
+      startedAt: this.startedAt,
+      tokenFetchedAt: metrics.lastTokenFetchedAt,
+      tokenRefreshes: refreshes.values.reduce((sum, v) => sum + v.value, 0),
+      refusals,
+    };
+  }
+}
+
+/** WeChat API calls that did not succeed since this instance started, by endpoint and outcome. */
+export async function upstreamErrorCounts(
+  metrics: GatewayMetrics,
+): Promise<{ endpoint: string; outcome: string; count: number }[]> {
+  const { values } = await metrics.upstreamErrors.get();
+  return values
+    .map((v) => ({ endpoint: String(v.labels.endpoint), outcome: String(v.labels.outcome), count: v.value }))
+    .sort((a, b) => b.count - a.count);
+}

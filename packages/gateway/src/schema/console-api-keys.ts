@@ -1,0 +1,121 @@
+import { ApiKeyInputError, type ApiKeyListing } from '../auth/api-key.service';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../auth/viewer';
+import { builder } from './builder';
+import { requireConsoleAdmin, requireConsoleRead } from './console-authorization';
+import { DateTimeScalar } from './date-time.scalar';
+import { badUserInput, notFound } from './errors';
+
+/** verifications:read -> VERIFICATIONS_READ: GraphQL enum names cannot hold ':'. */
+const enumName = (scope: ApiKeyScope) => scope.replace(':', '_').toUpperCase();
+
+export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
+  values: Object.fromEntries(API_KEY_SCOPES.map((scope) => [enumName(scope), { value: scope }])) as Record<
+    string,
+    { value: ApiKeyScope }
+  >,
+});
+
+const ApiKeyRef = builder.objectRef<ApiKeyListing>('ApiKey').implement({
+  description: 'A service API key: never its secret.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'the public part: fgk_<prefix>_...' }),
+    scopes: t.field({
+      type: [ApiKeyScopeEnum],
+      resolve: (k) =>
+        k.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s)),
+    }),
+    createdAt: t.field({ type: DateTimeScalar, resolve: (k) => k.createdAt }),
+    revokedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (k) => k.revokedAt }),
+    lastUsedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (k) => k.lastUsedAt }),
+  }),
+});
+
+const CreatedApiKeyRef = builder
+  .objectRef<{ key: string; record: ApiKeyListing }>('CreatedApiKey')
+  .implement({
+    fields: (t) => ({
+      key: t.exposeString('key', { description: 'the whole key: shown this once, never stored' }),
+      apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
+    }),
+  });
+
+const ConsoleViewerRef = builder
+  .objectRef<{ name: string; scopes: readonly ApiKeyScope[] }>('ConsoleViewer')
+  .implement({
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      scopes: t.field({ type: [ApiKeyScopeEnum], resolve: (v) => [...v.scopes] }),
+    }),
+  });
+
+builder.queryField('consoleViewer', (t) =>
+  t.field({
+    type: ConsoleViewerRef,
+    description:
+      'console:read or console:admin. The signed-in key: its name and scopes (the console signs in with it).',
+    resolve: (_root, _args, ctx) => {
+      requireConsoleRead(ctx.viewer);
+      const { viewer } = ctx;
+      return viewer.kind === 'service'
+        ? { name: viewer.name, scopes: viewer.scopes }
+        : { name: '', scopes: [] };
+    },
+  }),
+);
+
+builder.queryField('apiKeys', (t) =>
+  t.field({
+    type: [ApiKeyRef],
+    description: 'console:admin. Every key, revoked ones included, oldest first.',
+    resolve: async (_root, _args, ctx) => {
+      requireConsoleAdmin(ctx.viewer);
+      return ctx.services.apiKeys.list();
+    },
+  }),
+);
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    scopes: t.field({ type: [ApiKeyScopeEnum], required: true }),
+  }),
+});
+
+builder.mutationField('createApiKey', (t) =>
+  t.field({
+    type: CreatedApiKeyRef,
+    description: 'console:admin',
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireConsoleAdmin(ctx.viewer);
+      try {
+        return await ctx.services.apiKeys.create(input.name, [...new Set(input.scopes)]);
+      } catch (error) {
+        if (error instanceof ApiKeyInputError) {
+          throw badUserInput(error.field, 'API_KEY_INPUT', error.message.replace(/ \(--\w+\)$/, ''));
+        }
+        throw error;
+      }
+    },
+  }),
+);
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.field({
+    type: ApiKeyRef,
+    description: 'console:admin. Takes effect at once here, within the key cache time on other instances.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireConsoleAdmin(ctx.viewer);
+      const value = String(id);
+      if (value.length === 0 || value.length > 128 || value.includes('\u0000'))
+        throw notFound('API key not found');
+      if (!(await ctx.services.apiKeys.revoke(value))) throw notFound('no active API key with this id');
+      const revoked = (await ctx.services.apiKeys.list()).find((k) => k.id === value || k.prefix === value);
+      if (revoked === undefined) throw notFound('API key not found');
+      return revoked;
+    },
+  }),
+);

@@ -1,0 +1,46 @@
+import type { SystemStatusShape } from '../console/console-system';
+import { builder } from './builder';
+import { requireConsoleRead } from './console-authorization';
+import { DateTimeScalar } from './date-time.scalar';
+
+const CheckRef = builder.objectRef<{ name: string; ok: boolean }>('ConsoleReadinessCheck').implement({
+  fields: (t) => ({ name: t.exposeString('name'), ok: t.exposeBoolean('ok') }),
+});
+
+const RefusalRef = builder.objectRef<{ scope: string; refused: number }>('ConsoleAbuseRefusals').implement({
+  fields: (t) => ({
+    rule: t.exposeString('scope', { description: 'e.g. start:id-number:day' }),
+    refused: t.exposeInt('refused', { description: 'requests refused in the current window' }),
+  }),
+});
+
+const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').implement({
+  fields: (t) => ({
+    checks: t.field({ type: [CheckRef], description: 'what /readyz checks', resolve: (s) => s.checks }),
+    databaseKind: t.exposeString('databaseKind', { description: 'pglite or postgres' }),
+    sandboxMode: t.exposeBoolean('sandboxMode'),
+    production: t.exposeBoolean('production'),
+    version: t.exposeString('version'),
+    nodeVersion: t.exposeString('nodeVersion'),
+    startedAt: t.field({ type: DateTimeScalar, resolve: (s) => s.startedAt }),
+    tokenFetchedAt: t.field({
+      type: DateTimeScalar,
+      nullable: true,
+      description: 'when this instance last fetched a WeChat access token (never the token)',
+      resolve: (s) => s.tokenFetchedAt,
+    }),
+    tokenRefreshes: t.exposeInt('tokenRefreshes', { description: 'access tokens fetched since start' }),
+    abuseRefusals: t.field({ type: [RefusalRef], resolve: (s) => s.refusals }),
+  }),
+});
+
+builder.queryField('systemStatus', (t) =>
+  t.field({
+    type: SystemStatusRef,
+    description: 'console:read',
+    resolve: async (_root, _args, ctx) => {
+      requireConsoleRead(ctx.viewer);
+      return ctx.services.console.system.status();
+    },
+  }),
+);
