@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import {
   AesGcmFieldCipher,
@@ -33,6 +32,8 @@ import {
 } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
+// imported, not read from disk, so the built gateway knows its version wherever its bundle lives
+import gatewayPackage from '../../package.json' with { type: 'json' };
 import { AbuseLimits } from '../abuse/abuse-limits';
 import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
 import { SqlBatchedCounterStore } from '../abuse/sql-batched-counter.store';
@@ -362,9 +363,7 @@ function registerFactories(
 }
 
 /** The gateway package's version, shown by the console's System page. */
-const GATEWAY_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+const GATEWAY_VERSION = gatewayPackage.version;
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
 export function disposeContainer(c: GatewayContainer): Promise<void> {
