@@ -18,6 +18,9 @@ const USAGE = `usage: pnpm bench [-- options]
   --rounds N           repeat each measurement N times (median reported)
   --only OPS           comma list of ${OPERATIONS.join(', ')}
   --log-level LEVEL    the gateway's LOG_LEVEL (default info)
+  --workers N          also run a PostgreSQL gateway with N workers (default 2 in a full run; 1 = none)
+  --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before)
+  --core-only          only the throughput and latency tables (no slow upstream, cold start or memory)
   --no-write           print only; do not write docs/benchmarks.{md,json}`;
 
 const REPO_ROOT = join(BENCH_ROOT, '../..');
@@ -35,6 +38,9 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       only: { type: 'string' },
       databases: { type: 'string' },
       'log-level': { type: 'string' },
+      workers: { type: 'string' },
+      'compare-bin': { type: 'string' },
+      'core-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,6 +72,9 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     memory: config.memory && values['no-postgres'] ? { ...config.memory, database: 'pglite' } : config.memory,
     ...(values.rounds ? { rounds: Math.max(1, Number(values.rounds)) } : {}),
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    ...(values.workers ? { workers: Math.max(1, Number(values.workers)) } : {}),
+    ...(values['compare-bin'] ? { compareBin: values['compare-bin'] } : {}),
+    ...(values['core-only'] ? { slowUpstream: null, coldConfirmations: 0, memory: null } : {}),
   };
   // quick runs and partial runs never overwrite the committed figures of the last full run
   const write =
@@ -73,6 +82,8 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     !values.quick &&
     !values.profile &&
     !values.only &&
+    !values['core-only'] &&
+    !values['compare-bin'] &&
     !values['no-postgres'] &&
     !values.databases;
   return { config, write };
