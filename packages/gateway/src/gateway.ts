@@ -14,6 +14,7 @@ import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
 import { buildSchema } from './schema/index';
+import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
 import { securityHeadersPlugin } from './security/security-headers.plugin';
@@ -192,8 +193,8 @@ export function createGateway(c: GatewayContainer): Gateway {
     landingPage: false,
     graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
     logging: yogaLogger,
-    // refused with 413 before parsing (by Content-Length, or while streaming a body without one)
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // bodyLimitPlugin refuses with 413 before parsing (by Content-Length, or while reading one without)
+    maxRequestBodySize: false,
     // one operation per request: a batch would multiply every per-request limit
     batching: false,
     multipart: false,
@@ -225,6 +226,7 @@ export function createGateway(c: GatewayContainer): Gateway {
     }),
     plugins: [
       securityHeadersPlugin({ production: config.production }),
+      bodyLimitPlugin(config.limits.maxBodyBytes),
       requestLoggingPlugin(logger, metrics),
       healthPlugin(
         {
