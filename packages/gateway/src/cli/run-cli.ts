@@ -10,7 +10,8 @@ import { serveCommand } from './serve.command';
 const HELP = `facegate — WeChat face verification gateway
 
 usage:
-  facegate [serve]                      start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset)
+  facegate [serve] [--workers N|auto]   start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset);
+                                        N processes on one port (PostgreSQL only; FACEGATE_WORKERS)
   facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
                                         run both flows end to end against a running gateway
   facegate keys create --name NAME --scopes verifications:read,verifications:write
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         protocols: { type: 'string' },
         name: { type: 'string' },
         scopes: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -50,7 +52,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     switch (command) {
       case 'serve':
-        return await serveCommand(env);
+        return await serveCommand(
+          values.workers === undefined ? env : { ...env, FACEGATE_WORKERS: values.workers },
+        );
       case 'demo':
         return await demoCommand({
           url: values.url ?? 'http://127.0.0.1:4000/graphql',
