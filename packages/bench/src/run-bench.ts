@@ -214,8 +214,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         sandboxUrl: sandbox.url,
         workDir,
         logLevel: config.logLevel,
-        // several workers get every core the server under test may use, and no pinning within it
-        cpus: plan.serverUnderTest,
+        // several workers are there to use every core: not pinned (the load generator then competes)
+        cpus: workers ? null : plan.serverUnderTest,
         ...(workers ? { workers } : {}),
         ...(bin ? { bin } : {}),
         ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, name) } : {}),
