@@ -21,7 +21,8 @@ const USAGE = `usage: pnpm bench [-- options]
   --workers N          also run a PostgreSQL gateway with N workers (default 2 in a full run; 1 = none)
   --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before)
   --core-only          only the throughput and latency tables (no slow upstream, cold start or memory)
-  --no-write           print only; do not write docs/benchmarks.{md,json}`;
+  --no-write           print only; do not write docs/benchmarks.{md,json}
+  --write              write docs/benchmarks.{md,json} even for a restricted run (the command is recorded)`;
 
 const REPO_ROOT = join(BENCH_ROOT, '../..');
 
@@ -34,6 +35,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       'no-pin': { type: 'boolean', default: false },
       'no-postgres': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       only: { type: 'string' },
       databases: { type: 'string' },
@@ -78,14 +80,15 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
   };
   // quick runs and partial runs never overwrite the committed figures of the last full run
   const write =
-    !values['no-write'] &&
-    !values.quick &&
-    !values.profile &&
-    !values.only &&
-    !values['core-only'] &&
-    !values['compare-bin'] &&
-    !values['no-postgres'] &&
-    !values.databases;
+    values.write ||
+    (!values['no-write'] &&
+      !values.quick &&
+      !values.profile &&
+      !values.only &&
+      !values['core-only'] &&
+      !values['compare-bin'] &&
+      !values['no-postgres'] &&
+      !values.databases);
   return { config, write };
 }
 
@@ -144,7 +147,12 @@ async function main(): Promise<number> {
     writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(
       join(docs, 'benchmarks.md'),
-      renderMarkdown(report, { command: 'node scripts/pnpm.mjs bench', preface: PREFACE }),
+      renderMarkdown(report, {
+        command: ['node scripts/pnpm.mjs bench', ...process.argv.slice(2).filter((a) => a !== '--')].join(
+          ' ',
+        ),
+        preface: PREFACE,
+      }),
     );
     // The repo's lint checks markdown formatting too; format what we wrote so a bench run never breaks it.
     spawnSync(
