@@ -304,7 +304,18 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
   }
 
   private toSnapshot(row: SessionRow): VerificationSessionSnapshot {
+    // the binding is opened (AES-GCM and a JSON parse) only if something reads it: most reads never do
+    const sealed = row.binding_sealed;
+    let binding: SessionBinding | undefined;
+    const openBinding = () => {
+      if (sealed === null) return null;
+      binding ??= this.openBinding(sealed, row.id);
+      return binding;
+    };
     return {
+      get binding() {
+        return openBinding();
+      },
       id: row.id,
       protocol: row.protocol,
       status: row.status,
@@ -314,7 +325,6 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       maskedName: row.masked_name,
       maskedIdCardNumber: row.masked_id_card_number,
       idNumberHmac: row.id_number_hmac,
-      binding: row.binding_sealed === null ? null : this.openBinding(row.binding_sealed, row.id),
       attempts: row.attempts,
       maxAttempts: row.max_attempts,
       lastError: row.last_error,

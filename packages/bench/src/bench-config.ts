@@ -47,6 +47,10 @@ export interface BenchConfig {
   readonly logLevel: string;
   /** Run the gateways under `node --cpu-prof` and summarize the profiles. */
   readonly cpuProfile: boolean;
+  /** Above 1: a PostgreSQL gateway with this many workers (FACEGATE_WORKERS) beside the single one. */
+  readonly workers: number;
+  /** A second build's dist/cli.js, run beside the current one on PostgreSQL as `gateway-postgres-before`. */
+  readonly compareBin?: string;
 }
 
 export const FULL: BenchConfig = {
@@ -69,6 +73,7 @@ export const FULL: BenchConfig = {
   pin: true,
   logLevel: 'info',
   cpuProfile: false,
+  workers: 2,
 };
 
 /** A smoke test of the whole machinery in well under a minute: one round, small runs. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchConfig, FULL, OPERATIONS, type Operation, QUICK } from './bench-config';
@@ -18,7 +18,11 @@ const USAGE = `usage: pnpm bench [-- options]
   --rounds N           repeat each measurement N times (median reported)
   --only OPS           comma list of ${OPERATIONS.join(', ')}
   --log-level LEVEL    the gateway's LOG_LEVEL (default info)
-  --no-write           print only; do not write docs/benchmarks.{md,json}`;
+  --workers N          also run a PostgreSQL gateway with N workers (default 2 in a full run; 1 = none)
+  --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before)
+  --core-only          only the throughput and latency tables (no slow upstream, cold start or memory)
+  --no-write           print only; do not write docs/benchmarks.{md,json}
+  --write              write docs/benchmarks.{md,json} even for a restricted run (the command is recorded)`;
 
 const REPO_ROOT = join(BENCH_ROOT, '../..');
 
@@ -31,10 +35,14 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       'no-pin': { type: 'boolean', default: false },
       'no-postgres': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       only: { type: 'string' },
       databases: { type: 'string' },
       'log-level': { type: 'string' },
+      workers: { type: 'string' },
+      'compare-bin': { type: 'string' },
+      'core-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -66,15 +74,21 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     memory: config.memory && values['no-postgres'] ? { ...config.memory, database: 'pglite' } : config.memory,
     ...(values.rounds ? { rounds: Math.max(1, Number(values.rounds)) } : {}),
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    ...(values.workers ? { workers: Math.max(1, Number(values.workers)) } : {}),
+    ...(values['compare-bin'] ? { compareBin: values['compare-bin'] } : {}),
+    ...(values['core-only'] ? { slowUpstream: null, coldConfirmations: 0, memory: null } : {}),
   };
   // quick runs and partial runs never overwrite the committed figures of the last full run
   const write =
-    !values['no-write'] &&
-    !values.quick &&
-    !values.profile &&
-    !values.only &&
-    !values['no-postgres'] &&
-    !values.databases;
+    values.write ||
+    (!values['no-write'] &&
+      !values.quick &&
+      !values.profile &&
+      !values.only &&
+      !values['core-only'] &&
+      !values['compare-bin'] &&
+      !values['no-postgres'] &&
+      !values.databases);
   return { config, write };
 }
 
@@ -116,6 +130,19 @@ const PREFACE = [
   '',
 ];
 
+/**
+ * Figures measured elsewhere (the console's overview on 1,000,000 sessions comes from its own test) live below
+ * KEPT_MARKER in benchmarks.md; a bench run rewrites what is above it and keeps the rest.
+ */
+const KEPT_MARKER = '<!-- measured outside pnpm bench: kept when the bench rewrites this file -->';
+
+function keptSection(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(KEPT_MARKER);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
+}
+
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof configFrom>;
   try {
@@ -131,9 +158,15 @@ async function main(): Promise<number> {
     const docs = join(REPO_ROOT, 'docs');
     if (!existsSync(docs)) mkdirSync(docs, { recursive: true });
     writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const markdown = join(docs, 'benchmarks.md');
     writeFileSync(
-      join(docs, 'benchmarks.md'),
-      renderMarkdown(report, { command: 'node scripts/pnpm.mjs bench', preface: PREFACE }),
+      markdown,
+      renderMarkdown(report, {
+        command: ['node scripts/pnpm.mjs bench', ...process.argv.slice(2).filter((a) => a !== '--')].join(
+          ' ',
+        ),
+        preface: PREFACE,
+      }) + keptSection(markdown),
     );
     // The repo's lint checks markdown formatting too; format what we wrote so a bench run never breaks it.
     spawnSync(

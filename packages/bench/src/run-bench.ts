@@ -11,6 +11,7 @@ import { summarizeCpuProfile } from './profile/cpu-profile-summary';
 import {
   type BenchReport,
   type ColdConfirmationFigures,
+  type IdleMemory,
   type MachineInfo,
   type MemoryCheckpoint,
   type MemoryFigures,
@@ -24,6 +25,7 @@ import {
   type CpuPlan,
   type DatabaseKind,
   GatewayTarget,
+  startBaselineProcess,
   startPassthroughProcess,
   startSandboxProcess,
 } from './scenario/environment';
@@ -33,6 +35,7 @@ import {
   checkOnDevice,
   confirmRequest,
   cycling,
+  GRAPHQL,
   onceEach,
   parseStarted,
   type ReadyConfirmation,
@@ -42,8 +45,8 @@ import {
   startSessions,
   verificationRequest,
 } from './scenario/facegate-flow';
-import { postgresCpuMs, processCpuMs } from './support/cpu-time';
-import { JsonClient } from './support/json-client';
+import { postgresCpuMs, processCpuMs, processTreeCpuMs } from './support/cpu-time';
+import { JsonClient, mapConcurrent } from './support/json-client';
 import { canPin, type ServiceProcess } from './support/service-process';
 
 export type Log = (line: string) => void;
@@ -97,7 +100,26 @@ interface Target {
   readonly gateway: GatewayTarget | null;
   /** The server's process id (a gateway's changes when it restarts). */
   readonly pid: () => number;
+  /** The operations it answers (all when absent). */
+  readonly operations?: readonly Operation[];
 }
+
+/** A gateway with workers is a process tree; every other server is one process. */
+const serverCpuMs = (target: Target) =>
+  target.gateway?.spec.workers ? processTreeCpuMs(target.pid()) : processCpuMs(target.pid());
+
+/** The frame floor answers any id from memory. */
+const FRAME_FLOOR_REQUEST: LoadRequest = {
+  path: '/graphql',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    query: GRAPHQL.verification,
+    variables: { id: '00000000-0000-4000-8000-000000000000' },
+  }),
+};
+
+const answers = (target: Target, operation: Operation) =>
+  target.operations === undefined || target.operations.includes(operation);
 
 /** Per-round state of one target and operation. */
 interface Series {
@@ -144,25 +166,76 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     log(`sandbox ${sandbox.url} (latency ${config.upstreamLatencyMs} ms), passthrough ${passthrough.url}`);
 
     const cpuProfileDir = config.cpuProfile ? join(workDir, 'cpu-profiles') : undefined;
-    for (const database of await usableDatabases(config.databases, notes, log)) {
+    const databases = await usableDatabases(config.databases, notes, log);
+    const baselines: Target[] = [];
+    if (config.operations.includes('verification')) {
+      const floor = await startBaselineProcess('frame-floor', workDir, plan.serverUnderTest);
+      processes.push(floor);
+      baselines.push({
+        name: 'frame-floor',
+        url: floor.url,
+        gateway: null,
+        pid: () => floor.pid,
+        operations: ['verification'],
+      });
+    }
+    if (config.operations.includes('confirmVerification') && databases.includes('postgres')) {
+      const peer = await startBaselineProcess('rest-peer', workDir, plan.serverUnderTest, {
+        sandboxUrl: sandbox.url,
+        databaseUrl: await freshPostgres(drops),
+      });
+      processes.push(peer);
+      baselines.push({
+        name: 'rest-peer',
+        url: peer.url,
+        gateway: null,
+        pid: () => peer.pid,
+        operations: ['confirmVerification'],
+      });
+    }
+    const idleMemory: Record<string, IdleMemory> = {};
+    const gatewaySpecs = databases.map((database) => ({
+      database,
+      workers: undefined as number | undefined,
+      bin: undefined as string | undefined,
+    }));
+    if (config.compareBin && databases.includes('postgres')) {
+      gatewaySpecs.push({ database: 'postgres', workers: undefined, bin: config.compareBin });
+    }
+    if (config.workers > 1 && databases.includes('postgres')) {
+      gatewaySpecs.push({ database: 'postgres', workers: config.workers, bin: undefined });
+    }
+    for (const { database, workers, bin } of gatewaySpecs) {
+      const name = `gateway-${database}${workers ? `-w${workers}` : ''}${bin ? '-before' : ''}`;
       const gateway = new GatewayTarget({
-        name: `gateway-${database}`,
+        name,
         database,
         databaseUrl: database === 'postgres' ? await freshPostgres(drops) : undefined,
         sandboxUrl: sandbox.url,
         workDir,
         logLevel: config.logLevel,
-        cpus: plan.serverUnderTest,
-        ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, database) } : {}),
+        // several workers are there to use every core: not pinned (the load generator then competes)
+        cpus: workers ? null : plan.serverUnderTest,
+        ...(workers ? { workers } : {}),
+        ...(bin ? { bin } : {}),
+        ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, name) } : {}),
       });
       await gateway.start();
       gateways.push(gateway);
-      gateway.users = await signInUsers(gateway.client, device, `bench_${runId}_${database}`, config.users);
+      if (!workers) {
+        // at rest: started, migrated, nothing asked yet (GC settles within a second)
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const m = await gateway.memory();
+        idleMemory[name] = { rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes };
+        log(`${name} idle: RSS ${(m.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+      }
+      gateway.users = await signInUsers(gateway.client, device, `bench_${runId}_${name}`, config.users);
       log(`${gateway.name} ${gateway.url}: ${gateway.users.length} users signed in`);
     }
 
     const targets: Target[] = [
       { name: 'passthrough', url: passthrough.url, gateway: null, pid: () => passthrough.pid },
+      ...baselines,
       ...gateways.map((g) => ({ name: g.name, url: g.url, gateway: g, pid: () => g.process.pid })),
     ];
     const supply = new Supply(config, device, log);
@@ -191,6 +264,25 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     /** The requests one run against one target needs (`count` of them at least). */
     const sourceFor = async (target: Target, operation: Operation, count: number): Promise<RequestSource> => {
       const gateway = target.gateway;
+      if (target.name === 'frame-floor') {
+        return cycling([FRAME_FLOOR_REQUEST], accepts.verification);
+      }
+      if (target.name === 'rest-peer') {
+        // fresh evidence for each request, made outside the measurement: a replay would be refused
+        const evidence = await mapConcurrent(
+          Array.from({ length: count }, (_, i) => i),
+          64,
+          () => device.legacyEvidence(`bench_${runId}_rest`),
+        );
+        return onceEach(
+          evidence.map((verifyResult) => ({
+            path: '/confirm',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ verifyResult }),
+          })),
+          accepts.verified,
+        );
+      }
       if (gateway === null) {
         const accept = operation === 'verification' ? accepts.local : accepts.upstreamOk;
         return cycling([await baselineRequest(operation)], accept);
@@ -230,10 +322,10 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
 
     const saturate = async (target: Target, operation: Operation, requests: number, connections: number) => {
       const source = await sourceFor(target, operation, requests + connections + 16);
-      const serverBefore = processCpuMs(target.pid());
+      const serverBefore = serverCpuMs(target);
       const postgresBefore = postgresCpuMs();
       const result = await runSaturation({ url: target.url, source, connections, requests });
-      const serverAfter = processCpuMs(target.pid());
+      const serverAfter = serverCpuMs(target);
       const postgresAfter = postgresCpuMs();
       if (target.gateway) await supply.afterRun(target.gateway);
       const perRequest = (before: number | null, after: number | null) =>
@@ -249,7 +341,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
 
     // warm-up: JIT, connection pools, caches; not recorded, but it sizes the first round
     for (const operation of config.operations) {
-      for (const target of targets) {
+      for (const target of targets.filter((t) => answers(t, operation))) {
         const warm = await saturate(target, operation, config.warmupRequests, config.connections);
         seriesOf(target, operation).estimate = warm.throughput;
         log(`warm-up ${operation} ${target.name}: ${warm.throughput.toFixed(0)}/s (${warm.failed} failed)`);
@@ -258,7 +350,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
 
     for (let round = 0; round < config.rounds; round++) {
       for (const operation of config.operations) {
-        for (const target of rotate(targets, round)) {
+        for (const target of rotate(targets, round).filter((t) => answers(t, operation))) {
           const s = seriesOf(target, operation);
           const result = await saturate(target, operation, saturationSize(s.estimate), config.connections);
           s.saturation.push(result);
@@ -280,7 +372,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     for (let round = 0; round < config.rounds; round++) {
       for (const operation of config.operations) {
         const rate = rates.get(operation)!;
-        for (const target of rotate(targets, round)) {
+        for (const target of rotate(targets, round).filter((t) => answers(t, operation))) {
           const s = seriesOf(target, operation);
           const capacity = median(s.saturation.map((r) => r.throughput));
           // a server slower than the rate only builds a queue: one short run shows it, more would only wait
@@ -307,10 +399,47 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       }
     }
 
+    // the operating point: half of each gateway's own saturation throughput, the passthrough beside it
+    const ownRate = new Map<
+      string,
+      { rate: number; gateway: FixedRateResult[]; passthrough: FixedRateResult[] }
+    >();
+    for (let round = 0; round < config.rounds; round++) {
+      for (const operation of config.operations) {
+        for (const target of targets.filter((t) => t.gateway !== null)) {
+          const key = `${operation}:${target.name}`;
+          const capacity = median(seriesOf(target, operation).saturation.map((r) => r.throughput));
+          const rate = Math.max(10, Math.round(capacity * config.fixedRateShare));
+          let own = ownRate.get(key);
+          if (own === undefined) {
+            own = { rate, gateway: [], passthrough: [] };
+            ownRate.set(key, own);
+          }
+          const pair = round % 2 === 0 ? [target, targets[0]!] : [targets[0]!, target];
+          for (const t of pair) {
+            const requests = Math.round(own.rate * config.fixedRateSeconds);
+            const result = await runFixedRate({
+              url: t.url,
+              source: await sourceFor(t, operation, requests),
+              rate: own.rate,
+              seconds: config.fixedRateSeconds,
+              drainTimeoutMs: 20_000,
+            });
+            if (t.gateway) await supply.afterRun(t.gateway);
+            (t.gateway ? own.gateway : own.passthrough).push(result);
+            log(
+              `round ${round + 1} fixed ${own.rate}/s (half of ${target.name}'s own) ${operation} ${t.name}: ` +
+                `p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms (${result.ok} ok, ${result.failed} failed)`,
+            );
+          }
+        }
+      }
+    }
+
     const operations: Record<string, OperationFigures> = {};
     for (const operation of config.operations) {
       const figures: Record<string, TargetFigures> = {};
-      for (const target of targets) {
+      for (const target of targets.filter((t) => answers(t, operation))) {
         const s = seriesOf(target, operation);
         figures[target.name] = {
           saturation: { runs: s.saturation, medianThroughput: median(s.saturation.map((r) => r.throughput)) },
@@ -323,18 +452,36 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         };
       }
       const base = figures.passthrough!;
+      const peer = figures['rest-peer'];
       operations[operation] = {
         baseline: BASELINES[operation],
         targets: figures,
         comparisons: Object.fromEntries(
           gateways.map((g) => {
             const f = figures[g.name]!;
+            const own = ownRate.get(`${operation}:${g.name}`);
             return [
               g.name,
               {
                 throughputRatio: f.saturation.medianThroughput / base.saturation.medianThroughput,
                 p50OverheadMs: f.fixedRate.medianP50Ms - base.fixedRate.medianP50Ms,
                 p99OverheadMs: f.fixedRate.medianP99Ms - base.fixedRate.medianP99Ms,
+                ...(peer
+                  ? { restPeerRatio: f.saturation.medianThroughput / peer.saturation.medianThroughput }
+                  : {}),
+                ...(own
+                  ? {
+                      ownRate: {
+                        rate: own.rate,
+                        gatewayP50Ms: median(own.gateway.map((r) => r.p50Ms)),
+                        gatewayP99Ms: median(own.gateway.map((r) => r.p99Ms)),
+                        passthroughP99Ms: median(own.passthrough.map((r) => r.p99Ms)),
+                        p99OverheadMs:
+                          median(own.gateway.map((r) => r.p99Ms)) -
+                          median(own.passthrough.map((r) => r.p99Ms)),
+                      },
+                    }
+                  : {}),
               },
             ];
           }),
@@ -348,7 +495,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       const ideal = clientCount / (latencyMs / 1000);
       await device.setLatency(latencyMs);
       const figures: SlowUpstreamFigures['targets'] = {};
-      for (const target of targets) {
+      for (const target of targets.filter((t) => answers(t, 'confirmVerification'))) {
         // no server confirms faster with a slow upstream than it did with a fast one: size the run by that
         const capacity = seriesOf(target, 'confirmVerification').estimate || ideal;
         const requests = Math.round(Math.min(ideal, 1.5 * capacity) * seconds);
@@ -373,7 +520,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
 
     const cold: Record<string, ColdConfirmationFigures> = {};
     if (config.coldConfirmations > 0) {
-      for (const gateway of gateways) {
+      // one worker: the token single flight is per process (workers share the database, not the token)
+      for (const gateway of gateways.filter((g) => !g.spec.workers)) {
         cold[gateway.name] = await coldConfirmations(gateway, supply, device, config.coldConfirmations, log);
       }
     }
@@ -424,6 +572,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         protocol: config.protocol,
         usersPerGateway: config.users,
         gatewayLogLevel: config.logLevel,
+        gatewayNodeEnv: 'production',
+        workers: config.workers,
         sandbox: 'facegate-sandbox CLI in its own process',
         gateway:
           'facegate serve (packages/gateway/bin/facegate.mjs) in its own process, WeChat = the sandbox',
@@ -432,6 +582,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       slowUpstream,
       coldConfirmations: cold,
       memory,
+      idleMemory,
       targets: [],
       notes,
       totalSeconds: (performance.now() - began) / 1000,

@@ -90,7 +90,7 @@ function reportWith(overrides: Partial<BenchReport>): Omit<BenchReport, 'targets
 }
 
 describe('targets', () => {
-  it('checks the ratio, the p99 overhead, the cold token count and the memory bound', () => {
+  it('checks the ratios, the p99 overheads, the cold token count and the memory bounds', () => {
     const run = { runs: [], medianThroughput: 0 };
     const fixed = (p50: number, p99: number) => ({ runs: [], rate: 100, medianP50Ms: p50, medianP99Ms: p99 });
     const report = reportWith({
@@ -101,7 +101,21 @@ describe('targets', () => {
             passthrough: { saturation: { ...run, medianThroughput: 1000 }, fixedRate: fixed(6, 9) },
             'gateway-pglite': { saturation: { ...run, medianThroughput: 600 }, fixedRate: fixed(8, 16) },
           },
-          comparisons: { 'gateway-pglite': { throughputRatio: 0.6, p50OverheadMs: 2, p99OverheadMs: 7 } },
+          comparisons: {
+            'gateway-pglite': {
+              throughputRatio: 0.6,
+              p50OverheadMs: 2,
+              p99OverheadMs: 7,
+              restPeerRatio: 0.65,
+              ownRate: {
+                rate: 300,
+                gatewayP50Ms: 7,
+                gatewayP99Ms: 12,
+                passthroughP99Ms: 8,
+                p99OverheadMs: 4,
+              },
+            },
+          },
         },
       },
       coldConfirmations: {
@@ -137,17 +151,30 @@ describe('targets', () => {
         ],
       },
     });
-    const checks = checkTargets(report);
+    const checks = checkTargets({
+      ...report,
+      idleMemory: {
+        'gateway-pglite': { rssBytes: 320 * 2 ** 20, heapUsedBytes: 1 },
+        'gateway-postgres': { rssBytes: 140 * 2 ** 20, heapUsedBytes: 1 },
+      },
+    });
     expect(checks.map((c) => [c.name.split(',')[0], c.met])).toEqual([
       ['confirmVerification throughput', true],
-      ['confirmVerification p99 overhead at the fixed rate', false],
+      ['confirmVerification throughput', false],
+      ['confirmVerification p99 overhead at half its own saturation rate (300/s)', true],
+      ["confirmVerification p99 overhead at half the passthrough's rate", false],
       ['token requests for 1000 cold concurrent confirmations', false],
+      ['RSS of an idle gateway', false],
+      ['RSS of an idle gateway', true],
       ['heap growth from 1000 to 100000 sessions (postgres)', true],
     ]);
 
     const markdown = renderMarkdown({ ...report, targets: checks }, { command: 'pnpm bench' });
     expect(markdown).toContain('Test CPU, 2 cores');
-    expect(markdown).toContain('| confirmVerification | gateway-pglite | 600 | 0.60 |');
+    expect(markdown).toContain('| confirmVerification | gateway-pglite | 600 | 0.60 | 0.65 |');
+    expect(markdown).toContain(
+      '| confirmVerification | gateway-pglite | 300/s | 7.00 | 12.00 | 8.00 | +4.00 |',
+    );
     expect(markdown).toContain('**no**');
   });
 });

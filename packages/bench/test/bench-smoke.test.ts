@@ -17,7 +17,7 @@ const TINY: BenchConfig = {
   connections: 16,
   fixedRateSeconds: 0.3,
   users: 20,
-  databases: ['pglite'],
+  databases: ['postgres'],
   slowUpstream: { latencyMs: 100, clients: 20, seconds: 0.5 },
   coldConfirmations: 150,
   // the memory phase starts one more gateway; `pnpm bench -- --quick` covers it
@@ -25,16 +25,26 @@ const TINY: BenchConfig = {
   // the test runs beside others: no pinning, and the gateway's logs stay quiet
   pin: false,
   logLevel: 'warn',
+  workers: 1,
 };
 
 describe('pnpm bench machinery (tiny)', () => {
-  it('measures every operation on the passthrough and a real gateway, and counts one token for a cold burst', async () => {
+  it('measures every operation on the passthrough, the baselines and a real gateway, and counts one token for a cold burst', async () => {
     const lines: string[] = [];
     const report = await runBench(TINY, (line) => lines.push(line));
 
     for (const operation of ['startVerification', 'verification', 'confirmVerification']) {
       const figures = report.operations[operation]!;
-      for (const target of ['passthrough', 'gateway-pglite']) {
+      const baseline =
+        operation === 'verification'
+          ? ['frame-floor']
+          : operation === 'confirmVerification'
+            ? ['rest-peer']
+            : [];
+      expect(Object.keys(figures.targets).sort()).toEqual(
+        ['gateway-postgres', 'passthrough', ...baseline].sort(),
+      );
+      for (const target of Object.keys(figures.targets)) {
         const f = figures.targets[target]!;
         expect(f.saturation.runs).toHaveLength(1);
         expect(f.saturation.runs[0]!.failed).toBe(0);
@@ -46,17 +56,32 @@ describe('pnpm bench machinery (tiny)', () => {
       // the fixed rate is half the baseline's saturation throughput
       const base = figures.targets.passthrough!;
       expect(base.fixedRate.rate).toBe(Math.max(10, Math.round(base.saturation.medianThroughput / 2)));
-      const ratio = figures.comparisons['gateway-pglite']!.throughputRatio;
-      expect(ratio).toBeGreaterThan(0);
-      expect(Number.isFinite(ratio)).toBe(true);
+      const comparison = figures.comparisons['gateway-postgres']!;
+      expect(comparison.throughputRatio).toBeGreaterThan(0);
+      expect(Number.isFinite(comparison.throughputRatio)).toBe(true);
+      // the operating point: half of the gateway's own saturation throughput
+      const own = figures.targets['gateway-postgres']!.saturation.medianThroughput;
+      expect(comparison.ownRate!.rate).toBe(Math.max(10, Math.round(own / 2)));
+      expect(comparison.ownRate!.gatewayP99Ms).toBeGreaterThan(0);
+      // CPU per request for every row (the server's own process, from /proc)
+      for (const f of Object.values(figures.targets)) {
+        expect(f.saturation.runs[0]!.serverCpuMsPerRequest).toBeGreaterThan(0);
+      }
     }
+    // the REST peer confirmed each evidence once, durably: its CPU and PostgreSQL's are both counted
+    const peer = report.operations.confirmVerification!.targets['rest-peer']!.saturation.runs[0]!;
+    expect(peer.postgresCpuMsPerRequest).toBeGreaterThan(0);
+    expect(
+      report.operations.confirmVerification!.comparisons['gateway-postgres']!.restPeerRatio,
+    ).toBeGreaterThan(0);
+    expect(report.idleMemory!['gateway-postgres']!.rssBytes).toBeGreaterThan(20 * 2 ** 20);
 
-    const cold = report.coldConfirmations['gateway-pglite']!;
+    const cold = report.coldConfirmations['gateway-postgres']!;
     expect(cold.verified).toBe(150);
     expect(cold.tokenRequests).toBe(1);
     expect(cold.upstreamCalls['/cityservice/face/identify/getinfo']).toBe(150);
 
-    expect(report.slowUpstream!.targets['gateway-pglite']!.run.ok).toBeGreaterThan(0);
+    expect(report.slowUpstream!.targets['gateway-postgres']!.run.ok).toBeGreaterThan(0);
     expect(lines.some((l) => l.includes('cold: 150 concurrent confirmations'))).toBe(true);
 
     expect(report.machine.cores).toBeGreaterThan(0);

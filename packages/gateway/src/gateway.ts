@@ -18,6 +18,7 @@ import { requestIdOf, requestLoggingPlugin } from './observability/request-loggi
 import type { GatewayContext, GatewayServices } from './schema/context';
 import { rateLimited } from './schema/errors';
 import { buildSchema } from './schema/index';
+import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
 import { securityHeadersPlugin } from './security/security-headers.plugin';
@@ -226,8 +227,8 @@ export function createGateway(c: GatewayContainer): Gateway {
     // yoga's default page loads from a CDN; this one loads from the gateway (works offline)
     renderGraphiQL: renderOfflineGraphiQL,
     logging: yogaLogger,
-    // refused with 413 before parsing (by Content-Length, or while streaming a body without one)
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // bodyLimitPlugin refuses with 413 before parsing (by Content-Length, or while reading one without)
+    maxRequestBodySize: false,
     // one operation per request: a batch would multiply every per-request limit
     batching: false,
     multipart: false,
@@ -262,6 +263,7 @@ export function createGateway(c: GatewayContainer): Gateway {
     },
     plugins: [
       securityHeadersPlugin({ production: config.production }),
+      bodyLimitPlugin(config.limits.maxBodyBytes),
       ...(config.console.enabled
         ? [
             consoleAssetsPlugin({

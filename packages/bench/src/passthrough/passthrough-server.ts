@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { type LocalServer, listenLocally, readBody } from '../support/local-server';
 
 /**
  * The baseline the gateway is measured against: the least a server can do to answer the same question.
@@ -19,10 +19,7 @@ export interface PassthroughOptions {
   readonly connections?: number;
 }
 
-export interface Passthrough {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type Passthrough = LocalServer;
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 // what the gateway's verification query answers, give or take: the local baseline answers as much
@@ -39,15 +36,6 @@ const LOCAL_ANSWER = JSON.stringify({
     },
   },
 });
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
 
 export async function startPassthrough(options: PassthroughOptions): Promise<Passthrough> {
   const upstream = new Pool(options.sandboxUrl, {
@@ -115,17 +103,5 @@ export async function startPassthrough(options: PassthroughOptions): Promise<Pas
         },
       );
   });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) =>
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-  );
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await upstream.close();
-    },
-  };
+  return listenLocally(server, options, () => upstream.close());
 }

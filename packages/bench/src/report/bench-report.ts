@@ -26,6 +26,21 @@ export interface GatewayComparison {
   /** Gateway minus baseline, at the fixed rate. */
   readonly p50OverheadMs: number;
   readonly p99OverheadMs: number;
+  /** Gateway throughput at saturation / the REST peer's (confirmations only). */
+  readonly restPeerRatio?: number;
+  /** At half the gateway's own saturation throughput: the operating point, not overload. */
+  readonly ownRate?: {
+    readonly rate: number;
+    readonly gatewayP50Ms: number;
+    readonly gatewayP99Ms: number;
+    readonly passthroughP99Ms: number;
+    readonly p99OverheadMs: number;
+  };
+}
+
+export interface IdleMemory {
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
 }
 
 export interface OperationFigures {
@@ -87,6 +102,8 @@ export interface BenchReport {
   readonly slowUpstream: SlowUpstreamFigures | null;
   readonly coldConfirmations: Record<string, ColdConfirmationFigures>;
   readonly memory: MemoryFigures | null;
+  /** RSS of each single-worker gateway just started, before any request. */
+  readonly idleMemory?: Record<string, IdleMemory>;
   readonly targets: TargetCheck[];
   readonly notes: string[];
   readonly totalSeconds: number;

@@ -27,8 +27,9 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     '',
     `Setup: the sandbox answers every WeChat call after ${s.upstreamLatencyMs} ms; saturation runs keep ` +
       `${s.saturationConnections} connections busy; fixed-rate runs send at ${Number(s.fixedRateShare) * 100}% of the ` +
-      `passthrough's saturation throughput for ${s.fixedRateSeconds} s; ${s.rounds} interleaved round(s), median ` +
-      `reported; ${String(s.protocol).toLowerCase()} protocol; gateway LOG_LEVEL=${s.gatewayLogLevel}. Every gateway ` +
+      `passthrough's saturation throughput for ${s.fixedRateSeconds} s (and at ${Number(s.fixedRateShare) * 100}% of each gateway's own); ` +
+      `${s.rounds} interleaved round(s), median reported; ${String(s.protocol).toLowerCase()} protocol; gateway ` +
+      `NODE_ENV=${s.gatewayNodeEnv ?? 'unset'}, LOG_LEVEL=${s.gatewayLogLevel}. Every gateway and REST peer ` +
       'confirmation is a real one: a session started through the gateway, checked on the sandbox device, confirmed once.',
     '',
     '## Targets',
@@ -39,14 +40,16 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     '',
     '## Throughput at saturation, latency at a fixed rate',
     '',
-    '| operation | server | req/s | / baseline | server CPU ms/req | PostgreSQL CPU ms/req | fixed rate | p50 ms | p99 ms | Δp50 ms | Δp99 ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | server | req/s | / passthrough | / REST peer | server CPU ms/req | PostgreSQL CPU ms/req | fixed rate | p50 ms | p99 ms | Δp50 ms | Δp99 ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [operation, figures] of Object.entries(report.operations)) {
     for (const [target, f] of Object.entries(figures.targets)) {
       const c = figures.comparisons[target];
+      const base = figures.targets.passthrough?.saturation.medianThroughput ?? Number.NaN;
       lines.push(
-        `| ${operation} | ${target} | ${n0(f.saturation.medianThroughput)} | ${c ? n2(c.throughputRatio) : '1'} | ` +
+        `| ${operation} | ${target} | ${n0(f.saturation.medianThroughput)} | ` +
+          `${n2(f.saturation.medianThroughput / base)} | ${c?.restPeerRatio === undefined ? '' : n2(c.restPeerRatio)} | ` +
           `${cpuCell(f.saturation.runs.map((r) => r.serverCpuMsPerRequest))} | ` +
           `${cpuCell(f.saturation.runs.map((r) => r.postgresCpuMsPerRequest))} | ` +
           `${f.fixedRate.rate}/s | ${n2(f.fixedRate.medianP50Ms)} | ${n2(f.fixedRate.medianP99Ms)}${
@@ -63,8 +66,42 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     '',
     'Baselines:',
   );
+  lines.push(
+    '- frame-floor: graphql-yoga + Pothos out of the box answering the same verification query from memory (no auth, no database).',
+    '- rest-peer: node:http + undici + pg doing the confirmation durably (a unique evidence row, the getinfo call, an update with the outcome); no GraphQL, no auth.',
+  );
   for (const [operation, figures] of Object.entries(report.operations)) {
     lines.push(`- ${operation}: ${figures.baseline}.`);
+  }
+  const own = Object.entries(report.operations).flatMap(([operation, figures]) =>
+    Object.entries(figures.comparisons).flatMap(([gateway, c]) =>
+      c.ownRate ? [{ operation, gateway, o: c.ownRate }] : [],
+    ),
+  );
+  if (own.length > 0) {
+    lines.push(
+      '',
+      "## Latency at half of each gateway's own saturation throughput (its operating point)",
+      '',
+      '| operation | gateway | rate | gateway p50 ms | gateway p99 ms | passthrough p99 ms at that rate | Δp99 ms |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...own.map(
+        ({ operation, gateway, o }) =>
+          `| ${operation} | ${gateway} | ${o.rate}/s | ${n2(o.gatewayP50Ms)} | ${n2(o.gatewayP99Ms)} | ${n2(o.passthroughP99Ms)} | ${signed(o.p99OverheadMs)} |`,
+      ),
+    );
+  }
+  if (report.idleMemory && Object.keys(report.idleMemory).length > 0) {
+    lines.push(
+      '',
+      '## Memory at rest (a gateway just started, before any request)',
+      '',
+      '| gateway | RSS | heap used |',
+      '| --- | --- | --- |',
+      ...Object.entries(report.idleMemory).map(
+        ([g, m]) => `| ${g} | ${mib(m.rssBytes)} | ${mib(m.heapUsedBytes)} |`,
+      ),
+    );
   }
   if (report.slowUpstream) {
     const u = report.slowUpstream;

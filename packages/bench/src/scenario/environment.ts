@@ -10,6 +10,7 @@ export const BENCH_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GATEWAY_BIN = join(BENCH_ROOT, 'node_modules/@facegate/gateway/bin/facegate.mjs');
 const SANDBOX_BIN = join(BENCH_ROOT, 'node_modules/@facegate/wechat-sandbox/bin/facegate-sandbox.mjs');
 const PASSTHROUGH_MAIN = join(BENCH_ROOT, 'src/passthrough/main.ts');
+const BASELINES_MAIN = join(BENCH_ROOT, 'src/baselines/main.ts');
 
 export const SANDBOX_APP = { appId: 'wx_sandbox_app', appSecret: 'sandbox-secret' } as const;
 
@@ -88,6 +89,32 @@ export async function startPassthroughProcess(
   });
 }
 
+/** The frame floor (yoga + Pothos from memory) or the REST peer (a durable confirmation, no GraphQL). */
+export async function startBaselineProcess(
+  kind: 'frame-floor' | 'rest-peer',
+  workDir: string,
+  cpus: string | null,
+  rest?: { sandboxUrl: string; databaseUrl: string },
+): Promise<ServiceProcess> {
+  return startService({
+    name: kind,
+    command: process.execPath,
+    args: [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      BASELINES_MAIN,
+      kind,
+      ...(rest ? ['--sandbox-url', rest.sandboxUrl, '--database-url', rest.databaseUrl] : []),
+    ],
+    env: { ...baseEnv(), NODE_ENV: 'production' },
+    cwd: BENCH_ROOT,
+    logFile: join(workDir, `${kind}.log`),
+    readyPattern: /listening on (http:\/\/\S+)/,
+    cpus,
+  });
+}
+
 export interface GatewaySpec {
   readonly name: string;
   readonly database: DatabaseKind;
@@ -99,6 +126,10 @@ export interface GatewaySpec {
   readonly cpus: string | null;
   /** Write a V8 CPU profile into this folder when the gateway exits. */
   readonly cpuProfileDir?: string;
+  /** FACEGATE_WORKERS (processes on one port); unset: one. */
+  readonly workers?: number;
+  /** Another build's CLI (an A/B against the current one); default: this repository's facegate. */
+  readonly bin?: string;
 }
 
 /** A gateway run as a user runs it: the real `facegate serve` CLI in its own process, WeChat = the sandbox. */
@@ -129,6 +160,9 @@ export class GatewayTarget {
       WECHAT_FACE_PROTOCOLS: 'legacy,v2',
       FACEGATE_SECRET: this.secret,
       LOG_LEVEL: spec.logLevel,
+      // as production runs it
+      NODE_ENV: 'production',
+      ...(spec.workers ? { FACEGATE_WORKERS: String(spec.workers) } : {}),
       ...LIFTED_ABUSE_LIMITS,
       ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
     };
@@ -149,7 +183,7 @@ export class GatewayTarget {
       command: process.execPath,
       args: [
         ...(this.spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`] : []),
-        GATEWAY_BIN,
+        this.spec.bin ?? GATEWAY_BIN,
         'serve',
       ],
       env: this.env,

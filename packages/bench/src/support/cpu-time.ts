@@ -44,3 +44,40 @@ export function cpuMsOfStat(stat: string): number {
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / TICKS_PER_SECOND;
 }
+
+/**
+ * CPU ms of a process and every live descendant (a gateway's cluster workers); null without /proc.
+ * Children that already exited are not counted: a run that restarts workers reads low.
+ */
+export function processTreeCpuMs(root: number): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  const parent = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      cpu.set(Number(entry), cpuMsOfStat(stat));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  if (!cpu.has(root)) return null;
+  let total = 0;
+  for (const [pid, ms] of cpu) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        total += ms;
+        break;
+      }
+    }
+  }
+  return total;
+}

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './viewer';
 
@@ -58,7 +58,7 @@ const KEY_SHAPE = /^fgk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
  * (keyed, so a database dump alone cannot be used to check guesses).
  */
 export class ApiKeyService {
-  /** Verified keys by prefix and secret hash (never the secret itself), each with when to ask again. */
+  /** Verified keys by a SHA-256 of the whole key (never the key itself), each with when to ask again. */
   private readonly verified = new LRUCache<string, { viewer: ServiceViewer; until: number }>({ max: 1_000 });
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
@@ -125,11 +125,12 @@ export class ApiKeyService {
     const match = KEY_SHAPE.exec(key);
     if (match === null) return null;
     const [, prefix, secret] = match as unknown as [string, string, string];
-    const secretHash = this.hash(secret);
-    const cacheKey = `${prefix}:${secretHash}`;
+    // a plain digest of the whole key finds a verified one without the keyed HMAC (1 µs instead of 4)
+    const cacheKey = digest('sha256', key, 'base64');
     const now = this.now();
     const cached = this.verified.get(cacheKey);
     if (cached !== undefined && cached.until > now) return cached.viewer;
+    const secretHash = this.hash(secret);
 
     const found = await this.store.findActiveByPrefix(prefix);
     if (found === null || found.revokedAt !== null) {

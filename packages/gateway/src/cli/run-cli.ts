@@ -11,7 +11,8 @@ import { webhooksCommand } from './webhooks.command';
 const HELP = `facegate — WeChat face verification gateway
 
 usage:
-  facegate [serve]                      start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset)
+  facegate [serve] [--workers N|auto]   start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset);
+                                        N processes on one port (PostgreSQL only; FACEGATE_WORKERS)
   facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
                                         run both flows end to end against a running gateway
   facegate keys create --name NAME --scopes verifications:read,verifications:write,webhooks:write
@@ -48,6 +49,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         events: { type: 'string' },
         description: { type: 'string' },
         status: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -58,7 +60,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     }
     switch (command) {
       case 'serve':
-        return await serveCommand(env);
+        return await serveCommand(
+          values.workers === undefined ? env : { ...env, FACEGATE_WORKERS: values.workers },
+        );
       case 'demo':
         return await demoCommand({
           url: values.url ?? 'http://127.0.0.1:4000/graphql',

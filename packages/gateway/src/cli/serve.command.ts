@@ -1,16 +1,21 @@
+import cluster from 'node:cluster';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { describeDatabase, loadConfig } from '../config';
 import { TOKENS } from '../di/container';
-import { startGateway } from '../main';
+import { type RunningGateway, startGateway } from '../main';
 import type { Logger } from '../observability/logger';
 import { out } from './output';
+import { readWorkerCount, runPrimary } from './workers';
 
 /** Starts the gateway and stays up until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
+  const workers = readWorkerCount(env, config);
+  if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const running = await startGateway(config);
   const logger = running.container.resolve<Logger>(TOKENS.Logger);
+  if (cluster.isWorker) return stayUp(running, logger);
 
   out('');
   out(`FaceGate gateway listening on ${running.url}`);
@@ -38,7 +43,11 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   out('');
+  return stayUp(running, logger);
+}
 
+/** Until SIGTERM/SIGINT, then a graceful shutdown. */
+async function stayUp(running: RunningGateway, logger: Logger): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'signal received');

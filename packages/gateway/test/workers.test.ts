@@ -1,0 +1,198 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirm, GETINFO, PEOPLE, runDevice, start } from './support/flows';
+import { type Json, TEST_SECRET, type TestGateway } from './support/test-gateway';
+
+/*
+ * `facegate serve --workers 2` on PostgreSQL, as a user runs it (the built CLI in its own process, node:cluster
+ * underneath), against the sandbox over real sockets.
+ */
+const BIN = fileURLToPath(new URL('../bin/facegate.mjs', import.meta.url));
+const CWD = fileURLToPath(new URL('..', import.meta.url));
+
+function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...extra };
+}
+
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The live child processes of a process (from /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+describe('facegate serve --workers', () => {
+  it('refuses more than one worker on the embedded database or with a bad value, in one line (exit 2)', async () => {
+    for (const [extra, args, expected] of [
+      [
+        {},
+        ['serve', '--workers', '2'],
+        /^facegate: configuration error: FACEGATE_WORKERS: 2 workers need PostgreSQL/,
+      ],
+      [
+        { FACEGATE_WORKERS: 'many' },
+        ['serve'],
+        /^facegate: configuration error: FACEGATE_WORKERS: must be auto or/,
+      ],
+      // sandbox mode (no WeChat credentials): its simulated WeChat lives in one process
+      [
+        { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' },
+        ['serve', '--workers', '2'],
+        /^facegate: configuration error: FACEGATE_WORKERS: \d+ workers need WECHAT_APP_ID/,
+      ],
+    ] as const) {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        cwd: CWD,
+        env: cliEnv({ DATABASE_URL: 'memory:', PORT: '0', HOST: '127.0.0.1', ...extra }),
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(expected);
+    }
+  }, 60_000);
+
+  describe('on PostgreSQL with 2 workers', () => {
+    let sandbox: Sandbox;
+    let pg: TestPostgresDatabase;
+    let primary: ChildProcess;
+    let url: string;
+    let output = '';
+    /** Enough of a TestGateway for the flow helpers, over HTTP to the cluster. */
+    let t: TestGateway;
+
+    beforeAll(async () => {
+      sandbox = await startSandbox({ port: 0, host: '127.0.0.1' });
+      pg = await createTestPostgresDatabase();
+      primary = spawn(process.execPath, [BIN, 'serve', '--workers', '2'], {
+        cwd: CWD,
+        env: cliEnv({
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATABASE_URL: pg.url,
+          FACEGATE_SECRET: TEST_SECRET,
+          WECHAT_APP_ID: sandbox.appId,
+          WECHAT_APP_SECRET: sandbox.appSecret,
+          WECHAT_API_BASE_URL: sandbox.url,
+        }),
+      });
+      primary.stdout!.on('data', (d) => {
+        output += d;
+      });
+      primary.stderr!.on('data', (d) => {
+        output += d;
+      });
+      url = await until(
+        'the workers to listen',
+        () => /listening on (http:\S+) \(2 workers/.exec(output)?.[1],
+      );
+      const gql = async (query: string, variables?: unknown, credential?: string) => {
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+          },
+          body: JSON.stringify({ query, variables }),
+        });
+        return { status: response.status, body: (await response.json()) as Json };
+      };
+      t = {
+        sandbox,
+        gql,
+        async signIn(openid: string) {
+          const answer = await gql('mutation($code: String!) { signIn(code: $code) { token } }', {
+            code: sandbox.device.login(openid),
+          });
+          return answer.body.data.signIn.token as string;
+        },
+      } as unknown as TestGateway;
+    }, 120_000);
+
+    afterAll(async () => {
+      if (primary && primary.exitCode === null) {
+        const exited = new Promise((resolve) => primary.once('exit', resolve));
+        primary.kill('SIGTERM');
+        await exited;
+      }
+      await sandbox?.close();
+      await pg?.drop();
+    }, 60_000);
+
+    /** Sessions started and checked on the device: confirm inputs ready to send. */
+    async function prepare(prefix: string, count: number) {
+      return Promise.all(
+        Array.from({ length: count }, async (_, i) => {
+          const openid = `o_${prefix}_${i}`;
+          const token = await t.signIn(openid);
+          const started = await start(t, token, { ...PEOPLE.li, protocol: 'LEGACY' });
+          return { token, input: runDevice(t, openid, started.session!) };
+        }),
+      );
+    }
+
+    it('runs two worker processes on one port, one upstream call per evidence', async () => {
+      expect(childrenOf(primary.pid!)).toHaveLength(2);
+      const ready = await prepare('once', 20);
+      sandbox.resetCounters();
+      const answers = await Promise.all(ready.map((r) => confirm(t, r.token, r.input)));
+      expect(answers.map((a) => a.session?.status)).toEqual(Array(20).fill('VERIFIED'));
+      // a resend of every evidence: answered from the record, never a second upstream call
+      const again = await Promise.all(ready.map((r) => confirm(t, r.token, r.input)));
+      expect(again.every((a) => a.session?.status === 'VERIFIED')).toBe(true);
+      expect(sandbox.counters().calls[GETINFO]).toBe(20);
+    }, 120_000);
+
+    it('loses no confirmation when a worker is SIGKILLed, and the primary starts another', async () => {
+      const ready = await prepare('kill', 20);
+      const [victim, survivor] = childrenOf(primary.pid!);
+      const sent = ready.map((r) => confirm(t, r.token, r.input).catch(() => null));
+      process.kill(victim!, 'SIGKILL');
+      await Promise.all(sent);
+      // whatever was cut off is sent again until it is recorded (a claim of the killed worker lapses)
+      for (const r of ready) {
+        await until(
+          'the confirmation to be recorded',
+          async () => {
+            const answer = await confirm(t, r.token, r.input).catch(() => null);
+            return answer?.session?.status === 'VERIFIED' ? true : undefined;
+          },
+          90_000,
+        );
+      }
+      const replaced = await until('a replacement worker', () => {
+        const now = childrenOf(primary.pid!);
+        return now.length === 2 && !now.includes(victim!) ? now : undefined;
+      });
+      expect(replaced).toContain(survivor);
+      expect(output).toMatch(new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
+    }, 240_000);
+  });
+});
