@@ -234,6 +234,7 @@ export function createGateway(c: GatewayContainer): Gateway {
           },
         },
         metrics,
+        { metricsOnApi: config.metrics === null },
       ),
       EnvelopArmorPlugin({
         maxDepth: { n: config.production ? 8 : 15 },

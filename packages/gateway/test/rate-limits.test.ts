@@ -505,7 +505,14 @@ describe('batched counts in PostgreSQL and PGlite', () => {
 
 describe('rate-limit settings', () => {
   it("default to Tencent FaceID's limits in production and 100 times them elsewhere", () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).limits.rate).toEqual({
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        WECHAT_APP_ID: 'wx123',
+        WECHAT_APP_SECRET: 'abc',
+        FACEGATE_SECRET: 's'.repeat(40),
+      }).limits.rate,
+    ).toEqual({
       idNumberPerMinute: 15,
       idNumberPerDay: 30,
       openidPerDay: 20,

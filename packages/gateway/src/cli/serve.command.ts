@@ -15,7 +15,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   out('');
   out(`FaceGate gateway listening on ${running.url}`);
   out(`  GraphQL:  ${running.graphqlUrl}${config.production ? '' : '  (GraphiQL in a browser)'}`);
-  out(`  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.url}/metrics`);
+  out(
+    `  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.metricsUrl ?? running.url}/metrics`,
+  );
   if (config.sandboxMode) {
     const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
     out('');

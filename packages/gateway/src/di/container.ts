@@ -161,7 +161,7 @@ export async function buildContainer(
       if (config.sandboxMode) {
         let sandbox = overrides.sandbox;
         if (sandbox === undefined) {
-          sandbox = await startSandbox({ port: config.sandboxPort, host: config.host });
+          sandbox = await startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
           const started = sandbox;
           lifecycle.onClose('sandbox', () => started.close());
         }
