@@ -3,6 +3,7 @@ export {
   type Database,
   DatabaseConfigError,
   type DatabaseKind,
+  isDatabaseUnavailable,
   type Queryable,
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase } from './database/open-database';

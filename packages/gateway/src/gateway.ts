@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { Database } from '@facegate/adapters-postgres';
+import { type Database, isDatabaseUnavailable } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
@@ -13,6 +13,7 @@ import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
+import { upstreamUnavailable } from './schema/errors';
 import { buildSchema } from './schema/index';
 import { clientAddressOf } from './security/client-address';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
@@ -206,6 +207,22 @@ export function createGateway(c: GatewayContainer): Gateway {
           // without a path it is a refusal of the request; a field's uncoded error is a fault (masked)
           if (code === undefined && !error.path) return forClient(withCode(error));
           if (code !== undefined && CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
+        }
+        if (isDatabaseUnavailable(original ?? error)) {
+          // a stuck or unreachable database (statement or pool timeout): the client may retry, operators see it
+          const cause = (original ?? error) as { code?: unknown };
+          logger.warn(
+            { code: typeof cause.code === 'string' ? cause.code : undefined },
+            'database unavailable',
+          );
+          const unavailable = upstreamUnavailable('the database is not answering in time; try again shortly');
+          return error instanceof GraphQLError
+            ? new GraphQLError(unavailable.message, {
+                nodes: error.nodes,
+                path: error.path,
+                extensions: unavailable.extensions,
+              })
+            : unavailable;
         }
         logger.error({ err: original ?? error }, 'unexpected error (masked)');
         // never isDev: no stack traces or original messages in responses

@@ -151,6 +151,8 @@ export async function buildContainer(
       url: config.databaseUrl ?? undefined,
       dataDir: config.dataDir,
       poolMax: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectionTimeoutMs: config.databaseConnectTimeoutMs,
     });
     lifecycle.onClose('database', () => db.close());
     await migrate(db);
