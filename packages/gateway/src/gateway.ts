@@ -124,6 +124,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     rateLimits: c.resolve(TOKENS.RateLimits),
     repository: c.resolve(TOKENS.Repository),
     eventBus: c.resolve(TOKENS.EventBus),
+    subscriptionSlots: c.resolve(TOKENS.SubscriptionSlots),
     startVerification: c.resolve(TOKENS.StartVerification),
     confirmVerification: c.resolve(TOKENS.ConfirmVerification),
     cancelVerification: c.resolve(TOKENS.CancelVerification),

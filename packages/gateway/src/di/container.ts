@@ -39,6 +39,7 @@ import type { GatewayConfig } from '../config';
 import { KeyRing } from '../crypto/key-ring';
 import { NodeIdentityDigests } from '../crypto/node-identity-digests';
 import { MeteredEventPublisher } from '../events/metered-event-publisher';
+import { SubscriptionSlots } from '../events/subscription-slots';
 import { VerificationEventBus } from '../events/verification-event-bus';
 import { loadOrCreateSandboxSecret } from '../infrastructure/sandbox-secret';
 import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
@@ -62,6 +63,7 @@ export const TOKENS = {
   Repository: Symbol('VerificationSessionRepository'),
   EventPublisher: Symbol('EventPublisher'),
   EventBus: Symbol('VerificationEventBus'),
+  SubscriptionSlots: Symbol('SubscriptionSlots'),
   ApiKeys: Symbol('ApiKeyService'),
   UserTokens: Symbol('UserTokenService'),
   RateLimits: Symbol('RateLimits'),
@@ -231,6 +233,7 @@ function registerFactories(
       ),
   );
   cached(TOKENS.EventBus, () => new VerificationEventBus());
+  cached(TOKENS.SubscriptionSlots, () => new SubscriptionSlots(config.subscriptions));
   cached(
     TOKENS.ApiKeys,
     (c) =>

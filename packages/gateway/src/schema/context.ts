@@ -14,6 +14,7 @@ import type { UserTokenService } from '../auth/user-token';
 import type { Viewer } from '../auth/viewer';
 import type { GatewayConfig } from '../config';
 import type { RateLimits } from '../di/container';
+import type { SubscriptionSlots } from '../events/subscription-slots';
 import type { VerificationEventBus } from '../events/verification-event-bus';
 import type { Logger } from '../observability/logger';
 
@@ -29,6 +30,7 @@ export interface GatewayServices {
   readonly rateLimits: RateLimits;
   readonly repository: VerificationSessionRepository;
   readonly eventBus: VerificationEventBus;
+  readonly subscriptionSlots: SubscriptionSlots;
   readonly startVerification: StartVerification;
   readonly confirmVerification: ConfirmVerification;
   readonly cancelVerification: CancelVerification;
