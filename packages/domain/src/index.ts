@@ -8,6 +8,7 @@ export * from './ports/face-verification-provider.port';
 export * from './ports/face-verify-client.port';
 export * from './ports/id-generator.port';
 export * from './ports/identity-digests.port';
+export * from './ports/start-admission.port';
 export * from './ports/verification-session.repository.port';
 export * from './shared/base64';
 export * from './shared/result';

@@ -73,10 +73,15 @@ export interface SubscriptionLimits {
  * production every default is 100 times larger, so load tests and demos are not throttled.
  */
 export interface RateLimitSettings {
-  /** startVerification per ID number (keyed by its HMAC). FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE */
+  /**
+   * Validated startVerification per ID number and openid (keyed by HMACs), so strangers cannot use up a
+   * user's allowance for their own number. FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE
+   */
   readonly idNumberPerMinute: number;
   /** FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY */
   readonly idNumberPerDay: number;
+  /** Validated startVerification per ID number, all users together. FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY */
+  readonly idNumberGlobalPerDay: number;
   /** startVerification per openid (the user being verified). FACEGATE_RATE_LIMIT_OPENID_PER_DAY */
   readonly openidPerDay: number;
   /** startVerification per client address. FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE */
@@ -107,6 +112,7 @@ export interface RequestLimits {
 export const PRODUCTION_RATE_LIMITS: RateLimitSettings = {
   idNumberPerMinute: 15,
   idNumberPerDay: 30,
+  idNumberGlobalPerDay: 150,
   openidPerDay: 20,
   ipStartPerMinute: 60,
   ipSignInPerMinute: 600,
@@ -117,6 +123,7 @@ export const DEVELOPMENT_RATE_FACTOR = 100;
 const RATE_LIMIT_VARIABLES: Record<keyof RateLimitSettings, string> = {
   idNumberPerMinute: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE',
   idNumberPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY',
+  idNumberGlobalPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY',
   openidPerDay: 'FACEGATE_RATE_LIMIT_OPENID_PER_DAY',
   ipStartPerMinute: 'FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE',
   ipSignInPerMinute: 'FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE',

@@ -72,9 +72,28 @@ function withoutEchoedValue(error: GraphQLError): GraphQLError {
   );
 }
 
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * graphql-js suggests close names in validation errors ("Did you mean the enum value VERIFIED?"), which maps
+ * the schema for whoever guesses; graphql-armor hides field suggestions only.
+ */
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(SUGGESTION, '');
+  if (message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
 /** What a client may see of a request-level error: never the parser's quote of the body. */
-function forClient(error: GraphQLError): GraphQLError {
-  const sanitized = withoutEchoedValue(error);
+function forClient(error: GraphQLError, production: boolean): GraphQLError {
+  const sanitized = withoutEchoedValue(production ? withoutSuggestions(error) : error);
   if (sanitized.extensions?.originalError === undefined) return sanitized;
   const { originalError: _quote, ...extensions } = sanitized.extensions;
   return new GraphQLError(sanitized.message, {
@@ -156,6 +175,19 @@ async function resolveViewer(request: Request, services: GatewayServices): Promi
   return claims ? { kind: 'user', openid: claims.openid } : ANONYMOUS;
 }
 
+/** Validation errors never reach maskError: their "Did you mean" suggestions are removed here. */
+function hideSuggestions(): Plugin {
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) {
+          setResult(result.map((e: Error) => (e instanceof GraphQLError ? withoutSuggestions(e) : e)));
+        }
+      };
+    },
+  };
+}
+
 /** No introspection in production: the schema is published as schema.graphql instead. */
 function disableIntrospection(): Plugin {
   return {
@@ -198,6 +230,19 @@ export function createGateway(c: GatewayContainer): Gateway {
     maxRequestBodySize: config.limits.maxBodyBytes,
     // one operation per request: a batch would multiply every per-request limit
     batching: false,
+    // yoga's default reflects any Origin with credentials; browsers get CORS only from FACEGATE_CORS_ORIGINS
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (origin === null || !config.corsOrigins.includes(origin)) return false;
+      return {
+        origin: [origin],
+        // callers authenticate with a header, never a cookie
+        credentials: false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['content-type', 'accept', 'authorization', 'x-api-key', CLIENT_HEADER],
+        maxAge: 600,
+      };
+    },
     multipart: false,
     maskedErrors: {
       maskError(error, message) {
@@ -206,8 +251,9 @@ export function createGateway(c: GatewayContainer): Gateway {
         const fromUs = !original || original instanceof GraphQLError;
         if (error instanceof GraphQLError && fromUs) {
           // without a path it is a refusal of the request; a field's uncoded error is a fault (masked)
-          if (code === undefined && !error.path) return forClient(withCode(error));
-          if (code !== undefined && CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
+          if (code === undefined && !error.path) return forClient(withCode(error), config.production);
+          if (code !== undefined && CLIENT_ERROR_CODES.has(String(code)))
+            return forClient(error, config.production);
         }
         if (isDatabaseUnavailable(original ?? error)) {
           // a stuck or unreachable database (statement or pool timeout): the client may retry, operators see it
@@ -263,7 +309,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         costLimit: { maxCost: config.production ? 1000 : 5000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
-      ...(config.production ? [disableIntrospection()] : []),
+      ...(config.production ? [disableIntrospection(), hideSuggestions()] : []),
       // Browsers send form, multipart and text/plain bodies (and GETs) cross-site without a preflight;
       // those must carry a custom header, which a cross-site page cannot add without CORS permission.
       useCSRFPrevention({ requestHeaders: [CLIENT_HEADER, 'x-graphql-yoga-csrf'] }),

@@ -1,7 +1,7 @@
 import type { EvidenceClaim } from '../ports/verification-session.repository.port';
 import { err, ok, type Result } from '../shared/result';
 import { defaultSleep } from '../shared/timers';
-import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
+import { uncountedAnswerOf } from '../verification/failure-taxonomy';
 import {
   clientErrorOutcome,
   evaluateLegacyResult,
@@ -10,12 +10,14 @@ import {
   withClientErrCode,
 } from '../verification/result-rules';
 import {
+  AttemptNotFinishedError,
   ConcurrentModificationError,
   EvidenceAlreadyUsedError,
   EvidenceInProgressError,
   InvalidInputError,
   InvalidStateError,
   SessionNotFoundError,
+  UpstreamProtocolError,
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors';
@@ -172,7 +174,12 @@ export class ConfirmVerification {
   ): Promise<Outcome> {
     const release = () => this.deps.repository.releaseEvidence(evidenceHash, session.id);
     try {
-      const outcome = await this.evaluate(session, command, now);
+      const evaluated = await this.evaluate(session, command, now);
+      if (!evaluated.ok) {
+        await release();
+        return evaluated;
+      }
+      const outcome = evaluated.value;
       let current = session;
       for (let round = 0; round < 2; round++) {
         const next = current.recordAttempt(outcome, now);
@@ -210,12 +217,13 @@ export class ConfirmVerification {
     session: VerificationSession,
     command: ConfirmVerificationCommand,
     now: Date,
-  ): Promise<RuleOutcome> {
+  ): Promise<Result<RuleOutcome, VerificationCommandError>> {
     const { snapshot } = session;
     const binding = snapshot.binding!;
     if (binding.protocol === 'LEGACY') {
       const info = await this.deps.provider.fetchLegacyResult(command.verifyResult!);
-      throwIfTransient(info.errcode);
+      const uncounted = notAnAttempt(info.errcode, 'verifyResult');
+      if (uncounted) return err(uncounted);
       const outcome = evaluateLegacyResult(info, {
         binding,
         openid: snapshot.openid,
@@ -223,18 +231,46 @@ export class ConfirmVerification {
         now,
         clockSkewMs: this.deps.settings.clockSkewMs,
       });
-      return withClientErrCode(outcome, command.clientErrCode);
+      return ok(withClientErrCode(outcome, command.clientErrCode));
     }
     // The client says its run failed: no point asking WeChat about a check that did not finish.
-    if (command.clientErrCode) return clientErrorOutcome(command.clientErrCode);
+    if (command.clientErrCode) return ok(clientErrorOutcome(command.clientErrCode));
     const info = await this.deps.provider.fetchV2Result({
       verifyId: binding.verifyId,
       outSeqNo: binding.outSeqNo,
       certHash: binding.certHash,
       openid: snapshot.openid,
     });
-    throwIfTransient(info.errcode);
-    return evaluateV2Result(info);
+    const uncounted = notAnAttempt(info.errcode, 'verifyId');
+    if (uncounted) return err(uncounted);
+    return ok(evaluateV2Result(info));
+  }
+}
+
+/**
+ * A non-zero errcode is no outcome of the user's face check, so it uses up no attempt: transient and
+ * unexpected codes are thrown (UPSTREAM_UNAVAILABLE), "not finished" and rejected evidence are returned.
+ */
+function notAnAttempt(
+  errcode: number,
+  evidence: 'verifyResult' | 'verifyId',
+): VerificationCommandError | null {
+  switch (uncountedAnswerOf(errcode)) {
+    case null:
+      return null;
+    case 'TRANSIENT':
+      throw new UpstreamUnavailableError('WeChat is busy', errcode);
+    case 'NOT_FINISHED':
+      return new AttemptNotFinishedError(errcode);
+    case 'EVIDENCE_REJECTED':
+      return new InvalidInputError(
+        evidence,
+        'EVIDENCE_REJECTED',
+        'WeChat does not know this face check result (invalid, expired or unknown); run the face check again',
+        '核验结果无效或已过期，请重新核验',
+      );
+    case 'UNEXPECTED':
+      throw new UpstreamProtocolError(`WeChat answered errcode ${errcode} to a result query`);
   }
 }
 
@@ -255,7 +291,3 @@ const staleVerifyId = () =>
     'VERIFY_ID_NOT_CURRENT',
     "verifyId is neither this verification's current one nor one it confirmed before",
   );
-
-function throwIfTransient(errcode: number): void {
-  if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
-}

@@ -1,11 +1,13 @@
 import { certHashInput } from '../identity/cert-hash';
 import { PersonName } from '../identity/person-name';
 import { ResidentIdNumber } from '../identity/resident-id-number';
+import { ADMIT_ALL } from '../ports/start-admission.port';
 import { err, ok, type Result } from '../shared/result';
 import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy';
 import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type';
 import {
   InvalidInputError,
+  RateLimitedError,
   UpstreamProtocolError,
   UpstreamRejectedError,
   UpstreamUnavailableError,
@@ -61,6 +63,11 @@ export class StartVerification {
       checkClientReferenceId(command.clientReferenceId);
     if (invalid) return err(invalid);
 
+    // counted only now: input refused above uses up nobody's allowance
+    const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);
+    const wait = await (deps.admission ?? ADMIT_ALL).admit({ openid: command.openid, idNumberHmac });
+    if (wait > 0) return err(new RateLimitedError(wait));
+
     const id = deps.ids.sessionId();
     const prepared = await this.prepare(command, name.value, idNumber.value, now);
     if (!prepared.ok) return prepared;
@@ -70,7 +77,7 @@ export class StartVerification {
       livenessType: command.protocol === 'LEGACY' ? (command.livenessType ?? DEFAULT_LIVENESS_TYPE) : null,
       maskedName: name.value.masked(),
       maskedIdCardNumber: idNumber.value.masked(),
-      idNumberHmac: deps.digests.hmacHex('id-number', idNumber.value.value),
+      idNumberHmac,
       binding: prepared.value.binding,
       maxAttempts: deps.settings.maxAttempts,
       createdAt: now,

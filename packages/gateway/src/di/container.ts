@@ -281,6 +281,7 @@ function registerFactories(
       ids: c.resolve<IdGenerator>(TOKENS.IdGenerator),
       events: c.resolve<EventPublisher>(TOKENS.EventPublisher),
       settings: c.resolve<VerificationSettings>(TOKENS.VerificationSettings),
+      admission: { admit: (request) => c.resolve<RateLimits>(TOKENS.RateLimits).admitStart(request) },
     }),
   );
   cached(TOKENS.StartVerification, (c) => new StartVerification(c.resolve(TOKENS.VerificationDeps)));

@@ -1,7 +1,7 @@
 import { loadSessionFor } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
-import { badUserInput, rateLimited } from './errors';
+import { badUserInput, rateLimited, unauthenticated } from './errors';
 import { VerificationRef } from './verification.type';
 
 const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
@@ -23,6 +23,8 @@ builder.mutationField('confirmVerification', (t) =>
       'Confirms the latest attempt with WeChat. The outcome is data (status, lastError); repeating it with the same evidence returns the recorded outcome.',
     args: { input: t.arg({ type: ConfirmVerificationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      // counted once the caller is known: anonymous floods are refused without using the address's allowance
+      if (ctx.viewer.kind === 'anonymous') throw unauthenticated();
       const wait = await ctx.services.rateLimits.confirmVerification(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
       const session = await loadSessionFor(ctx, String(input.id), 'verifications:write');

@@ -1,4 +1,3 @@
-import { ResidentIdNumber } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
@@ -69,13 +68,7 @@ builder.mutationField('startVerification', (t) =>
       if (input.name.length > 64) throw badUserInput('name', 'NAME_TOO_LONG', 'name is too long');
       if (input.idCardNumber.length > 32)
         throw badUserInput('idCardNumber', 'ID_LENGTH', 'idCardNumber is too long');
-      // keyed by the same HMAC the sessions store, so the limit holds however the number is written
-      const idNumber = ResidentIdNumber.parse(input.idCardNumber, services.clock.now());
-      const wait = await services.rateLimits.startVerification({
-        clientAddress: ctx.clientAddress,
-        openid,
-        idNumberHmac: idNumber.ok ? services.digests.hmacHex('id-number', idNumber.value.value) : null,
-      });
+      const wait = await services.rateLimits.startVerificationAddress(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
 
       const result = await mapThrown(() =>

@@ -22,17 +22,33 @@ export function encodeCursor(session: Pick<VerificationSessionSnapshot, 'created
   return Buffer.from(JSON.stringify([session.createdAt.toISOString(), session.id])).toString('base64url');
 }
 
+/** Cursors name sessions FaceGate made: their times are in this range (PostgreSQL refuses far wider ones). */
+const CURSOR_EARLIEST = Date.UTC(2000, 0, 1);
+const CURSOR_LATEST = Date.UTC(9999, 11, 31);
+const MAX_CURSOR_LENGTH = 512;
+
+/** Decodes and range-checks a cursor: anything a previous page could not have produced is BAD_USER_INPUT. */
 export function decodeCursor(cursor: string): PageCursor {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(createdAt));
-    if (
-      typeof id === 'string' &&
-      !id.includes('\u0000') &&
-      typeof createdAt === 'string' &&
-      !Number.isNaN(date.getTime())
-    ) {
-      return { createdAt: date, id };
+    if (cursor.length <= MAX_CURSOR_LENGTH) {
+      const [createdAt, id, ...rest] = JSON.parse(
+        Buffer.from(cursor, 'base64url').toString('utf8'),
+      ) as unknown[];
+      const date = new Date(String(createdAt));
+      const time = date.getTime();
+      if (
+        rest.length === 0 &&
+        typeof id === 'string' &&
+        id.length > 0 &&
+        id.length <= 128 &&
+        !id.includes('\u0000') &&
+        typeof createdAt === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) &&
+        time >= CURSOR_EARLIEST &&
+        time <= CURSOR_LATEST
+      ) {
+        return { createdAt: date, id };
+      }
     }
   } catch {
     // reported below
