@@ -193,6 +193,14 @@ describe('ConfirmVerification, legacy', () => {
     });
   });
 
+  it('refuses a verifyId (v2 evidence) for a legacy session, with no upstream call', async () => {
+    const { deps, session, evidence } = await setup();
+    expect(
+      error(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), verifyId: 'v' })),
+    ).toMatchObject({ code: 'INVALID_INPUT', field: 'verifyId', rule: 'NOT_FOR_LEGACY' });
+    expect(deps.provider.calls.fetchLegacyResult).toBe(0);
+  });
+
   it('fails a passing answer with a missing field as RESULT_INCOMPLETE, never a pass', async () => {
     const { deps, session, evidence } = await setup();
     deps.provider.scriptLegacyResult({ ...emptyLegacyInfo(0), identifyRet: 0, openid: TEST_OPENID });

@@ -170,6 +170,16 @@ describe('ConfirmVerification, v2', () => {
     },
   );
 
+  it('refuses a verifyResult (legacy evidence) for a v2 session, with no upstream call', async () => {
+    const { deps, session } = await setup();
+    expect(error(await confirm(deps, { sessionId: session.id, verifyResult: 'x' }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'verifyResult',
+      rule: 'NOT_FOR_V2',
+    });
+    expect(deps.provider.calls.fetchV2Result).toBe(0);
+  });
+
   it('fails a pass-less answer with no verify_ret as RESULT_INCOMPLETE', async () => {
     const { deps, session } = await setup();
     deps.provider.scriptV2Result({ errcode: 0, verifyRet: null });
@@ -233,12 +243,6 @@ describe('ConfirmVerification, v2', () => {
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(s).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(deps.provider.calls.prepare).toBe(3);
-  });
-
-  it('ignores a verifyResult: the session knows its verifyId', async () => {
-    const { deps, session } = await setup();
-    value(await confirm(deps, { sessionId: session.id, verifyResult: 'something' }));
-    expect(deps.provider.v2Queries[0]?.verifyId).toBe('fake-verify-id-1');
   });
 
   it('refuses to confirm a cancelled or expired session', async () => {

@@ -137,17 +137,18 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     logger: c.resolve(TOKENS.Logger),
     clock: c.resolve(TOKENS.Clock),
     digests: c.resolve(TOKENS.Digests),
-    wechat: c.resolve(TOKENS.WeChatClient),
     userTokens: c.resolve(TOKENS.UserTokens),
     apiKeys: c.resolve(TOKENS.ApiKeys),
     rateLimits: c.resolve(TOKENS.RateLimits),
-    repository: c.resolve(TOKENS.Repository),
     eventBus: c.resolve(TOKENS.EventBus),
     subscriptionSlots: c.resolve(TOKENS.SubscriptionSlots),
     startVerification: c.resolve(TOKENS.StartVerification),
     confirmVerification: c.resolve(TOKENS.ConfirmVerification),
     cancelVerification: c.resolve(TOKENS.CancelVerification),
     getVerification: c.resolve(TOKENS.GetVerification),
+    signIn: c.resolve(TOKENS.SignIn),
+    listVerifications: c.resolve(TOKENS.ListVerifications),
+    getIdentityStatus: c.resolve(TOKENS.GetIdentityStatus),
   };
 }
 
@@ -286,6 +287,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         config.limits.trustedProxyHops,
       ),
       echoedIdentity: new WeakMap(),
+      startedByCaller: new WeakSet(),
     }),
     plugins: [
       securityHeadersPlugin({ production: config.production }),

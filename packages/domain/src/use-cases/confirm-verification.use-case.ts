@@ -34,14 +34,14 @@ import type { VerificationDeps } from './verification-deps';
 
 export interface ConfirmVerificationCommand {
   readonly sessionId: string;
-  /** Legacy: the JSAPI's verifyResult. V2: omitted (the session's verifyId is the evidence). */
+  /** Legacy: the JSAPI's verifyResult. V2: must be omitted (the session's verifyId is the evidence). */
   readonly verifyResult?: string | null;
   /** What the JSAPI reported. Can fail an attempt, never pass one. */
   readonly clientErrCode?: number | null;
   /**
    * V2, optional: the verifyId the client ran (its clientParams.verifyId). A resend of an earlier attempt's
    * confirmation then gets the session as that attempt left it, instead of being taken for a confirmation
-   * of the verifyId the session has moved on to (which would count one client run twice). Ignored for legacy.
+   * of the verifyId the session has moved on to (which would count one client run twice). Refused for legacy.
    */
   readonly verifyId?: string | null;
   /**
@@ -64,7 +64,8 @@ const BUSY_POLL_MS = 200;
  *
  * Evidence is the legacy verifyResult, or (v2) the verifyId the client names, else the session's current one;
  * only its HMAC is stored.
- * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId. After a retryable
+ * Each protocol takes its own evidence only: a v2 confirmation with a verifyResult, or a legacy one with a
+ * verifyId, is INVALID_INPUT (the session knows its verifyId; legacy has none). After a retryable
  * v2 failure the session moves on to a verifyId prepared at start: no upstream call, no identity needed.
  */
 export class ConfirmVerification {
@@ -81,6 +82,8 @@ export class ConfirmVerification {
         ? VerificationSession.fromSnapshot(command.session)
         : await loadSession(this.deps, command.sessionId);
     if (!found) return err(new SessionNotFoundError(command.sessionId));
+    const misplaced = checkEvidenceFor(found.snapshot.protocol, command);
+    if (misplaced) return err(misplaced);
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
     const evidenceHash = this.evidenceHashOf(session, command);
@@ -283,6 +286,28 @@ function checkVerifyId(verifyId: string | null | undefined): InvalidInputError |
     'VERIFY_ID_INVALID',
     `verifyId must be the clientParams value, at most ${MAX_VERIFY_RESULT_LENGTH} characters`,
   );
+}
+
+/** The rule for which evidence goes with which protocol, decided here only (the schema says the same). */
+function checkEvidenceFor(
+  protocol: 'LEGACY' | 'V2',
+  command: ConfirmVerificationCommand,
+): InvalidInputError | null {
+  if (protocol === 'V2' && command.verifyResult != null) {
+    return new InvalidInputError(
+      'verifyResult',
+      'NOT_FOR_V2',
+      'a V2 verification takes no verifyResult; omit it',
+    );
+  }
+  if (protocol === 'LEGACY' && command.verifyId != null) {
+    return new InvalidInputError(
+      'verifyId',
+      'NOT_FOR_LEGACY',
+      'a legacy verification takes no verifyId; omit it',
+    );
+  }
+  return null;
 }
 
 const staleVerifyId = () =>

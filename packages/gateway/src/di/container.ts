@@ -11,7 +11,7 @@ import {
   SqlVerificationSessionRepository,
   subscribeToVerificationEvents,
 } from '@facegate/adapters-postgres';
-import { WeChatApiClient, WeChatFaceVerificationProvider } from '@facegate/adapters-wechat/http';
+import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
   CancelVerification,
   type Clock,
@@ -20,9 +20,12 @@ import {
   type EventPublisher,
   ExpireVerifications,
   type FaceVerificationProvider,
+  GetIdentityStatus,
   GetVerification,
   type IdentityDigests,
   type IdGenerator,
+  ListVerifications,
+  SignIn,
   StartVerification,
   type VerificationDeps,
   type VerificationSessionRepository,
@@ -74,6 +77,9 @@ export const TOKENS = {
   CancelVerification: Symbol('CancelVerification'),
   GetVerification: Symbol('GetVerification'),
   ExpireVerifications: Symbol('ExpireVerifications'),
+  SignIn: Symbol('SignIn'),
+  ListVerifications: Symbol('ListVerifications'),
+  GetIdentityStatus: Symbol('GetIdentityStatus'),
 } as const;
 
 /** Resources to release on shutdown, closed in reverse order of opening. */
@@ -289,6 +295,18 @@ function registerFactories(
   cached(TOKENS.CancelVerification, (c) => new CancelVerification(c.resolve(TOKENS.VerificationDeps)));
   cached(TOKENS.GetVerification, (c) => new GetVerification(c.resolve(TOKENS.VerificationDeps)));
   cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(c.resolve(TOKENS.VerificationDeps)));
+  cached(
+    TOKENS.SignIn,
+    (c) => new SignIn({ login: new WeChatLogin(c.resolve<WeChatApiClient>(TOKENS.WeChatClient)) }),
+  );
+  cached(
+    TOKENS.ListVerifications,
+    (c) => new ListVerifications({ repository: c.resolve(TOKENS.Repository) }),
+  );
+  cached(
+    TOKENS.GetIdentityStatus,
+    (c) => new GetIdentityStatus({ repository: c.resolve(TOKENS.Repository) }),
+  );
 }
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */

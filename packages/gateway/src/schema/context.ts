@@ -1,12 +1,13 @@
-import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   CancelVerification,
   Clock,
   ConfirmVerification,
+  GetIdentityStatus,
   GetVerification,
   IdentityDigests,
+  ListVerifications,
+  SignIn,
   StartVerification,
-  VerificationSessionRepository,
   VerificationSessionSnapshot,
 } from '@facegate/domain';
 import type { ApiKeyService } from '../auth/api-key.service';
@@ -24,17 +25,18 @@ export interface GatewayServices {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly digests: IdentityDigests;
-  readonly wechat: Pick<WeChatApiClient, 'code2Session'>;
   readonly userTokens: UserTokenService;
   readonly apiKeys: ApiKeyService;
   readonly rateLimits: RateLimits;
-  readonly repository: VerificationSessionRepository;
   readonly eventBus: VerificationEventBus;
   readonly subscriptionSlots: SubscriptionSlots;
   readonly startVerification: StartVerification;
   readonly confirmVerification: ConfirmVerification;
   readonly cancelVerification: CancelVerification;
   readonly getVerification: GetVerification;
+  readonly signIn: SignIn;
+  readonly listVerifications: ListVerifications;
+  readonly getIdentityStatus: GetIdentityStatus;
 }
 
 export interface GatewayContext {
@@ -47,4 +49,6 @@ export interface GatewayContext {
    * received them (legacy without a userIdKey needs them on the device). Never stored.
    */
   readonly echoedIdentity: WeakMap<VerificationSessionSnapshot, { name: string; idCardNumber: string }>;
+  /** Sessions this request's startVerification created: their caller gave the openid and identity itself. */
+  readonly startedByCaller: WeakSet<VerificationSessionSnapshot>;
 }

@@ -1,6 +1,6 @@
 import {
+  clientParamsOf,
   describeFailure,
-  LIVENESS_TYPES,
   type VerificationFailure,
   type VerificationSessionSnapshot,
 } from '@facegate/domain';
@@ -78,7 +78,15 @@ const ClientParamsUnion = builder.unionType('ClientParams', {
  * key gets what it needs to act (id, status, attempts, lastError), not the openid or the masked identity.
  */
 function mayReadSubject(ctx: GatewayContext, s: VerificationSessionSnapshot): boolean {
-  return isOwner(ctx.viewer, s) || hasScope(ctx.viewer, 'verifications:read');
+  return isOwner(ctx.viewer, s) || mayReadOpenid(ctx, s);
+}
+
+/** Services that may read, or the one whose startVerification just gave the openid itself. */
+function mayReadOpenid(ctx: GatewayContext, s: VerificationSessionSnapshot): boolean {
+  return (
+    ctx.viewer.kind === 'service' &&
+    (hasScope(ctx.viewer, 'verifications:read') || ctx.startedByCaller.has(s))
+  );
 }
 
 /** In place of a masked value the caller may not see (the fields are non-null in the contract). */
@@ -124,24 +132,19 @@ VerificationRef.implement({
     openid: t.string({
       nullable: true,
       description: 'Services with verifications:read only; null for users and write-only keys',
-      resolve: (s, _args, ctx) => (hasScope(ctx.viewer, 'verifications:read') ? s.openid : null),
+      resolve: (s, _args, ctx) => (mayReadOpenid(ctx, s) ? s.openid : null),
     }),
     clientParams: t.field({
       type: ClientParamsUnion,
       nullable: true,
       description: 'What the mini program passes to WeChat. The owning user only, only while PENDING.',
       resolve: (s, _args, ctx) => {
-        if (s.status !== 'PENDING' || !isOwner(ctx.viewer, s) || s.binding === null) return null;
-        if (s.binding.protocol === 'V2') return { protocol: 'V2' as const, verifyId: s.binding.verifyId };
-        const echoed = ctx.echoedIdentity.get(s);
-        const withoutKey = s.binding.userIdKey === null;
-        return {
-          protocol: 'LEGACY' as const,
-          checkAliveType: LIVENESS_TYPES.indexOf(s.livenessType ?? 'SCREEN_FLASH_OR_READ_DIGITS'),
-          userIdKey: s.binding.userIdKey,
-          name: withoutKey ? (echoed?.name ?? null) : null,
-          idCardNumber: withoutKey ? (echoed?.idCardNumber ?? null) : null,
-        };
+        if (!isOwner(ctx.viewer, s)) return null;
+        // the domain decides what the client runs; the gateway only adds the echo of this request's input
+        const params = clientParamsOf(s);
+        if (params === null || params.protocol === 'V2') return params;
+        const echoed = params.userIdKey === null ? ctx.echoedIdentity.get(s) : undefined;
+        return { ...params, name: echoed?.name ?? null, idCardNumber: echoed?.idCardNumber ?? null };
       },
     }),
   }),
