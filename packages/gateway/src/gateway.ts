@@ -13,7 +13,7 @@ import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
-import { upstreamUnavailable } from './schema/errors';
+import { REQUEST_ERROR_CODES, upstreamUnavailable } from './schema/errors';
 import { buildSchema } from './schema/index';
 import { clientAddressOf } from './security/client-address';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
@@ -24,13 +24,7 @@ export const CLIENT_HEADER = 'x-facegate-client';
 
 /** Every extensions.code a client can see: the contract's request errors plus refusals of the request itself. */
 export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
+  ...REQUEST_ERROR_CODES,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
