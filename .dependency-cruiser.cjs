@@ -69,6 +69,13 @@ module.exports = {
       },
     },
     {
+      // resolvers authorize, call one use case and map its result: adapters are wired in src/di only
+      name: 'resolvers-do-not-import-adapters',
+      severity: 'error',
+      from: { path: '^packages/gateway/src/schema' },
+      to: { path: '^packages/(adapters-wechat|adapters-postgres|wechat-sandbox)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^packages/[^/]+/src' },
