@@ -7,7 +7,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, type Viewer } from './auth/viewer';
 import type { GatewayConfig } from './config';
-import { type GatewayContainer, TOKENS } from './di/container';
+import { type GatewayContainer, resolve, TOKENS } from './di/container';
 import { healthPlugin } from './observability/health.plugin';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
@@ -127,22 +127,22 @@ export type Gateway = YogaServerInstance<{ req?: { socket?: { remoteAddress?: st
 
 function servicesOf(c: GatewayContainer): GatewayServices {
   return {
-    config: c.resolve(TOKENS.Config),
-    logger: c.resolve(TOKENS.Logger),
-    clock: c.resolve(TOKENS.Clock),
-    digests: c.resolve(TOKENS.Digests),
-    userTokens: c.resolve(TOKENS.UserTokens),
-    apiKeys: c.resolve(TOKENS.ApiKeys),
-    rateLimits: c.resolve(TOKENS.RateLimits),
-    eventBus: c.resolve(TOKENS.EventBus),
-    subscriptionSlots: c.resolve(TOKENS.SubscriptionSlots),
-    startVerification: c.resolve(TOKENS.StartVerification),
-    confirmVerification: c.resolve(TOKENS.ConfirmVerification),
-    cancelVerification: c.resolve(TOKENS.CancelVerification),
-    getVerification: c.resolve(TOKENS.GetVerification),
-    signIn: c.resolve(TOKENS.SignIn),
-    listVerifications: c.resolve(TOKENS.ListVerifications),
-    getIdentityStatus: c.resolve(TOKENS.GetIdentityStatus),
+    config: resolve(c, TOKENS.Config),
+    logger: resolve(c, TOKENS.Logger),
+    clock: resolve(c, TOKENS.Clock),
+    digests: resolve(c, TOKENS.Digests),
+    userTokens: resolve(c, TOKENS.UserTokens),
+    apiKeys: resolve(c, TOKENS.ApiKeys),
+    rateLimits: resolve(c, TOKENS.RateLimits),
+    eventBus: resolve(c, TOKENS.EventBus),
+    subscriptionSlots: resolve(c, TOKENS.SubscriptionSlots),
+    startVerification: resolve(c, TOKENS.StartVerification),
+    confirmVerification: resolve(c, TOKENS.ConfirmVerification),
+    cancelVerification: resolve(c, TOKENS.CancelVerification),
+    getVerification: resolve(c, TOKENS.GetVerification),
+    signIn: resolve(c, TOKENS.SignIn),
+    listVerifications: resolve(c, TOKENS.ListVerifications),
+    getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
   };
 }
 
@@ -194,12 +194,12 @@ function disableIntrospection(): Plugin {
 
 /** Builds the GraphQL gateway (a fetch-API handler) from a container; it does not listen. */
 export function createGateway(c: GatewayContainer): Gateway {
-  const config = c.resolve<GatewayConfig>(TOKENS.Config);
-  const logger = c.resolve<Logger>(TOKENS.Logger);
-  const metrics = c.resolve<GatewayMetrics>(TOKENS.Metrics);
+  const config = resolve(c, TOKENS.Config);
+  const logger = resolve(c, TOKENS.Logger);
+  const metrics = resolve(c, TOKENS.Metrics);
   const services = servicesOf(c);
-  const db = c.resolve<Database>(TOKENS.Database);
-  const wechat = c.resolve<WeChatApiClient>(TOKENS.WeChatClient);
+  const db = resolve(c, TOKENS.Database);
+  const wechat = resolve(c, TOKENS.WeChatClient);
 
   const yogaLogger = {
     debug: () => {},

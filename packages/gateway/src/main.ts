@@ -6,6 +6,7 @@ import {
   type ContainerOverrides,
   disposeContainer,
   type GatewayContainer,
+  resolve,
   TOKENS,
 } from './di/container';
 import type { VerificationEventBus } from './events/verification-event-bus';
@@ -69,7 +70,7 @@ export async function startGateway(
   overrides: ContainerOverrides = {},
 ): Promise<RunningGateway> {
   const container = await buildContainer(config, overrides);
-  const logger = container.resolve<Logger>(TOKENS.Logger);
+  const logger = resolve(container, TOKENS.Logger);
   let server: Server;
   let sweeper: ExpirySweeper;
   let metrics: Server | null = null;
@@ -77,10 +78,10 @@ export async function startGateway(
   try {
     const gateway = createGateway(container);
     sweeper = new ExpirySweeper(
-      container.resolve(TOKENS.ExpireVerifications),
+      resolve(container, TOKENS.ExpireVerifications),
       config.sweepIntervalMs,
       logger,
-      container.resolve(TOKENS.Metrics),
+      resolve(container, TOKENS.Metrics),
     );
     // Node checks the two timeouts below only every connectionsCheckingInterval (30 s by default)
     server = createServer({ connectionsCheckingInterval: 1000 }, gateway);
@@ -91,7 +92,7 @@ export async function startGateway(
     server.requestTimeout = config.http.requestTimeoutMs;
     server.maxConnections = config.http.maxConnections;
     if (config.metrics !== null) {
-      metrics = metricsServer(container.resolve<GatewayMetrics>(TOKENS.Metrics), logger);
+      metrics = metricsServer(resolve(container, TOKENS.Metrics), logger);
       metricsUrl = await listen(metrics, config.metrics.port, config.metrics.host);
     }
     const url = await listen(server, config.port, config.host);
@@ -109,7 +110,7 @@ export async function startGateway(
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // open subscriptions end now, so their streams finish like any other in-flight response
-        container.resolve<VerificationEventBus>(TOKENS.EventBus).close();
+        resolve(container, TOKENS.EventBus).close();
         await closed;
         clearTimeout(deadline);
         if (metrics !== null) {

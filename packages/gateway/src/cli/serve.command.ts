@@ -1,7 +1,7 @@
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { loadConfig } from '../config';
-import { TOKENS } from '../di/container';
+import { resolve, TOKENS } from '../di/container';
 import { startGateway } from '../main';
 import type { Logger } from '../observability/logger';
 import { out } from './output';
@@ -10,7 +10,7 @@ import { out } from './output';
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
   const running = await startGateway(config);
-  const logger = running.container.resolve<Logger>(TOKENS.Logger);
+  const logger = resolve(running.container, TOKENS.Logger);
 
   out('');
   out(`FaceGate gateway listening on ${running.url}`);
@@ -19,7 +19,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     `  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.metricsUrl ?? running.url}/metrics`,
   );
   if (config.sandboxMode) {
-    const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
+    const sandbox = resolve(running.container, TOKENS.Sandbox);
     out('');
     out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
     out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');
