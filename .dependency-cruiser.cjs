@@ -103,6 +103,17 @@ module.exports = {
       to: { path: '^packages/(gateway|adapters-wechat|adapters-postgres|wechat-sandbox|bench|chaos)/' },
     },
     {
+      // resolvers authorize, call one use case and map its result: adapters are wired in src/di only. The
+      // console's and webhooks' row shapes are named by type (erased at build time), never called.
+      name: 'resolvers-do-not-import-adapters',
+      severity: 'error',
+      from: { path: '^packages/gateway/src/schema' },
+      to: {
+        path: '^packages/(adapters-wechat|adapters-postgres|wechat-sandbox)/',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^packages/[^/]+/src' },

@@ -4,6 +4,7 @@ export {
   DatabaseConfigError,
   type DatabaseKind,
   DataDirInUseError,
+  isDatabaseUnavailable,
   type Queryable,
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase } from './database/open-database';

@@ -40,6 +40,8 @@ export async function loadMigrations(): Promise<Migration[]> {
 export async function migrate(db: Database, migrations?: readonly Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations());
   return db.transaction(async (tx) => {
+    // the pool's statement timeout is for requests; a migration (or waiting for another's lock) may be longer
+    await tx.exec('SET LOCAL statement_timeout = 0');
     await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY,

@@ -1,3 +1,5 @@
+import { residentIdCheckChar } from '@facegate/domain';
+
 /**
  * Made-up identities that pass the gateway's checks: a 2-3 character Chinese name and a GB 11643 resident ID
  * number (real region prefix, real date, right check digit). Each chaos user gets its own, so per-ID-number
@@ -45,20 +47,14 @@ const GIVEN = [
   '平',
 ];
 const REGIONS = ['110101', '110105', '310104', '440305', '510107', '330106', '420102', '610103', '370202'];
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_DIGITS = '10X98765432';
 
 export interface Identity {
   readonly name: string;
   readonly idCardNumber: string;
 }
 
-/** The GB 11643 check character of the first 17 digits. */
-export function checkDigitOf(first17: string): string {
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * WEIGHTS[i]!;
-  return CHECK_DIGITS[sum % 11]!;
-}
+/** The GB 11643 check character of the first 17 digits: the domain's rule, the one copy in the product. */
+export const checkDigitOf = residentIdCheckChar;
 
 export function randomIdentity(random: () => number): Identity {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;

@@ -166,20 +166,39 @@ describe('ConfirmVerification, legacy', () => {
     expect(s.lastError).toMatchObject({ code: 'STALE_EVIDENCE', rule: 'identify_time' });
   });
 
-  it('maps getinfo errcodes: an expired verifyResult is retryable, an unknown one is not', async () => {
+  it('a garbage or expired verifyResult is refused as input and uses up no attempt (attack: failing a session with garbage)', async () => {
     const { deps, session, evidence } = await setup();
+    for (let i = 0; i < 4; i++) {
+      const refused = error(await confirm(deps, { sessionId: session.id, verifyResult: 'forged' }));
+      expect(refused).toMatchObject({
+        code: 'INVALID_INPUT',
+        field: 'verifyResult',
+        rule: 'EVIDENCE_REJECTED',
+      });
+    }
     const old = evidence();
     deps.clock.advance(5 * 60_000 + 1);
-    const s = value(await confirm(deps, { sessionId: session.id, verifyResult: old }));
-    expect(s).toMatchObject({
+    expect(error(await confirm(deps, { sessionId: session.id, verifyResult: old }))).toMatchObject({
+      rule: 'EVIDENCE_REJECTED',
+    });
+    expect(await deps.repository.findById(session.id)).toMatchObject({
       status: 'PENDING',
-      lastError: { code: 'EVIDENCE_EXPIRED', upstreamCode: 84002, rule: 'errcode' },
+      attempts: 0,
+      lastError: null,
     });
-    const t = value(await confirm(deps, { sessionId: session.id, verifyResult: 'forged' }));
-    expect(t).toMatchObject({
-      status: 'FAILED',
-      lastError: { code: 'EVIDENCE_INVALID', upstreamCode: 84001 },
+    // the refused evidence was given back: a real result still confirms
+    expect(value(await confirm(deps, { sessionId: session.id, verifyResult: evidence() }))).toMatchObject({
+      status: 'VERIFIED',
+      attempts: 1,
     });
+  });
+
+  it('refuses a verifyId (v2 evidence) for a legacy session, with no upstream call', async () => {
+    const { deps, session, evidence } = await setup();
+    expect(
+      error(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), verifyId: 'v' })),
+    ).toMatchObject({ code: 'INVALID_INPUT', field: 'verifyId', rule: 'NOT_FOR_LEGACY' });
+    expect(deps.provider.calls.fetchLegacyResult).toBe(0);
   });
 
   it('fails a passing answer with a missing field as RESULT_INCOMPLETE, never a pass', async () => {

@@ -114,7 +114,8 @@ describe('ConfirmVerification, v2', () => {
       attempts: 1,
       maxAttempts: 3,
       binding: null,
-      lastError: { code: 'USER_CANCELED', retryable: true },
+      // the kind of failure is retryable, the session is not: a FAILED session never says retryable
+      lastError: { code: 'USER_CANCELED', retryable: false },
     });
     expect(deps.provider.calls.prepare).toBe(0);
   });
@@ -122,13 +123,61 @@ describe('ConfirmVerification, v2', () => {
   it.each([
     [{ errcode: 0, verifyRet: 10003 }, 'ID_NUMBER_MISMATCH'],
     [{ errcode: 0, verifyRet: 90001 }, 'DEVICE_UNSUPPORTED'],
-    [{ errcode: 84001, verifyRet: null }, 'EVIDENCE_INVALID'],
   ])('ends FAILED at once on %j', async (answer, code) => {
     const { deps, session } = await setup();
     deps.provider.setV2Outcome('fake-verify-id-1', answer);
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(s).toMatchObject({ status: 'FAILED', lastError: { code, retryable: false } });
     expect(deps.provider.calls.prepare).toBe(3);
+  });
+
+  it('confirming before the face check finished (84005) uses up no attempt, however often (attack)', async () => {
+    const { deps, session } = await setup();
+    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 84005, verifyRet: null });
+    for (let i = 0; i < 5; i++) {
+      const refused = error(await confirm(deps, { sessionId: session.id }));
+      expect(refused).toMatchObject({ code: 'ATTEMPT_NOT_FINISHED', upstreamCode: 84005 });
+    }
+    const stored = await deps.repository.findById(session.id);
+    expect(stored).toMatchObject({ status: 'PENDING', attempts: 0, lastError: null, version: 1 });
+    // the device then finishes: the same verifyId is confirmed and passes
+    deps.provider.setV2Outcome('fake-verify-id-1', { errcode: 0, verifyRet: 10000 });
+    expect(value(await confirm(deps, { sessionId: session.id }))).toMatchObject({
+      status: 'VERIFIED',
+      attempts: 1,
+    });
+  });
+
+  it.each([
+    [84001, 'INVALID_INPUT'],
+    [84003, 'INVALID_INPUT'],
+    [40029, 'UPSTREAM_PROTOCOL'],
+    [99999, 'UPSTREAM_PROTOCOL'],
+  ])(
+    'errcode %i from queryverifyinfo is no face-check outcome: %s, no attempt used',
+    async (errcode, code) => {
+      const { deps, session } = await setup();
+      deps.provider.setV2Outcome('fake-verify-id-1', { errcode, verifyRet: null });
+      let seen: unknown;
+      try {
+        const result = await confirm(deps, { sessionId: session.id });
+        seen = result.ok ? result.value : result.error;
+      } catch (thrown) {
+        seen = thrown;
+      }
+      expect(seen).toMatchObject({ code });
+      expect(await deps.repository.findById(session.id)).toMatchObject({ status: 'PENDING', attempts: 0 });
+    },
+  );
+
+  it('refuses a verifyResult (legacy evidence) for a v2 session, with no upstream call', async () => {
+    const { deps, session } = await setup();
+    expect(error(await confirm(deps, { sessionId: session.id, verifyResult: 'x' }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'verifyResult',
+      rule: 'NOT_FOR_V2',
+    });
+    expect(deps.provider.calls.fetchV2Result).toBe(0);
   });
 
   it('fails a pass-less answer with no verify_ret as RESULT_INCOMPLETE', async () => {
@@ -194,12 +243,6 @@ describe('ConfirmVerification, v2', () => {
     const s = value(await confirm(deps, { sessionId: session.id }));
     expect(s).toMatchObject({ status: 'PENDING', attempts: 1 });
     expect(deps.provider.calls.prepare).toBe(3);
-  });
-
-  it('ignores a verifyResult: the session knows its verifyId', async () => {
-    const { deps, session } = await setup();
-    value(await confirm(deps, { sessionId: session.id, verifyResult: 'something' }));
-    expect(deps.provider.v2Queries[0]?.verifyId).toBe('fake-verify-id-1');
   });
 
   it('refuses to confirm a cancelled or expired session', async () => {

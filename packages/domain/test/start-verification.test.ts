@@ -320,3 +320,53 @@ describe('StartVerification input', () => {
     });
   });
 });
+
+describe('StartVerification admission (abuse limits asked after validation)', () => {
+  const recording = (wait: number) => {
+    const asked: { openid: string; idNumberHmac: string }[] = [];
+    const admit = async (r: { openid: string; idNumberHmac: string }) => {
+      asked.push(r);
+      return wait;
+    };
+    return { asked, admit };
+  };
+
+  it('never asks (so never counts) a start whose input is refused (attack: locking out an ID number with bad names)', async () => {
+    const admission = recording(0);
+    const deps = makeVerificationDeps({ admission });
+    for (let i = 0; i < 15; i++) {
+      const refused = error(
+        await new StartVerification(deps).execute({
+          openid: 'o_stranger',
+          name: 'x1',
+          idCardNumber: identity.idCardNumber,
+          protocol: 'V2',
+          initiator: 'user',
+        }),
+      );
+      expect(refused).toBeInstanceOf(InvalidInputError);
+    }
+    expect(admission.asked).toEqual([]);
+    expect(deps.provider.calls.prepare).toBe(0);
+  });
+
+  it('asks with the openid and the ID number HMAC, and a refusal is RATE_LIMITED with nothing sent or stored', async () => {
+    const admission = recording(42);
+    const deps = makeVerificationDeps({ admission });
+    const refused = error(
+      await new StartVerification(deps).execute({
+        openid: TEST_OPENID,
+        name: identity.name,
+        idCardNumber: identity.idCardNumber.toLowerCase(),
+        protocol: 'V2',
+        initiator: 'user',
+      }),
+    );
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });
+    expect(admission.asked).toEqual([
+      { openid: TEST_OPENID, idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber) },
+    ]);
+    expect(deps.provider.calls.prepare).toBe(0);
+    expect(deps.events.events).toEqual([]);
+  });
+});

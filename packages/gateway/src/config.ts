@@ -12,6 +12,11 @@ export interface GatewayConfig {
   /** Both WeChat credentials unset: the bundled sandbox is started in-process and used. */
   readonly sandboxMode: boolean;
   readonly sandboxPort: number;
+  /**
+   * Where the in-process sandbox listens: loopback whatever HOST is, since its device routes hand out
+   * login codes for any openid. SANDBOX_HOST
+   */
+  readonly sandboxHost: string;
   readonly wechat: { readonly appId: string; readonly appSecret: string; readonly apiBaseUrl: string } | null;
   /** Enabled flows, in order of preference: the first is the default. */
   readonly faceProtocols: readonly FaceProtocol[];
@@ -37,6 +42,19 @@ export interface GatewayConfig {
   /** Delivered webhooks and dispatched outbox events are pruned after this. FACEGATE_WEBHOOK_RETENTION_DAYS */
   readonly webhookRetentionMs: number;
   readonly console: ConsoleSettings;
+  /** PostgreSQL: a statement running longer is cancelled. DATABASE_STATEMENT_TIMEOUT_MS */
+  readonly databaseStatementTimeoutMs: number;
+  /** PostgreSQL: opening a connection, or waiting for a free one in the pool. DATABASE_CONNECT_TIMEOUT_MS */
+  readonly databaseConnectTimeoutMs: number;
+  /**
+   * Where /metrics is served. null: on the API port (development only). In production it is never on the
+   * API port: METRICS_PORT (default 9464) on METRICS_HOST (default 127.0.0.1).
+   */
+  readonly metrics: { readonly port: number; readonly host: string } | null;
+  readonly http: HttpSettings;
+  readonly subscriptions: SubscriptionLimits;
+  /** Origins allowed to call the API from a browser; empty = no CORS headers at all. FACEGATE_CORS_ORIGINS */
+  readonly corsOrigins: readonly string[];
 }
 
 /** The operator console at /console (gateway/src/console). */
@@ -50,16 +68,39 @@ export interface ConsoleSettings {
   readonly keyFailuresPerMinute: number;
 }
 
+/** Socket-level limits of the API server (Node's defaults are 60 s / 300 s / unlimited). */
+export interface HttpSettings {
+  /** Time to receive the request headers. HTTP_HEADERS_TIMEOUT_MS */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request (not the answer: subscriptions stay open). HTTP_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs: number;
+  /** Open connections per instance; more are refused at accept. HTTP_MAX_CONNECTIONS */
+  readonly maxConnections: number;
+}
+
+/** Open verificationUpdated subscriptions; each costs a database read per change. */
+export interface SubscriptionLimits {
+  /** FACEGATE_MAX_SUBSCRIPTIONS */
+  readonly perInstance: number;
+  /** Per user (openid) or API key. FACEGATE_MAX_SUBSCRIPTIONS_PER_CALLER */
+  readonly perCaller: number;
+}
+
 /**
  * Abuse limits, counted in fixed windows shared by every instance on the database. Production defaults
  * follow Tencent FaceID's own (15 a minute and 30 a day per ID number, 20 a day per user); outside
  * production every default is 100 times larger, so load tests and demos are not throttled.
  */
 export interface RateLimitSettings {
-  /** startVerification per ID number (keyed by its HMAC). FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE */
+  /**
+   * Validated startVerification per ID number and openid (keyed by HMACs), so strangers cannot use up a
+   * user's allowance for their own number. FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE
+   */
   readonly idNumberPerMinute: number;
   /** FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY */
   readonly idNumberPerDay: number;
+  /** Validated startVerification per ID number, all users together. FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY */
+  readonly idNumberGlobalPerDay: number;
   /** startVerification per openid (the user being verified). FACEGATE_RATE_LIMIT_OPENID_PER_DAY */
   readonly openidPerDay: number;
   /** startVerification per client address. FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE */
@@ -90,6 +131,7 @@ export interface RequestLimits {
 export const PRODUCTION_RATE_LIMITS: RateLimitSettings = {
   idNumberPerMinute: 15,
   idNumberPerDay: 30,
+  idNumberGlobalPerDay: 150,
   openidPerDay: 20,
   ipStartPerMinute: 60,
   ipSignInPerMinute: 600,
@@ -100,6 +142,7 @@ export const DEVELOPMENT_RATE_FACTOR = 100;
 const RATE_LIMIT_VARIABLES: Record<keyof RateLimitSettings, string> = {
   idNumberPerMinute: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE',
   idNumberPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY',
+  idNumberGlobalPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY',
   openidPerDay: 'FACEGATE_RATE_LIMIT_OPENID_PER_DAY',
   ipStartPerMinute: 'FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE',
   ipSignInPerMinute: 'FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE',
@@ -189,6 +232,37 @@ function readLimits(env: Env, production: boolean): RequestLimits {
   };
 }
 
+function readCorsOrigins(env: Env): string[] {
+  const raw = read(env, 'FACEGATE_CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const origins: string[] = [];
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    let url: URL | null = null;
+    try {
+      url = new URL(part);
+    } catch {
+      url = null;
+    }
+    // an origin exactly: scheme, host and port, nothing else ("*" is not accepted: it would let any page in)
+    if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== part) {
+      throw new ConfigError(
+        'FACEGATE_CORS_ORIGINS',
+        `must be a comma-separated list of origins such as https://admin.example.com, got "${part}"`,
+      );
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
+const LOOPBACK_HOST =
+  /^(localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\]|0\.0\.0\.0|\[::\])$/i;
+
+/** A host name that reaches this machine: the in-process sandbox, never WeChat. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOST.test(hostname);
+}
+
 function readProtocols(env: Env): FaceProtocol[] {
   const raw = read(env, 'WECHAT_FACE_PROTOCOLS') ?? 'v2,legacy';
   const protocols: FaceProtocol[] = [];
@@ -276,6 +350,21 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
 
   const appId = read(env, 'WECHAT_APP_ID');
   const appSecret = read(env, 'WECHAT_APP_SECRET');
+  const production = read(env, 'NODE_ENV') === 'production';
+  // Production never runs the sandbox: its device routes hand out login codes for any openid and pass
+  // every face check, so a missing credential must stop start-up rather than fall back to it.
+  if (production && appId === undefined) {
+    throw new ConfigError(
+      'WECHAT_APP_ID',
+      'is required when NODE_ENV=production (the bundled sandbox is for development only)',
+    );
+  }
+  if (production && appSecret === undefined) {
+    throw new ConfigError(
+      'WECHAT_APP_SECRET',
+      'is required when NODE_ENV=production (the bundled sandbox is for development only)',
+    );
+  }
   if (appId !== undefined && appSecret === undefined) {
     throw new ConfigError(
       'WECHAT_APP_SECRET',
@@ -293,12 +382,22 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   }
   const sandboxMode = appId === undefined;
   const apiBaseUrl = readBaseUrl(env);
+  if (production) {
+    const url = new URL(apiBaseUrl);
+    const urlPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    if (isLoopbackHost(url.hostname) || urlPort === sandboxPort) {
+      throw new ConfigError(
+        'WECHAT_API_BASE_URL',
+        'points at this machine or the sandbox port, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com)',
+      );
+    }
+  }
 
   const secret = read(env, 'FACEGATE_SECRET') ?? null;
-  if (secret === null && !sandboxMode) {
+  if (secret === null && (!sandboxMode || production)) {
     throw new ConfigError(
       'FACEGATE_SECRET',
-      `is required outside sandbox mode (at least ${MIN_SECRET_LENGTH} characters, e.g. from \`openssl rand -base64 48\`)`,
+      `is required outside sandbox mode and in production (at least ${MIN_SECRET_LENGTH} characters, e.g. from \`openssl rand -base64 48\`)`,
     );
   }
   if (secret !== null && secret.length < MIN_SECRET_LENGTH) {
@@ -311,20 +410,32 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   if (!(LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
   }
-  const nodeEnv = read(env, 'NODE_ENV');
+
+  const metricsPortRaw = read(env, 'METRICS_PORT');
+  const metrics =
+    production || metricsPortRaw !== undefined
+      ? { port: readPort(env, 'METRICS_PORT', 9464), host: read(env, 'METRICS_HOST') ?? '127.0.0.1' }
+      : null;
+  if (metrics !== null && metrics.port === port && metrics.port !== 0) {
+    throw new ConfigError(
+      'METRICS_PORT',
+      'must differ from PORT (/metrics is for operators, not the API port)',
+    );
+  }
 
   return {
     port,
     host,
     sandboxMode,
     sandboxPort,
+    sandboxHost: read(env, 'SANDBOX_HOST') ?? '127.0.0.1',
     wechat: sandboxMode ? null : { appId: appId!, appSecret: appSecret!, apiBaseUrl },
     faceProtocols: readProtocols(env),
     databaseUrl: readDatabaseUrl(env),
     dataDir,
     secret,
-    production: nodeEnv === 'production',
-    limits: readLimits(env, nodeEnv === 'production'),
+    production,
+    limits: readLimits(env, production),
     logLevel: logLevelRaw as GatewayConfig['logLevel'],
     sweepIntervalMs: readPositiveInt(env, 'SWEEP_INTERVAL_MS', 60_000),
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
@@ -337,8 +448,21 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
       keyFailuresPerMinute: readPositiveInt(
         env,
         'FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE',
-        nodeEnv === 'production' ? 10 : 10 * DEVELOPMENT_RATE_FACTOR,
+        production ? 10 : 10 * DEVELOPMENT_RATE_FACTOR,
       ),
     },
+    databaseStatementTimeoutMs: readBounded(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
+    databaseConnectTimeoutMs: readBounded(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    metrics,
+    http: {
+      headersTimeoutMs: readBounded(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
+      requestTimeoutMs: readBounded(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+      maxConnections: readBounded(env, 'HTTP_MAX_CONNECTIONS', 2_000, 1, 1_000_000),
+    },
+    subscriptions: {
+      perInstance: readBounded(env, 'FACEGATE_MAX_SUBSCRIPTIONS', 1_000, 1, 1_000_000),
+      perCaller: readBounded(env, 'FACEGATE_MAX_SUBSCRIPTIONS_PER_CALLER', 10, 1, 10_000),
+    },
+    corsOrigins: readCorsOrigins(env),
   };
 }

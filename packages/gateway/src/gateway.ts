@@ -1,22 +1,18 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { Database } from '@facegate/adapters-postgres';
-import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
+import { isDatabaseUnavailable } from '@facegate/adapters-postgres';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
-import type { GatewayConfig } from './config';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './console/console-assets.plugin';
 import type { KeyAttemptLimiter } from './console/key-attempt-limiter';
-import { type GatewayContainer, TOKENS } from './di/container';
+import { type GatewayContainer, resolve, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
 import { healthPlugin } from './observability/health.plugin';
-import type { Logger } from './observability/logger';
-import type { GatewayMetrics } from './observability/metrics';
 import { requestIdOf, requestLoggingPlugin } from './observability/request-logging.plugin';
 import type { GatewayContext, GatewayServices } from './schema/context';
-import { rateLimited } from './schema/errors';
+import { REQUEST_ERROR_CODES, rateLimited, upstreamUnavailable } from './schema/errors';
 import { buildSchema } from './schema/index';
 import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
@@ -28,13 +24,7 @@ export const CLIENT_HEADER = 'x-facegate-client';
 
 /** Every extensions.code a client can see: the contract's request errors plus refusals of the request itself. */
 export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
+  ...REQUEST_ERROR_CODES,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -76,9 +66,28 @@ function withoutEchoedValue(error: GraphQLError): GraphQLError {
   );
 }
 
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * graphql-js suggests close names in validation errors ("Did you mean the enum value VERIFIED?"), which maps
+ * the schema for whoever guesses; graphql-armor hides field suggestions only.
+ */
+function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(SUGGESTION, '');
+  if (message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
+}
+
 /** What a client may see of a request-level error: never the parser's quote of the body. */
-function forClient(error: GraphQLError): GraphQLError {
-  const sanitized = withoutEchoedValue(error);
+function forClient(error: GraphQLError, production: boolean): GraphQLError {
+  const sanitized = withoutEchoedValue(production ? withoutSuggestions(error) : error);
   if (sanitized.extensions?.originalError === undefined) return sanitized;
   const { originalError: _quote, ...extensions } = sanitized.extensions;
   return new GraphQLError(sanitized.message, {
@@ -118,22 +127,24 @@ export type Gateway = YogaServerInstance<{ req?: { socket?: { remoteAddress?: st
 
 function servicesOf(c: GatewayContainer): GatewayServices {
   return {
-    config: c.resolve(TOKENS.Config),
-    logger: c.resolve(TOKENS.Logger),
-    clock: c.resolve(TOKENS.Clock),
-    digests: c.resolve(TOKENS.Digests),
-    wechat: c.resolve(TOKENS.WeChatClient),
-    userTokens: c.resolve(TOKENS.UserTokens),
-    apiKeys: c.resolve(TOKENS.ApiKeys),
-    rateLimits: c.resolve(TOKENS.RateLimits),
-    repository: c.resolve(TOKENS.Repository),
-    eventBus: c.resolve(TOKENS.EventBus),
-    startVerification: c.resolve(TOKENS.StartVerification),
-    confirmVerification: c.resolve(TOKENS.ConfirmVerification),
-    cancelVerification: c.resolve(TOKENS.CancelVerification),
-    getVerification: c.resolve(TOKENS.GetVerification),
-    webhooks: c.resolve(TOKENS.WebhookEndpoints),
-    console: { queries: c.resolve(TOKENS.ConsoleQueries), system: c.resolve(TOKENS.ConsoleSystem) },
+    config: resolve(c, TOKENS.Config),
+    logger: resolve(c, TOKENS.Logger),
+    clock: resolve(c, TOKENS.Clock),
+    digests: resolve(c, TOKENS.Digests),
+    userTokens: resolve(c, TOKENS.UserTokens),
+    apiKeys: resolve(c, TOKENS.ApiKeys),
+    rateLimits: resolve(c, TOKENS.RateLimits),
+    eventBus: resolve(c, TOKENS.EventBus),
+    subscriptionSlots: resolve(c, TOKENS.SubscriptionSlots),
+    startVerification: resolve(c, TOKENS.StartVerification),
+    confirmVerification: resolve(c, TOKENS.ConfirmVerification),
+    cancelVerification: resolve(c, TOKENS.CancelVerification),
+    getVerification: resolve(c, TOKENS.GetVerification),
+    signIn: resolve(c, TOKENS.SignIn),
+    listVerifications: resolve(c, TOKENS.ListVerifications),
+    getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
+    webhooks: resolve(c, TOKENS.WebhookEndpoints),
+    console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
   };
 }
 
@@ -186,6 +197,19 @@ async function limitedViewerOf(
   return viewer;
 }
 
+/** Validation errors never reach maskError: their "Did you mean" suggestions are removed here. */
+function hideSuggestions(): Plugin {
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) {
+          setResult(result.map((e: Error) => (e instanceof GraphQLError ? withoutSuggestions(e) : e)));
+        }
+      };
+    },
+  };
+}
+
 /** No introspection in production: the schema is published as schema.graphql instead. */
 function disableIntrospection(): Plugin {
   return {
@@ -197,13 +221,13 @@ function disableIntrospection(): Plugin {
 
 /** Builds the GraphQL gateway (a fetch-API handler) from a container; it does not listen. */
 export function createGateway(c: GatewayContainer): Gateway {
-  const config = c.resolve<GatewayConfig>(TOKENS.Config);
-  const logger = c.resolve<Logger>(TOKENS.Logger);
-  const metrics = c.resolve<GatewayMetrics>(TOKENS.Metrics);
+  const config = resolve(c, TOKENS.Config);
+  const logger = resolve(c, TOKENS.Logger);
+  const metrics = resolve(c, TOKENS.Metrics);
   const services = servicesOf(c);
-  const db = c.resolve<Database>(TOKENS.Database);
-  const wechat = c.resolve<WeChatApiClient>(TOKENS.WeChatClient);
-  const keyAttempts = c.resolve<KeyAttemptLimiter>(TOKENS.KeyAttempts);
+  const db = resolve(c, TOKENS.Database);
+  const wechat = resolve(c, TOKENS.WeChatClient);
+  const keyAttempts = resolve(c, TOKENS.KeyAttempts);
 
   const yogaLogger = {
     debug: () => {},
@@ -231,6 +255,19 @@ export function createGateway(c: GatewayContainer): Gateway {
     maxRequestBodySize: false,
     // one operation per request: a batch would multiply every per-request limit
     batching: false,
+    // yoga's default reflects any Origin with credentials; browsers get CORS only from FACEGATE_CORS_ORIGINS
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (origin === null || !config.corsOrigins.includes(origin)) return false;
+      return {
+        origin: [origin],
+        // callers authenticate with a header, never a cookie
+        credentials: false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['content-type', 'accept', 'authorization', 'x-api-key', CLIENT_HEADER],
+        maxAge: 600,
+      };
+    },
     multipart: false,
     maskedErrors: {
       maskError(error, message) {
@@ -239,8 +276,25 @@ export function createGateway(c: GatewayContainer): Gateway {
         const fromUs = !original || original instanceof GraphQLError;
         if (error instanceof GraphQLError && fromUs) {
           // without a path it is a refusal of the request; a field's uncoded error is a fault (masked)
-          if (code === undefined && !error.path) return forClient(withCode(error));
-          if (code !== undefined && CLIENT_ERROR_CODES.has(String(code))) return forClient(error);
+          if (code === undefined && !error.path) return forClient(withCode(error), config.production);
+          if (code !== undefined && CLIENT_ERROR_CODES.has(String(code)))
+            return forClient(error, config.production);
+        }
+        if (isDatabaseUnavailable(original ?? error)) {
+          // a stuck or unreachable database (statement or pool timeout): the client may retry, operators see it
+          const cause = (original ?? error) as { code?: unknown };
+          logger.warn(
+            { code: typeof cause.code === 'string' ? cause.code : undefined },
+            'database unavailable',
+          );
+          const unavailable = upstreamUnavailable('the database is not answering in time; try again shortly');
+          return error instanceof GraphQLError
+            ? new GraphQLError(unavailable.message, {
+                nodes: error.nodes,
+                path: error.path,
+                extensions: unavailable.extensions,
+              })
+            : unavailable;
         }
         logger.error({ err: original ?? error }, 'unexpected error (masked)');
         // never isDev: no stack traces or original messages in responses
@@ -259,6 +313,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         requestId: requestIdOf(request),
         clientAddress,
         echoedIdentity: new WeakMap(),
+        startedByCaller: new WeakSet(),
       };
     },
     plugins: [
@@ -282,6 +337,7 @@ export function createGateway(c: GatewayContainer): Gateway {
           },
         },
         metrics,
+        { metricsOnApi: config.metrics === null },
       ),
       EnvelopArmorPlugin({
         maxDepth: { n: config.production ? 8 : 15 },
@@ -292,7 +348,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         costLimit: { maxCost: config.production ? 1000 : 5000 },
         blockFieldSuggestion: { enabled: config.production },
       }),
-      ...(config.production ? [disableIntrospection()] : []),
+      ...(config.production ? [disableIntrospection(), hideSuggestions()] : []),
       // Browsers send form, multipart and text/plain bodies (and GETs) cross-site without a preflight;
       // those must carry a custom header, which a cross-site page cannot add without CORS permission.
       useCSRFPrevention({ requestHeaders: [CLIENT_HEADER, 'x-graphql-yoga-csrf'] }),

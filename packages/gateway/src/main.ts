@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningAdminEndpoint, startAdminEndpoint } from './admin/admin-endpoint';
 import type { GatewayConfig } from './config';
@@ -7,13 +7,14 @@ import {
   type ContainerOverrides,
   disposeContainer,
   type GatewayContainer,
+  resolve,
   TOKENS,
 } from './di/container';
-import type { VerificationEventBus } from './events/verification-event-bus';
 import { ExpirySweeper } from './expiry-sweeper';
 import { createGateway, type Gateway } from './gateway';
+import { metricsResponse } from './observability/health.plugin';
 import type { Logger } from './observability/logger';
-import type { WebhookRelay } from './webhooks/webhook-relay';
+import type { GatewayMetrics } from './observability/metrics';
 
 export interface RunningGateway {
   readonly url: string;
@@ -23,51 +24,91 @@ export interface RunningGateway {
   readonly gateway: Gateway;
   /** With the embedded database: where `facegate keys` reaches this process (see admin-endpoint.ts). */
   readonly admin: RunningAdminEndpoint | null;
+  /** The separate operators' /metrics address (METRICS_PORT), or null when /metrics is on the API port. */
+  readonly metricsUrl: string | null;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes everything. */
   close(): Promise<void>;
 }
 
-/** Builds the container and the gateway and listens on HOST:PORT. */
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      resolve(`http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${address.port}`);
+    });
+  });
+}
+
+/** Only GET /metrics: what operators scrape, off the public API port. */
+function metricsServer(metrics: GatewayMetrics, logger: Logger): Server {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://metrics').pathname;
+    if (request.method !== 'GET' || path !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metricsResponse(metrics)
+      .then(async (answer) => {
+        response.writeHead(answer.status, Object.fromEntries(answer.headers));
+        response.end(await answer.text());
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'metrics failed');
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      });
+  });
+  server.headersTimeout = 5000;
+  server.requestTimeout = 10_000;
+  return server;
+}
+
+/** Builds the container and the gateway and listens on HOST:PORT (and METRICS_HOST:METRICS_PORT). */
 export async function startGateway(
   config: GatewayConfig,
   overrides: ContainerOverrides = {},
 ): Promise<RunningGateway> {
   const container = await buildContainer(config, overrides);
-  const logger = container.resolve<Logger>(TOKENS.Logger);
+  const logger = resolve(container, TOKENS.Logger);
   let server: Server;
   let sweeper: ExpirySweeper;
   let admin: RunningAdminEndpoint | null = null;
+  let metrics: Server | null = null;
+  let metricsUrl: string | null = null;
   try {
     const gateway = createGateway(container);
     // this process holds the embedded database: key administration goes through it
     if (config.databaseUrl === null) {
       admin = await startAdminEndpoint({
         dataDir: config.dataDir,
-        apiKeys: container.resolve(TOKENS.ApiKeys),
+        apiKeys: resolve(container, TOKENS.ApiKeys),
         logger,
       });
     }
     sweeper = new ExpirySweeper(
-      container.resolve(TOKENS.ExpireVerifications),
+      resolve(container, TOKENS.ExpireVerifications),
       config.sweepIntervalMs,
       logger,
-      container.resolve(TOKENS.Metrics),
+      resolve(container, TOKENS.Metrics),
     );
-    server = createServer(gateway);
+    // Node checks the two timeouts below only every connectionsCheckingInterval (30 s by default)
+    server = createServer({ connectionsCheckingInterval: 1000 }, gateway);
     // keep-alive sockets must not hold shutdown open
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // slow-header and slow-body clients are cut off (Node's defaults hold them for 60 s / 300 s)
+    server.headersTimeout = config.http.headersTimeoutMs;
+    server.requestTimeout = config.http.requestTimeoutMs;
+    server.maxConnections = config.http.maxConnections;
+    if (config.metrics !== null) {
+      metrics = metricsServer(resolve(container, TOKENS.Metrics), logger);
+      metricsUrl = await listen(metrics, config.metrics.port, config.metrics.host);
+    }
+    const url = await listen(server, config.port, config.host);
     sweeper.start();
-    container.resolve<WebhookRelay>(TOKENS.WebhookRelay).start();
-    const { port } = server.address() as AddressInfo;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    resolve(container, TOKENS.WebhookRelay).start();
 
     let closing: Promise<void> | null = null;
     const close = () => {
@@ -81,19 +122,25 @@ export async function startGateway(
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         // open subscriptions end now, so their streams finish like any other in-flight response
-        container.resolve<VerificationEventBus>(TOKENS.EventBus).close();
+        resolve(container, TOKENS.EventBus).close();
         await closed;
         clearTimeout(deadline);
         await admin?.close();
+        if (metrics !== null) {
+          const stopping = new Promise<void>((resolve) => metrics!.close(() => resolve()));
+          metrics.closeAllConnections();
+          await stopping;
+        }
         await sweeper.stop();
         await disposeContainer(container);
         logger.info('stopped');
       })();
       return closing;
     };
-    return { url, graphqlUrl: `${url}/graphql`, server, container, gateway, admin, close };
+    return { url, graphqlUrl: `${url}/graphql`, server, container, gateway, admin, metricsUrl, close };
   } catch (error) {
     await admin?.close();
+    metrics?.close();
     await disposeContainer(container);
     throw error;
   }

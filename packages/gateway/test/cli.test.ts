@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,75 @@ describe('facegate CLI: configuration errors', () => {
     const result = await run(['frobnicate'], {});
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+/** A port nothing listens on right now (the OS picks it, then it is released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('facegate CLI: NODE_ENV=production never starts the sandbox', () => {
+  const SECRET = 'p'.repeat(48);
+  it.each([
+    ['WECHAT_APP_ID', {}],
+    ['WECHAT_APP_ID', { FACEGATE_SECRET: SECRET }],
+    ['WECHAT_APP_SECRET', { WECHAT_APP_ID: 'wx0123456789abcdef', FACEGATE_SECRET: SECRET }],
+    ['FACEGATE_SECRET', { WECHAT_APP_ID: 'wx0123456789abcdef', WECHAT_APP_SECRET: 'real-secret' }],
+    [
+      'WECHAT_API_BASE_URL',
+      {
+        WECHAT_APP_ID: 'wx0123456789abcdef',
+        WECHAT_APP_SECRET: 'real-secret',
+        FACEGATE_SECRET: SECRET,
+        WECHAT_API_BASE_URL: 'http://127.0.0.1:4001',
+      },
+    ],
+  ])('refuses to start without a real %s: exit 2, one line, nothing listens', async (variable, extra) => {
+    const [port, sandboxPort] = [await freePort(), await freePort()];
+    const env = {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      DATABASE_URL: 'memory:',
+      ...extra,
+    } as Record<string, string>;
+    const child = run(['serve'], env);
+    // probe both ports for as long as the process lives: a listener even for a moment is a failure
+    let exited = false;
+    let answered = false;
+    void child.finally(() => {
+      exited = true;
+    });
+    while (!exited) {
+      if ((await answers(port)) || (await answers(sandboxPort))) answered = true;
+    }
+    const result = await child;
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^facegate: configuration error: ${variable}: .*production`));
+    expect(result.stdout).toBe('');
+    expect(answered).toBe(false);
+    expect(await answers(port)).toBe(false);
   });
 });
 

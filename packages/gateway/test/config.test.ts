@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, describeDatabase, findProjectRoot, loadConfig, resolveDataDir } from '../src/config';
 
 const SECRET = 's'.repeat(40);
+/** The least a production deployment needs. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  WECHAT_APP_ID: 'wx123',
+  WECHAT_APP_SECRET: 'abc',
+  FACEGATE_SECRET: SECRET,
+};
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -79,7 +86,7 @@ describe('loadConfig', () => {
       {
         WECHAT_FACE_PROTOCOLS: 'legacy',
         DATABASE_URL: 'memory:',
-        NODE_ENV: 'production',
+        ...PRODUCTION,
         DATA_DIR: '/tmp/fg',
       },
       '/srv/app',
@@ -157,5 +164,92 @@ describe('DATA_DIR: one place whichever folder a command runs from', () => {
     });
     expect(pg).toBe('PostgreSQL at db.internal:5432/facegate');
     expect(describeDatabase({ databaseUrl: 'memory:', dataDir: '/x' })).toMatch(/^in memory/);
+  });
+});
+
+describe('loadConfig in production (NODE_ENV=production never runs the sandbox)', () => {
+  const without = (name: keyof typeof PRODUCTION): Record<string, string> => {
+    const { [name]: _dropped, ...rest } = PRODUCTION;
+    return rest;
+  };
+
+  it('accepts the real WeChat API with both credentials and a secret', () => {
+    const config = loadConfig(PRODUCTION, '/srv/app');
+    expect(config.sandboxMode).toBe(false);
+    expect(config.wechat?.apiBaseUrl).toBe('https://api.weixin.qq.com');
+  });
+
+  it.each([
+    ['WECHAT_APP_ID', without('WECHAT_APP_ID')],
+    ['WECHAT_APP_SECRET', without('WECHAT_APP_SECRET')],
+    ['WECHAT_APP_ID', { NODE_ENV: 'production', FACEGATE_SECRET: SECRET }],
+    ['FACEGATE_SECRET', without('FACEGATE_SECRET')],
+    ['WECHAT_API_BASE_URL', { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://127.0.0.1:4001' }],
+    ['WECHAT_API_BASE_URL', { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://localhost:9000' }],
+    ['WECHAT_API_BASE_URL', { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://[::1]:9000' }],
+    ['WECHAT_API_BASE_URL', { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://wechat-proxy.internal:4001' }],
+    [
+      'WECHAT_API_BASE_URL',
+      { ...PRODUCTION, SANDBOX_PORT: '8443', WECHAT_API_BASE_URL: 'http://10.0.0.5:8443' },
+    ],
+  ])('refuses to start without %s being real: %o', (variable, env) => {
+    const error = errorOf(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toMatch(/production/);
+  });
+
+  it('still allows a WeChat proxy that is neither loopback nor the sandbox port', () => {
+    const config = loadConfig(
+      { ...PRODUCTION, WECHAT_API_BASE_URL: 'https://wx-egress.internal' },
+      '/srv/app',
+    );
+    expect(config.wechat?.apiBaseUrl).toBe('https://wx-egress.internal');
+  });
+
+  it('serves /metrics apart from the API: loopback:9464 by default, never PORT', () => {
+    expect(loadConfig(PRODUCTION, '/srv/app').metrics).toEqual({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({}, '/srv/app').metrics).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9100' }, '/srv/app').metrics).toEqual({
+      port: 9100,
+      host: '127.0.0.1',
+    });
+    expect(errorOf({ ...PRODUCTION, PORT: '9464' }).variable).toBe('METRICS_PORT');
+  });
+});
+
+describe('loadConfig: connection and abuse settings', () => {
+  it('has safe defaults for sockets, subscriptions, the database and the sandbox address', () => {
+    expect(loadConfig({ HOST: '0.0.0.0' }, '/srv/app')).toMatchObject({
+      sandboxHost: '127.0.0.1',
+      databaseStatementTimeoutMs: 5000,
+      databaseConnectTimeoutMs: 5000,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 2000 },
+      subscriptions: { perInstance: 1000, perCaller: 10 },
+      corsOrigins: [],
+    });
+  });
+
+  it('reads a CORS allow-list of exact origins and refuses anything else', () => {
+    expect(
+      loadConfig({ FACEGATE_CORS_ORIGINS: 'https://a.example.com, http://localhost:5173' }, '/srv/app')
+        .corsOrigins,
+    ).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    for (const bad of ['*', 'https://a.example.com/path', 'a.example.com', 'ftp://x']) {
+      expect(errorOf({ FACEGATE_CORS_ORIGINS: bad }).variable).toBe('FACEGATE_CORS_ORIGINS');
+    }
+  });
+
+  it.each([
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    'DATABASE_CONNECT_TIMEOUT_MS',
+    'HTTP_HEADERS_TIMEOUT_MS',
+    'HTTP_REQUEST_TIMEOUT_MS',
+    'HTTP_MAX_CONNECTIONS',
+    'FACEGATE_MAX_SUBSCRIPTIONS',
+    'FACEGATE_MAX_SUBSCRIPTIONS_PER_CALLER',
+  ])('refuses a bad %s naming it', (variable) => {
+    expect(errorOf({ [variable]: '0' }).variable).toBe(variable);
+    expect(errorOf({ [variable]: 'soon' }).variable).toBe(variable);
   });
 });

@@ -347,31 +347,31 @@ describe('SharedRateLimiter, batched rules', () => {
 });
 
 describe('AbuseLimits', () => {
-  it('counts startVerification per address, openid and ID-number HMAC; never a raw openid or address', async () => {
+  it('counts validated starts per openid, per ID number and openid, then per ID number; never a raw openid or address', async () => {
     const store = new MemoryCounterStore();
     const limits = new AbuseLimits(
       new SharedRateLimiter(store, new FixedClock()),
       PRODUCTION_RATE_LIMITS,
       new Uint8Array(32).fill(7),
     );
-    await limits.startVerification({
-      clientAddress: '203.0.113.9',
-      openid: 'o_abc',
-      idNumberHmac: 'h'.repeat(64),
-    });
+    await limits.startVerificationAddress('203.0.113.9');
+    await limits.admitStart({ openid: 'o_abc', idNumberHmac: 'h'.repeat(64) });
     expect(store.hits.map((h) => h.scope)).toEqual([
       'start:ip:minute',
       'start:openid:day',
-      'start:id-number:minute',
+      'start:id-number+openid:minute',
+      'start:id-number+openid:day',
       'start:id-number:day',
     ]);
-    expect(store.hits[2]?.key).toBe('h'.repeat(64));
-    expect(JSON.stringify(store.hits)).not.toMatch(/203\.0\.113\.9|o_abc/);
-    await limits.startVerification({ clientAddress: '203.0.113.9', openid: 'o_abc', idNumberHmac: null });
-    expect(store.hits.slice(4).map((h) => h.scope)).toEqual(['start:ip:minute', 'start:openid:day']);
+    // the pair's key is its own hash: another user's tries with the same number count elsewhere
+    await limits.admitStart({ openid: 'o_other', idNumberHmac: 'h'.repeat(64) });
+    expect(store.hits[2]?.key).not.toBe(store.hits[6]?.key);
+    expect(store.hits[4]?.key).toBe('h'.repeat(64));
+    expect(store.hits[8]?.key).toBe('h'.repeat(64));
+    expect(JSON.stringify(store.hits)).not.toMatch(/203\.0\.113\.9|o_abc|o_other/);
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
-    expect(store.hits.slice(6).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
+    expect(store.hits.slice(9).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
   });
 });
 
@@ -383,16 +383,14 @@ describe('AbuseLimits with batching', () => {
       batching: { store: batched, flushIntervalMs: 60_000 },
     });
     const limits = new AbuseLimits(limiter, PRODUCTION_RATE_LIMITS, new Uint8Array(32).fill(7));
-    await limits.startVerification({
-      clientAddress: '203.0.113.9',
-      openid: 'o_abc',
-      idNumberHmac: 'h'.repeat(64),
-    });
+    await limits.startVerificationAddress('203.0.113.9');
+    await limits.admitStart({ openid: 'o_abc', idNumberHmac: 'h'.repeat(64) });
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
     expect(exact.hits.map((h) => h.scope)).toEqual([
       'start:openid:day',
-      'start:id-number:minute',
+      'start:id-number+openid:minute',
+      'start:id-number+openid:day',
       'start:id-number:day',
     ]);
     expect(batched.adds).toHaveLength(0);
@@ -505,9 +503,17 @@ describe('batched counts in PostgreSQL and PGlite', () => {
 
 describe('rate-limit settings', () => {
   it("default to Tencent FaceID's limits in production and 100 times them elsewhere", () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).limits.rate).toEqual({
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        WECHAT_APP_ID: 'wx123',
+        WECHAT_APP_SECRET: 'abc',
+        FACEGATE_SECRET: 's'.repeat(40),
+      }).limits.rate,
+    ).toEqual({
       idNumberPerMinute: 15,
       idNumberPerDay: 30,
+      idNumberGlobalPerDay: 150,
       openidPerDay: 20,
       ipStartPerMinute: 60,
       ipSignInPerMinute: 600,
@@ -525,6 +531,7 @@ describe('rate-limit settings', () => {
     const limits = loadConfig({
       FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '1',
       FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '2',
+      FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: '7',
       FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '3',
       FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE: '4',
       FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '5',
@@ -540,6 +547,7 @@ describe('rate-limit settings', () => {
       rate: {
         idNumberPerMinute: 1,
         idNumberPerDay: 2,
+        idNumberGlobalPerDay: 7,
         openidPerDay: 3,
         ipStartPerMinute: 4,
         ipSignInPerMinute: 5,
@@ -616,7 +624,8 @@ describe('abuse limits over HTTP (PGlite)', () => {
       env: {
         FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '2',
         FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '3',
-        FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '2',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: '4',
+        FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '3',
         FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '30',
         FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE: '3',
         FACEGATE_TRUSTED_PROXY_HOPS: '1',
@@ -627,13 +636,13 @@ describe('abuse limits over HTTP (PGlite)', () => {
     await t?.close();
   });
 
-  it('per ID number (however it is written): 2 a minute, 3 a day, with retryAfterSeconds and Retry-After', async () => {
+  it('per ID number and user (however it is written): 2 a minute, with retryAfterSeconds and Retry-After; others keep theirs up to the shared ceiling', async () => {
     const tokens = await Promise.all(['o_id_1', 'o_id_2', 'o_id_3', 'o_id_4'].map((o) => t.signIn(o)));
     const upper = PEOPLE.zhang.idCardNumber;
     const lower = upper.toLowerCase();
     expect((await startAs(t, tokens[0]!, upper)).body.data?.startVerification.status).toBe('PENDING');
-    expect((await startAs(t, tokens[1]!, lower)).body.data?.startVerification.status).toBe('PENDING');
-    const third = await startAs(t, tokens[2]!, upper);
+    expect((await startAs(t, tokens[0]!, lower)).body.data?.startVerification.status).toBe('PENDING');
+    const third = await startAs(t, tokens[0]!, upper);
     expect(third.status).toBe(200);
     expect(third.body.errors?.[0]).toMatchObject({
       message: expect.any(String),
@@ -643,22 +652,23 @@ describe('abuse limits over HTTP (PGlite)', () => {
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
     expect(third.headers.get('retry-after')).toBe(String(wait));
-    // another ID number is not affected
-    expect((await startAs(t, tokens[2]!, PEOPLE.li.idCardNumber)).body.data?.startVerification).toBeDefined();
-    // next minute: the minute window is fresh, the day allows one more, then the day is used up
-    t.clock.advance(MINUTE_MS);
-    expect((await startAs(t, tokens[3]!, upper)).body.data?.startVerification.status).toBe('PENDING');
-    t.clock.advance(MINUTE_MS);
+    // another user with the same number is not affected by the first one's limit
+    expect((await startAs(t, tokens[1]!, upper)).body.data?.startVerification.status).toBe('PENDING');
+    expect((await startAs(t, tokens[2]!, upper)).body.data?.startVerification.status).toBe('PENDING');
+    // the number's shared ceiling (4 a day, all users together) is reached
     const dayOver = await startAs(t, tokens[3]!, upper);
     expect(codeOf(dayOver)).toBe('RATE_LIMITED');
     expect(dayOver.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(3600);
+    // another ID number is not affected
+    expect((await startAs(t, tokens[3]!, PEOPLE.li.idCardNumber)).body.data?.startVerification).toBeDefined();
   });
 
-  it('per openid: 2 starts a day, whatever the ID numbers', async () => {
+  it('per openid: 3 starts a day, whatever the ID numbers', async () => {
     const token = await t.signIn('o_busy_user');
     expect(codeOf(await startAs(t, token, PEOPLE.wang.idCardNumber))).toBeUndefined();
     expect(codeOf(await startAs(t, token, PEOPLE.wang.idCardNumber))).toBeUndefined();
-    expect(codeOf(await startAs(t, token, '440306199003076519'))).toBe('RATE_LIMITED');
+    expect(codeOf(await startAs(t, token, '440306199003076519'))).toBeUndefined();
+    expect(codeOf(await startAs(t, token, '110101199003071233'))).toBe('RATE_LIMITED');
   });
 
   it('confirmVerification per client address (X-Forwarded-For with one trusted hop)', async () => {
@@ -741,12 +751,10 @@ describe('abuse limits across two gateway instances sharing one PostgreSQL', () 
     await pg?.drop();
   });
 
-  it('one ID number gets 3 starts a minute in total, however they are spread over the instances', async () => {
+  it('one user gets 3 starts a minute for an ID number in total, however they are spread over the instances', async () => {
     const tokens = [await a.signIn('o_shared_1'), await a.signIn('o_shared_2'), await a.signIn('o_shared_3')];
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        startAs(i % 2 === 0 ? a : b, tokens[i % 3]!, PEOPLE.li.idCardNumber),
-      ),
+      Array.from({ length: 6 }, (_, i) => startAs(i % 2 === 0 ? a : b, tokens[0]!, PEOPLE.li.idCardNumber)),
     );
     const codes = answers.map((r) => codeOf(r) ?? 'ok');
     expect(codes.filter((c) => c === 'ok')).toHaveLength(3);

@@ -1,3 +1,4 @@
+export { SANDBOX_HEADER } from './http/control-routes';
 export { certHashOf, idCardNumberMd5, nameUtf8Md5 } from './identity/identity-digests';
 export { normalizeIdNumber, parseResidentIdNumber } from './identity/resident-id';
 export { startSandbox } from './sandbox';

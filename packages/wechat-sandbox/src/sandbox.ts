@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeviceSide } from './device-side';
-import { answerControlCall } from './http/control-routes';
+import { answerControlCall, SANDBOX_HEADER } from './http/control-routes';
 import { FaultInjector, validateFaultSettings } from './http/fault-injector';
 import { answerWeChatCall, WECHAT_ROUTES } from './http/wechat-routes';
 import type {
@@ -89,13 +89,18 @@ function send(response: ServerResponse, status: number, body: unknown, truncate 
   response.writeHead(status, {
     'content-type': 'application/json; encoding=utf-8',
     'content-length': bytes.length,
+    [SANDBOX_HEADER]: 'true',
   });
   response.end(bytes);
 }
 
 function sendServiceUnavailable(response: ServerResponse): void {
   const html = '<html><head><title>503 Service Temporarily Unavailable</title></head><body></body></html>';
-  response.writeHead(503, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(html) });
+  response.writeHead(503, {
+    'content-type': 'text/html',
+    'content-length': Buffer.byteLength(html),
+    [SANDBOX_HEADER]: 'true',
+  });
   response.end(html);
 }
 
@@ -180,7 +185,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return path.startsWith('/sandbox/')
       ? readBody(request).then((rawBody) => {
           if (rawBody === null) return send(response, 413, { error: 'body too large' });
-          const answer = answerControlCall(sandbox, request.method ?? 'GET', path, rawBody);
+          const answer = answerControlCall(sandbox, {
+            method: request.method ?? 'GET',
+            path,
+            rawBody,
+            host: request.headers.host,
+            contentType: request.headers['content-type'],
+            listenHost: host,
+          });
           send(response, answer.status, answer.body);
         })
       : WECHAT_ROUTES[path]

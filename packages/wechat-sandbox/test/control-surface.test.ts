@@ -1,6 +1,7 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_TEST_IDENTITIES } from '../src/index';
+import { SANDBOX_HEADER, SANDBOX_TEST_IDENTITIES } from '../src/index';
 import vectors from './fixtures/identity.json';
 import { type Harness, readJson, startHarness } from './support/harness';
 
@@ -9,6 +10,7 @@ const zhangSan = vectors.valid[0]!;
 async function control(h: Harness, method: 'GET' | 'POST', path: string, body?: unknown) {
   const response = await fetch(`${h.sandbox.url}${path}`, {
     method,
+    headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: await readJson(response) };
@@ -38,6 +40,7 @@ describe('the device side over HTTP', () => {
       scenario: 'face_mismatch',
     });
     expect(body).toEqual({
+      sandbox: true,
       errCode: 10004,
       errMsg: expect.stringMatching(/^startFacialRecognitionVerify:fail /),
       verifyResult: expect.any(String),
@@ -58,7 +61,7 @@ describe('the device side over HTTP', () => {
       openid: 'o_http_user',
       verifyId: verify_id,
     });
-    expect(body).toEqual({ errCode: 0, errMsg: 'requestFacialVerify:ok' });
+    expect(body).toEqual({ sandbox: true, errCode: 0, errMsg: 'requestFacialVerify:ok' });
     const answer = await h.face('queryverifyinfo', token, {
       verify_id,
       out_seq_no: 'http_00001',
@@ -122,6 +125,81 @@ describe('controls over HTTP', () => {
   });
 });
 
+/** A raw request, so the test chooses the Host header (fetch does not let it). */
+function rawPost(url: string, path: string, headers: Record<string, string>, body: string) {
+  const { hostname, port } = new URL(url);
+  return new Promise<{ status: number; body: string; sandbox: string | undefined }>((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: text, sandbox: res.headers[SANDBOX_HEADER] as string }),
+      );
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+describe('a web page cannot drive the device side (attack: blind cross-site POSTs, DNS rebinding)', () => {
+  it.each([
+    ['text/plain', 'a form-less fetch'],
+    ['application/x-www-form-urlencoded', 'an HTML form'],
+    ['multipart/form-data; boundary=x', 'a multipart form'],
+  ])('refuses Content-Type %s (%s) with 415 and mints nothing', async (type) => {
+    const h = await startHarness();
+    const answer = await rawPost(
+      h.sandbox.url,
+      '/sandbox/device/login',
+      { 'content-type': type, host: new URL(h.sandbox.url).host },
+      JSON.stringify({ openid: 'o_victim' }),
+    );
+    expect(answer.status).toBe(415);
+    expect(answer.body).not.toMatch(/"code"/);
+    expect(h.sandbox.counters().stored).toMatchObject({ codes: 0 });
+  });
+
+  it('refuses a Host that is not loopback with 403, even with JSON', async () => {
+    const h = await startHarness();
+    const answer = await rawPost(
+      h.sandbox.url,
+      '/sandbox/device/login',
+      { 'content-type': 'application/json', host: `evil.example:${new URL(h.sandbox.url).port}` },
+      JSON.stringify({ openid: 'o_victim' }),
+    );
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      sandbox: true,
+      error: expect.stringMatching(/loopback/),
+    });
+  });
+
+  it('accepts localhost and 127.0.0.1 Hosts with JSON, and says it is a sandbox in header and body', async () => {
+    const h = await startHarness();
+    for (const host of ['localhost', `127.0.0.1:${new URL(h.sandbox.url).port}`]) {
+      const answer = await rawPost(
+        h.sandbox.url,
+        '/sandbox/device/login',
+        { 'content-type': 'application/json; charset=utf-8', host },
+        JSON.stringify({ openid: 'o_http_user' }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.sandbox).toBe('true');
+      expect(JSON.parse(answer.body)).toEqual({ sandbox: true, code: expect.any(String) });
+    }
+  });
+
+  it('marks the WeChat answers too, with the header', async () => {
+    const h = await startHarness();
+    const response = await fetch(`${h.sandbox.url}/sandbox/identities`);
+    expect(response.headers.get(SANDBOX_HEADER)).toBe('true');
+    const wechat = await fetch(`${h.sandbox.url}/cgi-bin/stable_token`, { method: 'POST', body: '{}' });
+    expect(wechat.headers.get(SANDBOX_HEADER)).toBe('true');
+  });
+});
+
 describe('robustness', () => {
   it('a request line it cannot parse gets a 500, and the sandbox keeps serving', async () => {
     const h = await startHarness();
@@ -137,6 +215,6 @@ describe('robustness', () => {
       socket.on('close', () => resolve(received.split('\r\n')[0]!));
     });
     expect(statusLine).toBe('HTTP/1.1 500 Internal Server Error');
-    expect((await control(h, 'GET', '/sandbox/health')).body).toEqual({ ok: true });
+    expect((await control(h, 'GET', '/sandbox/health')).body).toEqual({ sandbox: true, ok: true });
   });
 });

@@ -14,7 +14,11 @@ const stableTokenCall = (h: Harness) =>
   });
 
 const postControl = (h: Harness, path: string, body: unknown) =>
-  fetch(`${h.sandbox.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  fetch(`${h.sandbox.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('faults on the WeChat endpoints', () => {
   it('busyRate: {"errcode":-1} instead of an answer', async () => {
@@ -139,7 +143,10 @@ describe('changing faults while running', () => {
     expect(await use(first)).toBe(40001);
     const second = await h.stableToken();
     expect(await use(second)).toBe(0);
-    expect(await readJson(await postControl(h, '/sandbox/revoke-token', {}))).toEqual({ revoked: true });
+    expect(await readJson(await postControl(h, '/sandbox/revoke-token', {}))).toEqual({
+      sandbox: true,
+      revoked: true,
+    });
     expect(await use(second)).toBe(40001);
   });
 

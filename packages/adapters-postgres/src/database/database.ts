@@ -60,3 +60,21 @@ export function assertChannelName(channel: string): void {
     throw new TypeError(`invalid notification channel name: ${JSON.stringify(channel)}`);
   }
 }
+
+/** SQLSTATE classes and codes that mean "the database cannot serve this now", not "this request is wrong". */
+const UNAVAILABLE_SQLSTATE = /^(08...|57014|57P0[1-3]|53300|53400)$/;
+const UNAVAILABLE_MESSAGE =
+  /timeout exceeded when trying to connect|connection terminated|connection timeout|query read timeout/i;
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/**
+ * True for a statement cancelled by statement_timeout (a lock held too long, a stuck server), a pool or
+ * connect timeout, or a lost connection: callers answer "unavailable, try again" instead of a fault.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
+    return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
+}

@@ -12,6 +12,10 @@ export interface OpenDatabaseOptions {
   readonly dataDir?: string;
   /** PostgreSQL pool size (default 10). */
   readonly poolMax?: number;
+  /** PostgreSQL statement_timeout (default 5000 ms). */
+  readonly statementTimeoutMs?: number;
+  /** PostgreSQL connect / pool wait timeout (default 5000 ms). */
+  readonly connectionTimeoutMs?: number;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -34,7 +38,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   }
   if (url === 'memory:' || url === 'memory://') return PgliteDatabase.open();
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    return PostgresDatabase.open(url, options.poolMax === undefined ? {} : { poolMax: options.poolMax });
+    return PostgresDatabase.open(url, {
+      ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+      ...(options.connectionTimeoutMs === undefined
+        ? {}
+        : { connectionTimeoutMs: options.connectionTimeoutMs }),
+    });
   }
   // Only the scheme is echoed: the rest of a URL may hold a password.
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? '(none)';

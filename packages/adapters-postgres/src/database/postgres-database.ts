@@ -5,6 +5,10 @@ import { assertChannelName, type Database, type Queryable, quoteIdentifier } fro
 export interface PostgresDatabaseOptions {
   /** Pool size; default 10. */
   readonly poolMax?: number;
+  /** Server-side statement_timeout of every pooled connection; default 5000 ms. */
+  readonly statementTimeoutMs?: number;
+  /** Opening a connection, or waiting for a free one in the pool; default 5000 ms. */
+  readonly connectionTimeoutMs?: number;
 }
 
 /** PostgreSQL through node-postgres: a pool for queries and transactions, one dedicated client for LISTEN. */
@@ -24,7 +28,9 @@ export class PostgresDatabase implements Database {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolMax ?? 10,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      // a statement waiting on a lock or a stuck server is cancelled instead of holding the request (57014)
+      statement_timeout: options.statementTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it on next use.

@@ -19,4 +19,5 @@ export {
   type WeChatTimeouts,
 } from './wechat-api-client';
 export { WeChatFaceVerificationProvider } from './wechat-face-verification-provider';
+export { WeChatLogin } from './wechat-login';
 export { WeChatLoginError, type WeChatLoginErrorCode } from './wechat-login.errors';

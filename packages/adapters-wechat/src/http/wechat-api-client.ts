@@ -1,4 +1,4 @@
-import { UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domain';
+import { isLoginCodeShape, UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domain';
 import { Agent, type Dispatcher, request } from 'undici';
 import { AccessTokenCache } from './access-token-cache';
 import { redactUrl } from './redact';
@@ -213,7 +213,7 @@ export class WeChatApiClient {
   /** wx.login code -> the user's ids. The session_key is validated and dropped here. */
   async code2Session(code: string): Promise<SessionValue> {
     // Nothing sensible can be a code; spare WeChat the call (and the rate limit).
-    if (typeof code !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(code)) {
+    if (!isLoginCodeShape(code)) {
       throw new WeChatLoginError('INVALID_CODE', 40029);
     }
     const ep = ENDPOINTS.jscode2session;

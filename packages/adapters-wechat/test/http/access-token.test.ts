@@ -1,11 +1,19 @@
 import { UpstreamUnavailableError } from '@facegate/domain';
 import { afterEach, describe, expect, it } from 'vitest';
-import { APP_ID, APP_SECRET, type Harness, harness, jsonBodyOf, PATHS, replyToken } from './mock-wechat';
+import {
+  APP_ID,
+  APP_SECRET,
+  closeHarness,
+  type Harness,
+  harness,
+  jsonBodyOf,
+  PATHS,
+  replyToken,
+} from './mock-wechat';
 
 let h: Harness;
 afterEach(async () => {
-  await h.client.close();
-  await h.agent.close();
+  await closeHarness(h);
 });
 
 describe('access tokens', () => {

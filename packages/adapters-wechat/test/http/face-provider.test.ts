@@ -2,6 +2,7 @@ import { UpstreamProtocolError } from '@facegate/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeChatFaceVerificationProvider } from '../../src/http/index';
 import {
+  closeHarness,
   type Harness,
   harness,
   interceptApi,
@@ -13,8 +14,7 @@ import {
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.client.close();
-  await h?.agent.close();
+  await closeHarness(h);
   h = undefined;
 });
 function setup() {
@@ -204,6 +204,9 @@ describe('v2: getverifyid', () => {
       const { h, provider } = setup();
       await expect(provider.prepare({ ...input, outSeqNo })).rejects.toBeInstanceOf(RangeError);
       expect(h.calls).toEqual([]);
+      // not even an access token was fetched: the one setup() offered is still unused
+      expect(h.agent.pendingInterceptors()).toHaveLength(1);
+      await h.client.accessToken();
     },
   );
 });

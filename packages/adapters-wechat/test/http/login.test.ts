@@ -1,12 +1,11 @@
 import { UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeChatLoginError } from '../../src/http/index';
-import { APP_ID, APP_SECRET, type Harness, harness, PATHS } from './mock-wechat';
+import { APP_ID, APP_SECRET, closeHarness, type Harness, harness, PATHS } from './mock-wechat';
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.client.close();
-  await h?.agent.close();
+  await closeHarness(h);
   h = undefined;
 });
 const track = (created: Harness): Harness => {

@@ -52,6 +52,19 @@ export function harness(options: Partial<WeChatClientOptions> = {}): Harness {
   return { agent, pool, client, calls, tokenFetches, logs };
 }
 
+/**
+ * Ends a test: every interceptor it set up must have been used (no expected call went missing), then the
+ * client and the agent are closed whatever the check found.
+ */
+export async function closeHarness(h: Harness | undefined): Promise<void> {
+  try {
+    h?.agent.assertNoPendingInterceptors();
+  } finally {
+    await h?.client.close();
+    await h?.agent.close();
+  }
+}
+
 export function replyToken(pool: Interceptable, token: string, expiresIn = 7200) {
   return pool
     .intercept({ path: PATHS.stableToken, method: 'POST' })

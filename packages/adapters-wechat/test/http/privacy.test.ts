@@ -1,11 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { redactUrl, WeChatFaceVerificationProvider } from '../../src/http/index';
-import { APP_SECRET, type Harness, harness, interceptApi, LEGACY_INFO_OK, PATHS } from './mock-wechat';
+import {
+  APP_SECRET,
+  closeHarness,
+  type Harness,
+  harness,
+  interceptApi,
+  LEGACY_INFO_OK,
+  PATHS,
+} from './mock-wechat';
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.client.close();
-  await h?.agent.close();
+  await closeHarness(h);
   h = undefined;
 });
 

@@ -2,12 +2,19 @@ import { UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domai
 import { afterEach, describe, expect, it } from 'vitest';
 import { fullJitterDelayMs } from '../../src/http/retry-policy';
 import { undiciErrors as errors } from '../../src/http/testing';
-import { type Harness, harness, interceptApi, LEGACY_INFO_OK, PATHS, replyToken } from './mock-wechat';
+import {
+  closeHarness,
+  type Harness,
+  harness,
+  interceptApi,
+  LEGACY_INFO_OK,
+  PATHS,
+  replyToken,
+} from './mock-wechat';
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.client.close();
-  await h?.agent.close();
+  await closeHarness(h);
   h = undefined;
 });
 const track = (created: Harness): Harness => {
@@ -123,8 +130,13 @@ describe('calls whose repeat is unsafe (jscode2session: a code is single-use)', 
   it('are not repeated after a reset or a 5xx (the code may have been consumed)', async () => {
     const h = track(harness());
     let attempts = 0;
+    // one call per code: a repeat would find its own 500 ready (and be counted), not the network refusal
+    const forCode = (code: string) => ({
+      path: (p: string) => p.startsWith(`${PATHS.session}?`) && p.includes(`js_code=${code}&`),
+      method: 'GET',
+    });
     h.pool
-      .intercept(sessionPath)
+      .intercept(forCode('CODE'))
       .reply(() => {
         attempts++;
         return { statusCode: 500, data: 'oops' };
@@ -133,7 +145,7 @@ describe('calls whose repeat is unsafe (jscode2session: a code is single-use)', 
     await expect(h.client.code2Session('CODE')).rejects.toBeInstanceOf(UpstreamUnavailableError);
     expect(attempts).toBe(1);
 
-    h.pool.intercept(sessionPath).replyWithError(connReset());
+    h.pool.intercept(forCode('CODE2')).replyWithError(connReset());
     await expect(h.client.code2Session('CODE2')).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 

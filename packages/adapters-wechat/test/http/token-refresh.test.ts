@@ -1,12 +1,11 @@
 import { UpstreamUnavailableError } from '@facegate/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessTokenCache } from '../../src/http/access-token-cache';
-import { type Harness, harness, interceptApi, PATHS } from './mock-wechat';
+import { closeHarness, type Harness, harness, interceptApi, PATHS } from './mock-wechat';
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.client.close();
-  await h?.agent.close();
+  await closeHarness(h);
   h = undefined;
 });
 /** Registers the harness for cleanup and hands it back. */

@@ -1,3 +1,4 @@
+import { residentIdCheckChar } from '@facegate/domain';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import type { LoadRequest, RequestSource } from '../load/load-types';
 import { type JsonClient, mapConcurrent } from '../support/json-client';
@@ -13,9 +14,6 @@ const PASS = SANDBOX_TEST_IDENTITIES.find((i) => i.scenario === 'pass')!;
 /** The sandbox's "pass" identity: its name makes every face check pass, whatever the ID number. */
 export const BENCH_IDENTITY = { name: PASS.name, idCardNumber: PASS.idCardNumber };
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
-
 /**
  * A valid GB 11643 ID number per user (Beijing Dongcheng, born 1960-2000, the check digit right), so each
  * user verifies their own identity as in real use; with the sandbox's "pass" name every check passes.
@@ -25,8 +23,7 @@ export function benchIdentity(index: number): { name: string; idCardNumber: stri
   const date = birth.toISOString().slice(0, 10).replaceAll('-', '');
   const sequence = String(Math.floor(index / 14_600) % 1000).padStart(3, '0');
   const body = `110101${date}${sequence}`;
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(body[i]), 0);
-  return { name: PASS.name, idCardNumber: `${body}${ID_CHECK[sum % 11]}` };
+  return { name: PASS.name, idCardNumber: `${body}${residentIdCheckChar(body)}` };
 }
 
 const VERIFICATION_FIELDS = 'id status protocol attempts maxAttempts expiresAt clientReferenceId';

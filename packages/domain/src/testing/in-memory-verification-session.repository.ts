@@ -97,6 +97,8 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     expectedVersion: number,
   ): Promise<boolean> {
     await Promise.resolve();
+    // as the SQL statement does: evidence with an outcome keeps it, and the session is not written either
+    if (this.claims.get(evidenceHash)?.outcome) return false;
     if (!this.write(session, expectedVersion)) return false;
     const claimedAt = this.claims.get(evidenceHash)?.claimedAt ?? 0;
     this.claims.set(evidenceHash, { sessionId: session.id, claimedAt, outcome: copyOutcome(outcome) });

@@ -215,6 +215,26 @@ export function verificationSessionRepositoryContract(
         expect(await repo.findLatestVerified(a.openid)).toEqual(ended(a, 'VERIFIED', plus(5000)));
       });
 
+      it('completing an already-completed claim writes nothing and answers false', async () => {
+        const a = session();
+        await repo.insert(a);
+        const hash = uid('ev');
+        await claim(hash, a.id);
+        const first = { ...a, attempts: 1, lastError: failedOutcome.failure, version: a.version + 1 };
+        expect(await repo.completeEvidence(hash, failedOutcome, first, a.version)).toBe(true);
+        // a second completion (at the session's current version) must neither record a second outcome
+        // for the same evidence nor change the session
+        const passed: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 2 };
+        const second = ended(first, 'VERIFIED', plus(5000));
+        expect(await repo.completeEvidence(hash, passed, second, first.version)).toBe(false);
+        expect(await repo.findById(a.id)).toEqual(first);
+        expect(await claim(hash, a.id, plus(6000))).toEqual({
+          kind: 'completed',
+          sessionId: a.id,
+          outcome: failedOutcome,
+        });
+      });
+
       it('writes nothing when the session version moved, leaving the claim unfinished', async () => {
         const a = session();
         await repo.insert(a);

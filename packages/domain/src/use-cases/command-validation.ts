@@ -21,6 +21,19 @@ export function checkOpenid(openid: unknown): InvalidInputError | null {
   return null;
 }
 
+/** wx.login codes are printable ASCII; anything else is not one, and must not reach WeChat. */
+const LOGIN_CODE = /^[\x21-\x7e]{1,256}$/;
+
+export function isLoginCodeShape(code: unknown): code is string {
+  return typeof code === 'string' && LOGIN_CODE.test(code);
+}
+
+export function checkLoginCode(code: unknown): InvalidInputError | null {
+  return isLoginCodeShape(code)
+    ? null
+    : new InvalidInputError('code', 'CODE_FORMAT', 'code must be the code from wx.login');
+}
+
 export function checkProtocol(protocol: unknown): InvalidInputError | null {
   return VERIFICATION_PROTOCOLS.includes(protocol as VerificationProtocol)
     ? null

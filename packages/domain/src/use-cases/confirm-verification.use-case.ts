@@ -1,7 +1,7 @@
 import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { defaultSleep } from '../shared/timers.js';
-import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy.js';
+import { uncountedAnswerOf } from '../verification/failure-taxonomy.js';
 import {
   clientErrorOutcome,
   evaluateLegacyResult,
@@ -10,12 +10,14 @@ import {
   withClientErrCode,
 } from '../verification/result-rules.js';
 import {
+  AttemptNotFinishedError,
   ConcurrentModificationError,
   EvidenceAlreadyUsedError,
   EvidenceInProgressError,
   InvalidInputError,
   InvalidStateError,
   SessionNotFoundError,
+  UpstreamProtocolError,
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors.js';
@@ -32,14 +34,14 @@ import type { VerificationDeps } from './verification-deps.js';
 
 export interface ConfirmVerificationCommand {
   readonly sessionId: string;
-  /** Legacy: the JSAPI's verifyResult. V2: omitted (the session's verifyId is the evidence). */
+  /** Legacy: the JSAPI's verifyResult. V2: must be omitted (the session's verifyId is the evidence). */
   readonly verifyResult?: string | null;
   /** What the JSAPI reported. Can fail an attempt, never pass one. */
   readonly clientErrCode?: number | null;
   /**
    * V2, optional: the verifyId the client ran (its clientParams.verifyId). A resend of an earlier attempt's
    * confirmation then gets the session as that attempt left it, instead of being taken for a confirmation
-   * of the verifyId the session has moved on to (which would count one client run twice). Ignored for legacy.
+   * of the verifyId the session has moved on to (which would count one client run twice). Refused for legacy.
    */
   readonly verifyId?: string | null;
   /**
@@ -62,7 +64,8 @@ const BUSY_POLL_MS = 200;
  *
  * Evidence is the legacy verifyResult, or (v2) the verifyId the client names, else the session's current one;
  * only its HMAC is stored.
- * A v2 confirmation's verifyResult, if any, is ignored: the session knows its verifyId. After a retryable
+ * Each protocol takes its own evidence only: a v2 confirmation with a verifyResult, or a legacy one with a
+ * verifyId, is INVALID_INPUT (the session knows its verifyId; legacy has none). After a retryable
  * v2 failure the session moves on to a verifyId prepared at start: no upstream call, no identity needed.
  */
 export class ConfirmVerification {
@@ -79,6 +82,8 @@ export class ConfirmVerification {
         ? VerificationSession.fromSnapshot(command.session)
         : await loadSession(this.deps, command.sessionId);
     if (!found) return err(new SessionNotFoundError(command.sessionId));
+    const misplaced = checkEvidenceFor(found.snapshot.protocol, command);
+    if (misplaced) return err(misplaced);
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
     const evidenceHash = this.evidenceHashOf(session, command);
@@ -172,7 +177,12 @@ export class ConfirmVerification {
   ): Promise<Outcome> {
     const release = () => this.deps.repository.releaseEvidence(evidenceHash, session.id);
     try {
-      const outcome = await this.evaluate(session, command, now);
+      const evaluated = await this.evaluate(session, command, now);
+      if (!evaluated.ok) {
+        await release();
+        return evaluated;
+      }
+      const outcome = evaluated.value;
       let current = session;
       for (let round = 0; round < 2; round++) {
         const next = current.recordAttempt(outcome, now);
@@ -210,12 +220,13 @@ export class ConfirmVerification {
     session: VerificationSession,
     command: ConfirmVerificationCommand,
     now: Date,
-  ): Promise<RuleOutcome> {
+  ): Promise<Result<RuleOutcome, VerificationCommandError>> {
     const { snapshot } = session;
     const binding = snapshot.binding!;
     if (binding.protocol === 'LEGACY') {
       const info = await this.deps.provider.fetchLegacyResult(command.verifyResult!);
-      throwIfTransient(info.errcode);
+      const uncounted = notAnAttempt(info.errcode, 'verifyResult');
+      if (uncounted) return err(uncounted);
       const outcome = evaluateLegacyResult(info, {
         binding,
         openid: snapshot.openid,
@@ -223,18 +234,46 @@ export class ConfirmVerification {
         now,
         clockSkewMs: this.deps.settings.clockSkewMs,
       });
-      return withClientErrCode(outcome, command.clientErrCode);
+      return ok(withClientErrCode(outcome, command.clientErrCode));
     }
     // The client says its run failed: no point asking WeChat about a check that did not finish.
-    if (command.clientErrCode) return clientErrorOutcome(command.clientErrCode);
+    if (command.clientErrCode) return ok(clientErrorOutcome(command.clientErrCode));
     const info = await this.deps.provider.fetchV2Result({
       verifyId: binding.verifyId,
       outSeqNo: binding.outSeqNo,
       certHash: binding.certHash,
       openid: snapshot.openid,
     });
-    throwIfTransient(info.errcode);
-    return evaluateV2Result(info);
+    const uncounted = notAnAttempt(info.errcode, 'verifyId');
+    if (uncounted) return err(uncounted);
+    return ok(evaluateV2Result(info));
+  }
+}
+
+/**
+ * A non-zero errcode is no outcome of the user's face check, so it uses up no attempt: transient and
+ * unexpected codes are thrown (UPSTREAM_UNAVAILABLE), "not finished" and rejected evidence are returned.
+ */
+function notAnAttempt(
+  errcode: number,
+  evidence: 'verifyResult' | 'verifyId',
+): VerificationCommandError | null {
+  switch (uncountedAnswerOf(errcode)) {
+    case null:
+      return null;
+    case 'TRANSIENT':
+      throw new UpstreamUnavailableError('WeChat is busy', errcode);
+    case 'NOT_FINISHED':
+      return new AttemptNotFinishedError(errcode);
+    case 'EVIDENCE_REJECTED':
+      return new InvalidInputError(
+        evidence,
+        'EVIDENCE_REJECTED',
+        'WeChat does not know this face check result (invalid, expired or unknown); run the face check again',
+        '核验结果无效或已过期，请重新核验',
+      );
+    case 'UNEXPECTED':
+      throw new UpstreamProtocolError(`WeChat answered errcode ${errcode} to a result query`);
   }
 }
 
@@ -249,13 +288,31 @@ function checkVerifyId(verifyId: string | null | undefined): InvalidInputError |
   );
 }
 
+/** The rule for which evidence goes with which protocol, decided here only (the schema says the same). */
+function checkEvidenceFor(
+  protocol: 'LEGACY' | 'V2',
+  command: ConfirmVerificationCommand,
+): InvalidInputError | null {
+  if (protocol === 'V2' && command.verifyResult != null) {
+    return new InvalidInputError(
+      'verifyResult',
+      'NOT_FOR_V2',
+      'a V2 verification takes no verifyResult; omit it',
+    );
+  }
+  if (protocol === 'LEGACY' && command.verifyId != null) {
+    return new InvalidInputError(
+      'verifyId',
+      'NOT_FOR_LEGACY',
+      'a legacy verification takes no verifyId; omit it',
+    );
+  }
+  return null;
+}
+
 const staleVerifyId = () =>
   new InvalidInputError(
     'verifyId',
     'VERIFY_ID_NOT_CURRENT',
     "verifyId is neither this verification's current one nor one it confirmed before",
   );
-
-function throwIfTransient(errcode: number): void {
-  if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
-}

@@ -1,11 +1,13 @@
 import { certHashInput } from '../identity/cert-hash.js';
 import { PersonName } from '../identity/person-name.js';
 import { ResidentIdNumber } from '../identity/resident-id-number.js';
+import { ADMIT_ALL } from '../ports/start-admission.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy.js';
 import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type.js';
 import {
   InvalidInputError,
+  RateLimitedError,
   UpstreamProtocolError,
   UpstreamRejectedError,
   UpstreamUnavailableError,
@@ -66,6 +68,11 @@ export class StartVerification {
       checkClientReferenceId(command.clientReferenceId);
     if (invalid) return err(invalid);
 
+    // counted only now: input refused above uses up nobody's allowance
+    const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);
+    const wait = await (deps.admission ?? ADMIT_ALL).admit({ openid: command.openid, idNumberHmac });
+    if (wait > 0) return err(new RateLimitedError(wait));
+
     const id = deps.ids.sessionId();
     const prepared = await this.prepare(command, name.value, idNumber.value, now);
     if (!prepared.ok) return prepared;
@@ -75,7 +82,7 @@ export class StartVerification {
       livenessType: command.protocol === 'LEGACY' ? (command.livenessType ?? DEFAULT_LIVENESS_TYPE) : null,
       maskedName: name.value.masked(),
       maskedIdCardNumber: idNumber.value.masked(),
-      idNumberHmac: deps.digests.hmacHex('id-number', idNumber.value.value),
+      idNumberHmac,
       binding: prepared.value.binding,
       maxAttempts: deps.settings.maxAttempts,
       createdAt: now,

@@ -3,6 +3,7 @@ import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FaceVerificationProvider } from '../ports/face-verification-provider.port.js';
 import type { IdGenerator } from '../ports/id-generator.port.js';
 import type { IdentityDigests } from '../ports/identity-digests.port.js';
+import type { StartAdmission } from '../ports/start-admission.port.js';
 import type { VerificationSessionRepository } from '../ports/verification-session.repository.port.js';
 
 export interface VerificationSettings {
@@ -35,6 +36,8 @@ export interface VerificationDeps {
   readonly ids: IdGenerator;
   readonly events: EventPublisher;
   readonly settings: VerificationSettings;
+  /** Abuse limits asked by StartVerification after validation; default ADMIT_ALL. */
+  readonly admission?: StartAdmission;
   /** Waits between polls of a busy claim; injected so tests need not sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
 }

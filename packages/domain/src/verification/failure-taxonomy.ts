@@ -245,3 +245,23 @@ export function failureFromUpstreamErrcode(n: number): MappedFailure {
 export function isTransientUpstreamErrcode(n: number): boolean {
   return n === -1;
 }
+
+/** queryverifyinfo: the device has not finished the check that verify_id names. */
+export const VERIFY_NOT_FINISHED_ERRCODE = 84005;
+/** getinfo / queryverifyinfo: the evidence itself is invalid, expired or unknown to WeChat. */
+const EVIDENCE_REJECTED_ERRCODES: ReadonlySet<number> = new Set([84001, 84002, 84003]);
+
+/**
+ * What a non-zero errcode of getinfo / queryverifyinfo means for the attempt. Only an outcome the user's
+ * face check produced (identify_ret / verify_ret, a client errCode) uses up an attempt; a call WeChat could
+ * not answer for that check never does, so nobody can fail a session by confirming early or with garbage.
+ */
+export type UncountedAnswer = 'TRANSIENT' | 'NOT_FINISHED' | 'EVIDENCE_REJECTED' | 'UNEXPECTED';
+
+export function uncountedAnswerOf(errcode: number): UncountedAnswer | null {
+  if (errcode === 0) return null;
+  if (isTransientUpstreamErrcode(errcode)) return 'TRANSIENT';
+  if (errcode === VERIFY_NOT_FINISHED_ERRCODE) return 'NOT_FINISHED';
+  if (EVIDENCE_REJECTED_ERRCODES.has(errcode)) return 'EVIDENCE_REJECTED';
+  return 'UNEXPECTED';
+}

@@ -128,7 +128,9 @@ export class VerificationSession {
     const [next, ...rest] = binding?.protocol === 'V2' ? binding.spares : [];
     const canContinue = this.continuesAfter(outcome.failure) && (binding?.protocol !== 'V2' || next != null);
     if (!canContinue) {
-      return ok(this.end('FAILED', now, { attempts, observedLiveness, lastError: outcome.failure }));
+      // an ended session cannot be retried, whatever the kind of failure would allow
+      const lastError = { ...outcome.failure, retryable: false };
+      return ok(this.end('FAILED', now, { attempts, observedLiveness, lastError }));
     }
     let expiresAt = this.snapshot.expiresAt;
     let nextBinding = binding;

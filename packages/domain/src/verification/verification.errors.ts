@@ -88,13 +88,36 @@ export class UpstreamProtocolError extends Error {
   }
 }
 
+/**
+ * The face check has not finished on the device (queryverifyinfo errcode 84005): confirmed too early. No
+ * attempt is used; confirm again after the JSAPI succeeds.
+ */
+export class AttemptNotFinishedError extends Error {
+  readonly code = 'ATTEMPT_NOT_FINISHED' as const;
+  constructor(readonly upstreamCode: number) {
+    super('the face check has not finished yet; confirm after the JSAPI succeeds');
+    this.name = 'AttemptNotFinishedError';
+  }
+}
+
+/** Too many starts for this user or ID number: nothing was sent to WeChat, nothing stored. */
+export class RateLimitedError extends Error {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(readonly retryAfterSeconds: number) {
+    super('too many requests; try again later');
+    this.name = 'RateLimitedError';
+  }
+}
+
 export type VerificationCommandError =
   | SessionNotFoundError
   | InvalidStateError
   | EvidenceAlreadyUsedError
   | EvidenceInProgressError
   | InvalidInputError
-  | UpstreamRejectedError;
+  | UpstreamRejectedError
+  | AttemptNotFinishedError
+  | RateLimitedError;
 
 /** WeChat refused to prepare a session (getuseridkey / getverifyid answered a non-transient errcode). */
 export class UpstreamRejectedError extends Error {

@@ -8,16 +8,16 @@ import {
   type SharedRateLimiter,
 } from './shared-rate-limiter';
 
-export interface StartVerificationCaller {
-  readonly clientAddress: string;
+export interface StartAdmissionRequest {
   /** The user being verified. */
   readonly openid: string;
-  /** IdentityDigests.hmacHex('id-number', normalized ID number); null when the number does not parse. */
-  readonly idNumberHmac: string | null;
+  /** IdentityDigests.hmacHex('id-number', normalized ID number), from the domain after validation. */
+  readonly idNumberHmac: string;
 }
 
 /**
- * Which operations count against which limits: startVerification per address, openid and ID number;
+ * Which operations count against which limits: startVerification per address (after authentication),
+ * then, once the domain has validated it, per openid, per ID number and openid, and per ID number overall;
  * signIn and confirmVerification per address. Each method returns the seconds to wait (0 = go ahead).
  */
 export class AbuseLimits {
@@ -26,6 +26,7 @@ export class AbuseLimits {
     readonly openidDay: RateLimitRule;
     readonly idNumberMinute: RateLimitRule;
     readonly idNumberDay: RateLimitRule;
+    readonly idNumberGlobalDay: RateLimitRule;
     readonly ipSignIn: RateLimitRule;
     readonly ipConfirm: RateLimitRule;
   };
@@ -53,8 +54,11 @@ export class AbuseLimits {
     this.rules = {
       ipStart: perAddress('start:ip:minute', settings.ipStartPerMinute),
       openidDay: day('start:openid:day', settings.openidPerDay),
-      idNumberMinute: minute('start:id-number:minute', settings.idNumberPerMinute),
-      idNumberDay: day('start:id-number:day', settings.idNumberPerDay),
+      // per ID number and openid: one user's tries never use up another's allowance for the same number
+      idNumberMinute: minute('start:id-number+openid:minute', settings.idNumberPerMinute),
+      idNumberDay: day('start:id-number+openid:day', settings.idNumberPerDay),
+      // all users together: a higher ceiling, so many accounts cannot hammer one person's number either
+      idNumberGlobalDay: day('start:id-number:day', settings.idNumberGlobalPerDay),
       ipSignIn: perAddress('sign-in:ip:minute', settings.ipSignInPerMinute),
       ipConfirm: perAddress('confirm:ip:minute', settings.ipConfirmPerMinute),
     };
@@ -68,18 +72,23 @@ export class AbuseLimits {
     return this.limiter.hit([{ rule: this.rules.ipConfirm, key: this.hash('ip', clientAddress) }]);
   }
 
-  /** Broadest first: an address over its limit uses up nothing of the user's or the ID number's. */
-  startVerification(caller: StartVerificationCaller): Promise<number> {
+  /** startVerification per client address, counted once the caller is authenticated. */
+  startVerificationAddress(clientAddress: string): Promise<number> {
+    return this.limiter.hit([{ rule: this.rules.ipStart, key: this.hash('ip', clientAddress) }]);
+  }
+
+  /**
+   * A start that passed validation and is about to reach WeChat (the domain's StartAdmission port). Narrowest
+   * first: a user over their own limits uses up nothing of the ID number's shared ceiling.
+   */
+  admitStart(request: StartAdmissionRequest): Promise<number> {
     const { rules } = this;
+    const pair = this.hash('id-number+openid', `${request.idNumberHmac}:${request.openid}`);
     return this.limiter.hit([
-      { rule: rules.ipStart, key: this.hash('ip', caller.clientAddress) },
-      { rule: rules.openidDay, key: this.hash('openid', caller.openid) },
-      ...(caller.idNumberHmac === null
-        ? []
-        : [
-            { rule: rules.idNumberMinute, key: caller.idNumberHmac },
-            { rule: rules.idNumberDay, key: caller.idNumberHmac },
-          ]),
+      { rule: rules.openidDay, key: this.hash('openid', request.openid) },
+      { rule: rules.idNumberMinute, key: pair },
+      { rule: rules.idNumberDay, key: pair },
+      { rule: rules.idNumberGlobalDay, key: request.idNumberHmac },
     ]);
   }
 
@@ -93,7 +102,7 @@ export class AbuseLimits {
     return this.limiter.close();
   }
 
-  private hash(kind: 'ip' | 'openid', value: string): string {
+  private hash(kind: 'ip' | 'openid' | 'id-number+openid', value: string): string {
     return createHmac('sha256', this.keyHashKey).update(`${kind}:${value}`, 'utf8').digest('hex');
   }
 }

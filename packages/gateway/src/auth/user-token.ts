@@ -48,8 +48,10 @@ export class UserTokenService {
     if (token.length > 4096 || !TOKEN_SHAPE.test(token)) return null;
     const [header, payload, signature] = token.split('.') as [string, string, string];
     if (header !== HEADER) return null;
-    const expected = Buffer.from(this.sign(`${header}.${payload}`), 'base64url');
-    const given = Buffer.from(signature, 'base64url');
+    // compared as text, in the one canonical encoding: decoding first would accept variants whose last
+    // character differs in the bits base64url drops (the same signature, spelled another way)
+    const expected = Buffer.from(this.sign(`${header}.${payload}`), 'utf8');
+    const given = Buffer.from(signature, 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     let claims: unknown;
     try {

@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
-import type { Sandbox } from '@facegate/wechat-sandbox';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { describeDatabase, loadConfig } from '../config';
-import { TOKENS } from '../di/container';
+import { resolve, TOKENS } from '../di/container';
 import { type RunningGateway, startGateway } from '../main';
 import type { Logger } from '../observability/logger';
 import { out } from './output';
@@ -14,19 +13,21 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const workers = readWorkerCount(env, config);
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const running = await startGateway(config);
-  const logger = running.container.resolve<Logger>(TOKENS.Logger);
+  const logger = resolve(running.container, TOKENS.Logger);
   if (cluster.isWorker) return stayUp(running, logger);
 
   out('');
   out(`FaceGate gateway listening on ${running.url}`);
   out(`  GraphQL:  ${running.graphqlUrl}${config.production ? '' : '  (GraphiQL in a browser)'}`);
-  out(`  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.url}/metrics`);
+  out(
+    `  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.metricsUrl ?? running.url}/metrics`,
+  );
   out(`  data:     ${describeDatabase(config)}`);
   if (running.admin !== null) {
     out('  API keys: `facegate keys create|list|revoke` work while this runs (same DATA_DIR)');
   }
   if (config.sandboxMode) {
-    const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
+    const sandbox = resolve(running.container, TOKENS.Sandbox);
     out('');
     out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
     out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');

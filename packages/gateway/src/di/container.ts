@@ -13,7 +13,7 @@ import {
   SqlWebhookStore,
   subscribeToVerificationEvents,
 } from '@facegate/adapters-postgres';
-import { WeChatApiClient, WeChatFaceVerificationProvider } from '@facegate/adapters-wechat/http';
+import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
   CancelVerification,
   type Clock,
@@ -22,9 +22,12 @@ import {
   type EventPublisher,
   ExpireVerifications,
   type FaceVerificationProvider,
+  GetIdentityStatus,
   GetVerification,
   type IdentityDigests,
   type IdGenerator,
+  ListVerifications,
+  SignIn,
   StartVerification,
   type VerificationDeps,
   type VerificationSessionRepository,
@@ -45,6 +48,7 @@ import { KeyAttemptLimiter } from '../console/key-attempt-limiter';
 import { KeyRing } from '../crypto/key-ring';
 import { NodeIdentityDigests } from '../crypto/node-identity-digests';
 import { MeteredEventPublisher } from '../events/metered-event-publisher';
+import { SubscriptionSlots } from '../events/subscription-slots';
 import { VerificationEventBus } from '../events/verification-event-bus';
 import { loadOrCreateSandboxSecret } from '../infrastructure/sandbox-secret';
 import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
@@ -59,39 +63,57 @@ import {
   type WebhookUrlPolicy,
 } from '../webhooks/webhook-url-policy';
 
-/** Every dependency of the gateway, by Symbol token (no decorator metadata under esbuild/tsx). */
+/** A Symbol token that carries the type it resolves to: resolving or registering another type does not compile. */
+export type Token<T> = symbol & { readonly __resolves?: T };
+const token = <T>(name: string): Token<T> => Symbol(name) as Token<T>;
+
+/** Registers a value under a token of its type. */
+export function provide<T>(c: DependencyContainer, t: Token<T>, value: T): void {
+  c.register(t, { useValue: value });
+}
+
+/** Resolves a token as the type it was declared with. */
+export function resolve<T>(c: DependencyContainer, t: Token<T>): T {
+  return c.resolve<T>(t);
+}
+
+/** Every dependency of the gateway, by typed Symbol token (no decorator metadata under esbuild/tsx). */
 export const TOKENS = {
-  Config: Symbol('Config'),
-  Logger: Symbol('Logger'),
-  Metrics: Symbol('Metrics'),
-  Lifecycle: Symbol('Lifecycle'),
-  Clock: Symbol('Clock'),
-  KeyRing: Symbol('KeyRing'),
-  Digests: Symbol('IdentityDigests'),
-  IdGenerator: Symbol('IdGenerator'),
-  Database: Symbol('Database'),
-  Sandbox: Symbol('Sandbox'),
-  WeChatClient: Symbol('WeChatApiClient'),
-  FaceProvider: Symbol('FaceVerificationProvider'),
-  Repository: Symbol('VerificationSessionRepository'),
-  EventPublisher: Symbol('EventPublisher'),
-  EventBus: Symbol('VerificationEventBus'),
-  ApiKeys: Symbol('ApiKeyService'),
-  UserTokens: Symbol('UserTokenService'),
-  RateLimits: Symbol('RateLimits'),
-  VerificationSettings: Symbol('VerificationSettings'),
-  VerificationDeps: Symbol('VerificationDeps'),
-  StartVerification: Symbol('StartVerification'),
-  ConfirmVerification: Symbol('ConfirmVerification'),
-  CancelVerification: Symbol('CancelVerification'),
-  GetVerification: Symbol('GetVerification'),
-  ExpireVerifications: Symbol('ExpireVerifications'),
-  WebhookStore: Symbol('SqlWebhookStore'),
-  WebhookEndpoints: Symbol('WebhookEndpointsService'),
-  WebhookRelay: Symbol('WebhookRelay'),
-  ConsoleQueries: Symbol('SqlConsoleQueries'),
-  ConsoleSystem: Symbol('ConsoleSystem'),
-  KeyAttempts: Symbol('KeyAttemptLimiter'),
+  Config: token<GatewayConfig>('Config'),
+  Logger: token<Logger>('Logger'),
+  Metrics: token<GatewayMetrics>('Metrics'),
+  Lifecycle: token<Lifecycle>('Lifecycle'),
+  Clock: token<Clock>('Clock'),
+  KeyRing: token<KeyRing>('KeyRing'),
+  Digests: token<IdentityDigests>('IdentityDigests'),
+  IdGenerator: token<IdGenerator>('IdGenerator'),
+  Database: token<Database>('Database'),
+  Sandbox: token<Sandbox>('Sandbox'),
+  WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
+  FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
+  Repository: token<VerificationSessionRepository>('VerificationSessionRepository'),
+  EventPublisher: token<EventPublisher>('EventPublisher'),
+  EventBus: token<VerificationEventBus>('VerificationEventBus'),
+  SubscriptionSlots: token<SubscriptionSlots>('SubscriptionSlots'),
+  ApiKeys: token<ApiKeyService>('ApiKeyService'),
+  UserTokens: token<UserTokenService>('UserTokenService'),
+  RateLimits: token<AbuseLimits>('RateLimits'),
+  VerificationSettings: token<VerificationSettings>('VerificationSettings'),
+  VerificationDeps: token<VerificationDeps>('VerificationDeps'),
+  StartVerification: token<StartVerification>('StartVerification'),
+  ConfirmVerification: token<ConfirmVerification>('ConfirmVerification'),
+  CancelVerification: token<CancelVerification>('CancelVerification'),
+  GetVerification: token<GetVerification>('GetVerification'),
+  ExpireVerifications: token<ExpireVerifications>('ExpireVerifications'),
+  SignIn: token<SignIn>('SignIn'),
+  ListVerifications: token<ListVerifications>('ListVerifications'),
+  GetIdentityStatus: token<GetIdentityStatus>('GetIdentityStatus'),
+  WebhookStore: token<SqlWebhookStore>('SqlWebhookStore'),
+  WebhookEndpoints: token<WebhookEndpointsService>('WebhookEndpointsService'),
+  WebhookRelay: token<WebhookRelay>('WebhookRelay'),
+  ConsoleQueries: token<SqlConsoleQueries>('SqlConsoleQueries'),
+  ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
+  KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
 } as const;
 
 /** Resources to release on shutdown, closed in reverse order of opening. */
@@ -149,11 +171,11 @@ export async function buildContainer(
   const c = rootContainer.createChildContainer();
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const lifecycle = new Lifecycle();
-  c.register(TOKENS.Config, { useValue: config });
-  c.register(TOKENS.Logger, { useValue: logger });
-  c.register(TOKENS.Lifecycle, { useValue: lifecycle });
-  c.register(TOKENS.Metrics, { useValue: overrides.metrics ?? new GatewayMetrics() });
-  c.register(TOKENS.Clock, { useValue: overrides.clock ?? new SystemClock() });
+  provide(c, TOKENS.Config, config);
+  provide(c, TOKENS.Logger, logger);
+  provide(c, TOKENS.Lifecycle, lifecycle);
+  provide(c, TOKENS.Metrics, overrides.metrics ?? new GatewayMetrics());
+  provide(c, TOKENS.Clock, overrides.clock ?? new SystemClock());
 
   try {
     let secret = config.secret;
@@ -168,31 +190,33 @@ export async function buildContainer(
       );
     }
     const keys = new KeyRing(secret);
-    c.register(TOKENS.KeyRing, { useValue: keys });
+    provide(c, TOKENS.KeyRing, keys);
 
     if (config.databaseUrl === null) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const db = await openDatabase({
       url: config.databaseUrl ?? undefined,
       dataDir: config.dataDir,
       poolMax: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectionTimeoutMs: config.databaseConnectTimeoutMs,
     });
     lifecycle.onClose('database', () => db.close());
     await migrate(db);
-    c.register(TOKENS.Database, { useValue: db });
+    provide(c, TOKENS.Database, db);
 
     if (!overrides.databaseOnly) {
       let wechat = config.wechat;
       if (config.sandboxMode) {
         let sandbox = overrides.sandbox;
         if (sandbox === undefined) {
-          sandbox = await startSandbox({ port: config.sandboxPort, host: config.host });
+          sandbox = await startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
           const started = sandbox;
           lifecycle.onClose('sandbox', () => started.close());
         }
-        c.register(TOKENS.Sandbox, { useValue: sandbox });
+        provide(c, TOKENS.Sandbox, sandbox);
         wechat = { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url };
       }
-      const metrics = c.resolve<GatewayMetrics>(TOKENS.Metrics);
+      const metrics = resolve(c, TOKENS.Metrics);
       const client = new WeChatApiClient({
         appId: wechat!.appId,
         appSecret: wechat!.appSecret,
@@ -202,18 +226,18 @@ export async function buildContainer(
         logger,
       });
       lifecycle.onClose('wechat client', () => client.close());
-      c.register(TOKENS.WeChatClient, { useValue: client });
+      provide(c, TOKENS.WeChatClient, client);
     }
 
     registerFactories(c, config, overrides);
 
-    const bus = c.resolve<VerificationEventBus>(TOKENS.EventBus);
+    const bus = resolve(c, TOKENS.EventBus);
     // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
     // confirmation's own statement stays a plain INSERT (no NOTIFY).
     const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
       intervalMs: config.outboxPollMs,
       onNewEvents: () => {
-        if (!overrides.databaseOnly) c.resolve<WebhookRelay>(TOKENS.WebhookRelay).wake();
+        if (!overrides.databaseOnly) resolve(c, TOKENS.WebhookRelay).wake();
       },
       onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
     });
@@ -234,65 +258,59 @@ function registerFactories(
   config: GatewayConfig,
   overrides: ContainerOverrides,
 ): void {
-  const cached = <T>(token: symbol, make: (c: DependencyContainer) => T) =>
-    c.register(token, { useFactory: instanceCachingFactory(make) });
+  const cached = <T>(t: Token<T>, make: (c: DependencyContainer) => T) =>
+    c.register(t, { useFactory: instanceCachingFactory(make) });
 
-  cached(TOKENS.Digests, (c) => new NodeIdentityDigests(c.resolve(TOKENS.KeyRing)));
+  cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
   cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
   cached(TOKENS.Repository, (c) => {
-    const keys = c.resolve<KeyRing>(TOKENS.KeyRing);
+    const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
-      c.resolve<Database>(TOKENS.Database),
+      resolve(c, TOKENS.Database),
       new AesGcmFieldCipher(keys.key('field-encryption')),
     );
   });
-  cached(
-    TOKENS.FaceProvider,
-    (c) => new WeChatFaceVerificationProvider(c.resolve<WeChatApiClient>(TOKENS.WeChatClient)),
-  );
+  cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
   cached(
     TOKENS.EventPublisher,
     (c) =>
       new MeteredEventPublisher(
-        new SqlOutboxEventPublisher(c.resolve<Database>(TOKENS.Database)),
-        c.resolve(TOKENS.Repository),
-        c.resolve(TOKENS.Metrics),
-        c.resolve(TOKENS.Logger),
+        new SqlOutboxEventPublisher(resolve(c, TOKENS.Database)),
+        resolve(c, TOKENS.Repository),
+        resolve(c, TOKENS.Metrics),
+        resolve(c, TOKENS.Logger),
       ),
   );
   cached(TOKENS.EventBus, () => new VerificationEventBus());
+  cached(TOKENS.SubscriptionSlots, () => new SubscriptionSlots(config.subscriptions));
   cached(
     TOKENS.ApiKeys,
     (c) =>
       new ApiKeyService(
-        new SqlApiKeyStore(c.resolve<Database>(TOKENS.Database)),
-        c.resolve<KeyRing>(TOKENS.KeyRing).key('api-key-hash'),
+        new SqlApiKeyStore(resolve(c, TOKENS.Database)),
+        resolve(c, TOKENS.KeyRing).key('api-key-hash'),
         {
           onMarkUsedError: (err) =>
-            c.resolve<Logger>(TOKENS.Logger).warn({ err }, 'could not record an API key use'),
+            resolve(c, TOKENS.Logger).warn({ err }, 'could not record an API key use'),
         },
       ),
   );
   cached(
     TOKENS.UserTokens,
-    (c) => new UserTokenService(c.resolve<KeyRing>(TOKENS.KeyRing).key('user-token-signing')),
+    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).key('user-token-signing')),
   );
   cached(TOKENS.RateLimits, (c): RateLimits => {
-    const db = c.resolve<Database>(TOKENS.Database);
+    const db = resolve(c, TOKENS.Database);
     const limiter = new SharedRateLimiter(
       new SqlRateLimitCounterStore(db),
-      c.resolve<Clock>(TOKENS.Clock),
-      c.resolve<Logger>(TOKENS.Logger),
+      resolve(c, TOKENS.Clock),
+      resolve(c, TOKENS.Logger),
       // the per-address limits: counted here, sent to the same table in batches
       { batching: { store: new SqlBatchedCounterStore(db) } },
     );
     // registered after the database, so closed before it: the pending counts are sent first
-    c.resolve<Lifecycle>(TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
-    return new AbuseLimits(
-      limiter,
-      config.limits.rate,
-      c.resolve<KeyRing>(TOKENS.KeyRing).key('rate-limit-key'),
-    );
+    resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
+    return new AbuseLimits(limiter, config.limits.rate, resolve(c, TOKENS.KeyRing).key('rate-limit-key'));
   });
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
@@ -301,61 +319,71 @@ function registerFactories(
   cached(
     TOKENS.VerificationDeps,
     (c): VerificationDeps => ({
-      repository: c.resolve<VerificationSessionRepository>(TOKENS.Repository),
-      provider: c.resolve<FaceVerificationProvider>(TOKENS.FaceProvider),
-      digests: c.resolve<IdentityDigests>(TOKENS.Digests),
-      clock: c.resolve<Clock>(TOKENS.Clock),
-      ids: c.resolve<IdGenerator>(TOKENS.IdGenerator),
-      events: c.resolve<EventPublisher>(TOKENS.EventPublisher),
-      settings: c.resolve<VerificationSettings>(TOKENS.VerificationSettings),
+      repository: resolve(c, TOKENS.Repository),
+      provider: resolve(c, TOKENS.FaceProvider),
+      digests: resolve(c, TOKENS.Digests),
+      clock: resolve(c, TOKENS.Clock),
+      ids: resolve(c, TOKENS.IdGenerator),
+      events: resolve(c, TOKENS.EventPublisher),
+      settings: resolve(c, TOKENS.VerificationSettings),
+      admission: { admit: (request) => resolve(c, TOKENS.RateLimits).admitStart(request) },
     }),
   );
-  cached(TOKENS.StartVerification, (c) => new StartVerification(c.resolve(TOKENS.VerificationDeps)));
-  cached(TOKENS.ConfirmVerification, (c) => new ConfirmVerification(c.resolve(TOKENS.VerificationDeps)));
-  cached(TOKENS.CancelVerification, (c) => new CancelVerification(c.resolve(TOKENS.VerificationDeps)));
-  cached(TOKENS.GetVerification, (c) => new GetVerification(c.resolve(TOKENS.VerificationDeps)));
-  cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(c.resolve(TOKENS.VerificationDeps)));
+  cached(TOKENS.StartVerification, (c) => new StartVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.ConfirmVerification, (c) => new ConfirmVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.CancelVerification, (c) => new CancelVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.GetVerification, (c) => new GetVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.SignIn, (c) => new SignIn({ login: new WeChatLogin(resolve(c, TOKENS.WeChatClient)) }));
+  cached(
+    TOKENS.ListVerifications,
+    (c) => new ListVerifications({ repository: resolve(c, TOKENS.Repository) }),
+  );
+  cached(
+    TOKENS.GetIdentityStatus,
+    (c) => new GetIdentityStatus({ repository: resolve(c, TOKENS.Repository) }),
+  );
   const urlPolicy =
     overrides.webhookUrlPolicy ?? (config.production ? PRODUCTION_URL_POLICY : DEVELOPMENT_URL_POLICY);
   cached(
     TOKENS.WebhookStore,
     (c) =>
       new SqlWebhookStore(
-        c.resolve<Database>(TOKENS.Database),
-        new AesGcmFieldCipher(c.resolve<KeyRing>(TOKENS.KeyRing).key('webhook-secret-encryption')),
+        resolve(c, TOKENS.Database),
+        new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption')),
       ),
   );
   cached(
     TOKENS.WebhookEndpoints,
-    (c) => new WebhookEndpointsService(c.resolve(TOKENS.WebhookStore), c.resolve(TOKENS.Clock), urlPolicy),
+    (c) => new WebhookEndpointsService(resolve(c, TOKENS.WebhookStore), resolve(c, TOKENS.Clock), urlPolicy),
   );
   cached(TOKENS.WebhookRelay, (c) => {
     const sender = new WebhookSender({ publicAddressesOnly: urlPolicy.publicAddressesOnly });
     const relay = new WebhookRelay(
-      c.resolve(TOKENS.WebhookStore),
-      new SqlOutboxEventPublisher(c.resolve<Database>(TOKENS.Database)),
+      resolve(c, TOKENS.WebhookStore),
+      new SqlOutboxEventPublisher(resolve(c, TOKENS.Database)),
       sender,
-      c.resolve(TOKENS.Clock),
-      c.resolve(TOKENS.Logger),
+      resolve(c, TOKENS.Clock),
+      resolve(c, TOKENS.Logger),
       { retentionMs: config.webhookRetentionMs, ...overrides.webhookRelay },
     );
     // resolved after the database was opened, so stopped before it closes
-    c.resolve<Lifecycle>(TOKENS.Lifecycle).onClose('webhook relay', async () => {
+    resolve(c, TOKENS.Lifecycle).onClose('webhook relay', async () => {
       await relay.stop();
       await sender.close();
     });
     return relay;
   });
-  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(c.resolve<Database>(TOKENS.Database)));
+  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.Database)));
   cached(
     TOKENS.ConsoleSystem,
     (c) =>
       new ConsoleSystem({
         config,
-        db: c.resolve<Database>(TOKENS.Database),
-        metrics: c.resolve<GatewayMetrics>(TOKENS.Metrics),
-        queries: c.resolve<SqlConsoleQueries>(TOKENS.ConsoleQueries),
-        wechatReady: () => c.resolve<WeChatApiClient>(TOKENS.WeChatClient).accessToken(),
+        db: resolve(c, TOKENS.Database),
+        metrics: resolve(c, TOKENS.Metrics),
+        queries: resolve(c, TOKENS.ConsoleQueries),
+        wechatReady: () => resolve(c, TOKENS.WeChatClient).accessToken(),
         version: GATEWAY_VERSION,
       }),
   );
@@ -367,5 +395,5 @@ const GATEWAY_VERSION = gatewayPackage.version;
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
 export function disposeContainer(c: GatewayContainer): Promise<void> {
-  return c.resolve<Lifecycle>(TOKENS.Lifecycle).close(c.resolve<Logger>(TOKENS.Logger));
+  return resolve(c, TOKENS.Lifecycle).close(resolve(c, TOKENS.Logger));
 }

@@ -22,8 +22,23 @@ export function withTimeout(run: () => Promise<unknown>): Promise<'ok' | 'failed
     .finally(() => clearTimeout(timer));
 }
 
-/** /healthz (the process is up), /readyz (database and WeChat token reachable) and /metrics. */
-export function healthPlugin(checks: ReadinessChecks, metrics: GatewayMetrics): Plugin {
+/** The Prometheus text of the registry, as an answer (on the API port or the separate metrics port). */
+export async function metricsResponse(metrics: GatewayMetrics): Promise<Response> {
+  return new Response(await metrics.registry.metrics(), {
+    status: 200,
+    headers: { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' },
+  });
+}
+
+/**
+ * /healthz (the process is up), /readyz (database and WeChat token reachable) and, when `metricsOnApi`
+ * (development without METRICS_PORT), /metrics. In production /metrics is on its own port instead.
+ */
+export function healthPlugin(
+  checks: ReadinessChecks,
+  metrics: GatewayMetrics,
+  options: { metricsOnApi: boolean },
+): Plugin {
   return {
     async onRequest({ url, request, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
@@ -48,6 +63,7 @@ export function healthPlugin(checks: ReadinessChecks, metrics: GatewayMetrics): 
           return;
         }
         case '/metrics':
+          if (!options.metricsOnApi) return;
           endResponse(
             new fetchAPI.Response(await metrics.registry.metrics(), {
               status: 200,

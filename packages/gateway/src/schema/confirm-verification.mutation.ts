@@ -1,17 +1,20 @@
+import { MAX_VERIFY_RESULT_LENGTH } from '@facegate/domain';
 import { loadSessionFor } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
-import { badUserInput, rateLimited } from './errors';
+import { rateLimited, unauthenticated } from './errors';
 import { VerificationRef } from './verification.type';
 
 const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    verifyResult: t.string({ description: "Legacy: the JSAPI's verifyResult. V2: omit it." }),
+    verifyResult: t.string({
+      description: `Legacy: the JSAPI's verifyResult (at most ${MAX_VERIFY_RESULT_LENGTH} characters). V2: omit it (refused).`,
+    }),
     clientErrCode: t.int({ description: 'What the JSAPI reported. Can fail an attempt, never pass one.' }),
     verifyId: t.string({
       description:
-        'V2: the clientParams.verifyId the client ran, so a resend after a lost answer gets the outcome of its own attempt. Legacy: omit it.',
+        'V2: the clientParams.verifyId the client ran, so a resend after a lost answer gets the outcome of its own attempt. Legacy: omit it (refused).',
     }),
   }),
 });
@@ -23,30 +26,17 @@ builder.mutationField('confirmVerification', (t) =>
       'Confirms the latest attempt with WeChat. The outcome is data (status, lastError); repeating it with the same evidence returns the recorded outcome.',
     args: { input: t.arg({ type: ConfirmVerificationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      // counted once the caller is known: anonymous floods are refused without using the address's allowance
+      if (ctx.viewer.kind === 'anonymous') throw unauthenticated();
       const wait = await ctx.services.rateLimits.confirmVerification(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
       const session = await loadSessionFor(ctx, String(input.id), 'verifications:write');
-      const verifyResult = input.verifyResult ?? null;
-      if (session.protocol === 'V2' && verifyResult !== null) {
-        throw badUserInput('verifyResult', 'NOT_FOR_V2', 'a V2 verification takes no verifyResult; omit it');
-      }
-      const verifyId = input.verifyId ?? null;
-      if (session.protocol === 'LEGACY' && verifyId !== null) {
-        throw badUserInput('verifyId', 'NOT_FOR_LEGACY', 'a legacy verification takes no verifyId; omit it');
-      }
-      if (verifyResult !== null && (verifyResult.length === 0 || verifyResult.length > 4096)) {
-        throw badUserInput(
-          'verifyResult',
-          'VERIFY_RESULT_FORMAT',
-          'verifyResult must be the JSAPI value, as given',
-        );
-      }
       const result = await mapThrown(() =>
         ctx.services.confirmVerification.execute({
           sessionId: session.id,
-          verifyResult,
+          verifyResult: input.verifyResult ?? null,
           clientErrCode: input.clientErrCode ?? null,
-          verifyId,
+          verifyId: input.verifyId ?? null,
           // just read for authorization: spares the use case a second read
           session,
         }),

@@ -1,7 +1,9 @@
 import type { ConsoleSessionRow, TimelineEntry } from '@facegate/adapters-postgres';
 import {
+  DEFAULT_PAGE_SIZE,
   FAILURE_CODES,
   type FailureCode,
+  MAX_PAGE_SIZE,
   type VerificationProtocol,
   type VerificationStatus,
 } from '@facegate/domain';
@@ -10,7 +12,7 @@ import { requireConsoleRead } from './console-authorization';
 import { DateTimeScalar } from './date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from './enums';
 import { badUserInput } from './errors';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE } from './verification-connection.type';
+import { decodeCursor, encodeCursor } from './verification-connection.type';
 
 const failureCode = (code: string | null): FailureCode | null =>
   code === null
@@ -125,7 +127,7 @@ builder.queryField('consoleSessions', (t) =>
     },
     resolve: async (_root, { filter, first, after }, ctx) => {
       requireConsoleRead(ctx.viewer);
-      const size = first ?? 20;
+      const size = first ?? DEFAULT_PAGE_SIZE;
       if (size < 1 || size > MAX_PAGE_SIZE) {
         throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
       }

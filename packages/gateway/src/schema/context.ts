@@ -1,13 +1,14 @@
 import type { SqlConsoleQueries } from '@facegate/adapters-postgres';
-import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   CancelVerification,
   Clock,
   ConfirmVerification,
+  GetIdentityStatus,
   GetVerification,
   IdentityDigests,
+  ListVerifications,
+  SignIn,
   StartVerification,
-  VerificationSessionRepository,
   VerificationSessionSnapshot,
 } from '@facegate/domain';
 import type { ApiKeyService } from '../auth/api-key.service';
@@ -16,6 +17,7 @@ import type { Viewer } from '../auth/viewer';
 import type { GatewayConfig } from '../config';
 import type { ConsoleSystem } from '../console/console-system';
 import type { RateLimits } from '../di/container';
+import type { SubscriptionSlots } from '../events/subscription-slots';
 import type { VerificationEventBus } from '../events/verification-event-bus';
 import type { Logger } from '../observability/logger';
 import type { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
@@ -26,12 +28,11 @@ export interface GatewayServices {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly digests: IdentityDigests;
-  readonly wechat: Pick<WeChatApiClient, 'code2Session'>;
   readonly userTokens: UserTokenService;
   readonly apiKeys: ApiKeyService;
   readonly rateLimits: RateLimits;
-  readonly repository: VerificationSessionRepository;
   readonly eventBus: VerificationEventBus;
+  readonly subscriptionSlots: SubscriptionSlots;
   readonly startVerification: StartVerification;
   readonly confirmVerification: ConfirmVerification;
   readonly cancelVerification: CancelVerification;
@@ -39,6 +40,9 @@ export interface GatewayServices {
   readonly webhooks: WebhookEndpointsService;
   /** The operator console's read paths (schema/console-*.ts). */
   readonly console: { readonly queries: SqlConsoleQueries; readonly system: ConsoleSystem };
+  readonly signIn: SignIn;
+  readonly listVerifications: ListVerifications;
+  readonly getIdentityStatus: GetIdentityStatus;
 }
 
 export interface GatewayContext {
@@ -51,4 +55,6 @@ export interface GatewayContext {
    * received them (legacy without a userIdKey needs them on the device). Never stored.
    */
   readonly echoedIdentity: WeakMap<VerificationSessionSnapshot, { name: string; idCardNumber: string }>;
+  /** Sessions this request's startVerification created: their caller gave the openid and identity itself. */
+  readonly startedByCaller: WeakSet<VerificationSessionSnapshot>;
 }

@@ -1,5 +1,5 @@
 import type { GraphQLError } from 'graphql/index.js';
-import { badUserInput, conflict, notFound, upstreamUnavailable } from './errors';
+import { badUserInput, conflict, forbidden, notFound, rateLimited, upstreamUnavailable } from './errors';
 
 /**
  * Turns what a use case returned (its Result error) or threw (an infrastructure fault with a known `code`)
@@ -28,6 +28,22 @@ export function toRequestError(error: unknown): GraphQLError {
         reason: 'EVIDENCE_IN_PROGRESS',
         retryable: true,
       });
+    case 'LOGIN_REFUSED':
+      switch (e.refusal) {
+        case 'RATE_LIMITED':
+          return rateLimited(60);
+        case 'USER_BLOCKED':
+          return forbidden('WeChat refused this user (high risk)');
+        default:
+          return upstreamUnavailable('WeChat refused the login', {
+            upstreamCode: typeof e.upstreamCode === 'number' ? e.upstreamCode : null,
+            retryable: false,
+          });
+      }
+    case 'ATTEMPT_NOT_FINISHED':
+      return conflict(String(e.message), { reason: 'NOT_FINISHED', retryable: true });
+    case 'RATE_LIMITED':
+      return rateLimited(typeof e.retryAfterSeconds === 'number' ? e.retryAfterSeconds : 60);
     case 'UPSTREAM_REJECTED':
       return upstreamUnavailable('WeChat refused to prepare the verification', {
         upstreamCode: typeof e.upstreamCode === 'number' ? e.upstreamCode : null,

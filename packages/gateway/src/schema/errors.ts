@@ -1,14 +1,16 @@
 import { GraphQLError } from 'graphql/index.js';
 
-/** The request-problem codes clients can rely on; anything else is masked. */
-export type RequestErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE';
+/** The contract's request-problem codes (architecture: "extensions.code"), listed once; anything else is masked. */
+export const REQUEST_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'UPSTREAM_UNAVAILABLE',
+] as const;
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
 
 function requestError(
   code: RequestErrorCode,

@@ -1,15 +1,10 @@
-import type { VerificationSessionSnapshot } from '@facegate/domain';
+import type { IdentityStatus } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
-import { badUserInput } from './errors';
+import { toRequestError } from './domain-error.mapper';
 
-interface IdentityStatusShape {
-  readonly openid: string;
-  readonly latest: VerificationSessionSnapshot | null;
-}
-
-const IdentityStatusRef = builder.objectRef<IdentityStatusShape>('IdentityStatus').implement({
+const IdentityStatusRef = builder.objectRef<IdentityStatus>('IdentityStatus').implement({
   description: 'Whether a WeChat user has passed a verification. Carries no personal data.',
   fields: (t) => ({
     openid: t.exposeString('openid'),
@@ -30,10 +25,9 @@ builder.queryField('identityStatus', (t) =>
     args: { openid: t.arg.string({ required: true }) },
     resolve: async (_root, { openid }, ctx) => {
       requireScope(ctx.viewer, 'verifications:read');
-      if (openid.trim() === '' || openid.length > 128 || openid.includes('\u0000')) {
-        throw badUserInput('openid', 'OPENID_FORMAT', 'openid must be 1-128 characters');
-      }
-      return { openid, latest: await ctx.services.repository.findLatestVerified(openid) };
+      const result = await ctx.services.getIdentityStatus.execute({ openid });
+      if (!result.ok) throw toRequestError(result.error);
+      return result.value;
     },
   }),
 );

@@ -1,4 +1,3 @@
-import { ResidentIdNumber } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
@@ -47,8 +46,7 @@ builder.mutationField('startVerification', (t) =>
         if (input.openid == null || input.openid.trim() === '') {
           throw badUserInput('openid', 'REQUIRED', 'a service must name the user to verify (input.openid)');
         }
-        if (input.openid.length > 128)
-          throw badUserInput('openid', 'OPENID_FORMAT', 'openid must be 1-128 characters');
+        // its format is the domain's rule (checkOpenid, in StartVerification)
         openid = input.openid;
         initiator = viewer.keyId;
       }
@@ -69,13 +67,7 @@ builder.mutationField('startVerification', (t) =>
       if (input.name.length > 64) throw badUserInput('name', 'NAME_TOO_LONG', 'name is too long');
       if (input.idCardNumber.length > 32)
         throw badUserInput('idCardNumber', 'ID_LENGTH', 'idCardNumber is too long');
-      // keyed by the same HMAC the sessions store, so the limit holds however the number is written
-      const idNumber = ResidentIdNumber.parse(input.idCardNumber, services.clock.now());
-      const wait = await services.rateLimits.startVerification({
-        clientAddress: ctx.clientAddress,
-        openid,
-        idNumberHmac: idNumber.ok ? services.digests.hmacHex('id-number', idNumber.value.value) : null,
-      });
+      const wait = await services.rateLimits.startVerificationAddress(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
 
       const result = await mapThrown(() =>
@@ -90,6 +82,7 @@ builder.mutationField('startVerification', (t) =>
         }),
       );
       if (!result.ok) throw toRequestError(result.error);
+      ctx.startedByCaller.add(result.value);
       if (viewer.kind === 'user') {
         ctx.echoedIdentity.set(result.value, { name: input.name, idCardNumber: input.idCardNumber });
       }

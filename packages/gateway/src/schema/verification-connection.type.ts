@@ -2,6 +2,7 @@ import type { PageCursor, VerificationSessionSnapshot } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
+import { toRequestError } from './domain-error.mapper';
 import { VerificationStatusEnum } from './enums';
 import { badUserInput } from './errors';
 import { VerificationRef } from './verification.type';
@@ -15,24 +16,29 @@ interface ConnectionShape {
   readonly hasNextPage: boolean;
 }
 
-export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
-
 export function encodeCursor(session: Pick<VerificationSessionSnapshot, 'createdAt' | 'id'>): string {
   return Buffer.from(JSON.stringify([session.createdAt.toISOString(), session.id])).toString('base64url');
 }
 
+const MAX_CURSOR_LENGTH = 512;
+
 export function decodeCursor(cursor: string): PageCursor {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(createdAt));
-    if (
-      typeof id === 'string' &&
-      !id.includes('\u0000') &&
-      typeof createdAt === 'string' &&
-      !Number.isNaN(date.getTime())
-    ) {
-      return { createdAt: date, id };
+    if (cursor.length <= MAX_CURSOR_LENGTH) {
+      const [createdAt, id, ...rest] = JSON.parse(
+        Buffer.from(cursor, 'base64url').toString('utf8'),
+      ) as unknown[];
+      const date = new Date(String(createdAt));
+      const time = date.getTime();
+      if (
+        rest.length === 0 &&
+        typeof id === 'string' &&
+        typeof createdAt === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) &&
+        !Number.isNaN(time)
+      ) {
+        return { createdAt: date, id };
+      }
     }
   } catch {
     // reported below
@@ -90,25 +96,13 @@ builder.queryField('verifications', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       requireScope(ctx.viewer, 'verifications:read');
-      const first = args.first ?? DEFAULT_PAGE_SIZE;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
-      }
-      const openid = args.filter?.openid ?? null;
-      if (openid !== null && (openid.length > 128 || openid.includes('\u0000'))) {
-        throw badUserInput('openid', 'OPENID_FORMAT', 'filter.openid must be 1-128 characters');
-      }
-      const after = args.after ? decodeCursor(args.after) : null;
-      const page = await ctx.services.repository.list(
-        {
-          openid,
-          status: args.filter?.status ?? null,
-          createdAfter: args.filter?.createdAfter ?? null,
-          createdBefore: args.filter?.createdBefore ?? null,
-        },
-        first,
-        after,
-      );
+      const result = await ctx.services.listVerifications.execute({
+        filter: args.filter ?? null,
+        first: args.first ?? null,
+        after: args.after ? decodeCursor(args.after) : null,
+      });
+      if (!result.ok) throw toRequestError(result.error);
+      const page = result.value;
       return { items: page.items, hasNextPage: page.hasNextPage };
     },
   }),

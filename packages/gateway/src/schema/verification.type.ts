@@ -1,11 +1,12 @@
 import {
+  clientParamsOf,
   describeFailure,
-  LIVENESS_TYPES,
   type VerificationFailure,
   type VerificationSessionSnapshot,
 } from '@facegate/domain';
-import { isOwner, loadSessionFor } from './authorization';
+import { hasScope, isOwner, loadSessionFor } from './authorization';
 import { builder } from './builder';
+import type { GatewayContext } from './context';
 import { DateTimeScalar } from './date-time.scalar';
 import { FailureCodeEnum, LivenessTypeEnum, VerificationProtocolEnum, VerificationStatusEnum } from './enums';
 
@@ -72,6 +73,25 @@ const ClientParamsUnion = builder.unionType('ClientParams', {
   resolveType: (params) => (params.protocol === 'LEGACY' ? LegacyClientParamsRef : V2ClientParamsRef),
 });
 
+/**
+ * Who may see who a session is about: its owner, or a service that may read verifications. A write-only
+ * key gets what it needs to act (id, status, attempts, lastError), not the openid or the masked identity.
+ */
+function mayReadSubject(ctx: GatewayContext, s: VerificationSessionSnapshot): boolean {
+  return isOwner(ctx.viewer, s) || mayReadOpenid(ctx, s);
+}
+
+/** Services that may read, or the one whose startVerification just gave the openid itself. */
+function mayReadOpenid(ctx: GatewayContext, s: VerificationSessionSnapshot): boolean {
+  return (
+    ctx.viewer.kind === 'service' &&
+    (hasScope(ctx.viewer, 'verifications:read') || ctx.startedByCaller.has(s))
+  );
+}
+
+/** In place of a masked value the caller may not see (the fields are non-null in the contract). */
+const WITHHELD = '*';
+
 VerificationRef.implement({
   description:
     'One verification session: a name + ID number to be confirmed by a face check of one WeChat user.',
@@ -85,8 +105,14 @@ VerificationRef.implement({
       description: 'Legacy only: the requested liveness interaction',
       resolve: (s) => s.livenessType,
     }),
-    maskedName: t.exposeString('maskedName', { description: 'e.g. 张*' }),
-    maskedIdCardNumber: t.exposeString('maskedIdCardNumber', { description: 'e.g. 1101**********002X' }),
+    maskedName: t.string({
+      description: 'e.g. 张*; "*" for a service without verifications:read',
+      resolve: (s, _args, ctx) => (mayReadSubject(ctx, s) ? s.maskedName : WITHHELD),
+    }),
+    maskedIdCardNumber: t.string({
+      description: 'e.g. 1101**********002X; "*" for a service without verifications:read',
+      resolve: (s, _args, ctx) => (mayReadSubject(ctx, s) ? s.maskedIdCardNumber : WITHHELD),
+    }),
     attempts: t.exposeInt('attempts'),
     maxAttempts: t.exposeInt('maxAttempts'),
     lastError: t.field({
@@ -98,28 +124,27 @@ VerificationRef.implement({
     createdAt: t.field({ type: DateTimeScalar, resolve: (s) => s.createdAt }),
     expiresAt: t.field({ type: DateTimeScalar, resolve: (s) => s.expiresAt }),
     verifiedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (s) => s.verifiedAt }),
-    clientReferenceId: t.exposeString('clientReferenceId', { nullable: true }),
+    clientReferenceId: t.string({
+      nullable: true,
+      description: 'Null for a service without verifications:read',
+      resolve: (s, _args, ctx) => (mayReadSubject(ctx, s) ? s.clientReferenceId : null),
+    }),
     openid: t.string({
       nullable: true,
-      description: 'Services only; null for users',
-      resolve: (s, _args, ctx) => (ctx.viewer.kind === 'service' ? s.openid : null),
+      description: 'Services with verifications:read only; null for users and write-only keys',
+      resolve: (s, _args, ctx) => (mayReadOpenid(ctx, s) ? s.openid : null),
     }),
     clientParams: t.field({
       type: ClientParamsUnion,
       nullable: true,
       description: 'What the mini program passes to WeChat. The owning user only, only while PENDING.',
       resolve: (s, _args, ctx) => {
-        if (s.status !== 'PENDING' || !isOwner(ctx.viewer, s) || s.binding === null) return null;
-        if (s.binding.protocol === 'V2') return { protocol: 'V2' as const, verifyId: s.binding.verifyId };
-        const echoed = ctx.echoedIdentity.get(s);
-        const withoutKey = s.binding.userIdKey === null;
-        return {
-          protocol: 'LEGACY' as const,
-          checkAliveType: LIVENESS_TYPES.indexOf(s.livenessType ?? 'SCREEN_FLASH_OR_READ_DIGITS'),
-          userIdKey: s.binding.userIdKey,
-          name: withoutKey ? (echoed?.name ?? null) : null,
-          idCardNumber: withoutKey ? (echoed?.idCardNumber ?? null) : null,
-        };
+        if (!isOwner(ctx.viewer, s)) return null;
+        // the domain decides what the client runs; the gateway only adds the echo of this request's input
+        const params = clientParamsOf(s);
+        if (params === null || params.protocol === 'V2') return params;
+        const echoed = params.userIdKey === null ? ctx.echoedIdentity.get(s) : undefined;
+        return { ...params, name: echoed?.name ?? null, idCardNumber: echoed?.idCardNumber ?? null };
       },
     }),
   }),

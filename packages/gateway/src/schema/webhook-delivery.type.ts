@@ -1,4 +1,5 @@
 import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '@facegate/adapters-postgres';
+import { MAX_PAGE_SIZE } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
@@ -81,8 +82,6 @@ const WebhookDeliveryConnectionRef = builder
       }),
     }),
   });
-
-const MAX_PAGE_SIZE = 100;
 
 builder.queryField('webhookDeliveries', (t) =>
   t.field({

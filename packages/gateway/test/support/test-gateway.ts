@@ -96,15 +96,24 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       callback();
     },
   });
-  const config = loadConfig({
+  const production = options.env?.NODE_ENV === 'production';
+  const loaded = loadConfig({
     FACEGATE_SECRET: TEST_SECRET,
     SANDBOX_PORT: '0',
     PORT: '0',
     LOG_LEVEL: 'info',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...(options.dataDir ? { DATA_DIR: options.dataDir } : { DATA_DIR: '/nonexistent/facegate-test' }),
+    // production refuses sandbox mode: configure real WeChat, then point it at the sandbox below
+    ...(production ? { WECHAT_APP_ID: 'wx_production_test', WECHAT_APP_SECRET: 'production-test' } : {}),
     ...options.env,
   });
+  const config = production
+    ? {
+        ...loaded,
+        wechat: { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url },
+      }
+    : loaded;
   const container = await buildContainer(config, {
     sandbox,
     clock,

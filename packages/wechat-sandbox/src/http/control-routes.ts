@@ -63,12 +63,52 @@ const CONTROL_ROUTES: Readonly<
   '/sandbox/device/v2-check': { POST: (s, body) => s.device.runV2Check(body as unknown as V2CheckInput) },
 };
 
-export function answerControlCall(
-  sandbox: Sandbox,
-  method: string,
-  path: string,
-  rawBody: string,
-): ControlAnswer {
+/** Every answer of the sandbox carries this header; control and device answers also say `sandbox: true`. */
+export const SANDBOX_HEADER = 'x-facegate-sandbox';
+
+const LOOPBACK_NAME = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The request as the control routes check it before answering. */
+export interface ControlRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly rawBody: string;
+  readonly host: string | undefined;
+  readonly contentType: string | undefined;
+  /** The address the sandbox was told to listen on (--host); a Host naming it is accepted too. */
+  readonly listenHost: string;
+}
+
+/**
+ * A web page can make a browser POST to a loopback port blindly (no preflight for text/plain or forms), and
+ * DNS rebinding can make it send any Host: the device routes would then hand out login codes and pass face
+ * checks. Control calls must name a loopback host (or the one the sandbox was told to listen on) and POSTs
+ * must be application/json, which a cross-site page cannot send without a CORS preflight the sandbox never
+ * grants.
+ */
+function refusal(request: ControlRequest): ControlAnswer | null {
+  const hostname = (request.host ?? '').replace(/:\d+$/, '');
+  if (!LOOPBACK_NAME.test(hostname) && hostname !== request.listenHost) {
+    return { status: 403, body: { error: 'sandbox control routes answer only to a loopback Host' } };
+  }
+  const type = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (request.method === 'POST' && type !== 'application/json') {
+    return { status: 415, body: { error: 'sandbox control routes take Content-Type: application/json' } };
+  }
+  return null;
+}
+
+function marked(answer: ControlAnswer): ControlAnswer {
+  const body = answer.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return answer;
+  return { status: answer.status, body: { sandbox: true, ...body } };
+}
+
+export function answerControlCall(sandbox: Sandbox, request: ControlRequest): ControlAnswer {
+  return marked(refusal(request) ?? answer(sandbox, request.method, request.path, request.rawBody));
+}
+
+function answer(sandbox: Sandbox, method: string, path: string, rawBody: string): ControlAnswer {
   const route = CONTROL_ROUTES[path];
   if (!route) return { status: 404, body: { error: `no such sandbox endpoint: ${path}` } };
   const handler = route[method as 'GET' | 'POST'];

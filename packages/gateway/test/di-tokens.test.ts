@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../src/config';
+import { loadConfig } from '../src/config';
+import { buildContainer, disposeContainer, provide, resolve, TOKENS } from '../src/di/container';
+import { createLogger } from '../src/observability/logger';
+import { startTestGateway, TEST_SECRET } from './support/test-gateway';
+
+describe('typed DI tokens', () => {
+  it('resolve() answers the type the token was declared with; another type does not compile', async () => {
+    const config = loadConfig({ DATABASE_URL: 'memory:', FACEGATE_SECRET: TEST_SECRET, SANDBOX_PORT: '0' });
+    const c = await buildContainer(config, { logger: createLogger({ level: 'silent' }), databaseOnly: true });
+    try {
+      const resolved: GatewayConfig = resolve(c, TOKENS.Config);
+      expect(resolved).toBe(config);
+      // @ts-expect-error a Logger token does not resolve to a GatewayConfig (tsc -b checks this line)
+      const wrong: GatewayConfig = resolve(c, TOKENS.Logger);
+      expect(wrong).not.toBe(config);
+      // @ts-expect-error nor can a GatewayConfig be registered under the Clock token
+      provide(c.createChildContainer(), TOKENS.Clock, config);
+    } finally {
+      await disposeContainer(c);
+    }
+  });
+
+  it('the gateway built on them serves requests', async () => {
+    const t = await startTestGateway({ database: 'pglite' });
+    try {
+      expect((await t.gateway.fetch('http://gateway/healthz')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
