@@ -11,6 +11,9 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
     // Tests that start the real CLI as a child process run the built JavaScript: build it once first.
     globalSetup: ['tests/support/build-once.ts'],
+    // vitest's default is one worker per core less one: a single worker on a 2-core machine, while most test
+    // files wait on child processes, PostgreSQL or sockets rather than compute
+    maxWorkers: 3,
     testTimeout: 30_000,
     // CI also writes a JSON report, from which .ci/run prints a one-line summary.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],

@@ -113,6 +113,8 @@ describe('Dockerfile', () => {
       // loopback here, where the image would listen on every interface of its own network namespace
       HOST: '127.0.0.1',
       PORT: String(port),
+      // the image's operators' /metrics port (9464) may be taken on a shared machine
+      METRICS_PORT: String(port + 7),
       DATA_DIR: dataDir,
       WECHAT_APP_ID: 'wx0123456789abcdef',
       WECHAT_APP_SECRET: 'image-test-app-secret-0123456789',
@@ -137,6 +139,9 @@ describe('Dockerfile', () => {
       }
     }
     expect(healthy, output).toBe(true);
+    // the server answers as soon as it listens; its banner follows a moment later
+    while (!output.includes('listening on') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(output).toContain(`listening on http://127.0.0.1:${port}`);
 
     const exited = new Promise<number | null>((resolve) => server!.once('exit', resolve));

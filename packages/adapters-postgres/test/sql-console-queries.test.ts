@@ -146,7 +146,8 @@ for (const harness of harnesses) {
 const postgres = await postgresForTests();
 if (postgres.run) {
   describe('console overview on 1,000,000 sessions in PostgreSQL', () => {
-    const harness = postgresHarness(postgres.adminUrl);
+    // seeding a million rows and building their indexes takes longer than the 5 s statement timeout
+    const harness = postgresHarness(postgres.adminUrl, { statementTimeoutMs: 600_000 });
     let db: Database;
     let queries: SqlConsoleQueries;
     const SPACING_S = 31.536; // 1,000,000 sessions over 365 days

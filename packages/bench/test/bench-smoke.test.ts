@@ -70,7 +70,9 @@ describe('pnpm bench machinery (tiny)', () => {
     }
     // the REST peer confirmed each evidence once, durably: its CPU and PostgreSQL's are both counted
     const peer = report.operations.confirmVerification!.targets['rest-peer']!.saturation.runs[0]!;
-    expect(peer.postgresCpuMsPerRequest).toBeGreaterThan(0);
+    // /proc counts in 10 ms ticks: a tiny run may book none to PostgreSQL, but it must be measured (not NaN)
+    expect(peer.postgresCpuMsPerRequest).toBeGreaterThanOrEqual(0);
+    expect(peer.serverCpuMsPerRequest).toBeGreaterThan(0);
     expect(
       report.operations.confirmVerification!.comparisons['gateway-postgres']!.restPeerRatio,
     ).toBeGreaterThan(0);

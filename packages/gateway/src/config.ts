@@ -385,7 +385,10 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   if (production) {
     const url = new URL(apiBaseUrl);
     const urlPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    if (isLoopbackHost(url.hostname) || urlPort === sandboxPort) {
+    // A load test of the production build needs a stand-in WeChat on this machine; only an explicit,
+    // unmistakable opt-in allows it (sandbox mode itself, with no credentials, stays refused above).
+    const loopbackAllowed = readBoolean(env, 'FACEGATE_UNSAFE_LOOPBACK_WECHAT');
+    if ((isLoopbackHost(url.hostname) || urlPort === sandboxPort) && !loopbackAllowed) {
       throw new ConfigError(
         'WECHAT_API_BASE_URL',
         'points at this machine or the sandbox port, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com)',

@@ -207,6 +207,21 @@ describe('loadConfig in production (NODE_ENV=production never runs the sandbox)'
     expect(config.wechat?.apiBaseUrl).toBe('https://wx-egress.internal');
   });
 
+  it('lets a load test point production at a stand-in WeChat on this machine only by explicit opt-in', () => {
+    const loopback = { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://127.0.0.1:4001' };
+    expect(errorOf(loopback).variable).toBe('WECHAT_API_BASE_URL');
+    expect(errorOf({ ...loopback, FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'false' }).variable).toBe(
+      'WECHAT_API_BASE_URL',
+    );
+    const config = loadConfig({ ...loopback, FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true' }, '/srv/app');
+    expect(config.wechat?.apiBaseUrl).toBe('http://127.0.0.1:4001');
+    // the opt-in never brings back sandbox mode: credentials are still required
+    const { WECHAT_APP_ID: _id, WECHAT_APP_SECRET: _secret, ...noCredentials } = loopback;
+    expect(errorOf({ ...noCredentials, FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true' }).variable).toBe(
+      'WECHAT_APP_ID',
+    );
+  });
+
   it('serves /metrics apart from the API: loopback:9464 by default, never PORT', () => {
     expect(loadConfig(PRODUCTION, '/srv/app').metrics).toEqual({ port: 9464, host: '127.0.0.1' });
     expect(loadConfig({}, '/srv/app').metrics).toBeNull();

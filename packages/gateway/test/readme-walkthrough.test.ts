@@ -50,7 +50,7 @@ describe("the root README's curl examples, run as written against `facegate serv
       status: 'PENDING',
       maskedName: '核***',
     });
-    expect(JSON.parse(answers[2]!)).toEqual({ errCode: 0, errMsg: 'requestFacialVerify:ok' });
+    expect(JSON.parse(answers[2]!)).toEqual({ sandbox: true, errCode: 0, errMsg: 'requestFacialVerify:ok' });
     const confirmed = JSON.parse(answers.at(-1)!).data.confirmVerification;
     expect(confirmed.status).toBe('VERIFIED');
     expect(confirmed.id).toBe(JSON.parse(answers[1]!).data.startVerification.id);

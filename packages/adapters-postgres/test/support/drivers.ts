@@ -43,7 +43,10 @@ export function pgliteDiskHarness(): DriverHarness {
   };
 }
 
-export function postgresHarness(adminUrl: string): DriverHarness {
+export function postgresHarness(
+  adminUrl: string,
+  options: { readonly statementTimeoutMs?: number } = {},
+): DriverHarness {
   let created: Promise<{ url: string; drop(): Promise<void> }> | undefined;
   const database = () => {
     created ??= createTestPostgresDatabase(adminUrl);
@@ -53,8 +56,8 @@ export function postgresHarness(adminUrl: string): DriverHarness {
     name: 'postgresql',
     kind: 'postgres',
     durable: true,
-    open: async () => openDatabase({ url: (await database()).url }),
-    openSecond: async () => openDatabase({ url: (await database()).url }),
+    open: async () => openDatabase({ url: (await database()).url, ...options }),
+    openSecond: async () => openDatabase({ url: (await database()).url, ...options }),
     destroy: async () => {
       if (created !== undefined) await (await created).drop();
     },

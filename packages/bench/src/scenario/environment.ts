@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonClient } from '../support/json-client';
@@ -146,6 +147,7 @@ export class GatewayTarget {
   readonly secret = randomBytes(36).toString('base64url');
   private readonly env: NodeJS.ProcessEnv;
   private starts = 0;
+  private metricsPort = 0;
 
   constructor(readonly spec: GatewaySpec) {
     const dataDir = join(spec.workDir, `${spec.name}-data`);
@@ -160,8 +162,9 @@ export class GatewayTarget {
       WECHAT_FACE_PROTOCOLS: 'legacy,v2',
       FACEGATE_SECRET: this.secret,
       LOG_LEVEL: spec.logLevel,
-      // as production runs it
+      // as production runs it, against the sandbox on this machine (which production otherwise refuses)
       NODE_ENV: 'production',
+      FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true',
       ...(spec.workers ? { FACEGATE_WORKERS: String(spec.workers) } : {}),
       ...LIFTED_ABUSE_LIMITS,
       ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
@@ -178,6 +181,9 @@ export class GatewayTarget {
 
   async start(): Promise<void> {
     this.starts += 1;
+    // production serves /metrics on its own listener (9464 by default): give each gateway a free one
+    this.metricsPort = await freePort();
+    this.env.METRICS_PORT = String(this.metricsPort);
     this.process = await startService({
       name: this.spec.name,
       command: process.execPath,
@@ -207,9 +213,9 @@ export class GatewayTarget {
     await this.process?.stop();
   }
 
-  /** Resident set size and V8 heap in use, from the gateway's own /metrics. */
+  /** Resident set size and V8 heap in use, from the gateway's own /metrics (its operators' listener). */
   async memory(): Promise<{ rssBytes: number; heapUsedBytes: number; heapTotalBytes: number }> {
-    const text = await this.client.text('/metrics');
+    const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
     const read = (name: string) => {
       const match = new RegExp(`^facegate_${name} (\\S+)$`, 'm').exec(text);
       return match ? Number(match[1]) : Number.NaN;
@@ -220,4 +226,16 @@ export class GatewayTarget {
       heapTotalBytes: read('nodejs_heap_size_total_bytes'),
     };
   }
+}
+
+/** A port nothing listens on right now (the OS picks it), for a child process to listen on. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
