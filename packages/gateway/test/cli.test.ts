@@ -183,7 +183,7 @@ describe('facegate CLI: serve + demo as real processes', () => {
     expect(output).toContain('Sandbox mode');
     expect(output).toContain('face_mismatch');
     expect(output).toContain(`data:     embedded (PGlite) in ${dataDir}`);
-    const [, url, sandboxUrl] = output.match(/facegate\.mjs demo --url (\S+) --sandbox-url (\S+)/)!;
+    const [, url, sandboxUrl] = output.match(/npm run demo -- --url (\S+) --sandbox-url (\S+)/)!;
 
     const demo = await run(['demo', '--url', url!, '--sandbox-url', sandboxUrl!], {});
     expect(demo.stdout).toContain('LEGACY: VERIFIED');

@@ -35,9 +35,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
       out(`  FACEGATE_SECRET was generated into ${config.dataDir}/sandbox-secret (sandbox mode only)`);
     }
     out(`  Try it end to end, from the repository root in another terminal:`);
-    out(
-      `    node packages/gateway/bin/facegate.mjs demo --url ${running.graphqlUrl} --sandbox-url ${sandbox.url}`,
-    );
+    out(`    npm run demo -- --url ${running.graphqlUrl} --sandbox-url ${sandbox.url}`);
     out('  Test identities (each one triggers its scenario on the sandbox device):');
     for (const identity of SANDBOX_TEST_IDENTITIES) {
       out(`    ${identity.scenario.padEnd(22)} ${identity.name}  ${identity.idCardNumber}  ${identity.note}`);
