@@ -583,13 +583,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
     const before = { outbox: await count('event_outbox'), deliveries: await count('webhook_deliveries') };
     expect(before.outbox).toBeGreaterThan(0);
+    // stopped first: a running relay would fan the row below out (and so make it prunable) before prune runs
+    const relay = relayOf(t);
+    await relay.stop();
     // an event not yet fanned out, however old, is kept
     await db.query(
       `INSERT INTO event_outbox (event_type, session_id, payload, created_at)
        VALUES ('other.event', 's_unsent', '{}'::jsonb, now() - interval '30 days')`,
     );
-    const relay = relayOf(t);
-    await relay.stop();
     try {
       const nothingYet = await relay.prune(t.clock.now());
       expect(nothingYet).toEqual({ outbox: 0, deliveries: 0 });
