@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wechat-sandbox';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../src/auth/viewer';
@@ -302,6 +302,19 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await shot('system');
   });
 
+  /** Refreshes the deliveries until the row says DELIVERED (the relay records the answer after sending). */
+  async function refreshUntilDelivered(row: Locator) {
+    await expect
+      .poll(
+        async () => {
+          await page.getByTestId('deliveries-refresh').click();
+          return row.getAttribute('data-status', { timeout: 2_000 }).catch(() => null);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('DELIVERED');
+  }
+
   it('lists webhook endpoints and deliveries, and redelivers one to a real receiver', async () => {
     const keys = running.container.resolve<ApiKeys>(TOKENS.ApiKeys);
     const webhooksKey = (await keys.create('integrator', ['webhooks:write'])).key;
@@ -324,15 +337,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     expect(await endpointRow.textContent()).toContain('verification.started');
     expect(await endpointRow.getByTestId('endpoint-state').textContent()).toBe('已启用');
     const delivery = page.locator(`[data-testid="delivery-row"][data-id="${received[0]!.id}"]`);
-    await expect
-      .poll(
-        async () => {
-          await page.getByTestId('deliveries-refresh').click();
-          return delivery.getAttribute('data-status', { timeout: 2_000 }).catch(() => null);
-        },
-        { timeout: 30_000 },
-      )
-      .toBe('DELIVERED');
+    await refreshUntilDelivered(delivery);
     expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('1');
     expect(await delivery.textContent()).toContain('204');
     await shot('webhooks');
@@ -343,15 +348,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
     expect(received[1]!.id).toBe(received[0]!.id);
     // a redelivery starts the retry schedule over: one attempt again, delivered again
-    await expect
-      .poll(
-        async () => {
-          await page.getByTestId('deliveries-refresh').click();
-          return delivery.getAttribute('data-status', { timeout: 2_000 }).catch(() => null);
-        },
-        { timeout: 30_000 },
-      )
-      .toBe('DELIVERED');
+    await refreshUntilDelivered(delivery);
     expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('1');
     await page.getByTestId('lang-toggle').click();
     await expect.poll(() => endpointRow.getByTestId('endpoint-state').textContent()).toBe('Enabled');
