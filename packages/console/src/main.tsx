@@ -7,6 +7,7 @@ import { KeysPage } from './pages/keys';
 import { OverviewPage } from './pages/overview';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { SystemPage } from './pages/system';
+import { WebhooksPage } from './pages/webhooks';
 import type { PeriodName } from './period';
 import './styles.css';
 
@@ -125,6 +126,7 @@ function App() {
     else if (section === 'sessions')
       page = <SessionsPage open={(sessionId) => go(`sessions/${encodeURIComponent(sessionId)}`)} />;
     else if (section === 'keys') page = <KeysPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
+    else if (section === 'webhooks') page = <WebhooksPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
     else if (section === 'system') page = <SystemPage />;
     else page = <OverviewPage period={period} setPeriod={setPeriod} />;
   }
@@ -132,6 +134,7 @@ function App() {
     ['overview', 'overview'],
     ['failures', 'failures'],
     ['sessions', 'sessions'],
+    ['webhooks', 'webhooks'],
     ['keys', 'keys'],
     ['system', 'system'],
   ];

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wechat-sandbox';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
-import type { ApiKeyScope } from '../src/auth/viewer';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../src/auth/viewer';
 import { loadConfig } from '../src/config';
 import { consoleDistDir } from '../src/console/console-assets.plugin';
 import { TOKENS } from '../src/di/container';
@@ -56,6 +58,9 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
   let watch: PageWatch;
   let adminKey: string;
   const requestedUrls: string[] = [];
+  /** A webhook receiver on loopback: what the gateway POSTed to it. */
+  let receiver: Server;
+  const received: { id: string; type: string }[] = [];
 
   async function gql(query: string, variables: Record<string, unknown>, token?: string) {
     const response = await fetch(running.graphqlUrl, {
@@ -127,6 +132,15 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     mkdirSync(screenshots, { recursive: true });
     await ensureBuilt();
     sandbox = await startSandbox({ port: 0 });
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push({ id: String(request.headers['webhook-id']), type: JSON.parse(body).type });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
     running = await startGateway(
       loadConfig({
         PORT: '0',
@@ -160,6 +174,8 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await browser?.close();
     await running?.close();
     await sandbox?.close();
+    receiver?.closeAllConnections();
+    await new Promise((done) => receiver?.close(done));
   });
 
   it('serves the page with a strict CSP, no framing, and refuses a wrong key', async () => {
@@ -254,6 +270,10 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
   it('creates a key (secret shown once) and revokes it', async () => {
     await page.getByTestId('nav-keys').click();
     await page.getByTestId('key-name').fill('night-shift');
+    // every scope the gateway knows can be given from the console
+    for (const scope of API_KEY_SCOPES) {
+      await page.getByTestId(`scope-${scope.toUpperCase().replace(':', '_')}`).waitFor();
+    }
     await page.getByTestId('scope-CONSOLE_READ').check();
     await page.getByTestId('key-create').click();
     const created = page.getByTestId('created-key').locator('code');
@@ -282,12 +302,75 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await shot('system');
   });
 
+  /** Refreshes the deliveries until the row says DELIVERED (the relay records the answer after sending). */
+  async function refreshUntilDelivered(row: Locator) {
+    await expect
+      .poll(
+        async () => {
+          await page.getByTestId('deliveries-refresh').click();
+          return row.getAttribute('data-status', { timeout: 2_000 }).catch(() => null);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe('DELIVERED');
+  }
+
+  it('lists webhook endpoints and deliveries, and redelivers one to a real receiver', async () => {
+    const keys = running.container.resolve<ApiKeys>(TOKENS.ApiKeys);
+    const webhooksKey = (await keys.create('integrator', ['webhooks:write'])).key;
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const { createWebhookEndpoint } = await gql(
+      'mutation($url: String!) { createWebhookEndpoint(url: $url, events: [VERIFICATION_STARTED], description: "orders") { endpoint { id } } }',
+      { url },
+      webhooksKey,
+    );
+    const endpointId = createWebhookEndpoint.endpoint.id as string;
+    await seed('o_console_webhook', 'V2', 'leave');
+    // the gateway's relay sends it: wait for the receiver, then for the delivery to be recorded
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(1);
+    expect(received[0]!.type).toBe('verification.started');
+
+    await page.getByTestId('nav-webhooks').click();
+    const endpointRow = page.locator(`[data-testid="endpoint-row"][data-id="${endpointId}"]`);
+    await endpointRow.waitFor();
+    expect(await endpointRow.textContent()).toContain(url);
+    expect(await endpointRow.textContent()).toContain('verification.started');
+    expect(await endpointRow.getByTestId('endpoint-state').textContent()).toBe('已启用');
+    const delivery = page.locator(`[data-testid="delivery-row"][data-id="${received[0]!.id}"]`);
+    await refreshUntilDelivered(delivery);
+    expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('1');
+    expect(await delivery.textContent()).toContain('204');
+    await shot('webhooks');
+
+    await delivery.getByTestId('redeliver').click();
+    await page.getByTestId('redeliver-queued').waitFor();
+    // the same message (same webhook-id) reaches the receiver again
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
+    expect(received[1]!.id).toBe(received[0]!.id);
+    // a redelivery starts the retry schedule over: one attempt again, delivered again
+    await refreshUntilDelivered(delivery);
+    expect(await delivery.getByTestId('delivery-attempts').textContent()).toBe('1');
+    await page.getByTestId('lang-toggle').click();
+    await expect.poll(() => endpointRow.getByTestId('endpoint-state').textContent()).toBe('Enabled');
+    await shot('webhooks-en');
+    await page.getByTestId('lang-toggle').click();
+  });
+
   it('had no console errors, no requests to other hosts, and never put the key in a URL', () => {
     expect(watch.consoleErrors).toEqual([]);
     expect(watch.outsideRequests).toEqual([]);
     expect(requestedUrls.length).toBeGreaterThan(5);
     for (const url of requestedUrls) expect(url).not.toContain(adminKey.split('_')[2]!);
-    for (const name of ['sign-in-refused', 'overview', 'failures', 'sessions', 'session', 'keys', 'system']) {
+    for (const name of [
+      'sign-in-refused',
+      'overview',
+      'failures',
+      'sessions',
+      'session',
+      'keys',
+      'system',
+      'webhooks',
+    ]) {
       expect(statSync(join(screenshots, `${name}.png`)).size).toBeGreaterThan(10_000);
     }
   });

@@ -374,7 +374,11 @@ const MATRIX = {
   },
 } as Record<Operation, Record<Who, string>>;
 
-/** Endpoints and deliveries: services with webhooks:write only; a bad or revoked credential is none. */
+/** The console reads endpoints and deliveries, and its admins redeliver; the rest needs webhooks:write. */
+const CONSOLE_READS = new Set<WebhookOperation>(['webhookEndpoints', 'webhookDeliveries']);
+const CONSOLE_ADMIN_ACTS = new Set<WebhookOperation>(['redeliverWebhook']);
+
+/** Endpoints and deliveries: services with webhooks:write (and the console, above); a bad or revoked credential is none. */
 for (const operation of WEBHOOK_OPERATIONS) {
   MATRIX[operation] = {
     anonymous: UNAUTH,
@@ -384,8 +388,8 @@ for (const operation of WEBHOOK_OPERATIONS) {
     'service write': FORBID,
     'service read+write': FORBID,
     'service webhooks': OK,
-    'service console:read': FORBID,
-    'service console:admin': FORBID,
+    'service console:read': CONSOLE_READS.has(operation) ? OK : FORBID,
+    'service console:admin': CONSOLE_READS.has(operation) || CONSOLE_ADMIN_ACTS.has(operation) ? OK : FORBID,
     'revoked key': UNAUTH,
     'expired token': UNAUTH,
     'tampered token': UNAUTH,

@@ -8,7 +8,14 @@ const CREATE = `mutation CreateApiKey($input: CreateApiKeyInput!) {
   createApiKey(input: $input) { key apiKey { id prefix } } }`;
 const REVOKE = 'mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }';
 
-const SCOPES = ['VERIFICATIONS_READ', 'VERIFICATIONS_WRITE', 'CONSOLE_READ', 'CONSOLE_ADMIN'] as const;
+/** The ApiKeyScope enum of the schema (the gateway's API_KEY_SCOPES); the browser test checks they match. */
+const SCOPES = [
+  'VERIFICATIONS_READ',
+  'VERIFICATIONS_WRITE',
+  'WEBHOOKS_WRITE',
+  'CONSOLE_READ',
+  'CONSOLE_ADMIN',
+] as const;
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');
 
 interface Key {

@@ -15,9 +15,20 @@ export function requireUser(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
 }
 
 export function requireScope(viewer: Viewer, scope: ApiKeyScope): Extract<Viewer, { kind: 'service' }> {
+  return requireAnyScope(viewer, [scope]);
+}
+
+/** A service holding at least one of `scopes` (e.g. the webhooks scope, or the console's). */
+export function requireAnyScope(
+  viewer: Viewer,
+  scopes: readonly ApiKeyScope[],
+): Extract<Viewer, { kind: 'service' }> {
+  const named = scopes.join(' or ');
   if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
-  if (viewer.kind !== 'service') throw forbidden(`this operation needs an API key with the ${scope} scope`);
-  if (!viewer.scopes.includes(scope)) throw forbidden(`this API key lacks the ${scope} scope`);
+  if (viewer.kind !== 'service') throw forbidden(`this operation needs an API key with the ${named} scope`);
+  if (!scopes.some((scope) => viewer.scopes.includes(scope))) {
+    throw forbidden(`this API key lacks the ${named} scope`);
+  }
   return viewer;
 }
 

@@ -1,5 +1,5 @@
 import type { Viewer } from '../auth/viewer';
-import { requireScope } from './authorization';
+import { requireAnyScope, requireScope } from './authorization';
 
 /** Reading the console: console:read, or console:admin (which includes reading). */
 export function requireConsoleRead(viewer: Viewer): void {
@@ -10,4 +10,14 @@ export function requireConsoleRead(viewer: Viewer): void {
 /** Acting from the console (API keys). */
 export function requireConsoleAdmin(viewer: Viewer): void {
   requireScope(viewer, 'console:admin');
+}
+
+/** Reading webhook endpoints and deliveries: their own scope, or the console's (read or admin). */
+export function requireWebhookRead(viewer: Viewer): void {
+  requireAnyScope(viewer, ['webhooks:write', 'console:read', 'console:admin']);
+}
+
+/** Redelivering a webhook: its own scope, or acting from the console. */
+export function requireWebhookRedeliver(viewer: Viewer): void {
+  requireAnyScope(viewer, ['webhooks:write', 'console:admin']);
 }

@@ -1,7 +1,7 @@
 import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '@facegate/adapters-postgres';
 import { MAX_PAGE_SIZE } from '@facegate/domain';
-import { requireScope } from './authorization';
 import { builder } from './builder';
+import { requireWebhookRead, requireWebhookRedeliver } from './console-authorization';
 import { DateTimeScalar } from './date-time.scalar';
 import { badUserInput } from './errors';
 import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
@@ -87,7 +87,7 @@ builder.queryField('webhookDeliveries', (t) =>
   t.field({
     type: WebhookDeliveryConnectionRef,
     description:
-      'Services with webhooks:write. One endpoint’s deliveries, newest first; page with first + after.',
+      'Services with webhooks:write, console:read or console:admin. One endpoint’s deliveries, newest first; page with first + after.',
     args: {
       endpointId: t.arg.id({ required: true }),
       status: t.arg({ type: WebhookDeliveryStatusEnum, required: false }),
@@ -95,7 +95,7 @@ builder.queryField('webhookDeliveries', (t) =>
       after: t.arg.string({ required: false }),
     },
     resolve: async (_root, args, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
+      requireWebhookRead(ctx.viewer);
       const first = args.first ?? 20;
       if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
         throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
@@ -112,10 +112,10 @@ builder.mutationField('redeliverWebhook', (t) =>
   t.field({
     type: WebhookDeliveryRef,
     description:
-      'Services with webhooks:write. Sends one delivery again (same webhook-id), from the start of the retry schedule.',
+      'Services with webhooks:write or console:admin. Sends one delivery again (same webhook-id), from the start of the retry schedule.',
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: async (_root, { deliveryId }, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
+      requireWebhookRedeliver(ctx.viewer);
       return webhookOperation(() => ctx.services.webhooks.redeliver(String(deliveryId)));
     },
   }),

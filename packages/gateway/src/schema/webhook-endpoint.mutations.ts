@@ -1,5 +1,6 @@
 import { requireScope } from './authorization';
 import { builder } from './builder';
+import { requireWebhookRead } from './console-authorization';
 import {
   WebhookEndpointRef,
   WebhookEndpointSecretPayloadRef,
@@ -10,9 +11,10 @@ import {
 builder.queryField('webhookEndpoints', (t) =>
   t.field({
     type: [WebhookEndpointRef],
-    description: 'Services with webhooks:write. Every endpoint, oldest first; disabled ones say why.',
+    description:
+      'Services with webhooks:write, console:read or console:admin. Every endpoint, oldest first; disabled ones say why.',
     resolve: async (_root, _args, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
+      requireWebhookRead(ctx.viewer);
       return ctx.services.webhooks.list();
     },
   }),

@@ -18,7 +18,7 @@ export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
 });
 
 export const WebhookEndpointRef = builder.objectRef<WebhookEndpointRecord>('WebhookEndpoint').implement({
-  description: 'Where signed webhooks are POSTed. Services with webhooks:write.',
+  description: 'Where signed webhooks are POSTed. Services with webhooks:write (the console reads them too).',
   fields: (t) => ({
     id: t.exposeID('id'),
     url: t.exposeString('url'),

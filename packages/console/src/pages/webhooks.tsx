@@ -1,0 +1,227 @@
+import { useState } from 'preact/hooks';
+import { ApiError, gql } from '../api';
+import { type MessageKey, useI18n } from '../i18n';
+import { useQuery } from '../use-query';
+
+const ENDPOINTS = `query WebhookEndpoints { webhookEndpoints {
+  id url description events enabled disabledReason disabledAt failingSince createdAt } }`;
+const DELIVERIES = `query WebhookDeliveries($endpointId: ID!, $status: WebhookDeliveryStatus, $after: String) {
+  webhookDeliveries(endpointId: $endpointId, status: $status, first: 20, after: $after) {
+    edges { node { id eventType status attempts lastStatusCode lastError nextAttemptAt createdAt } }
+    pageInfo { hasNextPage endCursor } } }`;
+const REDELIVER = 'mutation RedeliverWebhook($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }';
+
+const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+type DeliveryStatus = (typeof STATUSES)[number];
+
+interface Endpoint {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  failingSince: string | null;
+  createdAt: string;
+}
+
+interface Delivery {
+  id: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+interface DeliveryPage {
+  webhookDeliveries: {
+    edges: { node: Delivery }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}
+
+/** The wire form (verification.started) of an event, as the receiver sees it in the body's type. */
+const eventLabel = (event: string) => event.toLowerCase().replace('_', '.');
+
+export function WebhooksPage(props: { admin: boolean }) {
+  const { t, date } = useI18n();
+  const endpoints = useQuery<{ webhookEndpoints: Endpoint[] }>(ENDPOINTS);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const list = endpoints.data?.webhookEndpoints ?? [];
+  // the first endpoint until the operator picks another
+  const endpointId = chosen ?? list[0]?.id ?? null;
+
+  const stateOf = (e: Endpoint) =>
+    e.enabled ? t('enabled') : e.disabledReason === 'FAILING' ? t('disabledFailing') : t('disabledManual');
+
+  return (
+    <section>
+      <h2>{t('webhooks')}</h2>
+      <h3>{t('webhookEndpoints')}</h3>
+      {endpoints.error && <p class="error">{endpoints.error.message}</p>}
+      {endpoints.loading && !endpoints.data && <p>{t('loading')}</p>}
+      {endpoints.data && list.length === 0 && <p data-testid="no-endpoints">{t('noEndpoints')}</p>}
+      {list.length > 0 && (
+        <table data-testid="webhook-endpoints">
+          <thead>
+            <tr>
+              <th>{t('url')}</th>
+              <th>{t('events')}</th>
+              <th>{t('status')}</th>
+              <th>{t('createdAt')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((e) => (
+              <tr data-testid="endpoint-row" data-id={e.id} class={e.id === endpointId ? 'chosen' : ''}>
+                <td>
+                  <code>{e.url}</code>
+                  {e.description && <div class="note">{e.description}</div>}
+                </td>
+                <td>{e.events.map(eventLabel).join(', ')}</td>
+                <td data-testid="endpoint-state">
+                  {stateOf(e)}
+                  {!e.enabled && e.disabledAt && ` ${date(e.disabledAt)}`}
+                  {e.failingSince && (
+                    <div class="note">
+                      {t('failingSinceLabel')} {date(e.failingSince)}
+                    </div>
+                  )}
+                </td>
+                <td>{date(e.createdAt)}</td>
+                <td>
+                  <button type="button" data-testid="endpoint-deliveries" onClick={() => setChosen(e.id)}>
+                    {t('showDeliveries')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {endpointId && <Deliveries key={endpointId} endpointId={endpointId} admin={props.admin} />}
+    </section>
+  );
+}
+
+function Deliveries(props: { endpointId: string; admin: boolean }) {
+  const { t, date } = useI18n();
+  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  // null: the newest page; "back" returns there
+  const [after, setAfter] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [queued, setQueued] = useState<string | null>(null);
+  const { data, error, loading, reload } = useQuery<DeliveryPage>(DELIVERIES, {
+    endpointId: props.endpointId,
+    status: status || null,
+    after,
+  });
+  const page = data?.webhookDeliveries;
+
+  const redeliver = async (id: string) => {
+    setProblem(null);
+    setQueued(null);
+    try {
+      await gql(REDELIVER, { id });
+      setQueued(id);
+      reload();
+    } catch (caught) {
+      setProblem(caught instanceof ApiError ? caught.message : String(caught));
+    }
+  };
+
+  return (
+    <>
+      <h3>{t('deliveries')}</h3>
+      <div class="filters">
+        <label>
+          {t('status')}
+          <select
+            data-testid="delivery-status"
+            value={status}
+            onChange={(event) => {
+              setAfter(null);
+              setStatus((event.target as HTMLSelectElement).value as DeliveryStatus | '');
+            }}
+          >
+            <option value="">{t('all')}</option>
+            {STATUSES.map((s) => (
+              <option value={s}>{t(s as MessageKey)}</option>
+            ))}
+          </select>
+        </label>
+        <button type="button" data-testid="deliveries-refresh" onClick={reload}>
+          {t('refresh')}
+        </button>
+      </div>
+      {(problem || error) && <p class="error">{problem ?? error?.message}</p>}
+      {queued && (
+        <p class="note" data-testid="redeliver-queued">
+          {t('redeliverQueued')}
+        </p>
+      )}
+      {loading && !page && <p>{t('loading')}</p>}
+      {page && page.edges.length === 0 && <p data-testid="no-deliveries">{t('noDeliveries')}</p>}
+      {page && page.edges.length > 0 && (
+        <table data-testid="webhook-deliveries">
+          <thead>
+            <tr>
+              <th>{t('createdAt')}</th>
+              <th>{t('eventType')}</th>
+              <th>{t('status')}</th>
+              <th>{t('attempts')}</th>
+              <th>{t('lastStatusCode')}</th>
+              <th>{t('nextRetry')}</th>
+              {props.admin && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {page.edges.map(({ node: d }) => (
+              <tr data-testid="delivery-row" data-id={d.id} data-status={d.status}>
+                <td>{date(d.createdAt)}</td>
+                <td>{eventLabel(d.eventType)}</td>
+                <td class={`status ${d.status}`} data-testid="delivery-status-cell">
+                  {t(d.status)}
+                  {d.lastError && <div class="note">{d.lastError}</div>}
+                </td>
+                <td data-testid="delivery-attempts">{d.attempts}</td>
+                <td>{d.lastStatusCode ?? '—'}</td>
+                <td>{d.nextAttemptAt ? date(d.nextAttemptAt) : '—'}</td>
+                {props.admin && (
+                  <td>
+                    <button type="button" data-testid="redeliver" onClick={() => redeliver(d.id)}>
+                      {t('redeliver')}
+                    </button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(after || page?.pageInfo.hasNextPage) && (
+        <div class="filters">
+          {after && (
+            <button type="button" onClick={() => setAfter(null)}>
+              {t('back')}
+            </button>
+          )}
+          {page?.pageInfo.hasNextPage && page.pageInfo.endCursor && (
+            <button
+              type="button"
+              data-testid="deliveries-next"
+              onClick={() => setAfter(page.pageInfo.endCursor)}
+            >
+              {t('next')}
+            </button>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
