@@ -1,15 +1,8 @@
+import { REQUEST_ERROR_CODES } from '@facegate/gateway';
 import { Agent, type Dispatcher, request } from 'undici';
 
 /** The request-problem codes of the GraphQL contract; anything else is a masked server fault. */
-const CONTRACT_CODES = new Set([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UPSTREAM_UNAVAILABLE',
-]);
+const CONTRACT_CODES: ReadonlySet<string> = new Set(REQUEST_ERROR_CODES);
 
 export interface GraphqlErrorInfo {
   readonly message: string;

@@ -11,6 +11,7 @@ export {
 } from './di/container';
 export { createGateway, type Gateway } from './gateway';
 export { type RunningGateway, startGateway } from './main';
+export { REQUEST_ERROR_CODES, type RequestErrorCode } from './schema/errors';
 export { buildSchema, printGatewaySchema } from './schema/index';
 export {
   loadPersistedOperations,
