@@ -45,7 +45,7 @@ import {
   startSessions,
   verificationRequest,
 } from './scenario/facegate-flow';
-import { postgresCpuMs, processCpuMs, processTreeCpuMs } from './support/cpu-time';
+import { cpuSpentMs, postgresCpuSnapshot, processCpuMs, processTreeCpuMs } from './support/cpu-time';
 import { JsonClient, mapConcurrent } from './support/json-client';
 import { canPin, type ServiceProcess } from './support/service-process';
 
@@ -323,15 +323,18 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const saturate = async (target: Target, operation: Operation, requests: number, connections: number) => {
       const source = await sourceFor(target, operation, requests + connections + 16);
       const serverBefore = serverCpuMs(target);
-      const postgresBefore = postgresCpuMs();
+      const postgresBefore = postgresCpuSnapshot();
       const result = await runSaturation({ url: target.url, source, connections, requests });
       const serverAfter = serverCpuMs(target);
-      const postgresAfter = postgresCpuMs();
+      const postgresAfter = postgresCpuSnapshot();
       if (target.gateway) await supply.afterRun(target.gateway);
       const perRequest = (before: number | null, after: number | null) =>
         before === null || after === null || result.ok === 0 ? undefined : (after - before) / result.ok;
       const serverCpu = perRequest(serverBefore, serverAfter);
-      const postgresCpu = perRequest(postgresBefore, postgresAfter);
+      const postgresCpu =
+        postgresBefore === null || postgresAfter === null
+          ? undefined
+          : perRequest(0, cpuSpentMs(postgresBefore, postgresAfter));
       return {
         ...result,
         ...(serverCpu === undefined ? {} : { serverCpuMsPerRequest: serverCpu }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuMsOfStat, processCpuMs } from '../src/support/cpu-time';
+import { cpuMsOfStat, cpuSpentMs, postgresCpuSnapshot, processCpuMs } from '../src/support/cpu-time';
 
 describe('cpu time from /proc', () => {
   it('reads utime + stime after the command name, even one with spaces and parentheses', () => {
@@ -15,5 +15,32 @@ describe('cpu time from /proc', () => {
     while (performance.now() < until) x += Math.sqrt(x + 1);
     expect(x).toBeGreaterThan(0);
     expect(processCpuMs(process.pid)!).toBeGreaterThan(before);
+  });
+});
+
+describe('cpuSpentMs', () => {
+  it('never goes negative when a backend exits between the snapshots', () => {
+    const before = new Map([
+      [100, 500],
+      [101, 300],
+    ]);
+    const after = new Map([[100, 520]]);
+    expect(cpuSpentMs(before, after)).toBe(20);
+  });
+
+  it('counts a process started in between from zero, and a reused pid as a new process', () => {
+    const before = new Map([[200, 900]]);
+    const after = new Map([
+      [200, 40],
+      [201, 15],
+    ]);
+    expect(cpuSpentMs(before, after)).toBe(55);
+  });
+
+  it('reads real snapshots of this machine: a non-negative number, or null without /proc', () => {
+    const first = postgresCpuSnapshot();
+    const second = postgresCpuSnapshot();
+    if (first === null || second === null) expect(first).toBe(second);
+    else expect(cpuSpentMs(first, second)).toBeGreaterThanOrEqual(0);
   });
 });

@@ -12,25 +12,41 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
-/** CPU ms of every process whose command is `postgres` (the server and its backends); null without /proc. */
-export function postgresCpuMs(): number | null {
+/**
+ * CPU ms of each process whose command is `postgres` (the server and its backends), by pid; null without /proc.
+ * Compare two snapshots with cpuSpentMs: a plain total drops, and can go negative, when a backend exits.
+ */
+export function postgresCpuSnapshot(): Map<number, number> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return null;
   }
-  let total = 0;
+  const snapshot = new Map<number, number>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (commOfStat(stat) === 'postgres') total += cpuMsOfStat(stat);
+      if (commOfStat(stat) === 'postgres') snapshot.set(Number(entry), cpuMsOfStat(stat));
     } catch {
       // the process ended while we looked
     }
   }
-  return total;
+  return snapshot;
+}
+
+/**
+ * CPU ms spent between two snapshots by the processes alive at the second: a process that started in
+ * between (or reused a pid, its count lower than before) counts from zero; one that exited is not seen.
+ */
+export function cpuSpentMs(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) {
+    const earlier = before.get(pid) ?? 0;
+    spent += ms >= earlier ? ms - earlier : ms;
+  }
+  return spent;
 }
 
 function commOfStat(stat: string): string {
