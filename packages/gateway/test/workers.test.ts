@@ -96,6 +96,8 @@ describe('facegate serve --workers', () => {
         env: cliEnv({
           PORT: '0',
           HOST: '127.0.0.1',
+          // metrics on a listener of their own, as in production: each worker listens twice
+          METRICS_PORT: '0',
           DATABASE_URL: pg.url,
           FACEGATE_SECRET: TEST_SECRET,
           WECHAT_APP_ID: sandbox.appId,
@@ -157,6 +159,14 @@ describe('facegate serve --workers', () => {
         }),
       );
     }
+
+    it('announces the gateway address, and metrics on their own listener', async () => {
+      const metricsUrl = /metrics: (http:\S+)\/metrics \(per worker\)/.exec(output)?.[1];
+      expect(metricsUrl).toBeDefined();
+      expect(metricsUrl).not.toBe(url);
+      expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(/^facegate_/m);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    });
 
     it('runs two worker processes on one port, one upstream call per evidence', async () => {
       expect(childrenOf(primary.pid!)).toHaveLength(2);

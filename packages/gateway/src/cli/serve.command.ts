@@ -5,7 +5,7 @@ import { resolve, TOKENS } from '../di/container';
 import { type RunningGateway, startGateway } from '../main';
 import type { Logger } from '../observability/logger';
 import { out } from './output';
-import { readWorkerCount, runPrimary } from './workers';
+import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './workers';
 
 /** Starts the gateway and stays up until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
@@ -14,7 +14,15 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const running = await startGateway(config);
   const logger = resolve(running.container, TOKENS.Logger);
-  if (cluster.isWorker) return stayUp(running, logger);
+  if (cluster.isWorker) {
+    const listening: WorkerListeningMessage = {
+      facegate: 'listening',
+      url: running.url,
+      metricsUrl: running.metricsUrl,
+    };
+    process.send?.(listening);
+    return stayUp(running, logger);
+  }
 
   out('');
   out(`FaceGate gateway listening on ${running.url}`);

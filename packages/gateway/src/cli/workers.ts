@@ -50,16 +50,20 @@ export async function runPrimary(count: number): Promise<number> {
 
   const fork = (): Worker => {
     const worker = cluster.fork();
-    worker.once('listening', (address) => {
+    // A worker listens twice when metrics have their own port, in either order: only its own word says
+    // which address is the gateway's.
+    worker.on('message', (message: unknown) => {
+      if (!isListeningMessage(message)) return;
       ready += 1;
       if (!announced && ready === count) {
         announced = true;
-        const host = address.address === '0.0.0.0' || !address.address ? '127.0.0.1' : address.address;
-        const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+        const { url, metricsUrl } = message;
         out('');
         out(`FaceGate gateway listening on ${url} (${count} workers, primary pid ${process.pid})`);
         out(`  GraphQL:  ${url}/graphql`);
-        out(`  health:   ${url}/healthz   ready: ${url}/readyz   metrics: ${url}/metrics (per worker)`);
+        out(
+          `  health:   ${url}/healthz   ready: ${url}/readyz   metrics: ${metricsUrl ?? url}/metrics (per worker)`,
+        );
         out('');
       }
     });
@@ -102,4 +106,16 @@ export async function runPrimary(count: number): Promise<number> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   return exited;
+}
+
+/** What a worker sends the primary once its gateway listens. */
+export interface WorkerListeningMessage {
+  readonly facegate: 'listening';
+  readonly url: string;
+  readonly metricsUrl: string | null;
+}
+
+function isListeningMessage(message: unknown): message is WorkerListeningMessage {
+  const m = message as Partial<WorkerListeningMessage> | null;
+  return typeof m === 'object' && m !== null && m.facegate === 'listening' && typeof m.url === 'string';
 }
