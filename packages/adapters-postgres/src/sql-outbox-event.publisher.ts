@@ -45,9 +45,11 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
 }
 
 /**
- * Writes each event to the outbox table. Readers poll the table (see sql-outbox-feed.ts) instead of being told
- * by NOTIFY, so the confirmation's statement is a plain INSERT: nothing is announced before it is durable,
- * and no notification queue is shared by every writer.
+ * The outbox table on its own: `publish` appends an event in a statement of its own, `prune` drops old
+ * fanned-out rows. The use cases' events do not go through `publish`: the session repository stores each
+ * in the statement that writes its session, so a crash between the two cannot lose one. `publish` is for an
+ * event with no session write to ride on (tools and tests that seed the outbox). Readers poll the table (see
+ * sql-outbox-feed.ts) instead of being told by NOTIFY, so no notification queue is shared by every writer.
  */
 export class SqlOutboxEventPublisher implements EventPublisher {
   constructor(

@@ -6,6 +6,7 @@ import type {
   PageCursor,
   RecordedOutcome,
   SessionBinding,
+  VerificationEvent,
   VerificationFailure,
   VerificationFilter,
   VerificationPage,
@@ -15,7 +16,8 @@ import type {
   VerificationStatus,
 } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
-import type { Database, Queryable } from './database/database';
+import type { Database } from './database/database';
+import { serializeVerificationEvent } from './sql-outbox-event.publisher';
 
 interface SessionRow {
   id: string;
@@ -75,25 +77,59 @@ const MUTABLE_COLUMNS = [
   'version',
 ] as const;
 
-const INSERT_SQL = `INSERT INTO verification_sessions (id, ${MUTABLE_COLUMNS.join(', ')})
-  VALUES ($1, ${MUTABLE_COLUMNS.map((c, i) => (c === 'last_error' ? `$${i + 2}::jsonb` : `$${i + 2}`)).join(', ')})`;
+/** What a written session row gives the outbox row that announces it (see sessionDetailsOf). */
+const RETURNING_DETAILS = `RETURNING id, protocol, openid, max_attempts, last_error, created_at, expires_at,
+  verified_at, ended_at, client_reference_id`;
+
+/**
+ * The outbox row announcing a session written by the CTE `written` (the transactional outbox: the event and
+ * its write commit together or not at all). The session's details are copied from the written row, so a
+ * webhook describes the session as this event left it; ids, status, counts and dates only, no PII.
+ */
+const outboxInsertFrom = (written: string, typeParam: number) => `INSERT INTO event_outbox
+    (event_type, session_id, payload, session_details)
+  SELECT $${typeParam}, r.id, $${typeParam + 1}::text::jsonb,
+    jsonb_build_object(
+      'protocol', r.protocol, 'openid', r.openid, 'maxAttempts', r.max_attempts, 'lastError', r.last_error,
+      'createdAt', r.created_at, 'expiresAt', r.expires_at, 'verifiedAt', r.verified_at, 'endedAt', r.ended_at,
+      'clientReferenceId', r.client_reference_id)
+  FROM ${written} r`;
+
+const INSERT_EVENT_PARAM = MUTABLE_COLUMNS.length + 2;
+const INSERT_SQL = `WITH written AS (
+  INSERT INTO verification_sessions (id, ${MUTABLE_COLUMNS.join(', ')})
+  VALUES ($1, ${MUTABLE_COLUMNS.map((c, i) => (c === 'last_error' ? `$${i + 2}::jsonb` : `$${i + 2}`)).join(', ')})
+  ${RETURNING_DETAILS}
+)
+${outboxInsertFrom('written', INSERT_EVENT_PARAM)}`;
 
 const EXPECTED_VERSION_PARAM = MUTABLE_COLUMNS.length + 2;
-const UPDATE_SQL = `UPDATE verification_sessions SET
+const UPDATE_ONLY_SQL = `UPDATE verification_sessions SET
   ${MUTABLE_COLUMNS.map((c, i) => `${c} = $${i + 2}${c === 'last_error' ? '::jsonb' : ''}`).join(',\n  ')},
   updated_at = now()
   WHERE id = $1 AND version = $${EXPECTED_VERSION_PARAM}
-  RETURNING id`;
+  ${RETURNING_DETAILS}`;
+
+const UPDATE_EVENT_PARAM = EXPECTED_VERSION_PARAM + 1;
+const UPDATE_SQL = `WITH written AS (
+  ${UPDATE_ONLY_SQL}
+)
+${outboxInsertFrom('written', UPDATE_EVENT_PARAM)}
+RETURNING session_id`;
 
 const EVIDENCE_PARAM = EXPECTED_VERSION_PARAM + 1;
+const COMPLETE_EVENT_PARAM = EVIDENCE_PARAM + 4;
 /**
  * completeEvidence as one statement (one round trip, one implicit transaction): the session is written only at
  * the expected version, the outcome only onto a claim that has none yet (normally ours, taken before the
- * upstream call), and when the session was written but an outcome was already there (someone else's) the
- * statement aborts itself (facegate_abort_if, migration 0003), undoing the session write.
+ * upstream call), the event into the outbox, and when the session was written but an outcome was already
+ * there (someone else's) the statement aborts itself (facegate_abort_if, migration 0003), undoing the session
+ * write and the event with it.
  */
 const COMPLETE_SQL = `WITH updated AS (
-  ${UPDATE_SQL}
+  ${UPDATE_ONLY_SQL}
+), announced AS (
+  ${outboxInsertFrom('updated', COMPLETE_EVENT_PARAM)}
 ), recorded AS (
   INSERT INTO evidence_claims
     (evidence_hash, session_id, claimed_at, completed_at, outcome_status, outcome_failure, outcome_attempt)
@@ -137,8 +173,8 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     private readonly cipher: FieldCipher,
   ) {}
 
-  async insert(session: VerificationSessionSnapshot): Promise<void> {
-    await this.db.query(INSERT_SQL, this.sessionParams(session));
+  async insert(session: VerificationSessionSnapshot, event: VerificationEvent): Promise<void> {
+    await this.db.query(INSERT_SQL, [...this.sessionParams(session), ...eventParams(event)]);
   }
 
   async findById(id: string): Promise<VerificationSessionSnapshot | null> {
@@ -149,8 +185,17 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     return rows[0] === undefined ? null : this.toSnapshot(rows[0]);
   }
 
-  async update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean> {
-    return updateSession(this.db, this.sessionParams(session), expectedVersion);
+  async update(
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean> {
+    const rows = await this.db.query(UPDATE_SQL, [
+      ...this.sessionParams(session),
+      expectedVersion,
+      ...eventParams(event),
+    ]);
+    return rows.length === 1;
   }
 
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
@@ -202,6 +247,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     outcome: RecordedOutcome,
     session: VerificationSessionSnapshot,
     expectedVersion: number,
+    event: VerificationEvent,
   ): Promise<boolean> {
     const rows = await this.db
       .query<{ updated: number }>(COMPLETE_SQL, [
@@ -211,6 +257,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
         outcome.status,
         jsonOrNull(outcome.failure),
         outcome.attempt,
+        ...eventParams(event),
       ])
       .catch((error: unknown) => {
         if ((error as { code?: unknown } | null)?.code === STATEMENT_ABORTED) return null;
@@ -355,9 +402,8 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
   }
 }
 
-async function updateSession(q: Queryable, params: unknown[], expectedVersion: number): Promise<boolean> {
-  const rows = await q.query(UPDATE_SQL, [...params, expectedVersion]);
-  return rows.length === 1;
+function eventParams(event: VerificationEvent): [string, string] {
+  return [event.type, serializeVerificationEvent(event)];
 }
 
 function jsonOrNull(value: unknown): string | null {

@@ -1,6 +1,11 @@
 import { verificationSessionRepositoryContract } from '@facegate/domain/testing/repository-contract';
 import { afterAll } from 'vitest';
-import { AesGcmFieldCipher, type Database, SqlVerificationSessionRepository } from '../src/index';
+import {
+  AesGcmFieldCipher,
+  type Database,
+  parseVerificationEvent,
+  SqlVerificationSessionRepository,
+} from '../src/index';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { TEST_KEY } from './support/session-mother';
 
@@ -21,8 +26,24 @@ for (const harness of harnesses) {
 
   verificationSessionRepositoryContract(`SqlVerificationSessionRepository on ${harness.name}`, async () => {
     const db = await database();
-    await db.exec('DELETE FROM evidence_claims; DELETE FROM verification_sessions;');
-    return { repo: new SqlVerificationSessionRepository(db, cipher), close: async () => {} };
+    await db.exec(
+      'DELETE FROM evidence_claims; DELETE FROM verification_sessions; DELETE FROM event_outbox;',
+    );
+    return {
+      repo: new SqlVerificationSessionRepository(db, cipher),
+      storedEvents: async (sessionId) => {
+        const rows = await db.query<{ payload: unknown }>(
+          'SELECT payload FROM event_outbox WHERE session_id = $1 ORDER BY id',
+          [sessionId],
+        );
+        return rows.map((r) => {
+          const event = parseVerificationEvent(JSON.stringify(r.payload));
+          if (event === null) throw new Error('an outbox row that is not a verification event');
+          return event;
+        });
+      },
+      close: async () => {},
+    };
   });
 
   afterAll(async () => {

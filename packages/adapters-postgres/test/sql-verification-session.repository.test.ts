@@ -1,4 +1,5 @@
 import type { RecordedOutcome, VerificationSessionSnapshot } from '@facegate/domain';
+import { anEventFor } from '@facegate/domain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AesGcmFieldCipher, type Database, SqlVerificationSessionRepository } from '../src/index';
 import { allHarnesses, openMigrated } from './support/drivers';
@@ -41,8 +42,8 @@ for (const harness of harnesses) {
         attempts: 1,
       });
       const v2 = aSession({ protocol: 'V2', livenessType: null, binding: v2Binding(1), initiator: 'key_1' });
-      await repo.insert(legacy);
-      await repo.insert(v2);
+      await repo.insert(legacy, anEventFor(legacy));
+      await repo.insert(v2, anEventFor(v2));
       expect(await repo.findById(legacy.id)).toEqual(legacy);
       const readV2 = await repo.findById(v2.id);
       expect(readV2).toEqual(v2);
@@ -56,7 +57,7 @@ for (const harness of harnesses) {
     it('reads a v2 binding sealed before spares existed without its raw name and ID number', async () => {
       const v = vectors[2]!;
       const s = aSession({ protocol: 'V2', livenessType: null, binding: v2Binding(2) });
-      await repo.insert(s);
+      await repo.insert(s, anEventFor(s));
       const { spares: _spares, ...current } = s.binding as Extract<typeof s.binding, { protocol: 'V2' }>;
       const old = { ...current, certName: v.name, certNo: v.idCardNumber };
       await db.query('UPDATE verification_sessions SET binding_sealed = $1 WHERE id = $2', [
@@ -65,7 +66,13 @@ for (const harness of harnesses) {
       ]);
       const read = await repo.findById(s.id);
       expect(read?.binding).toEqual({ ...current, spares: [] });
-      expect(await repo.update({ ...read!, version: read!.version + 1 }, read!.version)).toBe(true);
+      expect(
+        await repo.update(
+          { ...read!, version: read!.version + 1 },
+          read!.version,
+          anEventFor({ ...read!, version: read!.version + 1 }),
+        ),
+      ).toBe(true);
       const resealed = cipher.decrypt((await rawRow(s.id))?.binding_sealed as string, s.id);
       expect(resealed).not.toContain(v.name);
       expect(resealed).not.toContain(v.idCardNumber);
@@ -73,25 +80,43 @@ for (const harness of harnesses) {
 
     it('rejects a second insert with the same id', async () => {
       const s = aSession();
-      await repo.insert(s);
-      await expect(repo.insert(s)).rejects.toThrow();
+      await repo.insert(s, anEventFor(s));
+      await expect(repo.insert(s, anEventFor(s))).rejects.toThrow();
     });
 
     it('update writes only when the stored version is the expected one', async () => {
       const s = aSession();
-      await repo.insert(s);
+      await repo.insert(s, anEventFor(s));
       const next = { ...s, attempts: 1, version: 2 };
-      expect(await repo.update(next, 1)).toBe(true);
-      expect(await repo.update({ ...s, attempts: 2, version: 2 }, 1)).toBe(false);
+      expect(await repo.update(next, 1, anEventFor(next))).toBe(true);
+      expect(
+        await repo.update(
+          { ...s, attempts: 2, version: 2 },
+          1,
+          anEventFor({ ...s, attempts: 2, version: 2 }),
+        ),
+      ).toBe(false);
       expect(await repo.findById(s.id)).toEqual(next);
-      expect(await repo.update({ ...s, id: 'missing', version: 2 }, 1)).toBe(false);
+      expect(
+        await repo.update(
+          { ...s, id: 'missing', version: 2 },
+          1,
+          anEventFor({ ...s, id: 'missing', version: 2 }),
+        ),
+      ).toBe(false);
     });
 
     it('of concurrent updates from one version, exactly one wins', async () => {
       const s = aSession();
-      await repo.insert(s);
+      await repo.insert(s, anEventFor(s));
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => repo.update({ ...s, attempts: i + 1, version: 2 }, 1)),
+        Array.from({ length: 10 }, (_, i) =>
+          repo.update(
+            { ...s, attempts: i + 1, version: 2 },
+            1,
+            anEventFor({ ...s, attempts: i + 1, version: 2 }),
+          ),
+        ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.indexOf(true);
@@ -101,8 +126,8 @@ for (const harness of harnesses) {
     it('stores the binding sealed: the raw row holds no MD5, cert hash, userIdKey, verifyId, name or ID number in clear', async () => {
       const legacy = aSession({ binding: legacyBinding(2) });
       const v2 = aSession({ protocol: 'V2', livenessType: null, binding: v2Binding(3) });
-      await repo.insert(legacy);
-      await repo.insert(v2);
+      await repo.insert(legacy, anEventFor(legacy));
+      await repo.insert(v2, anEventFor(v2));
       for (const s of [legacy, v2]) {
         const row = await rawRow(s.id);
         const sealed = row?.binding_sealed;
@@ -128,7 +153,7 @@ for (const harness of harnesses) {
 
     it('drops the binding when the session ends, even if the snapshot still carries it', async () => {
       const s = aSession();
-      await repo.insert(s);
+      await repo.insert(s, anEventFor(s));
       expect((await rawRow(s.id))?.binding_sealed).not.toBeNull();
       const ended = {
         ...s,
@@ -137,7 +162,7 @@ for (const harness of harnesses) {
         endedAt: at(1000),
         version: 2,
       };
-      expect(await repo.update(ended, 1)).toBe(true);
+      expect(await repo.update(ended, 1, anEventFor(ended))).toBe(true);
       expect((await rawRow(s.id))?.binding_sealed).toBeNull();
       expect((await repo.findById(s.id))?.binding).toBeNull();
       // The schema refuses a sealed binding on an ended session outright.
@@ -149,7 +174,7 @@ for (const harness of harnesses) {
     describe('claimEvidence', () => {
       it('gives 20 concurrent claims of one hash exactly one acquired; the rest are busy', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         const claims = await Promise.all(
           Array.from({ length: 20 }, () =>
@@ -163,7 +188,7 @@ for (const harness of harnesses) {
 
       it('gives claims from different sessions of one hash exactly one winner', async () => {
         const sessions = Array.from({ length: 6 }, () => aSession());
-        for (const s of sessions) await repo.insert(s);
+        for (const s of sessions) await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         const claims = await Promise.all(
           sessions.map((s) =>
@@ -177,7 +202,7 @@ for (const harness of harnesses) {
 
       it('stays busy within the lease and lets exactly one of several take over after it', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         expect(
           await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS }),
@@ -217,13 +242,13 @@ for (const harness of harnesses) {
 
       it('never takes over a completed claim: the recorded outcome comes back instead', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS });
         const failed = { ...s, attempts: 1, lastError: failedOutcome.failure, version: 2 };
-        expect(await repo.completeEvidence(hash, failedOutcome, failed, 1)).toBe(true);
+        expect(await repo.completeEvidence(hash, failedOutcome, failed, 1, anEventFor(failed))).toBe(true);
         const other = aSession();
-        await repo.insert(other);
+        await repo.insert(other, anEventFor(other));
         const far = at(10 * LEASE_MS);
         for (const sessionId of [s.id, other.id]) {
           expect(
@@ -238,7 +263,7 @@ for (const harness of harnesses) {
 
       it('lets released evidence be claimed again', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS });
         // Another session's release does not free it.
@@ -256,7 +281,7 @@ for (const harness of harnesses) {
 
       it('stores the evidence hash only as given', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = 'f'.repeat(64);
         await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS });
         const rows = await db.query<{ evidence_hash: string }>(
@@ -270,7 +295,7 @@ for (const harness of harnesses) {
     describe('completeEvidence', () => {
       it('updates the session and records the outcome together', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS });
         const verified: VerificationSessionSnapshot = {
@@ -283,7 +308,7 @@ for (const harness of harnesses) {
           version: 2,
         };
         const outcome: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 1 };
-        expect(await repo.completeEvidence(hash, outcome, verified, 1)).toBe(true);
+        expect(await repo.completeEvidence(hash, outcome, verified, 1, anEventFor(verified))).toBe(true);
         expect(await repo.findById(s.id)).toEqual({ ...verified, binding: null });
         expect(
           await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS }),
@@ -296,14 +321,14 @@ for (const harness of harnesses) {
 
       it('with a stale version returns false and writes nothing (neither the session nor the outcome)', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hash = uniqueId('ev');
         await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS });
         const moved = { ...s, attempts: 1, version: 2 };
-        expect(await repo.update(moved, 1)).toBe(true);
+        expect(await repo.update(moved, 1, anEventFor(moved))).toBe(true);
 
         const stale = { ...s, status: 'FAILED' as const, attempts: 1, endedAt: at(1), version: 2 };
-        expect(await repo.completeEvidence(hash, failedOutcome, stale, 1)).toBe(false);
+        expect(await repo.completeEvidence(hash, failedOutcome, stale, 1, anEventFor(stale))).toBe(false);
         expect(await repo.findById(s.id)).toEqual(moved);
         expect(
           await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: LEASE_MS }),
@@ -321,12 +346,18 @@ for (const harness of harnesses) {
       it('returns false and rolls the session back when the evidence already has an outcome', async () => {
         const first = aSession();
         const second = aSession();
-        await repo.insert(first);
-        await repo.insert(second);
+        await repo.insert(first, anEventFor(first));
+        await repo.insert(second, anEventFor(second));
         const hash = uniqueId('ev');
         await repo.claimEvidence({ evidenceHash: hash, sessionId: first.id, now: T0, leaseMs: LEASE_MS });
         expect(
-          await repo.completeEvidence(hash, failedOutcome, { ...first, attempts: 1, version: 2 }, 1),
+          await repo.completeEvidence(
+            hash,
+            failedOutcome,
+            { ...first, attempts: 1, version: 2 },
+            1,
+            anEventFor({ ...first, attempts: 1, version: 2 }),
+          ),
         ).toBe(true);
         const verified = {
           ...second,
@@ -336,14 +367,20 @@ for (const harness of harnesses) {
           version: 2,
         };
         expect(
-          await repo.completeEvidence(hash, { status: 'VERIFIED', failure: null, attempt: 1 }, verified, 1),
+          await repo.completeEvidence(
+            hash,
+            { status: 'VERIFIED', failure: null, attempt: 1 },
+            verified,
+            1,
+            anEventFor(verified),
+          ),
         ).toBe(false);
         expect(await repo.findById(second.id)).toEqual(second);
       });
 
       it('of concurrent completions of one session, exactly one is recorded', async () => {
         const s = aSession();
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         const hashes = Array.from({ length: 5 }, () => uniqueId('ev'));
         const results = await Promise.all(
           hashes.map((h, i) =>
@@ -352,6 +389,7 @@ for (const harness of harnesses) {
               { ...failedOutcome, attempt: i + 1 },
               { ...s, attempts: i + 1, lastError: failedOutcome.failure, version: 2 },
               1,
+              anEventFor({ ...s, attempts: i + 1, lastError: failedOutcome.failure, version: 2 }),
             ),
           ),
         );
@@ -379,7 +417,7 @@ for (const harness of harnesses) {
       const dueNow = mk(0);
       const notYet = mk(1);
       const ended = mk(-5000, 'CANCELED');
-      for (const s of [dueNow, notYet, due2, ended, due1]) await repo.insert(s);
+      for (const s of [dueNow, notYet, due2, ended, due1]) await repo.insert(s, anEventFor(s));
       const found = (await repo.findExpirable(base, 10_000)).filter((s) =>
         [due1, due2, dueNow, notYet, ended].some((x) => x.id === s.id),
       );
@@ -407,7 +445,7 @@ for (const harness of harnesses) {
         verifiedAt: at(99_000),
         endedAt: at(99_000),
       });
-      for (const s of [newer, older, failedLater, otherUser]) await repo.insert(s);
+      for (const s of [newer, older, failedLater, otherUser]) await repo.insert(s, anEventFor(s));
       expect((await repo.findLatestVerified(openid))?.id).toBe(newer.id);
       expect(await repo.findLatestVerified(uniqueId('nobody'))).toBeNull();
     });
@@ -432,10 +470,11 @@ for (const harness of harnesses) {
             endedAt: verifiedSession ? createdAt : null,
           });
           sessions.push(s);
-          await repo.insert(s);
+          await repo.insert(s, anEventFor(s));
         }
         // Someone else's, interleaved in time.
-        await repo.insert(aSession({ createdAt: at(2_000_000_000 + 2500) }));
+        const someoneElses = aSession({ createdAt: at(2_000_000_000 + 2500) });
+        await repo.insert(someoneElses, anEventFor(someoneElses));
       });
 
       const newestFirst = () =>
@@ -501,7 +540,7 @@ for (const harness of harnesses) {
           binding: i % 2 === 0 ? legacyBinding(i) : v2Binding(i),
           protocol: i % 2 === 0 ? 'LEGACY' : 'V2',
         });
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         await repo.claimEvidence({
           evidenceHash: uniqueId('ev'),
           sessionId: s.id,
@@ -541,7 +580,7 @@ for (const harness of harnesses) {
     if (harness.durable) {
       it('keeps its data across close and reopen', async () => {
         const s = aSession({ protocol: 'V2', livenessType: null, binding: v2Binding(4) });
-        await repo.insert(s);
+        await repo.insert(s, anEventFor(s));
         await db.close();
         db = await openMigrated(harness);
         repo = new SqlVerificationSessionRepository(db, cipher);

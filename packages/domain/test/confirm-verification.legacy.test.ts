@@ -11,6 +11,7 @@ import {
   type VerificationSessionSnapshot,
 } from '@facegate/domain';
 import {
+  anEventFor,
   emptyLegacyInfo,
   InMemoryVerificationSessionRepository,
   makeVerificationDeps,
@@ -426,7 +427,8 @@ describe('ConfirmVerification, legacy', () => {
         if (this.races > 0) {
           this.races -= 1;
           const stored = (await this.findById(args[2].id))!;
-          await this.update({ ...this.race(stored), version: stored.version + 1 }, stored.version);
+          const raced = { ...this.race(stored), version: stored.version + 1 };
+          await this.update(raced, stored.version, anEventFor(raced));
         }
         return super.completeEvidence(...args);
       }

@@ -1,5 +1,11 @@
 import { clientParamsOf, InvalidStateError, UpstreamUnavailableError } from '@facegate/domain';
-import { aSessionSnapshot, aV2Binding, makeVerificationDeps, TEST_OPENID } from '@facegate/domain/testing';
+import {
+  anEventFor,
+  aSessionSnapshot,
+  aV2Binding,
+  makeVerificationDeps,
+  TEST_OPENID,
+} from '@facegate/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { confirm, error, identity, macrotask, start, value } from './support/flows';
 
@@ -107,7 +113,7 @@ describe('ConfirmVerification, v2', () => {
   it('ends FAILED after a retryable failure when no prepared verifyId is left, attempts or not', async () => {
     const deps = makeVerificationDeps();
     const stored = aSessionSnapshot({ protocol: 'V2', binding: aV2Binding({ spares: [] }) });
-    await deps.repository.insert(stored);
+    await deps.repository.insert(stored, anEventFor(stored));
     const s = value(await confirm(deps, { sessionId: stored.id, clientErrCode: 90003 }));
     expect(s).toMatchObject({
       status: 'FAILED',
@@ -247,10 +253,14 @@ describe('ConfirmVerification, v2', () => {
 
   it('refuses to confirm a cancelled or expired session', async () => {
     const { deps, session } = await setup();
-    await deps.repository.update(
-      { ...session, status: 'CANCELED', binding: null, endedAt: deps.clock.now(), version: 2 },
-      1,
-    );
+    const canceled = {
+      ...session,
+      status: 'CANCELED' as const,
+      binding: null,
+      endedAt: deps.clock.now(),
+      version: 2,
+    };
+    await deps.repository.update(canceled, 1, anEventFor(canceled));
     expect(error(await confirm(deps, { sessionId: session.id }))).toBeInstanceOf(InvalidStateError);
     const other = await start(deps, { protocol: 'V2' });
     deps.clock.set(other.expiresAt);

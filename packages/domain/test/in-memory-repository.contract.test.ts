@@ -1,7 +1,7 @@
 import { InMemoryVerificationSessionRepository } from '@facegate/domain/testing';
 import { verificationSessionRepositoryContract } from '@facegate/domain/testing/repository-contract';
 
-verificationSessionRepositoryContract('InMemoryVerificationSessionRepository', async () => ({
-  repo: new InMemoryVerificationSessionRepository(),
-  close: async () => {},
-}));
+verificationSessionRepositoryContract('InMemoryVerificationSessionRepository', async () => {
+  const repo = new InMemoryVerificationSessionRepository();
+  return { repo, storedEvents: (sessionId) => repo.storedEvents(sessionId), close: async () => {} };
+});

@@ -6,7 +6,11 @@ import {
   SignIn,
   UpstreamUnavailableError,
 } from '@facegate/domain';
-import { aSessionSnapshot, InMemoryVerificationSessionRepository } from '@facegate/domain/testing';
+import {
+  anEventFor,
+  aSessionSnapshot,
+  InMemoryVerificationSessionRepository,
+} from '@facegate/domain/testing';
 import { describe, expect, it } from 'vitest';
 
 const loginAnswering = (answer: LoginAnswer | Error) => {
@@ -71,7 +75,7 @@ describe('GetIdentityStatus', () => {
       verifiedAt: new Date('2025-03-01T08:00:00Z'),
       endedAt: new Date('2025-03-01T08:00:00Z'),
     });
-    await repository.insert(verified);
+    await repository.insert(verified, anEventFor(verified));
     const status = new GetIdentityStatus({ repository });
     expect(await status.execute({ openid: 'o_known' })).toMatchObject({
       ok: true,
@@ -105,9 +109,8 @@ describe('ListVerifications', () => {
   it('pages newest first with the default page size', async () => {
     const repository = new InMemoryVerificationSessionRepository();
     for (let i = 0; i < 3; i++) {
-      await repository.insert(
-        aSessionSnapshot({ id: `ses_${i}`, createdAt: new Date(Date.UTC(2025, 0, 1 + i)) }),
-      );
+      const session = aSessionSnapshot({ id: `ses_${i}`, createdAt: new Date(Date.UTC(2025, 0, 1 + i)) });
+      await repository.insert(session, anEventFor(session));
     }
     const page = await new ListVerifications({ repository }).execute({ first: 2 });
     expect(page.ok && page.value.items.map((s) => s.id)).toEqual(['ses_2', 'ses_1']);

@@ -6,6 +6,7 @@ import {
   SessionNotFoundError,
 } from '@facegate/domain';
 import {
+  anEventFor,
   aSessionSnapshot,
   InMemoryVerificationSessionRepository,
   makeVerificationDeps,
@@ -60,7 +61,11 @@ describe('CancelVerification', () => {
         if (this.races > 0) {
           this.races -= 1;
           const stored = (await this.findById(args[0].id))!;
-          await super.update({ ...stored, version: stored.version + 1 }, stored.version);
+          await super.update(
+            { ...stored, version: stored.version + 1 },
+            stored.version,
+            anEventFor({ ...stored, version: stored.version + 1 }),
+          );
         }
         return super.update(...args);
       }
@@ -109,6 +114,7 @@ describe('GetVerification', () => {
           await super.update(
             { ...stored, status: 'CANCELED', binding: null, version: stored.version + 1 },
             stored.version,
+            anEventFor({ ...stored, status: 'CANCELED', binding: null, version: stored.version + 1 }),
           );
         }
         return super.update(...args);
@@ -130,7 +136,7 @@ describe('ExpireVerifications', () => {
       aSessionSnapshot({ id: 'c', expiresAt: new Date('2025-05-31T02:00:00Z') }),
     ];
     const notDue = aSessionSnapshot({ id: 'd', expiresAt: new Date('2025-06-02T00:00:00Z') });
-    for (const s of [...due, notDue]) await deps.repository.insert(s);
+    for (const s of [...due, notDue]) await deps.repository.insert(s, anEventFor(s));
     const expire = new ExpireVerifications(deps);
     expect(await expire.execute({ limit: 2 })).toBe(2);
     expect(deps.events.events.map((e) => [e.sessionId, e.status])).toEqual([
@@ -148,12 +154,17 @@ describe('ExpireVerifications', () => {
     class Racing extends InMemoryVerificationSessionRepository {
       override async update(...args: Parameters<InMemoryVerificationSessionRepository['update']>) {
         const stored = (await this.findById(args[0].id))!;
-        await super.update({ ...stored, attempts: 1, version: stored.version + 1 }, stored.version);
+        await super.update(
+          { ...stored, attempts: 1, version: stored.version + 1 },
+          stored.version,
+          anEventFor({ ...stored, attempts: 1, version: stored.version + 1 }),
+        );
         return super.update(...args);
       }
     }
     const deps = makeVerificationDeps({ repository: new Racing() });
-    await deps.repository.insert(aSessionSnapshot({ expiresAt: new Date('2025-05-31T00:00:00Z') }));
+    const due = aSessionSnapshot({ expiresAt: new Date('2025-05-31T00:00:00Z') });
+    await deps.repository.insert(due, anEventFor(due));
     expect(await new ExpireVerifications(deps).execute({ limit: 5 })).toBe(0);
     expect(deps.events.events).toEqual([]);
   });

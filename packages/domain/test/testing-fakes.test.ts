@@ -1,5 +1,6 @@
 import { ConfirmVerification, certHashInput, EvidenceInProgressError } from '@facegate/domain';
 import {
+  anEventFor,
   aSessionSnapshot,
   emptyLegacyInfo,
   FakeFaceVerificationProvider,
@@ -107,9 +108,8 @@ describe('waiting for busy evidence', () => {
 
   it('also waits when an ended session sees its evidence in flight', async () => {
     const deps = makeVerificationDeps({ settings: { busyWaitMs: 400 } });
-    await deps.repository.insert(
-      aSessionSnapshot({ status: 'CANCELED', binding: null, endedAt: deps.clock.now() }),
-    );
+    const canceled = aSessionSnapshot({ status: 'CANCELED', binding: null, endedAt: deps.clock.now() });
+    await deps.repository.insert(canceled, anEventFor(canceled));
     const evidenceHash = deps.digests.hmacHex('evidence', 'legacy:vr');
     await deps.repository.claimEvidence({
       evidenceHash,

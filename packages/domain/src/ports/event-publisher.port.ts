@@ -10,6 +10,10 @@ export interface VerificationUpdatedEvent {
 
 export type VerificationEvent = VerificationUpdatedEvent;
 
+/**
+ * Told of each change after it is durable, in the process that made it (metrics, logs). The durable record
+ * of the event is the repository's (stored with the write); this port is not how other processes learn of it.
+ */
 export interface EventPublisher {
   /** Called after the change is durable. Must not throw for delivery problems (log and drop instead). */
   publish(event: VerificationEvent): Promise<void>;

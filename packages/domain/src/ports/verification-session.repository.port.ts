@@ -3,6 +3,7 @@ import type {
   VerificationFailure,
   VerificationSessionSnapshot,
 } from '../verification/verification-session.types.js';
+import type { VerificationEvent } from './event-publisher.port.js';
 
 /** The outcome recorded against a piece of evidence, so a repeat gets the same answer with no upstream call. */
 export interface RecordedOutcome {
@@ -50,22 +51,31 @@ export interface VerificationPage {
  * Durable sessions and the replay guard. Implementations must make `claimEvidence` atomic across any number
  * of processes sharing the store (a unique evidence hash), and `update`/`completeEvidence` optimistic on
  * `version`.
+ *
+ * The writes take the event that announces them and store it in the same transaction (a transactional
+ * outbox): an event exists iff its write happened, so a process killed between the two cannot leave a
+ * change that is never announced, nor an announcement of a change that was undone.
  */
 export interface VerificationSessionRepository {
-  insert(session: VerificationSessionSnapshot): Promise<void>;
+  insert(session: VerificationSessionSnapshot, event: VerificationEvent): Promise<void>;
   findById(id: string): Promise<VerificationSessionSnapshot | null>;
-  /** Writes iff the stored version equals `expectedVersion`; false when another writer won. */
-  update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean>;
+  /** Writes iff the stored version equals `expectedVersion`; false, and no event, when another writer won. */
+  update(
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean>;
   claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim>;
   /**
-   * In one transaction: update the session (optimistic, as `update`) and record `outcome` on the claim.
-   * False, and nothing written, when the session's version moved.
+   * In one transaction: update the session (optimistic, as `update`), record `outcome` on the claim and store
+   * `event`. False, and nothing written, when the session's version moved.
    */
   completeEvidence(
     evidenceHash: string,
     outcome: RecordedOutcome,
     session: VerificationSessionSnapshot,
     expectedVersion: number,
+    event: VerificationEvent,
   ): Promise<boolean>;
   /** Give up an unfinished claim (upstream unavailable), so the same evidence can be tried again. */
   releaseEvidence(evidenceHash: string, sessionId: string): Promise<void>;

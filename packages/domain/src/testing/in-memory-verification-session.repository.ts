@@ -1,3 +1,4 @@
+import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import type {
   EvidenceClaim,
   EvidenceClaimRequest,
@@ -60,11 +61,20 @@ const newestFirst = (a: VerificationSessionSnapshot, b: VerificationSessionSnaps
 export class InMemoryVerificationSessionRepository implements VerificationSessionRepository {
   private readonly sessions = new Map<string, VerificationSessionSnapshot>();
   private readonly claims = new Map<string, StoredClaim>();
+  /** The events stored with the writes (the outbox), oldest first. */
+  private readonly outbox: VerificationEvent[] = [];
 
-  async insert(session: VerificationSessionSnapshot): Promise<void> {
+  async insert(session: VerificationSessionSnapshot, event: VerificationEvent): Promise<void> {
     await Promise.resolve();
     if (this.sessions.has(session.id)) throw new Error('duplicate verification session id');
     this.sessions.set(session.id, copySnapshot(session));
+    this.outbox.push({ ...event });
+  }
+
+  /** The events stored for this session, oldest first. */
+  async storedEvents(sessionId: string): Promise<VerificationEvent[]> {
+    await Promise.resolve();
+    return this.outbox.filter((e) => e.sessionId === sessionId).map((e) => ({ ...e }));
   }
 
   async findById(id: string): Promise<VerificationSessionSnapshot | null> {
@@ -73,9 +83,15 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     return s ? copySnapshot(s) : null;
   }
 
-  async update(session: VerificationSessionSnapshot, expectedVersion: number): Promise<boolean> {
+  async update(
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean> {
     await Promise.resolve();
-    return this.write(session, expectedVersion);
+    if (!this.write(session, expectedVersion)) return false;
+    this.outbox.push({ ...event });
+    return true;
   }
 
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
@@ -95,11 +111,13 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     outcome: RecordedOutcome,
     session: VerificationSessionSnapshot,
     expectedVersion: number,
+    event: VerificationEvent,
   ): Promise<boolean> {
     await Promise.resolve();
     // as the SQL statement does: evidence with an outcome keeps it, and the session is not written either
     if (this.claims.get(evidenceHash)?.outcome) return false;
     if (!this.write(session, expectedVersion)) return false;
+    this.outbox.push({ ...event });
     const claimedAt = this.claims.get(evidenceHash)?.claimedAt ?? 0;
     this.claims.set(evidenceHash, { sessionId: session.id, claimedAt, outcome: copyOutcome(outcome) });
     return true;

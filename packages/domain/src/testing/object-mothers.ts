@@ -1,4 +1,5 @@
 import { certHashInput } from '../identity/cert-hash.js';
+import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import { DEFAULT_LIVENESS_TYPE } from '../verification/liveness-type.js';
 import type {
   LegacyBinding,
@@ -81,5 +82,19 @@ export function aSessionSnapshot(
     initiator: 'user',
     version: 1,
     ...overrides,
+  };
+}
+
+/** The event a write of `session` carries, as the use cases build it (at TEST_START unless told). */
+export function anEventFor(
+  session: VerificationSessionSnapshot,
+  occurredAt: Date = TEST_START,
+): VerificationEvent {
+  return {
+    type: 'verification.updated',
+    sessionId: session.id,
+    status: session.status,
+    attempts: session.attempts,
+    occurredAt,
   };
 }

@@ -8,21 +8,27 @@
  * Session ids are plain text ids (e.g. 'ses_ab12_3').
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import type {
   RecordedOutcome,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
-import { aSessionSnapshot, aV2Binding } from './object-mothers.js';
+import { anEventFor, aSessionSnapshot, aV2Binding } from './object-mothers.js';
 
 export interface RepositoryUnderTest {
   readonly repo: VerificationSessionRepository;
+  /** The events the store holds for this session (its outbox), oldest first. */
+  storedEvents(sessionId: string): Promise<VerificationEvent[]>;
   close(): Promise<void>;
 }
 
 const at = (iso: string) => new Date(iso);
 const T0 = at('2025-06-01T00:00:00.000Z');
 const plus = (ms: number, from: Date = T0) => new Date(from.getTime() + ms);
+
+/** The event a write of `s` would carry (occurredAt is fixed: the store keeps what it is given). */
+const eventOf = (s: VerificationSessionSnapshot): VerificationEvent => anEventFor(s, T0);
 
 const failedOutcome: RecordedOutcome = {
   status: 'PENDING',
@@ -64,7 +70,7 @@ export function verificationSessionRepositoryContract(
     describe('storing sessions', () => {
       it('round-trips a pending legacy session exactly', async () => {
         const s = session({ clientReferenceId: 'order-42', initiator: 'key_1' });
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         expect(await repo.findById(s.id)).toEqual(s);
       });
 
@@ -80,7 +86,7 @@ export function verificationSessionRepositoryContract(
             ],
           }),
         });
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         const found = await repo.findById(s.id);
         expect(found).toEqual(s);
         const binding = found?.binding?.protocol === 'V2' ? found.binding : null;
@@ -91,7 +97,7 @@ export function verificationSessionRepositoryContract(
 
       it('round-trips an ended session with its outcome and no binding', async () => {
         const s = session();
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         const done = {
           ...ended(s, 'FAILED', plus(60_000)),
           observedLiveness: 'READ_DIGITS' as const,
@@ -102,7 +108,7 @@ export function verificationSessionRepositoryContract(
             rule: 'identify_ret',
           },
         };
-        expect(await repo.update(done, s.version)).toBe(true);
+        expect(await repo.update(done, s.version, eventOf(done))).toBe(true);
         const found = await repo.findById(s.id);
         expect(found).toEqual(done);
         expect(found?.binding).toBeNull();
@@ -114,14 +120,16 @@ export function verificationSessionRepositoryContract(
 
       it('refuses a second session with the same id', async () => {
         const s = session();
-        await repo.insert(s);
-        await expect(repo.insert({ ...s, openid: 'someone-else' })).rejects.toThrow();
+        await repo.insert(s, eventOf(s));
+        await expect(
+          repo.insert({ ...s, openid: 'someone-else' }, eventOf({ ...s, openid: 'someone-else' })),
+        ).rejects.toThrow();
         expect((await repo.findById(s.id))?.openid).toBe(s.openid);
       });
 
       it('does not let callers mutate what it stored', async () => {
         const s = session();
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         const found = await repo.findById(s.id);
         expect(found).not.toBeNull();
         found!.createdAt.setTime(0);
@@ -132,29 +140,45 @@ export function verificationSessionRepositoryContract(
     describe('optimistic updates', () => {
       it('writes when the stored version is the expected one', async () => {
         const s = session();
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         const next = { ...s, attempts: 1, version: s.version + 1 };
-        expect(await repo.update(next, s.version)).toBe(true);
+        expect(await repo.update(next, s.version, eventOf(next))).toBe(true);
         expect(await repo.findById(s.id)).toEqual(next);
       });
 
       it('writes nothing and answers false when the version moved', async () => {
         const s = session();
-        await repo.insert(s);
-        await repo.update({ ...s, attempts: 1, version: s.version + 1 }, s.version);
-        expect(await repo.update({ ...s, attempts: 2, version: s.version + 1 }, s.version)).toBe(false);
+        await repo.insert(s, eventOf(s));
+        await repo.update(
+          { ...s, attempts: 1, version: s.version + 1 },
+          s.version,
+          eventOf({ ...s, attempts: 1, version: s.version + 1 }),
+        );
+        expect(
+          await repo.update(
+            { ...s, attempts: 2, version: s.version + 1 },
+            s.version,
+            eventOf({ ...s, attempts: 2, version: s.version + 1 }),
+          ),
+        ).toBe(false);
         expect((await repo.findById(s.id))?.attempts).toBe(1);
       });
 
       it('answers false for a session that does not exist', async () => {
-        expect(await repo.update(session(), 1)).toBe(false);
+        expect(await repo.update(session(), 1, eventOf(session()))).toBe(false);
       });
 
       it('lets exactly one of several concurrent writers at one version win', async () => {
         const s = session();
-        await repo.insert(s);
+        await repo.insert(s, eventOf(s));
         const results = await Promise.all(
-          [1, 2, 3, 4, 5].map((n) => repo.update({ ...s, attempts: n, version: s.version + 1 }, s.version)),
+          [1, 2, 3, 4, 5].map((n) =>
+            repo.update(
+              { ...s, attempts: n, version: s.version + 1 },
+              s.version,
+              eventOf({ ...s, attempts: n, version: s.version + 1 }),
+            ),
+          ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true) + 1;
@@ -168,8 +192,8 @@ export function verificationSessionRepositoryContract(
 
       it('gives new evidence to the first claimant and reports it busy to the next', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const hash = uid('ev');
         expect(await claim(hash, a.id)).toEqual({ kind: 'acquired' });
         expect(await claim(hash, b.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
@@ -178,7 +202,7 @@ export function verificationSessionRepositoryContract(
 
       it('hands evidence to exactly one of many concurrent claimants', async () => {
         const sessions = [session(), session(), session(), session(), session(), session()];
-        for (const s of sessions) await repo.insert(s);
+        for (const s of sessions) await repo.insert(s, eventOf(s));
         const hash = uid('ev');
         const results = await Promise.all(sessions.map((s) => claim(hash, s.id)));
         expect(results.filter((r) => r.kind === 'acquired')).toHaveLength(1);
@@ -190,12 +214,12 @@ export function verificationSessionRepositoryContract(
 
       it('records the outcome with the session change, for every later claimant', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const hash = uid('ev');
         await claim(hash, a.id);
         const next = { ...a, attempts: 1, lastError: failedOutcome.failure, version: a.version + 1 };
-        expect(await repo.completeEvidence(hash, failedOutcome, next, a.version)).toBe(true);
+        expect(await repo.completeEvidence(hash, failedOutcome, next, a.version, eventOf(next))).toBe(true);
         expect(await repo.findById(a.id)).toEqual(next);
         const expected = { kind: 'completed', sessionId: a.id, outcome: failedOutcome };
         expect(await claim(hash, a.id, plus(1000))).toEqual(expected);
@@ -204,29 +228,35 @@ export function verificationSessionRepositoryContract(
 
       it('records a passing outcome with a null failure', async () => {
         const a = session();
-        await repo.insert(a);
+        await repo.insert(a, eventOf(a));
         const hash = uid('ev');
         await claim(hash, a.id);
         const outcome: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 1 };
-        expect(await repo.completeEvidence(hash, outcome, ended(a, 'VERIFIED', plus(5000)), a.version)).toBe(
-          true,
-        );
+        expect(
+          await repo.completeEvidence(
+            hash,
+            outcome,
+            ended(a, 'VERIFIED', plus(5000)),
+            a.version,
+            eventOf(ended(a, 'VERIFIED', plus(5000))),
+          ),
+        ).toBe(true);
         expect(await claim(hash, a.id, plus(6000))).toEqual({ kind: 'completed', sessionId: a.id, outcome });
         expect(await repo.findLatestVerified(a.openid)).toEqual(ended(a, 'VERIFIED', plus(5000)));
       });
 
       it('completing an already-completed claim writes nothing and answers false', async () => {
         const a = session();
-        await repo.insert(a);
+        await repo.insert(a, eventOf(a));
         const hash = uid('ev');
         await claim(hash, a.id);
         const first = { ...a, attempts: 1, lastError: failedOutcome.failure, version: a.version + 1 };
-        expect(await repo.completeEvidence(hash, failedOutcome, first, a.version)).toBe(true);
+        expect(await repo.completeEvidence(hash, failedOutcome, first, a.version, eventOf(first))).toBe(true);
         // a second completion (at the session's current version) must neither record a second outcome
         // for the same evidence nor change the session
         const passed: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 2 };
         const second = ended(first, 'VERIFIED', plus(5000));
-        expect(await repo.completeEvidence(hash, passed, second, first.version)).toBe(false);
+        expect(await repo.completeEvidence(hash, passed, second, first.version, eventOf(second))).toBe(false);
         expect(await repo.findById(a.id)).toEqual(first);
         expect(await claim(hash, a.id, plus(6000))).toEqual({
           kind: 'completed',
@@ -237,20 +267,26 @@ export function verificationSessionRepositoryContract(
 
       it('writes nothing when the session version moved, leaving the claim unfinished', async () => {
         const a = session();
-        await repo.insert(a);
+        await repo.insert(a, eventOf(a));
         const hash = uid('ev');
         await claim(hash, a.id);
-        await repo.update({ ...a, attempts: 2, version: a.version + 1 }, a.version);
+        await repo.update(
+          { ...a, attempts: 2, version: a.version + 1 },
+          a.version,
+          eventOf({ ...a, attempts: 2, version: a.version + 1 }),
+        );
         const stale = { ...a, attempts: 1, version: a.version + 1 };
-        expect(await repo.completeEvidence(hash, failedOutcome, stale, a.version)).toBe(false);
+        expect(await repo.completeEvidence(hash, failedOutcome, stale, a.version, eventOf(stale))).toBe(
+          false,
+        );
         expect((await repo.findById(a.id))?.attempts).toBe(2);
         expect(await claim(hash, a.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
       });
 
       it('lets an unfinished claim be taken over once its lease has passed', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const hash = uid('ev');
         await claim(hash, a.id, T0, 30_000);
         expect(await claim(hash, b.id, plus(29_000), 30_000)).toEqual({ kind: 'busy', sessionId: a.id });
@@ -260,19 +296,25 @@ export function verificationSessionRepositoryContract(
 
       it('never lets a completed claim be taken over, however old', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const hash = uid('ev');
         await claim(hash, a.id);
-        await repo.completeEvidence(hash, failedOutcome, { ...a, version: a.version + 1 }, a.version);
+        await repo.completeEvidence(
+          hash,
+          failedOutcome,
+          { ...a, version: a.version + 1 },
+          a.version,
+          eventOf({ ...a, version: a.version + 1 }),
+        );
         const later = await claim(hash, b.id, plus(365 * 86_400_000));
         expect(later.kind).toBe('completed');
       });
 
       it('frees a released claim for the next claimant', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const hash = uid('ev');
         await claim(hash, a.id);
         await repo.releaseEvidence(hash, a.id);
@@ -281,16 +323,70 @@ export function verificationSessionRepositoryContract(
 
       it('ignores a release by a session that does not hold the claim, and of completed claims', async () => {
         const [a, b] = [session(), session()];
-        await repo.insert(a);
-        await repo.insert(b);
+        await repo.insert(a, eventOf(a));
+        await repo.insert(b, eventOf(b));
         const [held, done] = [uid('ev'), uid('ev')];
         await claim(held, a.id);
         await repo.releaseEvidence(held, b.id);
         expect(await claim(held, b.id, plus(1000))).toEqual({ kind: 'busy', sessionId: a.id });
         await claim(done, a.id);
-        await repo.completeEvidence(done, failedOutcome, { ...a, version: a.version + 1 }, a.version);
+        await repo.completeEvidence(
+          done,
+          failedOutcome,
+          { ...a, version: a.version + 1 },
+          a.version,
+          eventOf({ ...a, version: a.version + 1 }),
+        );
         await repo.releaseEvidence(done, a.id);
         expect((await claim(done, a.id, plus(1000))).kind).toBe('completed');
+      });
+    });
+
+    describe('events stored with the writes (the outbox)', () => {
+      const statuses = async (id: string) =>
+        (await subject.storedEvents(id)).map((e) => `${e.status}/${e.attempts}`);
+
+      it('an insert, an update and a completion each store their own event, in order', async () => {
+        const s = session();
+        await repo.insert(s, eventOf(s));
+        const retried = { ...s, attempts: 1, version: s.version + 1 };
+        expect(await repo.update(retried, s.version, eventOf(retried))).toBe(true);
+        const hash = uid('ev');
+        await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: 60_000 });
+        const done = { ...ended(retried, 'VERIFIED', plus(5000)), attempts: 2 };
+        const outcome: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 2 };
+        expect(await repo.completeEvidence(hash, outcome, done, retried.version, eventOf(done))).toBe(true);
+        expect(await subject.storedEvents(s.id)).toEqual([eventOf(s), eventOf(retried), eventOf(done)]);
+      });
+
+      it('a write that loses on version stores no event', async () => {
+        const s = session();
+        await repo.insert(s, eventOf(s));
+        const first = { ...s, attempts: 1, version: s.version + 1 };
+        await repo.update(first, s.version, eventOf(first));
+        const stale = { ...s, status: 'CANCELED' as const, endedAt: plus(1000), version: s.version + 1 };
+        expect(await repo.update(stale, s.version, eventOf(stale))).toBe(false);
+        const hash = uid('ev');
+        await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: 60_000 });
+        const staleDone = ended(s, 'VERIFIED', plus(5000));
+        const passed: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 1 };
+        expect(await repo.completeEvidence(hash, passed, staleDone, s.version, eventOf(staleDone))).toBe(
+          false,
+        );
+        expect(await statuses(s.id)).toEqual(['PENDING/0', 'PENDING/1']);
+      });
+
+      it('a completion onto evidence that already has an outcome stores no event', async () => {
+        const s = session();
+        await repo.insert(s, eventOf(s));
+        const hash = uid('ev');
+        await repo.claimEvidence({ evidenceHash: hash, sessionId: s.id, now: T0, leaseMs: 60_000 });
+        const first = { ...s, attempts: 1, version: s.version + 1 };
+        expect(await repo.completeEvidence(hash, failedOutcome, first, s.version, eventOf(first))).toBe(true);
+        const again = ended(first, 'VERIFIED', plus(5000));
+        const passed: RecordedOutcome = { status: 'VERIFIED', failure: null, attempt: 2 };
+        expect(await repo.completeEvidence(hash, passed, again, first.version, eventOf(again))).toBe(false);
+        expect(await statuses(s.id)).toEqual(['PENDING/0', 'PENDING/1']);
       });
     });
 
@@ -301,8 +397,12 @@ export function verificationSessionRepositoryContract(
         const due3 = session({ expiresAt: T0 });
         const notYet = session({ expiresAt: plus(1) });
         const endedDue = session({ expiresAt: plus(-5000) });
-        for (const s of [due3, notYet, due1, endedDue, due2]) await repo.insert(s);
-        await repo.update(ended(endedDue, 'FAILED', plus(-6000)), endedDue.version);
+        for (const s of [due3, notYet, due1, endedDue, due2]) await repo.insert(s, eventOf(s));
+        await repo.update(
+          ended(endedDue, 'FAILED', plus(-6000)),
+          endedDue.version,
+          eventOf(ended(endedDue, 'FAILED', plus(-6000))),
+        );
         expect((await repo.findExpirable(T0, 10)).map((s) => s.id)).toEqual([due1.id, due2.id, due3.id]);
         expect((await repo.findExpirable(T0, 2)).map((s) => s.id)).toEqual([due1.id, due2.id]);
       });
@@ -317,7 +417,7 @@ export function verificationSessionRepositoryContract(
           session({ openid, id: `${uid('ses')}_d`, createdAt: plus(9000) }),
           session({ createdAt: plus(7000) }),
         ];
-        for (const s of made) await repo.insert(s);
+        for (const s of made) await repo.insert(s, eventOf(s));
         const byTime = [made[3]!, ...[made[1]!, made[2]!].sort((x, y) => (x.id < y.id ? 1 : -1)), made[0]!];
         const page1 = await repo.list({ openid }, 2, null);
         expect(page1.items.map((s) => s.id)).toEqual(byTime.slice(0, 2).map((s) => s.id));
@@ -334,8 +434,12 @@ export function verificationSessionRepositoryContract(
         const early = session({ openid, createdAt: plus(1000) });
         const middle = session({ openid, createdAt: plus(60_000) });
         const late = session({ openid, createdAt: plus(120_000) });
-        for (const s of [early, middle, late]) await repo.insert(s);
-        await repo.update(ended(middle, 'VERIFIED', plus(90_000)), middle.version);
+        for (const s of [early, middle, late]) await repo.insert(s, eventOf(s));
+        await repo.update(
+          ended(middle, 'VERIFIED', plus(90_000)),
+          middle.version,
+          eventOf(ended(middle, 'VERIFIED', plus(90_000))),
+        );
         const ids = async (filter: Parameters<VerificationSessionRepository['list']>[0]) =>
           (await repo.list({ openid, ...filter }, 10, null)).items.map((s) => s.id);
         expect(await ids({ status: 'VERIFIED' })).toEqual([middle.id]);
@@ -355,12 +459,28 @@ export function verificationSessionRepositoryContract(
         const failed = session({ openid, createdAt: plus(3000) });
         const pending = session({ openid, createdAt: plus(4000) });
         const otherUser = session({ createdAt: plus(5000) });
-        for (const s of [older, newer, failed, pending, otherUser]) await repo.insert(s);
+        for (const s of [older, newer, failed, pending, otherUser]) await repo.insert(s, eventOf(s));
         expect(await repo.findLatestVerified(openid)).toBeNull();
-        await repo.update(ended(older, 'VERIFIED', plus(10_000)), older.version);
-        await repo.update(ended(newer, 'VERIFIED', plus(20_000)), newer.version);
-        await repo.update(ended(failed, 'FAILED', plus(30_000)), failed.version);
-        await repo.update(ended(otherUser, 'VERIFIED', plus(40_000)), otherUser.version);
+        await repo.update(
+          ended(older, 'VERIFIED', plus(10_000)),
+          older.version,
+          eventOf(ended(older, 'VERIFIED', plus(10_000))),
+        );
+        await repo.update(
+          ended(newer, 'VERIFIED', plus(20_000)),
+          newer.version,
+          eventOf(ended(newer, 'VERIFIED', plus(20_000))),
+        );
+        await repo.update(
+          ended(failed, 'FAILED', plus(30_000)),
+          failed.version,
+          eventOf(ended(failed, 'FAILED', plus(30_000))),
+        );
+        await repo.update(
+          ended(otherUser, 'VERIFIED', plus(40_000)),
+          otherUser.version,
+          eventOf(ended(otherUser, 'VERIFIED', plus(40_000))),
+        );
         expect((await repo.findLatestVerified(openid))?.id).toBe(newer.id);
         expect(await repo.findLatestVerified(uid('nobody'))).toBeNull();
       });

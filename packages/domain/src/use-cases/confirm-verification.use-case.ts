@@ -29,7 +29,7 @@ import {
   MAX_VERIFY_RESULT_LENGTH,
   verifyResultRequired,
 } from './command-validation.js';
-import { applyAndSave, expireIfDue, loadSession, publishUpdated } from './session-store.js';
+import { applyAndSave, expireIfDue, loadSession, updatedEvent } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 export interface ConfirmVerificationCommand {
@@ -195,15 +195,17 @@ export class ConfirmVerification {
           failure: outcome.passed ? null : outcome.failure,
           attempt: next.value.snapshot.attempts,
         };
+        const event = updatedEvent(next.value, now);
         if (
           await this.deps.repository.completeEvidence(
             evidenceHash,
             recorded,
             next.value.snapshot,
             current.version,
+            event,
           )
         ) {
-          await publishUpdated(this.deps, next.value, now);
+          await this.deps.events.publish(event);
           return ok(next.value.snapshot);
         }
         current = (await loadSession(this.deps, session.id)) ?? current;

@@ -1,5 +1,5 @@
 import { VerificationSession } from '../verification/verification-session.js';
-import { publishUpdated } from './session-store.js';
+import { updatedEvent } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 /** Ends PENDING sessions past their expiry, in batches; returns how many it expired. */
@@ -14,9 +14,11 @@ export class ExpireVerifications {
       const session = VerificationSession.fromSnapshot(snapshot);
       const next = session.expire(now);
       // A session another writer changed meanwhile is theirs; the next batch sees it if still due.
-      if (next.ok && (await this.deps.repository.update(next.value.snapshot, session.version))) {
+      if (!next.ok) continue;
+      const event = updatedEvent(next.value, now);
+      if (await this.deps.repository.update(next.value.snapshot, session.version, event)) {
         expired += 1;
-        await publishUpdated(this.deps, next.value, now);
+        await this.deps.events.publish(event);
       }
     }
     return expired;

@@ -1,4 +1,6 @@
 /** Loading, saving and announcing sessions: what every use case does the same way. */
+
+import type { VerificationUpdatedEvent } from '../ports/event-publisher.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { ConcurrentModificationError } from '../verification/verification.errors.js';
 import { VerificationSession } from '../verification/verification-session.js';
@@ -17,23 +19,20 @@ async function reload(deps: VerificationDeps, id: string): Promise<VerificationS
   return session;
 }
 
-export function publishUpdated(
-  deps: VerificationDeps,
-  session: VerificationSession,
-  now: Date,
-): Promise<void> {
-  return deps.events.publish({
+/** The event that announces `session` as it now is; the repository stores it with the write. */
+export function updatedEvent(session: VerificationSession, now: Date): VerificationUpdatedEvent {
+  return {
     type: 'verification.updated',
     sessionId: session.id,
     status: session.status,
     attempts: session.snapshot.attempts,
     occurredAt: now,
-  });
+  };
 }
 
 /**
  * Applies `command` and stores the result, optimistic on version: on a conflict it reloads and applies the
- * command once more to the fresh state; a second conflict is thrown. Publishes after the write.
+ * command once more to the fresh state; a second conflict is thrown. The event is stored with the write.
  */
 export async function applyAndSave<E>(
   deps: VerificationDeps,
@@ -45,8 +44,9 @@ export async function applyAndSave<E>(
   for (let round = 0; round < 2; round++) {
     const next = command(current);
     if (!next.ok) return next;
-    if (await deps.repository.update(next.value.snapshot, current.version)) {
-      await publishUpdated(deps, next.value, now);
+    const event = updatedEvent(next.value, now);
+    if (await deps.repository.update(next.value.snapshot, current.version, event)) {
+      await deps.events.publish(event);
       return ok(next.value);
     }
     current = await reload(deps, session.id);

@@ -26,7 +26,7 @@ import {
   checkOpenid,
   checkProtocol,
 } from './command-validation.js';
-import { publishUpdated } from './session-store.js';
+import { updatedEvent } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 export interface StartVerificationCommand {
@@ -90,8 +90,9 @@ export class StartVerification {
       clientReferenceId: command.clientReferenceId ?? null,
       initiator: command.initiator,
     });
-    await deps.repository.insert(session.snapshot);
-    await publishUpdated(deps, session, now);
+    const event = updatedEvent(session, now);
+    await deps.repository.insert(session.snapshot, event);
+    await deps.events.publish(event);
     return ok(session.snapshot);
   }
 

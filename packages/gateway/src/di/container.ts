@@ -275,7 +275,6 @@ function registerFactories(
     TOKENS.EventPublisher,
     (c) =>
       new MeteredEventPublisher(
-        new SqlOutboxEventPublisher(resolve(c, TOKENS.Database)),
         resolve(c, TOKENS.Repository),
         resolve(c, TOKENS.Metrics),
         resolve(c, TOKENS.Logger),

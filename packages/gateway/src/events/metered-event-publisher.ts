@@ -3,19 +3,18 @@ import type { Logger } from '../observability/logger';
 import type { GatewayMetrics } from '../observability/metrics';
 
 /**
- * Publishes through the durable outbox, then counts the change by status and failure code. The failure
- * code is read back from the session because the event carries none.
+ * Counts each change by status and failure code, and logs it. The event itself is already durable: the
+ * repository stored it in the outbox with the write. The failure code is read back from the session because
+ * the event carries none.
  */
 export class MeteredEventPublisher implements EventPublisher {
   constructor(
-    private readonly inner: EventPublisher,
     private readonly repository: VerificationSessionRepository,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
   ) {}
 
   async publish(event: VerificationEvent): Promise<void> {
-    await this.inner.publish(event);
     try {
       // Only a failed attempt has a failure code; reading the session back for every start and every
       // success would cost the hot path a database round trip for a label that is always 'none'.
