@@ -5,7 +5,9 @@ import type {
   ObservedLiveness,
   PageCursor,
   RecordedOutcome,
+  SessionAndClaim,
   SessionBinding,
+  SessionClaimRequest,
   VerificationEvent,
   VerificationFailure,
   VerificationFilter,
@@ -148,6 +150,21 @@ SELECT (SELECT count(*) FROM updated)::int AS updated,
     'the evidence already has an outcome'
   ) AS ok`;
 
+/**
+ * findAndClaim: the session row, and a claim inserted for it only when the session could use it now (PENDING,
+ * of the evidence's protocol, not expired, the caller's); a claim that exists already is left alone.
+ */
+const FIND_AND_CLAIM_SQL = `WITH s AS (
+  SELECT ${SESSION_COLUMNS} FROM verification_sessions WHERE id = $1
+), claimed AS (
+  INSERT INTO evidence_claims (evidence_hash, session_id, claimed_at)
+  SELECT $2, s.id, $3 FROM s
+  WHERE s.status = 'PENDING' AND s.protocol = $4 AND s.expires_at > $3 AND ($5::text IS NULL OR s.openid = $5)
+  ON CONFLICT (evidence_hash) DO NOTHING
+  RETURNING evidence_hash
+)
+SELECT s.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM s`;
+
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
 
@@ -240,6 +257,20 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     }
     // Claimed and released over and over by others: report it as in progress rather than spin.
     return { kind: 'busy', sessionId };
+  }
+
+  async findAndClaim(request: SessionClaimRequest): Promise<SessionAndClaim> {
+    const rows = await this.db.query<SessionRow & { claimed: boolean }>(FIND_AND_CLAIM_SQL, [
+      request.sessionId,
+      request.evidenceHash,
+      request.now,
+      request.protocol,
+      request.openid,
+    ]);
+    const row = rows[0];
+    return row === undefined
+      ? { session: null, claimed: false }
+      : { session: this.toSnapshot(row), claimed: row.claimed === true };
   }
 
   async completeEvidence(

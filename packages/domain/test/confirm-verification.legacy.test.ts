@@ -97,34 +97,70 @@ describe('ConfirmVerification, legacy', () => {
     expect(passed).toMatchObject({ status: 'VERIFIED', attempts: 2, lastError: { code: 'FACE_MISMATCH' } });
   });
 
-  describe('with the session the caller already read', () => {
-    it('does not read it again', async () => {
+  describe('the read that claims (findAndClaim)', () => {
+    const hashOf = (deps: ReturnType<typeof makeVerificationDeps>, verifyResult: string) =>
+      deps.digests.hmacHex('evidence', `legacy:${verifyResult}`);
+    const isFree = async (deps: ReturnType<typeof makeVerificationDeps>, hash: string, sessionId: string) =>
+      (
+        await deps.repository.claimEvidence({
+          evidenceHash: hash,
+          sessionId,
+          now: deps.clock.now(),
+          leaseMs: 60_000,
+        })
+      ).kind === 'acquired';
+
+    it('reads the session and claims its evidence in one call on the success path', async () => {
       const { deps, session, evidence } = await setup();
       const reads = vi.spyOn(deps.repository, 'findById');
-      const s = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session }));
+      const claims = vi.spyOn(deps.repository, 'claimEvidence');
+      const fused = vi.spyOn(deps.repository, 'findAndClaim');
+      const s = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence() }));
       expect(s).toMatchObject({ status: 'VERIFIED', attempts: 1, version: 2 });
+      expect(fused).toHaveBeenCalledTimes(1);
       expect(reads).not.toHaveBeenCalled();
+      expect(claims).not.toHaveBeenCalled();
     });
 
-    it('records the right attempt when the copy is stale (the version check reloads)', async () => {
+    it("another user's session is not found, and its evidence is left unclaimed", async () => {
       const { deps, session, evidence } = await setup();
-      const failed = value(
-        await confirm(deps, { sessionId: session.id, verifyResult: evidence({ identifyRet: 10004 }) }),
+      const verifyResult = evidence();
+      const stranger = error(
+        await confirm(deps, { sessionId: session.id, verifyResult, openid: 'o_someone_else' }),
       );
-      expect(failed).toMatchObject({ status: 'PENDING', attempts: 1, version: 2 });
-      const s = value(await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session }));
-      expect(s).toMatchObject({ status: 'VERIFIED', attempts: 2, version: 3 });
-      expect(await deps.repository.findById(session.id)).toEqual(s);
+      expect(stranger).toBeInstanceOf(SessionNotFoundError);
+      expect(deps.provider.calls.fetchLegacyResult).toBe(0);
+      const owner = value(await confirm(deps, { sessionId: session.id, verifyResult, openid: TEST_OPENID }));
+      expect(owner).toMatchObject({ status: 'VERIFIED', attempts: 1 });
     });
 
-    it('ignores a copy of another session', async () => {
+    it('gives the claim back when the session expires between the read and the confirmation', async () => {
       const { deps, session, evidence } = await setup();
-      const other = await start(deps);
-      const s = value(
-        await confirm(deps, { sessionId: session.id, verifyResult: evidence(), session: other }),
-      );
-      expect(s.id).toBe(session.id);
-      expect(await deps.repository.findById(other.id)).toEqual(other);
+      const verifyResult = evidence();
+      const read = deps.repository.findAndClaim.bind(deps.repository);
+      vi.spyOn(deps.repository, 'findAndClaim').mockImplementationOnce(async (request) => {
+        const answer = await read(request);
+        deps.clock.set(session.expiresAt);
+        return answer;
+      });
+      const e = error(await confirm(deps, { sessionId: session.id, verifyResult }));
+      expect(e).toBeInstanceOf(InvalidStateError);
+      expect(deps.provider.calls.fetchLegacyResult).toBe(0);
+      expect(await isFree(deps, hashOf(deps, verifyResult), session.id)).toBe(true);
+    });
+
+    it('gives the claim back when the confirmation throws before using it', async () => {
+      const { deps, session, evidence } = await setup();
+      const verifyResult = evidence();
+      const read = deps.repository.findAndClaim.bind(deps.repository);
+      vi.spyOn(deps.repository, 'findAndClaim').mockImplementationOnce(async (request) => {
+        const answer = await read(request);
+        deps.clock.set(session.expiresAt); // due: the confirmation first writes the expiry, which fails
+        return answer;
+      });
+      vi.spyOn(deps.repository, 'update').mockRejectedValueOnce(new Error('connection lost'));
+      await expect(confirm(deps, { sessionId: session.id, verifyResult })).rejects.toThrow('connection lost');
+      expect(await isFree(deps, hashOf(deps, verifyResult), session.id)).toBe(true);
     });
   });
 

@@ -1,4 +1,4 @@
-import type { VerificationStatus } from '../verification/verification.types.js';
+import type { VerificationProtocol, VerificationStatus } from '../verification/verification.types.js';
 import type {
   VerificationFailure,
   VerificationSessionSnapshot,
@@ -19,6 +19,23 @@ export interface EvidenceClaimRequest {
   readonly now: Date;
   /** An unfinished claim older than this may be taken over (its holder died mid-call). */
   readonly leaseMs: number;
+}
+
+/** A session read that also claims its evidence when that can only help (see findAndClaim). */
+export interface SessionClaimRequest {
+  readonly sessionId: string;
+  readonly evidenceHash: string;
+  /** The protocol the evidence belongs to: a session of the other protocol is read, not claimed. */
+  readonly protocol: VerificationProtocol;
+  /** When the caller is a user: another user's session is read, not claimed. */
+  readonly openid: string | null;
+  readonly now: Date;
+}
+
+export interface SessionAndClaim {
+  readonly session: VerificationSessionSnapshot | null;
+  /** True iff this call took a fresh claim on the evidence for the session (as claimEvidence's 'acquired'). */
+  readonly claimed: boolean;
 }
 
 export type EvidenceClaim =
@@ -66,6 +83,13 @@ export interface VerificationSessionRepository {
     event: VerificationEvent,
   ): Promise<boolean>;
   claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim>;
+  /**
+   * In one round trip: reads the session, and when it is PENDING, of `protocol`, not past its expiry at `now`
+   * and (with `openid`) that user's, claims the evidence for it if nobody holds it. A claim taken here is the
+   * caller's to complete or release; anything else (held, decided, a lease to take over) is left to
+   * claimEvidence. It spares a confirmation its separate read on the success path.
+   */
+  findAndClaim(request: SessionClaimRequest): Promise<SessionAndClaim>;
   /**
    * In one transaction: update the session (optimistic, as `update`), record `outcome` on the claim and store
    * `event`. False, and nothing written, when the session's version moved.

@@ -4,6 +4,8 @@ import type {
   EvidenceClaimRequest,
   PageCursor,
   RecordedOutcome,
+  SessionAndClaim,
+  SessionClaimRequest,
   VerificationFilter,
   VerificationPage,
   VerificationSessionRepository,
@@ -104,6 +106,26 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     // No claim, or an unfinished one whose holder outlived its lease: take it.
     this.claims.set(request.evidenceHash, { sessionId: request.sessionId, claimedAt: now, outcome: null });
     return { kind: 'acquired' };
+  }
+
+  async findAndClaim(request: SessionClaimRequest): Promise<SessionAndClaim> {
+    await Promise.resolve();
+    const stored = this.sessions.get(request.sessionId);
+    if (!stored) return { session: null, claimed: false };
+    const claimable =
+      stored.status === 'PENDING' &&
+      stored.protocol === request.protocol &&
+      request.now.getTime() < stored.expiresAt.getTime() &&
+      (request.openid === null || request.openid === stored.openid) &&
+      !this.claims.has(request.evidenceHash);
+    if (claimable) {
+      this.claims.set(request.evidenceHash, {
+        sessionId: stored.id,
+        claimedAt: request.now.getTime(),
+        outcome: null,
+      });
+    }
+    return { session: copySnapshot(stored), claimed: claimable };
   }
 
   async completeEvidence(

@@ -342,6 +342,59 @@ export function verificationSessionRepositoryContract(
       });
     });
 
+    describe('findAndClaim (the read that claims)', () => {
+      const request = (s: VerificationSessionSnapshot, evidenceHash: string, over = {}) => ({
+        sessionId: s.id,
+        evidenceHash,
+        protocol: s.protocol,
+        openid: s.openid,
+        now: T0,
+        ...over,
+      });
+      const holder = async (evidenceHash: string, sessionId: string) =>
+        (await repo.claimEvidence({ evidenceHash, sessionId, now: T0, leaseMs: 60_000 })).kind;
+
+      it('reads the session and claims fresh evidence for its owner, or for a caller with no openid', async () => {
+        const s = session({ expiresAt: plus(60_000) });
+        await repo.insert(s, eventOf(s));
+        const mine = uid('ev');
+        expect(await repo.findAndClaim(request(s, mine))).toEqual({ session: s, claimed: true });
+        expect(await holder(mine, s.id)).toBe('busy');
+        const services = uid('ev');
+        expect((await repo.findAndClaim(request(s, services, { openid: null }))).claimed).toBe(true);
+        expect(await holder(services, s.id)).toBe('busy');
+      });
+
+      it('reads without claiming: held evidence, another protocol, another user, an ended or expired session', async () => {
+        const s = session({ expiresAt: plus(60_000) });
+        await repo.insert(s, eventOf(s));
+        const held = uid('ev');
+        await repo.claimEvidence({ evidenceHash: held, sessionId: s.id, now: T0, leaseMs: 60_000 });
+        const refused = [
+          request(s, held),
+          request(s, uid('ev'), { protocol: s.protocol === 'V2' ? 'LEGACY' : 'V2' }),
+          request(s, uid('ev'), { openid: uid('o') }),
+          request(s, uid('ev'), { now: plus(60_000) }),
+        ];
+        for (const r of refused) {
+          expect(await repo.findAndClaim(r)).toEqual({ session: s, claimed: false });
+          if (r.evidenceHash !== held) expect(await holder(r.evidenceHash, s.id)).toBe('acquired');
+        }
+        const done = ended(s, 'FAILED', plus(1000));
+        await repo.update(done, s.version, eventOf(done));
+        const late = uid('ev');
+        expect(await repo.findAndClaim(request(done, late))).toEqual({ session: done, claimed: false });
+        expect(await holder(late, s.id)).toBe('acquired');
+      });
+
+      it('finds nothing, and claims nothing, for an unknown session', async () => {
+        const ghost = session();
+        const evidence = uid('ev');
+        expect(await repo.findAndClaim(request(ghost, evidence))).toEqual({ session: null, claimed: false });
+        expect(await holder(evidence, ghost.id)).toBe('acquired');
+      });
+    });
+
     describe('events stored with the writes (the outbox)', () => {
       const statuses = async (id: string) =>
         (await subject.storedEvents(id)).map((e) => `${e.status}/${e.attempts}`);

@@ -45,11 +45,16 @@ export interface ConfirmVerificationCommand {
    */
   readonly verifyId?: string | null;
   /**
-   * The session as the caller has just read it (to authorize the request, say), to spare a second read. Used
-   * only when its id is sessionId. A stale copy is safe: every write is conditional on its version, and a
-   * conflict reloads.
+   * The signed-in user asking, when it is one: a session of another user is SESSION_NOT_FOUND, exactly like a
+   * missing one (so ids cannot be probed). Null or omitted for a trusted caller (a service).
    */
-  readonly session?: VerificationSessionSnapshot;
+  readonly openid?: string | null;
+}
+
+/** The evidence's claim when the read took it (findAndClaim): this command's to use or to give back. */
+interface Preclaim {
+  readonly evidenceHash: string;
+  used: boolean;
 }
 
 type Outcome = Result<VerificationSessionSnapshot, VerificationCommandError>;
@@ -77,18 +82,60 @@ export class ConfirmVerification {
       checkClientErrCode(command.clientErrCode) ??
       checkVerifyId(command.verifyId);
     if (invalid) return err(invalid);
-    const found =
-      command.session?.id === command.sessionId
-        ? VerificationSession.fromSnapshot(command.session)
-        : await loadSession(this.deps, command.sessionId);
-    if (!found) return err(new SessionNotFoundError(command.sessionId));
+    if (typeof command.sessionId !== 'string' || command.sessionId === '')
+      return err(new SessionNotFoundError(command.sessionId));
+    const { found, preclaim } = await this.read(command);
+    try {
+      if (!found || (command.openid != null && found.snapshot.openid !== command.openid))
+        return err(new SessionNotFoundError(command.sessionId));
+      return await this.confirmFound(found, command, preclaim);
+    } finally {
+      // read with a claim the confirmation did not go on to use: give it back
+      if (preclaim !== null && !preclaim.used)
+        await this.deps.repository.releaseEvidence(preclaim.evidenceHash, command.sessionId);
+    }
+  }
+
+  /**
+   * The session, and when the command names its evidence (a legacy verifyResult, a v2 verifyId) the claim on it
+   * in the same round trip: on the success path a confirmation is that and the completion, two in all.
+   */
+  private async read(
+    command: ConfirmVerificationCommand,
+  ): Promise<{ found: VerificationSession | null; preclaim: Preclaim | null }> {
+    const named =
+      command.verifyResult && command.verifyId == null
+        ? { protocol: 'LEGACY' as const, evidence: `legacy:${command.verifyResult}` }
+        : command.verifyId != null && !command.verifyResult
+          ? { protocol: 'V2' as const, evidence: `v2:${command.verifyId}` }
+          : null;
+    if (named === null) return { found: await loadSession(this.deps, command.sessionId), preclaim: null };
+    const evidenceHash = this.deps.digests.hmacHex('evidence', named.evidence);
+    const { session, claimed } = await this.deps.repository.findAndClaim({
+      sessionId: command.sessionId,
+      evidenceHash,
+      protocol: named.protocol,
+      openid: command.openid ?? null,
+      now: this.deps.clock.now(),
+    });
+    return {
+      found: session === null ? null : VerificationSession.fromSnapshot(session),
+      preclaim: claimed ? { evidenceHash, used: false } : null,
+    };
+  }
+
+  private async confirmFound(
+    found: VerificationSession,
+    command: ConfirmVerificationCommand,
+    preclaim: Preclaim | null,
+  ): Promise<Outcome> {
     const misplaced = checkEvidenceFor(found.snapshot.protocol, command);
     if (misplaced) return err(misplaced);
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
     const evidenceHash = this.evidenceHashOf(session, command);
 
-    if (session.isEnded) return this.confirmEnded(session, evidenceHash);
+    if (session.isEnded) return this.confirmEnded(session, evidenceHash, preclaim);
     if (evidenceHash === null) {
       // Legacy with nothing from WeChat to check: only a client-reported failure can be recorded.
       if (!command.clientErrCode) return err(verifyResultRequired());
@@ -97,7 +144,7 @@ export class ConfirmVerification {
       return saved.ok ? ok(saved.value.snapshot) : saved;
     }
 
-    let claim = await this.claim(evidenceHash, session.id);
+    let claim = await this.claimOrTake(evidenceHash, session.id, preclaim);
     if (claim.kind === 'busy' && claim.sessionId === session.id)
       claim = await this.waitForOutcome(evidenceHash, session.id);
     if (claim.kind === 'acquired') {
@@ -120,6 +167,17 @@ export class ConfirmVerification {
     else if (snapshot.binding?.protocol === 'V2')
       evidence = `v2:${command.verifyId ?? snapshot.binding.verifyId}`;
     return evidence === null ? null : this.deps.digests.hmacHex('evidence', evidence);
+  }
+
+  /** The claim the read took, if it is this evidence's (from here on released or completed like any other). */
+  private claimOrTake(
+    evidenceHash: string,
+    sessionId: string,
+    preclaim: Preclaim | null,
+  ): Promise<EvidenceClaim> {
+    if (preclaim?.evidenceHash !== evidenceHash) return this.claim(evidenceHash, sessionId);
+    preclaim.used = true;
+    return Promise.resolve({ kind: 'acquired' });
   }
 
   private claim(evidenceHash: string, sessionId: string): Promise<EvidenceClaim> {
@@ -155,12 +213,16 @@ export class ConfirmVerification {
     return ok((current ?? session).snapshot);
   }
 
-  private async confirmEnded(session: VerificationSession, evidenceHash: string | null): Promise<Outcome> {
+  private async confirmEnded(
+    session: VerificationSession,
+    evidenceHash: string | null,
+    preclaim: Preclaim | null,
+  ): Promise<Outcome> {
     const endedByAttempt = session.status === 'VERIFIED' || session.status === 'FAILED';
     // v2 carries no evidence of its own: a repeat after the outcome simply gets the outcome.
     if (session.snapshot.protocol === 'V2' && endedByAttempt) return ok(session.snapshot);
     if (evidenceHash === null) return err(new InvalidStateError(session.status, 'confirm'));
-    let claim = await this.claim(evidenceHash, session.id);
+    let claim = await this.claimOrTake(evidenceHash, session.id, preclaim);
     if (claim.kind === 'busy' && claim.sessionId === session.id)
       claim = await this.waitForOutcome(evidenceHash, session.id);
     if (claim.kind !== 'acquired') return this.answerClaimed(session, claim);

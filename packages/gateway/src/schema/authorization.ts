@@ -32,6 +32,11 @@ export function requireAnyScope(
   return viewer;
 }
 
+/** Whether `id` could name a session: PostgreSQL text cannot hold NUL, and no id is empty or this long. */
+export function isSessionId(id: string): boolean {
+  return id.length > 0 && id.length <= 128 && !id.includes('\u0000');
+}
+
 export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): boolean {
   return viewer.kind === 'user' && viewer.openid === session.openid;
 }
@@ -48,8 +53,7 @@ export async function loadSessionFor(
   const { viewer } = ctx;
   if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
   if (viewer.kind === 'service') requireScope(viewer, scope);
-  // PostgreSQL text cannot hold NUL: such an id names no session, and must not reach the database
-  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw notFound();
+  if (!isSessionId(id)) throw notFound();
   const result = await mapThrown(() => ctx.services.getVerification.execute({ sessionId: id }));
   if (!result.ok) throw toRequestError(result.error);
   if (viewer.kind === 'user' && !isOwner(viewer, result.value)) throw notFound();

@@ -1,8 +1,8 @@
 import { MAX_VERIFY_RESULT_LENGTH } from '@facegate/domain';
-import { loadSessionFor } from './authorization';
+import { isSessionId, requireScope } from './authorization';
 import { builder } from './builder';
 import { mapThrown, toRequestError } from './domain-error.mapper';
-import { rateLimited, unauthenticated } from './errors';
+import { notFound, rateLimited, unauthenticated } from './errors';
 import { VerificationRef } from './verification.type';
 
 const ConfirmVerificationInput = builder.inputType('ConfirmVerificationInput', {
@@ -30,15 +30,19 @@ builder.mutationField('confirmVerification', (t) =>
       if (ctx.viewer.kind === 'anonymous') throw unauthenticated();
       const wait = await ctx.services.rateLimits.confirmVerification(ctx.clientAddress);
       if (wait > 0) throw rateLimited(wait);
-      const session = await loadSessionFor(ctx, String(input.id), 'verifications:write');
+      // Authorized in the use case's own read (which also claims the evidence): a user's openid must own the
+      // session, which is otherwise NOT_FOUND, exactly as loadSessionFor answers.
+      const { viewer } = ctx;
+      if (viewer.kind === 'service') requireScope(viewer, 'verifications:write');
+      const sessionId = String(input.id);
+      if (!isSessionId(sessionId)) throw notFound();
       const result = await mapThrown(() =>
         ctx.services.confirmVerification.execute({
-          sessionId: session.id,
+          sessionId,
           verifyResult: input.verifyResult ?? null,
           clientErrCode: input.clientErrCode ?? null,
           verifyId: input.verifyId ?? null,
-          // just read for authorization: spares the use case a second read
-          session,
+          openid: viewer.kind === 'user' ? viewer.openid : null,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);
