@@ -1,7 +1,57 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { assertChannelName, type Database, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
+
+/**
+ * PGlite's own start parameters, and a smaller buffer cache: its default 128 MB of shared buffers is most of
+ * an idle gateway's memory, and the data folder's pages stay in the operating system's cache anyway (a small
+ * deployment runs on a 1 GiB machine).
+ */
+const START_PARAMS = [
+  '--single',
+  '-F',
+  '-O',
+  '-j',
+  ...[
+    ['search_path', 'public'],
+    ['exit_on_error', 'false'],
+    ['log_checkpoints', 'false'],
+    ['max_worker_processes', '0'],
+    ['max_parallel_workers', '0'],
+    ['max_parallel_workers_per_gather', '0'],
+    ['io_method', 'sync'],
+    ['max_parallel_maintenance_workers', '0'],
+    ['shared_buffers', '16MB'],
+  ].flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+];
+
+/**
+ * Creates a new data folder (initdb) in a child process: initdb's WebAssembly instance leaves some 400 MiB
+ * resident in the process that ran it, even once closed, so the gateway would carry it for its whole life.
+ */
+async function initializeDataFolder(dataDir: string): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = require(${JSON.stringify(pglite)});
+PGlite.create(process.argv[1], { startParams: JSON.parse(process.argv[2]) })
+  .then((pg) => pg.close())
+  .catch((error) => { console.error(String(error && error.message || error)); process.exit(1); });`;
+  try {
+    await promisify(execFile)(process.execPath, ['-e', script, dataDir, JSON.stringify(START_PARAMS)], {
+      timeout: 120_000,
+    });
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(
+      `could not create the embedded database in ${dataDir}: ${stderr?.trim() || 'initdb failed'}`,
+    );
+  }
+}
 
 /**
  * Embedded PostgreSQL (PGlite): in memory when `dataDir` is undefined, else persisted in that folder.
@@ -24,8 +74,12 @@ export class PgliteDatabase implements Database {
     dataDir?: string,
     onClose: () => Promise<void> = async () => {},
   ): Promise<PgliteDatabase> {
-    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-    const pg = dataDir === undefined ? await PGlite.create() : await PGlite.create(dataDir);
+    if (dataDir !== undefined) {
+      await mkdir(dataDir, { recursive: true });
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) await initializeDataFolder(dataDir);
+    }
+    const options = { startParams: START_PARAMS };
+    const pg = dataDir === undefined ? await PGlite.create(options) : await PGlite.create(dataDir, options);
     return new PgliteDatabase(pg, onClose);
   }
 
