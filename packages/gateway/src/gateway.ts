@@ -243,8 +243,9 @@ export function createGateway(c: GatewayContainer): Gateway {
     },
   };
 
+  const schema = buildSchema();
   return createYoga<{ req?: { socket?: { remoteAddress?: string } } }, GatewayContext>({
-    schema: buildSchema(),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
@@ -354,6 +355,7 @@ export function createGateway(c: GatewayContainer): Gateway {
       useCSRFPrevention({ requestHeaders: [CLIENT_HEADER, 'x-graphql-yoga-csrf'] }),
       ...persistedOperationsPlugins({
         manifest: loadPersistedOperations(),
+        schema,
         persistedOnly: config.limits.persistedOperationsOnly,
         isService: async (request) => (await viewerOf(request, services)).kind === 'service',
       }),

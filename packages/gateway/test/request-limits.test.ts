@@ -1,8 +1,13 @@
 import { parse, validate } from 'graphql/index.js';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_ERROR_CODES } from '../src/gateway';
 import { buildSchema } from '../src/schema/index';
-import { loadPersistedOperations, operationHash } from '../src/security/persisted-operations';
+import {
+  loadPersistedOperations,
+  operationHash,
+  persistedOperationsPlugins,
+} from '../src/security/persisted-operations';
 import type { Json } from './support/test-gateway';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
@@ -212,6 +217,66 @@ describe('persisted operations', () => {
       expect(hash).toBe(operationHash(document));
       expect(validate(buildSchema(), parse(document))).toEqual([]);
     }
+  });
+
+  it("runs the mini program's operations, as text or by hash, with no parse and no validation per request", async () => {
+    const counts = { parse: 0, validate: 0 };
+    const counting: Plugin = {
+      onParse({ parseFn, setParseFn }) {
+        setParseFn((...args) => {
+          counts.parse += 1;
+          return parseFn(...args);
+        });
+      },
+      onValidate({ validateFn, setValidationFn }) {
+        setValidationFn((...args) => {
+          counts.validate += 1;
+          return validateFn(...args);
+        });
+      },
+    };
+    const manifest = loadPersistedOperations();
+    const schema = buildSchema();
+    const yoga = createYoga({
+      schema,
+      logging: false,
+      plugins: [
+        counting,
+        ...persistedOperationsPlugins({
+          manifest,
+          schema,
+          persistedOnly: false,
+          isService: async () => false,
+        }),
+      ],
+    });
+    const send = (body: object) =>
+      yoga.fetch('http://gateway.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const [hash, document] of manifest) {
+      await send({ query: document, variables: {} });
+      await send({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } }, variables: {} });
+    }
+    expect(counts).toEqual({ parse: 0, validate: 0 });
+    // anything else is parsed and validated as usual
+    const other = await send({ query: '{ __typename }' });
+    expect(await other.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(counts).toEqual({ parse: 1, validate: 1 });
+  });
+
+  it('refuses to start with a persisted operation the schema does not accept', () => {
+    const broken = 'query Broken { noSuchField }';
+    expect(() =>
+      persistedOperationsPlugins({
+        manifest: new Map([[operationHash(broken), broken]]),
+        schema: buildSchema(),
+        persistedOnly: false,
+        isService: async () => false,
+      }),
+    ).toThrow(/is not valid against the schema: Cannot query field "noSuchField"/);
   });
 
   describe('FACEGATE_PERSISTED_OPERATIONS_ONLY=true', () => {

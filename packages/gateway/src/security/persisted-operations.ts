@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { type DocumentNode, type GraphQLSchema, parse, validate } from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 
 // sha256 of the mini program's operations -> document; written by scripts/write-persisted-operations.ts.
@@ -31,22 +32,36 @@ const persistedHashOf = (extensions: unknown): string | null => {
 };
 
 /**
- * Persisted operations: a client may send `extensions.persistedQuery.sha256Hash` instead of the text.
- * With `persistedOnly`, anyone but an authenticated service may run only the manifest's operations; the
- * mini program may still send the full text, which is accepted when its hash is in the manifest (and then
- * the manifest's copy runs), so it needs no hashing on the device.
+ * Persisted operations: a client may send `extensions.persistedQuery.sha256Hash` instead of the text, and the
+ * mini program's exact text is taken as its hash (so it needs no hashing on the device). Either way the
+ * manifest's document runs as parsed and validated once, at start-up: no parse and no validation per request.
+ * With `persistedOnly`, anyone but an authenticated service may run only the manifest's operations.
  */
 export function persistedOperationsPlugins(options: {
   manifest: ReadonlyMap<string, string>;
+  schema: GraphQLSchema;
   persistedOnly: boolean;
   isService(request: Request): Promise<boolean>;
 }): Plugin[] {
   const { manifest, persistedOnly } = options;
+  const documents = new Map<string, DocumentNode>();
+  const hashOfText = new Map<string, string>();
+  for (const [hash, text] of manifest) {
+    const document = parse(text);
+    const [problem] = validate(options.schema, document);
+    if (problem !== undefined) {
+      throw new Error(
+        `persisted operation ${hash.slice(0, 12)}… is not valid against the schema: ${problem.message}`,
+      );
+    }
+    documents.set(hash, document);
+    hashOfText.set(text, hash);
+  }
   const textToHash: Plugin = {
     onParams({ params, setParams }) {
-      if (!persistedOnly || typeof params.query !== 'string' || persistedHashOf(params.extensions)) return;
-      const hash = operationHash(params.query);
-      if (!manifest.has(hash)) return;
+      if (typeof params.query !== 'string' || persistedHashOf(params.extensions)) return;
+      const hash = hashOfText.get(params.query);
+      if (hash === undefined) return;
       const extensions = typeof params.extensions === 'object' && params.extensions ? params.extensions : {};
       setParams({
         operationName: params.operationName,
@@ -62,7 +77,9 @@ export function persistedOperationsPlugins(options: {
   return [
     textToHash,
     usePersistedOperations({
-      getPersistedOperation: (hash) => manifest.get(hash) ?? null,
+      getPersistedOperation: (hash) => documents.get(hash) ?? null,
+      // validated against the same schema above
+      skipDocumentValidation: true,
       allowArbitraryOperations: persistedOnly ? (request) => options.isService(request) : true,
       customErrors: {
         notFound: badRequest('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_FOUND'),
