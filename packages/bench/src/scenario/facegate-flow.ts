@@ -1,4 +1,5 @@
 import { residentIdCheckChar } from '@facegate/domain';
+import { loadPersistedOperations } from '@facegate/gateway';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import type { LoadRequest, RequestSource } from '../load/load-types';
 import { type JsonClient, mapConcurrent } from '../support/json-client';
@@ -27,10 +28,18 @@ export function benchIdentity(index: number): { name: string; idCardNumber: stri
 }
 
 const VERIFICATION_FIELDS = 'id status protocol attempts maxAttempts expiresAt clientReferenceId';
+
+/** The mini program's own confirmation, word for word: the gateway runs it as a persisted operation. */
+function miniProgramOperation(name: string): string {
+  const found = [...loadPersistedOperations().values()].find((d) => d.includes(`mutation ${name}(`));
+  if (found === undefined) throw new Error(`no persisted operation ${name}`);
+  return found;
+}
+
 export const GRAPHQL = {
   signIn: 'mutation SignIn($code: String!) { signIn(code: $code) { token expiresAt } }',
   start: `mutation Start($input: StartVerificationInput!) { startVerification(input: $input) { ${VERIFICATION_FIELDS} clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey } ... on V2ClientParams { verifyId } } } }`,
-  confirm: `mutation Confirm($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { ${VERIFICATION_FIELDS} lastError { code message retryable upstreamCode } } }`,
+  confirm: miniProgramOperation('ConfirmVerification'),
   verification: `query Verification($id: ID!) { verification(id: $id) { ${VERIFICATION_FIELDS} lastError { code message retryable upstreamCode } } }`,
 } as const;
 
