@@ -21,7 +21,7 @@ export function renderMarkdown(report: BenchReport, extra: { command: string; pr
     ...(m.loadAverage
       ? [
           `Load average (1 min) at start / end: ${m.loadAverage.atStart.toFixed(2)} / ${m.loadAverage.atEnd.toFixed(2)}` +
-            ' (other work on the machine shares the cores).',
+            ' (the run itself counts: at the end it is the load of its last phase; at the start, other work on the machine).',
         ]
       : []),
     '',
