@@ -9,7 +9,8 @@ import { assertChannelName, type Database, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
 
 /**
- * PGlite's own start parameters, and a smaller buffer cache: its default 128 MB of shared buffers is most of
+ * PGlite's own start parameters (including its -F: no fsync, so a killed process loses nothing it committed
+ * but a machine that loses power may), and a smaller buffer cache: its default 128 MB of shared buffers is most of
  * an idle gateway's memory, and the data folder's pages stay in the operating system's cache anyway (a small
  * deployment runs on a 1 GiB machine).
  */
