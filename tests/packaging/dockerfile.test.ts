@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_COMMAND } from '../support/build-once';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,10 +85,12 @@ describe('Dockerfile', () => {
       const sources = args.split(/\s+/).slice(0, -1);
       for (const source of sources) expect(existsSync(join(root, source)), source).toBe(true);
     }
-    // the install step is the test command's own first step; run the build and the deploy as written
+    // the install step is the test command's own first step, and the build the suite's global setup (run here
+    // again, it would replace every dist/ folder under the other tests' CLIs); run the deploy as written
     const runs = all(build, 'RUN').map((r) => r.args);
     expect(runs[0]).toBe('node scripts/pnpm.mjs install --frozen-lockfile');
-    for (const command of runs.slice(1)) {
+    expect(runs[1]).toBe(BUILD_COMMAND);
+    for (const command of runs.slice(2)) {
       const [exe, ...args] = command.replace(/ \/out$/, ` ${out}`).split(' ');
       expect(exe).toBe('node');
       execFileSync(process.execPath, args, { cwd: root, stdio: 'pipe' });
