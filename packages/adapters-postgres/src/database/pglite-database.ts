@@ -9,28 +9,12 @@ import { assertChannelName, type Database, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
 
 /**
- * PGlite's own start parameters (including its -F: no fsync, so a killed process loses nothing it committed
- * but a machine that loses power may), and a smaller buffer cache: its default 128 MB of shared buffers is most of
+ * PGlite's own start parameters (among them -F: no fsync, so a killed process loses nothing it committed but a
+ * machine that loses power may), plus a smaller buffer cache: its default 128 MB of shared buffers is most of
  * an idle gateway's memory, and the data folder's pages stay in the operating system's cache anyway (a small
  * deployment runs on a 1 GiB machine).
  */
-const START_PARAMS = [
-  '--single',
-  '-F',
-  '-O',
-  '-j',
-  ...[
-    ['search_path', 'public'],
-    ['exit_on_error', 'false'],
-    ['log_checkpoints', 'false'],
-    ['max_worker_processes', '0'],
-    ['max_parallel_workers', '0'],
-    ['max_parallel_workers_per_gather', '0'],
-    ['io_method', 'sync'],
-    ['max_parallel_maintenance_workers', '0'],
-    ['shared_buffers', '16MB'],
-  ].flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-];
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /**
  * Creates a new data folder (initdb) in a child process: initdb's WebAssembly instance leaves some 400 MiB
