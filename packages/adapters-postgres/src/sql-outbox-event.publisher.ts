@@ -17,6 +17,17 @@ export function serializeVerificationEvent(event: VerificationEvent): string {
   });
 }
 
+/**
+ * What a webhook says about the session, as SQL over a verification_sessions row named `row`: protocol, openid,
+ * the last failure and dates; no PII. An outbox row stores it with its event.
+ */
+export function sessionDetailsOf(row: string): string {
+  return `jsonb_build_object(
+    'protocol', ${row}.protocol, 'openid', ${row}.openid, 'maxAttempts', ${row}.max_attempts,
+    'lastError', ${row}.last_error, 'createdAt', ${row}.created_at, 'expiresAt', ${row}.expires_at,
+    'verifiedAt', ${row}.verified_at, 'endedAt', ${row}.ended_at, 'clientReferenceId', ${row}.client_reference_id)`;
+}
+
 /** Null for anything that is not a well-formed verification event. */
 export function parseVerificationEvent(payload: string): VerificationUpdatedEvent | null {
   let value: unknown;
@@ -65,11 +76,7 @@ export class SqlOutboxEventPublisher implements EventPublisher {
       await this.db.query(
         `INSERT INTO event_outbox (event_type, session_id, payload, session_details)
          SELECT $1, $2, $3::text::jsonb,
-                (SELECT jsonb_build_object(
-                   'protocol', s.protocol, 'openid', s.openid, 'maxAttempts', s.max_attempts,
-                   'lastError', s.last_error, 'createdAt', s.created_at, 'expiresAt', s.expires_at,
-                   'verifiedAt', s.verified_at, 'endedAt', s.ended_at, 'clientReferenceId', s.client_reference_id)
-                 FROM verification_sessions s WHERE s.id = $2)`,
+                (SELECT ${sessionDetailsOf('s')} FROM verification_sessions s WHERE s.id = $2)`,
         [event.type, event.sessionId, payload],
       );
     } catch (error) {

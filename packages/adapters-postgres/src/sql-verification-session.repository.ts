@@ -19,7 +19,7 @@ import type {
 } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
-import { serializeVerificationEvent } from './sql-outbox-event.publisher';
+import { serializeVerificationEvent, sessionDetailsOf } from './sql-outbox-event.publisher';
 
 interface SessionRow {
   id: string;
@@ -79,7 +79,7 @@ const MUTABLE_COLUMNS = [
   'version',
 ] as const;
 
-/** What a written session row gives the outbox row that announces it (see sessionDetailsOf). */
+/** What a written session row gives the outbox row that announces it: the columns sessionDetailsOf reads. */
 const RETURNING_DETAILS = `RETURNING id, protocol, openid, max_attempts, last_error, created_at, expires_at,
   verified_at, ended_at, client_reference_id`;
 
@@ -90,11 +90,7 @@ const RETURNING_DETAILS = `RETURNING id, protocol, openid, max_attempts, last_er
  */
 const outboxInsertFrom = (written: string, typeParam: number) => `INSERT INTO event_outbox
     (event_type, session_id, payload, session_details)
-  SELECT $${typeParam}, r.id, $${typeParam + 1}::text::jsonb,
-    jsonb_build_object(
-      'protocol', r.protocol, 'openid', r.openid, 'maxAttempts', r.max_attempts, 'lastError', r.last_error,
-      'createdAt', r.created_at, 'expiresAt', r.expires_at, 'verifiedAt', r.verified_at, 'endedAt', r.ended_at,
-      'clientReferenceId', r.client_reference_id)
+  SELECT $${typeParam}, r.id, $${typeParam + 1}::text::jsonb, ${sessionDetailsOf('r')}
   FROM ${written} r`;
 
 const INSERT_EVENT_PARAM = MUTABLE_COLUMNS.length + 2;
