@@ -51,7 +51,13 @@ export interface ConfirmVerificationCommand {
   readonly openid?: string | null;
 }
 
-/** The evidence's claim when the read took it (findAndClaim): this command's to use or to give back. */
+/** The evidence the command names, hashed once by the read (findAndClaim). */
+interface NamedEvidence {
+  readonly evidence: string;
+  readonly evidenceHash: string;
+}
+
+/** The evidence's claim when the read took it: this command's to use or to give back. */
 interface Preclaim {
   readonly evidenceHash: string;
   used: boolean;
@@ -84,11 +90,11 @@ export class ConfirmVerification {
     if (invalid) return err(invalid);
     if (typeof command.sessionId !== 'string' || command.sessionId === '')
       return err(new SessionNotFoundError(command.sessionId));
-    const { found, preclaim } = await this.read(command);
+    const { found, named, preclaim } = await this.read(command);
     try {
       if (!found || (command.openid != null && found.snapshot.openid !== command.openid))
         return err(new SessionNotFoundError(command.sessionId));
-      return await this.confirmFound(found, command, preclaim);
+      return await this.confirmFound(found, command, named, preclaim);
     } finally {
       // read with a claim the confirmation did not go on to use: give it back
       if (preclaim !== null && !preclaim.used)
@@ -102,24 +108,28 @@ export class ConfirmVerification {
    */
   private async read(
     command: ConfirmVerificationCommand,
-  ): Promise<{ found: VerificationSession | null; preclaim: Preclaim | null }> {
-    const named =
+  ): Promise<{ found: VerificationSession | null; named: NamedEvidence | null; preclaim: Preclaim | null }> {
+    const protocol =
       command.verifyResult && command.verifyId == null
-        ? { protocol: 'LEGACY' as const, evidence: `legacy:${command.verifyResult}` }
+        ? ('LEGACY' as const)
         : command.verifyId != null && !command.verifyResult
-          ? { protocol: 'V2' as const, evidence: `v2:${command.verifyId}` }
+          ? ('V2' as const)
           : null;
-    if (named === null) return { found: await loadSession(this.deps, command.sessionId), preclaim: null };
-    const evidenceHash = this.deps.digests.hmacHex('evidence', named.evidence);
+    if (protocol === null) {
+      return { found: await loadSession(this.deps, command.sessionId), named: null, preclaim: null };
+    }
+    const evidence = protocol === 'LEGACY' ? `legacy:${command.verifyResult}` : `v2:${command.verifyId}`;
+    const evidenceHash = this.deps.digests.hmacHex('evidence', evidence);
     const { session, claimed } = await this.deps.repository.findAndClaim({
       sessionId: command.sessionId,
       evidenceHash,
-      protocol: named.protocol,
+      protocol,
       openid: command.openid ?? null,
       now: this.deps.clock.now(),
     });
     return {
       found: session === null ? null : VerificationSession.fromSnapshot(session),
+      named: { evidence, evidenceHash },
       preclaim: claimed ? { evidenceHash, used: false } : null,
     };
   }
@@ -127,13 +137,14 @@ export class ConfirmVerification {
   private async confirmFound(
     found: VerificationSession,
     command: ConfirmVerificationCommand,
+    named: NamedEvidence | null,
     preclaim: Preclaim | null,
   ): Promise<Outcome> {
     const misplaced = checkEvidenceFor(found.snapshot.protocol, command);
     if (misplaced) return err(misplaced);
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
-    const evidenceHash = this.evidenceHashOf(session, command);
+    const evidenceHash = this.evidenceHashOf(session, command, named);
 
     if (session.isEnded) return this.confirmEnded(session, evidenceHash, preclaim);
     if (evidenceHash === null) {
@@ -159,14 +170,22 @@ export class ConfirmVerification {
     return this.answerClaimed(session, claim);
   }
 
-  private evidenceHashOf(session: VerificationSession, command: ConfirmVerificationCommand): string | null {
+  /** The HMAC of the evidence; the read's when it named the same evidence (no second HMAC). */
+  private evidenceHashOf(
+    session: VerificationSession,
+    command: ConfirmVerificationCommand,
+    named: NamedEvidence | null,
+  ): string | null {
     const { snapshot } = session;
     let evidence: string | null = null;
     if (snapshot.protocol === 'LEGACY')
       evidence = command.verifyResult ? `legacy:${command.verifyResult}` : null;
     else if (snapshot.binding?.protocol === 'V2')
       evidence = `v2:${command.verifyId ?? snapshot.binding.verifyId}`;
-    return evidence === null ? null : this.deps.digests.hmacHex('evidence', evidence);
+    if (evidence === null) return null;
+    return evidence === named?.evidence
+      ? named.evidenceHash
+      : this.deps.digests.hmacHex('evidence', evidence);
   }
 
   /** The claim the read took, if it is this evidence's (from here on released or completed like any other). */
