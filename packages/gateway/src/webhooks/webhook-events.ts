@@ -99,7 +99,8 @@ export function webhookOf(row: OutboxRow): { type: WebhookEventType; body: strin
           ? {
               code: failureCode,
               reason: describeFailure(failureCode).en,
-              retryable: describeFailure(failureCode).retryable,
+              // the session's own verdict (the domain's): a last attempt is never retryable, whatever its code
+              retryable: lastError?.retryable === true,
               upstreamCode: typeof lastError?.upstreamCode === 'number' ? lastError.upstreamCode : null,
             }
           : null,
