@@ -32,3 +32,34 @@ describe('typed DI tokens', () => {
     }
   });
 });
+
+describe('what a container opens', () => {
+  const config = () =>
+    loadConfig({ DATABASE_URL: 'memory:', FACEGATE_SECRET: TEST_SECRET, SANDBOX_PORT: '0' });
+
+  it('a database-only container (CLI commands) opens the database and nothing else: no outbox poller', async () => {
+    const c = await buildContainer(config(), {
+      logger: createLogger({ level: 'silent' }),
+      databaseOnly: true,
+    });
+    try {
+      expect(resolve(c, TOKENS.Lifecycle).resources).toEqual(['database']);
+    } finally {
+      await disposeContainer(c);
+    }
+  });
+
+  it('a serving container also opens the sandbox, WeChat and the outbox poller', async () => {
+    const c = await buildContainer(config(), { logger: createLogger({ level: 'silent' }) });
+    try {
+      expect(resolve(c, TOKENS.Lifecycle).resources).toEqual([
+        'database',
+        'sandbox',
+        'wechat client',
+        'event subscription',
+      ]);
+    } finally {
+      await disposeContainer(c);
+    }
+  });
+});

@@ -125,6 +125,11 @@ export class Lifecycle {
     this.closers.push({ name, close });
   }
 
+  /** What is open and will be closed, in opening order. */
+  get resources(): readonly string[] {
+    return this.closers.map((c) => c.name);
+  }
+
   close(logger?: Logger): Promise<void> {
     this.closing ??= (async () => {
       for (const { name, close } of this.closers.reverse()) {
@@ -231,21 +236,22 @@ export async function buildContainer(
 
     registerFactories(c, config, overrides);
 
-    const bus = resolve(c, TOKENS.EventBus);
-    // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
-    // confirmation's own statement stays a plain INSERT (no NOTIFY).
-    const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
-      intervalMs: config.outboxPollMs,
-      onNewEvents: () => {
-        if (!overrides.databaseOnly) resolve(c, TOKENS.WebhookRelay).wake();
-      },
-      onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
-    });
-    // closed before the database (reverse order): subscriptions end, then polling stops
-    lifecycle.onClose('event subscription', async () => {
-      bus.close();
-      await unsubscribe();
-    });
+    // A CLI command that only touches the database reads no outbox: nothing there listens to it.
+    if (!overrides.databaseOnly) {
+      const bus = resolve(c, TOKENS.EventBus);
+      // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
+      // confirmation's own statement stays a plain INSERT (no NOTIFY).
+      const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
+        intervalMs: config.outboxPollMs,
+        onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake(),
+        onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
+      });
+      // closed before the database (reverse order): subscriptions end, then polling stops
+      lifecycle.onClose('event subscription', async () => {
+        bus.close();
+        await unsubscribe();
+      });
+    }
   } catch (error) {
     await lifecycle.close(logger);
     throw error;
