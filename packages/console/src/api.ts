@@ -1,3 +1,6 @@
+import { print } from '@0no-co/graphql.web';
+import type { TadaDocumentNode } from './graphql';
+
 /** The gateway's GraphQL endpoint, same origin (the CSP allows connect-src 'self' only). */
 const ENDPOINT = '/graphql';
 const KEY_STORAGE = 'facegate.console.key';
@@ -19,11 +22,12 @@ export const keyStore = {
   clear: () => sessionStorage.removeItem(KEY_STORAGE),
 };
 
-export async function gql<T>(
-  query: string,
-  variables: Record<string, unknown> = {},
+/** Sends a document made by `graphql(...)` (./graphql): its variables and its answer are typed from the schema. */
+export async function gql<Result, Variables>(
+  document: TadaDocumentNode<Result, Variables>,
+  variables: Variables,
   key = keyStore.get(),
-): Promise<T> {
+): Promise<Result> {
   const response = await fetch(ENDPOINT, {
     method: 'POST',
     headers: {
@@ -33,10 +37,10 @@ export async function gql<T>(
       'x-facegate-client': 'console',
       ...(key ? { authorization: `Bearer ${key}` } : {}),
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: print(document), variables }),
     credentials: 'omit',
   });
-  let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+  let body: { data?: Result; errors?: { message: string; extensions?: { code?: string } }[] };
   try {
     body = await response.json();
   } catch {

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, keyStore } from './api';
+import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
 import { FailuresPage } from './pages/failures';
 import { KeysPage } from './pages/keys';
@@ -11,13 +12,10 @@ import { WebhooksPage } from './pages/webhooks';
 import type { PeriodName } from './period';
 import './styles.css';
 
-const VIEWER = '{ consoleViewer { name scopes } }';
+const VIEWER = graphql('query ConsoleViewer { consoleViewer { name scopes } }');
 const LANG_STORAGE = 'facegate.console.lang';
 
-interface Viewer {
-  name: string;
-  scopes: string[];
-}
+type Viewer = ResultOf<typeof VIEWER>['consoleViewer'];
 
 /** Hash routes (#/overview, #/sessions/<id>): the gateway serves one page, and ids stay out of requests. */
 function useRoute(): [string, (route: string) => void] {
@@ -41,7 +39,7 @@ function SignIn(props: { onSignedIn: (viewer: Viewer) => void }) {
     setBusy(true);
     setProblem(null);
     try {
-      const { consoleViewer } = await gql<{ consoleViewer: Viewer }>(VIEWER, {}, key);
+      const { consoleViewer } = await gql(VIEWER, {}, key);
       keyStore.set(key);
       props.onSignedIn(consoleViewer);
     } catch (error) {
@@ -100,7 +98,7 @@ function App() {
   // a key kept from earlier in this tab: check it is still good
   useEffect(() => {
     if (keyStore.get() === null) return;
-    gql<{ consoleViewer: Viewer }>(VIEWER).then(
+    gql(VIEWER, {}).then(
       ({ consoleViewer }) => {
         setViewer(consoleViewer);
         setChecking(false);

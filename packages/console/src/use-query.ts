@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql } from './api';
+import type { TadaDocumentNode } from './graphql';
 
 export interface QueryState<T> {
   data: T | null;
@@ -8,20 +9,24 @@ export interface QueryState<T> {
   reload: () => void;
 }
 
-/** Runs a query whenever its variables change; the latest answer wins. */
-export function useQuery<T>(query: string, variables: Record<string, unknown> = {}): QueryState<T> {
-  const [state, setState] = useState<{ data: T | null; error: ApiError | null; loading: boolean }>({
+/** Runs a query whenever its variables change; the latest answer wins. A null query sends nothing. */
+export function useQuery<Result, Variables>(
+  query: TadaDocumentNode<Result, Variables> | null,
+  variables: Variables,
+): QueryState<Result> {
+  const [state, setState] = useState<{ data: Result | null; error: ApiError | null; loading: boolean }>({
     data: null,
     error: null,
-    loading: true,
+    loading: query !== null,
   });
   const [tick, setTick] = useState(0);
   const key = JSON.stringify(variables);
   // the variables are compared by value (key), so a new object with the same values does not refetch
   useEffect(() => {
+    if (query === null) return;
     let current = true;
     setState((s) => ({ ...s, loading: true }));
-    gql<T>(query, variables).then(
+    gql(query, variables).then(
       (data) => current && setState({ data, error: null, loading: false }),
       (error: unknown) =>
         current &&

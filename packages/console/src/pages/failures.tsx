@@ -1,37 +1,22 @@
 import { percent } from '../format';
+import { graphql, type ResultOf } from '../graphql';
 import { useI18n } from '../i18n';
 import type { PeriodName } from '../period';
 import { periodOf } from '../period';
 import { useQuery } from '../use-query';
 import { PeriodPicker } from './overview';
 
-const QUERY = `query FailureBreakdown($from: DateTime!, $to: DateTime!) {
+const QUERY = graphql(`query FailureBreakdown($from: DateTime!, $to: DateTime!) {
   failureBreakdown(from: $from, to: $to) {
     total
     failures { code reasonZh reasonEn retryable upstream count share trend { bucket count } }
     upstreamErrors { endpoint outcome count }
-  } }`;
+  } }`);
 
-interface Failure {
-  code: string;
-  reasonZh: string;
-  reasonEn: string;
-  retryable: boolean;
-  upstream: boolean;
-  count: number;
-  share: number;
-  trend: { bucket: string; count: number }[];
-}
-interface Breakdown {
-  failureBreakdown: {
-    total: number;
-    failures: Failure[];
-    upstreamErrors: { endpoint: string; outcome: string; count: number }[];
-  };
-}
+type Failure = ResultOf<typeof QUERY>['failureBreakdown']['failures'][number];
 
 /** A tiny per-day bar strip: the trend of one code (drawn with boxes, no chart library needed). */
-function Trend(props: { points: { bucket: string; count: number }[] }) {
+function Trend(props: { points: Failure['trend'] }) {
   const max = Math.max(1, ...props.points.map((p) => p.count));
   return (
     <span class="trend">
@@ -82,7 +67,7 @@ function FailureTable(props: { rows: Failure[]; testId: string }) {
 export function FailuresPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
   const { t } = useI18n();
   const { from, to } = periodOf(props.period);
-  const { data, error } = useQuery<Breakdown>(QUERY, { from, to });
+  const { data, error } = useQuery(QUERY, { from, to });
   const b = data?.failureBreakdown;
   return (
     <section>

@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
 import { ApiError, gql } from '../api';
+import { graphql, type VariablesOf } from '../graphql';
 import { useI18n } from '../i18n';
 import { useQuery } from '../use-query';
 
-const LIST = '{ apiKeys { id name prefix scopes createdAt revokedAt lastUsedAt } }';
-const CREATE = `mutation CreateApiKey($input: CreateApiKeyInput!) {
-  createApiKey(input: $input) { key apiKey { id prefix } } }`;
-const REVOKE = 'mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }';
+const LIST = graphql('query ApiKeys { apiKeys { id name prefix scopes createdAt revokedAt lastUsedAt } }');
+const CREATE = graphql(`mutation CreateApiKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) { key apiKey { id prefix } } }`);
+const REVOKE = graphql('mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }');
 
 /** The ApiKeyScope enum of the schema (the gateway's API_KEY_SCOPES); the browser test checks they match. */
 const SCOPES = [
@@ -15,22 +16,13 @@ const SCOPES = [
   'WEBHOOKS_WRITE',
   'CONSOLE_READ',
   'CONSOLE_ADMIN',
-] as const;
+] as const satisfies readonly ApiKeyScope[];
+type ApiKeyScope = VariablesOf<typeof CREATE>['input']['scopes'][number];
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');
-
-interface Key {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
 
 export function KeysPage(props: { admin: boolean }) {
   const { t, date } = useI18n();
-  const { data, error, reload } = useQuery<{ apiKeys: Key[] }>(props.admin ? LIST : '{ __typename }');
+  const { data, error, reload } = useQuery(props.admin ? LIST : null, {});
   const [created, setCreated] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -50,8 +42,11 @@ export function KeysPage(props: { admin: boolean }) {
     const form = new FormData(formElement);
     setProblem(null);
     try {
-      const result = await gql<{ createApiKey: { key: string } }>(CREATE, {
-        input: { name: String(form.get('name') ?? ''), scopes: form.getAll('scopes').map(String) },
+      const result = await gql(CREATE, {
+        input: {
+          name: String(form.get('name') ?? ''),
+          scopes: form.getAll('scopes').map(String) as ApiKeyScope[],
+        },
       });
       setCreated(result.createApiKey.key);
       formElement.reset();

@@ -1,38 +1,25 @@
 import { OutcomeChart } from '../chart';
 import { percent, seconds } from '../format';
+import { graphql, type ResultOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { bucketsOf, type PeriodName, periodOf } from '../period';
 import { useQuery } from '../use-query';
 
-const COUNTS =
-  'started pending verified failed canceled expired deviceRan confirmed passRate medianSecondsToOutcome p95SecondsToOutcome';
-const QUERY = `query ConsoleOverview($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!) {
+// @_unmask: the fields are read where the query is, not through readFragment
+const COUNTS = graphql(`fragment Counts on ConsoleCounts @_unmask {
+  started pending verified failed canceled expired deviceRan confirmed passRate medianSecondsToOutcome p95SecondsToOutcome
+}`);
+const QUERY = graphql(
+  `query ConsoleOverview($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!) {
   consoleOverview(from: $from, to: $to, bucket: $bucket) {
-    total { ${COUNTS} }
-    byProtocol { protocol counts { ${COUNTS} } }
+    total { ...Counts }
+    byProtocol { protocol counts { ...Counts } }
     series { bucket status count }
-  } }`;
+  } }`,
+  [COUNTS],
+);
 
-interface Counts {
-  started: number;
-  pending: number;
-  verified: number;
-  failed: number;
-  canceled: number;
-  expired: number;
-  deviceRan: number;
-  confirmed: number;
-  passRate: number | null;
-  medianSecondsToOutcome: number | null;
-  p95SecondsToOutcome: number | null;
-}
-interface Overview {
-  consoleOverview: {
-    total: Counts;
-    byProtocol: { protocol: string; counts: Counts }[];
-    series: { bucket: string; status: string; count: number }[];
-  };
-}
+type Counts = ResultOf<typeof COUNTS>;
 
 const STATUS_COLORS: Record<string, string> = {
   VERIFIED: '#2e7d32',
@@ -63,7 +50,7 @@ export function PeriodPicker(props: { value: PeriodName; onChange: (p: PeriodNam
 export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
   const { t } = useI18n();
   const period = periodOf(props.period);
-  const { data, error } = useQuery<Overview>(QUERY, period);
+  const { data, error } = useQuery(QUERY, period);
   const o = data?.consoleOverview;
   // every bucket of the period, empty ones as zeros, so the axis spans the period asked for
   const x = bucketsOf(period.from, period.to, period.bucket).map((at) => at / 1000);

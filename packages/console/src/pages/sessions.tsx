@@ -1,41 +1,21 @@
 import { useState } from 'preact/hooks';
+import { graphql, type VariablesOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { useQuery } from '../use-query';
 
-const LIST = `query ConsoleSessions($filter: ConsoleSessionFilter, $after: String) {
+const LIST = graphql(`query ConsoleSessions($filter: ConsoleSessionFilter, $after: String) {
   consoleSessions(filter: $filter, first: 20, after: $after) {
     edges { node { id status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId createdAt } }
     hasNextPage endCursor
-  } }`;
-const ONE = `query ConsoleSession($id: ID!) {
+  } }`);
+const ONE = graphql(`query ConsoleSession($id: ID!) {
   consoleSession(id: $id) {
     id status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId
     createdAt endedAt verifiedAt
     timeline { at kind status attempt failureCode }
-  } }`;
+  } }`);
 
-interface Row {
-  id: string;
-  status: string;
-  protocol: string;
-  maskedName: string;
-  maskedIdCardNumber: string;
-  attempts: number;
-  maxAttempts: number;
-  lastErrorCode: string | null;
-  openid: string;
-  clientReferenceId: string | null;
-  createdAt: string;
-}
-
-interface Filter {
-  status?: string;
-  protocol?: string;
-  openid?: string;
-  clientReferenceId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
+type Filter = NonNullable<VariablesOf<typeof LIST>['filter']>;
 
 /** datetime-local (read as China Standard Time) to ISO; empty to undefined. */
 const cstToIso = (value: string) => (value ? new Date(`${value}:00+08:00`).toISOString() : undefined);
@@ -44,9 +24,7 @@ export function SessionsPage(props: { open: (id: string) => void }) {
   const { t, date } = useI18n();
   const [filter, setFilter] = useState<Filter>({});
   const [after, setAfter] = useState<string | null>(null);
-  const { data, error } = useQuery<{
-    consoleSessions: { edges: { node: Row }[]; hasNextPage: boolean; endCursor: string | null };
-  }>(LIST, { filter, after });
+  const { data, error } = useQuery(LIST, { filter, after });
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -57,8 +35,8 @@ export function SessionsPage(props: { open: (id: string) => void }) {
     };
     setAfter(null);
     setFilter({
-      status: text('status'),
-      protocol: text('protocol'),
+      status: text('status') as Filter['status'],
+      protocol: text('protocol') as Filter['protocol'],
       openid: text('openid'),
       clientReferenceId: text('clientReferenceId'),
       createdAfter: cstToIso(String(form.get('from') ?? '')),
@@ -161,21 +139,9 @@ export function SessionsPage(props: { open: (id: string) => void }) {
   );
 }
 
-interface Detail extends Row {
-  endedAt: string | null;
-  verifiedAt: string | null;
-  timeline: {
-    at: string;
-    kind: MessageKey;
-    status: string | null;
-    attempt: number | null;
-    failureCode: string | null;
-  }[];
-}
-
 export function SessionPage(props: { id: string; back: () => void }) {
   const { t, date } = useI18n();
-  const { data, error } = useQuery<{ consoleSession: Detail | null }>(ONE, { id: props.id });
+  const { data, error } = useQuery(ONE, { id: props.id });
   const s = data?.consoleSession;
   return (
     <section>

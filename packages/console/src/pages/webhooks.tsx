@@ -1,55 +1,30 @@
 import { useState } from 'preact/hooks';
 import { ApiError, gql } from '../api';
+import { graphql, type ResultOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { useQuery } from '../use-query';
 
-const ENDPOINTS = `query WebhookEndpoints { webhookEndpoints {
-  id url description events enabled disabledReason disabledAt failingSince createdAt } }`;
-const DELIVERIES = `query WebhookDeliveries($endpointId: ID!, $status: WebhookDeliveryStatus, $after: String) {
+const ENDPOINTS = graphql(`query WebhookEndpoints { webhookEndpoints {
+  id url description events enabled disabledReason disabledAt failingSince createdAt } }`);
+const DELIVERIES =
+  graphql(`query WebhookDeliveries($endpointId: ID!, $status: WebhookDeliveryStatus, $after: String) {
   webhookDeliveries(endpointId: $endpointId, status: $status, first: 20, after: $after) {
     edges { node { id eventType status attempts lastStatusCode lastError nextAttemptAt createdAt } }
-    pageInfo { hasNextPage endCursor } } }`;
-const REDELIVER = 'mutation RedeliverWebhook($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }';
+    pageInfo { hasNextPage endCursor } } }`);
+const REDELIVER = graphql(
+  'mutation RedeliverWebhook($id: ID!) { redeliverWebhook(deliveryId: $id) { id status } }',
+);
 
-const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
-type DeliveryStatus = (typeof STATUSES)[number];
-
-interface Endpoint {
-  id: string;
-  url: string;
-  description: string;
-  events: string[];
-  enabled: boolean;
-  disabledReason: string | null;
-  disabledAt: string | null;
-  failingSince: string | null;
-  createdAt: string;
-}
-
-interface Delivery {
-  id: string;
-  eventType: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
-
-interface DeliveryPage {
-  webhookDeliveries: {
-    edges: { node: Delivery }[];
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
-}
+type Endpoint = ResultOf<typeof ENDPOINTS>['webhookEndpoints'][number];
+type DeliveryStatus = ResultOf<typeof DELIVERIES>['webhookDeliveries']['edges'][number]['node']['status'];
+const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const satisfies readonly DeliveryStatus[];
 
 /** The wire form (verification.started) of an event, as the receiver sees it in the body's type. */
 const eventLabel = (event: string) => event.toLowerCase().replace('_', '.');
 
 export function WebhooksPage(props: { admin: boolean }) {
   const { t, date } = useI18n();
-  const endpoints = useQuery<{ webhookEndpoints: Endpoint[] }>(ENDPOINTS);
+  const endpoints = useQuery(ENDPOINTS, {});
   const [chosen, setChosen] = useState<string | null>(null);
   const list = endpoints.data?.webhookEndpoints ?? [];
   // the first endpoint until the operator picks another
@@ -116,7 +91,7 @@ function Deliveries(props: { endpointId: string; admin: boolean }) {
   const [after, setAfter] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [queued, setQueued] = useState<string | null>(null);
-  const { data, error, loading, reload } = useQuery<DeliveryPage>(DELIVERIES, {
+  const { data, error, loading, reload } = useQuery(DELIVERIES, {
     endpointId: props.endpointId,
     status: status || null,
     after,
