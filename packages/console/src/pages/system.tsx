@@ -3,7 +3,7 @@ import { useQuery } from '../use-query';
 
 const QUERY = `query SystemStatus { systemStatus {
   checks { name ok } databaseKind sandboxMode production version nodeVersion startedAt
-  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } } }`;
+  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } warnings } }`;
 
 interface Status {
   checks: { name: string; ok: boolean }[];
@@ -16,6 +16,7 @@ interface Status {
   tokenFetchedAt: string | null;
   tokenRefreshes: number;
   abuseRefusals: { rule: string; refused: number }[];
+  warnings: string[];
 }
 
 export function SystemPage() {
@@ -29,6 +30,16 @@ export function SystemPage() {
       {!s && !error && <p>{t('loading')}</p>}
       {s && (
         <>
+          {s.warnings.length > 0 && (
+            <div class="warning-banner" role="alert" data-testid="system-warnings">
+              <strong>{t('configWarnings')}</strong>
+              <ul>
+                {s.warnings.map((w) => (
+                  <li>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
           <h3>{t('checks')}</h3>
           <ul class="checks" data-testid="checks">
             {s.checks.map((c) => (
