@@ -1,7 +1,11 @@
+import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
+import { type AddressClass, classifyAddress, classifyHost } from './security/ip-address-class';
+import { DEFAULT_PRODUCTION_WEBHOOK_PORTS } from './webhooks/webhook-url-policy';
 
 export type FaceProtocol = 'LEGACY' | 'V2';
 
@@ -25,7 +29,18 @@ export interface GatewayConfig {
   readonly dataDir: string;
   /** Null only in sandbox mode, where one is generated into dataDir at start-up. */
   readonly secret: string | null;
+  /** NODE_ENV=production; NODE_ENV may otherwise only be development, test or unset. */
   readonly production: boolean;
+  /**
+   * FACEGATE_UNSAFE_LOOPBACK_WECHAT=true: production lets WECHAT_API_BASE_URL point at this machine or a
+   * private network (load tests against a stand-in). Logged as a warning and shown on the console's System page.
+   */
+  readonly unsafeLoopbackWeChat: boolean;
+  /**
+   * The ports a webhook URL may name; null = any. FACEGATE_WEBHOOK_ALLOWED_PORTS (production default 443, 8443;
+   * unrestricted outside production unless set)
+   */
+  readonly webhookAllowedPorts: readonly number[] | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly sweepIntervalMs: number;
   readonly shutdownTimeoutMs: number;
@@ -162,6 +177,14 @@ export class ConfigError extends Error {
 }
 
 export const MIN_SECRET_LENGTH = 32;
+/**
+ * The least estimated entropy FACEGATE_SECRET may have (see estimateSecretBits). Below 128 on purpose: the
+ * estimate runs low on short strings, and base64 of 24 random bytes (32 characters, 192 real bits) averages
+ * about 163 by it with rare draws near 128; weak secrets (one character repeated, a word repeated) score
+ * far lower.
+ */
+export const MIN_SECRET_BITS = 120;
+const NODE_ENVS = ['production', 'development', 'test'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -255,12 +278,200 @@ function readCorsOrigins(env: Env): string[] {
   return origins;
 }
 
-const LOOPBACK_HOST =
-  /^(localhost|127(\.\d{1,3}){3}|\[::1\]|\[::ffff:127(\.\d{1,3}){3}\]|0\.0\.0\.0|\[::\])$/i;
-
-/** A host name that reaches this machine: the in-process sandbox, never WeChat. */
+/**
+ * A URL hostname that reaches this machine (the in-process sandbox, never WeChat): a localhost name, or a
+ * loopback or unspecified address however it is spelled ([::ffff:7f00:1], 127.1, [0:0:0:0:0:0:0:1] ...).
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOST.test(hostname);
+  const range = classifyHost(hostname)?.range;
+  return range === 'loopback' || range === 'unspecified';
+}
+
+/** A value as shown in an error: quoted, escaped, bounded, so the message stays one line. */
+function shown(raw: string): string {
+  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}...` : raw);
+}
+
+/** NODE_ENV: production, development, test or unset; a misspelling would silently run development mode. */
+function readProduction(env: Env): boolean {
+  const raw = read(env, 'NODE_ENV');
+  if (raw === undefined) return false;
+  if (!(NODE_ENVS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      'NODE_ENV',
+      `must be production, development or test (or unset), got ${shown(raw)}: anything else would run development mode (GraphiQL, introspection, 100 times the abuse limits)`,
+    );
+  }
+  return raw === 'production';
+}
+
+/** Length x Shannon entropy of the characters' own frequencies, Miller-Madow corrected, in bits. */
+function shannonBits(chars: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const count of counts.values()) {
+    const p = count / chars.length;
+    perChar -= p * Math.log2(p);
+  }
+  // the plain estimate runs low on short strings: (distinct characters - 1) / (2 ln 2) bits make up for it
+  return chars.length * perChar + (counts.size - 1) / (2 * Math.LN2);
+}
+
+/** The shortest unit the string is made of, repeated at least twice ("abcabcab" -> "abc"); else itself. */
+function repeatingUnit(chars: readonly string[]): readonly string[] {
+  // KMP failure function: the longest proper border gives the smallest period
+  const border = new Array<number>(chars.length).fill(0);
+  for (let i = 1, k = 0; i < chars.length; i++) {
+    while (k > 0 && chars[i] !== chars[k]) k = border[k - 1]!;
+    if (chars[i] === chars[k]) k++;
+    border[i] = k;
+  }
+  const period = chars.length - (border[chars.length - 1] ?? 0);
+  return period * 2 <= chars.length ? chars.slice(0, period) : chars;
+}
+
+/**
+ * Estimated entropy of a secret, in bits: its length times the Shannon entropy of its own character
+ * frequencies (Miller-Madow corrected), counted on the repeating unit when the secret is one string
+ * repeated, and at most 8 times its deflate-compressed size (other repeats compress). Random bytes in
+ * base64 or hex score well above MIN_SECRET_BITS.
+ */
+export function estimateSecretBits(secret: string): number {
+  const chars = [...secret];
+  if (chars.length === 0) return 0;
+  const shannon = shannonBits(repeatingUnit(chars));
+  const compressed = deflateRawSync(Buffer.from(secret, 'utf8'), { level: 9 }).length * 8;
+  return Math.min(shannon, compressed);
+}
+
+function readSecret(env: Env, required: boolean): string | null {
+  const secret = read(env, 'FACEGATE_SECRET') ?? null;
+  if (secret === null && required) {
+    throw new ConfigError(
+      'FACEGATE_SECRET',
+      `is required outside sandbox mode and in production (at least ${MIN_SECRET_LENGTH} random characters, e.g. from \`openssl rand -base64 48\`)`,
+    );
+  }
+  if (secret === null) return null;
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('FACEGATE_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+  }
+  const bits = estimateSecretBits(secret);
+  if (bits < MIN_SECRET_BITS) {
+    // the estimate says how predictable the value is, never what it is
+    throw new ConfigError(
+      'FACEGATE_SECRET',
+      `is too predictable: about ${Math.floor(bits)} bits by estimate, at least ${MIN_SECRET_BITS} needed (length x Shannon entropy of its characters, Miller-Madow corrected, on its repeating unit if it repeats one, at most 8 x its deflate-compressed size); use random bytes, e.g. \`openssl rand -base64 48\``,
+    );
+  }
+  return secret;
+}
+
+/** FACEGATE_WEBHOOK_ALLOWED_PORTS: "443,8443"; undefined when unset. */
+function readPortList(env: Env, name: string): number[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const ports: number[] = [];
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    if (!/^\d{1,5}$/.test(part) || Number(part) < 1 || Number(part) > 65535) {
+      throw new ConfigError(
+        name,
+        `must be a comma-separated list of ports 1-65535 such as 443,8443, got ${shown(raw)}`,
+      );
+    }
+    if (!ports.includes(Number(part))) ports.push(Number(part));
+  }
+  return ports;
+}
+
+function describeAddress(found: AddressClass): string {
+  return `${found.address} (${found.range})`;
+}
+
+function refuseWeChatUrl(why: string): never {
+  throw new ConfigError(
+    'WECHAT_API_BASE_URL',
+    `${why}, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com; FACEGATE_UNSAFE_LOOPBACK_WECHAT=true is for load tests against a stand-in only)`,
+  );
+}
+
+/**
+ * WeChat's own API hosts (api.weixin.qq.com and the regional and disaster-recovery domains WeChat publishes):
+ * trusted by name, so production does not depend on DNS at start-up for them.
+ */
+const WECHAT_API_HOSTS = [
+  'api.weixin.qq.com',
+  'api2.weixin.qq.com',
+  'sh.api.weixin.qq.com',
+  'sz.api.weixin.qq.com',
+  'hk.api.weixin.qq.com',
+];
+
+/** Resolves a host name to all of its addresses (dns.lookup, as the WeChat client's connections do). */
+export type HostLookup = (hostname: string) => Promise<readonly { readonly address: string }[]>;
+const systemLookup: HostLookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Production's start-up check of WECHAT_API_BASE_URL by name (loadConfig checks addresses and localhost
+ * names without DNS): a host other than WeChat's own is resolved, and every answer must be a public
+ * address. A name that does not resolve stops start-up too: it cannot be shown not to be this machine or a
+ * private network, and WeChat could not be reached through it anyway. Skipped outside production and with
+ * FACEGATE_UNSAFE_LOOPBACK_WECHAT=true. Throws ConfigError naming WECHAT_API_BASE_URL.
+ */
+export async function checkWeChatHost(
+  config: Pick<GatewayConfig, 'production' | 'wechat' | 'unsafeLoopbackWeChat'>,
+  lookupHost: HostLookup = systemLookup,
+): Promise<void> {
+  if (!config.production || config.wechat === null || config.unsafeLoopbackWeChat) return;
+  const hostname = new URL(config.wechat.apiBaseUrl).hostname;
+  const known = classifyHost(hostname);
+  if (known !== null) {
+    if (!known.public) refuseWeChatUrl(`points at ${describeAddress(known)}`);
+    return;
+  }
+  if (WECHAT_API_HOSTS.includes(hostname.toLowerCase().replace(/\.$/, ''))) return;
+  let answers: readonly { readonly address: string }[];
+  try {
+    answers = await lookupHost(hostname);
+  } catch {
+    answers = [];
+  }
+  if (answers.length === 0) {
+    throw new ConfigError(
+      'WECHAT_API_BASE_URL',
+      `the host ${hostname} does not resolve; NODE_ENV=production resolves it at start-up to make sure it is neither this machine nor a private network (fix the name or DNS, or unset it for https://api.weixin.qq.com)`,
+    );
+  }
+  for (const answer of answers) {
+    const found = classifyAddress(answer.address);
+    if (found === null || !found.public) {
+      refuseWeChatUrl(
+        `resolves to ${describeAddress(found ?? { address: answer.address, range: 'unknown', public: false })}`,
+      );
+    }
+  }
+}
+
+/**
+ * What start-up logs as warnings (and the console's System page shows): settings that are allowed but
+ * weaken this deployment. No secret appears in them.
+ */
+export function startupWarnings(
+  config: Pick<GatewayConfig, 'production' | 'wechat' | 'unsafeLoopbackWeChat'>,
+): string[] {
+  const warnings: string[] = [];
+  if (config.production && config.unsafeLoopbackWeChat) {
+    warnings.push(
+      'FACEGATE_UNSAFE_LOOPBACK_WECHAT=true: production does not check that WECHAT_API_BASE_URL is WeChat (it may be a stand-in on this machine or a private network); for load tests only, never in a deployment',
+    );
+  }
+  if (!config.production && config.wechat !== null) {
+    warnings.push(
+      'WECHAT_APP_ID and WECHAT_APP_SECRET are set but NODE_ENV is not production: WeChat credentials in development mode (GraphiQL, introspection, /metrics on the API port, 100 times the abuse limits); set NODE_ENV=production for a deployment',
+    );
+  }
+  return warnings;
 }
 
 function readProtocols(env: Env): FaceProtocol[] {
@@ -350,7 +561,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
 
   const appId = read(env, 'WECHAT_APP_ID');
   const appSecret = read(env, 'WECHAT_APP_SECRET');
-  const production = read(env, 'NODE_ENV') === 'production';
+  const production = readProduction(env);
   // Production never runs the sandbox: its device routes hand out login codes for any openid and pass
   // every face check, so a missing credential must stop start-up rather than fall back to it.
   if (production && appId === undefined) {
@@ -382,30 +593,20 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   }
   const sandboxMode = appId === undefined;
   const apiBaseUrl = readBaseUrl(env);
-  if (production) {
+  // A load test of the production build needs a stand-in WeChat on this machine; only an explicit,
+  // unmistakable opt-in allows it (sandbox mode itself, with no credentials, stays refused above).
+  const unsafeLoopbackWeChat = readBoolean(env, 'FACEGATE_UNSAFE_LOOPBACK_WECHAT');
+  if (production && !unsafeLoopbackWeChat) {
     const url = new URL(apiBaseUrl);
     const urlPort = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-    // A load test of the production build needs a stand-in WeChat on this machine; only an explicit,
-    // unmistakable opt-in allows it (sandbox mode itself, with no credentials, stays refused above).
-    const loopbackAllowed = readBoolean(env, 'FACEGATE_UNSAFE_LOOPBACK_WECHAT');
-    if ((isLoopbackHost(url.hostname) || urlPort === sandboxPort) && !loopbackAllowed) {
-      throw new ConfigError(
-        'WECHAT_API_BASE_URL',
-        'points at this machine or the sandbox port, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com)',
-      );
-    }
+    if (urlPort === sandboxPort) refuseWeChatUrl(`uses SANDBOX_PORT (${sandboxPort})`);
+    // decided on the parsed address: [::ffff:7f00:1], 127.1 and localhost. are all this machine. A host
+    // name is resolved at start-up by checkWeChatHost.
+    const known = classifyHost(url.hostname);
+    if (known !== null && !known.public) refuseWeChatUrl(`points at ${describeAddress(known)}`);
   }
 
-  const secret = read(env, 'FACEGATE_SECRET') ?? null;
-  if (secret === null && (!sandboxMode || production)) {
-    throw new ConfigError(
-      'FACEGATE_SECRET',
-      `is required outside sandbox mode and in production (at least ${MIN_SECRET_LENGTH} characters, e.g. from \`openssl rand -base64 48\`)`,
-    );
-  }
-  if (secret !== null && secret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError('FACEGATE_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
-  }
+  const secret = readSecret(env, !sandboxMode || production);
 
   const dataDir = resolveDataDir(env, dataDirBase);
 
@@ -438,6 +639,10 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     dataDir,
     secret,
     production,
+    unsafeLoopbackWeChat,
+    webhookAllowedPorts:
+      readPortList(env, 'FACEGATE_WEBHOOK_ALLOWED_PORTS') ??
+      (production ? [...DEFAULT_PRODUCTION_WEBHOOK_PORTS] : null),
     limits: readLimits(env, production),
     logLevel: logLevelRaw as GatewayConfig['logLevel'],
     sweepIntervalMs: readPositiveInt(env, 'SWEEP_INTERVAL_MS', 60_000),

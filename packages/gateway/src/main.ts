@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningAdminEndpoint, startAdminEndpoint } from './admin/admin-endpoint';
-import type { GatewayConfig } from './config';
+import { type GatewayConfig, startupWarnings } from './config';
 import {
   buildContainer,
   type ContainerOverrides,
@@ -73,6 +73,8 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const container = await buildContainer(config, overrides);
   const logger = resolve(container, TOKENS.Logger);
+  // allowed but weakening settings, said at every start (and shown on the console's System page)
+  for (const warning of startupWarnings(config)) logger.warn({ startupWarning: true }, warning);
   let server: Server;
   let sweeper: ExpirySweeper;
   let admin: RunningAdminEndpoint | null = null;

@@ -54,7 +54,7 @@ function answers(port: number): Promise<boolean> {
 }
 
 describe('facegate CLI: NODE_ENV=production never starts the sandbox', () => {
-  const SECRET = 'p'.repeat(48);
+  const SECRET = 'OMaAqbywaDLg7fPT9NIqglHnmaH8YM3xFcu6kz0L9xe8hLIA';
   it.each([
     ['WECHAT_APP_ID', {}],
     ['WECHAT_APP_ID', { FACEGATE_SECRET: SECRET }],

@@ -1,11 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeDatabase, findProjectRoot, loadConfig, resolveDataDir } from '../src/config';
+import {
+  ConfigError,
+  checkWeChatHost,
+  describeDatabase,
+  findProjectRoot,
+  type HostLookup,
+  loadConfig,
+  resolveDataDir,
+} from '../src/config';
 
-const SECRET = 's'.repeat(40);
+/** Random (base64url of 36 bytes): a low-entropy secret is refused. */
+const SECRET = '_6F7gg1UGL-gbN83XFohDS26rmozEnGlg4WXAOhdPN0NnNfu';
 /** The least a production deployment needs. */
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -199,12 +210,13 @@ describe('loadConfig in production (NODE_ENV=production never runs the sandbox)'
     expect(error.message).toMatch(/production/);
   });
 
-  it('still allows a WeChat proxy that is neither loopback nor the sandbox port', () => {
+  it('still allows a WeChat proxy by name: its addresses are checked at start-up (checkWeChatHost, below)', async () => {
     const config = loadConfig(
-      { ...PRODUCTION, WECHAT_API_BASE_URL: 'https://wx-egress.internal' },
+      { ...PRODUCTION, WECHAT_API_BASE_URL: 'https://wx-egress.example.com' },
       '/srv/app',
     );
-    expect(config.wechat?.apiBaseUrl).toBe('https://wx-egress.internal');
+    expect(config.wechat?.apiBaseUrl).toBe('https://wx-egress.example.com');
+    await expect(checkWeChatHost(config, async () => [{ address: '101.91.22.57' }])).resolves.toBeUndefined();
   });
 
   it('lets a load test point production at a stand-in WeChat on this machine only by explicit opt-in', () => {
@@ -267,4 +279,225 @@ describe('loadConfig: connection and abuse settings', () => {
     expect(errorOf({ [variable]: '0' }).variable).toBe(variable);
     expect(errorOf({ [variable]: 'soon' }).variable).toBe(variable);
   });
+});
+
+/** One line, starting with the variable: what the CLI prints after "configuration error: ". */
+function expectOneLine(error: ConfigError, variable: string): void {
+  expect(error.variable).toBe(variable);
+  expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  expect(error.message).not.toContain('\n');
+}
+
+describe('NODE_ENV: production, development, test or unset (a misspelling ran development mode)', () => {
+  it.each(['Production', 'prod', 'PRODUCTION', 'production-eu', 'staging', 'dev', 'true'])(
+    'refuses NODE_ENV=%s with one line naming NODE_ENV, even with every production setting in place',
+    (value) => {
+      const error = errorOf({ ...PRODUCTION, NODE_ENV: value });
+      expectOneLine(error, 'NODE_ENV');
+      expect(error.message).toContain(`"${value}"`);
+      expect(error.message).toMatch(/production, development or test/);
+    },
+  );
+
+  it('keeps a hostile value on one line', () => {
+    expectOneLine(errorOf({ NODE_ENV: 'prod\nuction' }), 'NODE_ENV');
+  });
+
+  it('accepts production, development, test and unset (blank counts as unset)', () => {
+    expect(loadConfig(PRODUCTION, '/srv/app').production).toBe(true);
+    for (const value of ['development', 'test', '', undefined]) {
+      expect(loadConfig({ NODE_ENV: value } as Record<string, string>, '/srv/app').production).toBe(false);
+    }
+  });
+});
+
+describe('production WECHAT_API_BASE_URL: loopback and private addresses however they are spelled', () => {
+  // the attack: a stand-in WeChat on this machine, named so that a string match misses it (URL turns
+  // [::ffff:127.0.0.1] into [::ffff:7f00:1], 127.1 and 0x7f.1 into 127.0.0.1, ...)
+  it.each([
+    ['http://[::ffff:127.0.0.1]:4701', '127.0.0.1 (loopback)'],
+    ['http://[::ffff:7f00:1]:4701', '127.0.0.1 (loopback)'],
+    ['http://[::1]:4701', '::1 (loopback)'],
+    ['http://[0:0:0:0:0:0:0:1]:4701', '::1 (loopback)'],
+    ['http://localhost.:4701', 'loopback'],
+    ['http://foo.localhost:4701', 'loopback'],
+    ['http://LOCALHOST:4701', 'loopback'],
+    ['http://127.1:4701', '127.0.0.1 (loopback)'],
+    ['http://0x7f.1:4701', '127.0.0.1 (loopback)'],
+    ['http://2130706433:4701', '127.0.0.1 (loopback)'],
+    ['http://127.0.0.1.:4701', '127.0.0.1 (loopback)'],
+    ['http://0.0.0.0:4701', 'unspecified'],
+    ['http://[::]:4701', 'unspecified'],
+    ['http://[::127.0.0.1]:4701', 'ipv4Compatible'],
+    ['https://10.0.0.5', '10.0.0.5 (private)'],
+    ['https://192.168.1.10', 'private'],
+    ['https://[::ffff:172.16.0.1]', '172.16.0.1 (private)'],
+    ['http://169.254.169.254', 'linkLocal'],
+    ['https://[fd00::1]', 'uniqueLocal'],
+    ['https://100.64.0.1', 'carrierGradeNat'],
+  ])('refuses %s naming what it is (%s)', (url, what) => {
+    const error = errorOf({ ...PRODUCTION, WECHAT_API_BASE_URL: url });
+    expectOneLine(error, 'WECHAT_API_BASE_URL');
+    expect(error.message).toContain(what);
+    expect(error.message).toMatch(/production/);
+  });
+
+  it('allows them only with FACEGATE_UNSAFE_LOOPBACK_WECHAT=true, which the config then reports', () => {
+    const env = { ...PRODUCTION, WECHAT_API_BASE_URL: 'http://[::ffff:127.0.0.1]:4701' };
+    expect(errorOf({ ...env, FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'false' }).variable).toBe(
+      'WECHAT_API_BASE_URL',
+    );
+    const config = loadConfig({ ...env, FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true' }, '/srv/app');
+    expect(config.unsafeLoopbackWeChat).toBe(true);
+    expect(loadConfig(PRODUCTION, '/srv/app').unsafeLoopbackWeChat).toBe(false);
+  });
+
+  it('outside production a stand-in on this machine is normal', () => {
+    const { NODE_ENV: _production, ...development } = PRODUCTION;
+    const config = loadConfig(
+      { ...development, WECHAT_API_BASE_URL: 'http://[::ffff:127.0.0.1]:4701' },
+      '/srv/app',
+    );
+    expect(config.wechat?.apiBaseUrl).toBe('http://[::ffff:127.0.0.1]:4701');
+  });
+});
+
+describe('production WECHAT_API_BASE_URL host names: resolved at start-up (checkWeChatHost)', () => {
+  const production = (url: string, extra: Record<string, string> = {}) =>
+    loadConfig({ ...PRODUCTION, WECHAT_API_BASE_URL: url, ...extra }, '/srv/app');
+  const answering =
+    (...addresses: string[]): HostLookup =>
+    async () =>
+      addresses.map((address) => ({ address }));
+  const never: HostLookup = async (host) => {
+    throw new Error(`looked up ${host}`);
+  };
+  async function refusal(url: string, lookup: HostLookup): Promise<ConfigError> {
+    const error = await checkWeChatHost(production(url), lookup).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+
+  it.each([
+    [['127.0.0.1'], '127.0.0.1 (loopback)'],
+    [['::1'], '::1 (loopback)'],
+    [['::ffff:7f00:1'], '127.0.0.1 (loopback)'],
+    [['10.20.30.40'], '10.20.30.40 (private)'],
+    [['101.91.22.57', '192.168.0.7'], '192.168.0.7 (private)'],
+    [['fe80::1'], 'fe80::1 (linkLocal)'],
+    [['2002:7f00:1::1'], '2002:7f00:1::1 (6to4)'],
+  ])('refuses a name answering %o (%s)', async (addresses, what) => {
+    const error = await refusal('https://wechat.example.com', answering(...addresses));
+    expectOneLine(error, 'WECHAT_API_BASE_URL');
+    expect(error.message).toContain(`resolves to ${what}`);
+    expect(error.message).toMatch(/production/);
+  });
+
+  it('refuses a name that does not resolve at start-up (it cannot be shown not to be this machine)', async () => {
+    const failing: HostLookup = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    for (const lookup of [failing, answering()]) {
+      const error = await refusal('https://wechat.example.com', lookup);
+      expectOneLine(error, 'WECHAT_API_BASE_URL');
+      expect(error.message).toContain('wechat.example.com does not resolve');
+    }
+    // through the system resolver: .invalid never resolves (RFC 6761)
+    expectOneLine(await refusal('https://wechat.invalid', undefined as never), 'WECHAT_API_BASE_URL');
+  });
+
+  it('accepts a name answering public addresses only', async () => {
+    await expect(
+      checkWeChatHost(production('https://wechat.example.com'), answering('101.91.22.57', '2402:4e00::1')),
+    ).resolves.toBeUndefined();
+  });
+
+  it("trusts WeChat's own API hosts by name (no DNS at start-up for them)", async () => {
+    for (const url of [
+      'https://api.weixin.qq.com',
+      'https://sh.api.weixin.qq.com',
+      'https://api2.weixin.qq.com',
+    ]) {
+      await expect(checkWeChatHost(production(url), never)).resolves.toBeUndefined();
+    }
+  });
+
+  it('resolves nothing outside production or with the unsafe opt-in', async () => {
+    const { NODE_ENV: _production, ...development } = PRODUCTION;
+    const dev = loadConfig({ ...development, WECHAT_API_BASE_URL: 'http://wechat.example.com' }, '/srv/app');
+    await expect(checkWeChatHost(dev, never)).resolves.toBeUndefined();
+    const optedIn = production('http://wechat.example.com', { FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true' });
+    await expect(checkWeChatHost(optedIn, never)).resolves.toBeUndefined();
+  });
+});
+
+describe('FACEGATE_SECRET: long enough is not enough, it must look random', () => {
+  it.each([
+    ['32 a', 'a'.repeat(32)],
+    ['40 s', 's'.repeat(40)],
+    ['two characters alternating', 'ab'.repeat(100)],
+    ['a word repeated', 'changeme-changeme-changeme-changeme'],
+    ['another word repeated', 'password-password-password-password'],
+    ['digits repeated', '0123456789'.repeat(4)],
+    ['a phrase repeated, the last one cut short', `${'correct-horse-battery-'.repeat(5)}corr`],
+    ['one character off', `${'a'.repeat(31)}b`],
+  ])('refuses %s with one line that says the rule and never the secret', (_name, secret) => {
+    const error = errorOf({ ...PRODUCTION, FACEGATE_SECRET: secret });
+    expectOneLine(error, 'FACEGATE_SECRET');
+    expect(error.message).toMatch(/too predictable: about \d+ bits by estimate, at least 120 needed/);
+    expect(error.message).toContain('openssl rand -base64 48');
+    expect(error.message).not.toContain(secret.slice(0, 12));
+  });
+
+  it('accepts random secrets: base64 of 24 bytes and more, hex of 32 bytes, openssl rand -base64 48', () => {
+    const accepted = (secret: string) =>
+      loadConfig({ ...PRODUCTION, FACEGATE_SECRET: secret }, '/srv/app').secret;
+    for (let i = 0; i < 500; i++) {
+      for (const secret of [
+        randomBytes(24).toString('base64'),
+        randomBytes(24).toString('base64url'),
+        randomBytes(25).toString('base64'),
+        randomBytes(32).toString('base64'),
+        randomBytes(32).toString('hex'),
+        randomBytes(48).toString('base64'),
+      ]) {
+        expect(accepted(secret)).toBe(secret);
+      }
+    }
+    const openssl = execFileSync('openssl', ['rand', '-base64', '48'], { encoding: 'utf8' }).trim();
+    expect(accepted(openssl)).toBe(openssl);
+  });
+
+  it('still refuses short secrets first, by length', () => {
+    expect(errorOf({ FACEGATE_SECRET: randomBytes(12).toString('base64') }).message).toMatch(
+      /at least 32 characters/,
+    );
+  });
+});
+
+describe('FACEGATE_WEBHOOK_ALLOWED_PORTS', () => {
+  it('defaults to 443 and 8443 in production and to any port elsewhere', () => {
+    expect(loadConfig(PRODUCTION, '/srv/app').webhookAllowedPorts).toEqual([443, 8443]);
+    expect(loadConfig({}, '/srv/app').webhookAllowedPorts).toBeNull();
+  });
+
+  it('reads a comma-separated list in any mode', () => {
+    expect(
+      loadConfig({ ...PRODUCTION, FACEGATE_WEBHOOK_ALLOWED_PORTS: '443, 9443,443' }, '/srv/app')
+        .webhookAllowedPorts,
+    ).toEqual([443, 9443]);
+    expect(loadConfig({ FACEGATE_WEBHOOK_ALLOWED_PORTS: '8443' }, '/srv/app').webhookAllowedPorts).toEqual([
+      8443,
+    ]);
+  });
+
+  it.each(['https', '0', '70000', '443;8443', '443,', '-443', '44 3'])(
+    'refuses %s naming the variable',
+    (value) => {
+      expectOneLine(errorOf({ FACEGATE_WEBHOOK_ALLOWED_PORTS: value }), 'FACEGATE_WEBHOOK_ALLOWED_PORTS');
+    },
+  );
 });

@@ -508,7 +508,7 @@ describe('rate-limit settings', () => {
         NODE_ENV: 'production',
         WECHAT_APP_ID: 'wx123',
         WECHAT_APP_SECRET: 'abc',
-        FACEGATE_SECRET: 's'.repeat(40),
+        FACEGATE_SECRET: 't_2rS6Mr84IofGmf4_wK-bTuV66mGPKdYgMZ3tqifNV4B8qN',
       }).limits.rate,
     ).toEqual({
       idNumberPerMinute: 15,

@@ -4,7 +4,7 @@ import { useQuery } from '../use-query';
 
 const QUERY = graphql(`query SystemStatus { systemStatus {
   checks { name ok } databaseKind sandboxMode production version nodeVersion startedAt
-  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } } }`);
+  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } warnings } }`);
 
 export function SystemPage() {
   const { t, date } = useI18n();
@@ -17,6 +17,16 @@ export function SystemPage() {
       {!s && !error && <p>{t('loading')}</p>}
       {s && (
         <>
+          {s.warnings.length > 0 && (
+            <div class="warning-banner" role="alert" data-testid="system-warnings">
+              <strong>{t('configWarnings')}</strong>
+              <ul>
+                {s.warnings.map((w) => (
+                  <li>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
           <h3>{t('checks')}</h3>
           <ul class="checks" data-testid="checks">
             {s.checks.map((c) => (

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
-import { describeDatabase, loadConfig } from '../config';
+import { checkWeChatHost, describeDatabase, loadConfig, startupWarnings } from '../config';
 import { resolve, TOKENS } from '../di/container';
 import { type RunningGateway, startGateway } from '../main';
 import type { Logger } from '../observability/logger';
@@ -10,6 +10,8 @@ import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './work
 /** Starts the gateway and stays up until SIGTERM/SIGINT, then shuts down gracefully. */
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
+  // production: a WECHAT_API_BASE_URL host name must resolve to public addresses only (one line if not)
+  await checkWeChatHost(config);
   const workers = readWorkerCount(env, config);
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
   const running = await startGateway(config);
@@ -31,6 +33,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     `  health:   ${running.url}/healthz   ready: ${running.url}/readyz   metrics: ${running.metricsUrl ?? running.url}/metrics`,
   );
   out(`  data:     ${describeDatabase(config)}`);
+  for (const warning of startupWarnings(config)) out(`  WARNING:  ${warning}`);
   if (running.admin !== null) {
     out('  API keys: `facegate keys create|list|revoke` work while this runs (same DATA_DIR)');
   }

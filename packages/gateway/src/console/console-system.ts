@@ -1,5 +1,5 @@
 import type { Database, SqlConsoleQueries } from '@facegate/adapters-postgres';
-import type { GatewayConfig } from '../config';
+import { type GatewayConfig, startupWarnings } from '../config';
 import { withTimeout } from '../observability/health.plugin';
 import type { GatewayMetrics } from '../observability/metrics';
 
@@ -14,6 +14,8 @@ export interface SystemStatusShape {
   readonly tokenFetchedAt: Date | null;
   readonly tokenRefreshes: number;
   readonly refusals: { scope: string; refused: number }[];
+  /** The start-up warnings (config.ts startupWarnings), e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT in production. */
+  readonly warnings: readonly string[];
 }
 
 /** What /readyz checks, plus what an operator wants beside it. Never the token itself. */
@@ -67,6 +69,7 @@ export class ConsoleSystem {
       tokenFetchedAt: metrics.lastTokenFetchedAt,
       tokenRefreshes: refreshes.values.reduce((sum, v) => sum + v.value, 0),
       refusals,
+      warnings: startupWarnings(config),
     };
   }
 }

@@ -57,11 +57,7 @@ import { GatewayMetrics } from '../observability/metrics';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../webhooks/webhook-relay';
 import { WebhookSender } from '../webhooks/webhook-sender';
-import {
-  DEVELOPMENT_URL_POLICY,
-  PRODUCTION_URL_POLICY,
-  type WebhookUrlPolicy,
-} from '../webhooks/webhook-url-policy';
+import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../webhooks/webhook-url-policy';
 
 /** A Symbol token that carries the type it resolves to: resolving or registering another type does not compile. */
 export type Token<T> = symbol & { readonly __resolves?: T };
@@ -159,7 +155,7 @@ export interface ContainerOverrides {
   databaseOnly?: boolean;
   /** Webhook relay timings (tests shorten the retry schedule instead of waiting hours). */
   webhookRelay?: WebhookRelayOptions;
-  /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's. */
+  /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's (ports: FACEGATE_WEBHOOK_ALLOWED_PORTS). */
   webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
@@ -348,8 +344,7 @@ function registerFactories(
     TOKENS.GetIdentityStatus,
     (c) => new GetIdentityStatus({ repository: resolve(c, TOKENS.Repository) }),
   );
-  const urlPolicy =
-    overrides.webhookUrlPolicy ?? (config.production ? PRODUCTION_URL_POLICY : DEVELOPMENT_URL_POLICY);
+  const urlPolicy = overrides.webhookUrlPolicy ?? webhookUrlPolicyFor(config);
   cached(
     TOKENS.WebhookStore,
     (c) =>

@@ -31,6 +31,11 @@ const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').imp
     }),
     tokenRefreshes: t.exposeInt('tokenRefreshes', { description: 'access tokens fetched since start' }),
     abuseRefusals: t.field({ type: [RefusalRef], resolve: (s) => s.refusals }),
+    warnings: t.stringList({
+      description:
+        'settings that are allowed but weaken this deployment, as logged at start-up (e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT=true in production); empty when none',
+      resolve: (s) => [...s.warnings],
+    }),
   }),
 });
 

@@ -1,17 +1,40 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { classifyAddress, classifyHost, hostAsAddress, isLocalhostName } from '../security/ip-address-class';
 
-/** What an endpoint URL may be. Production: https only, and only public addresses. */
+/** What an endpoint URL may be. Production: https only, only public addresses, only the allowed ports. */
 export interface WebhookUrlPolicy {
   /** Refuse http:// (production). */
   readonly httpsOnly: boolean;
   /** Refuse private, loopback, link-local and other non-public addresses, at creation and on every connection. */
   readonly publicAddressesOnly: boolean;
+  /** The only ports a URL may name (its scheme's default port counts); null or absent: any port. */
+  readonly allowedPorts?: readonly number[] | null;
 }
 
-export const PRODUCTION_URL_POLICY: WebhookUrlPolicy = { httpsOnly: true, publicAddressesOnly: true };
+/** Production's webhook ports unless FACEGATE_WEBHOOK_ALLOWED_PORTS says otherwise. */
+export const DEFAULT_PRODUCTION_WEBHOOK_PORTS: readonly number[] = [443, 8443];
+
+export const PRODUCTION_URL_POLICY: WebhookUrlPolicy = {
+  httpsOnly: true,
+  publicAddressesOnly: true,
+  allowedPorts: DEFAULT_PRODUCTION_WEBHOOK_PORTS,
+};
 /** Outside production: https anywhere, and http to loopback (a receiver on this machine). */
 export const DEVELOPMENT_URL_POLICY: WebhookUrlPolicy = { httpsOnly: false, publicAddressesOnly: false };
+
+/**
+ * The policy for a configuration: production's or development's, with FACEGATE_WEBHOOK_ALLOWED_PORTS
+ * (config.webhookAllowedPorts; null = any port) in place of the default ports.
+ */
+export function webhookUrlPolicyFor(config: {
+  readonly production: boolean;
+  readonly webhookAllowedPorts?: readonly number[] | null;
+}): WebhookUrlPolicy {
+  const base = config.production ? PRODUCTION_URL_POLICY : DEVELOPMENT_URL_POLICY;
+  return config.webhookAllowedPorts === undefined
+    ? base
+    : { ...base, allowedPorts: config.webhookAllowedPorts };
+}
 
 export class WebhookUrlError extends Error {
   readonly code = 'WEBHOOK_URL' as const;
@@ -24,59 +47,24 @@ export class WebhookUrlError extends Error {
   }
 }
 
-/** Addresses a webhook must never reach in production (RFC 6890 special-purpose ranges and friends). */
-const NON_PUBLIC = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['2001:db8::', 32],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-] as const) {
-  NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
-}
-
-/** True for an address a production webhook may not connect to (IPv4-mapped IPv6 is checked as IPv4). */
+/**
+ * True for an address a production webhook may not connect to: anything but globally routable unicast,
+ * decided on the parsed address (security/ip-address-class.ts: IPv4-mapped IPv6 is checked as its IPv4;
+ * 6to4, Teredo, NAT64, site-local and IPv4-compatible addresses are refused). Not an IP address: true.
+ */
 export function isNonPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped !== undefined) return NON_PUBLIC.check(mapped, 'ipv4');
-  const family = isIP(address);
-  if (family === 4) return NON_PUBLIC.check(address, 'ipv4');
-  if (family === 6) return NON_PUBLIC.check(address, 'ipv6');
-  return true;
+  return classifyAddress(address)?.public !== true;
 }
 
+/** This machine: a localhost name, or a loopback or unspecified address however it is spelled. */
 function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
+  const range = classifyHost(hostname)?.range;
+  return range === 'loopback' || range === 'unspecified';
 }
 
 /**
- * Checks the URL's form (and, under publicAddressesOnly, every address its host resolves to). Returns the
- * normalized URL. Throws WebhookUrlError naming the rule broken.
+ * Checks the URL's form and port (and, under publicAddressesOnly, every address its host resolves to).
+ * Returns the normalized URL. Throws WebhookUrlError naming the rule broken.
  */
 export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Promise<string> {
   let url: URL;
@@ -98,6 +86,17 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
   } else if (url.protocol !== 'https:') {
     throw new WebhookUrlError('URL_FORMAT', 'url must be an absolute https:// URL');
   }
+  const allowedPorts = policy.allowedPorts ?? null;
+  if (allowedPorts !== null) {
+    // URL drops the scheme's default port: https://host/ and https://host:443/ both mean 443
+    const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+    if (!allowedPorts.includes(port)) {
+      throw new WebhookUrlError(
+        'URL_PORT_NOT_ALLOWED',
+        `url port ${port} is not allowed; allowed: ${allowedPorts.join(', ')} (FACEGATE_WEBHOOK_ALLOWED_PORTS)`,
+      );
+    }
+  }
   url.hash = '';
   if (policy.publicAddressesOnly) await resolvePublic(url.hostname);
   return url.toString();
@@ -105,10 +104,14 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
 
 /** Resolves a host and refuses it unless every address is public. Returns the addresses. */
 export async function resolvePublic(hostname: string): Promise<{ address: string; family: number }[]> {
-  const host = hostname.replace(/^\[|\]$/g, '');
+  const literal = hostAsAddress(hostname);
+  const host = literal ?? hostname;
   let addresses: { address: string; family: number }[];
-  if (isIP(host) !== 0) {
-    addresses = [{ address: host, family: isIP(host) }];
+  if (isLocalhostName(host)) {
+    // loopback by definition, whatever a resolver would answer (or fail to)
+    addresses = [];
+  } else if (literal !== null) {
+    addresses = [{ address: literal, family: literal.includes(':') ? 6 : 4 }];
   } else {
     try {
       addresses = await lookup(host, { all: true, verbatim: true });
@@ -119,7 +122,7 @@ export async function resolvePublic(hostname: string): Promise<{ address: string
   if (addresses.length === 0 || addresses.some((a) => isNonPublicAddress(a.address))) {
     throw new WebhookUrlError(
       'URL_ADDRESS_NOT_ALLOWED',
-      `the host ${host} resolves to a private, loopback or link-local address`,
+      `the host ${host} resolves to a private, loopback, link-local or other non-public address`,
     );
   }
   return addresses;
