@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
+import { waitFor } from '@facegate/test-support';
 import type { SandboxScenario } from '@facegate/wechat-sandbox';
 
 const require = createRequire(import.meta.url);
@@ -254,15 +255,11 @@ export class MiniProgramHarness {
   }
 
   async waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}; page ${this.pageRoute}: ${this.page?.dom.textContent}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(what, condition, {
+      timeoutMs,
+      intervalMs: 10,
+      detail: () => `page ${this.pageRoute}: ${this.page?.dom.textContent}`,
+    });
   }
 
   private async post(path: string, body: unknown): Promise<Record<string, unknown>> {
