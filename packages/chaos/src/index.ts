@@ -17,7 +17,6 @@ export {
 export { readBackSessions, readDatabaseFacts } from './database-facts';
 export {
   createServiceKey,
-  freePort,
   GATEWAY_BIN,
   GatewayProcess,
   type GatewayProcessOptions,
