@@ -89,7 +89,7 @@ export class MiniProgramHarness {
   holdNextFaceCheck = false;
   page: SimComponent | null = null;
   pageRoute = '';
-  private held: (() => void) | null = null;
+  private held: (() => Promise<void>) | null = null;
   private readonly simulate: Simulate;
   private readonly storage = new Map<string, unknown>();
 
@@ -205,9 +205,17 @@ export class MiniProgramHarness {
     return null;
   }
 
-  releaseFaceCheck(): void {
-    this.held?.();
+  /**
+   * The held face check answers now. Resolves once its callbacks have run, and after them whatever they set
+   * off that needs no I/O (the promise continuations up to a wx.request, say): what the mini program does
+   * with the answer is then visible in `sent`.
+   */
+  async releaseFaceCheck(): Promise<void> {
+    const answer = this.held;
+    if (!answer) throw new Error('no face check is held');
     this.held = null;
+    await answer();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private current(): SimComponent {
@@ -293,7 +301,7 @@ export class MiniProgramHarness {
     };
     if (this.holdNextFaceCheck) {
       this.holdNextFaceCheck = false;
-      this.held = () => void run();
+      this.held = run;
     } else void run();
   }
 
