@@ -37,7 +37,7 @@ export {
   withRetries,
 } from './graphql-client';
 export { checkDigitOf, type Identity, randomIdentity } from './identities';
-export { perKindRate, seededRandom } from './random';
+export { perKindRate } from './random';
 export { formatReport } from './report';
 export { type SseSubscription, subscribeOverSse } from './sse';
 export {
