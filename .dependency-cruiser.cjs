@@ -114,6 +114,17 @@ module.exports = {
       },
     },
     {
+      name: 'production-code-loads-no-test-support',
+      comment:
+        'testing entries (src/testing.ts, src/testing/) and @facegate/test-support serve tests: what runs in production never loads them (adapters-postgres/testing reads the environment when imported)',
+      severity: 'error',
+      from: {
+        path: '^packages/(domain|adapters-wechat|adapters-postgres|wechat-sandbox|gateway|console|miniprogram-sdk|miniprogram)/src',
+        pathNot: '^packages/[^/]+/src/testing(\\.ts$|/)',
+      },
+      to: { path: '(^packages/[^/]+/src/testing(\\.ts$|/)|^packages/test-support/)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^packages/[^/]+/src' },

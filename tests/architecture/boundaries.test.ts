@@ -43,6 +43,10 @@ describe('package boundaries (dependency-cruiser)', () => {
         "export { client } from '../../adapters-wechat/src/http/client';\n",
       'packages/miniprogram-sdk/src/fs.ts':
         "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+      'packages/adapters-postgres/src/index.ts': "export { seed } from './testing';\n",
+      'packages/adapters-postgres/src/testing.ts': 'export const seed = 1;\n',
+      'packages/gateway/src/wait.ts': "export { waitFor } from '../../test-support/src/index';\n",
+      'packages/test-support/src/index.ts': 'export const waitFor = 1;\n',
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(fixture, path)), { recursive: true });
@@ -60,5 +64,11 @@ describe('package boundaries (dependency-cruiser)', () => {
     expect(result.output).toContain('miniprogram-sdk-imports-only-domain-and-jsapi');
     expect(result.output).toContain('packages/miniprogram-sdk/src/http.ts');
     expect(result.output).toContain('miniprogram-sdk-has-no-node-imports');
+    expect(result.output).toContain(
+      'production-code-loads-no-test-support: packages/adapters-postgres/src/index.ts → packages/adapters-postgres/src/testing.ts',
+    );
+    expect(result.output).toContain(
+      'production-code-loads-no-test-support: packages/gateway/src/wait.ts → packages/test-support/src/index.ts',
+    );
   });
 });

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type StartedProcess, startProcess } from '@facegate/test-support';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, watchPage } from '../support/chromium';
@@ -11,30 +11,21 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const OUTPUT_DIR = join(ROOT, 'test-output');
 
 /** `facegate serve` in sandbox mode as a user starts it, on ports of its own choosing. */
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; sandboxUrl: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'packages/gateway/bin/facegate.mjs'), 'serve'], {
+async function serve(dataDir: string): Promise<{ process: StartedProcess; url: string; sandboxUrl: string }> {
+  const started = startProcess(process.execPath, [join(ROOT, 'packages/gateway/bin/facegate.mjs'), 'serve'], {
     cwd: join(ROOT, 'packages/gateway'),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { DATA_DIR: dataDir, PORT: '0', SANDBOX_PORT: '0' },
   });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  const banner = /GraphQL: +(\S+)[\s\S]*bundled sandbox at (\S+)[\s\S]*Test identities/;
-  const deadline = Date.now() + 90_000;
-  while (!banner.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`facegate serve did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    const [, url, sandboxUrl] = await started.waitForOutput(
+      /GraphQL: +(\S+)[\s\S]*bundled sandbox at (\S+)[\s\S]*Test identities/,
+      90_000,
+    );
+    return { process: started, url: url!, sandboxUrl: sandboxUrl! };
+  } catch (error) {
+    await started.stop('SIGKILL');
+    throw error;
   }
-  const [, url, sandboxUrl] = banner.exec(output)!;
-  return { child, url: url!, sandboxUrl: sandboxUrl! };
 }
 
 /** Replaces an editor's text as a user would: focus it, select all, type. */
@@ -74,11 +65,7 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
 
   afterAll(async () => {
     await browser?.close();
-    if (server && server.child.exitCode === null) {
-      const exited = new Promise((r) => server.child.once('exit', r));
-      server.child.kill('SIGTERM');
-      await exited;
-    }
+    await server?.process.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

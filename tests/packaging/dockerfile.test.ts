@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type StartedProcess, startProcess } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_COMMAND } from '../support/build-once';
 
@@ -55,14 +56,14 @@ describe('Dockerfile', () => {
   const [build, runtime] = stages as [Stage, Stage];
   let out: string;
   let dataDir: string;
-  let server: ChildProcess | null = null;
+  let server: StartedProcess | null = null;
 
   beforeAll(() => {
     out = join(mkdtempSync(join(tmpdir(), 'facegate-image-')), 'out');
     dataDir = mkdtempSync(join(tmpdir(), 'facegate-image-data-'));
   });
-  afterAll(() => {
-    server?.kill('SIGKILL');
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
     rmSync(join(out, '..'), { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -109,47 +110,32 @@ describe('Dockerfile', () => {
   it('starts with its CMD and answers its HEALTHCHECK', async () => {
     const cmd = execForm(all(runtime, 'CMD')[0]!.args);
     expect(cmd[0]).toBe('node');
-    const port = 4900 + Math.floor(Math.random() * 90);
     const env = {
-      PATH: process.env.PATH ?? '',
       ...envOf(runtime),
-      // loopback here, where the image would listen on every interface of its own network namespace
+      // loopback here, where the image would listen on every interface of its own network namespace; ports of
+      // the system's choosing (the image's own 4000 and 9464 may be taken on a shared machine)
       HOST: '127.0.0.1',
-      PORT: String(port),
-      // the image's operators' /metrics port (9464) may be taken on a shared machine
-      METRICS_PORT: String(port + 7),
+      PORT: '0',
+      METRICS_PORT: '0',
       DATA_DIR: dataDir,
       WECHAT_APP_ID: 'wx0123456789abcdef',
       WECHAT_APP_SECRET: 'image-test-app-secret-0123456789',
       FACEGATE_SECRET: 'image-test-facegate-secret-0123456789abcdef',
     };
-    server = spawn(process.execPath, cmd.slice(1), { cwd: out, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    server.stdout?.on('data', (c) => (output += c));
-    server.stderr?.on('data', (c) => (output += c));
+    server = startProcess(process.execPath, cmd.slice(1), { cwd: out, env });
+    const [, port] = await server.waitForOutput(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
 
+    // the HEALTHCHECK as Docker runs it, inside the container's environment (PORT as the server has it)
     const healthcheck = all(runtime, 'HEALTHCHECK')[0]!.args.replace(/^.*?CMD\s+/, '');
     const [exe, ...args] = execForm(healthcheck);
     expect(exe).toBe('node');
-    const deadline = Date.now() + 60_000;
-    let healthy = false;
-    while (!healthy && Date.now() < deadline && server.exitCode === null) {
-      try {
-        execFileSync(process.execPath, args, { env, stdio: 'ignore', timeout: 10_000 });
-        healthy = true;
-      } catch {
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-    expect(healthy, output).toBe(true);
-    // the server answers as soon as it listens; its banner follows a moment later
-    while (!output.includes('listening on') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(output).toContain(`listening on http://127.0.0.1:${port}`);
+    const check = await runProcess(process.execPath, args, {
+      env: { ...env, PORT: port },
+      timeoutMs: 10_000,
+    });
+    expect(check.code, server.output()).toBe(0);
 
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', resolve));
-    server.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await server.stop()).toBe(0);
     server = null;
   }, 90_000);
 });

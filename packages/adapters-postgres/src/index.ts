@@ -27,7 +27,6 @@ export {
   type TimelineEntry,
 } from './sql-console-queries';
 export {
-  type OutboxLogger,
   parseVerificationEvent,
   SqlOutboxEventPublisher,
   serializeVerificationEvent,
@@ -50,4 +49,3 @@ export {
   type WebhookDeliveryStatus,
   type WebhookEndpointRecord,
 } from './sql-webhook.store';
-export { resetDatabaseForTests } from './testing';

@@ -1,10 +1,6 @@
-import type { EventPublisher, VerificationEvent, VerificationUpdatedEvent } from '@facegate/domain';
+import type { VerificationEvent, VerificationUpdatedEvent } from '@facegate/domain';
 import { VERIFICATION_STATUSES } from '@facegate/domain';
 import type { Database } from './database/database';
-
-export interface OutboxLogger {
-  warn(obj: object, msg: string): void;
-}
 
 /** The wire form of an event: ids, status and counts only (no PII), dates as ISO strings. */
 export function serializeVerificationEvent(event: VerificationEvent): string {
@@ -56,37 +52,14 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
 }
 
 /**
- * The outbox table on its own: `publish` appends an event in a statement of its own, `prune` drops old
- * fanned-out rows. The use cases' events do not go through `publish`: the session repository stores each
- * in the statement that writes its session, so a crash between the two cannot lose one. `publish` is for an
- * event with no session write to ride on (tools and tests that seed the outbox). Readers poll the table (see
- * sql-outbox-feed.ts) instead of being told by NOTIFY, so no notification queue is shared by every writer.
+ * The outbox table's upkeep: `prune` drops old fanned-out rows. Events are not written here: the session
+ * repository stores each in the statement that writes its session, so a crash between the two cannot lose
+ * one (tests seed rows with `appendOutboxEvent` from `@facegate/adapters-postgres/testing`). Readers poll the
+ * table (see sql-outbox-feed.ts) instead of being told by NOTIFY, so no notification queue is shared by every
+ * writer.
  */
-export class SqlOutboxEventPublisher implements EventPublisher {
-  constructor(
-    private readonly db: Database,
-    private readonly logger: OutboxLogger = { warn: (obj, msg) => console.warn(msg, obj) },
-  ) {}
-
-  async publish(event: VerificationEvent): Promise<void> {
-    const payload = serializeVerificationEvent(event);
-    try {
-      // The session's details are copied in the same statement, so a webhook describes the session as this
-      // event left it (a primary-key read; no extra round trip).
-      await this.db.query(
-        `INSERT INTO event_outbox (event_type, session_id, payload, session_details)
-         SELECT $1, $2, $3::text::jsonb,
-                (SELECT ${sessionDetailsOf('s')} FROM verification_sessions s WHERE s.id = $2)`,
-        [event.type, event.sessionId, payload],
-      );
-    } catch (error) {
-      // The port's contract: delivery trouble is logged and dropped, never thrown at the use case.
-      this.logger.warn(
-        { sessionId: event.sessionId, error: error instanceof Error ? error.message : String(error) },
-        'could not publish verification event',
-      );
-    }
-  }
+export class SqlOutboxEventPublisher {
+  constructor(private readonly db: Database) {}
 
   /**
    * Deletes outbox rows written before `olderThan` that were already fanned out to webhooks (an undelivered

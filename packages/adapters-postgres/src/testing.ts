@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { VerificationEvent } from '@facegate/domain';
 import pg from 'pg';
+import type { Queryable } from './database/database';
+import { serializeVerificationEvent, sessionDetailsOf } from './sql-outbox-event.publisher';
 
 /** Where tests find PostgreSQL: FACEGATE_TEST_POSTGRES_URL, else the local server (trust auth). */
 export const TEST_POSTGRES_ADMIN_URL =
@@ -56,9 +59,18 @@ export async function createTestPostgresDatabase(
   };
 }
 
-/** Contract helper: a fresh database on the server of `url`; returns its URL. */
-export async function resetDatabaseForTests(url: string): Promise<string> {
-  return (await createTestPostgresDatabase(url)).url;
+/**
+ * Seeds the outbox with one event, as the session repository writes it beside its session (with the
+ * session's details when that session exists); for tests of the outbox's readers, which need events without
+ * running a verification. Throws on failure.
+ */
+export async function appendOutboxEvent(db: Queryable, event: VerificationEvent): Promise<void> {
+  await db.query(
+    `INSERT INTO event_outbox (event_type, session_id, payload, session_details)
+     SELECT $1, $2, $3::text::jsonb,
+            (SELECT ${sessionDetailsOf('s')} FROM verification_sessions s WHERE s.id = $2)`,
+    [event.type, event.sessionId, serializeVerificationEvent(event)],
+  );
 }
 
 async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

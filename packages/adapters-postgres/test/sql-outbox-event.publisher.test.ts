@@ -1,5 +1,5 @@
 import type { VerificationUpdatedEvent } from '@facegate/domain';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Database,
   parseVerificationEvent,
@@ -8,6 +8,7 @@ import {
   serializeVerificationEvent,
   subscribeToVerificationEvents,
 } from '../src/index';
+import { appendOutboxEvent } from '../src/testing';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId, vectors } from './support/session-mother';
 
@@ -76,25 +77,8 @@ describe('verification event wire format', () => {
   });
 });
 
-describe('SqlOutboxEventPublisher delivery trouble', () => {
-  it('is logged without PII and swallowed, never thrown at the use case', async () => {
-    const refuse = async () => {
-      throw new Error('connection terminated');
-    };
-    const failing = { query: refuse, transaction: refuse } as unknown as Database;
-    const warn = vi.fn();
-    const event = anEvent();
-    await expect(new SqlOutboxEventPublisher(failing, { warn }).publish(event)).resolves.toBeUndefined();
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn).toHaveBeenCalledWith(
-      { sessionId: event.sessionId, error: 'connection terminated' },
-      'could not publish verification event',
-    );
-  });
-});
-
 for (const harness of harnesses) {
-  describe(`SqlOutboxEventPublisher on ${harness.name}`, () => {
+  describe(`the event outbox on ${harness.name}`, () => {
     let db: Database;
     let listenerDb: Database;
 
@@ -114,11 +98,10 @@ for (const harness of harnesses) {
     it('writes an outbox row that a reader polling another connection reports, in order', async () => {
       const received = collector<VerificationUpdatedEvent>(2);
       const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push, { intervalMs: 50 });
-      const publisher = new SqlOutboxEventPublisher(db);
       const first = anEvent({ status: 'PENDING', attempts: 0 });
       const second = anEvent({ sessionId: first.sessionId, status: 'FAILED', attempts: 1 });
-      await publisher.publish(first);
-      await publisher.publish(second);
+      await appendOutboxEvent(db, first);
+      await appendOutboxEvent(db, second);
       expect(await received.done()).toEqual([first, second]);
       await unsubscribe();
 
@@ -150,7 +133,7 @@ for (const harness of harnesses) {
       );
       const early = taken[0]!.id;
       const later = anEvent();
-      await new SqlOutboxEventPublisher(db).publish(later);
+      await appendOutboxEvent(db, later);
       await feed.poll();
       expect(received).toEqual([later]);
       const late = anEvent();
@@ -161,13 +144,13 @@ for (const harness of harnesses) {
       await feed.poll();
       expect(received).toEqual([later, late]);
       await feed.stop();
-      await new SqlOutboxEventPublisher(db).publish(anEvent());
+      await appendOutboxEvent(db, anEvent());
       await feed.poll();
       expect(received).toEqual([later, late]);
     });
 
     it('puts nothing personal in the outbox (ids, status and counts only)', async () => {
-      await new SqlOutboxEventPublisher(db).publish(anEvent());
+      await appendOutboxEvent(db, anEvent());
       const rows = await db.query<{ t: string }>('SELECT payload::text AS t FROM event_outbox');
       const dump = rows.map((r) => r.t).join('\n');
       for (const v of vectors) {
@@ -186,29 +169,29 @@ for (const harness of harnesses) {
     });
 
     it('prunes rows older than a cutoff and keeps the newer ones', async () => {
-      const publisher = new SqlOutboxEventPublisher(db);
+      const outbox = new SqlOutboxEventPublisher(db);
       const oldEvent = anEvent();
-      await publisher.publish(oldEvent);
+      await appendOutboxEvent(db, oldEvent);
       await db.query(
         "UPDATE event_outbox SET created_at = now() - interval '8 days', dispatched_at = now() WHERE session_id = $1",
         [oldEvent.sessionId],
       );
       // written as long ago but never fanned out to webhooks: kept
       const undelivered = anEvent();
-      await publisher.publish(undelivered);
+      await appendOutboxEvent(db, undelivered);
       await db.query("UPDATE event_outbox SET created_at = now() - interval '8 days' WHERE session_id = $1", [
         undelivered.sessionId,
       ]);
       const fresh = anEvent();
-      await publisher.publish(fresh);
+      await appendOutboxEvent(db, fresh);
       const cutoff = new Date(Date.now() - 7 * 24 * 3600_000);
-      expect(await publisher.prune(cutoff)).toBeGreaterThanOrEqual(1);
+      expect(await outbox.prune(cutoff)).toBeGreaterThanOrEqual(1);
       const left = await db.query<{ session_id: string }>(
         'SELECT session_id FROM event_outbox WHERE session_id = ANY($1::text[])',
         [`{${oldEvent.sessionId},${fresh.sessionId},${undelivered.sessionId}}`],
       );
       expect(left.map((r) => r.session_id).sort()).toEqual([fresh.sessionId, undelivered.sessionId].sort());
-      expect(await publisher.prune(cutoff)).toBe(0);
+      expect(await outbox.prune(cutoff)).toBe(0);
     });
   });
 }

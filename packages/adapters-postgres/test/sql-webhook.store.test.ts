@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AesGcmFieldCipher, type Database, SqlOutboxEventPublisher, SqlWebhookStore } from '../src/index';
+import { AesGcmFieldCipher, type Database, SqlWebhookStore } from '../src/index';
+import { appendOutboxEvent } from '../src/testing';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId } from './support/session-mother';
 
@@ -37,10 +38,9 @@ for (const harness of harnesses) {
         createdBy: 'test',
         now,
       });
-      const publisher = new SqlOutboxEventPublisher(db);
       const ids = Array.from({ length: sessions }, () => uniqueId());
       for (let i = 0; i < events; i++) {
-        await publisher.publish({
+        await appendOutboxEvent(db, {
           type: 'verification.updated',
           sessionId: ids[i % sessions]!,
           status: 'PENDING',

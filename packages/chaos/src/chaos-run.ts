@@ -4,13 +4,13 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
-import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { type Sandbox, seededRandom, startSandbox } from '@facegate/wechat-sandbox';
 import { type Check, DEFAULT_LIMITS, evaluateChecks, type UpstreamFacts } from './checks';
 import { readBackSessions, readDatabaseFacts } from './database-facts';
-import { createServiceKey, freePort, GatewayProcess, runFacegateCommand } from './gateway-process';
+import { createServiceKey, GatewayProcess, runFacegateCommand } from './gateway-process';
 import { GraphqlClient, RetryStats } from './graphql-client';
 import { randomIdentity } from './identities';
-import { perKindRate, seededRandom } from './random';
+import { perKindRate } from './random';
 import { ChaosWebhookReceiver, readWebhookFacts, type WebhookFacts, webhookChecks } from './webhook-receiver';
 import {
   Ledger,
@@ -183,7 +183,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       if (added.code !== 0) throw new Error(`facegate webhooks add failed: ${added.stderr.trim()}`);
     }
     for (let i = 0; i < instances; i++) {
-      gateways.push(new GatewayProcess({ name: String.fromCharCode(65 + i), port: await freePort(), env }));
+      gateways.push(new GatewayProcess({ name: String.fromCharCode(65 + i), env }));
     }
     await Promise.all(gateways.map((g) => g.start()));
     log(

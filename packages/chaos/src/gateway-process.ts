@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 
 /** The real `facegate` CLI, through this package's workspace dependency. */
 export const GATEWAY_BIN = realpathSync(
@@ -47,19 +45,6 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   };
 }
 
-/** A free loopback port (the OS picks it; it is released before use, so it stays free in practice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** What a gateway's logs said, tallied (the logs themselves can be thousands of retry warnings). */
 export class LogTally {
   /** "WeChat rejected the access token": a 40001/40014/42001 answer reached the gateway. */
@@ -82,8 +67,11 @@ export class LogTally {
 export interface GatewayProcessOptions {
   /** A label for reports ('A', 'B'). */
   readonly name: string;
-  /** Fixed, so a restarted instance comes back at the same address. */
-  readonly port: number;
+  /**
+   * Where it listens. Default: a port the system picks when it first starts (read from its banner); a
+   * restarted instance comes back at the same port, so at the same address.
+   */
+  readonly port?: number;
   /** The gateway's environment (DATABASE_URL, WECHAT_*, FACEGATE_SECRET, DATA_DIR, ...). */
   readonly env: Record<string, string>;
   readonly startTimeoutMs?: number;
@@ -92,18 +80,26 @@ export interface GatewayProcessOptions {
 /** One `facegate serve` OS process on 127.0.0.1, which can be killed and started again at the same port. */
 export class GatewayProcess {
   readonly name: string;
-  readonly url: string;
-  readonly graphqlUrl: string;
   readonly logs = new LogTally();
   starts = 0;
   kills = 0;
   private child: ChildProcess | null = null;
   private tail: string[] = [];
+  private port: number | null;
 
   constructor(private readonly options: GatewayProcessOptions) {
     this.name = options.name;
-    this.url = `http://127.0.0.1:${options.port}`;
-    this.graphqlUrl = `${this.url}/graphql`;
+    this.port = options.port ?? null;
+  }
+
+  /** http://127.0.0.1:PORT, known once it has started (or from the options). */
+  get url(): string {
+    if (this.port === null) throw new Error(`gateway ${this.name} has not started yet: no address`);
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get graphqlUrl(): string {
+    return `${this.url}/graphql`;
   }
 
   get pid(): number | null {
@@ -126,7 +122,7 @@ export class GatewayProcess {
       cwd: GATEWAY_DIR,
       env: childEnv({
         HOST: '127.0.0.1',
-        PORT: String(this.options.port),
+        PORT: String(this.port ?? 0),
         LOG_LEVEL: 'warn',
         ...this.options.env,
       }),
@@ -138,12 +134,13 @@ export class GatewayProcess {
     this.child = child;
     this.starts += 1;
     this.tail = [];
-    let ready: (() => void) | null = null;
+    let ready: ((url: string) => void) | null = null;
     const onLine = (line: string) => {
       this.tail.push(line);
       if (this.tail.length > 60) this.tail.shift();
       this.logs.add(line);
-      if (ready && READY_LINE.test(line)) ready();
+      const announced = READY_LINE.exec(line)?.[1];
+      if (ready && announced !== undefined) ready(announced);
     };
     for (const stream of [child.stdout!, child.stderr!]) {
       let buffered = '';
@@ -173,31 +170,15 @@ export class GatewayProcess {
           clearTimeout(timer);
           fail(`gateway ${this.name} exited during start-up (code ${code}, signal ${signal})`);
         };
-        ready = () => {
+        // the banner names the address, with the port the system picked on a first start
+        ready = (url) => {
           clearTimeout(timer);
           child.off('exit', onExit);
           ready = null;
+          this.port = Number(new URL(url).port);
           resolve();
         };
         child.once('exit', onExit);
-        // the banner is the usual signal; /healthz answering is as good, should the banner's wording change
-        const poll = async () => {
-          while (ready !== null) {
-            await new Promise((r) => setTimeout(r, 250));
-            if (ready === null) return;
-            try {
-              const response = await request(`${this.url}/healthz`, {
-                headersTimeout: 1_000,
-                bodyTimeout: 1_000,
-              });
-              await response.body.dump();
-              if (response.statusCode === 200 && ready !== null) (ready as () => void)();
-            } catch {
-              // not listening yet
-            }
-          }
-        };
-        void poll();
       });
     } catch (error) {
       await this.kill();

@@ -17,7 +17,6 @@ export {
 export { readBackSessions, readDatabaseFacts } from './database-facts';
 export {
   createServiceKey,
-  freePort,
   GATEWAY_BIN,
   GatewayProcess,
   type GatewayProcessOptions,
@@ -38,7 +37,7 @@ export {
   withRetries,
 } from './graphql-client';
 export { checkDigitOf, type Identity, randomIdentity } from './identities';
-export { perKindRate, seededRandom } from './random';
+export { perKindRate } from './random';
 export { formatReport } from './report';
 export { type SseSubscription, subscribeOverSse } from './sse';
 export {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, GatewayProcess } from '../src/index';
+import { GatewayProcess } from '../src/index';
 
 describe('GatewayProcess', () => {
   it('rejects with the gateway’s own one-line reason when it cannot start, and leaves no process', async () => {
     const gateway = new GatewayProcess({
       name: 'bad',
-      port: await freePort(),
       env: {
         WECHAT_APP_ID: 'wx_sandbox_app',
         WECHAT_APP_SECRET: 'sandbox-secret',

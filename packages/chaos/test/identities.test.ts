@@ -1,6 +1,11 @@
-import { parseResidentIdNumber, SANDBOX_TEST_IDENTITIES, scenarioOfName } from '@facegate/wechat-sandbox';
+import {
+  parseResidentIdNumber,
+  SANDBOX_TEST_IDENTITIES,
+  scenarioOfName,
+  seededRandom,
+} from '@facegate/wechat-sandbox';
 import { describe, expect, it } from 'vitest';
-import { checkDigitOf, randomIdentity, seededRandom } from '../src/index';
+import { checkDigitOf, randomIdentity } from '../src/index';
 
 describe('made-up identities', () => {
   it('compute the GB 11643 check digit the sandbox identities carry', () => {

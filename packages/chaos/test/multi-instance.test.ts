@@ -9,7 +9,7 @@ import {
 } from '@facegate/adapters-postgres/testing';
 import { SANDBOX_TEST_IDENTITIES, type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, GatewayProcess, GraphqlClient, subscribeOverSse, type Try } from '../src/index';
+import { GatewayProcess, GraphqlClient, subscribeOverSse, type Try } from '../src/index';
 
 /*
  * Two real `facegate serve` processes (separate OS processes, the CLI as shipped) on one PostgreSQL database
@@ -46,8 +46,8 @@ describe.runIf(availability.run)('two gateway processes on one PostgreSQL and on
       FACEGATE_SECRET: randomBytes(48).toString('base64'),
       DATA_DIR: workDir,
     };
-    a = new GatewayProcess({ name: 'A', port: await freePort(), env });
-    b = new GatewayProcess({ name: 'B', port: await freePort(), env });
+    a = new GatewayProcess({ name: 'A', env });
+    b = new GatewayProcess({ name: 'B', env });
     gateways.push(a, b);
     await Promise.all(gateways.map((g) => g.start()));
   }, 120_000);

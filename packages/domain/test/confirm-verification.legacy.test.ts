@@ -19,7 +19,7 @@ import {
   testIdentities,
 } from '@facegate/domain/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { confirm, error, identity, macrotask, start, value } from './support/flows';
+import { confirm, error, identity, start, value } from './support/flows';
 
 const setup = async (settings = {}) => {
   const deps = makeVerificationDeps({ settings });
@@ -393,7 +393,7 @@ describe('ConfirmVerification, legacy', () => {
       const first = confirm(deps, { sessionId: session.id, verifyResult });
       const second = confirm(deps, { sessionId: session.id, verifyResult });
       // Let the second one find the evidence busy and start waiting, then let the first one's call finish.
-      while (deps.sleeps.length === 0) await macrotask();
+      await vi.waitUntil(() => deps.sleeps.length > 0, { timeout: 10_000 });
       release();
       const [a, b] = [value(await first), value(await second)];
       expect(a.status).toBe('VERIFIED');

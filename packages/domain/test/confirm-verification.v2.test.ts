@@ -6,8 +6,8 @@ import {
   makeVerificationDeps,
   TEST_OPENID,
 } from '@facegate/domain/testing';
-import { describe, expect, it } from 'vitest';
-import { confirm, error, identity, macrotask, start, value } from './support/flows';
+import { describe, expect, it, vi } from 'vitest';
+import { confirm, error, identity, start, value } from './support/flows';
 
 const setup = async (settings = {}) => {
   const deps = makeVerificationDeps({ settings });
@@ -273,7 +273,7 @@ describe('ConfirmVerification, v2', () => {
     const release = deps.provider.hold();
     const first = confirm(deps, { sessionId: session.id });
     const second = confirm(deps, { sessionId: session.id });
-    while (deps.sleeps.length === 0) await macrotask();
+    await vi.waitUntil(() => deps.sleeps.length > 0, { timeout: 10_000 });
     release();
     const [a, b] = [value(await first), value(await second)];
     expect(a.status).toBe('VERIFIED');

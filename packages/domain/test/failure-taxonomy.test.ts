@@ -126,6 +126,32 @@ describe('the failure taxonomy', () => {
     }
   });
 
+  // What the user reads, written out here rather than read back from the table: one message (at least) per
+  // family of codes, reached the way an answer reaches it.
+  it.each([
+    ['a face check (identify_ret 10004)', '人脸与身份证照片不一致，请重试', failureFromIdentifyRet(10004)],
+    ['a face check (verify_ret 10003)', '姓名与身份证号码不匹配', failureFromVerifyRet(10003)],
+    ['the legacy client (errCode 90100)', '您已取消核验', failureFromClientErrCode(90100)],
+    ['the legacy client (errCode 90106)', '摄像头启动失败，请重试', failureFromClientErrCode(90106)],
+    ['the v2 client (verify_ret 90007)', '网络异常，请检查网络后重试', failureFromVerifyRet(90007)],
+    ['the v2 client (errCode 90001)', '当前设备不支持人脸核身', failureFromClientErrCode(90001)],
+    ['the support check (10001)', '当前设备不支持人脸核身', failureFromSupportCheckErrCode(10001)],
+    ['an upstream errcode (84002)', '核验结果已过期，请重新核验', failureFromUpstreamErrcode(84002)],
+    ['an upstream errcode (-1)', '微信系统繁忙，请稍后重试', failureFromUpstreamErrcode(-1)],
+    ['an unknown code', '核验失败，请重试', failureFromUpstreamErrcode(99999)],
+  ])('%s reads %s', (_from, zh, failure) => {
+    expect(describeFailure(failure.code).zh).toBe(zh);
+  });
+
+  it.each([
+    ['OPENID_MISMATCH', '核验结果不属于当前用户'],
+    ['IDENTITY_MISMATCH', '核验结果与所填身份信息不一致'],
+    ['STALE_EVIDENCE', '核验结果早于本次核验'],
+    ['RESULT_INCOMPLETE', '核验结果不完整，请重试'],
+  ] as const)("FaceGate's own rule %s reads %s", (code, zh) => {
+    expect(describeFailure(code).zh).toBe(zh);
+  });
+
   it.each([
     ['FACE_MISMATCH', true],
     ['USER_CANCELED', true],

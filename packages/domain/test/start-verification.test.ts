@@ -7,8 +7,8 @@ import {
   UpstreamUnavailableError,
 } from '@facegate/domain';
 import { makeVerificationDeps, TEST_OPENID, testIdentities } from '@facegate/domain/testing';
-import { describe, expect, it } from 'vitest';
-import { error, identity, macrotask, start } from './support/flows';
+import { describe, expect, it, vi } from 'vitest';
+import { error, identity, start } from './support/flows';
 
 describe('StartVerification, legacy', () => {
   it('stores a pending session with the MD5 binding and the user_id_key, and announces it', async () => {
@@ -175,7 +175,7 @@ describe('StartVerification, v2', () => {
     deps.provider.prepare = ((input: Parameters<typeof prepare>[0]) =>
       new Promise<void>((resolve) => waiting.push(resolve)).then(() => prepare(input))) as typeof prepare;
     const started = start(deps, { protocol: 'V2' });
-    while (waiting.length < 3) await macrotask();
+    await vi.waitUntil(() => waiting.length === 3, { timeout: 10_000 });
     // All three are in flight before any has answered.
     expect(deps.provider.calls.prepare).toBe(0);
     for (const release of waiting) release();

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { occupiedPort } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
 
@@ -30,29 +30,6 @@ describe('facegate CLI: configuration errors', () => {
   });
 });
 
-/** A port nothing listens on right now (the OS picks it, then it is released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 describe('facegate CLI: NODE_ENV=production never starts the sandbox', () => {
   const SECRET = 'OMaAqbywaDLg7fPT9NIqglHnmaH8YM3xFcu6kz0L9xe8hLIA';
   it.each([
@@ -69,33 +46,27 @@ describe('facegate CLI: NODE_ENV=production never starts the sandbox', () => {
         WECHAT_API_BASE_URL: 'http://127.0.0.1:4001',
       },
     ],
-  ])('refuses to start without a real %s: exit 2, one line, nothing listens', async (variable, extra) => {
-    const [port, sandboxPort] = [await freePort(), await freePort()];
-    const env = {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      DATABASE_URL: 'memory:',
-      ...extra,
-    } as Record<string, string>;
-    const child = run(['serve'], env);
-    // probe both ports for as long as the process lives: a listener even for a moment is a failure
-    let exited = false;
-    let answered = false;
-    void child.finally(() => {
-      exited = true;
-    });
-    while (!exited) {
-      if ((await answers(port)) || (await answers(sandboxPort))) answered = true;
+  ])('refuses to start without a real %s: exit 2, one line, never listens', async (variable, extra) => {
+    // Both ports are held here: a process that tried to listen on either would fail with EADDRINUSE instead
+    // of the configuration error, so the one-line error below also shows it never got as far as listening.
+    const [api, sandbox] = [await occupiedPort(), await occupiedPort()];
+    try {
+      const result = await run(['serve'], {
+        NODE_ENV: 'production',
+        PORT: String(api.port),
+        SANDBOX_PORT: String(sandbox.port),
+        DATABASE_URL: 'memory:',
+        ...extra,
+      } as Record<string, string>);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^facegate: configuration error: ${variable}: .*production`));
+      expect(result.stdout).toBe('');
+    } finally {
+      await api.release();
+      await sandbox.release();
     }
-    const result = await child;
-    expect(result.code).toBe(2);
-    const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^facegate: configuration error: ${variable}: .*production`));
-    expect(result.stdout).toBe('');
-    expect(answered).toBe(false);
-    expect(await answers(port)).toBe(false);
   });
 });
 

@@ -4,6 +4,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_FILE, type AdminFile } from '../src/admin/admin-endpoint';
 import {
@@ -95,12 +96,17 @@ for (const database of DATABASE_KINDS) {
       expect(revoked.stdout).toContain(`Revoked ${prefix}.`);
 
       // through the server (embedded) the revocation is immediate; on PostgreSQL within the 10 s key cache
-      const deadline = Date.now() + (database === 'pglite' ? 0 : 30_000);
-      let refused = await askWith(server, key);
-      while (refused.errors === undefined && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 250));
-        refused = await askWith(server, key);
-      }
+      const refused =
+        database === 'pglite'
+          ? await askWith(server, key)
+          : await waitFor(
+              'the revocation to reach the server',
+              async () => {
+                const answer = await askWith(server, key);
+                return answer.errors !== undefined && answer;
+              },
+              { timeoutMs: 30_000, intervalMs: 250 },
+            );
       expect(refused.errors?.[0]).toMatchObject({
         message: 'unknown or revoked API key',
         extensions: { code: 'UNAUTHENTICATED' },

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runProcess, type ServingGateway, startServing } from './support/facegate-process';
+import { REPO_ROOT, type ServingGateway, startServing } from './support/facegate-process';
 
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 

@@ -1,3 +1,4 @@
+import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start } from './support/flows';
 import { type Json, startTestGateway, type TestGateway } from './support/test-gateway';
@@ -43,15 +44,6 @@ async function subscribe(t: TestGateway, token: string, id: string): Promise<Ope
   }
 }
 
-/** Polls `check` until it holds or the deadline passes. */
-async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 describe('subscription caps (attack: 300 SSE streams on one token)', () => {
   let t: TestGateway;
   beforeAll(async () => {
@@ -89,7 +81,7 @@ describe('subscription caps (attack: 300 SSE streams on one token)', () => {
 
     // a client going away gives its slot back without waiting for the session to change
     a1.close();
-    await eventually(async () => {
+    await waitFor('a freed slot', async () => {
       const again = await subscribe(t, carol, c);
       const ok = again.first.data?.verificationUpdated?.id === c;
       again.close();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type Database, SqlOutboxEventPublisher, type SqlWebhookStore } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import type { ExpireVerifications } from '@facegate/domain';
+import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
@@ -27,7 +28,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from './support/test-gateway';
-import { startWebhookReceiver, type WebhookReceiver, waitFor } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 /** Short retries so the schedule is exercised in milliseconds, not hours. */
 const FAST = { intervalMs: 25, schedule: { delaysMs: [30, 30, 30, 30], jitter: 0.2 } };

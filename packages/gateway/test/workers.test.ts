@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { runProcess, type StartedProcess, startProcess, waitFor } from '@facegate/test-support';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, GETINFO, PEOPLE, runDevice, start } from './support/flows';
@@ -13,20 +13,6 @@ import { type Json, TEST_SECRET, type TestGateway } from './support/test-gateway
  */
 const BIN = fileURLToPath(new URL('../bin/facegate.mjs', import.meta.url));
 const CWD = fileURLToPath(new URL('..', import.meta.url));
-
-function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...extra };
-}
-
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The live child processes of a process (from /proc). */
 function childrenOf(pid: number): number[] {
@@ -64,15 +50,10 @@ describe('facegate serve --workers', () => {
         /^facegate: configuration error: FACEGATE_WORKERS: \d+ workers need WECHAT_APP_ID/,
       ],
     ] as const) {
-      const child = spawn(process.execPath, [BIN, ...args], {
+      const { code, stderr } = await runProcess(process.execPath, [BIN, ...args], {
         cwd: CWD,
-        env: cliEnv({ DATABASE_URL: 'memory:', PORT: '0', HOST: '127.0.0.1', ...extra }),
+        env: { LOG_LEVEL: 'warn', DATABASE_URL: 'memory:', PORT: '0', HOST: '127.0.0.1', ...extra },
       });
-      let stderr = '';
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(code).toBe(2);
       expect(stderr.trim().split('\n')).toHaveLength(1);
       expect(stderr).toMatch(expected);
@@ -82,18 +63,19 @@ describe('facegate serve --workers', () => {
   describe('on PostgreSQL with 2 workers', () => {
     let sandbox: Sandbox;
     let pg: TestPostgresDatabase;
-    let primary: ChildProcess;
+    let primary: StartedProcess;
     let url: string;
-    let output = '';
+    let metricsUrl: string;
     /** Enough of a TestGateway for the flow helpers, over HTTP to the cluster. */
     let t: TestGateway;
 
     beforeAll(async () => {
       sandbox = await startSandbox({ port: 0, host: '127.0.0.1' });
       pg = await createTestPostgresDatabase();
-      primary = spawn(process.execPath, [BIN, 'serve', '--workers', '2'], {
+      primary = startProcess(process.execPath, [BIN, 'serve', '--workers', '2'], {
         cwd: CWD,
-        env: cliEnv({
+        env: {
+          LOG_LEVEL: 'warn',
           PORT: '0',
           HOST: '127.0.0.1',
           // metrics on a listener of their own, as in production: each worker listens twice
@@ -103,18 +85,13 @@ describe('facegate serve --workers', () => {
           WECHAT_APP_ID: sandbox.appId,
           WECHAT_APP_SECRET: sandbox.appSecret,
           WECHAT_API_BASE_URL: sandbox.url,
-        }),
+        },
       });
-      primary.stdout!.on('data', (d) => {
-        output += d;
-      });
-      primary.stderr!.on('data', (d) => {
-        output += d;
-      });
-      url = await until(
-        'the workers to listen',
-        () => /listening on (http:\S+) \(2 workers/.exec(output)?.[1],
+      const banner = await primary.waitForOutput(
+        /listening on (http:\S+) \(2 workers[\s\S]*metrics: (http:\S+)\/metrics \(per worker\)/,
       );
+      url = banner[1]!;
+      metricsUrl = banner[2]!;
       const gql = async (query: string, variables?: unknown, credential?: string) => {
         const response = await fetch(`${url}/graphql`, {
           method: 'POST',
@@ -139,11 +116,7 @@ describe('facegate serve --workers', () => {
     }, 120_000);
 
     afterAll(async () => {
-      if (primary && primary.exitCode === null) {
-        const exited = new Promise((resolve) => primary.once('exit', resolve));
-        primary.kill('SIGTERM');
-        await exited;
-      }
+      await primary?.stop();
       await sandbox?.close();
       await pg?.drop();
     }, 60_000);
@@ -161,15 +134,13 @@ describe('facegate serve --workers', () => {
     }
 
     it('announces the gateway address, and metrics on their own listener', async () => {
-      const metricsUrl = /metrics: (http:\S+)\/metrics \(per worker\)/.exec(output)?.[1];
-      expect(metricsUrl).toBeDefined();
       expect(metricsUrl).not.toBe(url);
       expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(/^facegate_/m);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
     });
 
     it('runs two worker processes on one port, one upstream call per evidence', async () => {
-      expect(childrenOf(primary.pid!)).toHaveLength(2);
+      expect(childrenOf(primary.pid)).toHaveLength(2);
       const ready = await prepare('once', 20);
       sandbox.resetCounters();
       const answers = await Promise.all(ready.map((r) => confirm(t, r.token, r.input)));
@@ -182,27 +153,28 @@ describe('facegate serve --workers', () => {
 
     it('loses no confirmation when a worker is SIGKILLed, and the primary starts another', async () => {
       const ready = await prepare('kill', 20);
-      const [victim, survivor] = childrenOf(primary.pid!);
+      const [victim, survivor] = childrenOf(primary.pid);
       const sent = ready.map((r) => confirm(t, r.token, r.input).catch(() => null));
       process.kill(victim!, 'SIGKILL');
       await Promise.all(sent);
       // whatever was cut off is sent again until it is recorded (a claim of the killed worker lapses)
       for (const r of ready) {
-        await until(
+        await waitFor(
           'the confirmation to be recorded',
-          async () => {
-            const answer = await confirm(t, r.token, r.input).catch(() => null);
-            return answer?.session?.status === 'VERIFIED' ? true : undefined;
-          },
-          90_000,
+          async () => (await confirm(t, r.token, r.input).catch(() => null))?.session?.status === 'VERIFIED',
+          { timeoutMs: 90_000, intervalMs: 100 },
         );
       }
-      const replaced = await until('a replacement worker', () => {
-        const now = childrenOf(primary.pid!);
-        return now.length === 2 && !now.includes(victim!) ? now : undefined;
-      });
+      const replaced = await waitFor(
+        'a replacement worker',
+        () => {
+          const now = childrenOf(primary.pid);
+          return now.length === 2 && !now.includes(victim!) && now;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
       expect(replaced).toContain(survivor);
-      expect(output).toMatch(new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
+      await primary.waitForOutput(new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
     }, 240_000);
   });
 });

@@ -1,3 +1,4 @@
+import { waitFor } from '@facegate/test-support';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signOut } from '../src/core';
 import { createFaceGate, FaceGateError, outcomeOf } from '../src/lib/face-gate';
@@ -71,8 +72,7 @@ describe('createFaceGate', () => {
     const { transport, wx } = wxWith([signedIn, ok({ verification: pending })]);
     const watch = createFaceGate({ gateway: GATEWAY, wx }).watch('ver-1', { intervalMs: 60_000 });
     const settled = watch.catch((e: unknown) => e);
-    const deadline = Date.now() + 5_000;
-    while (transport.requests.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor('the first read', () => transport.requests.length >= 2, { intervalMs: 5 });
     watch.stop();
     expect(await settled).toMatchObject({ code: 'STOPPED' });
     expect(transport.requests).toHaveLength(2);

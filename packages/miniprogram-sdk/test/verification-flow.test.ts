@@ -1,4 +1,4 @@
-import { describeFailure } from '@facegate/domain';
+import { waitFor } from '@facegate/test-support';
 import { describe, expect, it } from 'vitest';
 import { GatewayRequestError } from '../src/lib/graphql-client';
 import { chooseLivenessType, confirmInputOf, VerifyFlow } from '../src/lib/verification-flow';
@@ -96,7 +96,7 @@ describe('VerifyFlow', () => {
     await flow.run();
     expect(last()).toMatchObject({
       kind: 'attention',
-      message: { text: describeFailure('FACE_MISMATCH').zh, retryable: true },
+      message: { text: '人脸与身份证照片不一致，请重试', retryable: true },
       verification: { attempts: 1 },
     });
     await flow.run();
@@ -196,7 +196,7 @@ describe('VerifyFlow', () => {
     expect(api.signIns).toBe(0);
     expect(last()).toMatchObject({
       kind: 'attention',
-      message: { text: describeFailure('DEVICE_UNSUPPORTED').zh, retryable: false },
+      message: { text: '当前设备不支持人脸核身', retryable: false },
     });
   });
 
@@ -215,8 +215,7 @@ describe('VerifyFlow', () => {
     face.hold = true;
     const { api, flow, last } = setup({ face });
     const firstRun = flow.run();
-    await new Promise((r) => setTimeout(r, 0));
-    expect(flow.isWaitingForFaceCheck).toBe(true);
+    await waitFor('the face check', () => flow.isWaitingForFaceCheck);
     await flow.resume();
     expect(api.reads).toEqual(['ver-1']);
     expect(last()).toMatchObject({ kind: 'interrupted', verification: { id: 'ver-1' } });
@@ -232,7 +231,7 @@ describe('VerifyFlow', () => {
     face.hold = true;
     const { api, flow, last } = setup({ face });
     void flow.run();
-    await new Promise((r) => setTimeout(r, 0));
+    await waitFor('the face check', () => flow.isWaitingForFaceCheck);
     api.sessions.set('ver-1', aVerification({ id: 'ver-1', status: 'CANCELED', clientParams: null }));
     await flow.resume();
     expect(last()).toMatchObject({ kind: 'finished', verification: { status: 'CANCELED' } });

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { rmSync } from 'node:fs';
-import { describeFailure, ResidentIdNumber } from '@facegate/domain';
+import { ResidentIdNumber } from '@facegate/domain';
 import { aVerification, MiniProgramHarness, MODERN_PHONE } from '@facegate/miniprogram-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextStepOf, resultUrlOf, resultViewOf } from '../src/pages/result/result.logic';
@@ -94,7 +94,7 @@ describe('result page (rendered, fake wx)', () => {
     h.open('/pages/result/index?verificationId=ver-1');
     await h.waitFor(() => h.exists('.title'), 'the result');
     expect(h.text('.title')).toBe('核验未通过');
-    expect(h.text('.reason')).toContain(describeFailure('NO_ID_PHOTO').zh);
+    expect(h.text('.reason')).toContain('没有可比对的身份证照片');
     expect(h.text('.next-step')).toContain('线下');
     expect(h.text('.who')).toBe('张*（1101**********002X）');
     expect(h.exists('.restart')).toBe(true);

@@ -20,5 +20,6 @@ export type {
   V2CheckResult,
 } from './sandbox.types';
 export { SANDBOX_SCENARIOS, SANDBOX_TEST_IDENTITIES, SCENARIO_CODES, scenarioOfName } from './scenarios';
+export { seededRandom } from './support/seeded-random';
 export { BLOCKED_OPENID_PREFIX, WECHAT_LIMITS } from './wechat-backend';
 export { SANDBOX_ERRCODES, SandboxInputError } from './wechat-errors';

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type StartedProcess, startProcess } from '@facegate/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliUsageError, parseCliArgs } from '../src/cli/parse-cli-args';
 
@@ -85,32 +85,15 @@ describe('parseCliArgs', () => {
   });
 });
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+const running: StartedProcess[] = [];
+afterEach(async () => {
+  for (const cli of running.splice(0)) await cli.stop('SIGKILL');
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const output = async (pattern: RegExp): Promise<RegExpMatchArray> => {
-    for (;;) {
-      const match = stdout.match(pattern);
-      if (match) return match;
-      if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  };
-  return { child, exited, output, stdout: () => stdout, stderr: () => stderr };
+function run(args: string[]): StartedProcess {
+  const cli = startProcess(process.execPath, [BIN, ...args]);
+  running.push(cli);
+  return cli;
 }
 
 describe('facegate-sandbox (the bin, over real HTTP)', () => {
@@ -118,8 +101,8 @@ describe('facegate-sandbox (the bin, over real HTTP)', () => {
     'prints what it serves, answers WeChat calls, and stops cleanly on %s',
     async (signal) => {
       const cli = run(['--port', '0', '--extra-app', 'wx_second:second-secret']);
-      const [, url] = await cli.output(/base URL\s+(http:\/\/127\.0\.0\.1:\d+)/);
-      await cli.output(/Ctrl-C stops it/);
+      const [, url] = await cli.waitForOutput(/base URL\s+(http:\/\/127\.0\.0\.1:\d+)/);
+      await cli.waitForOutput(/Ctrl-C stops it/);
       const printed = cli.stdout();
       expect(printed).toContain('appid wx_sandbox_app  secret sandbox-secret');
       expect(printed).toContain('appid wx_second  secret second-secret');
@@ -131,8 +114,7 @@ describe('facegate-sandbox (the bin, over real HTTP)', () => {
       );
       expect((await answer.json()) as object).toMatchObject({ expires_in: 7200 });
 
-      cli.child.kill(signal);
-      expect(await cli.exited).toBe(0);
+      expect(await cli.stop(signal)).toBe(0);
       expect(cli.stderr()).toBe('');
       await expect(fetch(`${url}/sandbox/health`)).rejects.toThrow();
     },
@@ -140,16 +122,16 @@ describe('facegate-sandbox (the bin, over real HTTP)', () => {
 
   it('a bad flag gives one clear line and exit code 2, no stack trace', async () => {
     const cli = run(['--busy-rate', 'lots']);
-    expect(await cli.exited).toBe(2);
+    expect((await cli.exited).code).toBe(2);
     expect(cli.stderr()).toBe("facegate-sandbox: --busy-rate must be a number from 0 to 1, not 'lots'\n");
     expect(cli.stdout()).toBe('');
   });
 
   it('a port in use gives one clear line and exit code 1', async () => {
     const first = run(['--port', '0']);
-    const [, port] = await first.output(/base URL\s+http:\/\/127\.0\.0\.1:(\d+)/);
+    const [, port] = await first.waitForOutput(/base URL\s+http:\/\/127\.0\.0\.1:(\d+)/);
     const second = run(['--port', port!]);
-    expect(await second.exited).toBe(1);
+    expect((await second.exited).code).toBe(1);
     expect(second.stderr()).toBe(`facegate-sandbox: 127.0.0.1:${port} is already in use\n`);
   });
 });

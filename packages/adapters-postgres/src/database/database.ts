@@ -15,11 +15,31 @@ export interface Database extends Queryable {
   readonly kind: DatabaseKind;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Calls `onPayload` for every NOTIFY on `channel`; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  notify(channel: string, payload: string): Promise<void>;
+  /** One round trip: resolves when the database answers, rejects when it cannot. */
   ping(): Promise<void>;
+  /** Closes the database once; a second call waits for the first. */
   close(): Promise<void>;
+}
+
+/** What both drivers share: a ping is one trivial statement, and closing happens once however often asked. */
+export abstract class DatabaseDriver implements Database {
+  abstract readonly kind: DatabaseKind;
+  private closing: Promise<void> | null = null;
+
+  abstract query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  abstract exec(sql: string): Promise<void>;
+  abstract transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Releases the driver's connections (called once, by close()). */
+  protected abstract release(): Promise<void>;
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
 }
 
 /** A setting that makes the database impossible to open. The message never contains credentials. */
@@ -45,19 +65,6 @@ export class DataDirInUseError extends DatabaseConfigError {
         'stop it, or set DATABASE_URL=postgres://... so several processes can share one database',
     );
     this.name = 'DataDirInUseError';
-  }
-}
-
-/** LISTEN/UNLISTEN take an identifier, not a parameter. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-const CHANNEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-export function assertChannelName(channel: string): void {
-  if (!CHANNEL_NAME.test(channel)) {
-    throw new TypeError(`invalid notification channel name: ${JSON.stringify(channel)}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { assertChannelName, type Database, type Queryable } from './database';
+import { DatabaseDriver, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
 
 /**
@@ -44,15 +44,16 @@ PGlite.create(process.argv[1], { startParams: JSON.parse(process.argv[2]) })
  * their turn instead of interleaving statements of two transactions. Row locks (FOR UPDATE) and advisory
  * locks are therefore trivially uncontended here, and the same SQL stays correct on PostgreSQL.
  */
-export class PgliteDatabase implements Database {
+export class PgliteDatabase extends DatabaseDriver {
   readonly kind = 'pglite' as const;
   private readonly queue = new SerialQueue();
-  private closed = false;
 
   private constructor(
     private readonly pg: PGlite,
     private readonly onClose: () => Promise<void>,
-  ) {}
+  ) {
+    super();
+  }
 
   /** `onClose` runs after the database is closed (e.g. to release the data folder's lock). */
   static async open(
@@ -82,29 +83,7 @@ export class PgliteDatabase implements Database {
     return this.queue.run(() => this.pg.transaction((tx) => fn(wrapTransaction(tx))));
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-    assertChannelName(channel);
-    const unlisten = await this.queue.run(() => this.pg.listen(channel, onPayload));
-    let active = true;
-    return async () => {
-      if (!active || this.closed) return;
-      active = false;
-      await this.queue.run(() => unlisten());
-    };
-  }
-
-  async notify(channel: string, payload: string): Promise<void> {
-    assertChannelName(channel);
-    await this.query('SELECT pg_notify($1, $2)', [channel, payload]);
-  }
-
-  async ping(): Promise<void> {
-    await this.query('SELECT 1');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected async release(): Promise<void> {
     try {
       await this.queue.run(() => this.pg.close());
     } finally {

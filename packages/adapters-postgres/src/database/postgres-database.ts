@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { assertChannelName, type Database, type Queryable, quoteIdentifier } from './database';
+import { DatabaseDriver, type Queryable } from './database';
 
 export interface PostgresDatabaseOptions {
   /** Pool size; default 10. */
@@ -11,17 +11,12 @@ export interface PostgresDatabaseOptions {
   readonly connectionTimeoutMs?: number;
 }
 
-/** PostgreSQL through node-postgres: a pool for queries and transactions, one dedicated client for LISTEN. */
-export class PostgresDatabase implements Database {
+/** PostgreSQL through node-postgres: one pool for queries and transactions. */
+export class PostgresDatabase extends DatabaseDriver {
   readonly kind = 'postgres' as const;
-  private readonly listener: NotificationListener;
-  private closed = false;
 
-  private constructor(
-    private readonly pool: pg.Pool,
-    connectionString: string,
-  ) {
-    this.listener = new NotificationListener(connectionString);
+  private constructor(private readonly pool: pg.Pool) {
+    super();
   }
 
   static async open(url: string, options: PostgresDatabaseOptions = {}): Promise<PostgresDatabase> {
@@ -35,7 +30,7 @@ export class PostgresDatabase implements Database {
     });
     // An idle client losing its connection must not crash the process; the pool replaces it on next use.
     pool.on('error', () => {});
-    const db = new PostgresDatabase(pool, url);
+    const db = new PostgresDatabase(pool);
     try {
       await db.ping();
     } catch (error) {
@@ -76,24 +71,7 @@ export class PostgresDatabase implements Database {
     }
   }
 
-  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
-    assertChannelName(channel);
-    return this.listener.add(channel, onPayload);
-  }
-
-  async notify(channel: string, payload: string): Promise<void> {
-    assertChannelName(channel);
-    await this.query('SELECT pg_notify($1, $2)', [channel, payload]);
-  }
-
-  async ping(): Promise<void> {
-    await this.query('SELECT 1');
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.listener.close();
+  protected async release(): Promise<void> {
     await this.pool.end();
   }
 }
@@ -105,134 +83,6 @@ function clientQueryable(client: pg.PoolClient): Queryable {
       await client.query(sql);
     },
   };
-}
-
-type Handler = (payload: string) => void;
-
-/**
- * One connection carries every LISTEN of this process (a pooled client would lose its LISTENs when released).
- * If it drops, it reconnects with backoff and listens again on every channel; notifications sent while it was
- * down are lost, which is why events are also written to the outbox table.
- */
-class NotificationListener {
-  private readonly handlers = new Map<string, Set<Handler>>();
-  private client: pg.Client | null = null;
-  private connecting: Promise<pg.Client> | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private reconnectDelayMs = 100;
-  private closed = false;
-
-  constructor(private readonly connectionString: string) {}
-
-  async add(channel: string, handler: Handler): Promise<() => Promise<void>> {
-    if (this.closed) throw new Error('database is closed');
-    let set = this.handlers.get(channel);
-    const first = set === undefined;
-    if (set === undefined) {
-      set = new Set();
-      this.handlers.set(channel, set);
-    }
-    set.add(handler);
-    try {
-      const client = await this.connection();
-      // LISTEN is idempotent, so a connection that just subscribed to every channel may repeat it safely.
-      if (first) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
-    } catch (error) {
-      set.delete(handler);
-      if (set.size === 0) this.handlers.delete(channel);
-      throw error;
-    }
-    let active = true;
-    return async () => {
-      if (!active) return;
-      active = false;
-      const current = this.handlers.get(channel);
-      if (current === undefined) return;
-      current.delete(handler);
-      if (current.size > 0) return;
-      this.handlers.delete(channel);
-      if (this.handlers.size === 0) {
-        await this.disconnect();
-      } else if (this.client !== null) {
-        await this.client.query(`UNLISTEN ${quoteIdentifier(channel)}`).catch(() => {});
-      }
-    };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.handlers.clear();
-    await this.disconnect();
-  }
-
-  private connection(): Promise<pg.Client> {
-    if (this.client !== null) return Promise.resolve(this.client);
-    if (this.connecting === null) {
-      this.connecting = this.connect().finally(() => {
-        this.connecting = null;
-      });
-    }
-    return this.connecting;
-  }
-
-  private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('notification', (message) => {
-      const handlers = this.handlers.get(message.channel);
-      if (handlers === undefined) return;
-      for (const handler of [...handlers]) {
-        try {
-          handler(message.payload ?? '');
-        } catch {
-          // One failing subscriber must not starve the others.
-        }
-      }
-    });
-    client.on('error', () => this.lost(client));
-    client.on('end', () => this.lost(client));
-    await client.connect();
-    try {
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    this.client = client;
-    this.reconnectDelayMs = 100;
-    return client;
-  }
-
-  private lost(client: pg.Client): void {
-    if (this.client !== client) return;
-    this.client = null;
-    client.end().catch(() => {});
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.handlers.size === 0 || this.reconnectTimer !== null) return;
-    const delay = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      this.connection().catch(() => this.scheduleReconnect());
-    }, delay);
-    this.reconnectTimer.unref();
-  }
-
-  private async disconnect(): Promise<void> {
-    if (this.reconnectTimer !== null) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = null;
-    }
-    const pending = this.connecting;
-    if (pending !== null) await pending.catch(() => null);
-    const client = this.client;
-    this.client = null;
-    if (client !== null) await client.end().catch(() => {});
-    // Someone subscribed while the connection was closing.
-    if (this.handlers.size > 0) this.scheduleReconnect();
-  }
 }
 
 const statementNames = new Map<string, string>();

@@ -1,15 +1,18 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, waitFor } from '@facegate/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeChatApiClient } from '../../src/http/index';
 
 /**
  * A WeChat stand-in that holds every getinfo call until `release()` and records how many were waiting at
- * once: the number of calls the client's default dispatcher lets run side by side.
+ * once, and how many connections were open at once: the calls the client's default dispatcher lets run side
+ * by side, and the connections it opened for them.
  */
 async function holdingUpstream() {
   let waiting: (() => void)[] = [];
   let maxWaiting = 0;
+  let open = 0;
+  let maxOpen = 0;
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -22,11 +25,17 @@ async function holdingUpstream() {
       maxWaiting = Math.max(maxWaiting, waiting.length);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  server.on('connection', (socket) => {
+    open += 1;
+    maxOpen = Math.max(maxOpen, open);
+    socket.once('close', () => {
+      open -= 1;
+    });
+  });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await listenOnLoopback(server),
     maxWaiting: () => maxWaiting,
+    maxOpenConnections: () => maxOpen,
     waiting: () => waiting.length,
     release: () => {
       const all = waiting;
@@ -39,10 +48,6 @@ async function holdingUpstream() {
         server.close(() => resolve());
       }),
   };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('WeChatApiClient connections', () => {
@@ -70,22 +75,26 @@ describe('WeChatApiClient connections', () => {
   it('runs at most maxConnections calls at once; the rest wait their turn and still complete', async () => {
     const { upstream, client } = await clientOn(3);
     const calls = Array.from({ length: 10 }, (_, i) => client.getLegacyVerifyInfo(`vr-${i}`));
-    await until(() => upstream.waiting() === 3);
-    // give a fourth connection every chance to open, were it allowed
-    await new Promise((r) => setTimeout(r, 100));
-    expect(upstream.maxWaiting()).toBe(3);
-    for (let done = 0; done < 10; done += 3) {
-      await until(() => upstream.waiting() > 0);
+    // release whatever is held once a full turn (3, or the last call) has arrived, until all ten are answered
+    for (let released = 0; released < 10; ) {
+      const turn = Math.min(3, 10 - released);
+      await waitFor(`${turn} calls held upstream`, () => upstream.waiting() >= turn);
+      released += upstream.waiting();
       upstream.release();
     }
     const answers = await Promise.allSettled(calls);
     expect(answers.every((a) => a.status === 'fulfilled')).toBe(true);
+    // Every call has been answered, so every connection the client opened for them has reached the server
+    // (all ten were dispatched before the first was released, and the held ones kept theirs open): a fourth
+    // connection, had the limit allowed one, would be counted here.
+    expect(upstream.maxOpenConnections()).toBe(3);
+    expect(upstream.maxWaiting()).toBe(3);
   });
 
   it('lets 300 calls wait on a slow WeChat at once by default (no queue behind a small pool)', async () => {
     const { upstream, client } = await clientOn();
     const calls = Array.from({ length: 300 }, (_, i) => client.getLegacyVerifyInfo(`vr-${i}`));
-    await until(() => upstream.waiting() === 300);
+    await waitFor('300 calls held upstream', () => upstream.waiting() === 300);
     expect(upstream.maxWaiting()).toBe(300);
     upstream.release();
     const answers = await Promise.allSettled(calls);

@@ -1,9 +1,11 @@
 import { UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domain';
+import { waitFor } from '@facegate/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Live, live, nextOutSeqNo, stableTokenCalls } from './sandbox-harness';
 
 const NAME = '李四';
 const ID = '440306199003076519';
+const GETUSERIDKEY = '/cityservice/face/identify/getuseridkey';
 
 let env: Live | undefined;
 afterEach(async () => {
@@ -24,7 +26,7 @@ describe('access tokens against the sandbox', () => {
     expect(answers.every((a) => a.ok)).toBe(true);
     expect(stableTokenCalls(sandbox)).toBe(1);
     expect(sandbox.counters().tokensIssued).toBe(1);
-    expect(sandbox.counters().calls['/cityservice/face/identify/getuseridkey']).toBe(1000);
+    expect(sandbox.counters().calls[GETUSERIDKEY]).toBe(1000);
   });
 
   it('a token revoked while 500 calls are in flight causes exactly one refresh and no failed call', async () => {
@@ -35,7 +37,11 @@ describe('access tokens against the sandbox', () => {
     sandbox.setFaults({ latencyMs: 100 });
 
     const burst = Promise.allSettled(Array.from({ length: 500 }, () => client.getUserIdKey(NAME, ID)));
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The sandbox counts a call when it arrives and answers it after the latency: once one is counted, it is
+    // in flight (its answer's timer is due later than this check's), so the revocation lands on it.
+    await waitFor('a call to reach the sandbox', () => (sandbox.counters().calls[GETUSERIDKEY] ?? 0) > 0, {
+      intervalMs: 5,
+    });
     sandbox.revokeTokens();
     const results = await burst;
 
@@ -44,7 +50,7 @@ describe('access tokens against the sandbox', () => {
     expect(stableTokenCalls(sandbox)).toBe(1);
     expect(sandbox.counters().tokensIssued).toBe(1);
     // Some calls really did meet the revoked token (each of those was repeated once).
-    expect(sandbox.counters().calls['/cityservice/face/identify/getuseridkey']).toBeGreaterThan(500);
+    expect(sandbox.counters().calls[GETUSERIDKEY]).toBeGreaterThan(500);
   });
 });
 

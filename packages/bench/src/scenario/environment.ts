@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonClient } from '../support/json-client';
@@ -147,7 +146,8 @@ export class GatewayTarget {
   readonly secret = randomBytes(36).toString('base64url');
   private readonly env: NodeJS.ProcessEnv;
   private starts = 0;
-  private metricsPort = 0;
+  /** Where this gateway serves /metrics (its operators' listener), as its banner announced it. */
+  private metricsUrl = '';
 
   constructor(readonly spec: GatewaySpec) {
     const dataDir = join(spec.workDir, `${spec.name}-data`);
@@ -181,9 +181,9 @@ export class GatewayTarget {
 
   async start(): Promise<void> {
     this.starts += 1;
-    // production serves /metrics on its own listener (9464 by default): give each gateway a free one
-    this.metricsPort = await freePort();
-    this.env.METRICS_PORT = String(this.metricsPort);
+    // production serves /metrics on its own listener (9464 by default): each gateway gets a port of the
+    // system's choosing, which its banner names
+    this.env.METRICS_PORT = '0';
     this.process = await startService({
       name: this.spec.name,
       command: process.execPath,
@@ -195,10 +195,11 @@ export class GatewayTarget {
       env: this.env,
       cwd: join(BENCH_ROOT, '../gateway'),
       logFile: join(this.spec.workDir, `${this.spec.name}.${this.starts}.log`),
-      readyPattern: /FaceGate gateway listening on (http:\/\/\S+)/,
+      readyPattern: /FaceGate gateway listening on (http:\/\/\S+)[\s\S]*?metrics: (http:\/\/\S+)\/metrics/,
       cpus: this.spec.cpus,
       timeoutMs: 90_000,
     });
+    this.metricsUrl = this.process.announced[1]!;
     this.client = new JsonClient(this.process.url);
   }
 
@@ -215,7 +216,7 @@ export class GatewayTarget {
 
   /** Resident set size and V8 heap in use, from the gateway's own /metrics (its operators' listener). */
   async memory(): Promise<{ rssBytes: number; heapUsedBytes: number; heapTotalBytes: number }> {
-    const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
+    const text = await (await fetch(`${this.metricsUrl}/metrics`)).text();
     const read = (name: string) => {
       const match = new RegExp(`^facegate_${name} (\\S+)$`, 'm').exec(text);
       return match ? Number(match[1]) : Number.NaN;
@@ -226,16 +227,4 @@ export class GatewayTarget {
       heapTotalBytes: read('nodejs_heap_size_total_bytes'),
     };
   }
-}
-
-/** A port nothing listens on right now (the OS picks it), for a child process to listen on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -7,6 +7,8 @@ export interface ServiceProcess {
   readonly pid: number;
   /** The first capture group of the ready pattern (e.g. the URL it listens on). */
   readonly url: string;
+  /** Every capture group of the ready pattern, the first (url) included. */
+  readonly announced: readonly string[];
   readonly logFile: string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
@@ -21,7 +23,7 @@ export interface ServiceSpec {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly logFile: string;
-  /** Matched against the log; its first group is the service's URL. */
+  /** Matched against the log; its first group is the service's URL (more groups: see `announced`). */
   readonly readyPattern: RegExp;
   readonly timeoutMs?: number;
   /** Pin to these CPUs with taskset (Linux), when available. */
@@ -58,11 +60,11 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     });
   });
   const deadline = Date.now() + (spec.timeoutMs ?? 60_000);
-  let url: string | undefined;
-  while (url === undefined) {
+  let ready: RegExpExecArray | null = null;
+  while (ready === null) {
     const log = readFileSync(spec.logFile, 'utf8');
-    url = spec.readyPattern.exec(log)?.[1];
-    if (url !== undefined) break;
+    ready = spec.readyPattern.exec(log);
+    if (ready !== null) break;
     if (exited || Date.now() > deadline) {
       if (!exited) child.kill('SIGKILL');
       const tail = log.split('\n').slice(-15).join('\n');
@@ -71,10 +73,12 @@ export async function startService(spec: ServiceSpec): Promise<ServiceProcess> {
     await every(50);
   }
   const pid = child.pid!;
+  const [, url = '', ...more] = ready;
   return {
     name: spec.name,
     pid,
     url,
+    announced: [url, ...more],
     logFile: spec.logFile,
     get running() {
       return !exited;

@@ -40,9 +40,3 @@ export function error<E>(result: { ok: true; value: unknown } | { ok: false; err
   if (result.ok) throw new Error('expected an error result');
   return result.error;
 }
-
-// Tests compile with the domain's settings (no Node typings), yet run in Node.
-declare function setTimeout(callback: () => void, ms: number): unknown;
-
-/** Yields one macrotask, letting timers and other pending work run. */
-export const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '@facegate/test-support';
 
 export interface ReceivedWebhook {
   readonly id: string;
@@ -52,17 +52,6 @@ export async function startWebhookReceiver(path = '/hooks'): Promise<WebhookRece
     });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  (receiver as { url: string }).url = `http://127.0.0.1:${port}${path}`;
+  (receiver as { url: string }).url = `${await listenOnLoopback(server)}${path}`;
   return receiver;
-}
-
-/** Polls `check` until it returns true, or fails after `timeoutMs` with `what`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

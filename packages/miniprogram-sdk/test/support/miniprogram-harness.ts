@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
+import { waitFor } from '@facegate/test-support';
 import type { SandboxScenario } from '@facegate/wechat-sandbox';
 
 const require = createRequire(import.meta.url);
@@ -88,7 +89,7 @@ export class MiniProgramHarness {
   holdNextFaceCheck = false;
   page: SimComponent | null = null;
   pageRoute = '';
-  private held: (() => void) | null = null;
+  private held: (() => Promise<void>) | null = null;
   private readonly simulate: Simulate;
   private readonly storage = new Map<string, unknown>();
 
@@ -204,9 +205,17 @@ export class MiniProgramHarness {
     return null;
   }
 
-  releaseFaceCheck(): void {
-    this.held?.();
+  /**
+   * The held face check answers now. Resolves once its callbacks have run, and after them whatever they set
+   * off that needs no I/O (the promise continuations up to a wx.request, say): what the mini program does
+   * with the answer is then visible in `sent`.
+   */
+  async releaseFaceCheck(): Promise<void> {
+    const answer = this.held;
+    if (!answer) throw new Error('no face check is held');
     this.held = null;
+    await answer();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private current(): SimComponent {
@@ -254,15 +263,11 @@ export class MiniProgramHarness {
   }
 
   async waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}; page ${this.pageRoute}: ${this.page?.dom.textContent}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitFor(what, condition, {
+      timeoutMs,
+      intervalMs: 10,
+      detail: () => `page ${this.pageRoute}: ${this.page?.dom.textContent}`,
+    });
   }
 
   private async post(path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -296,7 +301,7 @@ export class MiniProgramHarness {
     };
     if (this.holdNextFaceCheck) {
       this.holdNextFaceCheck = false;
-      this.held = () => void run();
+      this.held = run;
     } else void run();
   }
 

@@ -1,4 +1,7 @@
-/** mulberry32: small, fast, seedable; the fault dice must repeat exactly for a given seed. */
+/**
+ * mulberry32: small, fast, seedable; the fault dice must repeat exactly for a given seed (and so must the
+ * chaos run's plan, which uses it too).
+ */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
