@@ -1,10 +1,11 @@
+import { waitFor } from '@facegate/test-support';
 import { SANDBOX_SCENARIOS } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
 import type { WebhookRelay } from '../src/webhooks/webhook-relay';
 import { confirm, PEOPLE, runDevice, start } from './support/flows';
 import { type Json, startTestGateway, type TestGateway } from './support/test-gateway';
-import { startWebhookReceiver, type WebhookReceiver, waitFor } from './support/webhook-receiver';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const CONSOLE_SESSION = `query($id: ID!) { consoleSession(id: $id) { status lastErrorCode } }`;
 
