@@ -3,7 +3,7 @@ import { useQuery } from '../use-query';
 
 const QUERY = `query SystemStatus { systemStatus {
   checks { name ok } databaseKind sandboxMode production version nodeVersion startedAt
-  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } } }`;
+  tokenFetchedAt tokenRefreshes abuseRefusals { rule limit refused } } }`;
 
 interface Status {
   checks: { name: string; ok: boolean }[];
@@ -15,7 +15,7 @@ interface Status {
   startedAt: string;
   tokenFetchedAt: string | null;
   tokenRefreshes: number;
-  abuseRefusals: { rule: string; refused: number }[];
+  abuseRefusals: { rule: string; limit: number; refused: number }[];
 }
 
 export function SystemPage() {
@@ -60,15 +60,17 @@ export function SystemPage() {
             <thead>
               <tr>
                 <th>{t('rule')}</th>
+                <th>{t('ruleLimit')}</th>
                 <th>{t('refused')}</th>
               </tr>
             </thead>
             <tbody>
               {s.abuseRefusals.map((r) => (
-                <tr>
+                <tr data-rule={r.rule}>
                   <td>
                     <code>{r.rule}</code>
                   </td>
+                  <td>{r.limit}</td>
                   <td>{r.refused}</td>
                 </tr>
               ))}
