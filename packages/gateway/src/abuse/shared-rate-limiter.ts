@@ -11,7 +11,7 @@ export interface RateLimitCounterStore {
 }
 
 export interface RateLimitRule {
-  /** Stored with each count, e.g. 'start:id-number:day'. */
+  /** Stored with each count, e.g. 'start:openid:day'. */
   readonly scope: string;
   readonly limit: number;
   readonly windowMs: number;
