@@ -38,7 +38,7 @@ export interface VerificationDeps {
   readonly settings: VerificationSettings;
   /**
    * Abuse limits: asked by StartVerification after validation (user starts only), told by
-   * ConfirmVerification of the mismatches WeChat judged; default ADMIT_ALL.
+   * ConfirmVerification of face and identity mismatches on user sessions; default ADMIT_ALL.
    */
   readonly admission?: StartAdmission;
   /** Waits between polls of a busy claim; injected so tests need not sleep. */
