@@ -289,26 +289,6 @@ export class SqlConsoleQueries {
       .sort((a, b) => rank(a.e) - rank(b.e) || a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
       .map(({ e }) => e);
   }
-
-  /**
-   * Requests refused per abuse rule in the current windows: each counter row over its limit refused
-   * (count - limit) requests. `limits` maps a rule's scope to its limit.
-   */
-  async abuseRefusals(
-    limits: Readonly<Record<string, number>>,
-  ): Promise<{ scope: string; refused: number }[]> {
-    const scopes = Object.keys(limits);
-    const rows = await this.db.query<{ scope: string; refused: number }>(
-      `SELECT c.scope, sum(greatest(c.count - l.max, 0))::int AS refused
-       FROM rate_limit_counters c
-       JOIN unnest($1::text[], $2::int[]) AS l(scope, max) ON l.scope = c.scope
-       WHERE c.expires_at > now()
-       GROUP BY c.scope`,
-      [scopes, scopes.map((s) => limits[s])],
-    );
-    const found = new Map(rows.map((r) => [r.scope, r.refused]));
-    return scopes.map((scope) => ({ scope, refused: found.get(scope) ?? 0 }));
-  }
 }
 
 function toSession(r: SessionRow): ConsoleSessionRow {

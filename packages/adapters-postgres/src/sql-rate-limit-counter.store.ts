@@ -1,7 +1,7 @@
 import type { Database } from './database/database';
 
 export interface RateLimitHit {
-  /** What is limited, e.g. 'start:id-number:day'. */
+  /** What is limited, e.g. 'start:openid:day'. */
   readonly scope: string;
   /** Whom it is limited for: a keyed hash, never a raw ID number, openid or address. */
   readonly key: string;

@@ -1,6 +1,7 @@
 import {
   clientParamsOf,
   InvalidInputError,
+  type StartAdmissionRequest,
   StartVerification,
   UpstreamProtocolError,
   UpstreamRejectedError,
@@ -323,12 +324,12 @@ describe('StartVerification input', () => {
 
 describe('StartVerification admission (abuse limits asked after validation)', () => {
   const recording = (wait: number) => {
-    const asked: { openid: string; idNumberHmac: string }[] = [];
-    const admit = async (r: { openid: string; idNumberHmac: string }) => {
-      asked.push(r);
+    const asked: { openid: string; idNumberHmac: string; clientAddress: string | null }[] = [];
+    const admit = async ({ openid, idNumberHmac, clientAddress }: StartAdmissionRequest) => {
+      asked.push({ openid, idNumberHmac, clientAddress });
       return wait;
     };
-    return { asked, admit };
+    return { asked, admit, recordMismatch: async () => {} };
   };
 
   it('never asks (so never counts) a start whose input is refused (attack: locking out an ID number with bad names)', async () => {
@@ -364,7 +365,11 @@ describe('StartVerification admission (abuse limits asked after validation)', ()
     );
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });
     expect(admission.asked).toEqual([
-      { openid: TEST_OPENID, idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber) },
+      {
+        openid: TEST_OPENID,
+        idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber),
+        clientAddress: null,
+      },
     ]);
     expect(deps.provider.calls.prepare).toBe(0);
     expect(deps.events.events).toEqual([]);

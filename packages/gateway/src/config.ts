@@ -114,8 +114,12 @@ export interface RateLimitSettings {
   readonly idNumberPerMinute: number;
   /** FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY */
   readonly idNumberPerDay: number;
-  /** Validated startVerification per ID number, all users together. FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY */
-  readonly idNumberGlobalPerDay: number;
+  /**
+   * Face or identity mismatches WeChat judged per ID number a day, all users together; past it the openids
+   * and addresses that produced them are refused for that number (never the number itself, see
+   * StartAdmission). FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY
+   */
+  readonly idNumberMismatchesPerDay: number;
   /** startVerification per openid (the user being verified). FACEGATE_RATE_LIMIT_OPENID_PER_DAY */
   readonly openidPerDay: number;
   /** startVerification per client address. FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE */
@@ -146,7 +150,7 @@ export interface RequestLimits {
 export const PRODUCTION_RATE_LIMITS: RateLimitSettings = {
   idNumberPerMinute: 15,
   idNumberPerDay: 30,
-  idNumberGlobalPerDay: 150,
+  idNumberMismatchesPerDay: 10,
   openidPerDay: 20,
   ipStartPerMinute: 60,
   ipSignInPerMinute: 600,
@@ -157,7 +161,7 @@ export const DEVELOPMENT_RATE_FACTOR = 100;
 const RATE_LIMIT_VARIABLES: Record<keyof RateLimitSettings, string> = {
   idNumberPerMinute: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE',
   idNumberPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY',
-  idNumberGlobalPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY',
+  idNumberMismatchesPerDay: 'FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY',
   openidPerDay: 'FACEGATE_RATE_LIMIT_OPENID_PER_DAY',
   ipStartPerMinute: 'FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE',
   ipSignInPerMinute: 'FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE',
@@ -235,7 +239,16 @@ function readNonNegativeInt(env: Env, name: string, fallback: number, max: numbe
   return Number(raw);
 }
 
+/** Rate-limit settings that no longer exist, and why: set, they stop start-up rather than be ignored. */
+const REMOVED_RATE_LIMIT_VARIABLES: Record<string, string> = {
+  FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY:
+    'was removed: it capped bare starts per ID number, which let strangers lock the owner out; the number is now guarded by FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY (face or identity mismatches a day, default 10), so unset it',
+};
+
 function readLimits(env: Env, production: boolean): RequestLimits {
+  for (const [variable, why] of Object.entries(REMOVED_RATE_LIMIT_VARIABLES)) {
+    if (read(env, variable) !== undefined) throw new ConfigError(variable, why);
+  }
   const factor = production ? 1 : DEVELOPMENT_RATE_FACTOR;
   const rate = Object.fromEntries(
     (Object.keys(RATE_LIMIT_VARIABLES) as (keyof RateLimitSettings)[]).map((k) => [

@@ -1,6 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
+import { residentIdCheckChar } from '@facegate/domain';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/auth/user-token';
 import { KeyRing } from '../src/crypto/key-ring';
+import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
 import { confirm, PEOPLE, runDevice, start } from './support/flows';
 import {
   CONFIRM,
@@ -267,5 +273,210 @@ describe('user-token signatures (attack: flipping the unused bits of the last ba
     );
     expect(tokens.verify(variant, now)).toBeNull();
     expect(tokens.verify(token, now)?.openid).toBe('o_user_1');
+  });
+});
+
+/**
+ * Issue 24 (HIGH): eight accounts could lock a stranger's ID number out for the day, owner and business
+ * backend included, because the number had a ceiling on bare starts that anybody could fill. Here the real
+ * `facegate serve`, production settings and limits, WeChat played by the sandbox over a real socket, and
+ * every client on its own loopback source address (127.0.0.x: the gateway sees each as its own address).
+ */
+describe('hammering a stranger’s ID number, through the real CLI with production limits', () => {
+  let sandbox: Sandbox;
+  let server: ServingGateway;
+  let pg: TestPostgresDatabase;
+  const env = () => ({
+    NODE_ENV: 'production',
+    WECHAT_APP_ID: sandbox.appId,
+    WECHAT_APP_SECRET: sandbox.appSecret,
+    WECHAT_API_BASE_URL: sandbox.url,
+    FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true',
+    FACEGATE_SECRET: secret,
+    DATABASE_URL: pg.url,
+    METRICS_PORT: '0',
+  });
+  const secret = randomBytes(32).toString('base64');
+  const KEY = /fgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/;
+  const agents = new Map<string, Agent>();
+
+  beforeAll(async () => {
+    // the day windows end at midnight in China: never start this a moment before it
+    const toMidnight = 86_400_000 - ((Date.now() + 8 * 3_600_000) % 86_400_000);
+    if (toMidnight < 180_000) await new Promise((resolve) => setTimeout(resolve, toMidnight + 1_000));
+    sandbox = await startSandbox({ port: 0 });
+    pg = await createTestPostgresDatabase();
+    server = await startServing({ env: env() });
+  });
+  afterAll(async () => {
+    for (const agent of agents.values()) agent.destroy();
+    await server?.stop();
+    await sandbox?.close();
+    await pg?.drop();
+  });
+
+  /** A GraphQL call from the loopback source address `from` (e.g. 127.0.0.7). */
+  const call = (from: string, query: string, variables: unknown, credential?: string) => {
+    const url = new URL(server.graphqlUrl);
+    let agent = agents.get(from);
+    if (agent === undefined) {
+      agent = new Agent({ keepAlive: true, localAddress: from } as ConstructorParameters<typeof Agent>[0]);
+      agents.set(from, agent);
+    }
+    const body = JSON.stringify({ query, variables });
+    return new Promise<Json>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          agent,
+          localAddress: from,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(text) as Json);
+            } catch (error) {
+              reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`, { cause: error }));
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
+  /** `facegate keys create`, as an operator runs it beside the server. */
+  const createKey = async (name: string, scopes: string) => {
+    const created = await runFacegate(['keys', 'create', '--name', name, '--scopes', scopes], { env: env() });
+    expect(created.code).toBe(0);
+    return KEY.exec(created.stdout)![0];
+  };
+  const codeOf = (body: Json) => (body.errors?.[0]?.extensions?.code as string | undefined) ?? 'ok';
+  const signIn = async (from: string, openid: string) => {
+    const body = await call(from, 'mutation($code: String!) { signIn(code: $code) { token } }', {
+      code: sandbox.device.login(openid),
+    });
+    if (!body.data?.signIn) throw new Error(`signIn: ${JSON.stringify(body.errors)}`);
+    return body.data.signIn.token as string;
+  };
+  const STARTED = `mutation($input: StartVerificationInput!) { startVerification(input: $input) {
+    id status clientParams { ... on V2ClientParams { verifyId } } } }`;
+  const CONFIRMED = `mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) {
+    id status lastError { code } } }`;
+  const startFrom = (from: string, token: string, input: Record<string, unknown>) =>
+    call(from, STARTED, { input: { protocol: 'V2', ...input } }, token);
+  /** The device runs the face check of `session` with a face that does not match; confirmed from `from`. */
+  const mismatchFrom = async (from: string, token: string, openid: string, session: Json) => {
+    const check = sandbox.device.runV2Check({
+      openid,
+      verifyId: session.clientParams.verifyId,
+      scenario: 'face_mismatch',
+    });
+    // as the mini program does: the JSAPI's error code goes with the confirmation
+    const input = { id: session.id, verifyId: session.clientParams.verifyId, clientErrCode: check.errCode };
+    return call(from, CONFIRMED, { input }, token);
+  };
+  const victim = PEOPLE.li;
+  const attacker = (i: number) => ({ openid: `o_hammer_${i}`, from: `127.0.0.${10 + i}` });
+
+  it('50 accounts from 50 addresses start as much as they may, and fail face checks, against one ID number: the owner and a backend still start; the hammering accounts and addresses do not', async () => {
+    const attackers = Array.from({ length: 50 }, (_, i) => attacker(i + 1));
+    // every attacker starts with a valid-looking wrong name until it is refused (its own limits: 15 a
+    // minute for the number, 20 a day): with the old ceiling (150 a day for the number) the eighth locked it
+    const started = new Map<string, { token: string; sessions: Json[]; refusal: string }>();
+    for (let i = 0; i < attackers.length; i += 5) {
+      await Promise.all(
+        attackers.slice(i, i + 5).map(async ({ openid, from }) => {
+          const token = await signIn(from, openid);
+          const sessions: Json[] = [];
+          for (;;) {
+            const body = await startFrom(from, token, { name: '王五', idCardNumber: victim.idCardNumber });
+            if (codeOf(body) !== 'ok') {
+              started.set(openid, { token, sessions, refusal: codeOf(body) });
+              break;
+            }
+            sessions.push(body.data.startVerification);
+            if (sessions.length > 20) throw new Error('more starts than the daily limit of one account');
+          }
+        }),
+      );
+    }
+    for (const { sessions, refusal } of started.values()) {
+      expect(refusal).toBe('RATE_LIMITED');
+      expect(sessions.length).toBeGreaterThanOrEqual(15);
+    }
+    const total = [...started.values()].reduce((sum, a) => sum + a.sessions.length, 0);
+    expect(total).toBeGreaterThan(150 * 5);
+
+    // the owner, from another address, starts; so does a backend with a verifications:write key
+    const owner = { openid: 'o_owner', from: '127.0.0.200' };
+    const ownerToken = await signIn(owner.from, owner.openid);
+    expect(codeOf(await startFrom(owner.from, ownerToken, victim))).toBe('ok');
+    const backendKey = await createKey('backend', 'verifications:write');
+    const backend = (input: Record<string, unknown>) =>
+      call('127.0.0.201', STARTED, { input: { protocol: 'V2', ...input } }, backendKey);
+    expect(codeOf(await backend({ ...victim, openid: owner.openid }))).toBe('ok');
+
+    // now every attacker also fails a real face check on one of its sessions, as the mini program confirms it
+    for (const { openid, from } of attackers) {
+      const { token, sessions } = started.get(openid)!;
+      const failed = await mismatchFrom(from, token, openid, sessions[0]!);
+      expect(failed.data?.confirmVerification.lastError.code).toBe('FACE_MISMATCH');
+    }
+    // past the ceiling (10 mismatches a day): a new account from a hammering address is refused for this
+    // number, the same account from another address starts, and so do the owner and the backend
+    const newcomer = await signIn('127.0.0.202', 'o_newcomer');
+    expect(codeOf(await startFrom(attacker(7).from, newcomer, victim))).toBe('RATE_LIMITED');
+    expect(codeOf(await startFrom('127.0.0.203', newcomer, victim))).toBe('ok');
+    expect(codeOf(await startFrom(owner.from, ownerToken, victim))).toBe('ok');
+    expect(codeOf(await backend({ ...victim, openid: owner.openid }))).toBe('ok');
+    expect(codeOf(await backend({ ...victim, openid: attacker(1).openid }))).toBe('ok');
+
+    // the owner verifies; afterwards even a hammering address does not stop them
+    const own = (await startFrom(owner.from, ownerToken, victim)).data.startVerification as Json;
+    sandbox.device.runV2Check({ openid: owner.openid, verifyId: own.clientParams.verifyId });
+    const verified = await call(owner.from, CONFIRMED, { input: { id: own.id } }, ownerToken);
+    expect(verified.data?.confirmVerification.status).toBe('VERIFIED');
+    const ownerAtCafe = await signIn(attacker(7).from, owner.openid);
+    expect(codeOf(await startFrom(attacker(7).from, ownerAtCafe, victim))).toBe('ok');
+
+    // the System page counts the one refusal by the ceiling
+    const consoleKey = await createKey('operator', 'console:read');
+    const page = await call(
+      '127.0.0.204',
+      '{ systemStatus { abuseRefusals { rule limit refused } } }',
+      {},
+      consoleKey,
+    );
+    expect(
+      ((page.data?.systemStatus.abuseRefusals ?? []) as Json[]).find(
+        (r) => r.rule === 'mismatch:id-number:day',
+      ),
+    ).toEqual({ rule: 'mismatch:id-number:day', limit: 10, refused: 1 });
+  }, 120_000);
+
+  it('a single account hammering many ID numbers is stopped by its own daily limit (20)', async () => {
+    const from = '127.0.0.210';
+    const token = await signIn(from, 'o_collector');
+    const answers: string[] = [];
+    for (let n = 0; n < 21; n++) {
+      const first17 = `11010119900101${String(300 + n).padStart(3, '0')}`;
+      const idCardNumber = `${first17}${residentIdCheckChar(first17)}`;
+      answers.push(codeOf(await startFrom(from, token, { name: '王五', idCardNumber })));
+    }
+    expect(answers).toEqual([...Array(20).fill('ok'), 'RATE_LIMITED']);
   });
 });

@@ -193,7 +193,16 @@ describe('console GraphQL operations (PGlite, sandbox)', () => {
     expect(s).toMatchObject({ databaseKind: 'pglite', sandboxMode: true, version: '0.1.0' });
     expect(s.tokenRefreshes).toBeGreaterThanOrEqual(1);
     expect(Date.parse(s.tokenFetchedAt)).toBeLessThanOrEqual(Date.now());
-    expect((s.abuseRefusals as Json[]).map((x) => x.rule)).toContain('start:id-number:day');
+    // every rule AbuseLimits applies (their refusals are pinned in rate-limits.test.ts)
+    expect((s.abuseRefusals as Json[]).map((x) => x.rule)).toEqual([
+      'start:ip:minute',
+      'start:openid:day',
+      'start:id-number+openid:minute',
+      'start:id-number+openid:day',
+      'mismatch:id-number:day',
+      'sign-in:ip:minute',
+      'confirm:ip:minute',
+    ]);
   });
 
   it('lets console:admin list, create (secret once) and revoke keys; console:read may not', async () => {

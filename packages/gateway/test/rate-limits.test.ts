@@ -7,6 +7,7 @@ import {
 } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { FixedClock } from '@facegate/domain/testing';
+import { startAdmissionContract } from '@facegate/domain/testing/start-admission-contract';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbuseLimits } from '../src/abuse/abuse-limits';
@@ -24,6 +25,7 @@ import { TOKENS } from '../src/di/container';
 import { addressKey, clientAddressOf } from '../src/security/client-address';
 import { confirm, PEOPLE, runDevice } from './support/flows';
 import {
+  CONFIRM,
   type GraphQLResponse,
   type Json,
   ShiftableClock,
@@ -182,8 +184,12 @@ describe('SharedRateLimiter, batched rules', () => {
     expect(exact.hits).toHaveLength(0);
     await limiter.flush();
     expect(batched.adds).toHaveLength(1);
-    expect(batched.adds[0]!.map((a) => [a.hit.scope, a.hit.key, a.by])).toEqual([['b', 'k', 4]]);
-    expect([...batched.counts.values()]).toEqual([4]);
+    // the window's 4 hits, and its 2 refusals (counted per rule, with no key)
+    expect(batched.adds[0]!.map((a) => [a.hit.scope, a.hit.key, a.by])).toEqual([
+      ['b', 'k', 4],
+      ['refused:b', '*', 2],
+    ]);
+    expect([...batched.counts.values()]).toEqual([4, 2]);
   });
 
   it('never waits for a flush in flight, and counts what is being sent', async () => {
@@ -202,7 +208,7 @@ describe('SharedRateLimiter, batched rules', () => {
     ]);
     open();
     await limiter.flush();
-    expect([...batched.counts.values()]).toEqual([3]);
+    expect([...batched.counts.values()]).toEqual([3, 1]); // 3 hits, 1 refusal
     expect(batched.adds.map((batch) => batch[0]!.by)).toEqual([1, 2]);
   });
 
@@ -277,7 +283,7 @@ describe('SharedRateLimiter, batched rules', () => {
       0, 0, 45,
     ]);
     await limiter.flush();
-    expect([...batched.counts.values()]).toEqual([5]);
+    expect([...batched.counts.values()]).toEqual([5, 1]); // 5 hits, 1 refusal
     expect(batched.adds.at(-1)![0]!.by).toBe(5);
     expect(lines).toHaveLength(1);
   });
@@ -299,8 +305,9 @@ describe('SharedRateLimiter, batched rules', () => {
     ]);
     await limiter.flush();
     expect(batched.adds).toHaveLength(1);
-    expect(batched.adds[0]!.map((a) => [a.hit.windowStart.toISOString(), a.by])).toEqual([
-      ['2025-03-01T08:01:00.000Z', 2],
+    expect(batched.adds[0]!.map((a) => [a.hit.scope, a.hit.windowStart.toISOString(), a.by])).toEqual([
+      ['b', '2025-03-01T08:01:00.000Z', 2],
+      ['refused:b', '2025-03-01T08:01:00.000Z', 1],
     ]);
   });
 
@@ -346,32 +353,74 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 });
 
+/** Both sides of the one counters table in memory: hit-by-hit increments and batched adds and reads. */
+class MemoryCounterTable extends MemoryBatchedStore implements RateLimitCounterStore {
+  readonly increments: RateLimitHit[] = [];
+  async increment(hit: RateLimitHit) {
+    this.increments.push(hit);
+    return (await this.add([{ hit, by: 1 }]))[0]!;
+  }
+  async prune() {
+    return 0;
+  }
+}
+
+const startRequest = (openid: string, idNumberHmac: string, clientAddress: string | null) => ({
+  openid,
+  idNumberHmac,
+  clientAddress,
+  verifiedBefore: async () => false,
+});
+
 describe('AbuseLimits', () => {
-  it('counts validated starts per openid, per ID number and openid, then per ID number; never a raw openid or address', async () => {
-    const store = new MemoryCounterStore();
+  const make = () => {
+    const table = new MemoryCounterTable();
     const limits = new AbuseLimits(
-      new SharedRateLimiter(store, new FixedClock()),
+      new SharedRateLimiter(table, new FixedClock()),
       PRODUCTION_RATE_LIMITS,
       new Uint8Array(32).fill(7),
+      table,
     );
+    return { table, limits };
+  };
+  const number = 'h'.repeat(64);
+
+  it("counts a user's validated start per openid and per ID number and openid, then reads the number's mismatch tallies; no raw key anywhere", async () => {
+    const { table, limits } = make();
     await limits.startVerificationAddress('203.0.113.9');
-    await limits.admitStart({ openid: 'o_abc', idNumberHmac: 'h'.repeat(64) });
-    expect(store.hits.map((h) => h.scope)).toEqual([
+    expect(await limits.admit(startRequest('o_abc', number, '203.0.113.9'))).toBe(0);
+    expect(table.increments.map((h) => h.scope)).toEqual([
       'start:ip:minute',
       'start:openid:day',
       'start:id-number+openid:minute',
       'start:id-number+openid:day',
-      'start:id-number:day',
+    ]);
+    // one read: the number's mismatches, this openid's and this address's for it
+    expect(table.reads.map((read) => read.map((h) => h.scope))).toEqual([
+      ['mismatch:id-number:day', 'mismatch:id-number+openid:day', 'mismatch:id-number+ip:day'],
     ]);
     // the pair's key is its own hash: another user's tries with the same number count elsewhere
-    await limits.admitStart({ openid: 'o_other', idNumberHmac: 'h'.repeat(64) });
-    expect(store.hits[2]?.key).not.toBe(store.hits[6]?.key);
-    expect(store.hits[4]?.key).toBe('h'.repeat(64));
-    expect(store.hits[8]?.key).toBe('h'.repeat(64));
-    expect(JSON.stringify(store.hits)).not.toMatch(/203\.0\.113\.9|o_abc|o_other/);
+    await limits.admit(startRequest('o_other', number, '203.0.113.9'));
+    expect(table.increments[2]?.key).not.toBe(table.increments[5]?.key);
+    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
-    expect(store.hits.slice(9).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
+    expect(table.increments.slice(7).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
+    const everything = JSON.stringify([...table.counts.keys(), table.increments, table.adds, table.reads]);
+    expect(everything).not.toMatch(/203\.0\.113\.9|o_abc|o_other|h{64}/);
+  });
+
+  it('adds a mismatch to the three tallies in one statement, and counts no address that is unknown', async () => {
+    const { table, limits } = make();
+    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
+    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: 'unknown' });
+    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: null });
+    expect(table.adds.map((batch) => batch.map((a) => a.hit.scope))).toEqual([
+      ['mismatch:id-number+ip:day', 'mismatch:id-number+openid:day', 'mismatch:id-number:day'],
+      ['mismatch:id-number+openid:day', 'mismatch:id-number:day'],
+      ['mismatch:id-number+openid:day', 'mismatch:id-number:day'],
+    ]);
+    expect([...table.counts.values()].sort()).toEqual([1, 3, 3]);
   });
 });
 
@@ -382,16 +431,15 @@ describe('AbuseLimits with batching', () => {
     const limiter = new SharedRateLimiter(exact, new FixedClock(), undefined, {
       batching: { store: batched, flushIntervalMs: 60_000 },
     });
-    const limits = new AbuseLimits(limiter, PRODUCTION_RATE_LIMITS, new Uint8Array(32).fill(7));
+    const limits = new AbuseLimits(limiter, PRODUCTION_RATE_LIMITS, new Uint8Array(32).fill(7), batched);
     await limits.startVerificationAddress('203.0.113.9');
-    await limits.admitStart({ openid: 'o_abc', idNumberHmac: 'h'.repeat(64) });
+    await limits.admit(startRequest('o_abc', 'h'.repeat(64), '203.0.113.9'));
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
     expect(exact.hits.map((h) => h.scope)).toEqual([
       'start:openid:day',
       'start:id-number+openid:minute',
       'start:id-number+openid:day',
-      'start:id-number:day',
     ]);
     expect(batched.adds).toHaveLength(0);
     await limits.close();
@@ -403,7 +451,64 @@ describe('AbuseLimits with batching', () => {
     ]);
     expect(JSON.stringify(sent)).not.toMatch(/203\.0\.113\.9|o_abc/);
   });
+
+  it('counts every refusal once per rule and window, however it was refused, without any key', async () => {
+    const exact = new MemoryCounterStore();
+    const batched = new MemoryBatchedStore();
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const limiter = new SharedRateLimiter(exact, clock, undefined, {
+      batching: { store: batched, flushIntervalMs: 60_000, earlyFlushFraction: 2 },
+    });
+    const limits = new AbuseLimits(
+      limiter,
+      { ...PRODUCTION_RATE_LIMITS, ipSignInPerMinute: 2, openidPerDay: 1 },
+      new Uint8Array(32).fill(7),
+      batched,
+    );
+    // batched: 2 allowed, then 3 refused (the first by the window, the next two by the local memory of it)
+    for (let i = 0; i < 5; i++) await limits.signIn('203.0.113.9');
+    // exact: 1 allowed, then 2 refused (the first by the store's count, the second from memory)
+    for (let i = 0; i < 3; i++) await limits.admit(startRequest('o_abc', 'h'.repeat(64), null));
+    await limits.flush();
+    const refusals = batched.adds.flat().filter((a) => a.hit.scope.startsWith('refused:'));
+    expect(refusals.map((a) => [a.hit.scope, a.hit.key, a.by])).toEqual([
+      ['refused:sign-in:ip:minute', '*', 3],
+      ['refused:start:openid:day', '*', 2],
+    ]);
+    expect((await limits.refusals()).filter((r) => r.refused > 0)).toEqual([
+      { scope: 'start:openid:day', limit: 1, refused: 2 },
+      { scope: 'sign-in:ip:minute', limit: 2, refused: 3 },
+    ]);
+    await limits.close();
+  });
 });
+
+for (const kind of ['pglite', 'postgres'] as const) {
+  describe(`AbuseLimits on ${kind}`, () => {
+    let db: Database | null = null;
+    let pg: TestPostgresDatabase | null = null;
+    afterAll(async () => {
+      await db?.close();
+      await pg?.drop();
+    });
+    startAdmissionContract(`AbuseLimits (${kind})`, async (clock, limits) => {
+      if (db === null) {
+        pg = kind === 'postgres' ? await createTestPostgresDatabase() : null;
+        db = await openDatabase({ url: pg?.url ?? 'memory:' });
+        await migrate(db);
+      }
+      const batches = new SqlBatchedCounterStore(db);
+      const limiter = new SharedRateLimiter(new SqlRateLimitCounterStore(db), clock, undefined, {
+        batching: { store: batches },
+      });
+      const settings = { ...PRODUCTION_RATE_LIMITS, ...limits };
+      return {
+        admission: new AbuseLimits(limiter, settings, new Uint8Array(32).fill(7), batches),
+        close: () => limiter.close(),
+      };
+    });
+  });
+}
 
 describe('batched counts in PostgreSQL and PGlite', () => {
   const hitAt = (scope: string, key: string, start: string) => ({
@@ -513,7 +618,7 @@ describe('rate-limit settings', () => {
     ).toEqual({
       idNumberPerMinute: 15,
       idNumberPerDay: 30,
-      idNumberGlobalPerDay: 150,
+      idNumberMismatchesPerDay: 10,
       openidPerDay: 20,
       ipStartPerMinute: 60,
       ipSignInPerMinute: 600,
@@ -531,7 +636,7 @@ describe('rate-limit settings', () => {
     const limits = loadConfig({
       FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '1',
       FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '2',
-      FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: '7',
+      FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY: '7',
       FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '3',
       FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE: '4',
       FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '5',
@@ -547,7 +652,7 @@ describe('rate-limit settings', () => {
       rate: {
         idNumberPerMinute: 1,
         idNumberPerDay: 2,
-        idNumberGlobalPerDay: 7,
+        idNumberMismatchesPerDay: 7,
         openidPerDay: 3,
         ipStartPerMinute: 4,
         ipSignInPerMinute: 5,
@@ -560,6 +665,8 @@ describe('rate-limit settings', () => {
       ['FACEGATE_MAX_BODY_BYTES', '10'],
       ['FACEGATE_PERSISTED_OPERATIONS_ONLY', 'yes'],
       ['FACEGATE_TRUSTED_PROXY_HOPS', '-1'],
+      // removed: it capped bare starts per ID number, which strangers could fill
+      ['FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY', '150'],
     ] as const) {
       expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
       try {
@@ -568,6 +675,14 @@ describe('rate-limit settings', () => {
         expect((error as ConfigError).variable).toBe(variable);
       }
     }
+  });
+});
+
+describe('a removed setting', () => {
+  it('stops start-up with one line that says what replaced it', () => {
+    expect(() => loadConfig({ FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: '150' })).toThrow(
+      /^FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: was removed: .*FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY[^\n]*$/,
+    );
   });
 });
 
@@ -624,7 +739,7 @@ describe('abuse limits over HTTP (PGlite)', () => {
       env: {
         FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '2',
         FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '3',
-        FACEGATE_RATE_LIMIT_ID_NUMBER_GLOBAL_PER_DAY: '4',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY: '2',
         FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '3',
         FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '30',
         FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE: '3',
@@ -636,7 +751,7 @@ describe('abuse limits over HTTP (PGlite)', () => {
     await t?.close();
   });
 
-  it('per ID number and user (however it is written): 2 a minute, with retryAfterSeconds and Retry-After; others keep theirs up to the shared ceiling', async () => {
+  it('per ID number and user (however it is written): 2 a minute, with retryAfterSeconds and Retry-After; others keep theirs, however many', async () => {
     const tokens = await Promise.all(['o_id_1', 'o_id_2', 'o_id_3', 'o_id_4'].map((o) => t.signIn(o)));
     const upper = PEOPLE.zhang.idCardNumber;
     const lower = upper.toLowerCase();
@@ -655,12 +770,50 @@ describe('abuse limits over HTTP (PGlite)', () => {
     // another user with the same number is not affected by the first one's limit
     expect((await startAs(t, tokens[1]!, upper)).body.data?.startVerification.status).toBe('PENDING');
     expect((await startAs(t, tokens[2]!, upper)).body.data?.startVerification.status).toBe('PENDING');
-    // the number's shared ceiling (4 a day, all users together) is reached
-    const dayOver = await startAs(t, tokens[3]!, upper);
-    expect(codeOf(dayOver)).toBe('RATE_LIMITED');
-    expect(dayOver.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(3600);
-    // another ID number is not affected
-    expect((await startAs(t, tokens[3]!, PEOPLE.li.idCardNumber)).body.data?.startVerification).toBeDefined();
+    // bare starts never add up against the number: a fourth user (the owner, say) still starts
+    expect((await startAs(t, tokens[3]!, upper)).body.data?.startVerification.status).toBe('PENDING');
+  });
+
+  it('past 2 mismatches for an ID number, the accounts and addresses that produced them are refused for it until the day ends; nobody else, and never a service', async () => {
+    const victim = '110101198505050016';
+    const address = (n: number) => ({ 'x-forwarded-for': `198.51.100.${n}` });
+    const hammer = async (openid: string, n: number) => {
+      const token = await t.signIn(openid);
+      const started = await startAs(t, token, victim, address(n));
+      const input = runDevice(t, openid, started.body.data!.startVerification, 'face_mismatch');
+      const r = await t.gateway.fetch('http://gateway/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...address(n) },
+        body: JSON.stringify({ query: CONFIRM, variables: { input } }),
+      });
+      const body = (await r.json()) as GraphQLResponse<Json>['body'];
+      expect(body.data?.confirmVerification.lastError.code).toBe('FACE_MISMATCH');
+      return token;
+    };
+    const first = await hammer('o_hammer_1', 101);
+    await hammer('o_hammer_2', 102);
+    const refused = await startAs(t, first, victim, address(150));
+    expect(codeOf(refused)).toBe('RATE_LIMITED');
+    expect(refused.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(23 * 3600);
+    // a new account from a hammering address: refused; from another address: allowed
+    const newcomer = await t.signIn('o_newcomer');
+    expect(codeOf(await startAs(t, newcomer, victim, address(102)))).toBe('RATE_LIMITED');
+    expect(codeOf(await startAs(t, newcomer, victim, address(151)))).toBeUndefined();
+    // the hammering account for another number: allowed
+    expect(codeOf(await startAs(t, first, PEOPLE.li.idCardNumber, address(101)))).toBeUndefined();
+    // a backend starts for the hammering account, from its address: never refused
+    const backend = await t.createApiKey(['verifications:write']);
+    const r = await t.gateway.fetch('http://gateway/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${backend}`, ...address(101) },
+      body: JSON.stringify({
+        query: START,
+        variables: { input: { name: '张三', idCardNumber: victim, protocol: 'V2', openid: 'o_hammer_1' } },
+      }),
+    });
+    expect(((await r.json()) as GraphQLResponse<Json>['body']).data?.startVerification.status).toBe(
+      'PENDING',
+    );
   });
 
   it('per openid: 3 starts a day, whatever the ID numbers', async () => {
@@ -723,6 +876,142 @@ describe('abuse limits over HTTP (PGlite)', () => {
     ]) {
       expect(dump).not.toContain(secret);
     }
+  });
+});
+
+describe("the console's System page counts each abuse rule's refusals (PGlite)", () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    const clock = new ShiftableClock();
+    alignToChinaDay(clock);
+    t = await startTestGateway({
+      database: 'pglite',
+      clock,
+      env: {
+        FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE: '2',
+        FACEGATE_RATE_LIMIT_OPENID_PER_DAY: '4',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_PER_MINUTE: '1',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_PER_DAY: '2',
+        FACEGATE_RATE_LIMIT_ID_NUMBER_MISMATCHES_PER_DAY: '2',
+        FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE: '2',
+        FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE: '2',
+        FACEGATE_TRUSTED_PROXY_HOPS: '1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('triggers every rule a known number of times and reads exactly those counts, against the right limits', async () => {
+    let lastAddress = 0;
+    /** A new client address for each call unless one is given. */
+    const post = async (query: string, variables: unknown, credential?: string, address?: string) => {
+      const r = await t.gateway.fetch('http://gateway/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': address ?? `198.51.${Math.floor(++lastAddress / 250)}.${lastAddress % 250}`,
+          ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await r.json()) as GraphQLResponse<Json>['body'];
+    };
+    const signIn = async (openid: string, address?: string) =>
+      post(
+        'mutation($code: String!) { signIn(code: $code) { token } }',
+        {
+          code: t.sandbox.device.login(openid),
+        },
+        undefined,
+        address,
+      );
+    const tokenOf = async (openid: string) => (await signIn(openid)).data!.signIn.token as string;
+    const start = (token: string, idCardNumber: string, address?: string) =>
+      post(START, { input: { name: '张三', idCardNumber, protocol: 'V2' } }, token, address);
+    const code = (body: GraphQLResponse<Json>['body']) => body.errors?.[0]?.extensions?.code ?? 'ok';
+    /** The clock to 1 s past the next minute's start. */
+    const nextMinute = () => t.clock.advance(60_000 - (t.clock.now().getTime() % 60_000) + 1_000);
+    const n = (i: number) =>
+      [
+        '110101198505050024',
+        '110101198505050032',
+        '110101198505050040',
+        '110101198505050059',
+        '110101198505050067',
+        '110101198505050075',
+        PEOPLE.li.idCardNumber,
+        PEOPLE.wang.idCardNumber,
+        PEOPLE.zhang.idCardNumber,
+      ][i]!;
+
+    // day windows first (their counts last the day), a minute apart so no minute limit interferes
+    const a = await tokenOf('o_console_a');
+    expect(code(await start(a, n(0)))).toBe('ok');
+    nextMinute();
+    expect(code(await start(a, n(0)))).toBe('ok');
+    nextMinute();
+    expect(code(await start(a, n(0)))).toBe('RATE_LIMITED'); // per ID number and openid a day: 1
+    expect(code(await start(a, n(1)))).toBe('ok');
+    expect(code(await start(a, n(2)))).toBe('RATE_LIMITED'); // per openid a day: 1
+    expect(code(await start(a, n(3)))).toBe('RATE_LIMITED'); // per openid a day: 2 (from memory)
+
+    const victim = n(4);
+    for (const [openid, address] of [
+      ['o_console_c', '203.0.113.3'],
+      ['o_console_d', '203.0.113.4'],
+    ]) {
+      const token = await tokenOf(openid!);
+      const started = await start(token, victim, address);
+      const input = runDevice(t, openid!, started.data!.startVerification, 'face_mismatch');
+      const confirmed = await post(CONFIRM, { input }, token, address);
+      expect(confirmed.data?.confirmVerification.lastError.code).toBe('FACE_MISMATCH');
+    }
+    nextMinute();
+    const c = await tokenOf('o_console_c');
+    expect(code(await start(c, victim))).toBe('RATE_LIMITED'); // mismatches: 1 (a hammering openid)
+    const e = await tokenOf('o_console_e');
+    expect(code(await start(e, victim, '203.0.113.3'))).toBe('RATE_LIMITED'); // mismatches: 2 (its address)
+    expect(code(await start(await tokenOf('o_console_f'), victim))).toBe('ok');
+
+    // then the minute windows, all within one minute
+    nextMinute();
+    const g = await tokenOf('o_console_g');
+    expect(code(await start(g, n(5)))).toBe('ok');
+    expect(code(await start(g, n(5)))).toBe('RATE_LIMITED'); // per ID number and openid a minute: 1
+    const h = await tokenOf('o_console_h');
+    const busy = '203.0.113.50';
+    expect(
+      [await start(h, n(6), busy), await start(h, n(7), busy), await start(h, n(8), busy)].map(code),
+    ).toEqual([
+      'ok',
+      'ok',
+      'RATE_LIMITED', // per address a minute: 1
+    ]);
+    const crowded = '203.0.113.60';
+    const signIns = [];
+    for (const openid of ['o_console_i', 'o_console_j', 'o_console_k'])
+      signIns.push(code(await signIn(openid, crowded)));
+    expect(signIns).toEqual(['ok', 'ok', 'RATE_LIMITED']); // sign-in per address a minute: 1
+    const k = await tokenOf('o_console_k2');
+    const session = (await start(k, n(0))).data!.startVerification;
+    const confirms = [];
+    for (let i = 0; i < 3; i++)
+      confirms.push(code(await post(CONFIRM, { input: { id: session.id } }, k, '203.0.113.70')));
+    expect(confirms).toEqual(['CONFLICT', 'CONFLICT', 'RATE_LIMITED']); // confirm per address a minute: 1
+
+    const reader = await t.createApiKey(['console:read']);
+    const page = await post('{ systemStatus { abuseRefusals { rule limit refused } } }', {}, reader);
+    expect(page.data?.systemStatus.abuseRefusals).toEqual([
+      { rule: 'start:ip:minute', limit: 2, refused: 1 },
+      { rule: 'start:openid:day', limit: 4, refused: 2 },
+      { rule: 'start:id-number+openid:minute', limit: 1, refused: 1 },
+      { rule: 'start:id-number+openid:day', limit: 2, refused: 1 },
+      { rule: 'mismatch:id-number:day', limit: 2, refused: 2 },
+      { rule: 'sign-in:ip:minute', limit: 2, refused: 1 },
+      { rule: 'confirm:ip:minute', limit: 2, refused: 1 },
+    ]);
   });
 });
 

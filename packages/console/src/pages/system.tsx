@@ -4,7 +4,7 @@ import { useQuery } from '../use-query';
 
 const QUERY = graphql(`query SystemStatus { systemStatus {
   checks { name ok } databaseKind sandboxMode production version nodeVersion startedAt
-  tokenFetchedAt tokenRefreshes abuseRefusals { rule refused } warnings } }`);
+  tokenFetchedAt tokenRefreshes abuseRefusals { rule limit refused } warnings } }`);
 
 export function SystemPage() {
   const { t, date } = useI18n();
@@ -58,15 +58,17 @@ export function SystemPage() {
             <thead>
               <tr>
                 <th>{t('rule')}</th>
+                <th>{t('ruleLimit')}</th>
                 <th>{t('refused')}</th>
               </tr>
             </thead>
             <tbody>
               {s.abuseRefusals.map((r) => (
-                <tr>
+                <tr data-rule={r.rule}>
                   <td>
                     <code>{r.rule}</code>
                   </td>
+                  <td>{r.limit}</td>
                   <td>{r.refused}</td>
                 </tr>
               ))}

@@ -1,11 +1,12 @@
 /**
- * Fakes and object mothers every FaceGate package tests against. The repository contract suite is a separate
- * export (@facegate/domain/testing/repository-contract) because it imports vitest.
+ * Fakes and object mothers every FaceGate package tests against. The contract suites are separate exports
+ * (@facegate/domain/testing/repository-contract, .../start-admission-contract) because they import vitest.
  */
 export * from './fake-face-verification-provider.js';
 export * from './fake-identity-digests.js';
 export * from './fixed-clock.js';
 export { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
+export * from './in-memory-start-admission.js';
 export * from './in-memory-verification-session.repository.js';
 export * from './object-mothers.js';
 export * from './recording-event-publisher.js';

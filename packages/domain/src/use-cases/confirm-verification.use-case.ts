@@ -1,3 +1,4 @@
+import { ADMIT_ALL } from '../ports/start-admission.port.js';
 import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { defaultSleep } from '../shared/timers.js';
@@ -6,6 +7,7 @@ import {
   clientErrorOutcome,
   evaluateLegacyResult,
   evaluateV2Result,
+  isMismatch,
   type RuleOutcome,
   withClientErrCode,
 } from '../verification/result-rules.js';
@@ -21,6 +23,7 @@ import {
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors.js';
+import { USER_INITIATOR } from '../verification/verification.types.js';
 import { VerificationSession } from '../verification/verification-session.js';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
 import {
@@ -49,6 +52,8 @@ export interface ConfirmVerificationCommand {
    * missing one (so ids cannot be probed). Null or omitted for a trusted caller (a service).
    */
   readonly openid?: string | null;
+  /** Where the request came from (see AdmissionSubject.clientAddress); null or omitted when unknown. */
+  readonly clientAddress?: string | null;
 }
 
 /** The evidence the command names, hashed once by the read (findAndClaim). */
@@ -287,6 +292,7 @@ export class ConfirmVerification {
           )
         ) {
           await this.deps.events.publish(event);
+          await this.recordMismatch(next.value.snapshot, outcome, command);
           return ok(next.value.snapshot);
         }
         current = (await loadSession(this.deps, session.id)) ?? current;
@@ -296,6 +302,23 @@ export class ConfirmVerification {
       await release();
       throw error;
     }
+  }
+
+  /**
+   * A face or identity mismatch, on a session a user started, counts towards the ID number's ceiling
+   * (StartAdmission). Only the confirmation that recorded the attempt gets here: a repeat does not count twice.
+   */
+  private async recordMismatch(
+    session: VerificationSessionSnapshot,
+    outcome: RuleOutcome,
+    command: ConfirmVerificationCommand,
+  ): Promise<void> {
+    if (session.initiator !== USER_INITIATOR || !isMismatch(outcome)) return;
+    await (this.deps.admission ?? ADMIT_ALL).recordMismatch({
+      openid: session.openid,
+      idNumberHmac: session.idNumberHmac,
+      clientAddress: command.clientAddress ?? null,
+    });
   }
 
   /** The upstream answer (or the client's report) through the result rules. */

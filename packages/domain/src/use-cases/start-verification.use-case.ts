@@ -13,7 +13,7 @@ import {
   UpstreamUnavailableError,
   type VerificationCommandError,
 } from '../verification/verification.errors.js';
-import type { VerificationProtocol } from '../verification/verification.types.js';
+import { USER_INITIATOR, type VerificationProtocol } from '../verification/verification.types.js';
 import { VerificationSession } from '../verification/verification-session.js';
 import type {
   PreparedV2Attempt,
@@ -40,7 +40,12 @@ export interface StartVerificationCommand {
   readonly clientReferenceId?: string | null;
   /** 'user', or the id of the service API key that started it. */
   readonly initiator: string;
+  /** Where a user's request came from (see AdmissionSubject.clientAddress); null or omitted when unknown. */
+  readonly clientAddress?: string | null;
 }
+
+/** How many of a user's VERIFIED sessions, newest first, are looked at for "verified this number before". */
+const VERIFIED_SESSIONS_LOOKED_AT = 50;
 
 /** getverifyid's documented verify_id lifetime, used if WeChat omits expires_in. */
 const DEFAULT_VERIFY_ID_LIFETIME_S = 3600;
@@ -68,10 +73,18 @@ export class StartVerification {
       checkClientReferenceId(command.clientReferenceId);
     if (invalid) return err(invalid);
 
-    // counted only now: input refused above uses up nobody's allowance
     const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);
-    const wait = await (deps.admission ?? ADMIT_ALL).admit({ openid: command.openid, idNumberHmac });
-    if (wait > 0) return err(new RateLimitedError(wait));
+    // Counted only now: input refused above uses up nobody's allowance. A service's start is never counted
+    // nor refused by the abuse limits: users could otherwise lock a business backend out (StartAdmission).
+    if (command.initiator === USER_INITIATOR) {
+      const wait = await (deps.admission ?? ADMIT_ALL).admit({
+        openid: command.openid,
+        idNumberHmac,
+        clientAddress: command.clientAddress ?? null,
+        verifiedBefore: () => this.verifiedBefore(command.openid, idNumberHmac),
+      });
+      if (wait > 0) return err(new RateLimitedError(wait));
+    }
 
     const id = deps.ids.sessionId();
     const prepared = await this.prepare(command, name.value, idNumber.value, now);
@@ -94,6 +107,16 @@ export class StartVerification {
     await deps.repository.insert(session.snapshot, event);
     await deps.events.publish(event);
     return ok(session.snapshot);
+  }
+
+  /** Whether this openid has a VERIFIED session for this ID number (the latest few are looked at). */
+  private async verifiedBefore(openid: string, idNumberHmac: string): Promise<boolean> {
+    const page = await this.deps.repository.list(
+      { openid, status: 'VERIFIED' },
+      VERIFIED_SESSIONS_LOOKED_AT,
+      null,
+    );
+    return page.items.some((s) => s.idNumberHmac === idNumberHmac);
   }
 
   private async prepare(

@@ -36,7 +36,10 @@ export interface VerificationDeps {
   readonly ids: IdGenerator;
   readonly events: EventPublisher;
   readonly settings: VerificationSettings;
-  /** Abuse limits asked by StartVerification after validation; default ADMIT_ALL. */
+  /**
+   * Abuse limits: asked by StartVerification after validation (user starts only), told by
+   * ConfirmVerification of face and identity mismatches on user sessions; default ADMIT_ALL.
+   */
   readonly admission?: StartAdmission;
   /** Waits between polls of a busy claim; injected so tests need not sleep. */
   readonly sleep?: (ms: number) => Promise<void>;

@@ -128,3 +128,19 @@ export function withClientErrCode(
   if (!outcome.passed || clientErrCode == null || clientErrCode === 0) return outcome;
   return { ...clientErrorOutcome(clientErrCode), observedLiveness: outcome.observedLiveness };
 }
+
+/** The codes by which WeChat says the face, or the name, does not match the ID number. */
+export const MISMATCH_FAILURE_CODES: ReadonlySet<FailureCode> = new Set<FailureCode>([
+  'ID_NUMBER_MISMATCH',
+  'FACE_MISMATCH',
+]);
+
+/**
+ * An attempt WeChat failed because the face or the name does not match the ID number: what hammering
+ * somebody's number produces. Whether WeChat's server API answered it (identify_ret, verify_ret) or its JSAPI
+ * reported it through the client: the v2 flow reports a failed check through the client without asking
+ * the server, and a real mismatching face check costs little more than a made-up report.
+ */
+export function isMismatch(outcome: RuleOutcome): boolean {
+  return !outcome.passed && MISMATCH_FAILURE_CODES.has(outcome.failure.code);
+}

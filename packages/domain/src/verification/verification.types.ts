@@ -10,3 +10,6 @@ export const TERMINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
   'CANCELED',
   'EXPIRED',
 ]);
+
+/** A session's initiator when the user started it themselves; otherwise it is the service's API key id. */
+export const USER_INITIATOR = 'user';

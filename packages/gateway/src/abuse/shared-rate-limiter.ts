@@ -11,7 +11,7 @@ export interface RateLimitCounterStore {
 }
 
 export interface RateLimitRule {
-  /** Stored with each count, e.g. 'start:id-number:day'. */
+  /** Stored with each count, e.g. 'start:openid:day'. */
   readonly scope: string;
   readonly limit: number;
   readonly windowMs: number;
@@ -43,10 +43,39 @@ export const DAY_MS = 24 * 60 * MINUTE_MS;
 /** China Standard Time (UTC+8, no daylight saving): day windows start at Beijing midnight, as WeChat's do. */
 export const CHINA_DAY_OFFSET_MS = 8 * 60 * MINUTE_MS;
 
+/** A rule's window at `now` for `key`, and the seconds until it ends (at least 1). */
+export function windowOf(
+  rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>,
+  key: string,
+  now: number,
+): RateLimitHit & { readonly secondsLeft: number } {
+  const offset = rule.offsetMs ?? 0;
+  const start = Math.floor((now + offset) / rule.windowMs) * rule.windowMs - offset;
+  const end = start + rule.windowMs;
+  return {
+    scope: rule.scope,
+    key,
+    windowStart: new Date(start),
+    windowEnd: new Date(end),
+    secondsLeft: Math.max(1, Math.ceil((end - now) / 1000)),
+  };
+}
+
+/** The scope refusals of a rule are counted under (one row per window, key REFUSALS_KEY). */
+export const refusalScope = (scope: string) => `refused:${scope}`;
+/** Refusal counts are per rule, not per caller: their rows hold no key at all. */
+export const REFUSALS_KEY = '*';
+
 /**
  * Fixed-window limits whose counts are shared by every gateway instance through the database. An instance
  * that has seen a key go over its limit remembers it until the window ends, so a flood costs no further
  * database writes there. 'batched' rules never wait for the database (see BatchedCounters).
+ *
+ * With batching configured, every refusal is also counted, per rule and window (scope `refused:<scope>`,
+ * key '*'), in memory and sent with the batches: the console's System page shows these, whichever rule
+ * refused and however (a window known here to be exhausted, a batched window, an exact one). Counting
+ * the excess of a window's own count instead would miss both batched refusals (never sent) and those
+ * answered from the memory of an exhausted window (never written).
  */
 export class SharedRateLimiter {
   private readonly exhausted = new LRUCache<string, number>({ max: 50_000 });
@@ -74,28 +103,46 @@ export class SharedRateLimiter {
     const now = this.clock.now().getTime();
     this.maybePrune(now);
     for (const { rule, key } of checks) {
-      const offset = rule.offsetMs ?? 0;
-      const start = Math.floor((now + offset) / rule.windowMs) * rule.windowMs - offset;
-      const end = start + rule.windowMs;
-      const retryAfter = Math.max(1, Math.ceil((end - now) / 1000));
-      const cacheKey = `${rule.scope}\u0000${key}\u0000${start}`;
-      if ((this.exhausted.get(cacheKey) ?? 0) > now) return retryAfter;
-      const hit = { scope: rule.scope, key, windowStart: new Date(start), windowEnd: new Date(end) };
+      const { secondsLeft, ...hit } = windowOf(rule, key, now);
+      const end = hit.windowEnd.getTime();
+      const cacheKey = `${rule.scope}\u0000${key}\u0000${hit.windowStart.getTime()}`;
+      if ((this.exhausted.get(cacheKey) ?? 0) > now) return this.refuse(rule);
       if (rule.sharing === 'batched' && this.batched !== null) {
         const taken = this.batched.take(cacheKey, hit, rule.limit);
         if (taken === 'allowed') continue;
         if (taken === 'refused') {
           this.exhausted.set(cacheKey, end);
-          return retryAfter;
+          return this.refuse(rule);
         }
       }
       const count = await this.store.increment(hit);
       if (count > rule.limit) {
         this.exhausted.set(cacheKey, end);
-        return retryAfter;
+        return this.refuse(rule);
       }
     }
     return 0;
+  }
+
+  /** The window of `rule` for `key` now (for counts kept outside hit(), such as AbuseLimits' tallies). */
+  currentWindow(rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>, key: string) {
+    return windowOf(rule, key, this.clock.now().getTime());
+  }
+
+  /**
+   * Counts one refusal by `rule` in its current window (when batching is configured) and answers the
+   * seconds until that window ends.
+   */
+  async refuse(rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>): Promise<number> {
+    const { secondsLeft, ...hit } = windowOf(
+      { ...rule, scope: refusalScope(rule.scope) },
+      REFUSALS_KEY,
+      this.clock.now().getTime(),
+    );
+    const id = `${hit.scope}\u0000${hit.key}\u0000${hit.windowStart.getTime()}`;
+    // in memory, sent with the batches: a flood of refusals costs no write each
+    this.batched?.take(id, hit, Number.MAX_SAFE_INTEGER);
+    return secondsLeft;
   }
 
   /** Sends the batched counts now (they are otherwise sent every flush interval); never throws. */

@@ -1,4 +1,5 @@
-import type { Database, SqlConsoleQueries } from '@facegate/adapters-postgres';
+import type { Database } from '@facegate/adapters-postgres';
+import type { AbuseRefusalCount } from '../abuse/abuse-limits';
 import { type GatewayConfig, startupWarnings } from '../config';
 import { withTimeout } from '../observability/health.plugin';
 import type { GatewayMetrics } from '../observability/metrics';
@@ -13,7 +14,7 @@ export interface SystemStatusShape {
   readonly startedAt: Date;
   readonly tokenFetchedAt: Date | null;
   readonly tokenRefreshes: number;
-  readonly refusals: { scope: string; refused: number }[];
+  readonly refusals: readonly AbuseRefusalCount[];
   /** The start-up warnings (config.ts startupWarnings), e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT in production. */
   readonly warnings: readonly string[];
 }
@@ -27,7 +28,8 @@ export class ConsoleSystem {
       readonly config: GatewayConfig;
       readonly db: Database;
       readonly metrics: GatewayMetrics;
-      readonly queries: SqlConsoleQueries;
+      /** AbuseLimits.refusals: every abuse rule, its limit and its refusals in the current window. */
+      readonly abuseRefusals: () => Promise<readonly AbuseRefusalCount[]>;
       readonly wechatReady: () => Promise<unknown>;
       readonly version: string;
     },
@@ -38,21 +40,11 @@ export class ConsoleSystem {
   }
 
   async status(): Promise<SystemStatusShape> {
-    const { config, db, metrics, queries } = this.deps;
-    const rate = config.limits.rate;
-    // the scopes AbuseLimits counts under (abuse/abuse-limits.ts), with their limits
-    const limits = {
-      'start:ip:minute': rate.ipStartPerMinute,
-      'start:openid:day': rate.openidPerDay,
-      'start:id-number:minute': rate.idNumberPerMinute,
-      'start:id-number:day': rate.idNumberPerDay,
-      'sign-in:ip:minute': rate.ipSignInPerMinute,
-      'confirm:ip:minute': rate.ipConfirmPerMinute,
-    };
+    const { config, db, metrics } = this.deps;
     const [database, wechat, refusals, refreshes] = await Promise.all([
       withTimeout(() => db.ping()),
       withTimeout(this.deps.wechatReady),
-      queries.abuseRefusals(limits),
+      this.deps.abuseRefusals(),
       metrics.tokenRefreshes.get(),
     ]);
     return {

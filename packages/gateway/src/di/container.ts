@@ -302,16 +302,22 @@ function registerFactories(
   );
   cached(TOKENS.RateLimits, (c): RateLimits => {
     const db = resolve(c, TOKENS.Database);
+    const batches = new SqlBatchedCounterStore(db);
     const limiter = new SharedRateLimiter(
       new SqlRateLimitCounterStore(db),
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),
-      // the per-address limits: counted here, sent to the same table in batches
-      { batching: { store: new SqlBatchedCounterStore(db) } },
+      // the per-address limits and the refusal counts: counted here, sent to the same table in batches
+      { batching: { store: batches } },
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
-    return new AbuseLimits(limiter, config.limits.rate, resolve(c, TOKENS.KeyRing).key('rate-limit-key'));
+    return new AbuseLimits(
+      limiter,
+      config.limits.rate,
+      resolve(c, TOKENS.KeyRing).key('rate-limit-key'),
+      batches,
+    );
   });
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
@@ -327,7 +333,10 @@ function registerFactories(
       ids: resolve(c, TOKENS.IdGenerator),
       events: resolve(c, TOKENS.EventPublisher),
       settings: resolve(c, TOKENS.VerificationSettings),
-      admission: { admit: (request) => resolve(c, TOKENS.RateLimits).admitStart(request) },
+      admission: {
+        admit: (request) => resolve(c, TOKENS.RateLimits).admit(request),
+        recordMismatch: (subject) => resolve(c, TOKENS.RateLimits).recordMismatch(subject),
+      },
     }),
   );
   cached(TOKENS.StartVerification, (c) => new StartVerification(resolve(c, TOKENS.VerificationDeps)));
@@ -382,7 +391,7 @@ function registerFactories(
         config,
         db: resolve(c, TOKENS.Database),
         metrics: resolve(c, TOKENS.Metrics),
-        queries: resolve(c, TOKENS.ConsoleQueries),
+        abuseRefusals: () => resolve(c, TOKENS.RateLimits).refusals(),
         wechatReady: () => resolve(c, TOKENS.WeChatClient).accessToken(),
         version: GATEWAY_VERSION,
       }),

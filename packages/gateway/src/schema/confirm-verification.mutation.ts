@@ -43,6 +43,8 @@ builder.mutationField('confirmVerification', (t) =>
           clientErrCode: input.clientErrCode ?? null,
           verifyId: input.verifyId ?? null,
           openid: viewer.kind === 'user' ? viewer.openid : null,
+          // a service's address is never a user's: it is not counted as one
+          clientAddress: viewer.kind === 'user' ? ctx.clientAddress : null,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);

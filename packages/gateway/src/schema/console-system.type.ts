@@ -1,3 +1,4 @@
+import type { AbuseRefusalCount } from '../abuse/abuse-limits';
 import type { SystemStatusShape } from '../console/console-system';
 import { builder } from './builder';
 import { requireConsoleRead } from './console-authorization';
@@ -7,9 +8,12 @@ const CheckRef = builder.objectRef<{ name: string; ok: boolean }>('ConsoleReadin
   fields: (t) => ({ name: t.exposeString('name'), ok: t.exposeBoolean('ok') }),
 });
 
-const RefusalRef = builder.objectRef<{ scope: string; refused: number }>('ConsoleAbuseRefusals').implement({
+const RefusalRef = builder.objectRef<AbuseRefusalCount>('ConsoleAbuseRefusals').implement({
   fields: (t) => ({
-    rule: t.exposeString('scope', { description: 'e.g. start:id-number:day' }),
+    rule: t.exposeString('scope', {
+      description: 'the scope AbuseLimits counts under, e.g. start:openid:day or mismatch:id-number:day',
+    }),
+    limit: t.exposeInt('limit', { description: 'what the rule allows per window' }),
     refused: t.exposeInt('refused', { description: 'requests refused in the current window' }),
   }),
 });

@@ -67,8 +67,12 @@ builder.mutationField('startVerification', (t) =>
       if (input.name.length > 64) throw badUserInput('name', 'NAME_TOO_LONG', 'name is too long');
       if (input.idCardNumber.length > 32)
         throw badUserInput('idCardNumber', 'ID_LENGTH', 'idCardNumber is too long');
-      const wait = await services.rateLimits.startVerificationAddress(ctx.clientAddress);
-      if (wait > 0) throw rateLimited(wait);
+      // Users only: a service's starts are never counted against, nor refused by, what users fill
+      // (a backend may share its address with users, or sit behind the same proxy).
+      if (viewer.kind === 'user') {
+        const wait = await services.rateLimits.startVerificationAddress(ctx.clientAddress);
+        if (wait > 0) throw rateLimited(wait);
+      }
 
       const result = await mapThrown(() =>
         services.startVerification.execute({
@@ -79,6 +83,7 @@ builder.mutationField('startVerification', (t) =>
           livenessType: input.livenessType ?? null,
           clientReferenceId: input.clientReferenceId ?? null,
           initiator,
+          clientAddress: ctx.clientAddress,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);
