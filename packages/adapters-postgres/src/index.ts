@@ -42,6 +42,9 @@ export { SqlVerificationSessionRepository } from './sql-verification-session.rep
 export {
   type AttemptOutcome,
   type ClaimedWebhookDelivery,
+  type ClaimLimits,
+  type EndpointOwner,
+  EVERY_OWNER,
   type DeliveryPageCursor,
   type OutboxRow,
   SqlWebhookStore,
