@@ -78,7 +78,9 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() => ctx.services.webhooks.rotate(String(id), endpointOwnerFor(viewer, 'act')));
+      return webhookOperation(() =>
+        ctx.services.webhooks.rotate(String(id), endpointOwnerFor(viewer, 'act')),
+      );
     },
   }),
 );

@@ -102,7 +102,8 @@ export class WebhookEndpointsService {
   ): Promise<WebhookEndpointRecord> {
     const endpointId = checkId(id);
     // another owner's endpoint is not found before any input is judged (a BAD_USER_INPUT would confirm it exists)
-    if ((await this.store.findEndpoint(endpointId, owner)) === null) throw new WebhookNotFoundError('endpoint');
+    if ((await this.store.findEndpoint(endpointId, owner)) === null)
+      throw new WebhookNotFoundError('endpoint');
     const found = await this.store.updateEndpoint(
       endpointId,
       {

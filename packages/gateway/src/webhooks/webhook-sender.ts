@@ -220,14 +220,13 @@ export function categorizeSendError(error: unknown): WebhookErrorCategory {
   }
   const has = (test: (code: string) => boolean) => codes.some(test);
   if (has((c) => c === 'WEBHOOK_ADDRESS_NOT_ALLOWED')) return 'ADDRESS_NOT_ALLOWED';
-  if (
-    has((c) => TLS_CODES.has(c) || /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_)/.test(c) || c.includes('_CERT'))
-  ) {
+  if (has((c) => TLS_CODES.has(c) || /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_)/.test(c) || c.includes('_CERT'))) {
     return 'TLS_ERROR';
   }
   if (has((c) => /^(UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT|ETIMEDOUT|ABORT_ERR)$/.test(c))) return 'TIMEOUT';
   if (has((c) => c === 'ECONNREFUSED')) return 'CONNECTION_REFUSED';
-  if (has((c) => /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|EAI_NODATA|ENODATA)$/.test(c))) return 'DNS_ERROR';
+  if (has((c) => /^(ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|EAI_NODATA|ENODATA)$/.test(c)))
+    return 'DNS_ERROR';
   if (has((c) => /^(ENETUNREACH|EHOSTUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL)$/.test(c))) {
     return 'NETWORK_UNREACHABLE';
   }
@@ -237,7 +236,9 @@ export function categorizeSendError(error: unknown): WebhookErrorCategory {
   if (has((c) => /^(ECONNRESET|EPIPE|ECONNABORTED|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(c))) {
     return 'CONNECTION_CLOSED';
   }
-  if (has((c) => c.startsWith('HPE_') || c === 'UND_ERR_INFO' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')) {
+  if (
+    has((c) => c.startsWith('HPE_') || c === 'UND_ERR_INFO' || c === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+  ) {
     return 'INVALID_RESPONSE';
   }
   return 'REQUEST_FAILED';
