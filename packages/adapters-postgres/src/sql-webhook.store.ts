@@ -327,7 +327,9 @@ export class SqlWebhookStore {
    * `limits` spreads the claim over endpoints, so that one slow endpoint cannot take every slot: an endpoint
    * gets at most `perEndpoint` in flight (counting `inFlight`, what this claimer already holds; only 1 while it
    * is failing), and at most `sharedLimit` of the claimed deliveries may be an endpoint's second or later one in
-   * flight. An endpoint with nothing in flight is served first, earliest due first.
+   * flight. Among the `limit` earliest due deliveries of endpoints with room (those locked by this claim), an
+   * endpoint with nothing in flight is served first; a caller claims again while claims find work, and an
+   * endpoint at its cap is passed over by the next claim.
    */
   async claimDue(
     now: Date,
@@ -370,7 +372,9 @@ export class SqlWebhookStore {
              SELECT 1 FROM event_outbox o
              WHERE o.session_id = d.session_id AND o.dispatched_at IS NULL AND o.id < d.event_id)
          ORDER BY d.next_attempt_at, d.event_id
-         LIMIT $9
+         LIMIT $2
+         -- locked while this statement runs, so a concurrent claim looks at other rows instead
+         FOR UPDATE OF d SKIP LOCKED
        ), ranked AS (
          SELECT id, next_attempt_at, event_id, cap,
                 busy + row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, event_id) - 1 AS slot
@@ -382,14 +386,10 @@ export class SqlWebhookStore {
        ), chosen AS (
          SELECT id FROM allowed WHERE slot = 0 OR k <= $8::int
          ORDER BY slot, next_attempt_at, event_id LIMIT $2
-       ), due AS (
-         SELECT d.id FROM webhook_deliveries d
-         WHERE d.id IN (SELECT id FROM chosen) AND d.status = 'PENDING' AND d.next_attempt_at <= $1
-         FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE webhook_deliveries d SET next_attempt_at = $3, claim_token = $4, updated_at = $1
-       FROM due, webhook_endpoints e
-       WHERE d.id = due.id AND e.id = d.endpoint_id
+       FROM chosen, webhook_endpoints e
+       WHERE d.id = chosen.id AND e.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id, d.event_id::text AS event_id, d.event_type, d.session_id, d.body,
                  d.attempts, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`,
       [
@@ -401,8 +401,6 @@ export class SqlWebhookStore {
         inFlight.map(([, n]) => n),
         Math.min(limits.perEndpoint ?? 2 ** 30, 2 ** 30),
         sharedLimit,
-        // the rows looked at: enough to pass over the backlog of a few endpoints at their cap
-        Math.max(4 * limit, 200),
       ],
     );
     return rows

@@ -106,26 +106,37 @@ describe.each(DATABASE_KINDS)('a slow receiver delays only itself (%s)', (databa
       return got.at - written;
     };
 
-    const latencies: number[] = [];
-    let first = '';
-    latencies.push(
-      await latencyOf('verification.started', async () => {
-        first = (await start(t, key, { protocol: 'V2', openid: 'o_slow_1' })).session!.id;
-        return first;
-      }),
-    );
-    // every silent endpoint now holds a request that will not be answered before the timeout
+    // the first event goes to all 121 endpoints at once; every silent one then holds a request it will not
+    // answer before the timeout
+    const first = (await start(t, key, { protocol: 'V2', openid: 'o_slow_1' })).session!.id as string;
     await waitFor('a request at every silent endpoint', () => silent.waiting() >= SILENT_ENDPOINTS);
+    await waitFor('the first start at the healthy receiver', () => healthy.received.length === 1);
+
+    // the healthy endpoint's next four events, while all 120 hang
+    const latencies: number[] = [];
     latencies.push(
       await latencyOf('verification.canceled', async () => {
         await t.gql(CANCEL, { id: first }, key);
         return first;
       }),
     );
+    let second = '';
+    latencies.push(
+      await latencyOf('verification.started', async () => {
+        second = (await start(t, key, { protocol: 'V2', openid: 'o_slow_2' })).session!.id;
+        return second;
+      }),
+    );
+    latencies.push(
+      await latencyOf('verification.canceled', async () => {
+        await t.gql(CANCEL, { id: second }, key);
+        return second;
+      }),
+    );
     latencies.push(
       await latencyOf(
         'verification.started',
-        async () => (await start(t, key, { protocol: 'V2', openid: 'o_slow_2' })).session!.id,
+        async () => (await start(t, key, { protocol: 'V2', openid: 'o_slow_3' })).session!.id,
       ),
     );
     // the silent endpoints' first attempts are still waiting: the healthy events did not wait for them
