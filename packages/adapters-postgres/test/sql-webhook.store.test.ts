@@ -7,6 +7,7 @@ import {
   migrate,
   SqlOutboxEventPublisher,
   SqlWebhookStore,
+  type WebhookEndpointRecord,
 } from '../src/index';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId } from './support/session-mother';
@@ -133,7 +134,7 @@ for (const harness of harnesses) {
     async function endpointsWithEvents(owners: string[], sessions: number) {
       const store = new SqlWebhookStore(db, cipher);
       const now = new Date();
-      const endpoints = [];
+      const endpoints: WebhookEndpointRecord[] = [];
       for (const owner of owners) {
         endpoints.push(
           await store.createEndpoint({

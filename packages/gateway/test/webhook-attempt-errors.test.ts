@@ -77,7 +77,8 @@ describe.each(DATABASE_KINDS)('what an attempt records (%s)', (database) => {
     await waitFor('the attempt recorded', async () => {
       const page = await t.gql(ATTEMPTS, { id: endpointId }, key);
       delivery = page.body.data?.webhookDeliveries.edges[0]?.node;
-      return (delivery?.attemptLog.length ?? 0) > 0;
+      // no retries here: the attempt ends the delivery (read together, not the delivery before the attempt)
+      return delivery?.status === 'FAILED' && delivery.attemptLog.length > 0;
     });
     await t.gql('mutation($id: ID!) { disableWebhookEndpoint(id: $id) { id } }', { id: endpointId }, key);
     return { endpointId, delivery: delivery! };

@@ -1,8 +1,9 @@
-import { EVERY_OWNER, type WebhookDeliveryStatus } from '@facegate/adapters-postgres';
+import type { WebhookDeliveryStatus } from '@facegate/adapters-postgres';
 import { loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import {
+  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   type WebhookEndpointsService,
   WebhookInputError,
@@ -70,7 +71,7 @@ export async function webhooksCommand(
         return 0;
       }
       case 'list': {
-        const all = await webhooks.list(EVERY_OWNER);
+        const all = await webhooks.list(EVERY_ENDPOINT_OWNER);
         if (all.length === 0)
           out('No webhook endpoints. Add one with: facegate webhooks add --url URL --events ...');
         for (const e of all) {
@@ -81,7 +82,7 @@ export async function webhooksCommand(
         return 0;
       }
       case 'rotate': {
-        const { endpoint, secret } = await webhooks.rotate(target!, EVERY_OWNER);
+        const { endpoint, secret } = await webhooks.rotate(target!, EVERY_ENDPOINT_OWNER);
         out(
           `Rotated the secret of ${endpoint.id}; the previous one also signs until ${endpoint.previousSecretExpiresAt?.toISOString()}.`,
         );
@@ -90,17 +91,17 @@ export async function webhooksCommand(
         return 0;
       }
       case 'disable': {
-        const endpoint = await webhooks.disable(target!, EVERY_OWNER);
+        const endpoint = await webhooks.disable(target!, EVERY_ENDPOINT_OWNER);
         out(`Disabled ${endpoint.id}.`);
         return 0;
       }
       case 'enable': {
-        const endpoint = await webhooks.update(target!, { enabled: true }, EVERY_OWNER);
+        const endpoint = await webhooks.update(target!, { enabled: true }, EVERY_ENDPOINT_OWNER);
         out(`Enabled ${endpoint.id}.`);
         return 0;
       }
       case 'delete': {
-        await webhooks.delete(target!, EVERY_OWNER);
+        await webhooks.delete(target!, EVERY_ENDPOINT_OWNER);
         out(`Deleted ${target} and its delivery history.`);
         return 0;
       }
@@ -110,7 +111,7 @@ export async function webhooksCommand(
           (status as WebhookDeliveryStatus | undefined) ?? null,
           100,
           null,
-          EVERY_OWNER,
+          EVERY_ENDPOINT_OWNER,
         );
         if (page.items.length === 0) out('No deliveries.');
         for (const d of page.items) {
@@ -122,7 +123,7 @@ export async function webhooksCommand(
         return 0;
       }
       default: {
-        const delivery = await webhooks.redeliver(target!, EVERY_OWNER);
+        const delivery = await webhooks.redeliver(target!, EVERY_ENDPOINT_OWNER);
         out(`Queued ${delivery.id} for delivery again.`);
         return 0;
       }

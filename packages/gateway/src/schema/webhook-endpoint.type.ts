@@ -1,6 +1,7 @@
-import { type EndpointOwner, EVERY_OWNER, type WebhookEndpointRecord } from '@facegate/adapters-postgres';
+import type { EndpointOwner, WebhookEndpointRecord } from '@facegate/adapters-postgres';
 import type { Viewer } from '../auth/viewer';
 import {
+  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   WebhookInputError,
   WebhookNotFoundError,
@@ -27,8 +28,8 @@ export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
  */
 export function endpointOwnerFor(viewer: Viewer, purpose: 'read' | 'act'): EndpointOwner {
   if (viewer.kind !== 'service') throw new Error('endpointOwnerFor: authorize the service first');
-  if (viewer.scopes.includes('console:admin')) return EVERY_OWNER;
-  if (purpose === 'read' && viewer.scopes.includes('console:read')) return EVERY_OWNER;
+  if (viewer.scopes.includes('console:admin')) return EVERY_ENDPOINT_OWNER;
+  if (purpose === 'read' && viewer.scopes.includes('console:read')) return EVERY_ENDPOINT_OWNER;
   return viewer.keyId;
 }
 

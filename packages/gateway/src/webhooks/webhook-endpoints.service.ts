@@ -12,6 +12,9 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
 import { generateWebhookSecret } from './webhook-signing';
 import { checkWebhookUrl, WebhookUrlError, type WebhookUrlPolicy } from './webhook-url-policy';
 
+/** The owner that reaches every endpoint: the CLI, and the console's admins and readers. */
+export const EVERY_ENDPOINT_OWNER: EndpointOwner = null;
+
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
@@ -55,7 +58,7 @@ export interface EndpointWithSecret {
  * Endpoint management shared by the GraphQL API and the CLI: validation, secrets, rotation. Every operation
  * on existing endpoints takes an `owner`: an API key id sees and changes only the endpoints it created
  * (another key's endpoint is WebhookNotFoundError, exactly like an unknown id, so ids cannot be probed);
- * EVERY_OWNER (the CLI, the console's admins) reaches all of them.
+ * EVERY_ENDPOINT_OWNER (the CLI, the console's admins) reaches all of them.
  */
 export class WebhookEndpointsService {
   constructor(
