@@ -273,7 +273,7 @@ for (const harness of await allHarnesses({ disk: false })) {
       await harness.destroy();
     });
 
-    it('rewrites stored attempt errors to their category and drops stored excerpts', async () => {
+    it('rewrites stored attempt errors to their category, drops stored excerpts, and admits only categories', async () => {
       const db = await harness.open();
       try {
         const all = await loadMigrations();
@@ -317,6 +317,18 @@ for (const harness of await allHarnesses({ disk: false })) {
           "SELECT last_error FROM webhook_deliveries WHERE id = 'msg_m'",
         );
         expect(delivery!.last_error).toBe('ENDPOINT_FAILING');
+        // and from now on only a category fits
+        await expect(
+          db.query(
+            `INSERT INTO webhook_attempts (delivery_id, attempted_at, latency_ms, error)
+             VALUES ('msg_m', now(), 1, 'connect ECONNREFUSED 10.0.0.7:8443')`,
+          ),
+        ).rejects.toThrow(/webhook_attempts_error_is_category/);
+        await expect(
+          db.query(
+            `UPDATE webhook_deliveries SET last_error = 'Host: x. is not in the cert''s altnames' WHERE id = 'msg_m'`,
+          ),
+        ).rejects.toThrow(/webhook_deliveries_last_error_is_category/);
       } finally {
         await db.close();
       }

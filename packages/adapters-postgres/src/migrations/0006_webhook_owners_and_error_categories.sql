@@ -28,3 +28,9 @@ UPDATE webhook_deliveries SET last_error = pg_temp.webhook_error_category(last_e
 -- (outside production, a loopback service's answer), and which address answered was not recorded: drop them.
 UPDATE webhook_attempts SET response_excerpt = NULL WHERE response_excerpt IS NOT NULL;
 DROP FUNCTION pg_temp.webhook_error_category(text);
+
+-- From now on only a category fits: an error's text (a certificate's names, an address) cannot be stored.
+ALTER TABLE webhook_attempts ADD CONSTRAINT webhook_attempts_error_is_category
+  CHECK (error IS NULL OR error ~ '^[A-Z][A-Z0-9_]{0,39}$');
+ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_last_error_is_category
+  CHECK (last_error IS NULL OR last_error ~ '^[A-Z][A-Z0-9_]{0,39}$');
