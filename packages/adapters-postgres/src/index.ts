@@ -41,7 +41,10 @@ export { SqlVerificationSessionRepository } from './sql-verification-session.rep
 export {
   type AttemptOutcome,
   type ClaimedWebhookDelivery,
+  type ClaimLimits,
   type DeliveryPageCursor,
+  type EndpointOwner,
+  EVERY_OWNER,
   type OutboxRow,
   SqlWebhookStore,
   type WebhookAttemptRecord,

@@ -61,6 +61,16 @@ export interface ClaimedWebhookDelivery {
   readonly claimToken: string;
 }
 
+/** How a claim spreads over endpoints (see SqlWebhookStore.claimDue). */
+export interface ClaimLimits {
+  /** Deliveries the claimer already has in flight, per endpoint id. */
+  readonly inFlight?: ReadonlyMap<string, number>;
+  /** At most this many in flight per endpoint, counting `inFlight` (1 while the endpoint is failing). */
+  readonly perEndpoint?: number;
+  /** At most this many of the claimed may be an endpoint's second or later in flight; default: all. */
+  readonly sharedLimit?: number;
+}
+
 /** An outbox row being fanned out to endpoints. */
 export interface OutboxRow {
   readonly id: number;
@@ -78,6 +88,13 @@ export interface AttemptOutcome {
   readonly responseExcerpt: string | null;
   readonly error: string | null;
 }
+
+/**
+ * Whose endpoints an operation may see: the creator's id (an API key id, or 'cli'), or EVERY_OWNER (null)
+ * for the CLI and the console's admins. Another owner's endpoint is answered as if it did not exist.
+ */
+export type EndpointOwner = string | null;
+export const EVERY_OWNER: EndpointOwner = null;
 
 export interface DeliveryPageCursor {
   readonly createdAt: Date;
@@ -157,26 +174,34 @@ export class SqlWebhookStore {
     return toEndpoint(rows[0]!);
   }
 
-  async listEndpoints(): Promise<WebhookEndpointRecord[]> {
+  /** Oldest first: every endpoint, or only those `owner` created (`EVERY_OWNER` = all). */
+  async listEndpoints(owner: EndpointOwner = EVERY_OWNER): Promise<WebhookEndpointRecord[]> {
     const rows = await this.db.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id`,
+      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE ($1::text IS NULL OR created_by = $1)
+       ORDER BY created_at, id`,
+      [owner],
     );
     return rows.map(toEndpoint);
   }
 
-  async findEndpoint(id: string): Promise<WebhookEndpointRecord | null> {
+  /** The endpoint, if it exists and `owner` may see it; null otherwise (the two are not told apart). */
+  async findEndpoint(id: string, owner: EndpointOwner = EVERY_OWNER): Promise<WebhookEndpointRecord | null> {
     const rows = await this.db.query<EndpointRow>(
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`,
-      [id],
+      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ($2::text IS NULL OR created_by = $2)`,
+      [id, owner],
     );
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
-  /** Changes the given fields; `enabled: true` also forgets a past failure streak. */
+  /**
+   * Changes the given fields; `enabled: true` also forgets a past failure streak. Null when there is no such
+   * endpoint of `owner` (checked in the same statement as the change).
+   */
   async updateEndpoint(
     id: string,
     change: { url?: string; description?: string; events?: readonly string[]; enabled?: boolean },
     now: Date,
+    owner: EndpointOwner = EVERY_OWNER,
   ): Promise<WebhookEndpointRecord | null> {
     const rows = await this.db.query<EndpointRow>(
       `UPDATE webhook_endpoints SET
@@ -188,7 +213,7 @@ export class SqlWebhookStore {
          disabled_at = CASE WHEN $5 IS NULL THEN disabled_at WHEN $5 THEN NULL ELSE $6 END,
          failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
          updated_at = $6
-       WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}`,
+       WHERE id = $1 AND ($7::text IS NULL OR created_by = $7) RETURNING ${ENDPOINT_COLUMNS}`,
       [
         id,
         change.url ?? null,
@@ -196,10 +221,11 @@ export class SqlWebhookStore {
         change.events === undefined ? null : JSON.stringify(change.events),
         change.enabled ?? null,
         now,
+        owner,
       ],
     );
     if (rows[0] === undefined) return null;
-    if (change.enabled === false) await this.failPendingOf(id, 'endpoint disabled', now);
+    if (change.enabled === false) await this.failPendingOf(id, 'ENDPOINT_DISABLED', now);
     return toEndpoint(rows[0]);
   }
 
@@ -209,20 +235,21 @@ export class SqlWebhookStore {
     secret: string,
     previousUntil: Date,
     now: Date,
+    owner: EndpointOwner = EVERY_OWNER,
   ): Promise<WebhookEndpointRecord | null> {
     const rows = await this.db.query<EndpointRow>(
       `UPDATE webhook_endpoints SET previous_secret_sealed = secret_sealed, secret_sealed = $2,
          previous_secret_expires_at = $3, updated_at = $4
-       WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}`,
-      [id, this.cipher.encrypt(secret, SECRET_CONTEXT), previousUntil, now],
+       WHERE id = $1 AND ($5::text IS NULL OR created_by = $5) RETURNING ${ENDPOINT_COLUMNS}`,
+      [id, this.cipher.encrypt(secret, SECRET_CONTEXT), previousUntil, now, owner],
     );
     return rows[0] ? toEndpoint(rows[0]) : null;
   }
 
-  async deleteEndpoint(id: string): Promise<boolean> {
+  async deleteEndpoint(id: string, owner: EndpointOwner = EVERY_OWNER): Promise<boolean> {
     const rows = await this.db.query<{ id: string }>(
-      'DELETE FROM webhook_endpoints WHERE id = $1 RETURNING id',
-      [id],
+      'DELETE FROM webhook_endpoints WHERE id = $1 AND ($2::text IS NULL OR created_by = $2) RETURNING id',
+      [id, owner],
     );
     return rows.length > 0;
   }
@@ -296,13 +323,23 @@ export class SqlWebhookStore {
    * Takes up to `limit` due deliveries for `leaseMs`: pending, of an enabled endpoint, and the earliest
    * unfinished event of their session for that endpoint (order per session). Another instance skips rows
    * locked here, and after the lease a delivery whose holder died is due again (at least once).
+   *
+   * `limits` spreads the claim over endpoints, so that one slow endpoint cannot take every slot: an endpoint
+   * gets at most `perEndpoint` in flight (counting `inFlight`, what this claimer already holds; only 1 while it
+   * is failing), and at most `sharedLimit` of the claimed deliveries may be an endpoint's second or later one in
+   * flight. Among the `limit` earliest due deliveries of endpoints with room (those locked by this claim), an
+   * endpoint with nothing in flight is served first; a caller claims again while claims find work, and an
+   * endpoint at its cap is passed over by the next claim.
    */
   async claimDue(
     now: Date,
     limit: number,
     leaseMs: number,
     claimToken: string,
+    limits: ClaimLimits = {},
   ): Promise<ClaimedWebhookDelivery[]> {
+    const inFlight = [...(limits.inFlight ?? new Map<string, number>())].filter(([, n]) => n > 0);
+    const sharedLimit = Math.max(0, Math.min(limits.sharedLimit ?? limit, limit));
     const rows = await this.db.query<{
       id: string;
       endpoint_id: string;
@@ -316,10 +353,17 @@ export class SqlWebhookStore {
       previous_secret_sealed: string | null;
       previous_secret_expires_at: Date | null;
     }>(
-      `WITH due AS (
-         SELECT d.id FROM webhook_deliveries d
+      `WITH busy AS (
+         SELECT b.endpoint_id, b.n FROM unnest($5::text[], $6::int[]) AS b(endpoint_id, n)
+       ), candidates AS (
+         SELECT d.id, d.endpoint_id, d.next_attempt_at, d.event_id, coalesce(b.n, 0) AS busy,
+                CASE WHEN e.failing_since IS NULL THEN $7::int ELSE 1 END AS cap
+         FROM webhook_deliveries d
          JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+         LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
          WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1
+           AND coalesce(b.n, 0) < CASE WHEN e.failing_since IS NULL THEN $7::int ELSE 1 END
+           AND ($8::int > 0 OR coalesce(b.n, 0) = 0)
            AND NOT EXISTS (
              SELECT 1 FROM webhook_deliveries p
              WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.status = 'PENDING'
@@ -329,14 +373,35 @@ export class SqlWebhookStore {
              WHERE o.session_id = d.session_id AND o.dispatched_at IS NULL AND o.id < d.event_id)
          ORDER BY d.next_attempt_at, d.event_id
          LIMIT $2
+         -- locked while this statement runs, so a concurrent claim looks at other rows instead
          FOR UPDATE OF d SKIP LOCKED
+       ), ranked AS (
+         SELECT id, next_attempt_at, event_id, cap,
+                busy + row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, event_id) - 1 AS slot
+         FROM candidates
+       ), allowed AS (
+         SELECT id, slot, next_attempt_at, event_id,
+                row_number() OVER (PARTITION BY slot > 0 ORDER BY slot, next_attempt_at, event_id) AS k
+         FROM ranked WHERE slot < cap
+       ), chosen AS (
+         SELECT id FROM allowed WHERE slot = 0 OR k <= $8::int
+         ORDER BY slot, next_attempt_at, event_id LIMIT $2
        )
        UPDATE webhook_deliveries d SET next_attempt_at = $3, claim_token = $4, updated_at = $1
-       FROM due, webhook_endpoints e
-       WHERE d.id = due.id AND e.id = d.endpoint_id
+       FROM chosen, webhook_endpoints e
+       WHERE d.id = chosen.id AND e.id = d.endpoint_id
        RETURNING d.id, d.endpoint_id, d.event_id::text AS event_id, d.event_type, d.session_id, d.body,
                  d.attempts, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`,
-      [now, limit, new Date(now.getTime() + leaseMs), claimToken],
+      [
+        now,
+        limit,
+        new Date(now.getTime() + leaseMs),
+        claimToken,
+        inFlight.map(([id]) => id),
+        inFlight.map(([, n]) => n),
+        Math.min(limits.perEndpoint ?? 2 ** 30, 2 ** 30),
+        sharedLimit,
+      ],
     );
     return rows
       .map((r) => {
@@ -362,6 +427,18 @@ export class SqlWebhookStore {
         };
       })
       .sort((a, b) => a.eventId - b.eventId);
+  }
+
+  /**
+   * Gives a claimed delivery back unsent (the relay is stopping): due again now, for any instance. Only while
+   * this claim still holds it.
+   */
+  async releaseClaim(claim: ClaimedWebhookDelivery, now: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET next_attempt_at = $3, claim_token = NULL, updated_at = $3
+       WHERE id = $1 AND claim_token = $2 AND status = 'PENDING'`,
+      [claim.id, claim.claimToken, now],
+    );
   }
 
   /**
@@ -414,7 +491,7 @@ export class SqlWebhookStore {
       [endpointId, failingBefore, now],
     );
     if (rows.length === 0) return false;
-    await this.failPendingOf(endpointId, 'endpoint disabled after failing continuously', now);
+    await this.failPendingOf(endpointId, 'ENDPOINT_FAILING', now);
     return true;
   }
 
@@ -427,21 +504,28 @@ export class SqlWebhookStore {
     );
   }
 
-  /** Sends a delivery again from the start of the schedule (it keeps its webhook-id). */
-  async redeliver(id: string, now: Date): Promise<WebhookDeliveryRecord | null> {
+  /** Sends a delivery of an endpoint of `owner` again from the start of the schedule (it keeps its webhook-id). */
+  async redeliver(
+    id: string,
+    now: Date,
+    owner: EndpointOwner = EVERY_OWNER,
+  ): Promise<WebhookDeliveryRecord | null> {
     const rows = await this.db.query<DeliveryRow>(
       `UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $2, claim_token = NULL,
          finished_at = NULL, updated_at = $2
-       WHERE id = $1 RETURNING ${DELIVERY_COLUMNS}`,
-      [id, now],
+       WHERE id = $1 AND ($3::text IS NULL OR endpoint_id IN (SELECT id FROM webhook_endpoints WHERE created_by = $3))
+       RETURNING ${DELIVERY_COLUMNS}`,
+      [id, now, owner],
     );
     return rows[0] ? toDelivery(rows[0]) : null;
   }
 
-  async findDelivery(id: string): Promise<WebhookDeliveryRecord | null> {
+  /** The delivery, if it exists and belongs to an endpoint of `owner`; null otherwise. */
+  async findDelivery(id: string, owner: EndpointOwner = EVERY_OWNER): Promise<WebhookDeliveryRecord | null> {
     const rows = await this.db.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1`,
-      [id],
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
+       WHERE id = $1 AND ($2::text IS NULL OR endpoint_id IN (SELECT id FROM webhook_endpoints WHERE created_by = $2))`,
+      [id, owner],
     );
     return rows[0] ? toDelivery(rows[0]) : null;
   }

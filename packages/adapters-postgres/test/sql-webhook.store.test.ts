@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AesGcmFieldCipher, type Database, SqlWebhookStore } from '../src/index';
+import {
+  AesGcmFieldCipher,
+  type Database,
+  EVERY_OWNER,
+  loadMigrations,
+  migrate,
+  SqlWebhookStore,
+  type WebhookEndpointRecord,
+} from '../src/index';
 import { appendOutboxEvent } from '../src/testing';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId } from './support/session-mother';
@@ -119,6 +127,209 @@ for (const harness of harnesses) {
       expect(next).toHaveLength(1);
       expect(next[0]!.eventId).toBeGreaterThan(first[0]!.eventId);
       await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+    });
+
+    /** Endpoints created first, then `sessions` events fanned out to all of them (one delivery each). */
+    async function endpointsWithEvents(owners: string[], sessions: number) {
+      const store = new SqlWebhookStore(db, cipher);
+      const now = new Date();
+      const endpoints: WebhookEndpointRecord[] = [];
+      for (const owner of owners) {
+        endpoints.push(
+          await store.createEndpoint({
+            id: `we_${uniqueId()}`,
+            url: 'http://127.0.0.1:9/x',
+            description: '',
+            events: ['verification.started'],
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+            createdBy: owner,
+            now,
+          }),
+        );
+      }
+      for (let i = 0; i < sessions; i++) {
+        await appendOutboxEvent(db, {
+          type: 'verification.updated',
+          sessionId: uniqueId(),
+          status: 'PENDING',
+          attempts: 0,
+          occurredAt: now,
+        });
+      }
+      while ((await store.dispatchOutbox(now, 1000, describeRow)) > 0) {
+        // until every event is fanned out
+      }
+      const cleanup = () =>
+        db.query('DELETE FROM webhook_endpoints WHERE id = ANY($1::text[])', [endpoints.map((e) => e.id)]);
+      return { store, endpoints, now, cleanup };
+    }
+
+    it("an owner reaches only its own endpoints and their deliveries; another's read as missing", async () => {
+      const [a, b] = [`key_${uniqueId()}`, `key_${uniqueId()}`];
+      const { store, endpoints, now, cleanup } = await endpointsWithEvents([a, b], 1);
+      const [mine, theirs] = endpoints as [(typeof endpoints)[0], (typeof endpoints)[0]];
+      const theirDelivery = (await store.listDeliveries(theirs.id, null, 1, null)).items[0]!;
+      expect((await store.listEndpoints(a)).map((e) => e.id)).toEqual([mine.id]);
+      expect((await store.listEndpoints(EVERY_OWNER)).map((e) => e.id)).toEqual(
+        expect.arrayContaining([mine.id, theirs.id]),
+      );
+      expect(await store.findEndpoint(theirs.id, a)).toBeNull();
+      expect(await store.updateEndpoint(theirs.id, { url: 'http://127.0.0.1:8/evil' }, now, a)).toBeNull();
+      expect(await store.rotateSecret(theirs.id, 'whsec_evil', now, now, a)).toBeNull();
+      expect(await store.findDelivery(theirDelivery.id, a)).toBeNull();
+      expect(await store.redeliver(theirDelivery.id, now, a)).toBeNull();
+      expect(await store.deleteEndpoint(theirs.id, a)).toBe(false);
+      // nothing changed: same URL, never rotated, still there
+      expect(await store.findEndpoint(theirs.id, b)).toMatchObject({
+        url: 'http://127.0.0.1:9/x',
+        previousSecretExpiresAt: null,
+      });
+      // the owner, and EVERY_OWNER, reach it
+      expect(await store.findDelivery(theirDelivery.id, b)).toMatchObject({ id: theirDelivery.id });
+      expect(await store.rotateSecret(theirs.id, 'whsec_new', now, now, EVERY_OWNER)).not.toBeNull();
+      expect(await store.deleteEndpoint(theirs.id, b)).toBe(true);
+      await cleanup();
+    });
+
+    it('spreads a claim over endpoints: perEndpoint each, one while failing, an idle endpoint first', async () => {
+      const owner = `key_${uniqueId()}`;
+      const { store, endpoints, now, cleanup } = await endpointsWithEvents([owner, owner, owner], 6);
+      const [x, y, failing] = endpoints.map((e) => e.id) as [string, string, string];
+      await db.query('UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1', [failing, now]);
+      const ours = new Set(endpoints.map((e) => e.id));
+      const count = (claims: { endpointId: string }[]) => {
+        const per = new Map<string, number>();
+        for (const c of claims.filter((c) => ours.has(c.endpointId))) {
+          per.set(c.endpointId, (per.get(c.endpointId) ?? 0) + 1);
+        }
+        return Object.fromEntries([x, y, failing].map((id) => [id, per.get(id) ?? 0]));
+      };
+      const claim = (token: string, limits: Parameters<SqlWebhookStore['claimDue']>[4], limit = 100) =>
+        store.claimDue(now, limit, 60_000, token, limits);
+
+      expect(count(await claim('c1', { perEndpoint: 2 }))).toEqual({ [x]: 2, [y]: 2, [failing]: 1 });
+      // what the claimer holds counts against each endpoint's share
+      expect(
+        count(
+          await claim('c2', {
+            perEndpoint: 2,
+            inFlight: new Map([
+              [x, 2],
+              [y, 2],
+              [failing, 1],
+            ]),
+          }),
+        ),
+      ).toEqual({ [x]: 0, [y]: 0, [failing]: 0 });
+      expect(
+        count(
+          await claim('c3', {
+            perEndpoint: 2,
+            inFlight: new Map([
+              [x, 1],
+              [y, 2],
+              [failing, 1],
+            ]),
+          }),
+        ),
+      ).toEqual({ [x]: 1, [y]: 0, [failing]: 0 });
+      // no shared slot left: only endpoints with nothing in flight get one (their first)
+      expect(
+        count(await claim('c4', { perEndpoint: 4, sharedLimit: 0, inFlight: new Map([[x, 3]]) })),
+      ).toEqual({ [x]: 0, [y]: 1, [failing]: 1 });
+      // the first slots come before anyone's second: with room for two, two endpoints get one each
+      await db.query(
+        'UPDATE webhook_deliveries SET next_attempt_at = $2 WHERE endpoint_id = ANY($1::text[])',
+        [[x, y, failing], now],
+      );
+      await db.query('UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1', [failing]);
+      const two = count(await claim('c5', { perEndpoint: 4 }, 2));
+      expect(Object.values(two).sort()).toEqual([0, 1, 1]);
+      await cleanup();
+    });
+
+    it('gives a released claim back: due again at once, and only under the claim that holds it', async () => {
+      const { store, endpoints, now, cleanup } = await endpointsWithEvents([`key_${uniqueId()}`], 1);
+      const [held] = (await store.claimDue(now, 100, 60_000, 'holder')).filter(
+        (c) => c.endpointId === endpoints[0]!.id,
+      );
+      expect((await store.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id)).toEqual([]);
+      await store.releaseClaim({ ...held!, claimToken: 'not-the-holder' }, now);
+      expect((await store.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id)).toEqual([]);
+      await store.releaseClaim(held!, now);
+      const again = (await store.claimDue(now, 100, 60_000, 'next')).filter((c) => c.id === held!.id);
+      expect(again).toHaveLength(1);
+      expect((await store.findDelivery(held!.id))?.attempts).toBe(0);
+      await cleanup();
+    });
+  });
+}
+
+for (const harness of await allHarnesses({ disk: false })) {
+  describe(`migration 0006 on ${harness.name}`, () => {
+    afterAll(async () => {
+      await harness.destroy();
+    });
+
+    it('rewrites stored attempt errors to their category, drops stored excerpts, and admits only categories', async () => {
+      const db = await harness.open();
+      try {
+        const all = await loadMigrations();
+        const before = all.filter((m) => m.version < '0006');
+        await migrate(db, before);
+        await db.query(
+          `INSERT INTO webhook_endpoints (id, url, events, secret_sealed, created_by, created_at, updated_at)
+           VALUES ('we_m', 'https://x.example/h', '["verification.started"]', 's', 'cli', now(), now())`,
+        );
+        await db.query(
+          `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, session_id, body, status,
+             next_attempt_at, created_at, updated_at, last_error)
+           VALUES ('msg_m', 'we_m', 1, 'verification.started', 's1', '{}', 'FAILED', now(), now(), now(),
+             'endpoint disabled after failing continuously')`,
+        );
+        const stored = [
+          [
+            "ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: Host: x. is not in the cert's altnames: DNS:internal.corp",
+            'TLS_ERROR',
+          ],
+          ['timed out', 'TIMEOUT'],
+          ['HTTP 503', 'HTTP_503'],
+          ['address not allowed', 'ADDRESS_NOT_ALLOWED'],
+          ['ECONNREFUSED: connect ECONNREFUSED 10.0.0.7:8443', 'CONNECTION_REFUSED'],
+          ['ENOTFOUND: getaddrinfo ENOTFOUND hooks.internal.corp', 'DNS_ERROR'],
+          ['something else entirely at 10.1.2.3', 'REQUEST_FAILED'],
+        ];
+        for (const [error] of stored) {
+          await db.query(
+            `INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error)
+             VALUES ('msg_m', now(), NULL, 1, 'an internal answer', $1)`,
+            [error],
+          );
+        }
+        expect(await migrate(db, all)).toEqual(all.filter((m) => m.version >= '0006').map((m) => m.version));
+        const rows = await db.query<{ error: string; response_excerpt: string | null }>(
+          "SELECT error, response_excerpt FROM webhook_attempts WHERE delivery_id = 'msg_m' ORDER BY id",
+        );
+        expect(rows).toEqual(stored.map(([, category]) => ({ error: category, response_excerpt: null })));
+        const [delivery] = await db.query<{ last_error: string }>(
+          "SELECT last_error FROM webhook_deliveries WHERE id = 'msg_m'",
+        );
+        expect(delivery!.last_error).toBe('ENDPOINT_FAILING');
+        // and from now on only a category fits
+        await expect(
+          db.query(
+            `INSERT INTO webhook_attempts (delivery_id, attempted_at, latency_ms, error)
+             VALUES ('msg_m', now(), 1, 'connect ECONNREFUSED 10.0.0.7:8443')`,
+          ),
+        ).rejects.toThrow(/webhook_attempts_error_is_category/);
+        await expect(
+          db.query(
+            `UPDATE webhook_deliveries SET last_error = 'Host: x. is not in the cert''s altnames' WHERE id = 'msg_m'`,
+          ),
+        ).rejects.toThrow(/webhook_deliveries_last_error_is_category/);
+      } finally {
+        await db.close();
+      }
     });
   });
 }

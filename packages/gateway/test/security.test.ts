@@ -489,13 +489,19 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
     await sandbox?.close();
   });
 
-  /** A fresh endpoint (to an address nothing listens on; the relay is not running here). */
+  /**
+   * A fresh endpoint (to an address nothing listens on; the relay is not running here), of the webhooks key:
+   * endpoints belong to the key that created them (the console's keys reach every one).
+   */
   async function webhookEndpoint(): Promise<string> {
     const webhooks = t.container.resolve<WebhookEndpointsService>(TOKENS.WebhookEndpoints);
+    const owner = await t.container
+      .resolve<ApiKeyService>(TOKENS.ApiKeys)
+      .authenticate(credentials.get('service webhooks')!);
     const created = await webhooks.create({
       url: 'http://127.0.0.1:9/hooks',
       events: ['verification.started'],
-      createdBy: 'test',
+      createdBy: owner!.keyId,
     });
     return created.endpoint.id;
   }

@@ -192,7 +192,13 @@ describe('the sender (real servers on loopback)', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     }
     const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-    const sender = new WebhookSender({ publicAddressesOnly: false, timeoutMs: 300, excerptChars: 64 });
+    // loopback answers are kept here only to see the bound (the default keeps none: next test)
+    const sender = new WebhookSender({
+      publicAddressesOnly: false,
+      timeoutMs: 300,
+      excerptChars: 64,
+      keepExcerptFrom: () => true,
+    });
     try {
       const redirected = await sender.send(urlOf(redirecting), {}, '{}');
       expect(redirected).toMatchObject({ statusCode: 307, error: null });
@@ -200,7 +206,7 @@ describe('the sender (real servers on loopback)', () => {
       const long = await sender.send(urlOf(chatty), {}, '{}');
       expect(long).toMatchObject({ statusCode: 500, responseExcerpt: 'x'.repeat(64) });
       const timedOut = await sender.send(urlOf(silent), {}, '{}');
-      expect(timedOut).toMatchObject({ statusCode: null, error: 'timed out' });
+      expect(timedOut).toMatchObject({ statusCode: null, error: 'TIMEOUT' });
       expect(timedOut.latencyMs).toBeGreaterThanOrEqual(250);
     } finally {
       await sender.close();
@@ -292,7 +298,8 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       verificationId: id,
     });
     expect(nodes[0].attemptLog).toEqual([
-      { statusCode: 200, latencyMs: expect.any(Number), responseExcerpt: 'ok', error: null },
+      // the receiver is on loopback: its answer is not kept (only public addresses' answers are)
+      { statusCode: 200, latencyMs: expect.any(Number), responseExcerpt: null, error: null },
     ]);
     expect(mine.map((r) => r.id).sort()).toEqual(nodes.map((n: Json) => n.id).sort());
   });
@@ -357,7 +364,7 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     const d = (await t.gql(DELIVERIES, { id: endpoint.id }, key)).body.data?.webhookDeliveries.edges[0].node;
     expect(d).toMatchObject({ status: 'DELIVERED', attempts: 4, lastStatusCode: 200, lastError: null });
     expect(d.attemptLog.map((a: Json) => a.statusCode)).toEqual([500, 500, 500, 200]);
-    expect(d.attemptLog[0]).toMatchObject({ responseExcerpt: 'failing with 500', error: 'HTTP 500' });
+    expect(d.attemptLog[0]).toMatchObject({ responseExcerpt: null, error: 'HTTP_500' });
 
     // redeliver sends the same message (same webhook-id) once more
     const again = await t.gql(
@@ -544,7 +551,7 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       });
       const d = (await t.gql(DELIVERIES, { id: endpoint.id }, key)).body.data?.webhookDeliveries.edges[0]
         .node;
-      expect(d.attemptLog[0]).toMatchObject({ statusCode: null, error: 'address not allowed' });
+      expect(d.attemptLog[0]).toMatchObject({ statusCode: null, error: 'ADDRESS_NOT_ALLOWED' });
       expect(receiver.received).toEqual([]);
     } finally {
       await strictRelay.stop();

@@ -19,7 +19,7 @@ usage:
   facegate keys list
   facegate keys revoke ID_OR_PREFIX
   facegate webhooks add --url URL --events verification.verified,... [--description TEXT]
-  facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID
+  facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID | enable ENDPOINT_ID | delete ENDPOINT_ID
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
   facegate webhooks redeliver DELIVERY_ID
   facegate migrate                      apply database migrations

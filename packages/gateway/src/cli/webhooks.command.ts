@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import {
+  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   type WebhookEndpointsService,
   WebhookInputError,
@@ -14,13 +15,28 @@ const USAGE = `usage: facegate webhooks add --url URL --events verification.veri
        facegate webhooks list
        facegate webhooks rotate ENDPOINT_ID
        facegate webhooks disable ENDPOINT_ID
+       facegate webhooks enable ENDPOINT_ID
+       facegate webhooks delete ENDPOINT_ID
        facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
        facegate webhooks redeliver DELIVERY_ID`;
 
-const SUBCOMMANDS = ['add', 'list', 'rotate', 'disable', 'deliveries', 'redeliver'] as const;
+const SUBCOMMANDS = [
+  'add',
+  'list',
+  'rotate',
+  'disable',
+  'enable',
+  'delete',
+  'deliveries',
+  'redeliver',
+] as const;
 const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
 
-/** Webhook endpoints in the gateway's database (run it with the same DATABASE_URL / DATA_DIR as the server). */
+/**
+ * Webhook endpoints in the gateway's database (run it with the same DATABASE_URL / DATA_DIR as the server).
+ * The CLI runs as the server's operator: it reaches every endpoint, whichever API key created it (also those of
+ * a revoked key), and what it adds belongs to 'cli' (no API key manages it; the console's admins do).
+ */
 export async function webhooksCommand(
   args: { positionals: string[]; url?: string; events?: string; description?: string; status?: string },
   env: NodeJS.ProcessEnv,
@@ -55,18 +71,18 @@ export async function webhooksCommand(
         return 0;
       }
       case 'list': {
-        const all = await webhooks.list();
+        const all = await webhooks.list(EVERY_ENDPOINT_OWNER);
         if (all.length === 0)
           out('No webhook endpoints. Add one with: facegate webhooks add --url URL --events ...');
         for (const e of all) {
           const state = e.enabled ? 'enabled' : `disabled (${e.disabledReason ?? 'MANUAL'})`;
           const failing = e.failingSince ? `  failing since ${e.failingSince.toISOString()}` : '';
-          out(`${e.id}  ${e.url}  ${e.events.join(',')}  ${state}${failing}`);
+          out(`${e.id}  ${e.url}  ${e.events.join(',')}  ${state}${failing}  owner ${e.createdBy}`);
         }
         return 0;
       }
       case 'rotate': {
-        const { endpoint, secret } = await webhooks.rotate(target!);
+        const { endpoint, secret } = await webhooks.rotate(target!, EVERY_ENDPOINT_OWNER);
         out(
           `Rotated the secret of ${endpoint.id}; the previous one also signs until ${endpoint.previousSecretExpiresAt?.toISOString()}.`,
         );
@@ -75,8 +91,18 @@ export async function webhooksCommand(
         return 0;
       }
       case 'disable': {
-        const endpoint = await webhooks.disable(target!);
+        const endpoint = await webhooks.disable(target!, EVERY_ENDPOINT_OWNER);
         out(`Disabled ${endpoint.id}.`);
+        return 0;
+      }
+      case 'enable': {
+        const endpoint = await webhooks.update(target!, { enabled: true }, EVERY_ENDPOINT_OWNER);
+        out(`Enabled ${endpoint.id}.`);
+        return 0;
+      }
+      case 'delete': {
+        await webhooks.delete(target!, EVERY_ENDPOINT_OWNER);
+        out(`Deleted ${target} and its delivery history.`);
         return 0;
       }
       case 'deliveries': {
@@ -85,6 +111,7 @@ export async function webhooksCommand(
           (status as WebhookDeliveryStatus | undefined) ?? null,
           100,
           null,
+          EVERY_ENDPOINT_OWNER,
         );
         if (page.items.length === 0) out('No deliveries.');
         for (const d of page.items) {
@@ -96,7 +123,7 @@ export async function webhooksCommand(
         return 0;
       }
       default: {
-        const delivery = await webhooks.redeliver(target!);
+        const delivery = await webhooks.redeliver(target!, EVERY_ENDPOINT_OWNER);
         out(`Queued ${delivery.id} for delivery again.`);
         return 0;
       }

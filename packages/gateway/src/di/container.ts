@@ -56,7 +56,7 @@ import { createLogger, type Logger } from '../observability/logger';
 import { GatewayMetrics } from '../observability/metrics';
 import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../webhooks/webhook-relay';
-import { WebhookSender } from '../webhooks/webhook-sender';
+import { WebhookSender, type WebhookSenderOptions } from '../webhooks/webhook-sender';
 import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../webhooks/webhook-url-policy';
 
 /** A Symbol token that carries the type it resolves to: resolving or registering another type does not compile. */
@@ -155,6 +155,8 @@ export interface ContainerOverrides {
   databaseOnly?: boolean;
   /** Webhook relay timings (tests shorten the retry schedule instead of waiting hours). */
   webhookRelay?: WebhookRelayOptions;
+  /** Webhook request settings (tests: a shorter timeout, a private CA). */
+  webhookSender?: Pick<WebhookSenderOptions, 'timeoutMs' | 'ca'>;
   /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's (ports: FACEGATE_WEBHOOK_ALLOWED_PORTS). */
   webhookUrlPolicy?: WebhookUrlPolicy;
 }
@@ -367,7 +369,10 @@ function registerFactories(
     (c) => new WebhookEndpointsService(resolve(c, TOKENS.WebhookStore), resolve(c, TOKENS.Clock), urlPolicy),
   );
   cached(TOKENS.WebhookRelay, (c) => {
-    const sender = new WebhookSender({ publicAddressesOnly: urlPolicy.publicAddressesOnly });
+    const sender = new WebhookSender({
+      ...overrides.webhookSender,
+      publicAddressesOnly: urlPolicy.publicAddressesOnly,
+    });
     const relay = new WebhookRelay(
       resolve(c, TOKENS.WebhookStore),
       new SqlOutboxEventPublisher(resolve(c, TOKENS.Database)),

@@ -5,7 +5,11 @@ import { requireWebhookRead, requireWebhookRedeliver } from './console-authoriza
 import { DateTimeScalar } from './date-time.scalar';
 import { badUserInput } from './errors';
 import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
-import { WebhookEventTypeEnum, webhookOperation } from './webhook-endpoint.type';
+import { endpointOwnerFor, WebhookEventTypeEnum, webhookOperation } from './webhook-endpoint.type';
+
+/** What an attempt's `error` and a delivery's `lastError` hold: a category, never an error's own text. */
+const ERROR_CATEGORIES_DESCRIPTION =
+  'A category: HTTP_<status> (a non-2xx answer), TIMEOUT, CONNECTION_REFUSED, CONNECTION_CLOSED, DNS_ERROR, NETWORK_UNREACHABLE, TLS_ERROR, ADDRESS_NOT_ALLOWED, RESPONSE_TOO_LARGE, INVALID_RESPONSE or REQUEST_FAILED; for deliveries ended by their endpoint also ENDPOINT_DISABLED or ENDPOINT_FAILING. Null on success';
 
 export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   description: 'PENDING: not yet delivered (retrying). DELIVERED: a 2xx answer. FAILED: retries used up.',
@@ -23,10 +27,15 @@ const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttemp
     latencyMs: t.exposeInt('latencyMs'),
     responseExcerpt: t.string({
       nullable: true,
-      description: 'The first 1,024 characters of the answer',
+      description:
+        'The first 1,024 characters of the answer; kept only when the answer came from a public address (never a loopback or private one)',
       resolve: (a) => a.responseExcerpt,
     }),
-    error: t.string({ nullable: true, resolve: (a) => a.error }),
+    error: t.string({
+      nullable: true,
+      description: ERROR_CATEGORIES_DESCRIPTION,
+      resolve: (a) => a.error,
+    }),
   }),
 });
 
@@ -44,7 +53,11 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('Webh
       resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
     }),
     lastStatusCode: t.int({ nullable: true, resolve: (d) => d.lastStatusCode }),
-    lastError: t.string({ nullable: true, resolve: (d) => d.lastError }),
+    lastError: t.string({
+      nullable: true,
+      description: ERROR_CATEGORIES_DESCRIPTION,
+      resolve: (d) => d.lastError,
+    }),
     createdAt: t.field({ type: DateTimeScalar, resolve: (d) => d.createdAt }),
     finishedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (d) => d.finishedAt }),
     attemptLog: t.field({
@@ -87,7 +100,7 @@ builder.queryField('webhookDeliveries', (t) =>
   t.field({
     type: WebhookDeliveryConnectionRef,
     description:
-      'Services with webhooks:write, console:read or console:admin. One endpoint’s deliveries, newest first; page with first + after.',
+      'Services with webhooks:write (an endpoint of this API key), console:read or console:admin (any endpoint). One endpoint’s deliveries, newest first; page with first + after.',
     args: {
       endpointId: t.arg.id({ required: true }),
       status: t.arg({ type: WebhookDeliveryStatusEnum, required: false }),
@@ -102,7 +115,13 @@ builder.queryField('webhookDeliveries', (t) =>
       }
       const after = args.after ? decodeCursor(args.after) : null;
       return webhookOperation(() =>
-        ctx.services.webhooks.deliveries(String(args.endpointId), args.status ?? null, first, after),
+        ctx.services.webhooks.deliveries(
+          String(args.endpointId),
+          args.status ?? null,
+          first,
+          after,
+          endpointOwnerFor(ctx.viewer, 'read'),
+        ),
       );
     },
   }),
@@ -112,11 +131,13 @@ builder.mutationField('redeliverWebhook', (t) =>
   t.field({
     type: WebhookDeliveryRef,
     description:
-      'Services with webhooks:write or console:admin. Sends one delivery again (same webhook-id), from the start of the retry schedule.',
+      'Services with webhooks:write (a delivery of an endpoint of this API key) or console:admin (any). Sends one delivery again (same webhook-id), from the start of the retry schedule.',
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: async (_root, { deliveryId }, ctx) => {
       requireWebhookRedeliver(ctx.viewer);
-      return webhookOperation(() => ctx.services.webhooks.redeliver(String(deliveryId)));
+      return webhookOperation(() =>
+        ctx.services.webhooks.redeliver(String(deliveryId), endpointOwnerFor(ctx.viewer, 'act')),
+      );
     },
   }),
 );

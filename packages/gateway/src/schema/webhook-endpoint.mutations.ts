@@ -2,6 +2,7 @@ import { requireScope } from './authorization';
 import { builder } from './builder';
 import { requireWebhookRead } from './console-authorization';
 import {
+  endpointOwnerFor,
   WebhookEndpointRef,
   WebhookEndpointSecretPayloadRef,
   WebhookEventTypeEnum,
@@ -12,10 +13,10 @@ builder.queryField('webhookEndpoints', (t) =>
   t.field({
     type: [WebhookEndpointRef],
     description:
-      'Services with webhooks:write, console:read or console:admin. Every endpoint, oldest first; disabled ones say why.',
+      'Services with webhooks:write: the endpoints this API key created; console:read or console:admin: every endpoint. Oldest first; disabled ones say why.',
     resolve: async (_root, _args, ctx) => {
       requireWebhookRead(ctx.viewer);
-      return ctx.services.webhooks.list();
+      return ctx.services.webhooks.list(endpointOwnerFor(ctx.viewer, 'read'));
     },
   }),
 );
@@ -24,7 +25,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
   t.field({
     type: WebhookEndpointSecretPayloadRef,
     description:
-      'Services with webhooks:write. Returns the endpoint and its signing secret, once. https:// only in production.',
+      'Services with webhooks:write. Returns the endpoint and its signing secret, once. https:// only in production. The endpoint belongs to this API key.',
     args: {
       url: t.arg.string({ required: true }),
       events: t.arg({ type: [WebhookEventTypeEnum], required: true }),
@@ -48,7 +49,7 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
   t.field({
     type: WebhookEndpointRef,
     description:
-      'Services with webhooks:write. Changes the given fields; enabled: true re-enables a disabled endpoint.',
+      'Services with webhooks:write, on an endpoint of this API key (any with console:admin). Changes the given fields; enabled: true re-enables a disabled endpoint.',
     args: {
       id: t.arg.id({ required: true }),
       url: t.arg.string({ required: false }),
@@ -57,14 +58,13 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
       enabled: t.arg.boolean({ required: false }),
     },
     resolve: async (_root, args, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
       return webhookOperation(() =>
-        ctx.services.webhooks.update(String(args.id), {
-          url: args.url,
-          events: args.events,
-          description: args.description,
-          enabled: args.enabled,
-        }),
+        ctx.services.webhooks.update(
+          String(args.id),
+          { url: args.url, events: args.events, description: args.description, enabled: args.enabled },
+          endpointOwnerFor(viewer, 'act'),
+        ),
       );
     },
   }),
@@ -74,11 +74,13 @@ builder.mutationField('rotateWebhookSecret', (t) =>
   t.field({
     type: WebhookEndpointSecretPayloadRef,
     description:
-      'Services with webhooks:write. A new signing secret, shown once; the old one keeps signing too for 24 hours.',
+      'Services with webhooks:write, on an endpoint of this API key (any with console:admin). A new signing secret, shown once; the old one keeps signing too for 24 hours.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() => ctx.services.webhooks.rotate(String(id)));
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() =>
+        ctx.services.webhooks.rotate(String(id), endpointOwnerFor(viewer, 'act')),
+      );
     },
   }),
 );
@@ -87,11 +89,13 @@ builder.mutationField('disableWebhookEndpoint', (t) =>
   t.field({
     type: WebhookEndpointRef,
     description:
-      'Services with webhooks:write. Stops deliveries; pending ones are marked FAILED (redeliver sends them).',
+      'Services with webhooks:write, on an endpoint of this API key (any with console:admin). Stops deliveries; pending ones are marked FAILED (redeliver sends them).',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() => ctx.services.webhooks.disable(String(id)));
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() =>
+        ctx.services.webhooks.disable(String(id), endpointOwnerFor(viewer, 'act')),
+      );
     },
   }),
 );
@@ -100,11 +104,11 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
   t.field({
     type: 'ID',
     description:
-      'Services with webhooks:write. Deletes the endpoint and its delivery history; returns its id.',
+      'Services with webhooks:write, on an endpoint of this API key (any with console:admin). Deletes the endpoint and its delivery history; returns its id.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireScope(ctx.viewer, 'webhooks:write');
-      await webhookOperation(() => ctx.services.webhooks.delete(String(id)));
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
+      await webhookOperation(() => ctx.services.webhooks.delete(String(id), endpointOwnerFor(viewer, 'act')));
       return String(id);
     },
   }),

@@ -1,5 +1,7 @@
-import type { WebhookEndpointRecord } from '@facegate/adapters-postgres';
+import type { EndpointOwner, WebhookEndpointRecord } from '@facegate/adapters-postgres';
+import type { Viewer } from '../auth/viewer';
 import {
+  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   WebhookInputError,
   WebhookNotFoundError,
@@ -17,8 +19,23 @@ export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
   ) as Record<string, { value: (typeof WEBHOOK_EVENT_TYPES)[number] }>,
 });
 
+/**
+ * Whose endpoints a service reaches. An endpoint belongs to the API key that created it: a webhooks:write key
+ * sees and manages only its own, and another key's endpoint answers NOT_FOUND like an unknown id. The console
+ * is the exception, on purpose: console:read and console:admin keys read every endpoint and its deliveries,
+ * and console:admin keys act on every endpoint (redeliver; with webhooks:write also update, rotate, disable,
+ * delete), including those of a revoked key. The CLI reaches every endpoint too.
+ */
+export function endpointOwnerFor(viewer: Viewer, purpose: 'read' | 'act'): EndpointOwner {
+  if (viewer.kind !== 'service') throw new Error('endpointOwnerFor: authorize the service first');
+  if (viewer.scopes.includes('console:admin')) return EVERY_ENDPOINT_OWNER;
+  if (purpose === 'read' && viewer.scopes.includes('console:read')) return EVERY_ENDPOINT_OWNER;
+  return viewer.keyId;
+}
+
 export const WebhookEndpointRef = builder.objectRef<WebhookEndpointRecord>('WebhookEndpoint').implement({
-  description: 'Where signed webhooks are POSTed. Services with webhooks:write (the console reads them too).',
+  description:
+    'Where signed webhooks are POSTed. It belongs to the API key that created it: other webhooks:write keys neither see nor change it (the console reads every endpoint, and its admins act on every one).',
   fields: (t) => ({
     id: t.exposeID('id'),
     url: t.exposeString('url'),
@@ -42,6 +59,10 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpointRecord>('Webh
       nullable: true,
       description: 'After a rotation: until then the previous secret signs too',
       resolve: (e) => e.previousSecretExpiresAt,
+    }),
+    createdBy: t.string({
+      description: 'Who created it and so manages it: the API key id (not the key), or cli',
+      resolve: (e) => e.createdBy,
     }),
     createdAt: t.field({ type: DateTimeScalar, resolve: (e) => e.createdAt }),
     updatedAt: t.field({ type: DateTimeScalar, resolve: (e) => e.updatedAt }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   DeliveryPageCursor,
+  EndpointOwner,
   SqlWebhookStore,
   WebhookDeliveryRecord,
   WebhookDeliveryStatus,
@@ -10,6 +11,9 @@ import type { Clock } from '@facegate/domain';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
 import { generateWebhookSecret } from './webhook-signing';
 import { checkWebhookUrl, WebhookUrlError, type WebhookUrlPolicy } from './webhook-url-policy';
+
+/** The owner that reaches every endpoint: the CLI, and the console's admins and readers. */
+export const EVERY_ENDPOINT_OWNER: EndpointOwner = null;
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
@@ -50,7 +54,12 @@ export interface EndpointWithSecret {
   readonly secret: string;
 }
 
-/** Endpoint management shared by the GraphQL API and the CLI: validation, secrets, rotation. */
+/**
+ * Endpoint management shared by the GraphQL API and the CLI: validation, secrets, rotation. Every operation
+ * on existing endpoints takes an `owner`: an API key id sees and changes only the endpoints it created
+ * (another key's endpoint is WebhookNotFoundError, exactly like an unknown id, so ids cannot be probed);
+ * EVERY_ENDPOINT_OWNER (the CLI, the console's admins) reaches all of them.
+ */
 export class WebhookEndpointsService {
   constructor(
     private readonly store: SqlWebhookStore,
@@ -80,8 +89,8 @@ export class WebhookEndpointsService {
     return { endpoint, secret };
   }
 
-  list(): Promise<WebhookEndpointRecord[]> {
-    return this.store.listEndpoints();
+  list(owner: EndpointOwner): Promise<WebhookEndpointRecord[]> {
+    return this.store.listEndpoints(owner);
   }
 
   async update(
@@ -92,9 +101,14 @@ export class WebhookEndpointsService {
       description?: string | null;
       enabled?: boolean | null;
     },
+    owner: EndpointOwner,
   ): Promise<WebhookEndpointRecord> {
+    const endpointId = checkId(id);
+    // another owner's endpoint is not found before any input is judged (a BAD_USER_INPUT would confirm it exists)
+    if ((await this.store.findEndpoint(endpointId, owner)) === null)
+      throw new WebhookNotFoundError('endpoint');
     const found = await this.store.updateEndpoint(
-      checkId(id),
+      endpointId,
       {
         ...(change.url != null ? { url: await this.checkUrl(change.url) } : {}),
         ...(change.events != null ? { events: checkEvents(change.events) } : {}),
@@ -102,13 +116,14 @@ export class WebhookEndpointsService {
         ...(change.enabled != null ? { enabled: change.enabled } : {}),
       },
       this.clock.now(),
+      owner,
     );
     if (found === null) throw new WebhookNotFoundError('endpoint');
     return found;
   }
 
   /** A new secret; the old one keeps signing for ROTATION_OVERLAP_MS (both signatures are sent). */
-  async rotate(id: string): Promise<EndpointWithSecret> {
+  async rotate(id: string, owner: EndpointOwner): Promise<EndpointWithSecret> {
     const now = this.clock.now();
     const secret = generateWebhookSecret();
     const endpoint = await this.store.rotateSecret(
@@ -116,17 +131,18 @@ export class WebhookEndpointsService {
       secret,
       new Date(now.getTime() + ROTATION_OVERLAP_MS),
       now,
+      owner,
     );
     if (endpoint === null) throw new WebhookNotFoundError('endpoint');
     return { endpoint, secret };
   }
 
-  disable(id: string): Promise<WebhookEndpointRecord> {
-    return this.update(id, { enabled: false });
+  disable(id: string, owner: EndpointOwner): Promise<WebhookEndpointRecord> {
+    return this.update(id, { enabled: false }, owner);
   }
 
-  async delete(id: string): Promise<void> {
-    if (!(await this.store.deleteEndpoint(checkId(id)))) throw new WebhookNotFoundError('endpoint');
+  async delete(id: string, owner: EndpointOwner): Promise<void> {
+    if (!(await this.store.deleteEndpoint(checkId(id), owner))) throw new WebhookNotFoundError('endpoint');
   }
 
   async deliveries(
@@ -134,22 +150,23 @@ export class WebhookEndpointsService {
     status: WebhookDeliveryStatus | null,
     first: number,
     after: DeliveryPageCursor | null,
+    owner: EndpointOwner,
   ): Promise<{ items: WebhookDeliveryRecord[]; hasNextPage: boolean }> {
-    if ((await this.store.findEndpoint(checkId(endpointId))) === null)
+    if ((await this.store.findEndpoint(checkId(endpointId), owner)) === null)
       throw new WebhookNotFoundError('endpoint');
     return this.store.listDeliveries(endpointId, status, first, after);
   }
 
   /** Sends a delivery again (same webhook-id) from the start of the retry schedule. */
-  async redeliver(deliveryId: string): Promise<WebhookDeliveryRecord> {
-    const delivery = await this.store.findDelivery(checkId(deliveryId));
+  async redeliver(deliveryId: string, owner: EndpointOwner): Promise<WebhookDeliveryRecord> {
+    const delivery = await this.store.findDelivery(checkId(deliveryId, 'delivery'), owner);
     if (delivery === null) throw new WebhookNotFoundError('delivery');
-    const endpoint = await this.store.findEndpoint(delivery.endpointId);
+    const endpoint = await this.store.findEndpoint(delivery.endpointId, owner);
     // a disabled endpoint sends nothing: say so rather than queue a delivery that never goes out
     if (endpoint !== null && !endpoint.enabled) {
       throw new WebhookConflictError('the endpoint is disabled; enable it (updateWebhookEndpoint) first');
     }
-    const found = await this.store.redeliver(delivery.id, this.clock.now());
+    const found = await this.store.redeliver(delivery.id, this.clock.now(), owner);
     if (found === null) throw new WebhookNotFoundError('delivery');
     return found;
   }
@@ -168,9 +185,9 @@ export class WebhookEndpointsService {
   }
 }
 
-function checkId(id: string): string {
+function checkId(id: string, what: 'endpoint' | 'delivery' = 'endpoint'): string {
   // PostgreSQL text cannot hold NUL; such an id names nothing
-  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw new WebhookNotFoundError('endpoint');
+  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw new WebhookNotFoundError(what);
   return id;
 }
 

@@ -14,8 +14,17 @@ import { webhookHeaders } from './webhook-signing';
 export interface WebhookRelayOptions {
   /** How often due deliveries are looked for when nothing wakes the relay; default 1 s. */
   readonly intervalMs?: number;
-  /** Deliveries claimed (and sent concurrently) per round; default 50. */
+  /** Deliveries claimed per query; default 50 (a round claims again while slots are free and work is found). */
   readonly batch?: number;
+  /** At most this many deliveries in flight per endpoint on this instance (1 while it is failing); default 4. */
+  readonly perEndpoint?: number;
+  /**
+   * Slots shared by every endpoint's second and later deliveries in flight; default 64. An endpoint's first
+   * delivery never waits for a slot held by another endpoint (up to maxInFlight in all).
+   */
+  readonly sharedSlots?: number;
+  /** At most this many deliveries in flight on this instance, whatever the endpoints; default 1,000. */
+  readonly maxInFlight?: number;
   /** How long a claim holds a delivery (more than the 10 s request timeout); after it, a delivery whose instance
    * died is sent again. Default 30 s. */
   readonly leaseMs?: number;
@@ -35,6 +44,13 @@ const DAY_MS = 24 * 3600_000;
  * them, claims due deliveries (FOR UPDATE SKIP LOCKED, with a lease), signs and POSTs them, records every
  * attempt and schedules retries. Instances share the work through the database; nothing is held in memory
  * that a SIGKILL could lose (a claimed delivery is due again when its lease ends).
+ *
+ * Endpoints do not wait for each other: a round claims what free slots allow and returns without waiting for
+ * the answers; each finished delivery frees its slot and wakes the relay to claim more. An endpoint has at
+ * most `perEndpoint` deliveries in flight (one while failing), and its first never waits for another
+ * endpoint's slots, so receivers that never answer hold only their own slots, never a healthy endpoint's
+ * events. Order per (endpoint, session) is the claim's: a session's next event is not due while an earlier one
+ * of it is pending for that endpoint.
  */
 export class WebhookRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -42,8 +58,16 @@ export class WebhookRelay {
   private again = false;
   private stopped = true;
   private lastPruneAt = 0;
+  /** Deliveries this instance is sending, per endpoint id. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly sending = new Set<Promise<void>>();
+  /** Ends the attempts in flight when the relay stops (then replaced, for a later start or runOnce). */
+  private stopping = new AbortController();
   private readonly intervalMs: number;
   private readonly batch: number;
+  private readonly perEndpoint: number;
+  private readonly sharedSlots: number;
+  private readonly maxInFlight: number;
   private readonly leaseMs: number;
   private readonly schedule: RetrySchedule;
   private readonly disableAfterMs: number;
@@ -60,6 +84,9 @@ export class WebhookRelay {
   ) {
     this.intervalMs = options.intervalMs ?? 1_000;
     this.batch = options.batch ?? 50;
+    this.perEndpoint = Math.max(1, options.perEndpoint ?? 4);
+    this.sharedSlots = Math.max(0, options.sharedSlots ?? 64);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1_000);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.schedule = options.schedule ?? STANDARD_RETRY_SCHEDULE;
     this.disableAfterMs = options.disableAfterMs ?? 5 * DAY_MS;
@@ -73,7 +100,7 @@ export class WebhookRelay {
     this.schedule_(0);
   }
 
-  /** Runs a round soon (new outbox events were seen). */
+  /** Runs a round soon (new outbox events were seen, or a delivery finished and freed its slot). */
   wake(): void {
     if (this.stopped) return;
     if (this.running !== null) {
@@ -83,8 +110,34 @@ export class WebhookRelay {
     this.schedule_(0);
   }
 
-  /** One round: fan out, deliver what is due, prune when it is time. */
-  runOnce(): Promise<void> {
+  /**
+   * One round (fan out, claim and start what is due, prune when it is time), then waits for the deliveries it
+   * started: for tools and tests. The running relay does not wait for them.
+   */
+  async runOnce(): Promise<void> {
+    const before = new Set(this.sending);
+    await this.runRound();
+    await Promise.all([...this.sending].filter((p) => !before.has(p)));
+  }
+
+  /** Deliveries this instance is sending now. */
+  get deliveriesInFlight(): number {
+    return this.sending.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    // attempts still waiting for an answer end now; their deliveries are given back, due again at once
+    const stopping = this.stopping;
+    this.stopping = new AbortController();
+    stopping.abort();
+    await Promise.all([...this.sending]);
+  }
+
+  private runRound(): Promise<void> {
     this.running ??= (async () => {
       try {
         do {
@@ -100,18 +153,11 @@ export class WebhookRelay {
     return this.running;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
   private schedule_(delayMs: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.runOnce().finally(() => {
+      void this.runRound().finally(() => {
         if (!this.stopped && this.timer === null) this.schedule_(this.intervalMs);
       });
     }, delayMs);
@@ -122,16 +168,39 @@ export class WebhookRelay {
     for (let i = 0; i < 20; i++) {
       if ((await this.store.dispatchOutbox(this.clock.now(), 500, webhookOf)) < 500) break;
     }
-    for (let i = 0; i < 20; i++) {
-      const claimed = await this.store.claimDue(this.clock.now(), this.batch, this.leaseMs, randomUUID());
-      await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
-      if (claimed.length < this.batch) break;
+    // claim while slots are free and the claim finds work; deliveries run on without being waited for
+    for (let i = 0; i < 50; i++) {
+      const total = this.sending.size;
+      const free = Math.min(this.batch, this.maxInFlight - total);
+      if (free <= 0) break;
+      let shared = 0;
+      for (const n of this.inFlight.values()) shared += Math.max(0, n - 1);
+      const claimed = await this.store.claimDue(this.clock.now(), free, this.leaseMs, randomUUID(), {
+        inFlight: this.inFlight,
+        perEndpoint: this.perEndpoint,
+        sharedLimit: Math.max(0, this.sharedSlots - shared),
+      });
+      for (const delivery of claimed) this.begin(delivery);
+      if (claimed.length === 0) break;
     }
     const now = this.clock.now();
     if (now.getTime() - this.lastPruneAt >= this.pruneIntervalMs) {
       this.lastPruneAt = now.getTime();
       await this.prune(now);
     }
+  }
+
+  private begin(delivery: ClaimedWebhookDelivery): void {
+    this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 0) + 1);
+    const sending = this.deliver(delivery, this.stopping.signal).finally(() => {
+      const left = (this.inFlight.get(delivery.endpointId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(delivery.endpointId, left);
+      else this.inFlight.delete(delivery.endpointId);
+      this.sending.delete(sending);
+      // a slot is free, and the session's next event may be due now
+      this.wake();
+    });
+    this.sending.add(sending);
   }
 
   /** Deletes dispatched outbox rows and finished deliveries past the retention; returns how many. */
@@ -153,7 +222,7 @@ export class WebhookRelay {
     return { outbox, deliveries };
   }
 
-  private async deliver(delivery: ClaimedWebhookDelivery): Promise<void> {
+  private async deliver(delivery: ClaimedWebhookDelivery, signal: AbortSignal): Promise<void> {
     try {
       const sentAt = this.clock.now();
       const headers = webhookHeaders(
@@ -162,8 +231,13 @@ export class WebhookRelay {
         Math.floor(sentAt.getTime() / 1000),
         delivery.body,
       );
-      const result = await this.sender.send(delivery.url, headers, delivery.body);
+      const result = await this.sender.send(delivery.url, headers, delivery.body, signal);
       const now = this.clock.now();
+      if (result.error === 'ABORTED') {
+        // stopping: no attempt to record; another instance (or this one, restarted) sends it
+        await this.store.releaseClaim(delivery, now);
+        return;
+      }
       const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
       const attemptsMade = delivery.attempts + 1;
       const retryAt = ok ? null : nextRetryAt(this.schedule, attemptsMade, now);
@@ -174,7 +248,8 @@ export class WebhookRelay {
           statusCode: result.statusCode,
           latencyMs: result.latencyMs,
           responseExcerpt: result.responseExcerpt,
-          error: result.error ?? (ok ? null : `HTTP ${result.statusCode}`),
+          // a category only (TIMEOUT, TLS_ERROR, HTTP_503, ...): never an error's text
+          error: result.error ?? (ok ? null : `HTTP_${result.statusCode}`),
         },
         { status: ok ? 'DELIVERED' : retryAt === null ? 'FAILED' : 'PENDING', retryAt },
       );

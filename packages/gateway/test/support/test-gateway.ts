@@ -71,7 +71,7 @@ export interface TestGatewayOptions {
   sandbox?: Sandbox;
   clock?: ShiftableClock;
   /** e.g. webhook relay timings */
-  overrides?: Pick<ContainerOverrides, 'webhookRelay' | 'webhookUrlPolicy'>;
+  overrides?: Pick<ContainerOverrides, 'webhookRelay' | 'webhookUrlPolicy' | 'webhookSender'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
