@@ -15,6 +15,7 @@ export {
   type CreateApiKeyInput,
   SqlApiKeyStore,
 } from './sql-api-key.store';
+export { SqlBatchedCounterStore } from './sql-batched-counter.store';
 export {
   CONSOLE_TIME_ZONE,
   type ConsoleBucket,
@@ -36,7 +37,7 @@ export {
   SqlOutboxFeed,
   subscribeToVerificationEvents,
 } from './sql-outbox-feed';
-export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
+export { SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export {
   type AttemptOutcome,
