@@ -6,6 +6,7 @@ export {
   DataDirInUseError,
   isDatabaseUnavailable,
   type Queryable,
+  SqlDatabaseHealth,
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';

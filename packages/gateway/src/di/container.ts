@@ -8,6 +8,7 @@ import {
   SqlApiKeyStore,
   SqlBatchedCounterStore,
   SqlConsoleQueries,
+  SqlDatabaseHealth,
   SqlOutboxEventPublisher,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
@@ -20,6 +21,7 @@ import {
   CancelVerification,
   type Clock,
   ConfirmVerification,
+  type DatabaseHealth,
   DEFAULT_VERIFICATION_SETTINGS,
   type EventPublisher,
   ExpireVerifications,
@@ -85,6 +87,7 @@ export const TOKENS = {
   Digests: token<IdentityDigests>('IdentityDigests'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),
+  DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
   Sandbox: token<Sandbox>('Sandbox'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
@@ -266,6 +269,7 @@ function registerFactories(
 
   cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
   cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
+  cached(TOKENS.DatabaseHealth, () => new SqlDatabaseHealth());
   cached(TOKENS.Repository, (c) => {
     const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
