@@ -6,6 +6,7 @@ export {
   DataDirInUseError,
   isDatabaseUnavailable,
   type Queryable,
+  SqlDatabaseHealth,
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
@@ -15,6 +16,7 @@ export {
   type CreateApiKeyInput,
   SqlApiKeyStore,
 } from './sql-api-key.store';
+export { SqlBatchedCounterStore } from './sql-batched-counter.store';
 export {
   CONSOLE_TIME_ZONE,
   type ConsoleBucket,
@@ -36,7 +38,7 @@ export {
   SqlOutboxFeed,
   subscribeToVerificationEvents,
 } from './sql-outbox-feed';
-export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
+export { SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export {
   type AttemptOutcome,

@@ -1,5 +1,4 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { isDatabaseUnavailable } from '@facegate/adapters-postgres';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -228,6 +227,7 @@ export function createGateway(c: GatewayContainer): Gateway {
   const db = resolve(c, TOKENS.Database);
   const wechat = resolve(c, TOKENS.WeChatClient);
   const keyAttempts = resolve(c, TOKENS.KeyAttempts);
+  const databaseHealth = resolve(c, TOKENS.DatabaseHealth);
 
   const yogaLogger = {
     debug: () => {},
@@ -281,7 +281,7 @@ export function createGateway(c: GatewayContainer): Gateway {
           if (code !== undefined && CLIENT_ERROR_CODES.has(String(code)))
             return forClient(error, config.production);
         }
-        if (isDatabaseUnavailable(original ?? error)) {
+        if (databaseHealth.isUnavailable(original ?? error)) {
           // a stuck or unreachable database (statement or pool timeout): the client may retry, operators see it
           const cause = (original ?? error) as { code?: unknown };
           logger.warn(

@@ -6,7 +6,9 @@ import {
   migrate,
   openDatabase,
   SqlApiKeyStore,
+  SqlBatchedCounterStore,
   SqlConsoleQueries,
+  SqlDatabaseHealth,
   SqlOutboxEventPublisher,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
@@ -15,9 +17,11 @@ import {
 } from '@facegate/adapters-postgres';
 import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
+  AbuseLimits,
   CancelVerification,
   type Clock,
   ConfirmVerification,
+  type DatabaseHealth,
   DEFAULT_VERIFICATION_SETTINGS,
   type EventPublisher,
   ExpireVerifications,
@@ -37,15 +41,14 @@ import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 // imported, not read from disk, so the built gateway knows its version wherever its bundle lives
 import gatewayPackage from '../../package.json' with { type: 'json' };
-import { AbuseLimits } from '../abuse/abuse-limits';
 import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
-import { SqlBatchedCounterStore } from '../abuse/sql-batched-counter.store';
 import { ApiKeyService } from '../auth/api-key.service';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';
 import { ConsoleSystem } from '../console/console-system';
 import { KeyAttemptLimiter } from '../console/key-attempt-limiter';
 import { KeyRing } from '../crypto/key-ring';
+import { NodeAbuseKeyDigests } from '../crypto/node-abuse-key-digests';
 import { NodeIdentityDigests } from '../crypto/node-identity-digests';
 import { MeteredEventPublisher } from '../events/metered-event-publisher';
 import { SubscriptionSlots } from '../events/subscription-slots';
@@ -84,6 +87,7 @@ export const TOKENS = {
   Digests: token<IdentityDigests>('IdentityDigests'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),
+  DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
   Sandbox: token<Sandbox>('Sandbox'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
@@ -267,6 +271,7 @@ function registerFactories(
 
   cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
   cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
+  cached(TOKENS.DatabaseHealth, () => new SqlDatabaseHealth());
   cached(TOKENS.Repository, (c) => {
     const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
@@ -314,12 +319,13 @@ function registerFactories(
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
-    return new AbuseLimits(
+    return new AbuseLimits({
       limiter,
-      config.limits.rate,
-      resolve(c, TOKENS.KeyRing).key('rate-limit-key'),
-      batches,
-    );
+      tallies: batches,
+      digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+      clock: resolve(c, TOKENS.Clock),
+      settings: config.limits.rate,
+    });
   });
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
