@@ -15,6 +15,7 @@ const SCOPES = [
   'WEBHOOKS_WRITE',
   'CONSOLE_READ',
   'CONSOLE_ADMIN',
+  'KEYS_ADMIN',
 ] as const;
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');
 
