@@ -16,6 +16,7 @@ import { REQUEST_ERROR_CODES, rateLimited, upstreamUnavailable } from './schema/
 import { buildSchema } from './schema/index';
 import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
+import { inputStringsPlugin } from './security/input-strings.plugin';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
 import { securityHeadersPlugin } from './security/security-headers.plugin';
 
@@ -359,6 +360,8 @@ export function createGateway(c: GatewayContainer): Gateway {
         persistedOnly: config.limits.persistedOperationsOnly,
         isService: async (request) => (await viewerOf(request, services)).kind === 'service',
       }),
+      // every argument and variable of every operation: no NUL, lone surrogate or oversized string
+      inputStringsPlugin(),
     ],
   });
 }
