@@ -6,6 +6,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './console/console-assets.plugin';
+import { consoleQueryLimitsPlugin } from './console/console-query-limits.plugin';
 import type { KeyAttemptLimiter } from './console/key-attempt-limiter';
 import { type GatewayContainer, resolve, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
@@ -362,6 +363,8 @@ export function createGateway(c: GatewayContainer): Gateway {
       }),
       // every argument and variable of every operation: no NUL, lone surrogate or oversized string
       inputStringsPlugin(),
+      // console aggregates: a cost per occurrence, and a few at a time on the database
+      consoleQueryLimitsPlugin(resolve(c, TOKENS.ConsoleQueryGate)),
     ],
   });
 }

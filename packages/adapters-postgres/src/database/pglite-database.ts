@@ -102,6 +102,29 @@ export class PgliteDatabase implements Database {
     await this.query('SELECT 1');
   }
 
+  /**
+   * This database for work that may wait (the operator console's aggregates): its statements and
+   * transactions run only when nothing else is queued. Closing it closes nothing; the database stays open.
+   */
+  lowPriority(): Database {
+    const { pg, queue } = this;
+    return {
+      kind: this.kind,
+      query: async <T>(sql: string, params: unknown[] = []) =>
+        queue.run(async () => (await pg.query<T>(sql, params)).rows, 'low'),
+      exec: (sql: string) =>
+        queue.run(async () => {
+          await pg.exec(sql);
+        }, 'low'),
+      transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+        queue.run(() => pg.transaction((tx) => fn(wrapTransaction(tx))), 'low'),
+      listen: (channel, onPayload) => this.listen(channel, onPayload),
+      notify: (channel, payload) => this.notify(channel, payload),
+      ping: () => this.ping(),
+      close: async () => {},
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
