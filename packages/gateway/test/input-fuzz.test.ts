@@ -267,6 +267,41 @@ for (const database of DATABASE_KINDS) {
       await t?.close();
     });
 
+    it('the report\'s requests: a cursor whose id holds NUL, on every connection, and createApiKey(name: "a\\u0000b")', async () => {
+      const key = credentials[1]![1];
+      const cursor = Buffer.from(JSON.stringify(['2025-01-01T00:00:00.000Z', 'vs_a\u0000b'])).toString(
+        'base64url',
+      );
+      for (const query of [
+        'query($a: String) { consoleSessions(after: $a) { hasNextPage } }',
+        'query($a: String) { verifications(after: $a) { edges { cursor } } }',
+        'query($a: String) { webhookDeliveries(endpointId: "we_1", after: $a) { edges { cursor } } }',
+      ]) {
+        const answer = await send(t, { query, variables: { a: cursor } }, key);
+        expect(answer.status, query).toBeLessThan(500);
+        expect(answer.body.errors[0].extensions, query).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          field: 'after',
+          rule: 'CURSOR_INVALID',
+        });
+      }
+      const created = await send(
+        t,
+        {
+          query:
+            'mutation($n: String!) { createApiKey(input: { name: $n, scopes: [CONSOLE_READ] }) { key } }',
+          variables: { n: 'a\u0000b' },
+        },
+        key,
+      );
+      expect(created.status).toBeLessThan(500);
+      expect(created.body.errors[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        rule: 'STRING_NUL',
+        argument: 'createApiKey.input.name',
+      });
+    });
+
     it('as variables, at every leaf of every argument', async () => {
       const cases = LEAVES.flatMap((leaf) =>
         BAD_STRINGS.flatMap(([kind, bad]) =>
