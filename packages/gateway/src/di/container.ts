@@ -90,7 +90,7 @@ export const TOKENS = {
   Digests: token<IdentityDigests>('IdentityDigests'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),
-  /** The console's reads: their own small pool on PostgreSQL, the same database on PGlite. */
+  /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
   ConsoleDatabase: token<Database>('ConsoleDatabase'),
   Sandbox: token<Sandbox>('Sandbox'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
