@@ -8,7 +8,7 @@ export {
   type Queryable,
   SqlDatabaseHealth,
 } from './database/database';
-export { type OpenDatabaseOptions, openDatabase } from './database/open-database';
+export { type OpenDatabaseOptions, openDatabase, openLowPriorityDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
 export {
   ApiKeyPrefixTakenError,

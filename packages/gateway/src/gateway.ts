@@ -5,6 +5,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'gra
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './console/console-assets.plugin';
+import { consoleQueryLimitsPlugin } from './console/console-query-limits.plugin';
 import type { KeyAttemptLimiter } from './console/key-attempt-limiter';
 import { type GatewayContainer, resolve, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
@@ -15,6 +16,7 @@ import { REQUEST_ERROR_CODES, rateLimited, upstreamUnavailable } from './schema/
 import { buildSchema } from './schema/index';
 import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
+import { inputStringsPlugin } from './security/input-strings.plugin';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
 import { securityHeadersPlugin } from './security/security-headers.plugin';
 
@@ -359,6 +361,10 @@ export function createGateway(c: GatewayContainer): Gateway {
         persistedOnly: config.limits.persistedOperationsOnly,
         isService: async (request) => (await viewerOf(request, services)).kind === 'service',
       }),
+      // every argument and variable of every operation: no NUL, lone surrogate or oversized string
+      inputStringsPlugin(),
+      // console aggregates: a cost per occurrence, and a few at a time on the database
+      consoleQueryLimitsPlugin(resolve(c, TOKENS.ConsoleQueryGate)),
     ],
   });
 }

@@ -138,10 +138,15 @@ describe('attacks on a production gateway', () => {
       Buffer.from(JSON.stringify(['2025-01-01T00:00:00.000Z', 'x'.repeat(200)])).toString('base64url'),
     ],
     ['not JSON', 'bm90IGpzb24'],
-    ['huge', 'A'.repeat(10_000)],
+    [
+      'a NUL in the id',
+      Buffer.from(JSON.stringify(['2025-01-01T00:00:00.000Z', 'a\u0000b'])).toString('base64url'),
+    ],
+    // longer than any input string: refused before the cursor is even decoded
+    ['huge', 'A'.repeat(10_000), 'STRING_TOO_LONG'],
   ])(
     'a crafted cursor (%s) is BAD_USER_INPUT, not a 500 or an SQL error in the log',
-    async (_what, after) => {
+    async (_what, after, rule = 'CURSOR_INVALID') => {
       const key = await t.createApiKey(['verifications:read']);
       const before = t.logs.length;
       const answer = await t.gql(
@@ -151,7 +156,7 @@ describe('attacks on a production gateway', () => {
       );
       expect(answer.status).toBe(200);
       expect(errorCode(answer)).toBe('BAD_USER_INPUT');
-      expect(answer.body.errors?.[0]?.extensions).toMatchObject({ field: 'after', rule: 'CURSOR_INVALID' });
+      expect(answer.body.errors?.[0]?.extensions).toMatchObject({ field: 'after', rule });
       expect(t.logs.slice(before).join('\n')).not.toMatch(/out of range|unexpected error|\n\s+at /);
     },
   );

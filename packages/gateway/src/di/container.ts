@@ -5,6 +5,7 @@ import {
   type Database,
   migrate,
   openDatabase,
+  openLowPriorityDatabase,
   SqlApiKeyStore,
   SqlBatchedCounterStore,
   SqlConsoleQueries,
@@ -45,6 +46,7 @@ import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
 import { ApiKeyService } from '../auth/api-key.service';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';
+import { ConsoleQueryGate } from '../console/console-query-gate';
 import { ConsoleSystem } from '../console/console-system';
 import { KeyAttemptLimiter } from '../console/key-attempt-limiter';
 import { KeyRing } from '../crypto/key-ring';
@@ -88,6 +90,8 @@ export const TOKENS = {
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),
   DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
+  /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
+  ConsoleDatabase: token<Database>('ConsoleDatabase'),
   Sandbox: token<Sandbox>('Sandbox'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
@@ -113,6 +117,7 @@ export const TOKENS = {
   WebhookRelay: token<WebhookRelay>('WebhookRelay'),
   ConsoleQueries: token<SqlConsoleQueries>('SqlConsoleQueries'),
   ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
+  ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
   KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
 } as const;
 
@@ -210,6 +215,20 @@ export async function buildContainer(
     lifecycle.onClose('database', () => db.close());
     await migrate(db);
     provide(c, TOKENS.Database, db);
+    // An operator's year-long aggregates never hold the connections verifications and /readyz use: the
+    // console reads through a pool of its own on PostgreSQL, at low priority on PGlite's one connection.
+    if (!overrides.databaseOnly) {
+      const consoleDb = await openLowPriorityDatabase(db, {
+        url: config.databaseUrl ?? undefined,
+        poolMax: config.console.maxQueries,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+        connectionTimeoutMs: config.databaseConnectTimeoutMs,
+      });
+      lifecycle.onClose('console database', () => consoleDb.close());
+      provide(c, TOKENS.ConsoleDatabase, consoleDb);
+    } else {
+      provide(c, TOKENS.ConsoleDatabase, db);
+    }
 
     if (!overrides.databaseOnly) {
       let wechat = config.wechat;
@@ -394,7 +413,8 @@ function registerFactories(
     });
     return relay;
   });
-  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.Database)));
+  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.ConsoleDatabase)));
+  cached(TOKENS.ConsoleQueryGate, () => new ConsoleQueryGate({ maxRunning: config.console.maxQueries }));
   cached(
     TOKENS.ConsoleSystem,
     (c) =>
