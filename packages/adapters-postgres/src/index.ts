@@ -10,12 +10,7 @@ export {
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase, openLowPriorityDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
-export {
-  ApiKeyPrefixTakenError,
-  type ApiKeyRecord,
-  type CreateApiKeyInput,
-  SqlApiKeyStore,
-} from './sql-api-key.store';
+export { ApiKeyPrefixTakenError, SqlApiKeyStore } from './sql-api-key.store';
 export { SqlBatchedCounterStore } from './sql-batched-counter.store';
 export {
   CONSOLE_TIME_ZONE,
