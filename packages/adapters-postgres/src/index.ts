@@ -10,24 +10,9 @@ export {
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase, openLowPriorityDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
-export {
-  ApiKeyPrefixTakenError,
-  type ApiKeyRecord,
-  type CreateApiKeyInput,
-  SqlApiKeyStore,
-} from './sql-api-key.store';
+export { ApiKeyPrefixTakenError, SqlApiKeyStore } from './sql-api-key.store';
 export { SqlBatchedCounterStore } from './sql-batched-counter.store';
-export {
-  CONSOLE_TIME_ZONE,
-  type ConsoleBucket,
-  type ConsoleCounts,
-  type ConsoleOverviewRows,
-  type ConsoleSessionFilter,
-  type ConsoleSessionRow,
-  type FailureCount,
-  SqlConsoleQueries,
-  type TimelineEntry,
-} from './sql-console-queries';
+export { CONSOLE_TIME_ZONE, SqlConsoleQueries } from './sql-console-queries';
 export {
   parseVerificationEvent,
   SqlOutboxEventPublisher,

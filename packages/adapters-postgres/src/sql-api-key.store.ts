@@ -1,24 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { ApiKeyRecord, ApiKeyStore, CreateApiKeyInput } from '@facegate/domain';
 import type { Database } from './database/database';
-
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: Date;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-}
-
-export interface CreateApiKeyInput {
-  name: string;
-  /** Public, unique part of the key, used to find the row. */
-  prefix: string;
-  /** The gateway's hash of the key's secret; the secret itself never reaches the database. */
-  secretHash: string;
-  scopes: string[];
-}
 
 export class ApiKeyPrefixTakenError extends Error {
   readonly code = 'API_KEY_PREFIX_TAKEN' as const;
@@ -42,7 +24,7 @@ interface ApiKeyRow {
 const COLUMNS = 'id, name, prefix, secret_hash, scopes, created_at, revoked_at, last_used_at';
 
 /** Service API keys, stored as prefix + secret hash. */
-export class SqlApiKeyStore {
+export class SqlApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Database) {}
 
   async create(input: CreateApiKeyInput): Promise<ApiKeyRecord> {

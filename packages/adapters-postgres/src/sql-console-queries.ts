@@ -1,3 +1,17 @@
+import {
+  assembleTimeline,
+  type ConsoleBucket,
+  type ConsoleCounts,
+  type ConsoleOverviewRows,
+  type ConsoleReadModel,
+  type ConsoleSessionCursor,
+  type ConsoleSessionFilter,
+  type ConsoleSessionRow,
+  type FailureCount,
+  type TimelineClaim,
+  type TimelineEntry,
+  type TimelineEvent,
+} from '@facegate/domain';
 import type { Database } from './database/database';
 import {
   CONSOLE_TIME_ZONE,
@@ -11,73 +25,6 @@ import {
 } from './sql-console-overview';
 
 export { CONSOLE_TIME_ZONE };
-
-/** Hours or (China Standard Time) days. */
-export type ConsoleBucket = 'hour' | 'day';
-
-export interface ConsoleCounts {
-  started: number;
-  pending: number;
-  verified: number;
-  failed: number;
-  canceled: number;
-  expired: number;
-  /** Sessions with at least one recorded confirm attempt: the face check ran on the device. */
-  deviceRan: number;
-  /** Sessions that reached an outcome through confirmVerification (VERIFIED or FAILED). */
-  confirmed: number;
-  /** Seconds from start to VERIFIED or FAILED; null when none ended so. */
-  medianSecondsToOutcome: number | null;
-  p95SecondsToOutcome: number | null;
-}
-
-export interface ConsoleOverviewRows {
-  /** All protocols together. */
-  total: ConsoleCounts;
-  byProtocol: (ConsoleCounts & { protocol: 'LEGACY' | 'V2' })[];
-  /** Sessions started per bucket, by their current status; buckets without sessions are left out. */
-  series: { bucket: Date; status: string; count: number }[];
-}
-
-export interface FailureCount {
-  code: string;
-  count: number;
-  /** Per day (CST), oldest first. */
-  trend: { bucket: Date; count: number }[];
-}
-
-export interface ConsoleSessionRow {
-  id: string;
-  status: string;
-  protocol: string;
-  maskedName: string;
-  maskedIdCardNumber: string;
-  attempts: number;
-  maxAttempts: number;
-  lastErrorCode: string | null;
-  openid: string;
-  clientReferenceId: string | null;
-  createdAt: Date;
-  endedAt: Date | null;
-  verifiedAt: Date | null;
-}
-
-export interface ConsoleSessionFilter {
-  status?: string | null;
-  protocol?: string | null;
-  openid?: string | null;
-  clientReferenceId?: string | null;
-  createdAfter?: Date | null;
-  createdBefore?: Date | null;
-}
-
-export interface TimelineEntry {
-  at: Date;
-  kind: 'STARTED' | 'ATTEMPT_CLAIMED' | 'ATTEMPT_COMPLETED' | 'EVENT' | 'ENDED';
-  status: string | null;
-  attempt: number | null;
-  failureCode: string | null;
-}
 
 interface SessionRow {
   id: string;
@@ -101,7 +48,7 @@ const SESSION_SELECT = `SELECT id, status, protocol, masked_name, masked_id_card
 FROM verification_sessions`;
 
 /** The operator console's read-only queries: aggregates computed by the database, never in the browser. */
-export class SqlConsoleQueries {
+export class SqlConsoleQueries implements ConsoleReadModel {
   constructor(private readonly db: Database) {}
 
   /**
@@ -183,7 +130,7 @@ export class SqlConsoleQueries {
   async sessions(
     filter: ConsoleSessionFilter,
     first: number,
-    after: { createdAt: Date; id: string } | null,
+    after: ConsoleSessionCursor | null,
   ): Promise<ConsoleSessionRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -217,78 +164,72 @@ export class SqlConsoleQueries {
     return rows[0] ? toSession(rows[0]) : null;
   }
 
-  /**
-   * What happened to one session, oldest first: its start, each evidence claim (an attempt sent to WeChat)
-   * and its completion, the published status changes still in the outbox, and its end. No evidence, no
-   * digests: the claims are read for their times, status and failure code only.
-   */
+  /** One session's timeline (see timelines). */
   async timeline(session: ConsoleSessionRow): Promise<TimelineEntry[]> {
+    return (await this.timelines([session])).get(session.id) ?? [];
+  }
+
+  /**
+   * What happened to each session, oldest first (the domain's assembleTimeline): its start, each evidence
+   * claim (an attempt sent to WeChat) and its completion, the published status changes still in the outbox,
+   * and its end. Two statements for the whole page, whatever its size. No evidence, no digests: the claims
+   * are read for their times, status and failure code only.
+   */
+  async timelines(sessions: readonly ConsoleSessionRow[]): Promise<ReadonlyMap<string, TimelineEntry[]>> {
+    if (sessions.length === 0) return new Map();
+    const ids = [...new Set(sessions.map((s) => s.id))];
     const [claims, events] = await Promise.all([
       this.db.query<{
+        session_id: string;
         claimed_at: Date;
         completed_at: Date | null;
         outcome_status: string | null;
         outcome_attempt: number | null;
         failure_code: string | null;
       }>(
-        `SELECT claimed_at, completed_at, outcome_status, outcome_attempt,
+        `SELECT session_id, claimed_at, completed_at, outcome_status, outcome_attempt,
            outcome_failure->>'code' AS failure_code
-         FROM evidence_claims WHERE session_id = $1 ORDER BY claimed_at`,
-        [session.id],
+         FROM evidence_claims WHERE session_id = ANY($1::text[]) ORDER BY claimed_at`,
+        [ids],
       ),
-      this.db.query<{ created_at: Date; status: string | null; attempts: number | null }>(
-        `SELECT created_at, payload->>'status' AS status, (payload->>'attempts')::int AS attempts
-         FROM event_outbox WHERE session_id = $1 ORDER BY id`,
-        [session.id],
+      this.db.query<{ session_id: string; created_at: Date; status: string | null; attempts: number | null }>(
+        `SELECT session_id, created_at, payload->>'status' AS status, (payload->>'attempts')::int AS attempts
+         FROM event_outbox WHERE session_id = ANY($1::text[]) ORDER BY id`,
+        [ids],
       ),
     ]);
-    const entries: TimelineEntry[] = [
-      { at: session.createdAt, kind: 'STARTED', status: 'PENDING', attempt: null, failureCode: null },
-    ];
-    for (const c of claims) {
-      entries.push({
-        at: c.claimed_at,
-        kind: 'ATTEMPT_CLAIMED',
-        status: null,
-        attempt: null,
-        failureCode: null,
-      });
-      if (c.completed_at) {
-        entries.push({
-          at: c.completed_at,
-          kind: 'ATTEMPT_COMPLETED',
-          status: c.outcome_status,
-          attempt: c.outcome_attempt,
-          failureCode: c.failure_code,
-        });
-      }
-    }
-    for (const e of events) {
-      entries.push({
-        at: e.created_at,
-        kind: 'EVENT',
-        status: e.status,
-        attempt: e.attempts,
-        failureCode: null,
-      });
-    }
-    if (session.endedAt) {
-      entries.push({
-        at: session.endedAt,
-        kind: 'ENDED',
-        status: session.status,
-        attempt: session.attempts,
-        failureCode: session.lastErrorCode,
-      });
-    }
-    // The start first and the end last whatever the clocks say (claims and outbox rows are stamped by the
-    // database, the session by the gateway); the rest by time, same-instant entries in the order above.
-    const rank = (e: TimelineEntry) => (e.kind === 'STARTED' ? 0 : e.kind === 'ENDED' ? 2 : 1);
-    return entries
-      .map((e, i) => ({ e, i }))
-      .sort((a, b) => rank(a.e) - rank(b.e) || a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
-      .map(({ e }) => e);
+    const claimsOf = groupBy(
+      claims,
+      (c): TimelineClaim => ({
+        claimedAt: c.claimed_at,
+        completedAt: c.completed_at,
+        outcomeStatus: c.outcome_status,
+        outcomeAttempt: c.outcome_attempt,
+        failureCode: c.failure_code,
+      }),
+    );
+    const eventsOf = groupBy(
+      events,
+      (e): TimelineEvent => ({ at: e.created_at, status: e.status, attempts: e.attempts }),
+    );
+    return new Map(
+      sessions.map((s) => [s.id, assembleTimeline(s, claimsOf.get(s.id) ?? [], eventsOf.get(s.id) ?? [])]),
+    );
   }
+}
+
+/** Rows by their session, each session's in the order read. */
+function groupBy<R extends { session_id: string }, T>(
+  rows: readonly R[],
+  map: (row: R) => T,
+): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.session_id) ?? [];
+    list.push(map(row));
+    grouped.set(row.session_id, list);
+  }
+  return grouped;
 }
 
 function toSession(r: SessionRow): ConsoleSessionRow {

@@ -1,10 +1,6 @@
+import type { ApiKeyRecord, ApiKeyStore } from '@facegate/domain';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  ApiKeyInputError,
-  type ApiKeyListing,
-  ApiKeyService,
-  type ApiKeyStore,
-} from '../src/auth/api-key.service';
+import { ApiKeyInputError, ApiKeyService } from '../src/auth/api-key.service';
 import { UserTokenService } from '../src/auth/user-token';
 import { KeyRing } from '../src/crypto/key-ring';
 import { NodeIdentityDigests } from '../src/crypto/node-identity-digests';
@@ -50,7 +46,7 @@ describe('KeyRing / NodeIdentityDigests', () => {
 });
 
 class MemoryKeyStore implements ApiKeyStore {
-  rows: (ApiKeyListing & { secretHash: string })[] = [];
+  rows: (ApiKeyRecord & { secretHash: string })[] = [];
   async create(input: { name: string; prefix: string; secretHash: string; scopes: string[] }) {
     const row = {
       id: `k${this.rows.length + 1}`,

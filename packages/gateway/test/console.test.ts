@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createYoga } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 import { consoleAssetsPlugin, consoleAvailability } from '../src/console/console-assets.plugin';
+import { resolve, TOKENS } from '../src/di/container';
 import { buildSchema } from '../src/schema/index';
 import { fullFlow, PEOPLE, start } from './support/flows';
 import { CANCEL, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
@@ -22,6 +23,8 @@ const SESSIONS = `query($filter: ConsoleSessionFilter, $first: Int, $after: Stri
   consoleSessions(filter: $filter, first: $first, after: $after) {
     edges { cursor node { id status protocol maskedName maskedIdCardNumber attempts lastErrorCode openid clientReferenceId } }
     hasNextPage endCursor } }`;
+const PAGE_WITH_TIMELINES = `query($first: Int) { consoleSessions(first: $first) {
+  edges { node { id timeline { at kind status attempt failureCode } } } } }`;
 const SESSION = `query($id: ID!) { consoleSession(id: $id) { id status maskedName timeline { at kind status attempt failureCode } } }`;
 
 describe('console GraphQL operations (PGlite, sandbox)', () => {
@@ -177,6 +180,34 @@ describe('console GraphQL operations (PGlite, sandbox)', () => {
     );
     expect(completed).toMatchObject({ failureCode: 'FACE_MISMATCH', attempt: 1 });
     expect((await gql(SESSION, { id: 'no-such-session' }, read)).body.data!.consoleSession).toBeNull();
+  });
+
+  it('reads a page of sessions with their timelines in the same statements whatever its size', async () => {
+    const query = vi.spyOn(resolve(t.container, TOKENS.ConsoleDatabase), 'query');
+    const page = async (first: number) => {
+      query.mockClear();
+      const r = await gql(PAGE_WITH_TIMELINES, { first }, read);
+      return { edges: r.body.data!.consoleSessions.edges as Json[], statements: query.mock.calls.length };
+    };
+    let seven: Awaited<ReturnType<typeof page>>;
+    try {
+      const two = await page(2);
+      seven = await page(7);
+      expect(two.edges).toHaveLength(2);
+      expect(seven.edges).toHaveLength(7);
+      // the page, then its sessions' evidence claims and outbox events: not one read per session
+      expect(two.statements).toBe(3);
+      expect(seven.statements).toBe(3);
+    } finally {
+      query.mockRestore();
+    }
+    // read together, each session still gets its own timeline: the same as when read alone
+    for (const edge of seven.edges) {
+      const alone = await gql(SESSION, { id: edge.node.id }, read);
+      expect(edge.node.timeline).toEqual(alone.body.data!.consoleSession.timeline);
+    }
+    const kinds = seven.edges.map((e) => (e.node.timeline as Json[]).map((x) => x.kind).join());
+    expect(new Set(kinds).size).toBeGreaterThan(1);
   });
 
   it('reports the system: readiness, database kind, token state (never the token), abuse refusals', async () => {

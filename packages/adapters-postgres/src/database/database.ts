@@ -1,4 +1,4 @@
-import type { DatabaseHealth } from '@facegate/domain';
+import type { DatabaseHealth, DatabaseProbe } from '@facegate/domain';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -13,7 +13,7 @@ export interface Queryable {
  * One SQL dialect over two drivers: embedded PGlite and PostgreSQL through node-postgres. Everything above this
  * interface is driver-agnostic.
  */
-export interface Database extends Queryable {
+export interface Database extends Queryable, DatabaseProbe {
   readonly kind: DatabaseKind;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;

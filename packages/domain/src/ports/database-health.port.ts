@@ -8,3 +8,11 @@ export interface DatabaseHealth {
   /** True when `error`, thrown by a store, means the database cannot serve now rather than a fault. */
   isUnavailable(error: unknown): boolean;
 }
+
+/** What an operator's status page asks of the database: which one it is, and whether it answers now. */
+export interface DatabaseProbe {
+  /** The kind of database, e.g. embedded or a server (shown to operators). */
+  readonly kind: string;
+  /** One round trip: resolves when the database answers, rejects when it cannot. */
+  ping(): Promise<void>;
+}

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiKeyInputError, type ApiKeyListing } from '../auth/api-key.service';
+import type { ApiKeyRecord } from '@facegate/domain';
+import { ApiKeyInputError } from '../auth/api-key.service';
 import type { ApiKeyScope } from '../auth/viewer';
 import { ADMIN_FILE, type AdminFile, type WireApiKey } from './admin-endpoint';
 
 /** What `facegate keys` needs, from the database directly or from the running gateway. */
 export interface KeyAdministration {
-  create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyListing }>;
-  list(): Promise<ApiKeyListing[]>;
+  create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyRecord }>;
+  list(): Promise<ApiKeyRecord[]>;
   revoke(idOrPrefix: string): Promise<boolean>;
 }
 
@@ -19,7 +20,7 @@ export class AdminEndpointError extends Error {
   }
 }
 
-const fromWire = (k: WireApiKey): ApiKeyListing => ({
+const fromWire = (k: WireApiKey): ApiKeyRecord => ({
   ...k,
   createdAt: new Date(k.createdAt),
   revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt),

@@ -3,7 +3,8 @@ import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ApiKeyInputError, type ApiKeyListing, ApiKeyService } from '../auth/api-key.service';
+import type { ApiKeyRecord } from '@facegate/domain';
+import { ApiKeyInputError, ApiKeyService } from '../auth/api-key.service';
 import type { Logger } from '../observability/logger';
 
 /**
@@ -21,13 +22,13 @@ export interface AdminFile {
 }
 
 /** An API key as the admin endpoint sends it (dates as ISO strings). */
-export type WireApiKey = Omit<ApiKeyListing, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
+export type WireApiKey = Omit<ApiKeyRecord, 'createdAt' | 'revokedAt' | 'lastUsedAt'> & {
   createdAt: string;
   revokedAt: string | null;
   lastUsedAt: string | null;
 };
 
-export const toWire = (k: ApiKeyListing): WireApiKey => ({
+export const toWire = (k: ApiKeyRecord): WireApiKey => ({
   ...k,
   createdAt: k.createdAt.toISOString(),
   revokedAt: k.revokedAt?.toISOString() ?? null,

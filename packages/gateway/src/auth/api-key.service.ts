@@ -1,21 +1,7 @@
 import { createHmac, hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyRecord, ApiKeyStore } from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 import { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './viewer';
-
-/** What the gateway needs from the key store (SqlApiKeyStore of @facegate/adapters-postgres fits it). */
-export interface ApiKeyStore {
-  create(input: {
-    name: string;
-    prefix: string;
-    secretHash: string;
-    scopes: string[];
-  }): Promise<ApiKeyListing>;
-  findActiveByPrefix(prefix: string): Promise<(ApiKeyListing & { secretHash: string }) | null>;
-  list(): Promise<ApiKeyListing[]>;
-  revoke(idOrPrefix: string): Promise<boolean>;
-  /** Records a successful use (the store may throttle its writes). */
-  markUsed?(id: string, at: Date): Promise<void>;
-}
 
 export interface ApiKeyServiceOptions {
   /**
@@ -30,16 +16,6 @@ export interface ApiKeyServiceOptions {
 }
 
 type ServiceViewer = Extract<Viewer, { kind: 'service' }>;
-
-export interface ApiKeyListing {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: Date;
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-}
 
 export class ApiKeyInputError extends Error {
   constructor(
@@ -122,10 +98,7 @@ export class ApiKeyService {
    * Creates a key for the server's operator (CLI, admin endpoint): any scope. The returned `key` is shown
    * once and never stored. Requests made with an API key go through createForKey.
    */
-  async create(
-    name: string,
-    scopes: readonly ApiKeyScope[],
-  ): Promise<{ key: string; record: ApiKeyListing }> {
+  async create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyRecord }> {
     const trimmed = name.trim();
     if (trimmed === '' || trimmed.length > 100) {
       throw new ApiKeyInputError('name', 'the key needs a name of 1-100 characters (--name)');
@@ -147,13 +120,13 @@ export class ApiKeyService {
     holder: readonly ApiKeyScope[],
     name: string,
     scopes: readonly ApiKeyScope[],
-  ): Promise<{ key: string; record: ApiKeyListing }> {
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const beyond = scopesBeyond(holder, scopes);
     if (beyond.length > 0) return Promise.reject(new ApiKeyGrantError('create', beyond));
     return this.create(name, scopes);
   }
 
-  list(): Promise<ApiKeyListing[]> {
+  list(): Promise<ApiKeyRecord[]> {
     return this.store.list();
   }
 
@@ -169,7 +142,7 @@ export class ApiKeyService {
    * operator must not switch off a production service's key); ApiKeyGrantError otherwise. The revoked key,
    * or null when no active key has this id or prefix.
    */
-  async revokeForKey(holder: readonly ApiKeyScope[], idOrPrefix: string): Promise<ApiKeyListing | null> {
+  async revokeForKey(holder: readonly ApiKeyScope[], idOrPrefix: string): Promise<ApiKeyRecord | null> {
     const target = (await this.store.list()).find(
       (k) => k.revokedAt === null && (k.id === idOrPrefix || k.prefix === idOrPrefix),
     );

@@ -1,5 +1,4 @@
-import type { Database } from '@facegate/adapters-postgres';
-import type { AbuseRefusalCount } from '../abuse/abuse-limits';
+import type { AbuseRefusalCount, DatabaseProbe } from '@facegate/domain';
 import { type GatewayConfig, startupWarnings } from '../config';
 import { withTimeout } from '../observability/health.plugin';
 import type { GatewayMetrics } from '../observability/metrics';
@@ -26,7 +25,7 @@ export class ConsoleSystem {
   constructor(
     private readonly deps: {
       readonly config: GatewayConfig;
-      readonly db: Database;
+      readonly db: DatabaseProbe;
       readonly metrics: GatewayMetrics;
       /** AbuseLimits.refusals: every abuse rule, its limit and its refusals in the current window. */
       readonly abuseRefusals: () => Promise<readonly AbuseRefusalCount[]>;

@@ -1,4 +1,5 @@
-import { ApiKeyGrantError, ApiKeyInputError, type ApiKeyListing } from '../auth/api-key.service';
+import type { ApiKeyRecord } from '@facegate/domain';
+import { ApiKeyGrantError, ApiKeyInputError } from '../auth/api-key.service';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../auth/viewer';
 import { builder } from './builder';
 import { requireConsoleRead, requireKeyAdmin } from './console-authorization';
@@ -15,7 +16,7 @@ export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   >,
 });
 
-const ApiKeyRef = builder.objectRef<ApiKeyListing>('ApiKey').implement({
+const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
   description: 'A service API key: never its secret.',
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -32,14 +33,12 @@ const ApiKeyRef = builder.objectRef<ApiKeyListing>('ApiKey').implement({
   }),
 });
 
-const CreatedApiKeyRef = builder
-  .objectRef<{ key: string; record: ApiKeyListing }>('CreatedApiKey')
-  .implement({
-    fields: (t) => ({
-      key: t.exposeString('key', { description: 'the whole key: shown this once, never stored' }),
-      apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
-    }),
-  });
+const CreatedApiKeyRef = builder.objectRef<{ key: string; record: ApiKeyRecord }>('CreatedApiKey').implement({
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'the whole key: shown this once, never stored' }),
+    apiKey: t.field({ type: ApiKeyRef, resolve: (c) => c.record }),
+  }),
+});
 
 const ConsoleViewerRef = builder
   .objectRef<{ name: string; scopes: readonly ApiKeyScope[] }>('ConsoleViewer')
@@ -110,7 +109,7 @@ builder.mutationField('revokeApiKey', (t) =>
       const viewer = requireKeyAdmin(ctx.viewer);
       const value = String(id);
       if (value.length === 0 || value.length > 128) throw notFound('API key not found');
-      let revoked: ApiKeyListing | null;
+      let revoked: ApiKeyRecord | null;
       try {
         revoked = await ctx.services.apiKeys.revokeForKey(viewer.scopes, value);
       } catch (error) {

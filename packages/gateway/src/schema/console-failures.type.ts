@@ -1,9 +1,9 @@
-import type { FailureCount } from '@facegate/adapters-postgres';
 import {
   describeFailure,
   FACE_CHECK_CODES,
   FAILURE_CODES,
   type FailureCode,
+  type FailureCount,
   LEGACY_CLIENT_CODES,
   UPSTREAM_ERRCODES,
   V2_CLIENT_CODES,

@@ -1,5 +1,9 @@
-import type { ConsoleCounts, ConsoleOverviewRows } from '@facegate/adapters-postgres';
-import type { VerificationProtocol, VerificationStatus } from '@facegate/domain';
+import type {
+  ConsoleCounts,
+  ConsoleOverviewRows,
+  VerificationProtocol,
+  VerificationStatus,
+} from '@facegate/domain';
 import { builder } from './builder';
 import { requireConsoleRead } from './console-authorization';
 import { checkPeriod } from './console-period';

@@ -1,14 +1,17 @@
-import type { ConsoleSessionRow, TimelineEntry } from '@facegate/adapters-postgres';
 import {
+  type ConsoleReadModel,
+  type ConsoleSessionRow,
   DEFAULT_PAGE_SIZE,
   FAILURE_CODES,
   type FailureCode,
   MAX_PAGE_SIZE,
+  type TimelineEntry,
   type VerificationProtocol,
   type VerificationStatus,
 } from '@facegate/domain';
 import { builder } from './builder';
 import { requireConsoleRead } from './console-authorization';
+import type { GatewayContext } from './context';
 import { DateTimeScalar } from './date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from './enums';
 import { badUserInput } from './errors';
@@ -20,6 +23,41 @@ const failureCode = (code: string | null): FailureCode | null =>
     : (FAILURE_CODES as readonly string[]).includes(code)
       ? (code as FailureCode)
       : 'UNKNOWN';
+
+/**
+ * The sessions read together (a page, or one session): the first timeline asked for reads every one of
+ * theirs in one go (ConsoleReadModel.timelines), so a page costs the same few reads whatever its size.
+ */
+class TimelineBatch {
+  private loaded: Promise<ReadonlyMap<string, TimelineEntry[]>> | null = null;
+
+  constructor(private readonly sessions: readonly ConsoleSessionRow[]) {}
+
+  async of(session: ConsoleSessionRow, readModel: ConsoleReadModel): Promise<TimelineEntry[]> {
+    this.loaded ??= readModel.timelines(this.sessions);
+    return (await this.loaded).get(session.id) ?? [];
+  }
+}
+
+/** Per request (its context): each session row read, with the batch it was read in. */
+const batches = new WeakMap<GatewayContext, WeakMap<ConsoleSessionRow, TimelineBatch>>();
+
+/** Marks `rows` as read together in this request; answers them. */
+function readTogether(ctx: GatewayContext, rows: ConsoleSessionRow[]): ConsoleSessionRow[] {
+  let ofRequest = batches.get(ctx);
+  if (ofRequest === undefined) {
+    ofRequest = new WeakMap();
+    batches.set(ctx, ofRequest);
+  }
+  const batch = new TimelineBatch(rows);
+  for (const row of rows) ofRequest.set(row, batch);
+  return rows;
+}
+
+function timelineOf(ctx: GatewayContext, session: ConsoleSessionRow): Promise<TimelineEntry[]> {
+  const batch = batches.get(ctx)?.get(session) ?? new TimelineBatch([session]);
+  return batch.of(session, ctx.services.console.queries);
+}
 
 const TimelineKindEnum = builder.enumType('ConsoleTimelineKind', {
   description:
@@ -68,7 +106,7 @@ const ConsoleSessionRef = builder.objectRef<ConsoleSessionRow>('ConsoleSession')
     timeline: t.field({
       type: [TimelineEntryRef],
       description: 'oldest first',
-      resolve: (s, _args, ctx) => ctx.services.console.queries.timeline(s),
+      resolve: (s, _args, ctx) => timelineOf(ctx, s),
     }),
   }),
 });
@@ -138,7 +176,7 @@ builder.queryField('consoleSessions', (t) =>
         size,
         after ? decodeCursor(after) : null,
       );
-      return { items: rows.slice(0, size), hasNextPage: rows.length > size };
+      return { items: readTogether(ctx, rows.slice(0, size)), hasNextPage: rows.length > size };
     },
   }),
 );
@@ -153,7 +191,8 @@ builder.queryField('consoleSession', (t) =>
       requireConsoleRead(ctx.viewer);
       const value = String(id);
       if (value.length === 0 || value.length > 128 || value.includes('\u0000')) return null;
-      return ctx.services.console.queries.session(value);
+      const row = await ctx.services.console.queries.session(value);
+      return row === null ? null : readTogether(ctx, [row])[0];
     },
   }),
 );

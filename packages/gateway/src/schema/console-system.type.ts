@@ -1,4 +1,4 @@
-import type { AbuseRefusalCount } from '../abuse/abuse-limits';
+import type { AbuseRefusalCount } from '@facegate/domain';
 import type { SystemStatusShape } from '../console/console-system';
 import { builder } from './builder';
 import { requireConsoleRead } from './console-authorization';

@@ -1,8 +1,8 @@
-import type { SqlConsoleQueries } from '@facegate/adapters-postgres';
 import type {
   CancelVerification,
   Clock,
   ConfirmVerification,
+  ConsoleReadModel,
   GetIdentityStatus,
   GetVerification,
   IdentityDigests,
@@ -39,7 +39,7 @@ export interface GatewayServices {
   readonly getVerification: GetVerification;
   readonly webhooks: WebhookEndpointsService;
   /** The operator console's read paths (schema/console-*.ts). */
-  readonly console: { readonly queries: SqlConsoleQueries; readonly system: ConsoleSystem };
+  readonly console: { readonly queries: ConsoleReadModel; readonly system: ConsoleSystem };
   readonly signIn: SignIn;
   readonly listVerifications: ListVerifications;
   readonly getIdentityStatus: GetIdentityStatus;
