@@ -34,7 +34,7 @@ for (const database of DATABASE_KINDS) {
 
     beforeAll(async () => {
       t = await startTestGateway({ database });
-      keys = t.container.resolve<ApiKeyService>(TOKENS.ApiKeys);
+      keys = t.container.resolve(TOKENS.ApiKeys);
       consoleAdmin = await t.createApiKey(['console:admin']);
       root = await t.createApiKey(['keys:admin']);
     });

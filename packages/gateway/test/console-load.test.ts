@@ -1,4 +1,3 @@
-import type { Database } from '@facegate/adapters-postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleQueryGate } from '../src/console/console-query-gate';
 import { MAX_CONSOLE_COST } from '../src/console/console-query-limits.plugin';
@@ -50,8 +49,8 @@ for (const database of DATABASE_KINDS) {
 
     beforeAll(async () => {
       t = await startTestGateway({ database });
-      gate = t.container.resolve<ConsoleQueryGate>(TOKENS.ConsoleQueryGate);
-      const db = t.container.resolve<Database>(TOKENS.Database);
+      gate = t.container.resolve(TOKENS.ConsoleQueryGate);
+      const db = t.container.resolve(TOKENS.Database);
       for (let first = 1; first <= SEEDED[database]; first += CHUNK) {
         await db.query(SEED, [first, Math.min(first + CHUNK - 1, SEEDED[database])]);
       }

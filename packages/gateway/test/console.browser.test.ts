@@ -8,7 +8,7 @@ import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wech
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
-import { API_KEY_SCOPES, type ApiKeyScope } from '../src/auth/viewer';
+import { API_KEY_SCOPES, } from '../src/auth/viewer';
 import { loadConfig } from '../src/config';
 import { consoleDistDir } from '../src/console/console-assets.plugin';
 import { TOKENS } from '../src/di/container';
@@ -37,11 +37,6 @@ async function ensureBuilt(): Promise<void> {
   await promisify(execFile)(process.execPath, [join(packageDir, 'node_modules/vite/bin/vite.js'), 'build'], {
     cwd: packageDir,
   });
-}
-
-interface ApiKeys {
-  create(name: string, scopes: ApiKeyScope[]): Promise<{ key: string }>;
-  authenticate(key: string): Promise<unknown>;
 }
 
 const PEOPLE = [
@@ -160,7 +155,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await seed('o_console_5', 'V2', 'confirm', 'id_mismatch');
     await seed('o_console_6', 'V2', 'leave', undefined, 'order-7');
     await seed('o_console_7', 'V2', 'cancel');
-    const keys = running.container.resolve<ApiKeys>(TOKENS.ApiKeys);
+    const keys = running.container.resolve(TOKENS.ApiKeys);
     adminKey = (await keys.create('ops-lead', ['console:admin'])).key;
 
     browser = await launchChromium();
@@ -284,7 +279,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     const row = page.locator(`[data-testid="key-row"][data-prefix="${prefix}"]`);
     await row.waitFor();
     expect(await row.textContent()).toContain('console:read');
-    const keys = running.container.resolve<ApiKeys>(TOKENS.ApiKeys);
+    const keys = running.container.resolve(TOKENS.ApiKeys);
     expect(await keys.authenticate(key)).not.toBeNull();
     await shot('keys');
     await row.getByTestId('key-revoke').click();
@@ -316,7 +311,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
   }
 
   it('lists webhook endpoints and deliveries, and redelivers one to a real receiver', async () => {
-    const keys = running.container.resolve<ApiKeys>(TOKENS.ApiKeys);
+    const keys = running.container.resolve(TOKENS.ApiKeys);
     const webhooksKey = (await keys.create('integrator', ['webhooks:write'])).key;
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     const { createWebhookEndpoint } = await gql(

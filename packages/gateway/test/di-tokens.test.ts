@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../src/config';
 import { loadConfig } from '../src/config';
@@ -16,8 +17,10 @@ describe('typed DI tokens', () => {
       // @ts-expect-error a Logger token does not resolve to a GatewayConfig (tsc -b checks this line)
       const wrong: GatewayConfig = resolve(c, TOKENS.Logger);
       expect(wrong).not.toBe(config);
+      // @ts-expect-error nor does the container itself answer an unchecked type argument
+      c.resolve<GatewayConfig>(TOKENS.Logger);
       // @ts-expect-error nor can a GatewayConfig be registered under the Clock token
-      provide(c.createChildContainer(), TOKENS.Clock, config);
+      provide(container.createChildContainer(), TOKENS.Clock, config);
     } finally {
       await disposeContainer(c);
     }

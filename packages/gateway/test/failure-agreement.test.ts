@@ -2,7 +2,6 @@ import { waitFor } from '@facegate/test-support';
 import { SANDBOX_SCENARIOS } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
-import type { WebhookRelay } from '../src/webhooks/webhook-relay';
 import { confirm, PEOPLE, runDevice, start } from './support/flows';
 import { type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
@@ -32,7 +31,7 @@ describe('a failure reads the same in the API, the webhook and the console', () 
       key,
     );
     expect(created.body.errors).toBeUndefined();
-    t.container.resolve<WebhookRelay>(TOKENS.WebhookRelay).start();
+    t.container.resolve(TOKENS.WebhookRelay).start();
   });
   afterAll(async () => {
     await receiver?.close();

@@ -1,10 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Database } from '@facegate/adapters-postgres';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserTokenService } from '../src/auth/user-token';
 import { TOKENS } from '../src/di/container';
 import { PEOPLE, start } from './support/flows';
 import {
@@ -244,7 +242,7 @@ describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => 
   });
 
   it('logs and the database hold none of the identities the fuzzing sent', async () => {
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const db = t.container.resolve(TOKENS.Database);
     let dump = '';
     for (const table of ['verification_sessions', 'evidence_claims', 'event_outbox', 'rate_limit_counters']) {
       const rows = await db.query<{ row: string }>(`SELECT row_to_json(x)::text AS row FROM ${table} x`);
@@ -378,7 +376,7 @@ describe('fuzzing WeChat answers (a scripted upstream over real HTTP)', () => {
       database: 'pglite',
       env: { WECHAT_APP_ID: 'wxfuzz', WECHAT_APP_SECRET: 'fuzz-secret', WECHAT_API_BASE_URL: url },
     });
-    token = t.container.resolve<UserTokenService>(TOKENS.UserTokens).issue('o_scripted', t.clock.now()).token;
+    token = t.container.resolve(TOKENS.UserTokens).issue('o_scripted', t.clock.now()).token;
   });
   afterAll(async () => {
     await t?.close();

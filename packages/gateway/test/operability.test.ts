@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from '@facegate/adapters-postgres';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
@@ -118,7 +117,7 @@ describe.each(DATABASE_KINDS)('operability (%s)', (database) => {
         idCardNumber: sandboxIdentity.idCardNumber,
       });
     }
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const db = t.container.resolve(TOKENS.Database);
     const tables = await db.query<{ table_name: string }>(
       "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'",
     );
@@ -163,7 +162,7 @@ describe('hardening and restarts', () => {
       const after = await confirm(t, token, input);
       expect(after.session).toMatchObject({ status: 'VERIFIED', attempts: 1 });
 
-      await t.container.resolve<Database>(TOKENS.Database).close();
+      await t.container.resolve(TOKENS.Database).close();
       const broken = await t.gql(GET, { id: session!.id }, token);
       expect(broken.body.errors?.[0]?.message).toBe('Unexpected error.');
       expect(JSON.stringify(broken.body)).not.toMatch(/stack|\.ts:|at /);

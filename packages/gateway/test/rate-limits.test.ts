@@ -731,8 +731,8 @@ describe('abuse limits over HTTP (PGlite)', () => {
   });
 
   it('the counters table holds only keyed hashes', async () => {
-    await t.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush(); // the per-address counts too
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    await t.container.resolve(TOKENS.RateLimits).flush(); // the per-address counts too
+    const db = t.container.resolve(TOKENS.Database);
     const rows = await db.query<{ row: string }>(
       'SELECT row_to_json(c)::text AS row FROM rate_limit_counters c',
     );
@@ -927,8 +927,8 @@ describe('abuse limits across two gateway instances sharing one PostgreSQL', () 
     await b.signIn('o_shared_4');
     await b.signIn('o_shared_5');
     // per-address counts are sent in batches (every 250 ms): b sends its 2, a re-reads the window
-    await b.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush();
-    await a.container.resolve<AbuseLimits>(TOKENS.RateLimits).flush();
+    await b.container.resolve(TOKENS.RateLimits).flush();
+    await a.container.resolve(TOKENS.RateLimits).flush();
     const refused = await a.gql('mutation($code: String!) { signIn(code: $code) { token } }', {
       code: sandbox.device.login('o_shared_6'),
     });

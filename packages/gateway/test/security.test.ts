@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Database, SqlWebhookStore } from '@facegate/adapters-postgres';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyService } from '../src/auth/api-key.service';
 import { UserTokenService } from '../src/auth/user-token';
 import { KeyRing } from '../src/crypto/key-ring';
 import { TOKENS } from '../src/di/container';
-import type { WebhookEndpointsService } from '../src/webhooks/webhook-endpoints.service';
 import { webhookOf } from '../src/webhooks/webhook-events';
 import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
@@ -449,8 +446,8 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       clock,
       env: { WECHAT_APP_ID: sandbox.appId, WECHAT_APP_SECRET: sandbox.appSecret, WECHAT_API_BASE_URL: url },
     });
-    const keys = t.container.resolve<ApiKeyService>(TOKENS.ApiKeys);
-    const tokens = t.container.resolve<UserTokenService>(TOKENS.UserTokens);
+    const keys = t.container.resolve(TOKENS.ApiKeys);
+    const tokens = t.container.resolve(TOKENS.UserTokens);
     const ownerToken = await t.signIn(OWNER);
     const revoked = await t.createApiKey(['verifications:read', 'verifications:write']);
     await keys.revoke(revoked.split('_')[1]!);
@@ -494,9 +491,9 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
    * endpoints belong to the key that created them (the console's keys reach every one).
    */
   async function webhookEndpoint(): Promise<string> {
-    const webhooks = t.container.resolve<WebhookEndpointsService>(TOKENS.WebhookEndpoints);
+    const webhooks = t.container.resolve(TOKENS.WebhookEndpoints);
     const owner = await t.container
-      .resolve<ApiKeyService>(TOKENS.ApiKeys)
+      .resolve(TOKENS.ApiKeys)
       .authenticate(credentials.get('service webhooks')!);
     const created = await webhooks.create({
       url: 'http://127.0.0.1:9/hooks',
@@ -510,7 +507,7 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
   async function webhookDelivery(): Promise<string> {
     const endpointId = await webhookEndpoint();
     await start(t, credentials.get('user A (owner)')!, { protocol: 'V2' });
-    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
+    const store = t.container.resolve(TOKENS.WebhookStore);
     await store.dispatchOutbox(t.clock.now(), 500, webhookOf);
     const page = await store.listDeliveries(endpointId, null, 1, null);
     return page.items[0]!.id;
@@ -682,7 +679,7 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       bodies.push(JSON.stringify(flow.response.body), JSON.stringify(flow.started));
     }
     expect(proxy.sessionKeys.length).toBeGreaterThanOrEqual(3);
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const db = t.container.resolve(TOKENS.Database);
     const tables = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
     );

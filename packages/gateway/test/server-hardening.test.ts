@@ -38,7 +38,7 @@ describe('sandbox mode: the in-process sandbox stays on loopback', () => {
     });
     const running = await startGateway(config, { logger: quiet() });
     try {
-      const sandbox = running.container.resolve<Sandbox>(TOKENS.Sandbox);
+      const sandbox = running.container.resolve(TOKENS.Sandbox);
       expect(new URL(sandbox.url).hostname).toBe('127.0.0.1');
       expect(running.server.address()).toMatchObject({ address: '0.0.0.0' });
     } finally {

@@ -1,10 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Database } from '@facegate/adapters-postgres';
 import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/di/container';
-import type { WebhookRelay } from '../src/webhooks/webhook-relay';
 import { start } from './support/flows';
 import { CANCEL, DATABASE_KINDS, startTestGateway, type TestGateway } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
@@ -76,7 +74,7 @@ describe.each(DATABASE_KINDS)('a slow receiver delays only itself (%s)', (databa
     }
     const created = await t.gql(CREATE, { url: healthy.url }, key);
     healthyId = created.body.data?.createWebhookEndpoint.endpoint.id;
-    t.container.resolve<WebhookRelay>(TOKENS.WebhookRelay).start();
+    t.container.resolve(TOKENS.WebhookRelay).start();
   });
   afterAll(async () => {
     await t?.close();
@@ -85,7 +83,7 @@ describe.each(DATABASE_KINDS)('a slow receiver delays only itself (%s)', (databa
   });
 
   it('120 endpoints that never answer: the healthy endpoint gets each event within the poll interval', async () => {
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const db = t.container.resolve(TOKENS.Database);
     const attemptsOfOthers = async () =>
       (
         await db.query<{ n: number }>(

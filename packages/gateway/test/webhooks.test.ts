@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Database, SqlOutboxEventPublisher, type SqlWebhookStore } from '@facegate/adapters-postgres';
+import { SqlOutboxEventPublisher } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
-import type { ExpireVerifications } from '@facegate/domain';
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +49,7 @@ const ALL_EVENTS = [
   'VERIFICATION_ATTEMPT_FAILED',
 ];
 
-const relayOf = (t: TestGateway) => t.container.resolve<WebhookRelay>(TOKENS.WebhookRelay);
+const relayOf = (t: TestGateway) => t.container.resolve(TOKENS.WebhookRelay);
 
 async function createEndpoint(t: TestGateway, key: string, url: string, events = ALL_EVENTS) {
   const created = await t.gql(CREATE, { url, events, description: 'test receiver' }, key);
@@ -325,7 +324,7 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     const ahead = new Date(started.session!.expiresAt).getTime() - t.clock.now().getTime() + 60_000;
     t.clock.advance(ahead);
     try {
-      const expire = t.container.resolve<ExpireVerifications>(TOKENS.ExpireVerifications);
+      const expire = t.container.resolve(TOKENS.ExpireVerifications);
       while ((await expire.execute({ limit: 100 })) === 100) {
         // every session due in this gateway
       }
@@ -455,8 +454,8 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       new Webhook(newSecret).verify(during.body, during.headers as Record<string, string>),
     ).not.toThrow();
 
-    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const store = t.container.resolve(TOKENS.WebhookStore);
+    const db = t.container.resolve(TOKENS.Database);
     // 24 hours later (moved in the database, so signatures stay within the receiver's timestamp tolerance)
     await db.query(
       "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1",
@@ -521,8 +520,8 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       { id: endpoint.id },
       key,
     );
-    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const store = t.container.resolve(TOKENS.WebhookStore);
+    const db = t.container.resolve(TOKENS.Database);
     const sender = new WebhookSender({ publicAddressesOnly: true });
     const strictRelay = new WebhookRelay(
       store,
@@ -586,7 +585,7 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       const d = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
       return d.body.data?.webhookDeliveries.edges.length === 1;
     });
-    const db = t.container.resolve<Database>(TOKENS.Database);
+    const db = t.container.resolve(TOKENS.Database);
     const count = async (table: string) =>
       (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
     const before = { outbox: await count('event_outbox'), deliveries: await count('webhook_deliveries') };
@@ -621,7 +620,7 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
   });
 
   it('subscriptions hear of a change written by the outbox reader well within a second', async () => {
-    const bus = t.container.resolve<VerificationEventBus>(TOKENS.EventBus);
+    const bus = t.container.resolve(TOKENS.EventBus);
     const latencies = await cancelLatencies(t, key, bus, 'o_latency');
     // poll interval here 50 ms; the default 200 ms keeps the same bound
     console.info(`subscription latency (ms): ${latencies.map((l) => l.toFixed(0)).join(', ')}`);
@@ -655,7 +654,7 @@ describe('two gateway instances on PostgreSQL', () => {
       expect(receiver.received).toHaveLength(80);
       const delivered = [...receiver.received];
       // a subscription on one instance hears of a change made on the other within a second
-      const bus = b.container.resolve<VerificationEventBus>(TOKENS.EventBus);
+      const bus = b.container.resolve(TOKENS.EventBus);
       const latencies = await cancelLatencies(a, keyA, bus, 'o_two_latency');
       console.info(
         `cross-instance subscription latency (ms): ${latencies.map((l) => l.toFixed(0)).join(', ')}`,

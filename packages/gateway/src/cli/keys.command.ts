@@ -37,7 +37,7 @@ export async function keysCommand(
       databaseOnly: true,
       logger: createLogger({ level: 'warn' }),
     });
-    keys = container.resolve<ApiKeyService>(TOKENS.ApiKeys);
+    keys = container.resolve(TOKENS.ApiKeys);
     release = () => disposeContainer(container);
     out(`Database: ${describeDatabase(config)}`);
   } catch (error) {

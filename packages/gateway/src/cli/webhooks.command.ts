@@ -5,7 +5,6 @@ import { createLogger } from '../observability/logger';
 import {
   EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
-  type WebhookEndpointsService,
   WebhookInputError,
   WebhookNotFoundError,
 } from '../webhooks/webhook-endpoints.service';
@@ -56,7 +55,7 @@ export async function webhooksCommand(
     logger: createLogger({ level: 'warn' }),
   });
   try {
-    const webhooks = container.resolve<WebhookEndpointsService>(TOKENS.WebhookEndpoints);
+    const webhooks = container.resolve(TOKENS.WebhookEndpoints);
     switch (sub) {
       case 'add': {
         const { endpoint, secret } = await webhooks.create({

@@ -75,8 +75,8 @@ export function provide<T>(c: DependencyContainer, t: Token<T>, value: T): void 
 }
 
 /** Resolves a token as the type it was declared with. */
-export function resolve<T>(c: DependencyContainer, t: Token<T>): T {
-  return c.resolve<T>(t);
+export function resolve<T>(c: GatewayContainer, t: Token<T>): T {
+  return c.resolve(t);
 }
 
 /** Every dependency of the gateway, by typed Symbol token (no decorator metadata under esbuild/tsx). */
@@ -171,7 +171,13 @@ export interface ContainerOverrides {
   webhookUrlPolicy?: WebhookUrlPolicy;
 }
 
-export type GatewayContainer = DependencyContainer;
+/**
+ * The built container as the rest of the gateway and its tests see it: a token resolves to the type it was
+ * declared with, and nothing else can be asked of it (no string or class tokens, no unchecked type argument).
+ */
+export interface GatewayContainer {
+  resolve<T>(token: Token<T>): T;
+}
 
 /**
  * The composition root. Opens what needs opening (database + migrations, the sandbox in sandbox mode, the

@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import type { Clock, VerificationSettings } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
-import type { ApiKeyService } from '../../src/auth/api-key.service';
 import type { ApiKeyScope } from '../../src/auth/viewer';
 import { loadConfig } from '../../src/config';
 import {
@@ -154,7 +153,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
       return result.body.data.signIn.token;
     },
     async createApiKey(scopes) {
-      const keys = container.resolve<ApiKeyService>(TOKENS.ApiKeys);
+      const keys = container.resolve(TOKENS.ApiKeys);
       return (await keys.create(`test-${scopes.join('+')}`, scopes)).key;
     },
     async close() {

@@ -47,9 +47,7 @@ async function main(): Promise<void> {
     dataDir,
   );
   const running = await startGateway(config, { sandbox, clock });
-  const keys = running.container.resolve<{
-    create(name: string, scopes: string[]): Promise<{ key: string }>;
-  }>(TOKENS.ApiKeys);
+  const keys = running.container.resolve(TOKENS.ApiKeys);
 
   process.on('message', async (command: GatewayCommand) => {
     try {
