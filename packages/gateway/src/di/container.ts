@@ -150,9 +150,6 @@ export class Lifecycle {
   }
 }
 
-/** Abuse limits per address, openid and ID number, counted in the database (see config.limits.rate). */
-export type RateLimits = AbuseLimits;
-
 /** What tests (and the CLI) may put in place of the defaults. */
 export interface ContainerOverrides {
   logger?: Logger;
@@ -333,7 +330,7 @@ function registerFactories(
     TOKENS.UserTokens,
     (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).key('user-token-signing')),
   );
-  cached(TOKENS.RateLimits, (c): RateLimits => {
+  cached(TOKENS.RateLimits, (c): AbuseLimits => {
     const db = resolve(c, TOKENS.Database);
     const batches = new SqlBatchedCounterStore(db);
     const limiter = new SharedRateLimiter(

@@ -1,4 +1,5 @@
 import type {
+  AbuseLimits,
   CancelVerification,
   Clock,
   ConfirmVerification,
@@ -16,7 +17,6 @@ import type { UserTokenService } from '../auth/user-token';
 import type { Viewer } from '../auth/viewer';
 import type { GatewayConfig } from '../config';
 import type { ConsoleSystem } from '../console/console-system';
-import type { RateLimits } from '../di/container';
 import type { SubscriptionSlots } from '../events/subscription-slots';
 import type { VerificationEventBus } from '../events/verification-event-bus';
 import type { Logger } from '../observability/logger';
@@ -30,7 +30,7 @@ export interface GatewayServices {
   readonly digests: IdentityDigests;
   readonly userTokens: UserTokenService;
   readonly apiKeys: ApiKeyService;
-  readonly rateLimits: RateLimits;
+  readonly rateLimits: AbuseLimits;
   readonly eventBus: VerificationEventBus;
   readonly subscriptionSlots: SubscriptionSlots;
   readonly startVerification: StartVerification;
