@@ -1,0 +1,117 @@
+import { FAILURE_CODES, type FailureCode } from '../verification/failure-code.js';
+import { describeFailure } from '../verification/failure-taxonomy.js';
+import type { DescribedWebhook, OutboxEventRow } from './webhook.types.js';
+
+/** Every webhook event type, as it appears in `type` and as endpoints subscribe to it. */
+export const WEBHOOK_EVENT_TYPES = [
+  'verification.started',
+  'verification.verified',
+  'verification.failed',
+  'verification.canceled',
+  'verification.expired',
+  'verification.attempt_failed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The body sent (Standard Webhooks' recommended `type`, `timestamp`, `data`). */
+export interface WebhookPayload {
+  readonly type: WebhookEventType;
+  readonly timestamp: string;
+  readonly data: {
+    readonly id: string;
+    readonly status: string;
+    readonly protocol: string | null;
+    readonly openid: string | null;
+    readonly attempt: number;
+    readonly maxAttempts: number | null;
+    readonly failure: {
+      readonly code: string;
+      readonly reason: string;
+      readonly retryable: boolean;
+      readonly upstreamCode: number | null;
+    } | null;
+    readonly clientReferenceId: string | null;
+    readonly createdAt: string | null;
+    readonly expiresAt: string | null;
+    readonly verifiedAt: string | null;
+    readonly endedAt: string | null;
+  };
+}
+
+/** The webhook type of a session change: a PENDING session with attempts behind it has just failed one. */
+export function webhookTypeOf(status: string, attempts: number): WebhookEventType | null {
+  switch (status) {
+    case 'PENDING':
+      return attempts > 0 ? 'verification.attempt_failed' : 'verification.started';
+    case 'VERIFIED':
+      return 'verification.verified';
+    case 'FAILED':
+      return 'verification.failed';
+    case 'CANCELED':
+      return 'verification.canceled';
+    case 'EXPIRED':
+      return 'verification.expired';
+    default:
+      return null;
+  }
+}
+
+const iso = (value: unknown): string | null => {
+  if (typeof value !== 'string' && !(value instanceof Date)) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+};
+
+/**
+ * An outbox event as a webhook: its type and the exact body signed and sent. Only ids, status, codes and dates
+ * (the outbox holds no name, ID number or evidence, and nothing else is read). Null: not a session change.
+ */
+export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
+  const event = (row.payload ?? {}) as Record<string, unknown>;
+  const details = (row.sessionDetails ?? {}) as Record<string, unknown>;
+  if (event.type !== 'verification.updated' || typeof event.status !== 'string') return null;
+  const attempts = typeof event.attempts === 'number' ? event.attempts : 0;
+  const type = webhookTypeOf(event.status, attempts);
+  if (type === null) return null;
+  const lastError = details.lastError as {
+    code?: unknown;
+    retryable?: unknown;
+    upstreamCode?: unknown;
+  } | null;
+  const failureCode =
+    lastError &&
+    typeof lastError.code === 'string' &&
+    (FAILURE_CODES as readonly string[]).includes(lastError.code)
+      ? (lastError.code as FailureCode)
+      : null;
+  const failed = type === 'verification.failed' || type === 'verification.attempt_failed';
+  const payload: WebhookPayload = {
+    type,
+    timestamp: iso(event.occurredAt) ?? row.createdAt.toISOString(),
+    data: {
+      id: row.sessionId,
+      status: event.status,
+      protocol: typeof details.protocol === 'string' ? details.protocol : null,
+      openid: typeof details.openid === 'string' ? details.openid : null,
+      attempt: attempts,
+      maxAttempts: typeof details.maxAttempts === 'number' ? details.maxAttempts : null,
+      failure:
+        failed && failureCode !== null
+          ? {
+              code: failureCode,
+              reason: describeFailure(failureCode).en,
+              // the session's own verdict (its stored lastError): a last attempt is never retryable, whatever
+              // its code
+              retryable: lastError?.retryable === true,
+              upstreamCode: typeof lastError?.upstreamCode === 'number' ? lastError.upstreamCode : null,
+            }
+          : null,
+      clientReferenceId: typeof details.clientReferenceId === 'string' ? details.clientReferenceId : null,
+      createdAt: iso(details.createdAt),
+      expiresAt: iso(details.expiresAt),
+      verifiedAt: iso(details.verifiedAt),
+      endedAt: iso(details.endedAt),
+    },
+  };
+  return { type, body: JSON.stringify(payload) };
+}
