@@ -9,6 +9,7 @@ export {
 } from './database/database';
 export { type OpenDatabaseOptions, openDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
+export { parseVerificationEvent, serializeVerificationEvent } from './outbox-event-codec';
 export {
   ApiKeyPrefixTakenError,
   type ApiKeyRecord,
@@ -27,28 +28,13 @@ export {
   type TimelineEntry,
 } from './sql-console-queries';
 export {
-  parseVerificationEvent,
-  SqlOutboxEventPublisher,
-  serializeVerificationEvent,
-} from './sql-outbox-event.publisher';
-export {
   type OutboxFeedOptions,
   SqlOutboxFeed,
   subscribeToVerificationEvents,
 } from './sql-outbox-feed';
+export { SqlOutboxPruner } from './sql-outbox-pruner';
 export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
-export {
-  type AttemptOutcome,
-  type ClaimedWebhookDelivery,
-  type ClaimLimits,
-  type DeliveryPageCursor,
-  type EndpointOwner,
-  EVERY_OWNER,
-  type OutboxRow,
-  SqlWebhookStore,
-  type WebhookAttemptRecord,
-  type WebhookDeliveryRecord,
-  type WebhookDeliveryStatus,
-  type WebhookEndpointRecord,
-} from './sql-webhook.store';
+export { SqlWebhookDeliveryLog } from './sql-webhook-delivery-log';
+export { SqlWebhookDeliveryQueue } from './sql-webhook-delivery-queue';
+export { SqlWebhookEndpointRepository } from './sql-webhook-endpoint.repository';

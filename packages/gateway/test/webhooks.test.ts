@@ -1,15 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Database, SqlOutboxEventPublisher, type SqlWebhookStore } from '@facegate/adapters-postgres';
+import type { Database } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import type { ExpireVerifications } from '@facegate/domain';
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { resolve, TOKENS } from '../src/di/container';
 import type { VerificationEventBus } from '../src/events/verification-event-bus';
 import { createLogger } from '../src/observability/logger';
-import { webhookTypeOf } from '../src/webhooks/webhook-events';
 import { WebhookRelay } from '../src/webhooks/webhook-relay';
 import { nextRetryAt, STANDARD_RETRY_SCHEDULE } from '../src/webhooks/webhook-retry-schedule';
 import { WebhookSender } from '../src/webhooks/webhook-sender';
@@ -140,15 +139,6 @@ describe('retry schedule and event types', () => {
     expect(total / 3600_000).toBeGreaterThan(60);
     expect(total / 3600_000).toBeLessThan(80);
     expect(nextRetryAt(STANDARD_RETRY_SCHEDULE, STANDARD_RETRY_SCHEDULE.delaysMs.length + 1, now)).toBeNull();
-  });
-
-  it('names each session change', () => {
-    expect(webhookTypeOf('PENDING', 0)).toBe('verification.started');
-    expect(webhookTypeOf('PENDING', 1)).toBe('verification.attempt_failed');
-    expect(webhookTypeOf('VERIFIED', 1)).toBe('verification.verified');
-    expect(webhookTypeOf('FAILED', 3)).toBe('verification.failed');
-    expect(webhookTypeOf('CANCELED', 0)).toBe('verification.canceled');
-    expect(webhookTypeOf('EXPIRED', 0)).toBe('verification.expired');
   });
 });
 
@@ -455,14 +445,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       new Webhook(newSecret).verify(during.body, during.headers as Record<string, string>),
     ).not.toThrow();
 
-    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
+    const endpoints = resolve(t.container, TOKENS.WebhookEndpointRepository);
     const db = t.container.resolve<Database>(TOKENS.Database);
     // 24 hours later (moved in the database, so signatures stay within the receiver's timestamp tolerance)
     await db.query(
       "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1",
       [endpoint.id],
     );
-    expect((await store.findEndpoint(endpoint.id))?.previousSecretExpiresAt).not.toBeNull();
+    expect((await endpoints.find(endpoint.id))?.previousSecretExpiresAt).not.toBeNull();
     await start(t, key, { protocol: 'V2', openid: 'o_webhook_rotate_2' });
     await waitFor('a second webhook', () => receiver.received.length === 2);
     const after = receiver.received[1]!;
@@ -521,12 +511,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       { id: endpoint.id },
       key,
     );
-    const store = t.container.resolve<SqlWebhookStore>(TOKENS.WebhookStore);
-    const db = t.container.resolve<Database>(TOKENS.Database);
     const sender = new WebhookSender({ publicAddressesOnly: true });
     const strictRelay = new WebhookRelay(
-      store,
-      new SqlOutboxEventPublisher(db),
+      {
+        queue: resolve(t.container, TOKENS.WebhookDeliveryQueue),
+        endpoints: resolve(t.container, TOKENS.WebhookEndpointRepository),
+        log: resolve(t.container, TOKENS.WebhookDeliveryLog),
+        outbox: resolve(t.container, TOKENS.OutboxPruner),
+      },
       sender,
       t.clock,
       createLogger({ level: 'warn' }),

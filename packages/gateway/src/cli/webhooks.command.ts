@@ -1,9 +1,8 @@
-import type { WebhookDeliveryStatus } from '@facegate/adapters-postgres';
+import { EVERY_ENDPOINT_OWNER, type WebhookDeliveryStatus } from '@facegate/domain';
 import { loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import {
-  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   type WebhookEndpointsService,
   WebhookInputError,

@@ -1,5 +1,4 @@
-import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '@facegate/adapters-postgres';
-import { MAX_PAGE_SIZE } from '@facegate/domain';
+import { MAX_PAGE_SIZE, type WebhookAttempt, type WebhookDelivery } from '@facegate/domain';
 import { builder } from './builder';
 import { requireWebhookRead, requireWebhookRedeliver } from './console-authorization';
 import { DateTimeScalar } from './date-time.scalar';
@@ -16,7 +15,7 @@ export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus
   values: ['PENDING', 'DELIVERED', 'FAILED'] as const,
 });
 
-const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttempt').implement({
+const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').implement({
   fields: (t) => ({
     attemptedAt: t.field({ type: DateTimeScalar, resolve: (a) => a.attemptedAt }),
     statusCode: t.int({
@@ -39,7 +38,7 @@ const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttemp
   }),
 });
 
-export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDelivery').implement({
+export const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Also the webhook-id header: the same on every attempt' }),
     endpointId: t.exposeID('endpointId'),
@@ -69,11 +68,11 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('Webh
 });
 
 interface DeliveryConnectionShape {
-  readonly items: readonly WebhookDeliveryRecord[];
+  readonly items: readonly WebhookDelivery[];
   readonly hasNextPage: boolean;
 }
 
-const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDeliveryEdge').implement({
+const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDelivery>('WebhookDeliveryEdge').implement({
   fields: (t) => ({
     cursor: t.string({ resolve: (d) => encodeCursor(d) }),
     node: t.field({ type: WebhookDeliveryRef, resolve: (d) => d }),
