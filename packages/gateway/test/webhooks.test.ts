@@ -5,7 +5,7 @@ import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing'
 import type { ExpireVerifications } from '@facegate/domain';
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolve, TOKENS } from '../src/di/container';
 import type { VerificationEventBus } from '../src/events/verification-event-bus';
 import { createLogger } from '../src/observability/logger';
@@ -379,6 +379,45 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     await relayOf(t).runOnce();
     // 1 attempt + 4 retries in FAST's schedule
     expect(receiver.received).toHaveLength(5);
+  });
+
+  it('a page of deliveries reads the attempt logs of all its deliveries at once, each with its own attempts', async () => {
+    receiver = await startWebhookReceiver();
+    // the first session's webhook is accepted at once, the second's after one failure, the third's after two
+    const failuresFor = new Map([
+      ['o_webhook_page_0', 0],
+      ['o_webhook_page_1', 1],
+      ['o_webhook_page_2', 2],
+    ]);
+    receiver.answer = ({ json, count }) =>
+      count < (failuresFor.get((json as Json).data.openid) ?? 0) ? 500 : 200;
+    const { endpoint } = await createEndpoint(t, key, receiver.url, ['VERIFICATION_STARTED']);
+    const sessionOf = new Map<string, string>();
+    for (const openid of failuresFor.keys()) {
+      sessionOf.set((await start(t, key, { protocol: 'V2', openid })).session!.id, openid);
+    }
+    await waitFor('three deliveries delivered', async () => {
+      const d = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
+      return d.body.data?.webhookDeliveries.edges.length === 3;
+    });
+    const reads = vi.spyOn(resolve(t.container, TOKENS.WebhookDeliveryLog), 'attemptsOf');
+    try {
+      const page = await t.gql(DELIVERIES, { id: endpoint.id }, key);
+      const nodes = ((page.body.data?.webhookDeliveries.edges ?? []) as Json[]).map((e) => e.node);
+      expect(nodes).toHaveLength(3);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect([...reads.mock.calls[0]![0]].sort()).toEqual(nodes.map((n) => n.id).sort());
+      const logs = Object.fromEntries(
+        nodes.map((n) => [sessionOf.get(n.verificationId), n.attemptLog.map((a: Json) => a.statusCode)]),
+      );
+      expect(logs).toEqual({
+        o_webhook_page_0: [200],
+        o_webhook_page_1: [500, 200],
+        o_webhook_page_2: [500, 500, 200],
+      });
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('keeps order per session across 50 sessions with a flaky receiver', async () => {

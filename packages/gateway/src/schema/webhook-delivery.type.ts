@@ -1,6 +1,8 @@
 import { MAX_PAGE_SIZE, type WebhookAttempt, type WebhookDelivery } from '@facegate/domain';
+import DataLoader from 'dataloader';
 import { builder } from './builder';
 import { requireWebhookRead, requireWebhookRedeliver } from './console-authorization';
+import type { GatewayContext } from './context';
 import { DateTimeScalar } from './date-time.scalar';
 import { badUserInput } from './errors';
 import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
@@ -9,6 +11,21 @@ import { endpointOwnerFor, WebhookEventTypeEnum, webhookOperation } from './webh
 /** What an attempt's `error` and a delivery's `lastError` hold: a category, never an error's own text. */
 const ERROR_CATEGORIES_DESCRIPTION =
   'A category: HTTP_<status> (a non-2xx answer), TIMEOUT, CONNECTION_REFUSED, CONNECTION_CLOSED, DNS_ERROR, NETWORK_UNREACHABLE, TLS_ERROR, ADDRESS_NOT_ALLOWED, RESPONSE_TOO_LARGE, INVALID_RESPONSE or REQUEST_FAILED; for deliveries ended by their endpoint also ENDPOINT_DISABLED or ENDPOINT_FAILING. Null on success';
+
+/**
+ * Per request: the attempt logs asked for in one tick (a page of deliveries) are read together, in one query.
+ * Batching only, no cache: a redelivery later in the same request must not be answered from an earlier read.
+ */
+const attemptLoaders = new WeakMap<GatewayContext, DataLoader<string, WebhookAttempt[]>>();
+
+function attemptLogOf(delivery: WebhookDelivery, ctx: GatewayContext): Promise<WebhookAttempt[]> {
+  let loader = attemptLoaders.get(ctx);
+  if (loader === undefined) {
+    loader = new DataLoader((ids) => ctx.services.webhooks.attemptsByDelivery(ids), { cache: false });
+    attemptLoaders.set(ctx, loader);
+  }
+  return loader.load(delivery.id);
+}
 
 export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   description: 'PENDING: not yet delivered (retrying). DELIVERED: a 2xx answer. FAILED: retries used up.',
@@ -62,7 +79,7 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDel
     attemptLog: t.field({
       type: [WebhookAttemptRef],
       description: 'Every attempt, oldest first',
-      resolve: async (d, _args, ctx) => ctx.services.webhooks.attemptsOf([d.id]),
+      resolve: (d, _args, ctx) => attemptLogOf(d, ctx),
     }),
   }),
 });

@@ -177,8 +177,16 @@ export class WebhookEndpointsService {
     return found;
   }
 
-  attemptsOf(deliveryIds: readonly string[]): Promise<WebhookAttempt[]> {
-    return this.ports.log.attemptsOf(deliveryIds);
+  /**
+   * The attempts of each of these deliveries, oldest first, read at once (one read for a page of deliveries,
+   * whatever its size). Ask only for deliveries the caller may see: they come from deliveries() or redeliver().
+   */
+  async attemptsByDelivery(deliveryIds: readonly string[]): Promise<WebhookAttempt[][]> {
+    const byDelivery = new Map<string, WebhookAttempt[]>(deliveryIds.map((id) => [id, []]));
+    for (const attempt of await this.ports.log.attemptsOf([...byDelivery.keys()])) {
+      byDelivery.get(attempt.deliveryId)?.push(attempt);
+    }
+    return deliveryIds.map((id) => byDelivery.get(id)!);
   }
 
   private async checkUrl(raw: string): Promise<string> {
