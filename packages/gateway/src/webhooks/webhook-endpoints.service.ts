@@ -35,7 +35,7 @@ export class WebhookInputError extends Error {
 
 export class WebhookNotFoundError extends Error {
   readonly code = 'WEBHOOK_NOT_FOUND' as const;
-  constructor(what: 'endpoint' | 'delivery') {
+  constructor(readonly what: 'endpoint' | 'delivery') {
     super(`webhook ${what} not found`);
     this.name = 'WebhookNotFoundError';
   }
