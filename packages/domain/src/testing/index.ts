@@ -1,6 +1,7 @@
 /**
  * Fakes and object mothers every FaceGate package tests against. The contract suites are separate exports
- * (@facegate/domain/testing/repository-contract, .../start-admission-contract) because they import vitest.
+ * (@facegate/domain/testing/repository-contract, .../start-admission-contract, .../webhook-ports-contract)
+ * because they import vitest.
  */
 export * from './fake-face-verification-provider.js';
 export * from './fake-identity-digests.js';
@@ -8,6 +9,7 @@ export * from './fixed-clock.js';
 export { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
 export * from './in-memory-start-admission.js';
 export * from './in-memory-verification-session.repository.js';
+export * from './in-memory-webhooks.js';
 export * from './object-mothers.js';
 export * from './recording-event-publisher.js';
 export * from './sequential-id-generator.js';
