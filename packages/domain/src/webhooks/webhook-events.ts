@@ -1,6 +1,6 @@
 import { FAILURE_CODES, type FailureCode } from '../verification/failure-code.js';
 import { describeFailure } from '../verification/failure-taxonomy.js';
-import type { DescribedWebhook, OutboxEventRow } from './webhook.types.js';
+import type { OutboxEventRow } from './webhook.types.js';
 
 /** Every webhook event type, as it appears in `type` and as endpoints subscribe to it. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -12,6 +12,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'verification.attempt_failed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An outbox event as a webhook: its type and the exact body signed and sent. */
+export interface DescribedWebhook {
+  readonly type: WebhookEventType;
+  readonly body: string;
+}
 
 /** The body sent (Standard Webhooks' recommended `type`, `timestamp`, `data`). */
 export interface WebhookPayload {

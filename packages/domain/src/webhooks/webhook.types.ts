@@ -1,5 +1,3 @@
-import type { WebhookEventType } from './webhook-events.js';
-
 export type WebhookDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 
 /** Where signed webhooks are POSTed. Its secret never leaves the store but in a claim. */
@@ -93,12 +91,6 @@ export interface OutboxEventRow {
   readonly payload: unknown;
   readonly sessionDetails: unknown;
   readonly createdAt: Date;
-}
-
-/** An outbox event as a webhook: its type and the exact body signed and sent. */
-export interface DescribedWebhook {
-  readonly type: WebhookEventType;
-  readonly body: string;
 }
 
 /** Turns an outbox event into its webhook; null: not a webhook event (nothing is delivered for it). */
