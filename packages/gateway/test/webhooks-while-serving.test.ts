@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@facegate/test-support';
@@ -9,6 +10,18 @@ import { runFacegate, type ServingGateway, startServing } from './support/facega
 import { PEOPLE } from './support/flows';
 import { START } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+
+/** A GET with this Host header (fetch sets its own): the status. */
+function statusWithHost(url: string, host: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host, authorization: `Bearer ${token}` } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const ENDPOINT_ID = /we_[A-Za-z0-9_-]{16}/;
 const SECRET = /whsec_[A-Za-z0-9+/=]+/;
@@ -157,7 +170,7 @@ describe('facegate webhooks while `facegate serve` holds the embedded database',
     });
   }, 120_000);
 
-  it('the webhook routes take the admin token like the key routes; with the server stopped the command opens the database itself', async () => {
+  it('the webhook routes take the admin token and Host like the key routes; with the server stopped the command opens the database itself', async () => {
     const admin = JSON.parse(await readFile(join(dataDir, ADMIN_FILE), 'utf8')) as AdminFile;
     for (const [method, path] of [
       ['GET', '/webhooks'],
@@ -171,6 +184,16 @@ describe('facegate webhooks while `facegate serve` holds the embedded database',
         body: method === 'POST' ? '{}' : undefined,
       });
       expect(response.status, `${method} ${path}`).toBe(401);
+    }
+    // the right token under another Host (a DNS-rebinding page) is refused too, on every route
+    for (const path of ['/webhooks', '/keys']) {
+      expect(
+        await statusWithHost(`${admin.url}${path}`, 'facegate.attacker.example', admin.token),
+        path,
+      ).toBe(403);
+      expect(await statusWithHost(`${admin.url}${path}`, new URL(admin.url).host, admin.token), path).toBe(
+        200,
+      );
     }
     const authorized = { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' };
     const wrongShape = await fetch(`${admin.url}/webhooks`, {

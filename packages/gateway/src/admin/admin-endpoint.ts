@@ -197,8 +197,14 @@ export async function startAdminEndpoint(options: {
     }
   };
 
+  /** The Host a local client names (set once listening): a page another site serves names its own. */
+  let ownHosts: readonly string[] = [];
   const route = async (request: IncomingMessage): Promise<[number, unknown]> => {
-    // one gate for every route: nothing is answered, not even a 404, without the token
+    // one gate for every route: nothing is answered, not even a 404, without the token, and nothing to a
+    // request that names another host (a DNS-rebinding page; it could not know the token either)
+    if (!ownHosts.includes(request.headers.host ?? '')) {
+      throw new AdminRequestError(403, 'the admin endpoint answers requests to its loopback address only');
+    }
     const given = request.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       throw new AdminRequestError(401, `the admin token of ${ADMIN_FILE} is required`);
@@ -256,7 +262,9 @@ export async function startAdminEndpoint(options: {
       resolve();
     });
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  ownHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
   const file = join(options.dataDir, ADMIN_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
   const content: AdminFile = { pid: process.pid, url, token };
