@@ -6,8 +6,9 @@ export {
   DataDirInUseError,
   isDatabaseUnavailable,
   type Queryable,
+  SqlDatabaseHealth,
 } from './database/database';
-export { type OpenDatabaseOptions, openDatabase } from './database/open-database';
+export { type OpenDatabaseOptions, openDatabase, openLowPriorityDatabase } from './database/open-database';
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
 export { parseVerificationEvent, serializeVerificationEvent } from './outbox-event-codec';
 export {
@@ -16,6 +17,7 @@ export {
   type CreateApiKeyInput,
   SqlApiKeyStore,
 } from './sql-api-key.store';
+export { SqlBatchedCounterStore } from './sql-batched-counter.store';
 export {
   CONSOLE_TIME_ZONE,
   type ConsoleBucket,
@@ -33,7 +35,7 @@ export {
   subscribeToVerificationEvents,
 } from './sql-outbox-feed';
 export { SqlOutboxPruner } from './sql-outbox-pruner';
-export { type RateLimitHit, SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
+export { SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export { SqlWebhookDeliveryLog } from './sql-webhook-delivery-log';
 export { SqlWebhookDeliveryQueue } from './sql-webhook-delivery-queue';

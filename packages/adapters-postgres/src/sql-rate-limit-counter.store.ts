@@ -1,20 +1,12 @@
+import type { RateLimitCounterStore, RateLimitHit } from '@facegate/domain';
 import type { Database } from './database/database';
 
-export interface RateLimitHit {
-  /** What is limited, e.g. 'start:openid:day'. */
-  readonly scope: string;
-  /** Whom it is limited for: a keyed hash, never a raw ID number, openid or address. */
-  readonly key: string;
-  readonly windowStart: Date;
-  /** When the window ends; the row may be pruned after it. */
-  readonly windowEnd: Date;
-}
-
 /**
- * Fixed-window counters in one table, shared by every gateway instance on the database. Each hit is one
- * atomic upsert, so concurrent hits from several instances never lose a count.
+ * The domain's RateLimitCounterStore: fixed-window counters in one table, shared by every gateway instance
+ * on the database. Each hit is one atomic upsert, so concurrent hits from several instances never lose a
+ * count. SqlBatchedCounterStore adds to and reads the same rows in batches.
  */
-export class SqlRateLimitCounterStore {
+export class SqlRateLimitCounterStore implements RateLimitCounterStore {
   constructor(private readonly db: Database) {}
 
   /** Counts one hit in the window and returns the window's count including it. */

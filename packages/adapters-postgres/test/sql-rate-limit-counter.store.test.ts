@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, SqlRateLimitCounterStore } from '../src/index';
+import { type Database, SqlBatchedCounterStore, SqlRateLimitCounterStore } from '../src/index';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId } from './support/session-mother';
 
@@ -66,6 +66,33 @@ for (const harness of harnesses) {
       expect(await store.prune(new Date(Date.UTC(2025, 0, 1)))).toBeGreaterThanOrEqual(1);
       expect(await store.count('p', key, old.windowStart)).toBe(0);
       expect(await store.count('p', key, current.windowStart)).toBe(1);
+    });
+
+    it('SqlBatchedCounterStore adds several windows in one statement and reads them back, in the order asked', async () => {
+      const batches = new SqlBatchedCounterStore(db);
+      const [k1, k2] = [uniqueId('k'), uniqueId('k')];
+      const w1 = { scope: 's', key: k1, ...windowOf(Date.UTC(2025, 2, 1, 8, 0)) };
+      const w2 = { scope: 's', key: k2, ...windowOf(Date.UTC(2025, 2, 1, 8, 0)) };
+      const w3 = { scope: 's', key: k1, ...windowOf(Date.UTC(2025, 2, 1, 8, 1)) };
+      expect(
+        await batches.add([
+          { hit: w2, by: 3 },
+          { hit: w1, by: 1 },
+        ]),
+      ).toEqual([3, 1]);
+      expect(
+        await batches.add([
+          { hit: w1, by: 4 },
+          { hit: w2, by: 2 },
+          { hit: w3, by: 7 },
+        ]),
+      ).toEqual([5, 5, 7]);
+      const never = { scope: 's', key: uniqueId('never'), ...windowOf(Date.UTC(2025, 2, 1, 8, 0)) };
+      expect(await batches.read([w3, never, w1])).toEqual([7, 0, 5]);
+      expect(await batches.add([])).toEqual([]);
+      expect(await batches.read([])).toEqual([]);
+      // the exact store counts the same rows
+      expect(await store.increment(w1)).toBe(6);
     });
   });
 }

@@ -123,7 +123,10 @@ function App() {
       page = <SessionPage id={decodeURIComponent(id)} back={() => go('sessions')} />;
     else if (section === 'sessions')
       page = <SessionsPage open={(sessionId) => go(`sessions/${encodeURIComponent(sessionId)}`)} />;
-    else if (section === 'keys') page = <KeysPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
+    else if (section === 'keys')
+      page = (
+        <KeysPage admin={viewer.scopes.includes('CONSOLE_ADMIN') || viewer.scopes.includes('KEYS_ADMIN')} />
+      );
     else if (section === 'webhooks') page = <WebhooksPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
     else if (section === 'system') page = <SystemPage />;
     else page = <OverviewPage period={period} setPeriod={setPeriod} />;

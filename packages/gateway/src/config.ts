@@ -81,6 +81,12 @@ export interface ConsoleSettings {
    * for the rest of the minute. FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE
    */
   readonly keyFailuresPerMinute: number;
+  /**
+   * Console requests reading the database at once, per instance (each API key: one at a time; others wait
+   * briefly, then RATE_LIMITED); on PostgreSQL also the size of the console's own pool, apart from
+   * DATABASE_POOL_SIZE. FACEGATE_CONSOLE_MAX_QUERIES
+   */
+  readonly maxQueries: number;
 }
 
 /** Socket-level limits of the API server (Node's defaults are 60 s / 300 s / unlimited). */
@@ -671,6 +677,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
         'FACEGATE_RATE_LIMIT_IP_KEY_FAILURES_PER_MINUTE',
         production ? 10 : 10 * DEVELOPMENT_RATE_FACTOR,
       ),
+      maxQueries: readBounded(env, 'FACEGATE_CONSOLE_MAX_QUERIES', 2, 1, 32),
     },
     databaseStatementTimeoutMs: readBounded(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: readBounded(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),

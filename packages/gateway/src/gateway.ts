@@ -1,11 +1,11 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { isDatabaseUnavailable } from '@facegate/adapters-postgres';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { ApiKeyService } from './auth/api-key.service';
 import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from './auth/viewer';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './console/console-assets.plugin';
+import { consoleQueryLimitsPlugin } from './console/console-query-limits.plugin';
 import type { KeyAttemptLimiter } from './console/key-attempt-limiter';
 import { type GatewayContainer, resolve, TOKENS } from './di/container';
 import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './graphiql/offline-graphiql';
@@ -16,6 +16,7 @@ import { REQUEST_ERROR_CODES, rateLimited, upstreamUnavailable } from './schema/
 import { buildSchema } from './schema/index';
 import { bodyLimitPlugin } from './security/body-limit.plugin';
 import { clientAddressOf } from './security/client-address';
+import { inputStringsPlugin } from './security/input-strings.plugin';
 import { loadPersistedOperations, persistedOperationsPlugins } from './security/persisted-operations';
 import { securityHeadersPlugin } from './security/security-headers.plugin';
 
@@ -228,6 +229,7 @@ export function createGateway(c: GatewayContainer): Gateway {
   const db = resolve(c, TOKENS.Database);
   const wechat = resolve(c, TOKENS.WeChatClient);
   const keyAttempts = resolve(c, TOKENS.KeyAttempts);
+  const databaseHealth = resolve(c, TOKENS.DatabaseHealth);
 
   const yogaLogger = {
     debug: () => {},
@@ -281,7 +283,7 @@ export function createGateway(c: GatewayContainer): Gateway {
           if (code !== undefined && CLIENT_ERROR_CODES.has(String(code)))
             return forClient(error, config.production);
         }
-        if (isDatabaseUnavailable(original ?? error)) {
+        if (databaseHealth.isUnavailable(original ?? error)) {
           // a stuck or unreachable database (statement or pool timeout): the client may retry, operators see it
           const cause = (original ?? error) as { code?: unknown };
           logger.warn(
@@ -359,6 +361,10 @@ export function createGateway(c: GatewayContainer): Gateway {
         persistedOnly: config.limits.persistedOperationsOnly,
         isService: async (request) => (await viewerOf(request, services)).kind === 'service',
       }),
+      // every argument and variable of every operation: no NUL, lone surrogate or oversized string
+      inputStringsPlugin(),
+      // console aggregates: a cost per occurrence, and a few at a time on the database
+      consoleQueryLimitsPlugin(resolve(c, TOKENS.ConsoleQueryGate)),
     ],
   });
 }

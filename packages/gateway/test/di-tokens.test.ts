@@ -49,11 +49,12 @@ describe('what a container opens', () => {
     }
   });
 
-  it('a serving container also opens the sandbox, WeChat and the outbox poller', async () => {
+  it("a serving container also opens the console's database, the sandbox, WeChat and the outbox poller", async () => {
     const c = await buildContainer(config(), { logger: createLogger({ level: 'silent' }) });
     try {
       expect(resolve(c, TOKENS.Lifecycle).resources).toEqual([
         'database',
+        'console database',
         'sandbox',
         'wechat client',
         'event subscription',

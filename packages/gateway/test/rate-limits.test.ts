@@ -2,25 +2,28 @@ import {
   type Database,
   migrate,
   openDatabase,
-  type RateLimitHit,
+  SqlBatchedCounterStore,
   SqlRateLimitCounterStore,
 } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
-import { FixedClock } from '@facegate/domain/testing';
-import { startAdmissionContract } from '@facegate/domain/testing/start-admission-contract';
-import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AbuseLimits } from '../src/abuse/abuse-limits';
-import type { BatchedCounterStore, BatchingOptions, CounterIncrement } from '../src/abuse/batched-counters';
 import {
+  type AbuseLimitSettings,
+  AbuseLimits,
+  type BatchedCounterStore,
+  type Clock,
   DAY_MS,
   MINUTE_MS,
   type RateLimitCounterStore,
   type RateLimitRule,
-  SharedRateLimiter,
-} from '../src/abuse/shared-rate-limiter';
-import { SqlBatchedCounterStore } from '../src/abuse/sql-batched-counter.store';
+} from '@facegate/domain';
+import { FixedClock, InMemoryRateLimitCounters } from '@facegate/domain/testing';
+import { startAdmissionContract } from '@facegate/domain/testing/start-admission-contract';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BatchingOptions } from '../src/abuse/batched-counters';
+import { SharedRateLimiter } from '../src/abuse/shared-rate-limiter';
 import { ConfigError, loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config';
+import { NodeAbuseKeyDigests } from '../src/crypto/node-abuse-key-digests';
 import { TOKENS } from '../src/di/container';
 import { addressKey, clientAddressOf } from '../src/security/client-address';
 import { confirm, PEOPLE, runDevice } from './support/flows';
@@ -34,29 +37,27 @@ import {
   type TestGateway,
 } from './support/test-gateway';
 
-class MemoryCounterStore implements RateLimitCounterStore {
-  readonly counts = new Map<string, number>();
-  readonly hits: RateLimitHit[] = [];
-  prunes = 0;
-  async increment(hit: RateLimitHit) {
-    this.hits.push(hit);
-    const key = `${hit.scope}|${hit.key}|${hit.windowStart.toISOString()}`;
-    const count = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, count);
-    return count;
-  }
-  async prune() {
-    this.prunes += 1;
-    return 0;
-  }
-}
+/** AbuseLimits over the gateway's limiter, with the production key hashing (a fixed key). */
+const abuseLimits = (
+  limiter: SharedRateLimiter,
+  tallies: BatchedCounterStore,
+  clock: Clock,
+  settings: AbuseLimitSettings,
+) =>
+  new AbuseLimits({
+    limiter,
+    tallies,
+    digests: new NodeAbuseKeyDigests(new Uint8Array(32).fill(7)),
+    clock,
+    settings,
+  });
 
 const minute = (limit: number, scope = 'm'): RateLimitRule => ({ scope, limit, windowMs: MINUTE_MS });
 
 describe('SharedRateLimiter', () => {
   it('allows `limit` hits per fixed window, then answers the seconds left in the window', async () => {
     const clock = new FixedClock('2025-03-01T08:00:15Z');
-    const limiter = new SharedRateLimiter(new MemoryCounterStore(), clock);
+    const limiter = new SharedRateLimiter(new InMemoryRateLimitCounters(), clock);
     const check = [{ rule: minute(2), key: 'k' }];
     expect([await limiter.hit(check), await limiter.hit(check)]).toEqual([0, 0]);
     expect(await limiter.hit(check)).toBe(45);
@@ -69,7 +70,7 @@ describe('SharedRateLimiter', () => {
 
   it('starts day windows at midnight in China (16:00 UTC)', async () => {
     const clock = new FixedClock('2025-03-01T15:58:00Z');
-    const limiter = new SharedRateLimiter(new MemoryCounterStore(), clock);
+    const limiter = new SharedRateLimiter(new InMemoryRateLimitCounters(), clock);
     const day = [{ rule: { scope: 'd', limit: 1, windowMs: DAY_MS, offsetMs: 8 * 3_600_000 }, key: 'k' }];
     expect(await limiter.hit(day)).toBe(0);
     expect(await limiter.hit(day)).toBe(120);
@@ -78,7 +79,7 @@ describe('SharedRateLimiter', () => {
   });
 
   it('stops at the first limit exceeded, so the later ones are not used up', async () => {
-    const store = new MemoryCounterStore();
+    const store = new InMemoryRateLimitCounters();
     const limiter = new SharedRateLimiter(store, new FixedClock());
     const checks = [
       { rule: minute(1, 'broad'), key: 'ip' },
@@ -86,23 +87,23 @@ describe('SharedRateLimiter', () => {
     ];
     await limiter.hit(checks);
     expect(await limiter.hit(checks)).toBeGreaterThan(0);
-    expect(store.hits.filter((h) => h.scope === 'narrow')).toHaveLength(1);
+    expect(store.increments.filter((h) => h.scope === 'narrow')).toHaveLength(1);
   });
 
   it('remembers an exhausted window locally: a flood costs no further writes until it ends', async () => {
-    const store = new MemoryCounterStore();
+    const store = new InMemoryRateLimitCounters();
     const clock = new FixedClock('2025-03-01T08:00:00Z');
     const limiter = new SharedRateLimiter(store, clock);
     const check = [{ rule: minute(1), key: 'k' }];
     for (let i = 0; i < 100; i++) await limiter.hit(check);
-    expect(store.hits).toHaveLength(2);
+    expect(store.increments).toHaveLength(2);
     clock.advance(MINUTE_MS);
     expect(await limiter.hit(check)).toBe(0);
-    expect(store.hits).toHaveLength(3);
+    expect(store.increments).toHaveLength(3);
   });
 
   it('prunes ended windows at most once per interval', async () => {
-    const store = new MemoryCounterStore();
+    const store = new InMemoryRateLimitCounters();
     const clock = new FixedClock();
     const limiter = new SharedRateLimiter(store, clock, undefined, { pruneIntervalMs: 5 * MINUTE_MS });
     for (let i = 0; i < 10; i++) await limiter.hit([{ rule: minute(100), key: 'k' }]);
@@ -112,33 +113,6 @@ describe('SharedRateLimiter', () => {
     expect(store.prunes).toBe(2);
   });
 });
-
-/** A shared table in memory: several limiters given one instance share its counts. */
-class MemoryBatchedStore implements BatchedCounterStore {
-  readonly counts = new Map<string, number>();
-  readonly adds: CounterIncrement[][] = [];
-  readonly reads: RateLimitHit[][] = [];
-  /** The next add calls throw this, once each. */
-  failures: Error[] = [];
-  /** While set, add calls wait for it. */
-  gate: Promise<void> | null = null;
-  async add(batch: readonly CounterIncrement[]) {
-    this.adds.push([...batch]);
-    if (this.gate) await this.gate;
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    return batch.map(({ hit, by }) => {
-      const id = `${hit.scope}|${hit.key}|${hit.windowStart.toISOString()}`;
-      const count = (this.counts.get(id) ?? 0) + by;
-      this.counts.set(id, count);
-      return count;
-    });
-  }
-  async read(hits: readonly RateLimitHit[]) {
-    this.reads.push([...hits]);
-    return hits.map((h) => this.counts.get(`${h.scope}|${h.key}|${h.windowStart.toISOString()}`) ?? 0);
-  }
-}
 
 const batchedMinute = (limit: number, scope = 'b'): RateLimitRule => ({
   scope,
@@ -171,8 +145,8 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('counts locally: `limit` hits allowed, the next refused, and no store call until a flush', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
     // an early flush would need 8 pending: never reached below the limit of 4
     const limiter = make(exact, batched, undefined, { earlyFlushFraction: 2, flushIntervalMs: 60_000 });
     const check = [{ rule: batchedMinute(4), key: 'k' }];
@@ -181,7 +155,7 @@ describe('SharedRateLimiter, batched rules', () => {
     expect(answers).toEqual([0, 0, 0, 0, 45, 45]);
     expect(batched.adds).toHaveLength(0);
     expect(batched.reads).toHaveLength(0);
-    expect(exact.hits).toHaveLength(0);
+    expect(exact.increments).toHaveLength(0);
     await limiter.flush();
     expect(batched.adds).toHaveLength(1);
     // the window's 4 hits, and its 2 refusals (counted per rule, with no key)
@@ -193,13 +167,13 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('never waits for a flush in flight, and counts what is being sent', async () => {
-    const batched = new MemoryBatchedStore();
+    const batched = new InMemoryRateLimitCounters();
     let open = () => {};
     batched.gate = new Promise<void>((resolve) => {
       open = resolve;
     });
     // limit 3: every hit reaches the early-flush share (1/4, at least 1), so the first one starts a flush
-    const limiter = make(new MemoryCounterStore(), batched);
+    const limiter = make(new InMemoryRateLimitCounters(), batched);
     const check = [{ rule: batchedMinute(3), key: 'k' }];
     expect(await limiter.hit(check)).toBe(0);
     expect(batched.adds).toHaveLength(1); // in flight, held at the gate
@@ -213,8 +187,8 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('sends a window early once its unsent count reaches a quarter of the limit', async () => {
-    const batched = new MemoryBatchedStore();
-    const limiter = make(new MemoryCounterStore(), batched, undefined, { flushIntervalMs: 60_000 });
+    const batched = new InMemoryRateLimitCounters();
+    const limiter = make(new InMemoryRateLimitCounters(), batched, undefined, { flushIntervalMs: 60_000 });
     const check = [{ rule: batchedMinute(100), key: 'k' }];
     for (let i = 0; i < 24; i++) await limiter.hit(check);
     expect(batched.adds).toHaveLength(0);
@@ -225,8 +199,8 @@ describe('SharedRateLimiter, batched rules', () => {
 
   it('flushes on a timer every flushIntervalMs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const batched = new MemoryBatchedStore();
-    const limiter = make(new MemoryCounterStore(), batched, undefined, { flushIntervalMs: 250 });
+    const batched = new InMemoryRateLimitCounters();
+    const limiter = make(new InMemoryRateLimitCounters(), batched, undefined, { flushIntervalMs: 250 });
     await limiter.hit([{ rule: batchedMinute(100), key: 'k' }]);
     await limiter.hit([{ rule: batchedMinute(100), key: 'k' }]);
     await vi.advanceTimersByTimeAsync(249);
@@ -241,11 +215,11 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('two limiters on one store converge: after their flushes each knows the other’s hits and refuses', async () => {
-    const batched = new MemoryBatchedStore();
+    const batched = new InMemoryRateLimitCounters();
     const clock = new FixedClock('2025-03-01T08:00:15Z');
     const slow = { flushIntervalMs: 60_000, earlyFlushFraction: 2 };
-    const a = make(new MemoryCounterStore(), batched, clock, slow);
-    const b = make(new MemoryCounterStore(), batched, clock, slow);
+    const a = make(new InMemoryRateLimitCounters(), batched, clock, slow);
+    const b = make(new InMemoryRateLimitCounters(), batched, clock, slow);
     const check = [{ rule: batchedMinute(10), key: 'k' }];
     for (let i = 0; i < 6; i++) expect(await a.hit(check)).toBe(0);
     await a.flush(); // the table: 6
@@ -262,7 +236,7 @@ describe('SharedRateLimiter, batched rules', () => {
 
   it('a failed flush keeps the counts for the next one and logs no key', async () => {
     const key = 'ab'.repeat(32);
-    const batched = new MemoryBatchedStore();
+    const batched = new InMemoryRateLimitCounters();
     const failure = Object.assign(new Error(`could not write (${key})`), {
       code: '40P01',
       detail: `Key (scope, key)=(b, ${key})`,
@@ -270,7 +244,7 @@ describe('SharedRateLimiter, batched rules', () => {
     batched.failures.push(failure);
     const { lines, logger } = warnings();
     const slow = { flushIntervalMs: 60_000, earlyFlushFraction: 2 };
-    const limiter = make(new MemoryCounterStore(), batched, undefined, slow, logger);
+    const limiter = make(new InMemoryRateLimitCounters(), batched, undefined, slow, logger);
     const check = [{ rule: batchedMinute(5), key }];
     for (let i = 0; i < 3; i++) await limiter.hit(check);
     await expect(limiter.flush()).resolves.toBeUndefined();
@@ -289,9 +263,9 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('a new window starts from zero; counts of an ended window are dropped, not sent', async () => {
-    const batched = new MemoryBatchedStore();
+    const batched = new InMemoryRateLimitCounters();
     const clock = new FixedClock('2025-03-01T08:00:15Z');
-    const limiter = make(new MemoryCounterStore(), batched, clock, {
+    const limiter = make(new InMemoryRateLimitCounters(), batched, clock, {
       flushIntervalMs: 60_000,
       earlyFlushFraction: 2,
     });
@@ -312,36 +286,36 @@ describe('SharedRateLimiter, batched rules', () => {
   });
 
   it('close() sends what is pending; hits after it are counted exactly', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
     const limiter = make(exact, batched, undefined, { flushIntervalMs: 60_000, earlyFlushFraction: 2 });
     const check = [{ rule: batchedMinute(10), key: 'k' }];
     for (let i = 0; i < 3; i++) await limiter.hit(check);
     await limiter.close();
     expect(batched.adds.map((batch) => batch.map((a) => a.by))).toEqual([[3]]);
     await limiter.hit(check);
-    expect(exact.hits.map((h) => h.scope)).toEqual(['b']);
+    expect(exact.increments.map((h) => h.scope)).toEqual(['b']);
   });
 
   it('holds at most maxKeys unsent windows; beyond that a window is counted exactly', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
     const limiter = make(exact, batched, undefined, {
       maxKeys: 2,
       flushIntervalMs: 60_000,
       earlyFlushFraction: 2,
     });
     for (const key of ['k1', 'k2', 'k3']) await limiter.hit([{ rule: batchedMinute(10), key }]);
-    expect(exact.hits.map((h) => h.key)).toEqual(['k3']);
+    expect(exact.increments.map((h) => h.key)).toEqual(['k3']);
     await limiter.flush();
     expect(batched.adds[0]!.map((a) => a.hit.key)).toEqual(['k1', 'k2']);
     await limiter.hit([{ rule: batchedMinute(10), key: 'k4' }]);
-    expect(exact.hits).toHaveLength(1);
+    expect(exact.increments).toHaveLength(1);
   });
 
   it('exact rules in the same call are still one awaited upsert per hit', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
     const limiter = make(exact, batched, undefined, { flushIntervalMs: 60_000, earlyFlushFraction: 2 });
     const checks = [
       { rule: batchedMinute(1, 'ip'), key: 'a' },
@@ -349,21 +323,9 @@ describe('SharedRateLimiter, batched rules', () => {
     ];
     expect(await limiter.hit(checks)).toBe(0);
     expect(await limiter.hit(checks)).toBe(45); // refused by the address: the ID number is not used up
-    expect(exact.hits.map((h) => h.scope)).toEqual(['id']);
+    expect(exact.increments.map((h) => h.scope)).toEqual(['id']);
   });
 });
-
-/** Both sides of the one counters table in memory: hit-by-hit increments and batched adds and reads. */
-class MemoryCounterTable extends MemoryBatchedStore implements RateLimitCounterStore {
-  readonly increments: RateLimitHit[] = [];
-  async increment(hit: RateLimitHit) {
-    this.increments.push(hit);
-    return (await this.add([{ hit, by: 1 }]))[0]!;
-  }
-  async prune() {
-    return 0;
-  }
-}
 
 const startRequest = (openid: string, idNumberHmac: string, clientAddress: string | null) => ({
   openid,
@@ -372,71 +334,20 @@ const startRequest = (openid: string, idNumberHmac: string, clientAddress: strin
   verifiedBefore: async () => false,
 });
 
-describe('AbuseLimits', () => {
-  const make = () => {
-    const table = new MemoryCounterTable();
-    const limits = new AbuseLimits(
-      new SharedRateLimiter(table, new FixedClock()),
-      PRODUCTION_RATE_LIMITS,
-      new Uint8Array(32).fill(7),
-      table,
-    );
-    return { table, limits };
-  };
-  const number = 'h'.repeat(64);
-
-  it("counts a user's validated start per openid and per ID number and openid, then reads the number's mismatch tallies; no raw key anywhere", async () => {
-    const { table, limits } = make();
-    await limits.startVerificationAddress('203.0.113.9');
-    expect(await limits.admit(startRequest('o_abc', number, '203.0.113.9'))).toBe(0);
-    expect(table.increments.map((h) => h.scope)).toEqual([
-      'start:ip:minute',
-      'start:openid:day',
-      'start:id-number+openid:minute',
-      'start:id-number+openid:day',
-    ]);
-    // one read: the number's mismatches, this openid's and this address's for it
-    expect(table.reads.map((read) => read.map((h) => h.scope))).toEqual([
-      ['mismatch:id-number:day', 'mismatch:id-number+openid:day', 'mismatch:id-number+ip:day'],
-    ]);
-    // the pair's key is its own hash: another user's tries with the same number count elsewhere
-    await limits.admit(startRequest('o_other', number, '203.0.113.9'));
-    expect(table.increments[2]?.key).not.toBe(table.increments[5]?.key);
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
-    await limits.signIn('203.0.113.9');
-    await limits.confirmVerification('203.0.113.9');
-    expect(table.increments.slice(7).map((h) => h.scope)).toEqual(['sign-in:ip:minute', 'confirm:ip:minute']);
-    const everything = JSON.stringify([...table.counts.keys(), table.increments, table.adds, table.reads]);
-    expect(everything).not.toMatch(/203\.0\.113\.9|o_abc|o_other|h{64}/);
-  });
-
-  it('adds a mismatch to the three tallies in one statement, and counts no address that is unknown', async () => {
-    const { table, limits } = make();
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: 'unknown' });
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: null });
-    expect(table.adds.map((batch) => batch.map((a) => a.hit.scope))).toEqual([
-      ['mismatch:id-number+ip:day', 'mismatch:id-number+openid:day', 'mismatch:id-number:day'],
-      ['mismatch:id-number+openid:day', 'mismatch:id-number:day'],
-      ['mismatch:id-number+openid:day', 'mismatch:id-number:day'],
-    ]);
-    expect([...table.counts.values()].sort()).toEqual([1, 3, 3]);
-  });
-});
-
 describe('AbuseLimits with batching', () => {
   it('counts the per-address limits in batches and the openid and ID-number limits hit by hit', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
-    const limiter = new SharedRateLimiter(exact, new FixedClock(), undefined, {
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
+    const clock = new FixedClock();
+    const limiter = new SharedRateLimiter(exact, clock, undefined, {
       batching: { store: batched, flushIntervalMs: 60_000 },
     });
-    const limits = new AbuseLimits(limiter, PRODUCTION_RATE_LIMITS, new Uint8Array(32).fill(7), batched);
+    const limits = abuseLimits(limiter, batched, clock, PRODUCTION_RATE_LIMITS);
     await limits.startVerificationAddress('203.0.113.9');
     await limits.admit(startRequest('o_abc', 'h'.repeat(64), '203.0.113.9'));
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
-    expect(exact.hits.map((h) => h.scope)).toEqual([
+    expect(exact.increments.map((h) => h.scope)).toEqual([
       'start:openid:day',
       'start:id-number+openid:minute',
       'start:id-number+openid:day',
@@ -453,18 +364,17 @@ describe('AbuseLimits with batching', () => {
   });
 
   it('counts every refusal once per rule and window, however it was refused, without any key', async () => {
-    const exact = new MemoryCounterStore();
-    const batched = new MemoryBatchedStore();
+    const exact = new InMemoryRateLimitCounters();
+    const batched = new InMemoryRateLimitCounters();
     const clock = new FixedClock('2025-03-01T08:00:15Z');
     const limiter = new SharedRateLimiter(exact, clock, undefined, {
       batching: { store: batched, flushIntervalMs: 60_000, earlyFlushFraction: 2 },
     });
-    const limits = new AbuseLimits(
-      limiter,
-      { ...PRODUCTION_RATE_LIMITS, ipSignInPerMinute: 2, openidPerDay: 1 },
-      new Uint8Array(32).fill(7),
-      batched,
-    );
+    const limits = abuseLimits(limiter, batched, clock, {
+      ...PRODUCTION_RATE_LIMITS,
+      ipSignInPerMinute: 2,
+      openidPerDay: 1,
+    });
     // batched: 2 allowed, then 3 refused (the first by the window, the next two by the local memory of it)
     for (let i = 0; i < 5; i++) await limits.signIn('203.0.113.9');
     // exact: 1 allowed, then 2 refused (the first by the store's count, the second from memory)
@@ -503,106 +413,68 @@ for (const kind of ['pglite', 'postgres'] as const) {
       });
       const settings = { ...PRODUCTION_RATE_LIMITS, ...limits };
       return {
-        admission: new AbuseLimits(limiter, settings, new Uint8Array(32).fill(7), batches),
+        admission: abuseLimits(limiter, batches, clock, settings),
         close: () => limiter.close(),
       };
     });
   });
 }
 
-describe('batched counts in PostgreSQL and PGlite', () => {
-  const hitAt = (scope: string, key: string, start: string) => ({
-    scope,
-    key,
-    windowStart: new Date(start),
-    windowEnd: new Date(new Date(start).getTime() + MINUTE_MS),
+describe('two limiters with batched counts on one PostgreSQL', () => {
+  let pg: TestPostgresDatabase;
+  let dbs: Database[] = [];
+  beforeAll(async () => {
+    pg = await createTestPostgresDatabase();
+    dbs = [await openDatabase({ url: pg.url }), await openDatabase({ url: pg.url })];
+    await migrate(dbs[0]!);
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((db) => db.close()));
+    await pg?.drop();
+  });
+  const limiterOn = (db: Database, clock: FixedClock, logger?: never) =>
+    new SharedRateLimiter(new SqlRateLimitCounterStore(db), clock, logger, {
+      batching: { store: new SqlBatchedCounterStore(db), flushIntervalMs: 60_000, earlyFlushFraction: 2 },
+    });
+
+  it('converge: after their flushes the second knows the first’s hits and refuses', async () => {
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const [a, b] = [limiterOn(dbs[0]!, clock), limiterOn(dbs[1]!, clock)];
+    const check = [{ rule: batchedMinute(10, 'conv'), key: 'k' }];
+    for (let i = 0; i < 7; i++) expect(await a.hit(check)).toBe(0);
+    await a.flush();
+    for (let i = 0; i < 3; i++) expect(await b.hit(check)).toBe(0);
+    await b.flush();
+    expect(await b.hit(check)).toBe(45);
+    await a.flush(); // re-reads the window it holds at 7 of 10
+    expect(await a.hit(check)).toBe(45);
+    const rows = await dbs[0]!.query<{ count: number }>(
+      "SELECT count FROM rate_limit_counters WHERE scope = 'conv'",
+    );
+    expect(rows.map((r) => Number(r.count))).toEqual([10]);
+    await Promise.all([a.close(), b.close()]);
   });
 
-  it('SqlBatchedCounterStore adds several windows in one statement and reads them back (PGlite)', async () => {
-    const db = await openDatabase({ url: 'memory:' });
-    try {
-      await migrate(db);
-      const store = new SqlBatchedCounterStore(db);
-      const w1 = hitAt('s', 'k1', '2025-03-01T08:00:00Z');
-      const w2 = hitAt('s', 'k2', '2025-03-01T08:00:00Z');
-      const w3 = hitAt('s', 'k1', '2025-03-01T08:01:00Z');
-      expect(
-        await store.add([
-          { hit: w2, by: 3 },
-          { hit: w1, by: 1 },
-        ]),
-      ).toEqual([3, 1]);
-      expect(
-        await store.add([
-          { hit: w1, by: 4 },
-          { hit: w2, by: 2 },
-          { hit: w3, by: 7 },
-        ]),
-      ).toEqual([5, 5, 7]);
-      expect(await store.read([w3, hitAt('s', 'none', '2025-03-01T08:00:00Z'), w1])).toEqual([7, 0, 5]);
-      // the exact store counts the same rows
-      expect(await new SqlRateLimitCounterStore(db).increment(w1)).toBe(6);
-    } finally {
-      await db.close();
-    }
-  });
-
-  describe('two limiters on one PostgreSQL', () => {
-    let pg: TestPostgresDatabase;
-    let dbs: Database[] = [];
-    beforeAll(async () => {
-      pg = await createTestPostgresDatabase();
-      dbs = [await openDatabase({ url: pg.url }), await openDatabase({ url: pg.url })];
-      await migrate(dbs[0]!);
-    });
-    afterAll(async () => {
-      await Promise.all(dbs.map((db) => db.close()));
-      await pg?.drop();
-    });
-    const limiterOn = (db: Database, clock: FixedClock, logger?: never) =>
-      new SharedRateLimiter(new SqlRateLimitCounterStore(db), clock, logger, {
-        batching: { store: new SqlBatchedCounterStore(db), flushIntervalMs: 60_000, earlyFlushFraction: 2 },
-      });
-
-    it('converge: after their flushes the second knows the first’s hits and refuses', async () => {
-      const clock = new FixedClock('2025-03-01T08:00:15Z');
-      const [a, b] = [limiterOn(dbs[0]!, clock), limiterOn(dbs[1]!, clock)];
-      const check = [{ rule: batchedMinute(10, 'conv'), key: 'k' }];
-      for (let i = 0; i < 7; i++) expect(await a.hit(check)).toBe(0);
-      await a.flush();
-      for (let i = 0; i < 3; i++) expect(await b.hit(check)).toBe(0);
-      await b.flush();
-      expect(await b.hit(check)).toBe(45);
-      await a.flush(); // re-reads the window it holds at 7 of 10
-      expect(await a.hit(check)).toBe(45);
-      const rows = await dbs[0]!.query<{ count: number }>(
-        "SELECT count FROM rate_limit_counters WHERE scope = 'conv'",
-      );
-      expect(rows.map((r) => Number(r.count))).toEqual([10]);
-      await Promise.all([a.close(), b.close()]);
-    });
-
-    it('concurrent flushes of many shared windows lose no count and do not deadlock', async () => {
-      const clock = new FixedClock('2025-03-01T08:00:15Z');
-      const { lines, logger } = warnings();
-      const [a, b] = [limiterOn(dbs[0]!, clock, logger), limiterOn(dbs[1]!, clock, logger)];
-      const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
-      const rule = batchedMinute(1_000, 'many');
-      for (let round = 1; round <= 5; round++) {
-        // the two see the keys in opposite orders
-        for (let i = 0; i < keys.length; i++) {
-          await a.hit([{ rule, key: keys[i]! }]);
-          await b.hit([{ rule, key: keys[keys.length - 1 - i]! }]);
-        }
-        await Promise.all([a.flush(), b.flush()]);
-        const rows = await dbs[0]!.query<{ total: string; n: string }>(
-          "SELECT sum(count)::text AS total, count(*)::text AS n FROM rate_limit_counters WHERE scope = 'many'",
-        );
-        expect(rows[0]).toEqual({ total: String(2 * round * keys.length), n: String(keys.length) });
+  it('concurrent flushes of many shared windows lose no count and do not deadlock', async () => {
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const { lines, logger } = warnings();
+    const [a, b] = [limiterOn(dbs[0]!, clock, logger), limiterOn(dbs[1]!, clock, logger)];
+    const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
+    const rule = batchedMinute(1_000, 'many');
+    for (let round = 1; round <= 5; round++) {
+      // the two see the keys in opposite orders
+      for (let i = 0; i < keys.length; i++) {
+        await a.hit([{ rule, key: keys[i]! }]);
+        await b.hit([{ rule, key: keys[keys.length - 1 - i]! }]);
       }
-      expect(lines).toEqual([]);
-      await Promise.all([a.close(), b.close()]);
-    });
+      await Promise.all([a.flush(), b.flush()]);
+      const rows = await dbs[0]!.query<{ total: string; n: string }>(
+        "SELECT sum(count)::text AS total, count(*)::text AS n FROM rate_limit_counters WHERE scope = 'many'",
+      );
+      expect(rows[0]).toEqual({ total: String(2 * round * keys.length), n: String(keys.length) });
+    }
+    expect(lines).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
   });
 });
 

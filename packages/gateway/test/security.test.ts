@@ -633,15 +633,16 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       case 'apiKeys':
         body = await call('{ apiKeys { id prefix } }', {}, credential);
         break;
+      // scopes a console:admin key holds: which scopes a key may grant is tested in keys.test.ts
       case 'createApiKey':
         body = await call(
-          'mutation { createApiKey(input: { name: "matrix", scopes: [VERIFICATIONS_READ] }) { key } }',
+          'mutation { createApiKey(input: { name: "matrix", scopes: [CONSOLE_READ] }) { key } }',
           {},
           credential,
         );
         break;
       case 'revokeApiKey': {
-        const victim = await t.createApiKey(['verifications:read']);
+        const victim = await t.createApiKey(['console:read']);
         body = await call(
           'mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }',
           { id: victim.split('_')[1] },

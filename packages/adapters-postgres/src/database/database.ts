@@ -1,3 +1,5 @@
+import type { DatabaseHealth } from '@facegate/domain';
+
 export type DatabaseKind = 'pglite' | 'postgres';
 
 /** What a transaction (or the database itself) can run. Parameters are positional ($1, $2, ...). */
@@ -84,4 +86,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
     return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message);
+}
+
+/** The domain's DatabaseHealth on both drivers' errors (isDatabaseUnavailable). */
+export class SqlDatabaseHealth implements DatabaseHealth {
+  isUnavailable(error: unknown): boolean {
+    return isDatabaseUnavailable(error);
+  }
 }

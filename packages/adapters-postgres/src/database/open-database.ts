@@ -52,3 +52,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     `DATABASE_URL must start with postgres:// or postgresql://, or be memory: (got scheme ${scheme})`,
   );
 }
+
+/**
+ * A second Database over the same data for reads that may wait (the operator console's aggregates), so they
+ * never hold what `primary` serves: on PostgreSQL a pool of its own of `poolMax` connections (default 2)
+ * beside primary's, on PGlite (one connection) the same queue at low priority. Close it before primary.
+ */
+export async function openLowPriorityDatabase(
+  primary: Database,
+  options: OpenDatabaseOptions,
+): Promise<Database> {
+  if (primary instanceof PgliteDatabase) return primary.lowPriority();
+  if (!options.url) throw new DatabaseConfigError('a PostgreSQL database needs its url for a second pool');
+  return openDatabase({ ...options, poolMax: options.poolMax ?? 2 });
+}

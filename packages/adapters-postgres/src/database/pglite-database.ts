@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { DatabaseDriver, type Queryable } from './database';
+import { type Database, DatabaseDriver, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
 
 /**
@@ -81,6 +81,27 @@ export class PgliteDatabase extends DatabaseDriver {
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.queue.run(() => this.pg.transaction((tx) => fn(wrapTransaction(tx))));
+  }
+
+  /**
+   * This database for work that may wait (the operator console's aggregates): its statements and
+   * transactions run only when nothing else is queued. Closing it closes nothing; the database stays open.
+   */
+  lowPriority(): Database {
+    const { pg, queue } = this;
+    return {
+      kind: this.kind,
+      query: async <T>(sql: string, params: unknown[] = []) =>
+        queue.run(async () => (await pg.query<T>(sql, params)).rows, 'low'),
+      exec: (sql: string) =>
+        queue.run(async () => {
+          await pg.exec(sql);
+        }, 'low'),
+      transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+        queue.run(() => pg.transaction((tx) => fn(wrapTransaction(tx))), 'low'),
+      ping: () => this.ping(),
+      close: async () => {},
+    };
   }
 
   protected async release(): Promise<void> {

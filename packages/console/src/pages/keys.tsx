@@ -16,6 +16,7 @@ const SCOPES = [
   'WEBHOOKS_WRITE',
   'CONSOLE_READ',
   'CONSOLE_ADMIN',
+  'KEYS_ADMIN',
 ] as const satisfies readonly ApiKeyScope[];
 type ApiKeyScope = VariablesOf<typeof CREATE>['input']['scopes'][number];
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');

@@ -1,3 +1,4 @@
+import type { StartAdmissionLimits } from '../abuse/abuse-rules.js';
 import type { Clock } from '../ports/clock.port.js';
 import type {
   AdmissionSubject,
@@ -5,17 +6,7 @@ import type {
   StartAdmissionRequest,
 } from '../ports/start-admission.port.js';
 
-/** The limits StartAdmission applies (the gateway's RateLimitSettings uses the same names). */
-export interface StartAdmissionLimits {
-  /** Starts per openid a day, whatever the ID numbers. */
-  readonly openidPerDay: number;
-  /** Starts per ID number and openid a minute. */
-  readonly idNumberPerMinute: number;
-  /** Starts per ID number and openid a day. */
-  readonly idNumberPerDay: number;
-  /** WeChat-judged mismatches per ID number a day, all users, before the contributors are refused. */
-  readonly idNumberMismatchesPerDay: number;
-}
+export type { StartAdmissionLimits };
 
 /** Tencent FaceID's limits, as the gateway's production defaults. */
 export const PRODUCTION_ADMISSION_LIMITS: StartAdmissionLimits = {
@@ -31,8 +22,8 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 const CHINA_OFFSET_MS = 8 * 60 * MINUTE_MS;
 
 /**
- * StartAdmission in memory, with the rules of the port's doc comment (the gateway's AbuseLimits implements
- * the same, on the shared counters table; the start-admission contract suite runs both). Fixed windows from
+ * StartAdmission in memory, with the rules of the port's doc comment, written out apart from AbuseLimits (which
+ * implements the same on the counters ports; the start-admission contract suite runs both). Fixed windows from
  * the clock: a minute, and a day from midnight in China.
  */
 export class InMemoryStartAdmission implements StartAdmission {

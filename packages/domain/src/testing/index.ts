@@ -3,10 +3,14 @@
  * (@facegate/domain/testing/repository-contract, .../start-admission-contract, .../webhook-ports-contract)
  * because they import vitest.
  */
+export * from './abuse-limits.mother.js';
+export * from './exact-rate-limiter.js';
+export * from './fake-abuse-key-digests.js';
 export * from './fake-face-verification-provider.js';
 export * from './fake-identity-digests.js';
 export * from './fixed-clock.js';
 export { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
+export * from './in-memory-rate-limit-counters.js';
 export * from './in-memory-start-admission.js';
 export * from './in-memory-verification-session.repository.js';
 export * from './in-memory-webhooks.js';

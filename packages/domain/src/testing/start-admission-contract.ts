@@ -1,6 +1,7 @@
 /**
- * The StartAdmission contract as a reusable vitest suite: the in-memory fake and the gateway's AbuseLimits
- * run the same tests (a separate package export, since it imports vitest).
+ * The StartAdmission contract as a reusable vitest suite: the in-memory fake and AbuseLimits (on in-memory
+ * counters, and on the gateway's limiter over both databases) run the same tests (a separate package
+ * export, since it imports vitest).
  *
  *   startAdmissionContract('AbuseLimits', async (clock, limits) => ({ admission, close }))
  *
@@ -9,9 +10,9 @@
  * test, so one store may serve them all.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StartAdmissionLimits } from '../abuse/abuse-rules.js';
 import type { StartAdmission, StartAdmissionRequest } from '../ports/start-admission.port.js';
 import { FixedClock } from './fixed-clock.js';
-import type { StartAdmissionLimits } from './in-memory-start-admission.js';
 
 export interface AdmissionUnderTest {
   readonly admission: StartAdmission;

@@ -1,21 +1,6 @@
-import type { RateLimitHit } from '@facegate/adapters-postgres';
-import type { Clock } from '@facegate/domain';
+import type { BatchedCounterStore, Clock, RateLimitHit } from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger';
-
-export interface CounterIncrement {
-  readonly hit: RateLimitHit;
-  /** Hits to add, at least 1. */
-  readonly by: number;
-}
-
-/** Where batched counts are added up: SqlBatchedCounterStore (the shared table), a map in tests. */
-export interface BatchedCounterStore {
-  /** Adds each increment to its window's count; answers the windows' new totals, in the order asked. */
-  add(batch: readonly CounterIncrement[]): Promise<number[]>;
-  /** The windows' current totals (0 when nothing was counted), in the order asked. */
-  read(hits: readonly RateLimitHit[]): Promise<number[]>;
-}
 
 export interface BatchingOptions {
   readonly store: BatchedCounterStore;

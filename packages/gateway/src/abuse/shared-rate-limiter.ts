@@ -1,29 +1,17 @@
-import type { RateLimitHit } from '@facegate/adapters-postgres';
-import type { Clock } from '@facegate/domain';
+import {
+  type Clock,
+  MINUTE_MS,
+  type RateLimitCheck,
+  type RateLimitCounterStore,
+  type RateLimiter,
+  type RateLimitWindowRule,
+  REFUSALS_KEY,
+  refusalScope,
+  windowOf,
+} from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger';
 import { BatchedCounters, type BatchingOptions } from './batched-counters';
-
-/** Where the counts live (SqlRateLimitCounterStore of @facegate/adapters-postgres fits it). */
-export interface RateLimitCounterStore {
-  increment(hit: RateLimitHit): Promise<number>;
-  prune(now: Date): Promise<number>;
-}
-
-export interface RateLimitRule {
-  /** Stored with each count, e.g. 'start:openid:day'. */
-  readonly scope: string;
-  readonly limit: number;
-  readonly windowMs: number;
-  /** Shifts window boundaries, e.g. +8 h so day windows start at midnight in China. */
-  readonly offsetMs?: number;
-  /**
-   * 'exact' (default): every hit is one atomic upsert, awaited. 'batched': counted in memory and sent in
-   * batches (see BatchedCounters), for high-rate, coarse limits that may run over a little with several
-   * instances; exact when the limiter has no batching configured.
-   */
-  readonly sharing?: 'exact' | 'batched';
-}
 
 export interface SharedRateLimiterOptions {
   /** How often ended windows are deleted from the store (default 5 minutes). */
@@ -32,42 +20,9 @@ export interface SharedRateLimiterOptions {
   readonly batching?: BatchingOptions;
 }
 
-export interface RateLimitCheck {
-  readonly rule: RateLimitRule;
-  /** A keyed hash; never a raw ID number, openid or address. */
-  readonly key: string;
-}
-
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 24 * 60 * MINUTE_MS;
-/** China Standard Time (UTC+8, no daylight saving): day windows start at Beijing midnight, as WeChat's do. */
-export const CHINA_DAY_OFFSET_MS = 8 * 60 * MINUTE_MS;
-
-/** A rule's window at `now` for `key`, and the seconds until it ends (at least 1). */
-export function windowOf(
-  rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>,
-  key: string,
-  now: number,
-): RateLimitHit & { readonly secondsLeft: number } {
-  const offset = rule.offsetMs ?? 0;
-  const start = Math.floor((now + offset) / rule.windowMs) * rule.windowMs - offset;
-  const end = start + rule.windowMs;
-  return {
-    scope: rule.scope,
-    key,
-    windowStart: new Date(start),
-    windowEnd: new Date(end),
-    secondsLeft: Math.max(1, Math.ceil((end - now) / 1000)),
-  };
-}
-
-/** The scope refusals of a rule are counted under (one row per window, key REFUSALS_KEY). */
-export const refusalScope = (scope: string) => `refused:${scope}`;
-/** Refusal counts are per rule, not per caller: their rows hold no key at all. */
-export const REFUSALS_KEY = '*';
-
 /**
- * Fixed-window limits whose counts are shared by every gateway instance through the database. An instance
+ * The domain's RateLimiter: fixed-window limits whose counts are shared by every gateway instance through
+ * the database (a RateLimitCounterStore, hit by hit; a BatchedCounterStore for 'batched' rules). An instance
  * that has seen a key go over its limit remembers it until the window ends, so a flood costs no further
  * database writes there. 'batched' rules never wait for the database (see BatchedCounters).
  *
@@ -77,7 +32,7 @@ export const REFUSALS_KEY = '*';
  * the excess of a window's own count instead would miss both batched refusals (never sent) and those
  * answered from the memory of an exhausted window (never written).
  */
-export class SharedRateLimiter {
+export class SharedRateLimiter implements RateLimiter {
   private readonly exhausted = new LRUCache<string, number>({ max: 50_000 });
   private readonly batched: BatchedCounters | null;
   private readonly pruneIntervalMs: number;
@@ -124,16 +79,11 @@ export class SharedRateLimiter {
     return 0;
   }
 
-  /** The window of `rule` for `key` now (for counts kept outside hit(), such as AbuseLimits' tallies). */
-  currentWindow(rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>, key: string) {
-    return windowOf(rule, key, this.clock.now().getTime());
-  }
-
   /**
    * Counts one refusal by `rule` in its current window (when batching is configured) and answers the
    * seconds until that window ends.
    */
-  async refuse(rule: Pick<RateLimitRule, 'scope' | 'windowMs' | 'offsetMs'>): Promise<number> {
+  async refuse(rule: RateLimitWindowRule): Promise<number> {
     const { secondsLeft, ...hit } = windowOf(
       { ...rule, scope: refusalScope(rule.scope) },
       REFUSALS_KEY,

@@ -51,6 +51,36 @@ export class ApiKeyInputError extends Error {
   }
 }
 
+/** Scopes that include others: console:admin may do all console:read may. */
+const INCLUDED: Partial<Record<ApiKeyScope, readonly ApiKeyScope[]>> = { 'console:admin': ['console:read'] };
+
+/**
+ * The scopes among `scopes` a key holding `holder` may not give to another key (nor take away, by revoking
+ * one that holds them): a key hands out at most what it holds itself, unless it holds keys:admin, the root
+ * scope. The server's operator (the CLI, the admin endpoint) is not a key and is not limited.
+ */
+export function scopesBeyond(holder: readonly ApiKeyScope[], scopes: readonly string[]): string[] {
+  if (holder.includes('keys:admin')) return [];
+  const held = new Set<string>(holder.flatMap((scope) => [scope, ...(INCLUDED[scope] ?? [])]));
+  return [...new Set(scopes)].filter((scope) => !held.has(scope));
+}
+
+/** A key asked to create or revoke a key holding scopes beyond its own (see scopesBeyond). */
+export class ApiKeyGrantError extends Error {
+  constructor(
+    readonly action: 'create' | 'revoke',
+    readonly scopes: readonly string[],
+  ) {
+    const named = scopes.join(', ');
+    super(
+      action === 'create'
+        ? `this API key may not grant ${named}: a key grants only scopes it holds (keys:admin grants any)`
+        : `this API key may not revoke a key holding ${named}: a key revokes only keys whose scopes it holds (keys:admin revokes any)`,
+    );
+    this.name = 'ApiKeyGrantError';
+  }
+}
+
 const KEY_SHAPE = /^fgk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
 /**
@@ -88,7 +118,10 @@ export class ApiKeyService {
     return [...new Set(scopes)] as ApiKeyScope[];
   }
 
-  /** Creates a key; the returned `key` is shown once and never stored. */
+  /**
+   * Creates a key for the server's operator (CLI, admin endpoint): any scope. The returned `key` is shown
+   * once and never stored. Requests made with an API key go through createForKey.
+   */
   async create(
     name: string,
     scopes: readonly ApiKeyScope[],
@@ -109,6 +142,17 @@ export class ApiKeyService {
     return { key: `fgk_${prefix}_${secret}`, record };
   }
 
+  /** Creates a key on behalf of a key holding `holder`: only scopes it holds (ApiKeyGrantError otherwise). */
+  createForKey(
+    holder: readonly ApiKeyScope[],
+    name: string,
+    scopes: readonly ApiKeyScope[],
+  ): Promise<{ key: string; record: ApiKeyListing }> {
+    const beyond = scopesBeyond(holder, scopes);
+    if (beyond.length > 0) return Promise.reject(new ApiKeyGrantError('create', beyond));
+    return this.create(name, scopes);
+  }
+
   list(): Promise<ApiKeyListing[]> {
     return this.store.list();
   }
@@ -118,6 +162,22 @@ export class ApiKeyService {
     // Rare: forget every verified key rather than track which entry the id or prefix names.
     this.verified.clear();
     return revoked;
+  }
+
+  /**
+   * Revokes, on behalf of a key holding `holder`, an active key it could have created itself (a console
+   * operator must not switch off a production service's key); ApiKeyGrantError otherwise. The revoked key,
+   * or null when no active key has this id or prefix.
+   */
+  async revokeForKey(holder: readonly ApiKeyScope[], idOrPrefix: string): Promise<ApiKeyListing | null> {
+    const target = (await this.store.list()).find(
+      (k) => k.revokedAt === null && (k.id === idOrPrefix || k.prefix === idOrPrefix),
+    );
+    if (target === undefined) return null;
+    const beyond = scopesBeyond(holder, target.scopes);
+    if (beyond.length > 0) throw new ApiKeyGrantError('revoke', beyond);
+    if (!(await this.revoke(target.id))) return null;
+    return (await this.store.list()).find((k) => k.id === target.id) ?? null;
   }
 
   /** The service viewer for a valid, unrevoked key; null otherwise. */

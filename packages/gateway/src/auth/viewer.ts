@@ -4,8 +4,22 @@ export const API_KEY_SCOPES = [
   'webhooks:write',
   'console:read',
   'console:admin',
+  'keys:admin',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/**
+ * What each scope allows, for help texts and docs. keys:admin is the root scope: it may mint keys with any
+ * scope (itself included), so only the server's operator should hold it.
+ */
+export const API_KEY_SCOPE_MEANINGS: Readonly<Record<ApiKeyScope, string>> = {
+  'verifications:read': 'read any session and identityStatus',
+  'verifications:write': 'start sessions for a named openid, confirm and cancel them',
+  'webhooks:write': 'manage webhook endpoints and read their deliveries',
+  'console:read': "run the operator console's queries (masked data only)",
+  'console:admin': 'console:read, redeliver webhooks, manage keys within its own scopes',
+  'keys:admin': 'root: create and revoke keys with any scope',
+};
 
 /** Who is asking. Resolved once per request from the Authorization / X-API-Key header. */
 export type Viewer =

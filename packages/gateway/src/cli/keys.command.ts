@@ -6,13 +6,14 @@ import {
   readAdminFile,
 } from '../admin/admin-client';
 import { ApiKeyService } from '../auth/api-key.service';
+import { API_KEY_SCOPES } from '../auth/viewer';
 import { describeDatabase, loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
 import { out, UsageError } from './output';
 
-const USAGE =
-  'usage: facegate keys create --name NAME --scopes verifications:read,verifications:write,webhooks:write | keys list | keys revoke ID_OR_PREFIX';
+const USAGE = `usage: facegate keys create --name NAME --scopes SCOPE,... | keys list | keys revoke ID_OR_PREFIX
+scopes: ${API_KEY_SCOPES.join(', ')} (keys:admin is root: its key may create keys with any scope)`;
 
 /**
  * Service API keys in the gateway's database (the same DATABASE_URL / DATA_DIR as the server). When a

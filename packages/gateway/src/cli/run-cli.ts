@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ApiKeyInputError } from '../auth/api-key.service';
+import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../auth/viewer';
 import { ConfigError } from '../config';
 import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
@@ -8,6 +9,10 @@ import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
 import { serveCommand } from './serve.command';
 import { webhooksCommand } from './webhooks.command';
 
+const SCOPE_HELP = API_KEY_SCOPES.map(
+  (scope) => `    ${scope.padEnd(21)}${API_KEY_SCOPE_MEANINGS[scope]}`,
+).join('\n');
+
 const HELP = `facegate — WeChat face verification gateway
 
 usage:
@@ -15,9 +20,10 @@ usage:
                                         N processes on one port (PostgreSQL only; FACEGATE_WORKERS)
   facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
                                         run both flows end to end against a running gateway
-  facegate keys create --name NAME --scopes verifications:read,verifications:write,webhooks:write
+  facegate keys create --name NAME --scopes SCOPE,...
   facegate keys list
-  facegate keys revoke ID_OR_PREFIX
+  facegate keys revoke ID_OR_PREFIX     (the CLI may grant any scope; a key only the scopes it holds)
+${SCOPE_HELP}
   facegate webhooks add --url URL --events verification.verified,... [--description TEXT]
   facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID | enable ENDPOINT_ID | delete ENDPOINT_ID
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]

@@ -5,8 +5,11 @@ import {
   type Database,
   migrate,
   openDatabase,
+  openLowPriorityDatabase,
   SqlApiKeyStore,
+  SqlBatchedCounterStore,
   SqlConsoleQueries,
+  SqlDatabaseHealth,
   SqlOutboxPruner,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
@@ -17,9 +20,11 @@ import {
 } from '@facegate/adapters-postgres';
 import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
+  AbuseLimits,
   CancelVerification,
   type Clock,
   ConfirmVerification,
+  type DatabaseHealth,
   DEFAULT_VERIFICATION_SETTINGS,
   type EventPublisher,
   ExpireVerifications,
@@ -43,15 +48,15 @@ import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 // imported, not read from disk, so the built gateway knows its version wherever its bundle lives
 import gatewayPackage from '../../package.json' with { type: 'json' };
-import { AbuseLimits } from '../abuse/abuse-limits';
 import { SharedRateLimiter } from '../abuse/shared-rate-limiter';
-import { SqlBatchedCounterStore } from '../abuse/sql-batched-counter.store';
 import { ApiKeyService } from '../auth/api-key.service';
 import { UserTokenService } from '../auth/user-token';
 import type { GatewayConfig } from '../config';
+import { ConsoleQueryGate } from '../console/console-query-gate';
 import { ConsoleSystem } from '../console/console-system';
 import { KeyAttemptLimiter } from '../console/key-attempt-limiter';
 import { KeyRing } from '../crypto/key-ring';
+import { NodeAbuseKeyDigests } from '../crypto/node-abuse-key-digests';
 import { NodeIdentityDigests } from '../crypto/node-identity-digests';
 import { MeteredEventPublisher } from '../events/metered-event-publisher';
 import { SubscriptionSlots } from '../events/subscription-slots';
@@ -90,6 +95,9 @@ export const TOKENS = {
   Digests: token<IdentityDigests>('IdentityDigests'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),
+  DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
+  /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
+  ConsoleDatabase: token<Database>('ConsoleDatabase'),
   Sandbox: token<Sandbox>('Sandbox'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
@@ -118,6 +126,7 @@ export const TOKENS = {
   WebhookRelay: token<WebhookRelay>('WebhookRelay'),
   ConsoleQueries: token<SqlConsoleQueries>('SqlConsoleQueries'),
   ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
+  ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
   KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
 } as const;
 
@@ -215,6 +224,20 @@ export async function buildContainer(
     lifecycle.onClose('database', () => db.close());
     await migrate(db);
     provide(c, TOKENS.Database, db);
+    // An operator's year-long aggregates never hold the connections verifications and /readyz use: the
+    // console reads through a pool of its own on PostgreSQL, at low priority on PGlite's one connection.
+    if (!overrides.databaseOnly) {
+      const consoleDb = await openLowPriorityDatabase(db, {
+        url: config.databaseUrl ?? undefined,
+        poolMax: config.console.maxQueries,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+        connectionTimeoutMs: config.databaseConnectTimeoutMs,
+      });
+      lifecycle.onClose('console database', () => consoleDb.close());
+      provide(c, TOKENS.ConsoleDatabase, consoleDb);
+    } else {
+      provide(c, TOKENS.ConsoleDatabase, db);
+    }
 
     if (!overrides.databaseOnly) {
       let wechat = config.wechat;
@@ -276,6 +299,7 @@ function registerFactories(
 
   cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
   cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
+  cached(TOKENS.DatabaseHealth, () => new SqlDatabaseHealth());
   cached(TOKENS.Repository, (c) => {
     const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
@@ -323,12 +347,13 @@ function registerFactories(
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
-    return new AbuseLimits(
+    return new AbuseLimits({
       limiter,
-      config.limits.rate,
-      resolve(c, TOKENS.KeyRing).key('rate-limit-key'),
-      batches,
-    );
+      tallies: batches,
+      digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+      clock: resolve(c, TOKENS.Clock),
+      settings: config.limits.rate,
+    });
   });
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
@@ -415,7 +440,8 @@ function registerFactories(
     });
     return relay;
   });
-  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.Database)));
+  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.ConsoleDatabase)));
+  cached(TOKENS.ConsoleQueryGate, () => new ConsoleQueryGate({ maxRunning: config.console.maxQueries }));
   cached(
     TOKENS.ConsoleSystem,
     (c) =>

@@ -1,9 +1,9 @@
-import { ApiKeyInputError, type ApiKeyListing } from '../auth/api-key.service';
+import { ApiKeyGrantError, ApiKeyInputError, type ApiKeyListing } from '../auth/api-key.service';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../auth/viewer';
 import { builder } from './builder';
-import { requireConsoleAdmin, requireConsoleRead } from './console-authorization';
+import { requireConsoleRead, requireKeyAdmin } from './console-authorization';
 import { DateTimeScalar } from './date-time.scalar';
-import { badUserInput, notFound } from './errors';
+import { badUserInput, forbidden, notFound } from './errors';
 
 /** verifications:read -> VERIFICATIONS_READ: GraphQL enum names cannot hold ':'. */
 const enumName = (scope: ApiKeyScope) => scope.replace(':', '_').toUpperCase();
@@ -68,9 +68,9 @@ builder.queryField('consoleViewer', (t) =>
 builder.queryField('apiKeys', (t) =>
   t.field({
     type: [ApiKeyRef],
-    description: 'console:admin. Every key, revoked ones included, oldest first.',
+    description: 'console:admin or keys:admin. Every key, revoked ones included, oldest first.',
     resolve: async (_root, _args, ctx) => {
-      requireConsoleAdmin(ctx.viewer);
+      requireKeyAdmin(ctx.viewer);
       return ctx.services.apiKeys.list();
     },
   }),
@@ -86,17 +86,15 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
 builder.mutationField('createApiKey', (t) =>
   t.field({
     type: CreatedApiKeyRef,
-    description: 'console:admin',
+    description:
+      'console:admin: a key with at most the scopes the calling key holds (FORBIDDEN naming the others). keys:admin: any scope.',
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireConsoleAdmin(ctx.viewer);
+      const viewer = requireKeyAdmin(ctx.viewer);
       try {
-        return await ctx.services.apiKeys.create(input.name, [...new Set(input.scopes)]);
+        return await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]);
       } catch (error) {
-        if (error instanceof ApiKeyInputError) {
-          throw badUserInput(error.field, 'API_KEY_INPUT', error.message.replace(/ \(--\w+\)$/, ''));
-        }
-        throw error;
+        throw keyRequestError(error);
       }
     },
   }),
@@ -105,17 +103,30 @@ builder.mutationField('createApiKey', (t) =>
 builder.mutationField('revokeApiKey', (t) =>
   t.field({
     type: ApiKeyRef,
-    description: 'console:admin. Takes effect at once here, within the key cache time on other instances.',
+    description:
+      'console:admin: a key holding only scopes the calling key holds (FORBIDDEN otherwise). keys:admin: any key. Takes effect at once here, within the key cache time on other instances.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireConsoleAdmin(ctx.viewer);
+      const viewer = requireKeyAdmin(ctx.viewer);
       const value = String(id);
-      if (value.length === 0 || value.length > 128 || value.includes('\u0000'))
-        throw notFound('API key not found');
-      if (!(await ctx.services.apiKeys.revoke(value))) throw notFound('no active API key with this id');
-      const revoked = (await ctx.services.apiKeys.list()).find((k) => k.id === value || k.prefix === value);
-      if (revoked === undefined) throw notFound('API key not found');
+      if (value.length === 0 || value.length > 128) throw notFound('API key not found');
+      let revoked: ApiKeyListing | null;
+      try {
+        revoked = await ctx.services.apiKeys.revokeForKey(viewer.scopes, value);
+      } catch (error) {
+        throw keyRequestError(error);
+      }
+      if (revoked === null) throw notFound('no active API key with this id');
       return revoked;
     },
   }),
 );
+
+/** The key service's expected refusals as request errors; anything else is a fault (masked). */
+function keyRequestError(error: unknown): unknown {
+  if (error instanceof ApiKeyInputError) {
+    return badUserInput(error.field, 'API_KEY_INPUT', error.message.replace(/ \(--\w+\)$/, ''));
+  }
+  if (error instanceof ApiKeyGrantError) return forbidden(error.message, { scopes: [...error.scopes] });
+  return error;
+}

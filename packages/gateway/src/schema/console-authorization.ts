@@ -7,9 +7,12 @@ export function requireConsoleRead(viewer: Viewer): void {
   requireScope(viewer, 'console:read');
 }
 
-/** Acting from the console (API keys). */
-export function requireConsoleAdmin(viewer: Viewer): void {
-  requireScope(viewer, 'console:admin');
+/**
+ * Listing, creating and revoking API keys: console:admin (keys with at most its own scopes) or keys:admin
+ * (any key). The service checks which keys each may touch.
+ */
+export function requireKeyAdmin(viewer: Viewer): Extract<Viewer, { kind: 'service' }> {
+  return requireAnyScope(viewer, ['console:admin', 'keys:admin']);
 }
 
 /** Reading webhook endpoints and deliveries: their own scope, or the console's (read or admin). */

@@ -12,7 +12,7 @@ import { requireConsoleRead } from './console-authorization';
 import { DateTimeScalar } from './date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from './enums';
 import { badUserInput } from './errors';
-import { decodeCursor, encodeCursor } from './verification-connection.type';
+import { decodeCursor, encodeCursor } from './page-cursor';
 
 const failureCode = (code: string | null): FailureCode | null =>
   code === null

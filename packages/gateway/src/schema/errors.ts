@@ -42,7 +42,8 @@ export const unauthenticated = (rejected?: 'user-token' | 'api-key') => {
   return requestError('UNAUTHENTICATED', message, { reason });
 };
 
-export const forbidden = (message: string) => requestError('FORBIDDEN', message);
+export const forbidden = (message: string, extra: Record<string, unknown> = {}) =>
+  requestError('FORBIDDEN', message, extra);
 
 /** Also used for other users' sessions, so their existence does not leak. */
 export const notFound = (message = 'verification not found') => requestError('NOT_FOUND', message);

@@ -1,11 +1,14 @@
-import type { PageCursor, VerificationSessionSnapshot } from '@facegate/domain';
+import type { VerificationSessionSnapshot } from '@facegate/domain';
 import { requireScope } from './authorization';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
 import { toRequestError } from './domain-error.mapper';
 import { VerificationStatusEnum } from './enums';
-import { badUserInput } from './errors';
+import { decodeCursor, encodeCursor } from './page-cursor';
 import { VerificationRef } from './verification.type';
+
+// every connection pages with the one codec (webhook deliveries import it from here)
+export { decodeCursor, encodeCursor };
 
 /*
  * Relay-style connection written out by hand (no @pothos/plugin-relay): it is one list with forward
@@ -14,36 +17,6 @@ import { VerificationRef } from './verification.type';
 interface ConnectionShape {
   readonly items: readonly VerificationSessionSnapshot[];
   readonly hasNextPage: boolean;
-}
-
-export function encodeCursor(session: Pick<VerificationSessionSnapshot, 'createdAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify([session.createdAt.toISOString(), session.id])).toString('base64url');
-}
-
-const MAX_CURSOR_LENGTH = 512;
-
-export function decodeCursor(cursor: string): PageCursor {
-  try {
-    if (cursor.length <= MAX_CURSOR_LENGTH) {
-      const [createdAt, id, ...rest] = JSON.parse(
-        Buffer.from(cursor, 'base64url').toString('utf8'),
-      ) as unknown[];
-      const date = new Date(String(createdAt));
-      const time = date.getTime();
-      if (
-        rest.length === 0 &&
-        typeof id === 'string' &&
-        typeof createdAt === 'string' &&
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(createdAt) &&
-        !Number.isNaN(time)
-      ) {
-        return { createdAt: date, id };
-      }
-    }
-  } catch {
-    // reported below
-  }
-  throw badUserInput('after', 'CURSOR_INVALID', 'after must be an endCursor from a previous page');
 }
 
 export const PageInfoRef = builder

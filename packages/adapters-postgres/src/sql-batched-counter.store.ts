@@ -1,5 +1,5 @@
-import type { Queryable, RateLimitHit } from '@facegate/adapters-postgres';
-import type { BatchedCounterStore, CounterIncrement } from './batched-counters';
+import type { BatchedCounterStore, CounterIncrement, RateLimitHit } from '@facegate/domain';
+import type { Queryable } from './database/database';
 
 interface CounterRow {
   scope: string;
@@ -23,8 +23,8 @@ const READ_SQL = `SELECT c.scope, c.key, c.window_start, c.count
     ON c.scope = w.scope AND c.key = w.key AND c.window_start = w.window_start`;
 
 /**
- * The batched side of the rate_limit_counters table (the one SqlRateLimitCounterStore of
- * @facegate/adapters-postgres counts hit by hit): several windows' counts added in one statement, and
+ * The batched side of the rate_limit_counters table (the one SqlRateLimitCounterStore counts hit by hit):
+ * the domain's BatchedCounterStore. Several windows' counts added in one statement, and
  * several windows read in one. Callers pass each window at most once per call, in the same order on every
  * instance (so two instances' statements lock rows in the same order and cannot deadlock).
  */

@@ -1,0 +1,154 @@
+import type { Clock } from '../ports/clock.port.js';
+import type {
+  AdmissionSubject,
+  StartAdmission,
+  StartAdmissionRequest,
+} from '../ports/start-admission.port.js';
+import type { AbuseKeyDigests, AbuseKeyKind } from './abuse-key-digests.port.js';
+import {
+  type AbuseLimitSettings,
+  type AbuseRules,
+  abuseRules,
+  MISMATCH_CONTRIBUTORS,
+} from './abuse-rules.js';
+import {
+  type RateLimitHit,
+  type RateLimitWindowRule,
+  REFUSALS_KEY,
+  refusalScope,
+  windowOf,
+} from './rate-limit.js';
+import type { BatchedCounterStore } from './rate-limit-counter-store.port.js';
+import type { RateLimiter } from './rate-limiter.port.js';
+
+/** The client address the gateway passes when the socket had none: shared by all such clients, so never keyed on. */
+export const UNKNOWN_CLIENT_ADDRESS = 'unknown';
+
+export interface AbuseRefusalCount {
+  readonly scope: string;
+  readonly limit: number;
+  /** Requests the rule refused in its current window (all instances, this one's up to now). */
+  readonly refused: number;
+}
+
+export interface AbuseLimitsDeps {
+  readonly limiter: RateLimiter;
+  /** The counters the limiter counts in, read and added to directly: mismatch tallies and refusal counts. */
+  readonly tallies: BatchedCounterStore;
+  /** Hashes openids, addresses and ID number HMACs, so the counters hold none of them in clear. */
+  readonly digests: AbuseKeyDigests;
+  readonly clock: Clock;
+  readonly settings: AbuseLimitSettings;
+}
+
+/**
+ * Which operations count against which limits: startVerification per address (users, after
+ * authentication), then, once the domain has validated it, per openid and per ID number and openid; signIn
+ * and confirmVerification per address. The ID number itself is guarded by the mismatches WeChat judged
+ * for it: once they reach the daily ceiling, the openids and addresses that produced them are refused for
+ * it, and nobody else (the StartAdmission port says why). Services never reach these.
+ *
+ * Keys are keyed hashes (AbuseKeyDigests) of openids, addresses and of the ID number's own HMAC, so the
+ * counters hold none of them in clear and cannot be joined to the sessions.
+ */
+export class AbuseLimits implements StartAdmission {
+  readonly rules: AbuseRules;
+
+  constructor(private readonly deps: AbuseLimitsDeps) {
+    this.rules = abuseRules(deps.settings);
+  }
+
+  signIn(clientAddress: string): Promise<number> {
+    return this.deps.limiter.hit([{ rule: this.rules.ipSignIn, key: this.hash('ip', clientAddress) }]);
+  }
+
+  confirmVerification(clientAddress: string): Promise<number> {
+    return this.deps.limiter.hit([{ rule: this.rules.ipConfirm, key: this.hash('ip', clientAddress) }]);
+  }
+
+  /** startVerification per client address, counted once the caller is authenticated (users only). */
+  startVerificationAddress(clientAddress: string): Promise<number> {
+    return this.deps.limiter.hit([{ rule: this.rules.ipStart, key: this.hash('ip', clientAddress) }]);
+  }
+
+  /**
+   * A user's start that passed validation (the StartAdmission port). The user's own limits first,
+   * narrowest last; then one read of the ID number's mismatch tallies, and only past its ceiling, for a
+   * caller that contributed, the look-up of an earlier verification.
+   */
+  async admit(request: StartAdmissionRequest): Promise<number> {
+    const { rules } = this;
+    const { limiter, tallies } = this.deps;
+    const pair = this.hash('id-number+openid', `${request.idNumberHmac}:${request.openid}`);
+    const wait = await limiter.hit([
+      { rule: rules.openidDay, key: this.hash('openid', request.openid) },
+      { rule: rules.idNumberMinute, key: pair },
+      { rule: rules.idNumberDay, key: pair },
+    ]);
+    if (wait > 0) return wait;
+    const [mismatches = 0, ...contributed] = await tallies.read(this.mismatchWindows(request));
+    if (mismatches < rules.idNumberMismatchesDay.limit) return 0;
+    if (contributed.every((count) => count === 0)) return 0;
+    if (await request.verifiedBefore()) return 0;
+    return limiter.refuse(rules.idNumberMismatchesDay);
+  }
+
+  /** A mismatch WeChat judged on a user's session: one statement adds it to the number's three tallies. */
+  async recordMismatch(subject: AdmissionSubject): Promise<void> {
+    // every instance sends its windows in one order, so two concurrent statements lock rows alike
+    const windows = this.mismatchWindows(subject).sort((a, b) =>
+      a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1,
+    );
+    await this.deps.tallies.add(windows.map((hit) => ({ hit, by: 1 })));
+  }
+
+  /** Each rule with its limit and the requests it refused in its current window. */
+  async refusals(): Promise<AbuseRefusalCount[]> {
+    await this.deps.limiter.flush(); // this instance's batched counts, refusals included
+    const rules = Object.values(this.rules);
+    const counts = await this.deps.tallies.read(
+      rules.map((rule) => this.currentWindow({ ...rule, scope: refusalScope(rule.scope) }, REFUSALS_KEY)),
+    );
+    return rules.map((rule, i) => ({ scope: rule.scope, limit: rule.limit, refused: counts[i] ?? 0 }));
+  }
+
+  /** Sends the per-address counts counted here so far to the shared store. */
+  flush(): Promise<void> {
+    return this.deps.limiter.flush();
+  }
+
+  /** Sends what is pending and stops the flush timer; call before the database closes. */
+  close(): Promise<void> {
+    return this.deps.limiter.close();
+  }
+
+  /** The number's mismatch tally, then its contributors' (the openid's, and the address's when known). */
+  private mismatchWindows(subject: AdmissionSubject): RateLimitHit[] {
+    const { idNumberHmac, openid, clientAddress } = subject;
+    const windows = [
+      this.currentWindow(this.rules.idNumberMismatchesDay, this.hash('id-number', idNumberHmac)),
+      this.currentWindow(
+        MISMATCH_CONTRIBUTORS.openid,
+        this.hash('id-number+openid', `${idNumberHmac}:${openid}`),
+      ),
+    ];
+    if (clientAddress !== null && clientAddress !== UNKNOWN_CLIENT_ADDRESS) {
+      windows.push(
+        this.currentWindow(
+          MISMATCH_CONTRIBUTORS.address,
+          this.hash('id-number+ip', `${idNumberHmac}:${clientAddress}`),
+        ),
+      );
+    }
+    return windows;
+  }
+
+  private currentWindow(rule: RateLimitWindowRule, key: string): RateLimitHit {
+    const { secondsLeft: _, ...hit } = windowOf(rule, key, this.deps.clock.now().getTime());
+    return hit;
+  }
+
+  private hash(kind: AbuseKeyKind, value: string): string {
+    return this.deps.digests.hmacHex(kind, value);
+  }
+}
