@@ -69,8 +69,10 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
     now: Date,
     owner: WebhookEndpointOwner = EVERY_ENDPOINT_OWNER,
   ): Promise<WebhookEndpoint | null> {
-    const rows = await this.db.query<EndpointRow>(
-      `UPDATE webhook_endpoints SET
+    // one transaction: nobody sees the endpoint disabled while its deliveries are still pending
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<EndpointRow>(
+        `UPDATE webhook_endpoints SET
          url = coalesce($2, url),
          description = coalesce($3, description),
          events = coalesce($4::text::jsonb, events),
@@ -80,19 +82,20 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
          failing_since = CASE WHEN $5 THEN NULL ELSE failing_since END,
          updated_at = $6
        WHERE id = $1 AND ($7::text IS NULL OR created_by = $7) RETURNING ${ENDPOINT_COLUMNS}`,
-      [
-        id,
-        change.url ?? null,
-        change.description ?? null,
-        change.events === undefined ? null : JSON.stringify(change.events),
-        change.enabled ?? null,
-        now,
-        owner,
-      ],
-    );
-    if (rows[0] === undefined) return null;
-    if (change.enabled === false) await failPendingOf(this.db, id, 'ENDPOINT_DISABLED', now);
-    return toEndpoint(rows[0]);
+        [
+          id,
+          change.url ?? null,
+          change.description ?? null,
+          change.events === undefined ? null : JSON.stringify(change.events),
+          change.enabled ?? null,
+          now,
+          owner,
+        ],
+      );
+      if (rows[0] === undefined) return null;
+      if (change.enabled === false) await failPendingOf(tx, id, 'ENDPOINT_DISABLED', now);
+      return toEndpoint(rows[0]);
+    });
   }
 
   async rotateSecret(
@@ -120,13 +123,15 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
   }
 
   async disableIfFailingSince(endpointId: string, failingBefore: Date, now: Date): Promise<boolean> {
-    const rows = await this.db.query<{ id: string }>(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'FAILING', disabled_at = $3, updated_at = $3
-       WHERE id = $1 AND enabled AND failing_since IS NOT NULL AND failing_since <= $2 RETURNING id`,
-      [endpointId, failingBefore, now],
-    );
-    if (rows.length === 0) return false;
-    await failPendingOf(this.db, endpointId, 'ENDPOINT_FAILING', now);
-    return true;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string }>(
+        `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'FAILING', disabled_at = $3, updated_at = $3
+         WHERE id = $1 AND enabled AND failing_since IS NOT NULL AND failing_since <= $2 RETURNING id`,
+        [endpointId, failingBefore, now],
+      );
+      if (rows.length === 0) return false;
+      await failPendingOf(tx, endpointId, 'ENDPOINT_FAILING', now);
+      return true;
+    });
   }
 }
