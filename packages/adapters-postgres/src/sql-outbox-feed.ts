@@ -1,6 +1,6 @@
 import type { VerificationUpdatedEvent } from '@facegate/domain';
 import type { Database } from './database/database';
-import { parseVerificationEvent } from './sql-outbox-event.publisher';
+import { parseVerificationEvent } from './outbox-event-codec';
 
 export interface OutboxFeedOptions {
   /** How often the outbox is read; default 200 ms (subscriptions see a change within about this). */

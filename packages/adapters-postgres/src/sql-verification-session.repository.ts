@@ -19,7 +19,7 @@ import type {
 } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
-import { serializeVerificationEvent, sessionDetailsOf } from './sql-outbox-event.publisher';
+import { serializeVerificationEvent, sessionDetailsOf } from './outbox-event-codec';
 
 interface SessionRow {
   id: string;

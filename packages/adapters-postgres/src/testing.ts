@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { VerificationEvent } from '@facegate/domain';
 import pg from 'pg';
 import type { Queryable } from './database/database';
-import { serializeVerificationEvent, sessionDetailsOf } from './sql-outbox-event.publisher';
+import { serializeVerificationEvent, sessionDetailsOf } from './outbox-event-codec';
 
 /** Where tests find PostgreSQL: FACEGATE_TEST_POSTGRES_URL, else the local server (trust auth). */
 export const TEST_POSTGRES_ADMIN_URL =

@@ -15,6 +15,7 @@ import { createGateway, type Gateway } from './gateway';
 import { metricsResponse } from './observability/health.plugin';
 import type { Logger } from './observability/logger';
 import type { GatewayMetrics } from './observability/metrics';
+import { operatorWebhooks } from './webhooks/webhook-administration';
 
 export interface RunningGateway {
   readonly url: string;
@@ -22,7 +23,7 @@ export interface RunningGateway {
   readonly server: Server;
   readonly container: GatewayContainer;
   readonly gateway: Gateway;
-  /** With the embedded database: where `facegate keys` reaches this process (see admin-endpoint.ts). */
+  /** With the embedded database: where `facegate keys` and `webhooks` reach this process (admin-endpoint.ts). */
   readonly admin: RunningAdminEndpoint | null;
   /** The separate operators' /metrics address (METRICS_PORT), or null when /metrics is on the API port. */
   readonly metricsUrl: string | null;
@@ -82,11 +83,12 @@ export async function startGateway(
   let metricsUrl: string | null = null;
   try {
     const gateway = createGateway(container);
-    // this process holds the embedded database: key administration goes through it
+    // this process holds the embedded database: key and webhook administration go through it
     if (config.databaseUrl === null) {
       admin = await startAdminEndpoint({
         dataDir: config.dataDir,
         apiKeys: resolve(container, TOKENS.ApiKeys),
+        webhooks: operatorWebhooks(resolve(container, TOKENS.WebhookEndpoints)),
         logger,
       });
     }

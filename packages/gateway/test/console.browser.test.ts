@@ -8,7 +8,7 @@ import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wech
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
-import { API_KEY_SCOPES, } from '../src/auth/viewer';
+import { API_KEY_SCOPES } from '../src/auth/viewer';
 import { loadConfig } from '../src/config';
 import { consoleDistDir } from '../src/console/console-assets.plugin';
 import { TOKENS } from '../src/di/container';

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { webhookOf } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/auth/user-token';
 import { KeyRing } from '../src/crypto/key-ring';
-import { TOKENS } from '../src/di/container';
-import { webhookOf } from '../src/webhooks/webhook-events';
+import { resolve, TOKENS } from '../src/di/container';
 import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
   CANCEL,
@@ -507,9 +507,8 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
   async function webhookDelivery(): Promise<string> {
     const endpointId = await webhookEndpoint();
     await start(t, credentials.get('user A (owner)')!, { protocol: 'V2' });
-    const store = t.container.resolve(TOKENS.WebhookStore);
-    await store.dispatchOutbox(t.clock.now(), 500, webhookOf);
-    const page = await store.listDeliveries(endpointId, null, 1, null);
+    await resolve(t.container, TOKENS.WebhookDeliveryQueue).dispatchOutbox(t.clock.now(), 500, webhookOf);
+    const page = await resolve(t.container, TOKENS.WebhookDeliveryLog).list(endpointId, null, 1, null);
     return page.items[0]!.id;
   }
 

@@ -1,14 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SqlOutboxEventPublisher } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resolve, TOKENS } from '../src/di/container';
 import type { VerificationEventBus } from '../src/events/verification-event-bus';
 import { createLogger } from '../src/observability/logger';
-import { webhookTypeOf } from '../src/webhooks/webhook-events';
 import { WebhookRelay } from '../src/webhooks/webhook-relay';
 import { nextRetryAt, STANDARD_RETRY_SCHEDULE } from '../src/webhooks/webhook-retry-schedule';
 import { WebhookSender } from '../src/webhooks/webhook-sender';
@@ -139,15 +137,6 @@ describe('retry schedule and event types', () => {
     expect(total / 3600_000).toBeGreaterThan(60);
     expect(total / 3600_000).toBeLessThan(80);
     expect(nextRetryAt(STANDARD_RETRY_SCHEDULE, STANDARD_RETRY_SCHEDULE.delaysMs.length + 1, now)).toBeNull();
-  });
-
-  it('names each session change', () => {
-    expect(webhookTypeOf('PENDING', 0)).toBe('verification.started');
-    expect(webhookTypeOf('PENDING', 1)).toBe('verification.attempt_failed');
-    expect(webhookTypeOf('VERIFIED', 1)).toBe('verification.verified');
-    expect(webhookTypeOf('FAILED', 3)).toBe('verification.failed');
-    expect(webhookTypeOf('CANCELED', 0)).toBe('verification.canceled');
-    expect(webhookTypeOf('EXPIRED', 0)).toBe('verification.expired');
   });
 });
 
@@ -390,6 +379,45 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     expect(receiver.received).toHaveLength(5);
   });
 
+  it('a page of deliveries reads the attempt logs of all its deliveries at once, each with its own attempts', async () => {
+    receiver = await startWebhookReceiver();
+    // the first session's webhook is accepted at once, the second's after one failure, the third's after two
+    const failuresFor = new Map([
+      ['o_webhook_page_0', 0],
+      ['o_webhook_page_1', 1],
+      ['o_webhook_page_2', 2],
+    ]);
+    receiver.answer = ({ json, count }) =>
+      count < (failuresFor.get((json as Json).data.openid) ?? 0) ? 500 : 200;
+    const { endpoint } = await createEndpoint(t, key, receiver.url, ['VERIFICATION_STARTED']);
+    const sessionOf = new Map<string, string>();
+    for (const openid of failuresFor.keys()) {
+      sessionOf.set((await start(t, key, { protocol: 'V2', openid })).session!.id, openid);
+    }
+    await waitFor('three deliveries delivered', async () => {
+      const d = await t.gql(DELIVERIES, { id: endpoint.id, status: 'DELIVERED' }, key);
+      return d.body.data?.webhookDeliveries.edges.length === 3;
+    });
+    const reads = vi.spyOn(resolve(t.container, TOKENS.WebhookDeliveryLog), 'attemptsOf');
+    try {
+      const page = await t.gql(DELIVERIES, { id: endpoint.id }, key);
+      const nodes = ((page.body.data?.webhookDeliveries.edges ?? []) as Json[]).map((e) => e.node);
+      expect(nodes).toHaveLength(3);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect([...reads.mock.calls[0]![0]].sort()).toEqual(nodes.map((n) => n.id).sort());
+      const logs = Object.fromEntries(
+        nodes.map((n) => [sessionOf.get(n.verificationId), n.attemptLog.map((a: Json) => a.statusCode)]),
+      );
+      expect(logs).toEqual({
+        o_webhook_page_0: [200],
+        o_webhook_page_1: [500, 200],
+        o_webhook_page_2: [500, 500, 200],
+      });
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it('keeps order per session across 50 sessions with a flaky receiver', async () => {
     receiver = await startWebhookReceiver();
     let n = 0;
@@ -454,14 +482,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       new Webhook(newSecret).verify(during.body, during.headers as Record<string, string>),
     ).not.toThrow();
 
-    const store = t.container.resolve(TOKENS.WebhookStore);
+    const endpoints = resolve(t.container, TOKENS.WebhookEndpointRepository);
     const db = t.container.resolve(TOKENS.Database);
     // 24 hours later (moved in the database, so signatures stay within the receiver's timestamp tolerance)
     await db.query(
       "UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1",
       [endpoint.id],
     );
-    expect((await store.findEndpoint(endpoint.id))?.previousSecretExpiresAt).not.toBeNull();
+    expect((await endpoints.find(endpoint.id))?.previousSecretExpiresAt).not.toBeNull();
     await start(t, key, { protocol: 'V2', openid: 'o_webhook_rotate_2' });
     await waitFor('a second webhook', () => receiver.received.length === 2);
     const after = receiver.received[1]!;
@@ -520,12 +548,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       { id: endpoint.id },
       key,
     );
-    const store = t.container.resolve(TOKENS.WebhookStore);
-    const db = t.container.resolve(TOKENS.Database);
     const sender = new WebhookSender({ publicAddressesOnly: true });
     const strictRelay = new WebhookRelay(
-      store,
-      new SqlOutboxEventPublisher(db),
+      {
+        queue: resolve(t.container, TOKENS.WebhookDeliveryQueue),
+        endpoints: resolve(t.container, TOKENS.WebhookEndpointRepository),
+        log: resolve(t.container, TOKENS.WebhookDeliveryLog),
+        outbox: resolve(t.container, TOKENS.OutboxPruner),
+      },
       sender,
       t.clock,
       createLogger({ level: 'warn' }),

@@ -1,6 +1,7 @@
 /**
  * Fakes and object mothers every FaceGate package tests against. The contract suites are separate exports
- * (@facegate/domain/testing/repository-contract, .../start-admission-contract) because they import vitest.
+ * (@facegate/domain/testing/repository-contract, .../start-admission-contract, .../webhook-ports-contract)
+ * because they import vitest.
  */
 export * from './abuse-limits.mother.js';
 export * from './exact-rate-limiter.js';
@@ -12,6 +13,7 @@ export { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
 export * from './in-memory-rate-limit-counters.js';
 export * from './in-memory-start-admission.js';
 export * from './in-memory-verification-session.repository.js';
+export * from './in-memory-webhooks.js';
 export * from './object-mothers.js';
 export * from './recording-event-publisher.js';
 export * from './sequential-id-generator.js';

@@ -1,9 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApiKeyRecord } from '@facegate/domain';
+import type { ApiKeyRecord, WebhookDelivery, WebhookEndpoint } from '@facegate/domain';
 import { ApiKeyInputError } from '../auth/api-key.service';
 import type { ApiKeyScope } from '../auth/viewer';
-import { ADMIN_FILE, type AdminFile, type WireApiKey } from './admin-endpoint';
+import type { WebhookAdministration } from '../webhooks/webhook-administration';
+import {
+  type EndpointWithSecret,
+  WebhookConflictError,
+  WebhookInputError,
+  WebhookNotFoundError,
+} from '../webhooks/webhook-endpoints.service';
+import {
+  ADMIN_FILE,
+  type AdminFile,
+  type Wire,
+  type WireApiKey,
+  type WireWebhookError,
+} from './admin-endpoint';
 
 /** What `facegate keys` needs, from the database directly or from the running gateway. */
 export interface KeyAdministration {
@@ -45,6 +58,38 @@ export async function readAdminFile(dataDir: string): Promise<AdminFile | null> 
   return parsed as AdminFile;
 }
 
+/** What the admin endpoint answered: its status and JSON body (empty when it sent none). */
+type AdminAnswer = { status: number; ok: boolean; body: Record<string, unknown> };
+
+/** One request to the admin endpoint; only "cannot reach it" is thrown here, answers are the caller's. */
+async function callAdmin(
+  admin: AdminFile,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<AdminAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(`${admin.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new AdminEndpointError(
+      `the gateway (process ${admin.pid}) holds the database but its admin endpoint ${admin.url} does not answer (${(error as Error).cause ?? (error as Error).message})`,
+    );
+  }
+  const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  return { status: response.status, ok: response.ok, body: answer };
+}
+
+function refused(answer: AdminAnswer): AdminEndpointError {
+  const reason = typeof answer.body.error === 'string' ? answer.body.error : 'no reason given';
+  return new AdminEndpointError(`the gateway's admin endpoint answered ${answer.status}: ${reason}`);
+}
+
 /** Key administration through the admin endpoint of the gateway that holds the embedded database. */
 export class AdminEndpointClient implements KeyAdministration {
   constructor(private readonly admin: AdminFile) {}
@@ -66,29 +111,103 @@ export class AdminEndpointClient implements KeyAdministration {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.admin.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.admin.token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (error) {
-      throw new AdminEndpointError(
-        `the gateway (process ${this.admin.pid}) holds the database but its admin endpoint ${this.admin.url} does not answer (${(error as Error).cause ?? (error as Error).message})`,
-      );
-    }
-    const answer = (await response.json().catch(() => ({}))) as T & { error?: string; field?: string };
+    const answer = await callAdmin(this.admin, method, path, body);
+    const { field, error } = answer.body;
     // the same input errors as without a server, so the same exit code
-    if (response.status === 400 && (answer.field === 'name' || answer.field === 'scopes')) {
-      throw new ApiKeyInputError(answer.field, answer.error ?? 'invalid input');
+    if (answer.status === 400 && (field === 'name' || field === 'scopes')) {
+      throw new ApiKeyInputError(field, typeof error === 'string' ? error : 'invalid input');
     }
-    if (!response.ok) {
-      throw new AdminEndpointError(
-        `the gateway's admin endpoint answered ${response.status}: ${answer.error ?? 'no reason given'}`,
-      );
+    if (!answer.ok) throw refused(answer);
+    return answer.body as T;
+  }
+}
+
+const date = (value: string) => new Date(value);
+const dateOrNull = (value: string | null) => (value === null ? null : new Date(value));
+
+const endpointFromWire = (e: Wire<WebhookEndpoint>): WebhookEndpoint => ({
+  ...e,
+  disabledAt: dateOrNull(e.disabledAt),
+  failingSince: dateOrNull(e.failingSince),
+  previousSecretExpiresAt: dateOrNull(e.previousSecretExpiresAt),
+  createdAt: date(e.createdAt),
+  updatedAt: date(e.updatedAt),
+});
+
+const deliveryFromWire = (d: Wire<WebhookDelivery>): WebhookDelivery => ({
+  ...d,
+  nextAttemptAt: date(d.nextAttemptAt),
+  createdAt: date(d.createdAt),
+  finishedAt: dateOrNull(d.finishedAt),
+});
+
+type WireWithSecret = { endpoint: Wire<WebhookEndpoint>; secret: string };
+const withSecretFromWire = (w: WireWithSecret): EndpointWithSecret => ({
+  endpoint: endpointFromWire(w.endpoint),
+  secret: w.secret,
+});
+
+/**
+ * `facegate webhooks` through the admin endpoint of the gateway that holds the embedded database: the same
+ * operations, values and errors as on the database (WebhookInputError, WebhookNotFoundError,
+ * WebhookConflictError are rebuilt from the answer), so the command behaves the same in both cases.
+ */
+export class AdminWebhookClient implements WebhookAdministration {
+  constructor(private readonly admin: AdminFile) {}
+
+  async add(input: { url: string; events: readonly string[]; description: string }) {
+    return withSecretFromWire(await this.call<WireWithSecret>('POST', '/webhooks', input));
+  }
+
+  async list() {
+    const { endpoints } = await this.call<{ endpoints: Wire<WebhookEndpoint>[] }>('GET', '/webhooks');
+    return endpoints.map(endpointFromWire);
+  }
+
+  async rotate(endpointId: string) {
+    return withSecretFromWire(
+      await this.call<WireWithSecret>('POST', '/webhooks/rotate', { id: endpointId }),
+    );
+  }
+
+  async setEnabled(endpointId: string, enabled: boolean) {
+    const path = enabled ? '/webhooks/enable' : '/webhooks/disable';
+    const { endpoint } = await this.call<{ endpoint: Wire<WebhookEndpoint> }>('POST', path, {
+      id: endpointId,
+    });
+    return endpointFromWire(endpoint);
+  }
+
+  async delete(endpointId: string) {
+    await this.call('POST', '/webhooks/delete', { id: endpointId });
+  }
+
+  async deliveries(endpointId: string, status: WebhookDelivery['status'] | null) {
+    const { deliveries } = await this.call<{ deliveries: Wire<WebhookDelivery>[] }>(
+      'POST',
+      '/webhooks/deliveries',
+      { endpointId, status },
+    );
+    return deliveries.map(deliveryFromWire);
+  }
+
+  async redeliver(deliveryId: string) {
+    const { delivery } = await this.call<{ delivery: Wire<WebhookDelivery> }>('POST', '/webhooks/redeliver', {
+      id: deliveryId,
+    });
+    return deliveryFromWire(delivery);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await callAdmin(this.admin, method, path, body);
+    if (answer.ok) return answer.body as T;
+    const failure = answer.body as Partial<WireWebhookError>;
+    const message = failure.error ?? 'no reason given';
+    if (failure.webhook === 'input') {
+      throw new WebhookInputError(failure.field ?? 'input', failure.rule ?? 'INVALID', message);
     }
-    return answer;
+    if (failure.webhook === 'not-found') throw new WebhookNotFoundError(failure.what ?? 'endpoint');
+    if (failure.webhook === 'conflict') throw new WebhookConflictError(message);
+    throw refused(answer);
   }
 }

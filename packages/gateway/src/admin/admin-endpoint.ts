@@ -3,13 +3,19 @@ import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ApiKeyRecord } from '@facegate/domain';
+import type { ApiKeyRecord, WebhookDeliveryStatus } from '@facegate/domain';
 import { ApiKeyInputError, ApiKeyService } from '../auth/api-key.service';
 import type { Logger } from '../observability/logger';
+import type { WebhookAdministration } from '../webhooks/webhook-administration';
+import {
+  WebhookConflictError,
+  WebhookInputError,
+  WebhookNotFoundError,
+} from '../webhooks/webhook-endpoints.service';
 
 /**
- * The embedded database can be opened by one process only, so while the gateway serves, `facegate keys`
- * asks the gateway itself. The gateway listens on a random loopback port and writes the port and a fresh
+ * The embedded database can be opened by one process only, so while the gateway serves, `facegate keys` and
+ * `facegate webhooks` ask the gateway itself. The gateway listens on a random loopback port and writes the port and a fresh
  * random token into DATA_DIR/admin.json, readable by the local user only (0600, in a 0700 folder):
  * whoever can read that file could open the database folder anyway. Nothing else is reachable there.
  */
@@ -34,6 +40,22 @@ export const toWire = (k: ApiKeyRecord): WireApiKey => ({
   revokedAt: k.revokedAt?.toISOString() ?? null,
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
 });
+
+/** A value as JSON carries it: its dates as ISO strings (what JSON.stringify makes of a Date). */
+export type Wire<T> = {
+  [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
+};
+
+/** How the admin endpoint answers a webhook operation's expected failure (the CLI rebuilds the same error). */
+export interface WireWebhookError {
+  readonly error: string;
+  readonly webhook: 'input' | 'not-found' | 'conflict';
+  readonly field?: string;
+  readonly rule?: string;
+  readonly what?: 'endpoint' | 'delivery';
+}
+
+const DELIVERY_STATUSES: readonly WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'FAILED'];
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -74,6 +96,33 @@ const stringField = (body: Record<string, unknown>, field: string): string => {
   return value;
 };
 
+const stringListField = (body: Record<string, unknown>, field: string): string[] => {
+  const value = body[field];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new AdminRequestError(400, `"${field}" must be a list of strings`);
+  }
+  return value;
+};
+
+const statusField = (body: Record<string, unknown>): WebhookDeliveryStatus | null => {
+  const value = body.status ?? null;
+  if (value !== null && !DELIVERY_STATUSES.includes(value as WebhookDeliveryStatus)) {
+    throw new AdminRequestError(400, `"status" must be null or one of ${DELIVERY_STATUSES.join(', ')}`);
+  }
+  return value as WebhookDeliveryStatus | null;
+};
+
+function wireWebhookError(error: unknown): [number, WireWebhookError] | null {
+  if (error instanceof WebhookInputError) {
+    return [400, { error: error.message, webhook: 'input', field: error.field, rule: error.rule }];
+  }
+  if (error instanceof WebhookNotFoundError) {
+    return [404, { error: error.message, webhook: 'not-found', what: error.what }];
+  }
+  if (error instanceof WebhookConflictError) return [409, { error: error.message, webhook: 'conflict' }];
+  return null;
+}
+
 export interface RunningAdminEndpoint {
   readonly url: string;
   readonly file: string;
@@ -84,18 +133,87 @@ export interface RunningAdminEndpoint {
 export async function startAdminEndpoint(options: {
   dataDir: string;
   apiKeys: ApiKeyService;
+  webhooks: WebhookAdministration;
   logger: Logger;
 }): Promise<RunningAdminEndpoint> {
   const token = randomBytes(32).toString('base64url');
   const expected = digest(token);
-  const { apiKeys, logger } = options;
+  const { apiKeys, webhooks, logger } = options;
 
+  /** `facegate webhooks`: the same operations as on the database, answered as JSON (dates as ISO strings). */
+  const webhookRoute = async (
+    path: string,
+    method: string | undefined,
+    request: IncomingMessage,
+  ): Promise<[number, unknown] | null> => {
+    if (path === '/webhooks' && method === 'GET') return [200, { endpoints: await webhooks.list() }];
+    if (method !== 'POST') return null;
+    switch (path) {
+      case '/webhooks': {
+        const body = await readJson(request);
+        const created = await webhooks.add({
+          url: stringField(body, 'url'),
+          events: stringListField(body, 'events'),
+          description: body.description === undefined ? '' : stringField(body, 'description'),
+        });
+        logger.info({ endpointId: created.endpoint.id }, 'webhook endpoint added through the admin endpoint');
+        return [201, created];
+      }
+      case '/webhooks/rotate': {
+        const rotated = await webhooks.rotate(stringField(await readJson(request), 'id'));
+        logger.info({ endpointId: rotated.endpoint.id }, 'webhook secret rotated through the admin endpoint');
+        return [200, rotated];
+      }
+      case '/webhooks/enable':
+      case '/webhooks/disable': {
+        const enabled = path === '/webhooks/enable';
+        const endpoint = await webhooks.setEnabled(stringField(await readJson(request), 'id'), enabled);
+        logger.info(
+          { endpointId: endpoint.id },
+          `webhook endpoint ${enabled ? 'enabled' : 'disabled'} through the admin endpoint`,
+        );
+        return [200, { endpoint }];
+      }
+      case '/webhooks/delete': {
+        const id = stringField(await readJson(request), 'id');
+        await webhooks.delete(id);
+        logger.info({ endpointId: id }, 'webhook endpoint deleted through the admin endpoint');
+        return [200, { deleted: id }];
+      }
+      case '/webhooks/deliveries': {
+        const body = await readJson(request);
+        return [
+          200,
+          { deliveries: await webhooks.deliveries(stringField(body, 'endpointId'), statusField(body)) },
+        ];
+      }
+      case '/webhooks/redeliver': {
+        const delivery = await webhooks.redeliver(stringField(await readJson(request), 'id'));
+        logger.info({ deliveryId: delivery.id }, 'webhook queued again through the admin endpoint');
+        return [200, { delivery }];
+      }
+      default:
+        return null;
+    }
+  };
+
+  /** The Host a local client names (set once listening): a page another site serves names its own. */
+  let ownHosts: readonly string[] = [];
   const route = async (request: IncomingMessage): Promise<[number, unknown]> => {
+    // one gate for every route: nothing is answered, not even a 404, without the token, and nothing to a
+    // request that names another host (a DNS-rebinding page; it could not know the token either)
+    if (!ownHosts.includes(request.headers.host ?? '')) {
+      throw new AdminRequestError(403, 'the admin endpoint answers requests to its loopback address only');
+    }
     const given = request.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       throw new AdminRequestError(401, `the admin token of ${ADMIN_FILE} is required`);
     }
     const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    if (path === '/webhooks' || path.startsWith('/webhooks/')) {
+      const answer = await webhookRoute(path, request.method, request);
+      if (answer !== null) return answer;
+    }
     if (path === '/keys' && request.method === 'GET') {
       return [200, { keys: (await apiKeys.list()).map(toWire) }];
     }
@@ -127,6 +245,8 @@ export async function startAdminEndpoint(options: {
         if (error instanceof ApiKeyInputError) {
           return send(400, { error: error.message, field: error.field });
         }
+        const webhookError = wireWebhookError(error);
+        if (webhookError !== null) return send(webhookError[0], webhookError[1]);
         logger.error({ err: error }, 'admin endpoint error');
         send(500, { error: 'internal error (see the gateway log)' });
       },
@@ -142,7 +262,9 @@ export async function startAdminEndpoint(options: {
       resolve();
     });
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  ownHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
   const file = join(options.dataDir, ADMIN_FILE);
   const temporary = `${file}.${process.pid}.tmp`;
   const content: AdminFile = { pid: process.pid, url, token };

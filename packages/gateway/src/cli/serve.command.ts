@@ -36,6 +36,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   for (const warning of startupWarnings(config)) out(`  WARNING:  ${warning}`);
   if (running.admin !== null) {
     out('  API keys: `facegate keys create|list|revoke` work while this runs (same DATA_DIR)');
+    out('  webhooks: `facegate webhooks add|list|...` work while this runs too');
   }
   if (config.sandboxMode) {
     const sandbox = resolve(running.container, TOKENS.Sandbox);

@@ -1,9 +1,11 @@
-import type { WebhookDeliveryStatus } from '@facegate/adapters-postgres';
+import { DataDirInUseError } from '@facegate/adapters-postgres';
+import type { WebhookDeliveryStatus } from '@facegate/domain';
+import { AdminEndpointError, AdminWebhookClient, readAdminFile } from '../admin/admin-client';
 import { loadConfig } from '../config';
 import { buildContainer, disposeContainer, TOKENS } from '../di/container';
 import { createLogger } from '../observability/logger';
+import { operatorWebhooks, type WebhookAdministration } from '../webhooks/webhook-administration';
 import {
-  EVERY_ENDPOINT_OWNER,
   WebhookConflictError,
   WebhookInputError,
   WebhookNotFoundError,
@@ -34,7 +36,9 @@ const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
 /**
  * Webhook endpoints in the gateway's database (run it with the same DATABASE_URL / DATA_DIR as the server).
  * The CLI runs as the server's operator: it reaches every endpoint, whichever API key created it (also those of
- * a revoked key), and what it adds belongs to 'cli' (no API key manages it; the console's admins do).
+ * a revoked key), and what it adds belongs to 'cli' (no API key manages it; the console's admins do). When a
+ * running gateway holds the embedded database, the command goes through that gateway's admin endpoint, with
+ * the same output and exit codes.
  */
 export async function webhooksCommand(
   args: { positionals: string[]; url?: string; events?: string; description?: string; status?: string },
@@ -50,19 +54,32 @@ export async function webhooksCommand(
   }
 
   const config = loadConfig(env);
-  const container = await buildContainer(config, {
-    databaseOnly: true,
-    logger: createLogger({ level: 'warn' }),
-  });
+  let webhooks: WebhookAdministration;
+  let release = async () => {};
   try {
-    const webhooks = container.resolve(TOKENS.WebhookEndpoints);
+    const container = await buildContainer(config, {
+      databaseOnly: true,
+      logger: createLogger({ level: 'warn' }),
+    });
+    webhooks = operatorWebhooks(container.resolve(TOKENS.WebhookEndpoints));
+    release = () => disposeContainer(container);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    const admin = await readAdminFile(config.dataDir);
+    if (admin === null) {
+      throw new AdminEndpointError(
+        `${error.message} (it publishes no admin endpoint in ${config.dataDir}; stop it to manage webhooks)`,
+      );
+    }
+    webhooks = new AdminWebhookClient(admin);
+  }
+  try {
     switch (sub) {
       case 'add': {
-        const { endpoint, secret } = await webhooks.create({
+        const { endpoint, secret } = await webhooks.add({
           url: args.url!,
           events: args.events!.split(','),
           description: args.description ?? '',
-          createdBy: 'cli',
         });
         out(`Created webhook endpoint ${endpoint.id} -> ${endpoint.url} (${endpoint.events.join(',')}).`);
         out('The signing secret is shown only now; store it safely:');
@@ -70,7 +87,7 @@ export async function webhooksCommand(
         return 0;
       }
       case 'list': {
-        const all = await webhooks.list(EVERY_ENDPOINT_OWNER);
+        const all = await webhooks.list();
         if (all.length === 0)
           out('No webhook endpoints. Add one with: facegate webhooks add --url URL --events ...');
         for (const e of all) {
@@ -81,7 +98,7 @@ export async function webhooksCommand(
         return 0;
       }
       case 'rotate': {
-        const { endpoint, secret } = await webhooks.rotate(target!, EVERY_ENDPOINT_OWNER);
+        const { endpoint, secret } = await webhooks.rotate(target!);
         out(
           `Rotated the secret of ${endpoint.id}; the previous one also signs until ${endpoint.previousSecretExpiresAt?.toISOString()}.`,
         );
@@ -90,30 +107,27 @@ export async function webhooksCommand(
         return 0;
       }
       case 'disable': {
-        const endpoint = await webhooks.disable(target!, EVERY_ENDPOINT_OWNER);
+        const endpoint = await webhooks.setEnabled(target!, false);
         out(`Disabled ${endpoint.id}.`);
         return 0;
       }
       case 'enable': {
-        const endpoint = await webhooks.update(target!, { enabled: true }, EVERY_ENDPOINT_OWNER);
+        const endpoint = await webhooks.setEnabled(target!, true);
         out(`Enabled ${endpoint.id}.`);
         return 0;
       }
       case 'delete': {
-        await webhooks.delete(target!, EVERY_ENDPOINT_OWNER);
+        await webhooks.delete(target!);
         out(`Deleted ${target} and its delivery history.`);
         return 0;
       }
       case 'deliveries': {
-        const page = await webhooks.deliveries(
+        const deliveries = await webhooks.deliveries(
           target!,
           (status as WebhookDeliveryStatus | undefined) ?? null,
-          100,
-          null,
-          EVERY_ENDPOINT_OWNER,
         );
-        if (page.items.length === 0) out('No deliveries.');
-        for (const d of page.items) {
+        if (deliveries.length === 0) out('No deliveries.');
+        for (const d of deliveries) {
           const answer = d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? '-');
           out(
             `${d.id}  ${d.eventType}  ${d.sessionId}  ${d.status}  attempts ${d.attempts}  ${answer}  ${d.createdAt.toISOString()}`,
@@ -122,7 +136,7 @@ export async function webhooksCommand(
         return 0;
       }
       default: {
-        const delivery = await webhooks.redeliver(target!, EVERY_ENDPOINT_OWNER);
+        const delivery = await webhooks.redeliver(target!);
         out(`Queued ${delivery.id} for delivery again.`);
         return 0;
       }
@@ -135,6 +149,6 @@ export async function webhooksCommand(
     }
     throw error;
   } finally {
-    await disposeContainer(container);
+    await release();
   }
 }

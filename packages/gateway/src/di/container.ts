@@ -10,10 +10,12 @@ import {
   SqlBatchedCounterStore,
   SqlConsoleQueries,
   SqlDatabaseHealth,
-  SqlOutboxEventPublisher,
+  SqlOutboxPruner,
   SqlRateLimitCounterStore,
   SqlVerificationSessionRepository,
-  SqlWebhookStore,
+  SqlWebhookDeliveryLog,
+  SqlWebhookDeliveryQueue,
+  SqlWebhookEndpointRepository,
   subscribeToVerificationEvents,
 } from '@facegate/adapters-postgres';
 import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
@@ -33,11 +35,15 @@ import {
   type IdentityDigests,
   type IdGenerator,
   ListVerifications,
+  type OutboxPruner,
   SignIn,
   StartVerification,
   type VerificationDeps,
   type VerificationSessionRepository,
   type VerificationSettings,
+  type WebhookDeliveryLog,
+  type WebhookDeliveryQueue,
+  type WebhookEndpointRepository,
 } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
@@ -113,7 +119,10 @@ export const TOKENS = {
   SignIn: token<SignIn>('SignIn'),
   ListVerifications: token<ListVerifications>('ListVerifications'),
   GetIdentityStatus: token<GetIdentityStatus>('GetIdentityStatus'),
-  WebhookStore: token<SqlWebhookStore>('SqlWebhookStore'),
+  WebhookEndpointRepository: token<WebhookEndpointRepository>('WebhookEndpointRepository'),
+  WebhookDeliveryQueue: token<WebhookDeliveryQueue>('WebhookDeliveryQueue'),
+  WebhookDeliveryLog: token<WebhookDeliveryLog>('WebhookDeliveryLog'),
+  OutboxPruner: token<OutboxPruner>('OutboxPruner'),
   WebhookEndpoints: token<WebhookEndpointsService>('WebhookEndpointsService'),
   WebhookRelay: token<WebhookRelay>('WebhookRelay'),
   ConsoleQueries: token<ConsoleReadModel>('ConsoleReadModel'),
@@ -385,17 +394,31 @@ function registerFactories(
     (c) => new GetIdentityStatus({ repository: resolve(c, TOKENS.Repository) }),
   );
   const urlPolicy = overrides.webhookUrlPolicy ?? webhookUrlPolicyFor(config);
+  // the endpoint secrets' cipher: the repository seals them, a claim of the queue opens them
+  const webhookCipher = (c: DependencyContainer) =>
+    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption'));
   cached(
-    TOKENS.WebhookStore,
-    (c) =>
-      new SqlWebhookStore(
-        resolve(c, TOKENS.Database),
-        new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption')),
-      ),
+    TOKENS.WebhookEndpointRepository,
+    (c) => new SqlWebhookEndpointRepository(resolve(c, TOKENS.Database), webhookCipher(c)),
   );
   cached(
+    TOKENS.WebhookDeliveryQueue,
+    (c) => new SqlWebhookDeliveryQueue(resolve(c, TOKENS.Database), webhookCipher(c)),
+  );
+  cached(TOKENS.WebhookDeliveryLog, (c) => new SqlWebhookDeliveryLog(resolve(c, TOKENS.Database)));
+  cached(TOKENS.OutboxPruner, (c) => new SqlOutboxPruner(resolve(c, TOKENS.Database)));
+  cached(
     TOKENS.WebhookEndpoints,
-    (c) => new WebhookEndpointsService(resolve(c, TOKENS.WebhookStore), resolve(c, TOKENS.Clock), urlPolicy),
+    (c) =>
+      new WebhookEndpointsService(
+        {
+          endpoints: resolve(c, TOKENS.WebhookEndpointRepository),
+          queue: resolve(c, TOKENS.WebhookDeliveryQueue),
+          log: resolve(c, TOKENS.WebhookDeliveryLog),
+        },
+        resolve(c, TOKENS.Clock),
+        urlPolicy,
+      ),
   );
   cached(TOKENS.WebhookRelay, (c) => {
     const sender = new WebhookSender({
@@ -403,8 +426,12 @@ function registerFactories(
       publicAddressesOnly: urlPolicy.publicAddressesOnly,
     });
     const relay = new WebhookRelay(
-      resolve(c, TOKENS.WebhookStore),
-      new SqlOutboxEventPublisher(resolve(c, TOKENS.Database)),
+      {
+        queue: resolve(c, TOKENS.WebhookDeliveryQueue),
+        endpoints: resolve(c, TOKENS.WebhookEndpointRepository),
+        log: resolve(c, TOKENS.WebhookDeliveryLog),
+        outbox: resolve(c, TOKENS.OutboxPruner),
+      },
       sender,
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),

@@ -1,7 +1,8 @@
-import type { WebhookAttemptRecord, WebhookDeliveryRecord } from '@facegate/adapters-postgres';
-import { MAX_PAGE_SIZE } from '@facegate/domain';
+import { MAX_PAGE_SIZE, type WebhookAttempt, type WebhookDelivery } from '@facegate/domain';
+import DataLoader from 'dataloader';
 import { builder } from './builder';
 import { requireWebhookRead, requireWebhookRedeliver } from './console-authorization';
+import type { GatewayContext } from './context';
 import { DateTimeScalar } from './date-time.scalar';
 import { badUserInput } from './errors';
 import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
@@ -11,12 +12,27 @@ import { endpointOwnerFor, WebhookEventTypeEnum, webhookOperation } from './webh
 const ERROR_CATEGORIES_DESCRIPTION =
   'A category: HTTP_<status> (a non-2xx answer), TIMEOUT, CONNECTION_REFUSED, CONNECTION_CLOSED, DNS_ERROR, NETWORK_UNREACHABLE, TLS_ERROR, ADDRESS_NOT_ALLOWED, RESPONSE_TOO_LARGE, INVALID_RESPONSE or REQUEST_FAILED; for deliveries ended by their endpoint also ENDPOINT_DISABLED or ENDPOINT_FAILING. Null on success';
 
+/**
+ * Per request: the attempt logs asked for in one tick (a page of deliveries) are read together, in one query.
+ * Batching only, no cache: a redelivery later in the same request must not be answered from an earlier read.
+ */
+const attemptLoaders = new WeakMap<GatewayContext, DataLoader<string, WebhookAttempt[]>>();
+
+function attemptLogOf(delivery: WebhookDelivery, ctx: GatewayContext): Promise<WebhookAttempt[]> {
+  let loader = attemptLoaders.get(ctx);
+  if (loader === undefined) {
+    loader = new DataLoader((ids) => ctx.services.webhooks.attemptsByDelivery(ids), { cache: false });
+    attemptLoaders.set(ctx, loader);
+  }
+  return loader.load(delivery.id);
+}
+
 export const WebhookDeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   description: 'PENDING: not yet delivered (retrying). DELIVERED: a 2xx answer. FAILED: retries used up.',
   values: ['PENDING', 'DELIVERED', 'FAILED'] as const,
 });
 
-const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttempt').implement({
+const WebhookAttemptRef = builder.objectRef<WebhookAttempt>('WebhookAttempt').implement({
   fields: (t) => ({
     attemptedAt: t.field({ type: DateTimeScalar, resolve: (a) => a.attemptedAt }),
     statusCode: t.int({
@@ -39,7 +55,7 @@ const WebhookAttemptRef = builder.objectRef<WebhookAttemptRecord>('WebhookAttemp
   }),
 });
 
-export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDelivery').implement({
+export const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Also the webhook-id header: the same on every attempt' }),
     endpointId: t.exposeID('endpointId'),
@@ -63,17 +79,17 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRecord>('Webh
     attemptLog: t.field({
       type: [WebhookAttemptRef],
       description: 'Every attempt, oldest first',
-      resolve: async (d, _args, ctx) => ctx.services.webhooks.attemptsOf([d.id]),
+      resolve: (d, _args, ctx) => attemptLogOf(d, ctx),
     }),
   }),
 });
 
 interface DeliveryConnectionShape {
-  readonly items: readonly WebhookDeliveryRecord[];
+  readonly items: readonly WebhookDelivery[];
   readonly hasNextPage: boolean;
 }
 
-const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDeliveryRecord>('WebhookDeliveryEdge').implement({
+const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDelivery>('WebhookDeliveryEdge').implement({
   fields: (t) => ({
     cursor: t.string({ resolve: (d) => encodeCursor(d) }),
     node: t.field({ type: WebhookDeliveryRef, resolve: (d) => d }),

@@ -1,12 +1,15 @@
-import type { EndpointOwner, WebhookEndpointRecord } from '@facegate/adapters-postgres';
-import type { Viewer } from '../auth/viewer';
 import {
   EVERY_ENDPOINT_OWNER,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEndpoint,
+  type WebhookEndpointOwner,
+} from '@facegate/domain';
+import type { Viewer } from '../auth/viewer';
+import {
   WebhookConflictError,
   WebhookInputError,
   WebhookNotFoundError,
 } from '../webhooks/webhook-endpoints.service';
-import { WEBHOOK_EVENT_TYPES } from '../webhooks/webhook-events';
 import { builder } from './builder';
 import { DateTimeScalar } from './date-time.scalar';
 import { badUserInput, conflict, notFound } from './errors';
@@ -26,14 +29,14 @@ export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
  * and console:admin keys act on every endpoint (redeliver; with webhooks:write also update, rotate, disable,
  * delete), including those of a revoked key. The CLI reaches every endpoint too.
  */
-export function endpointOwnerFor(viewer: Viewer, purpose: 'read' | 'act'): EndpointOwner {
+export function endpointOwnerFor(viewer: Viewer, purpose: 'read' | 'act'): WebhookEndpointOwner {
   if (viewer.kind !== 'service') throw new Error('endpointOwnerFor: authorize the service first');
   if (viewer.scopes.includes('console:admin')) return EVERY_ENDPOINT_OWNER;
   if (purpose === 'read' && viewer.scopes.includes('console:read')) return EVERY_ENDPOINT_OWNER;
   return viewer.keyId;
 }
 
-export const WebhookEndpointRef = builder.objectRef<WebhookEndpointRecord>('WebhookEndpoint').implement({
+export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEndpoint').implement({
   description:
     'Where signed webhooks are POSTed. It belongs to the API key that created it: other webhooks:write keys neither see nor change it (the console reads every endpoint, and its admins act on every one).',
   fields: (t) => ({
@@ -70,7 +73,7 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpointRecord>('Webh
 });
 
 export const WebhookEndpointSecretPayloadRef = builder
-  .objectRef<{ endpoint: WebhookEndpointRecord; secret: string }>('WebhookEndpointWithSecret')
+  .objectRef<{ endpoint: WebhookEndpoint; secret: string }>('WebhookEndpointWithSecret')
   .implement({
     fields: (t) => ({
       endpoint: t.field({ type: WebhookEndpointRef, resolve: (p) => p.endpoint }),

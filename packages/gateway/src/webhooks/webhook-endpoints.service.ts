@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  DeliveryPageCursor,
-  EndpointOwner,
-  SqlWebhookStore,
-  WebhookDeliveryRecord,
-  WebhookDeliveryStatus,
-  WebhookEndpointRecord,
-} from '@facegate/adapters-postgres';
-import type { Clock } from '@facegate/domain';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events';
+import {
+  type Clock,
+  type PageCursor,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryLog,
+  type WebhookDeliveryPage,
+  type WebhookDeliveryQueue,
+  type WebhookDeliveryStatus,
+  type WebhookEndpoint,
+  type WebhookEndpointOwner,
+  type WebhookEndpointRepository,
+  type WebhookEventType,
+} from '@facegate/domain';
 import { generateWebhookSecret } from './webhook-signing';
 import { checkWebhookUrl, WebhookUrlError, type WebhookUrlPolicy } from './webhook-url-policy';
-
-/** The owner that reaches every endpoint: the CLI, and the console's admins and readers. */
-export const EVERY_ENDPOINT_OWNER: EndpointOwner = null;
 
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
@@ -33,7 +35,7 @@ export class WebhookInputError extends Error {
 
 export class WebhookNotFoundError extends Error {
   readonly code = 'WEBHOOK_NOT_FOUND' as const;
-  constructor(what: 'endpoint' | 'delivery') {
+  constructor(readonly what: 'endpoint' | 'delivery') {
     super(`webhook ${what} not found`);
     this.name = 'WebhookNotFoundError';
   }
@@ -49,7 +51,7 @@ export class WebhookConflictError extends Error {
 }
 
 export interface EndpointWithSecret {
-  readonly endpoint: WebhookEndpointRecord;
+  readonly endpoint: WebhookEndpoint;
   /** Shown once: only its sealed form is stored. */
   readonly secret: string;
 }
@@ -62,7 +64,11 @@ export interface EndpointWithSecret {
  */
 export class WebhookEndpointsService {
   constructor(
-    private readonly store: SqlWebhookStore,
+    private readonly ports: {
+      readonly endpoints: WebhookEndpointRepository;
+      readonly queue: WebhookDeliveryQueue;
+      readonly log: WebhookDeliveryLog;
+    },
     private readonly clock: Clock,
     private readonly policy: WebhookUrlPolicy,
   ) {}
@@ -77,7 +83,7 @@ export class WebhookEndpointsService {
     const events = checkEvents(input.events);
     const description = checkDescription(input.description ?? '');
     const secret = generateWebhookSecret();
-    const endpoint = await this.store.createEndpoint({
+    const endpoint = await this.ports.endpoints.create({
       id: `we_${randomBytes(12).toString('base64url')}`,
       url,
       description,
@@ -89,8 +95,8 @@ export class WebhookEndpointsService {
     return { endpoint, secret };
   }
 
-  list(owner: EndpointOwner): Promise<WebhookEndpointRecord[]> {
-    return this.store.listEndpoints(owner);
+  list(owner: WebhookEndpointOwner): Promise<WebhookEndpoint[]> {
+    return this.ports.endpoints.list(owner);
   }
 
   async update(
@@ -101,13 +107,13 @@ export class WebhookEndpointsService {
       description?: string | null;
       enabled?: boolean | null;
     },
-    owner: EndpointOwner,
-  ): Promise<WebhookEndpointRecord> {
+    owner: WebhookEndpointOwner,
+  ): Promise<WebhookEndpoint> {
     const endpointId = checkId(id);
     // another owner's endpoint is not found before any input is judged (a BAD_USER_INPUT would confirm it exists)
-    if ((await this.store.findEndpoint(endpointId, owner)) === null)
+    if ((await this.ports.endpoints.find(endpointId, owner)) === null)
       throw new WebhookNotFoundError('endpoint');
-    const found = await this.store.updateEndpoint(
+    const found = await this.ports.endpoints.update(
       endpointId,
       {
         ...(change.url != null ? { url: await this.checkUrl(change.url) } : {}),
@@ -123,10 +129,10 @@ export class WebhookEndpointsService {
   }
 
   /** A new secret; the old one keeps signing for ROTATION_OVERLAP_MS (both signatures are sent). */
-  async rotate(id: string, owner: EndpointOwner): Promise<EndpointWithSecret> {
+  async rotate(id: string, owner: WebhookEndpointOwner): Promise<EndpointWithSecret> {
     const now = this.clock.now();
     const secret = generateWebhookSecret();
-    const endpoint = await this.store.rotateSecret(
+    const endpoint = await this.ports.endpoints.rotateSecret(
       checkId(id),
       secret,
       new Date(now.getTime() + ROTATION_OVERLAP_MS),
@@ -137,42 +143,50 @@ export class WebhookEndpointsService {
     return { endpoint, secret };
   }
 
-  disable(id: string, owner: EndpointOwner): Promise<WebhookEndpointRecord> {
+  disable(id: string, owner: WebhookEndpointOwner): Promise<WebhookEndpoint> {
     return this.update(id, { enabled: false }, owner);
   }
 
-  async delete(id: string, owner: EndpointOwner): Promise<void> {
-    if (!(await this.store.deleteEndpoint(checkId(id), owner))) throw new WebhookNotFoundError('endpoint');
+  async delete(id: string, owner: WebhookEndpointOwner): Promise<void> {
+    if (!(await this.ports.endpoints.delete(checkId(id), owner))) throw new WebhookNotFoundError('endpoint');
   }
 
   async deliveries(
     endpointId: string,
     status: WebhookDeliveryStatus | null,
     first: number,
-    after: DeliveryPageCursor | null,
-    owner: EndpointOwner,
-  ): Promise<{ items: WebhookDeliveryRecord[]; hasNextPage: boolean }> {
-    if ((await this.store.findEndpoint(checkId(endpointId), owner)) === null)
+    after: PageCursor | null,
+    owner: WebhookEndpointOwner,
+  ): Promise<WebhookDeliveryPage> {
+    if ((await this.ports.endpoints.find(checkId(endpointId), owner)) === null)
       throw new WebhookNotFoundError('endpoint');
-    return this.store.listDeliveries(endpointId, status, first, after);
+    return this.ports.log.list(endpointId, status, first, after);
   }
 
   /** Sends a delivery again (same webhook-id) from the start of the retry schedule. */
-  async redeliver(deliveryId: string, owner: EndpointOwner): Promise<WebhookDeliveryRecord> {
-    const delivery = await this.store.findDelivery(checkId(deliveryId, 'delivery'), owner);
+  async redeliver(deliveryId: string, owner: WebhookEndpointOwner): Promise<WebhookDelivery> {
+    const delivery = await this.ports.log.find(checkId(deliveryId, 'delivery'), owner);
     if (delivery === null) throw new WebhookNotFoundError('delivery');
-    const endpoint = await this.store.findEndpoint(delivery.endpointId, owner);
+    const endpoint = await this.ports.endpoints.find(delivery.endpointId, owner);
     // a disabled endpoint sends nothing: say so rather than queue a delivery that never goes out
     if (endpoint !== null && !endpoint.enabled) {
       throw new WebhookConflictError('the endpoint is disabled; enable it (updateWebhookEndpoint) first');
     }
-    const found = await this.store.redeliver(delivery.id, this.clock.now(), owner);
+    const found = await this.ports.queue.redeliver(delivery.id, this.clock.now(), owner);
     if (found === null) throw new WebhookNotFoundError('delivery');
     return found;
   }
 
-  attemptsOf(deliveryIds: readonly string[]) {
-    return this.store.attemptsOf(deliveryIds);
+  /**
+   * The attempts of each of these deliveries, oldest first, read at once (one read for a page of deliveries,
+   * whatever its size). Ask only for deliveries the caller may see: they come from deliveries() or redeliver().
+   */
+  async attemptsByDelivery(deliveryIds: readonly string[]): Promise<WebhookAttempt[][]> {
+    const byDelivery = new Map<string, WebhookAttempt[]>(deliveryIds.map((id) => [id, []]));
+    for (const attempt of await this.ports.log.attemptsOf([...byDelivery.keys()])) {
+      byDelivery.get(attempt.deliveryId)?.push(attempt);
+    }
+    return deliveryIds.map((id) => byDelivery.get(id)!);
   }
 
   private async checkUrl(raw: string): Promise<string> {

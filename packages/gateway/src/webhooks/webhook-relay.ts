@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ClaimedWebhookDelivery,
-  SqlOutboxEventPublisher,
-  SqlWebhookStore,
-} from '@facegate/adapters-postgres';
-import type { Clock } from '@facegate/domain';
+import {
+  type ClaimedWebhookDelivery,
+  type Clock,
+  type OutboxPruner,
+  type WebhookDeliveryLog,
+  type WebhookDeliveryQueue,
+  type WebhookEndpointRepository,
+  webhookOf,
+} from '@facegate/domain';
 import type { Logger } from '../observability/logger';
-import { webhookOf } from './webhook-events';
 import { nextRetryAt, type RetrySchedule, STANDARD_RETRY_SCHEDULE } from './webhook-retry-schedule';
 import type { WebhookSender } from './webhook-sender';
 import { webhookHeaders } from './webhook-signing';
@@ -38,6 +40,19 @@ export interface WebhookRelayOptions {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** Rows deleted per prune statement; a prune goes on while a statement fills its batch. */
+const PRUNE_BATCH = 5_000;
+
+/** What the relay works on: the queue it sends from, and the stores it keeps healthy and small. */
+export interface WebhookRelayPorts {
+  readonly queue: WebhookDeliveryQueue;
+  /** Disables an endpoint failing for too long. */
+  readonly endpoints: WebhookEndpointRepository;
+  /** Finished deliveries past the retention are pruned. */
+  readonly log: WebhookDeliveryLog;
+  /** Fanned-out outbox events past the retention are pruned. */
+  readonly outbox: OutboxPruner;
+}
 
 /**
  * The webhook relay, one per gateway instance: fans new outbox events out to the endpoints subscribed to
@@ -75,8 +90,7 @@ export class WebhookRelay {
   private readonly pruneIntervalMs: number;
 
   constructor(
-    private readonly store: SqlWebhookStore,
-    private readonly outbox: Pick<SqlOutboxEventPublisher, 'prune'>,
+    private readonly ports: WebhookRelayPorts,
     private readonly sender: WebhookSender,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -166,7 +180,7 @@ export class WebhookRelay {
 
   private async round(): Promise<void> {
     for (let i = 0; i < 20; i++) {
-      if ((await this.store.dispatchOutbox(this.clock.now(), 500, webhookOf)) < 500) break;
+      if ((await this.ports.queue.dispatchOutbox(this.clock.now(), 500, webhookOf)) < 500) break;
     }
     // claim while slots are free and the claim finds work; deliveries run on without being waited for
     for (let i = 0; i < 50; i++) {
@@ -175,7 +189,7 @@ export class WebhookRelay {
       if (free <= 0) break;
       let shared = 0;
       for (const n of this.inFlight.values()) shared += Math.max(0, n - 1);
-      const claimed = await this.store.claimDue(this.clock.now(), free, this.leaseMs, randomUUID(), {
+      const claimed = await this.ports.queue.claimDue(this.clock.now(), free, this.leaseMs, randomUUID(), {
         inFlight: this.inFlight,
         perEndpoint: this.perEndpoint,
         sharedLimit: Math.max(0, this.sharedSlots - shared),
@@ -209,14 +223,14 @@ export class WebhookRelay {
     let outbox = 0;
     let deliveries = 0;
     for (let i = 0; i < 100; i++) {
-      const n = await this.outbox.prune(cutoff);
+      const n = await this.ports.outbox.prune(cutoff, PRUNE_BATCH);
       outbox += n;
-      if (n < 5_000) break;
+      if (n < PRUNE_BATCH) break;
     }
     for (let i = 0; i < 100; i++) {
-      const n = await this.store.pruneDeliveries(cutoff);
+      const n = await this.ports.log.prune(cutoff, PRUNE_BATCH);
       deliveries += n;
-      if (n < 5_000) break;
+      if (n < PRUNE_BATCH) break;
     }
     if (outbox + deliveries > 0) this.logger.info({ outbox, deliveries }, 'pruned webhook history');
     return { outbox, deliveries };
@@ -235,13 +249,13 @@ export class WebhookRelay {
       const now = this.clock.now();
       if (result.error === 'ABORTED') {
         // stopping: no attempt to record; another instance (or this one, restarted) sends it
-        await this.store.releaseClaim(delivery, now);
+        await this.ports.queue.releaseClaim(delivery, now);
         return;
       }
       const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
       const attemptsMade = delivery.attempts + 1;
       const retryAt = ok ? null : nextRetryAt(this.schedule, attemptsMade, now);
-      await this.store.finishAttempt(
+      await this.ports.queue.finishAttempt(
         delivery,
         {
           attemptedAt: sentAt,
@@ -254,7 +268,7 @@ export class WebhookRelay {
         { status: ok ? 'DELIVERED' : retryAt === null ? 'FAILED' : 'PENDING', retryAt },
       );
       if (!ok) {
-        const disabled = await this.store.disableIfFailingSince(
+        const disabled = await this.ports.endpoints.disableIfFailingSince(
           delivery.endpointId,
           new Date(now.getTime() - this.disableAfterMs),
           now,

@@ -1,12 +1,13 @@
+import { EVERY_ENDPOINT_OWNER, type WebhookEndpoint } from '@facegate/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AesGcmFieldCipher,
   type Database,
-  EVERY_OWNER,
   loadMigrations,
   migrate,
-  SqlWebhookStore,
-  type WebhookEndpointRecord,
+  SqlWebhookDeliveryLog,
+  SqlWebhookDeliveryQueue,
+  SqlWebhookEndpointRepository,
 } from '../src/index';
 import { appendOutboxEvent } from '../src/testing';
 import { allHarnesses, openMigrated } from './support/drivers';
@@ -14,13 +15,20 @@ import { uniqueId } from './support/session-mother';
 
 const harnesses = await allHarnesses({ disk: false });
 const cipher = new AesGcmFieldCipher(Buffer.alloc(32, 7));
+/** The three webhook adapters over one database, as the gateway composes them. */
+const webhookStore = (db: Database) => {
+  const endpoints = new SqlWebhookEndpointRepository(db, cipher);
+  const queue = new SqlWebhookDeliveryQueue(db, cipher);
+  const log = new SqlWebhookDeliveryLog(db);
+  return { endpoints, queue, log };
+};
 const describeRow = (row: { sessionId: string; payload: unknown }) => ({
   type: 'verification.started',
   body: JSON.stringify({ id: row.sessionId, payload: row.payload }),
 });
 
 for (const harness of harnesses) {
-  describe(`SqlWebhookStore on ${harness.name}`, () => {
+  describe(`the SQL webhook endpoints, delivery queue and log on ${harness.name}`, () => {
     let db: Database;
     let second: Database;
 
@@ -35,9 +43,9 @@ for (const harness of harnesses) {
     });
 
     async function endpointWithEvents(events: number, sessions = events) {
-      const store = new SqlWebhookStore(db, cipher);
+      const store = webhookStore(db);
       const now = new Date();
-      const endpoint = await store.createEndpoint({
+      const endpoint = await store.endpoints.create({
         id: `we_${uniqueId()}`,
         url: 'http://127.0.0.1:9/x',
         description: '',
@@ -56,7 +64,7 @@ for (const harness of harnesses) {
           occurredAt: now,
         });
       }
-      while ((await store.dispatchOutbox(now, 1000, describeRow)) > 0) {
+      while ((await store.queue.dispatchOutbox(now, 1000, describeRow)) > 0) {
         // until every event is fanned out
       }
       return { store, endpoint, now };
@@ -69,7 +77,7 @@ for (const harness of harnesses) {
         [endpoint.id],
       );
       expect(row!.secret_sealed).not.toContain('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
-      const claims = await new SqlWebhookStore(db, cipher).claimDue(now, 100, 60_000, 't1');
+      const claims = await webhookStore(db).queue.claimDue(now, 100, 60_000, 't1');
       const mine = claims.filter((c) => c.endpointId === endpoint.id);
       expect(mine).toHaveLength(1);
       expect(mine[0]!.secrets).toEqual(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']);
@@ -78,50 +86,52 @@ for (const harness of harnesses) {
 
     it('two claimers at once never take the same delivery; a lost lease makes it due again', async () => {
       const { endpoint, now } = await endpointWithEvents(40);
-      const a = new SqlWebhookStore(db, cipher);
-      const b = new SqlWebhookStore(second, cipher);
+      const a = webhookStore(db);
+      const b = webhookStore(second);
       const [fromA, fromB] = await Promise.all([
-        a.claimDue(now, 25, 60_000, 'a'),
-        b.claimDue(now, 25, 60_000, 'b'),
+        a.queue.claimDue(now, 25, 60_000, 'a'),
+        b.queue.claimDue(now, 25, 60_000, 'b'),
       ]);
       const ids = [...fromA, ...fromB].filter((c) => c.endpointId === endpoint.id).map((c) => c.id);
       expect(ids).toHaveLength(40);
       expect(new Set(ids).size).toBe(40);
       // within the lease nothing is due; after it, everything again
-      expect((await a.claimDue(now, 100, 60_000, 'c')).filter((c) => c.endpointId === endpoint.id)).toEqual(
-        [],
-      );
+      expect(
+        (await a.queue.claimDue(now, 100, 60_000, 'c')).filter((c) => c.endpointId === endpoint.id),
+      ).toEqual([]);
       const later = new Date(now.getTime() + 61_000);
-      const again = await a.claimDue(later, 100, 60_000, 'd');
+      const again = await a.queue.claimDue(later, 100, 60_000, 'd');
       expect(again.filter((c) => c.endpointId === endpoint.id)).toHaveLength(40);
       // a finish under a lost lease records the attempt but does not move the delivery
       const stale = fromA.find((c) => c.endpointId === endpoint.id)!;
-      await a.finishAttempt(
+      await a.queue.finishAttempt(
         stale,
         { attemptedAt: later, statusCode: 200, latencyMs: 5, responseExcerpt: 'ok', error: null },
         { status: 'DELIVERED', retryAt: null },
       );
-      expect((await a.findDelivery(stale.id))?.status).toBe('PENDING');
-      expect(await a.attemptsOf([stale.id])).toHaveLength(1);
+      expect((await a.log.find(stale.id))?.status).toBe('PENDING');
+      expect(await a.log.attemptsOf([stale.id])).toHaveLength(1);
       await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
     });
 
     it('holds back a later event of a session until the earlier one is finished', async () => {
       const { store, endpoint, now } = await endpointWithEvents(2, 1);
-      const first = (await store.claimDue(now, 100, 60_000, 'x')).filter((c) => c.endpointId === endpoint.id);
+      const first = (await store.queue.claimDue(now, 100, 60_000, 'x')).filter(
+        (c) => c.endpointId === endpoint.id,
+      );
       expect(first).toHaveLength(1);
       const later = new Date(now.getTime() + 61_000);
       // the lease ran out: the same (first) event is due again, the second still waits
-      const retry = (await store.claimDue(later, 100, 60_000, 'y')).filter(
+      const retry = (await store.queue.claimDue(later, 100, 60_000, 'y')).filter(
         (c) => c.endpointId === endpoint.id,
       );
       expect(retry.map((c) => c.eventId)).toEqual([first[0]!.eventId]);
-      await store.finishAttempt(
+      await store.queue.finishAttempt(
         retry[0]!,
         { attemptedAt: later, statusCode: 204, latencyMs: 3, responseExcerpt: '', error: null },
         { status: 'DELIVERED', retryAt: null },
       );
-      const next = (await store.claimDue(later, 100, 60_000, 'z')).filter(
+      const next = (await store.queue.claimDue(later, 100, 60_000, 'z')).filter(
         (c) => c.endpointId === endpoint.id,
       );
       expect(next).toHaveLength(1);
@@ -131,12 +141,12 @@ for (const harness of harnesses) {
 
     /** Endpoints created first, then `sessions` events fanned out to all of them (one delivery each). */
     async function endpointsWithEvents(owners: string[], sessions: number) {
-      const store = new SqlWebhookStore(db, cipher);
+      const store = webhookStore(db);
       const now = new Date();
-      const endpoints: WebhookEndpointRecord[] = [];
+      const endpoints: WebhookEndpoint[] = [];
       for (const owner of owners) {
         endpoints.push(
-          await store.createEndpoint({
+          await store.endpoints.create({
             id: `we_${uniqueId()}`,
             url: 'http://127.0.0.1:9/x',
             description: '',
@@ -156,7 +166,7 @@ for (const harness of harnesses) {
           occurredAt: now,
         });
       }
-      while ((await store.dispatchOutbox(now, 1000, describeRow)) > 0) {
+      while ((await store.queue.dispatchOutbox(now, 1000, describeRow)) > 0) {
         // until every event is fanned out
       }
       const cleanup = () =>
@@ -168,26 +178,28 @@ for (const harness of harnesses) {
       const [a, b] = [`key_${uniqueId()}`, `key_${uniqueId()}`];
       const { store, endpoints, now, cleanup } = await endpointsWithEvents([a, b], 1);
       const [mine, theirs] = endpoints as [(typeof endpoints)[0], (typeof endpoints)[0]];
-      const theirDelivery = (await store.listDeliveries(theirs.id, null, 1, null)).items[0]!;
-      expect((await store.listEndpoints(a)).map((e) => e.id)).toEqual([mine.id]);
-      expect((await store.listEndpoints(EVERY_OWNER)).map((e) => e.id)).toEqual(
+      const theirDelivery = (await store.log.list(theirs.id, null, 1, null)).items[0]!;
+      expect((await store.endpoints.list(a)).map((e) => e.id)).toEqual([mine.id]);
+      expect((await store.endpoints.list(EVERY_ENDPOINT_OWNER)).map((e) => e.id)).toEqual(
         expect.arrayContaining([mine.id, theirs.id]),
       );
-      expect(await store.findEndpoint(theirs.id, a)).toBeNull();
-      expect(await store.updateEndpoint(theirs.id, { url: 'http://127.0.0.1:8/evil' }, now, a)).toBeNull();
-      expect(await store.rotateSecret(theirs.id, 'whsec_evil', now, now, a)).toBeNull();
-      expect(await store.findDelivery(theirDelivery.id, a)).toBeNull();
-      expect(await store.redeliver(theirDelivery.id, now, a)).toBeNull();
-      expect(await store.deleteEndpoint(theirs.id, a)).toBe(false);
+      expect(await store.endpoints.find(theirs.id, a)).toBeNull();
+      expect(await store.endpoints.update(theirs.id, { url: 'http://127.0.0.1:8/evil' }, now, a)).toBeNull();
+      expect(await store.endpoints.rotateSecret(theirs.id, 'whsec_evil', now, now, a)).toBeNull();
+      expect(await store.log.find(theirDelivery.id, a)).toBeNull();
+      expect(await store.queue.redeliver(theirDelivery.id, now, a)).toBeNull();
+      expect(await store.endpoints.delete(theirs.id, a)).toBe(false);
       // nothing changed: same URL, never rotated, still there
-      expect(await store.findEndpoint(theirs.id, b)).toMatchObject({
+      expect(await store.endpoints.find(theirs.id, b)).toMatchObject({
         url: 'http://127.0.0.1:9/x',
         previousSecretExpiresAt: null,
       });
-      // the owner, and EVERY_OWNER, reach it
-      expect(await store.findDelivery(theirDelivery.id, b)).toMatchObject({ id: theirDelivery.id });
-      expect(await store.rotateSecret(theirs.id, 'whsec_new', now, now, EVERY_OWNER)).not.toBeNull();
-      expect(await store.deleteEndpoint(theirs.id, b)).toBe(true);
+      // the owner, and EVERY_ENDPOINT_OWNER, reach it
+      expect(await store.log.find(theirDelivery.id, b)).toMatchObject({ id: theirDelivery.id });
+      expect(
+        await store.endpoints.rotateSecret(theirs.id, 'whsec_new', now, now, EVERY_ENDPOINT_OWNER),
+      ).not.toBeNull();
+      expect(await store.endpoints.delete(theirs.id, b)).toBe(true);
       await cleanup();
     });
 
@@ -204,8 +216,11 @@ for (const harness of harnesses) {
         }
         return Object.fromEntries([x, y, failing].map((id) => [id, per.get(id) ?? 0]));
       };
-      const claim = (token: string, limits: Parameters<SqlWebhookStore['claimDue']>[4], limit = 100) =>
-        store.claimDue(now, limit, 60_000, token, limits);
+      const claim = (
+        token: string,
+        limits: Parameters<SqlWebhookDeliveryQueue['claimDue']>[4],
+        limit = 100,
+      ) => store.queue.claimDue(now, limit, 60_000, token, limits);
 
       expect(count(await claim('c1', { perEndpoint: 2 }))).toEqual({ [x]: 2, [y]: 2, [failing]: 1 });
       // what the claimer holds counts against each endpoint's share
@@ -250,16 +265,20 @@ for (const harness of harnesses) {
 
     it('gives a released claim back: due again at once, and only under the claim that holds it', async () => {
       const { store, endpoints, now, cleanup } = await endpointsWithEvents([`key_${uniqueId()}`], 1);
-      const [held] = (await store.claimDue(now, 100, 60_000, 'holder')).filter(
+      const [held] = (await store.queue.claimDue(now, 100, 60_000, 'holder')).filter(
         (c) => c.endpointId === endpoints[0]!.id,
       );
-      expect((await store.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id)).toEqual([]);
-      await store.releaseClaim({ ...held!, claimToken: 'not-the-holder' }, now);
-      expect((await store.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id)).toEqual([]);
-      await store.releaseClaim(held!, now);
-      const again = (await store.claimDue(now, 100, 60_000, 'next')).filter((c) => c.id === held!.id);
+      expect(
+        (await store.queue.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id),
+      ).toEqual([]);
+      await store.queue.releaseClaim({ ...held!, claimToken: 'not-the-holder' }, now);
+      expect(
+        (await store.queue.claimDue(now, 100, 60_000, 'other')).filter((c) => c.id === held!.id),
+      ).toEqual([]);
+      await store.queue.releaseClaim(held!, now);
+      const again = (await store.queue.claimDue(now, 100, 60_000, 'next')).filter((c) => c.id === held!.id);
       expect(again).toHaveLength(1);
-      expect((await store.findDelivery(held!.id))?.attempts).toBe(0);
+      expect((await store.log.find(held!.id))?.attempts).toBe(0);
       await cleanup();
     });
   });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Database,
   parseVerificationEvent,
-  SqlOutboxEventPublisher,
   SqlOutboxFeed,
+  SqlOutboxPruner,
   serializeVerificationEvent,
   subscribeToVerificationEvents,
 } from '../src/index';
@@ -169,7 +169,7 @@ for (const harness of harnesses) {
     });
 
     it('prunes rows older than a cutoff and keeps the newer ones', async () => {
-      const outbox = new SqlOutboxEventPublisher(db);
+      const outbox = new SqlOutboxPruner(db);
       const oldEvent = anEvent();
       await appendOutboxEvent(db, oldEvent);
       await db.query(

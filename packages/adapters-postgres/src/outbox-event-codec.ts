@@ -1,6 +1,5 @@
 import type { VerificationEvent, VerificationUpdatedEvent } from '@facegate/domain';
 import { VERIFICATION_STATUSES } from '@facegate/domain';
-import type { Database } from './database/database';
 
 /** The wire form of an event: ids, status and counts only (no PII), dates as ISO strings. */
 export function serializeVerificationEvent(event: VerificationEvent): string {
@@ -49,31 +48,4 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
     attempts: v.attempts,
     occurredAt,
   };
-}
-
-/**
- * The outbox table's upkeep: `prune` drops old fanned-out rows. Events are not written here: the session
- * repository stores each in the statement that writes its session, so a crash between the two cannot lose
- * one (tests seed rows with `appendOutboxEvent` from `@facegate/adapters-postgres/testing`). Readers poll the
- * table (see sql-outbox-feed.ts) instead of being told by NOTIFY, so no notification queue is shared by every
- * writer.
- */
-export class SqlOutboxEventPublisher {
-  constructor(private readonly db: Database) {}
-
-  /**
-   * Deletes outbox rows written before `olderThan` that were already fanned out to webhooks (an undelivered
-   * event is never pruned), at most `batch` of them; returns how many. Safe to run from many instances at once.
-   */
-  async prune(olderThan: Date, batch = 5_000): Promise<number> {
-    const rows = await this.db.query<{ n: number }>(
-      `WITH pruned AS (
-         DELETE FROM event_outbox WHERE id IN (
-           SELECT id FROM event_outbox WHERE created_at < $1 AND dispatched_at IS NOT NULL ORDER BY id LIMIT $2)
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM pruned`,
-      [olderThan, batch],
-    );
-    return rows[0]?.n ?? 0;
-  }
 }

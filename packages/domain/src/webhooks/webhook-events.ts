@@ -1,5 +1,6 @@
-import type { OutboxRow } from '@facegate/adapters-postgres';
-import { describeFailure, FAILURE_CODES, type FailureCode } from '@facegate/domain';
+import { FAILURE_CODES, type FailureCode } from '../verification/failure-code.js';
+import { describeFailure } from '../verification/failure-taxonomy.js';
+import type { OutboxEventRow } from './webhook.types.js';
 
 /** Every webhook event type, as it appears in `type` and as endpoints subscribe to it. */
 export const WEBHOOK_EVENT_TYPES = [
@@ -11,6 +12,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'verification.attempt_failed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An outbox event as a webhook: its type and the exact body signed and sent. */
+export interface DescribedWebhook {
+  readonly type: WebhookEventType;
+  readonly body: string;
+}
 
 /** The body sent (Standard Webhooks' recommended `type`, `timestamp`, `data`). */
 export interface WebhookPayload {
@@ -62,10 +69,10 @@ const iso = (value: unknown): string | null => {
 };
 
 /**
- * An outbox row as a webhook: its type and the exact body signed and sent. Only ids, status, codes and dates
+ * An outbox event as a webhook: its type and the exact body signed and sent. Only ids, status, codes and dates
  * (the outbox holds no name, ID number or evidence, and nothing else is read). Null: not a session change.
  */
-export function webhookOf(row: OutboxRow): { type: WebhookEventType; body: string } | null {
+export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
   const event = (row.payload ?? {}) as Record<string, unknown>;
   const details = (row.sessionDetails ?? {}) as Record<string, unknown>;
   if (event.type !== 'verification.updated' || typeof event.status !== 'string') return null;
@@ -99,7 +106,8 @@ export function webhookOf(row: OutboxRow): { type: WebhookEventType; body: strin
           ? {
               code: failureCode,
               reason: describeFailure(failureCode).en,
-              // the session's own verdict (the domain's): a last attempt is never retryable, whatever its code
+              // the session's own verdict (its stored lastError): a last attempt is never retryable, whatever
+              // its code
               retryable: lastError?.retryable === true,
               upstreamCode: typeof lastError?.upstreamCode === 'number' ? lastError.upstreamCode : null,
             }

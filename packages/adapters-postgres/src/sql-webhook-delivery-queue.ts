@@ -1,0 +1,242 @@
+import type {
+  ClaimedWebhookDelivery,
+  WebhookAttemptOutcome,
+  WebhookClaimLimits,
+  WebhookDelivery,
+  WebhookDeliveryNext,
+  WebhookDeliveryQueue,
+  WebhookDescriber,
+  WebhookEndpointOwner,
+} from '@facegate/domain';
+import { EVERY_ENDPOINT_OWNER } from '@facegate/domain';
+import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
+import type { Database } from './database/database';
+import { DELIVERY_COLUMNS, type DeliveryRow, SECRET_CONTEXT, toDelivery } from './sql-webhook-rows';
+
+/**
+ * The webhook delivery queue in PostgreSQL. Every statement is plain PostgreSQL that PGlite runs too; the
+ * fan-out and the claim use FOR UPDATE SKIP LOCKED, so any number of instances share the work without taking
+ * the same event or delivery twice (on PGlite's single connection the lock is simply never contended). A claim
+ * writes its token on the rows it takes: finishing or releasing one checks that token in the same statement.
+ */
+export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: FieldCipher,
+  ) {}
+
+  async dispatchOutbox(now: Date, limit: number, describe: WebhookDescriber): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{
+        id: string;
+        event_type: string;
+        session_id: string;
+        payload: unknown;
+        session_details: unknown;
+        created_at: Date;
+      }>(
+        `SELECT id::text AS id, event_type, session_id, payload, session_details, created_at FROM event_outbox
+         WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      const ids: string[] = [];
+      const types: string[] = [];
+      const sessions: string[] = [];
+      const bodies: string[] = [];
+      for (const row of rows) {
+        const described = describe({
+          id: Number(row.id),
+          eventType: row.event_type,
+          sessionId: row.session_id,
+          payload: row.payload,
+          sessionDetails: row.session_details,
+          createdAt: new Date(row.created_at),
+        });
+        if (described === null) continue;
+        ids.push(row.id);
+        types.push(described.type);
+        sessions.push(row.session_id);
+        bodies.push(described.body);
+      }
+      if (ids.length > 0) {
+        await tx.query(
+          `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, session_id, body, status,
+             next_attempt_at, created_at, updated_at)
+           SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, b.event_id, b.event_type,
+                  b.session_id, b.body, 'PENDING', $5, $5, $5
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS b(event_id, event_type, session_id, body)
+           JOIN webhook_endpoints e ON e.enabled AND e.events ? b.event_type
+           ORDER BY b.event_id
+           ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+          [ids, types, sessions, bodies, now],
+        );
+      }
+      await tx.query('UPDATE event_outbox SET dispatched_at = $2 WHERE id = ANY($1::bigint[])', [
+        rows.map((r) => r.id),
+        now,
+      ]);
+      return rows.length;
+    });
+  }
+
+  /**
+   * Among the `limit` earliest due deliveries of endpoints with room (those locked by this claim), an endpoint
+   * with nothing in flight is served first; a caller claims again while claims find work, and an endpoint at
+   * its cap is passed over by the next claim. Another instance skips rows locked here.
+   */
+  async claimDue(
+    now: Date,
+    limit: number,
+    leaseMs: number,
+    claimToken: string,
+    limits: WebhookClaimLimits = {},
+  ): Promise<ClaimedWebhookDelivery[]> {
+    const inFlight = [...(limits.inFlight ?? new Map<string, number>())].filter(([, n]) => n > 0);
+    const sharedLimit = Math.max(0, Math.min(limits.sharedLimit ?? limit, limit));
+    const rows = await this.db.query<{
+      id: string;
+      endpoint_id: string;
+      event_id: string;
+      event_type: string;
+      session_id: string;
+      body: string;
+      attempts: number;
+      url: string;
+      secret_sealed: string;
+      previous_secret_sealed: string | null;
+      previous_secret_expires_at: Date | null;
+    }>(
+      `WITH busy AS (
+         SELECT b.endpoint_id, b.n FROM unnest($5::text[], $6::int[]) AS b(endpoint_id, n)
+       ), candidates AS (
+         SELECT d.id, d.endpoint_id, d.next_attempt_at, d.event_id, coalesce(b.n, 0) AS busy,
+                CASE WHEN e.failing_since IS NULL THEN $7::int ELSE 1 END AS cap
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+         LEFT JOIN busy b ON b.endpoint_id = d.endpoint_id
+         WHERE d.status = 'PENDING' AND d.next_attempt_at <= $1
+           AND coalesce(b.n, 0) < CASE WHEN e.failing_since IS NULL THEN $7::int ELSE 1 END
+           AND ($8::int > 0 OR coalesce(b.n, 0) = 0)
+           AND NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries p
+             WHERE p.endpoint_id = d.endpoint_id AND p.session_id = d.session_id AND p.status = 'PENDING'
+               AND p.event_id < d.event_id)
+           AND NOT EXISTS (
+             SELECT 1 FROM event_outbox o
+             WHERE o.session_id = d.session_id AND o.dispatched_at IS NULL AND o.id < d.event_id)
+         ORDER BY d.next_attempt_at, d.event_id
+         LIMIT $2
+         -- locked while this statement runs, so a concurrent claim looks at other rows instead
+         FOR UPDATE OF d SKIP LOCKED
+       ), ranked AS (
+         SELECT id, next_attempt_at, event_id, cap,
+                busy + row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, event_id) - 1 AS slot
+         FROM candidates
+       ), allowed AS (
+         SELECT id, slot, next_attempt_at, event_id,
+                row_number() OVER (PARTITION BY slot > 0 ORDER BY slot, next_attempt_at, event_id) AS k
+         FROM ranked WHERE slot < cap
+       ), chosen AS (
+         SELECT id FROM allowed WHERE slot = 0 OR k <= $8::int
+         ORDER BY slot, next_attempt_at, event_id LIMIT $2
+       )
+       UPDATE webhook_deliveries d SET next_attempt_at = $3, claim_token = $4, updated_at = $1
+       FROM chosen, webhook_endpoints e
+       WHERE d.id = chosen.id AND e.id = d.endpoint_id
+       RETURNING d.id, d.endpoint_id, d.event_id::text AS event_id, d.event_type, d.session_id, d.body,
+                 d.attempts, e.url, e.secret_sealed, e.previous_secret_sealed, e.previous_secret_expires_at`,
+      [
+        now,
+        limit,
+        new Date(now.getTime() + leaseMs),
+        claimToken,
+        inFlight.map(([id]) => id),
+        inFlight.map(([, n]) => n),
+        Math.min(limits.perEndpoint ?? 2 ** 30, 2 ** 30),
+        sharedLimit,
+      ],
+    );
+    return rows
+      .map((r) => {
+        const secrets = [this.cipher.decrypt(r.secret_sealed, SECRET_CONTEXT)];
+        if (
+          r.previous_secret_sealed !== null &&
+          r.previous_secret_expires_at !== null &&
+          new Date(r.previous_secret_expires_at) > now
+        ) {
+          secrets.push(this.cipher.decrypt(r.previous_secret_sealed, SECRET_CONTEXT));
+        }
+        return {
+          id: r.id,
+          endpointId: r.endpoint_id,
+          eventId: Number(r.event_id),
+          eventType: r.event_type,
+          sessionId: r.session_id,
+          body: r.body,
+          attempts: r.attempts,
+          url: r.url,
+          secrets,
+          claimToken,
+        };
+      })
+      .sort((a, b) => a.eventId - b.eventId);
+  }
+
+  async releaseClaim(claim: ClaimedWebhookDelivery, now: Date): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET next_attempt_at = $3, claim_token = NULL, updated_at = $3
+       WHERE id = $1 AND claim_token = $2 AND status = 'PENDING'`,
+      [claim.id, claim.claimToken, now],
+    );
+  }
+
+  async finishAttempt(
+    claim: ClaimedWebhookDelivery,
+    outcome: WebhookAttemptOutcome,
+    next: WebhookDeliveryNext,
+  ): Promise<void> {
+    const error = outcome.error === null ? null : outcome.error.slice(0, 500);
+    await this.db.query(
+      `WITH attempt AS (
+         INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error)
+         SELECT id, $3, $4, $5, $6, $7 FROM webhook_deliveries WHERE id = $1 RETURNING delivery_id
+       ), delivery AS (
+         UPDATE webhook_deliveries SET status = $8, attempts = attempts + 1,
+           next_attempt_at = coalesce($9, next_attempt_at), last_status_code = $4, last_error = $7,
+           claim_token = NULL, updated_at = $3, finished_at = CASE WHEN $8 = 'PENDING' THEN NULL ELSE $3 END
+         WHERE id = $1 AND claim_token = $2 RETURNING endpoint_id
+       )
+       UPDATE webhook_endpoints SET
+         failing_since = CASE WHEN $8 = 'DELIVERED' THEN NULL ELSE coalesce(failing_since, $3) END
+       WHERE id = $10 AND EXISTS (SELECT 1 FROM attempt)`,
+      [
+        claim.id,
+        claim.claimToken,
+        outcome.attemptedAt,
+        outcome.statusCode,
+        Math.max(0, Math.round(outcome.latencyMs)),
+        outcome.responseExcerpt,
+        error,
+        next.status,
+        next.retryAt,
+        claim.endpointId,
+      ],
+    );
+  }
+
+  async redeliver(
+    id: string,
+    now: Date,
+    owner: WebhookEndpointOwner = EVERY_ENDPOINT_OWNER,
+  ): Promise<WebhookDelivery | null> {
+    const rows = await this.db.query<DeliveryRow>(
+      `UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = $2, claim_token = NULL,
+         finished_at = NULL, updated_at = $2
+       WHERE id = $1 AND ($3::text IS NULL OR endpoint_id IN (SELECT id FROM webhook_endpoints WHERE created_by = $3))
+       RETURNING ${DELIVERY_COLUMNS}`,
+      [id, now, owner],
+    );
+    return rows[0] ? toDelivery(rows[0]) : null;
+  }
+}
