@@ -103,15 +103,13 @@ module.exports = {
       to: { path: '^packages/(gateway|adapters-wechat|adapters-postgres|wechat-sandbox|bench|chaos)/' },
     },
     {
-      // resolvers authorize, call one use case and map its result: adapters are wired in src/di only. The
-      // console's and webhooks' row shapes are named by type (erased at build time), never called.
-      name: 'resolvers-do-not-import-adapters',
+      // The gateway is a composition root over ports: only the container (and the CLI's entry points, which
+      // open the database or start the sandbox themselves) may name an adapter or the sandbox, type-only
+      // imports included. Everything else sees the domain's ports and types.
+      name: 'gateway-only-composition-root-imports-adapters',
       severity: 'error',
-      from: { path: '^packages/gateway/src/schema' },
-      to: {
-        path: '^packages/(adapters-wechat|adapters-postgres|wechat-sandbox)/',
-        dependencyTypesNot: ['type-only'],
-      },
+      from: { path: '^packages/gateway/src', pathNot: '^packages/gateway/src/(di|cli)/' },
+      to: { path: '^packages/(adapters-wechat|adapters-postgres|wechat-sandbox)/' },
     },
     {
       name: 'production-code-loads-no-test-support',

@@ -47,6 +47,15 @@ describe('package boundaries (dependency-cruiser)', () => {
       'packages/adapters-postgres/src/testing.ts': 'export const seed = 1;\n',
       'packages/gateway/src/wait.ts': "export { waitFor } from '../../test-support/src/index';\n",
       'packages/test-support/src/index.ts': 'export const waitFor = 1;\n',
+      // a type-only import of an adapter outside the composition root is refused as much as a value import
+      'packages/gateway/src/graphql/row.ts':
+        "import type { Row } from '../../../adapters-postgres/src/row';\nexport type R = Row;\n",
+      'packages/gateway/src/http/policy.ts': "export { isDown } from '../../../adapters-postgres/src/row';\n",
+      'packages/adapters-postgres/src/row.ts':
+        'export interface Row { id: string }\nexport const isDown = 1;\n',
+      // the composition root may
+      'packages/gateway/src/di/container.ts':
+        "export { isDown } from '../../../adapters-postgres/src/row';\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(dirname(join(fixture, path)), { recursive: true });
@@ -70,5 +79,12 @@ describe('package boundaries (dependency-cruiser)', () => {
     expect(result.output).toContain(
       'production-code-loads-no-test-support: packages/gateway/src/wait.ts → packages/test-support/src/index.ts',
     );
+    expect(result.output).toContain(
+      'gateway-only-composition-root-imports-adapters: packages/gateway/src/graphql/row.ts → packages/adapters-postgres/src/row.ts',
+    );
+    expect(result.output).toContain(
+      'gateway-only-composition-root-imports-adapters: packages/gateway/src/http/policy.ts → packages/adapters-postgres/src/row.ts',
+    );
+    expect(result.output).not.toContain('packages/gateway/src/di/container.ts →');
   });
 });
