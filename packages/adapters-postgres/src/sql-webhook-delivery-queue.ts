@@ -11,7 +11,13 @@ import type {
 import { EVERY_ENDPOINT_OWNER } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
-import { DELIVERY_COLUMNS, type DeliveryRow, SECRET_CONTEXT, toDelivery } from './sql-webhook-rows';
+import {
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  deliveryIdentityOf,
+  SECRET_CONTEXT,
+  toDelivery,
+} from './sql-webhook-rows';
 
 /**
  * The webhook delivery queue in PostgreSQL. Every statement is plain PostgreSQL that PGlite runs too; the
@@ -168,13 +174,8 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
           secrets.push(this.cipher.decrypt(r.previous_secret_sealed, SECRET_CONTEXT));
         }
         return {
-          id: r.id,
-          endpointId: r.endpoint_id,
-          eventId: Number(r.event_id),
-          eventType: r.event_type,
-          sessionId: r.session_id,
+          ...deliveryIdentityOf(r),
           body: r.body,
-          attempts: r.attempts,
           url: r.url,
           secrets,
           claimToken,

@@ -66,15 +66,24 @@ export function toEndpoint(r: EndpointRow): WebhookEndpoint {
   };
 }
 
-export function toDelivery(r: DeliveryRow): WebhookDelivery {
+/** What a delivery row and a claimed delivery both carry: which event, for which endpoint, tried how often. */
+export function deliveryIdentityOf(
+  r: Pick<DeliveryRow, 'id' | 'endpoint_id' | 'event_id' | 'event_type' | 'session_id' | 'attempts'>,
+) {
   return {
     id: r.id,
     endpointId: r.endpoint_id,
     eventId: Number(r.event_id),
     eventType: r.event_type,
     sessionId: r.session_id,
-    status: r.status,
     attempts: r.attempts,
+  };
+}
+
+export function toDelivery(r: DeliveryRow): WebhookDelivery {
+  return {
+    ...deliveryIdentityOf(r),
+    status: r.status,
     nextAttemptAt: new Date(r.next_attempt_at),
     lastStatusCode: r.last_status_code,
     lastError: r.last_error,

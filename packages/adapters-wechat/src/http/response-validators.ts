@@ -3,7 +3,7 @@
  * would add a dependency for less code than it saves. Every failure is an UpstreamProtocolError naming the
  * endpoint and field, never the value (values may be secrets or personal data).
  */
-import { UpstreamProtocolError } from '@facegate/domain';
+import { type LegacyVerifyInfo, UpstreamProtocolError } from '@facegate/domain';
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -150,17 +150,10 @@ export function readVerifyId(endpoint: string, body: JsonObject): Answer<VerifyI
   };
 }
 
-export interface LegacyInfoValue {
+/** getinfo's answer as the domain reads it, once WeChat reported a verdict (identify_ret) with errcode 0. */
+export type LegacyInfoValue = Omit<LegacyVerifyInfo, 'errcode' | 'identifyRet'> & {
   readonly identifyRet: number;
-  readonly identifyTime: number | null;
-  readonly finishTime: number | null;
-  readonly validateData: string | null;
-  readonly openid: string | null;
-  readonly userIdKey: string | null;
-  readonly idCardNumberMd5: string | null;
-  readonly nameUtf8Md5: string | null;
-  readonly checkAliveType: number | null;
-}
+};
 
 export function readLegacyInfo(endpoint: string, body: JsonObject): Answer<LegacyInfoValue> {
   const r = new FieldReader(endpoint, body);
