@@ -32,8 +32,10 @@ function shorten(url: string): string {
   return ours >= 0 ? path.slice(ours + 1) : path;
 }
 
-/** Self time per function (summed over its call sites), largest first. */
-export function summarizeProfile(profile: CpuProfile, top = 20): SelfTime[] {
+type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+
+/** Self time summed per key of each sample's frame, the `top` largest first. */
+function selfTimeBy(profile: CpuProfile, keyOf: (frame: CallFrame) => string, top: number): SelfTime[] {
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<string, number>();
   let totalUs = 0;
@@ -41,11 +43,7 @@ export function summarizeProfile(profile: CpuProfile, top = 20): SelfTime[] {
     const node = byNode.get(profile.samples[i]!);
     const delta = profile.timeDeltas[i] ?? 0;
     if (!node || delta < 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const key =
-      url === ''
-        ? `(${functionName || 'anonymous'})`
-        : `${functionName || '(anonymous)'} (${shorten(url)}:${lineNumber + 1})`;
+    const key = keyOf(node.callFrame);
     selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
     totalUs += delta;
   }
@@ -53,6 +51,18 @@ export function summarizeProfile(profile: CpuProfile, top = 20): SelfTime[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([fn, us]) => ({ fn, selfMs: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }));
+}
+
+/** Self time per function (summed over its call sites), largest first. */
+export function summarizeProfile(profile: CpuProfile, top = 20): SelfTime[] {
+  return selfTimeBy(
+    profile,
+    ({ functionName, url, lineNumber }) =>
+      url === ''
+        ? `(${functionName || 'anonymous'})`
+        : `${functionName || '(anonymous)'} (${shorten(url)}:${lineNumber + 1})`,
+    top,
+  );
 }
 
 /** What a frame belongs to: a dependency, one of our packages, Node itself, WebAssembly, or V8's states. */
@@ -70,21 +80,7 @@ function ownerOf(callFrame: { functionName: string; url: string }): string {
 
 /** Self time per owner (dependency, package, node internals...), largest first. */
 export function summarizeProfileByOwner(profile: CpuProfile, top = 20): SelfTime[] {
-  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<string, number>();
-  let totalUs = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byNode.get(profile.samples[i]!);
-    const delta = profile.timeDeltas[i] ?? 0;
-    if (!node || delta < 0) continue;
-    const key = ownerOf(node.callFrame);
-    selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
-    totalUs += delta;
-  }
-  return [...selfUs.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([fn, us]) => ({ fn, selfMs: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }));
+  return selfTimeBy(profile, ownerOf, top);
 }
 
 export function readCpuProfile(file: string): CpuProfile {
