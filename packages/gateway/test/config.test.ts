@@ -13,7 +13,7 @@ import {
   type HostLookup,
   loadConfig,
   resolveDataDir,
-} from '../src/config';
+} from '../src/config/load-config';
 
 /** Random (base64url of 36 bytes): a low-entropy secret is refused. */
 const SECRET = '_6F7gg1UGL-gbN83XFohDS26rmozEnGlg4WXAOhdPN0NnNfu';
