@@ -9,7 +9,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
 import { API_KEY_SCOPES } from '../src/application/auth/viewer';
-import { TOKENS } from '../src/composition/container';
+import { TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
 import { consoleDistDir } from '../src/http/plugins/console-assets.plugin';
 import { type RunningGateway, startGateway } from '../src/http/server';

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
-import { buildContainer, disposeContainer, provide, resolve, TOKENS } from '../src/composition/container';
+import { buildContainer, disposeContainer } from '../src/composition/container';
+import { provide, resolve, TOKENS } from '../src/composition/tokens';
 import type { GatewayConfig } from '../src/config/load-config';
 import { loadConfig } from '../src/config/load-config';
 import { createLogger } from '../src/infrastructure/observability/logger';

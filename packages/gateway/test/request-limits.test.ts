@@ -2,7 +2,7 @@ import { parse, validate } from 'graphql/index.js';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../src/graphql/index';
-import { CLIENT_ERROR_CODES } from '../src/http/create-gateway';
+import { CLIENT_ERROR_CODES } from '../src/http/error-policy';
 import {
   loadPersistedOperations,
   operationHash,

@@ -4,7 +4,7 @@ import { webhookOf } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/application/auth/user-token';
-import { resolve, TOKENS } from '../src/composition/container';
+import { resolve, TOKENS } from '../src/composition/tokens';
 import { KeyRing } from '../src/infrastructure/crypto/key-ring';
 import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {

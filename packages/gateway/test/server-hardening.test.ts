@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { connect } from 'node:net';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/composition/container';
+import { TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
 import { type RunningGateway, startGateway } from '../src/http/server';
 import { createLogger } from '../src/infrastructure/observability/logger';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { VerificationEventBus } from '../src/application/events/verification-event-bus';
 import { WebhookRelay } from '../src/application/webhooks/webhook-relay';
 import { nextRetryAt, STANDARD_RETRY_SCHEDULE } from '../src/application/webhooks/webhook-retry-schedule';
-import { resolve, TOKENS } from '../src/composition/container';
+import { resolve, TOKENS } from '../src/composition/tokens';
 import { createLogger } from '../src/infrastructure/observability/logger';
 import { WebhookSender } from '../src/infrastructure/webhooks/webhook-sender';
 import { signatureHeader, signatureOf, webhookHeaders } from '../src/infrastructure/webhooks/webhook-signing';

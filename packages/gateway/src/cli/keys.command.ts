@@ -1,8 +1,10 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
 import { ApiKeyService } from '../application/auth/api-key.service';
 import { API_KEY_SCOPES } from '../application/auth/viewer';
-import { buildContainer, disposeContainer, TOKENS } from '../composition/container';
-import { describeDatabase, loadConfig } from '../config/load-config';
+import { buildContainer, disposeContainer } from '../composition/container';
+import { TOKENS } from '../composition/tokens';
+import { describeDatabase } from '../config/data-dir';
+import { loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import {
   AdminEndpointClient,

@@ -1,5 +1,6 @@
 import { buildContainer, disposeContainer } from '../composition/container';
-import { describeDatabase, loadConfig } from '../config/load-config';
+import { describeDatabase } from '../config/data-dir';
+import { loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import { out } from './output';
 

@@ -1,7 +1,9 @@
 import cluster from 'node:cluster';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
-import { resolve, TOKENS } from '../composition/container';
-import { checkWeChatHost, describeDatabase, loadConfig, startupWarnings } from '../config/load-config';
+import { resolve, TOKENS } from '../composition/tokens';
+import { describeDatabase } from '../config/data-dir';
+import { loadConfig } from '../config/load-config';
+import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
 import { type RunningGateway, startGateway } from '../http/server';
 import type { Logger } from '../infrastructure/observability/logger';
 import { out } from './output';

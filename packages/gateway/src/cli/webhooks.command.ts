@@ -6,7 +6,8 @@ import {
   WebhookInputError,
   WebhookNotFoundError,
 } from '../application/webhooks/webhook-endpoints.service';
-import { buildContainer, disposeContainer, TOKENS } from '../composition/container';
+import { buildContainer, disposeContainer } from '../composition/container';
+import { TOKENS } from '../composition/tokens';
 import { loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import { AdminEndpointError, AdminWebhookClient, readAdminFile } from './admin-client';

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { mkdir } from 'node:fs/promises';
 import {
   AesGcmFieldCipher,
-  type Database,
   migrate,
   openDatabase,
   openLowPriorityDatabase,
@@ -24,30 +23,18 @@ import {
   CancelVerification,
   type Clock,
   ConfirmVerification,
-  type ConsoleReadModel,
-  type DatabaseHealth,
   DEFAULT_VERIFICATION_SETTINGS,
-  type EventPublisher,
   ExpireVerifications,
-  type FaceVerificationProvider,
   GetIdentityStatus,
   GetVerification,
-  type IdentityDigests,
-  type IdGenerator,
   ListVerifications,
-  type OutboxPruner,
   SignIn,
   StartVerification,
   type VerificationDeps,
-  type VerificationSessionRepository,
   type VerificationSettings,
-  type WebhookDeliveryLog,
-  type WebhookDeliveryQueue,
-  type WebhookEndpointRepository,
 } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
-// imported, not read from disk, so the built gateway knows its version wherever its bundle lives
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
 import { ApiKeyService } from '../application/auth/api-key.service';
@@ -70,94 +57,8 @@ import { loadOrCreateSandboxSecret } from '../infrastructure/sandbox-secret';
 import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
 import { WebhookSender, type WebhookSenderOptions } from '../infrastructure/webhooks/webhook-sender';
 import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../infrastructure/webhooks/webhook-url-policy';
-
-/** A Symbol token that carries the type it resolves to: resolving or registering another type does not compile. */
-export type Token<T> = symbol & { readonly __resolves?: T };
-const token = <T>(name: string): Token<T> => Symbol(name) as Token<T>;
-
-/** Registers a value under a token of its type. */
-export function provide<T>(c: DependencyContainer, t: Token<T>, value: T): void {
-  c.register(t, { useValue: value });
-}
-
-/** Resolves a token as the type it was declared with. */
-export function resolve<T>(c: GatewayContainer, t: Token<T>): T {
-  return c.resolve(t);
-}
-
-/** Every dependency of the gateway, by typed Symbol token (no decorator metadata under esbuild/tsx). */
-export const TOKENS = {
-  Config: token<GatewayConfig>('Config'),
-  Logger: token<Logger>('Logger'),
-  Metrics: token<GatewayMetrics>('Metrics'),
-  Lifecycle: token<Lifecycle>('Lifecycle'),
-  Clock: token<Clock>('Clock'),
-  KeyRing: token<KeyRing>('KeyRing'),
-  Digests: token<IdentityDigests>('IdentityDigests'),
-  IdGenerator: token<IdGenerator>('IdGenerator'),
-  Database: token<Database>('Database'),
-  DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
-  /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
-  ConsoleDatabase: token<Database>('ConsoleDatabase'),
-  Sandbox: token<Sandbox>('Sandbox'),
-  WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
-  FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
-  Repository: token<VerificationSessionRepository>('VerificationSessionRepository'),
-  EventPublisher: token<EventPublisher>('EventPublisher'),
-  EventBus: token<VerificationEventBus>('VerificationEventBus'),
-  SubscriptionSlots: token<SubscriptionSlots>('SubscriptionSlots'),
-  ApiKeys: token<ApiKeyService>('ApiKeyService'),
-  UserTokens: token<UserTokenService>('UserTokenService'),
-  RateLimits: token<AbuseLimits>('RateLimits'),
-  VerificationSettings: token<VerificationSettings>('VerificationSettings'),
-  VerificationDeps: token<VerificationDeps>('VerificationDeps'),
-  StartVerification: token<StartVerification>('StartVerification'),
-  ConfirmVerification: token<ConfirmVerification>('ConfirmVerification'),
-  CancelVerification: token<CancelVerification>('CancelVerification'),
-  GetVerification: token<GetVerification>('GetVerification'),
-  ExpireVerifications: token<ExpireVerifications>('ExpireVerifications'),
-  SignIn: token<SignIn>('SignIn'),
-  ListVerifications: token<ListVerifications>('ListVerifications'),
-  GetIdentityStatus: token<GetIdentityStatus>('GetIdentityStatus'),
-  WebhookEndpointRepository: token<WebhookEndpointRepository>('WebhookEndpointRepository'),
-  WebhookDeliveryQueue: token<WebhookDeliveryQueue>('WebhookDeliveryQueue'),
-  WebhookDeliveryLog: token<WebhookDeliveryLog>('WebhookDeliveryLog'),
-  OutboxPruner: token<OutboxPruner>('OutboxPruner'),
-  WebhookEndpoints: token<WebhookEndpointsService>('WebhookEndpointsService'),
-  WebhookRelay: token<WebhookRelay>('WebhookRelay'),
-  ConsoleQueries: token<ConsoleReadModel>('ConsoleReadModel'),
-  ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
-  ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
-  KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
-} as const;
-
-/** Resources to release on shutdown, closed in reverse order of opening. */
-export class Lifecycle {
-  private readonly closers: { name: string; close: () => Promise<void> | void }[] = [];
-  private closing: Promise<void> | null = null;
-
-  onClose(name: string, close: () => Promise<void> | void): void {
-    this.closers.push({ name, close });
-  }
-
-  /** What is open and will be closed, in opening order. */
-  get resources(): readonly string[] {
-    return this.closers.map((c) => c.name);
-  }
-
-  close(logger?: Logger): Promise<void> {
-    this.closing ??= (async () => {
-      for (const { name, close } of this.closers.reverse()) {
-        try {
-          await close();
-        } catch (error) {
-          logger?.warn({ err: error, resource: name }, 'error while closing');
-        }
-      }
-    })();
-    return this.closing;
-  }
-}
+import { Lifecycle } from './lifecycle';
+import { type GatewayContainer, provide, resolve, TOKENS, type Token } from './tokens';
 
 /** What tests (and the CLI) may put in place of the defaults. */
 export interface ContainerOverrides {
@@ -175,14 +76,6 @@ export interface ContainerOverrides {
   webhookSender?: Pick<WebhookSenderOptions, 'timeoutMs' | 'ca'>;
   /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's (ports: FACEGATE_WEBHOOK_ALLOWED_PORTS). */
   webhookUrlPolicy?: WebhookUrlPolicy;
-}
-
-/**
- * The built container as the rest of the gateway and its tests see it: a token resolves to the type it was
- * declared with, and nothing else can be asked of it (no string or class tokens, no unchecked type argument).
- */
-export interface GatewayContainer {
-  resolve<T>(token: Token<T>): T;
 }
 
 /**

@@ -1,11 +1,20 @@
-import { lookup } from 'node:dns/promises';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { deflateRawSync } from 'node:zlib';
-import { type AddressClass, classifyAddress, classifyHost } from '../infrastructure/network/ip-address-class';
+import { classifyHost } from '../infrastructure/network/ip-address-class';
 import { DEFAULT_PRODUCTION_WEBHOOK_PORTS } from '../infrastructure/webhooks/webhook-url-policy';
+import { resolveDataDir } from './data-dir';
+import {
+  ConfigError,
+  type Env,
+  read,
+  readBoolean,
+  readBounded,
+  readNonNegativeInt,
+  readPort,
+  readPortList,
+  readPositiveInt,
+  readProduction,
+} from './env';
+import { readSecret } from './secret-strength';
+import { describeAddress, refuseWeChatUrl } from './startup-checks';
 
 export type FaceProtocol = 'LEGACY' | 'V2';
 
@@ -173,77 +182,7 @@ const RATE_LIMIT_VARIABLES: Record<keyof RateLimitSettings, string> = {
   ipSignInPerMinute: 'FACEGATE_RATE_LIMIT_IP_SIGN_IN_PER_MINUTE',
   ipConfirmPerMinute: 'FACEGATE_RATE_LIMIT_IP_CONFIRM_PER_MINUTE',
 };
-
-/** A bad or missing setting. The message is one line, names the variable and never echoes a secret. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
-export const MIN_SECRET_LENGTH = 32;
-/**
- * The least estimated entropy FACEGATE_SECRET may have (see estimateSecretBits). Below 128 on purpose: the
- * estimate runs low on short strings, and base64 of 24 random bytes (32 characters, 192 real bits) averages
- * about 163 by it with rare draws near 128; weak secrets (one character repeated, a word repeated) score
- * far lower.
- */
-export const MIN_SECRET_BITS = 120;
-const NODE_ENVS = ['production', 'development', 'test'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Empty strings count as unset, so `FOO= facegate` behaves like no FOO at all. */
-function read(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function readPort(env: Env, name: string, fallback: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) {
-    throw new ConfigError(name, `must be a port number 0-65535, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function readPositiveInt(env: Env, name: string, fallback: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0) {
-    throw new ConfigError(name, `must be a positive whole number, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function readBounded(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = readPositiveInt(env, name, fallback);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
-  return value;
-}
-
-function readBoolean(env: Env, name: string): boolean {
-  const raw = read(env, name)?.toLowerCase();
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(name, `must be "true" or "false", got "${raw}"`);
-}
-
-function readNonNegativeInt(env: Env, name: string, fallback: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) > max) {
-    throw new ConfigError(name, `must be a whole number 0-${max}, got "${raw}"`);
-  }
-  return Number(raw);
-}
 
 /** Rate-limit settings that no longer exist, and why: set, they stop start-up rather than be ignored. */
 const REMOVED_RATE_LIMIT_VARIABLES: Record<string, string> = {
@@ -297,202 +236,6 @@ function readCorsOrigins(env: Env): string[] {
   return origins;
 }
 
-/**
- * A URL hostname that reaches this machine (the in-process sandbox, never WeChat): a localhost name, or a
- * loopback or unspecified address however it is spelled ([::ffff:7f00:1], 127.1, [0:0:0:0:0:0:0:1] ...).
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const range = classifyHost(hostname)?.range;
-  return range === 'loopback' || range === 'unspecified';
-}
-
-/** A value as shown in an error: quoted, escaped, bounded, so the message stays one line. */
-function shown(raw: string): string {
-  return JSON.stringify(raw.length > 64 ? `${raw.slice(0, 64)}...` : raw);
-}
-
-/** NODE_ENV: production, development, test or unset; a misspelling would silently run development mode. */
-function readProduction(env: Env): boolean {
-  const raw = read(env, 'NODE_ENV');
-  if (raw === undefined) return false;
-  if (!(NODE_ENVS as readonly string[]).includes(raw)) {
-    throw new ConfigError(
-      'NODE_ENV',
-      `must be production, development or test (or unset), got ${shown(raw)}: anything else would run development mode (GraphiQL, introspection, 100 times the abuse limits)`,
-    );
-  }
-  return raw === 'production';
-}
-
-/** Length x Shannon entropy of the characters' own frequencies, Miller-Madow corrected, in bits. */
-function shannonBits(chars: readonly string[]): number {
-  const counts = new Map<string, number>();
-  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let perChar = 0;
-  for (const count of counts.values()) {
-    const p = count / chars.length;
-    perChar -= p * Math.log2(p);
-  }
-  // the plain estimate runs low on short strings: (distinct characters - 1) / (2 ln 2) bits make up for it
-  return chars.length * perChar + (counts.size - 1) / (2 * Math.LN2);
-}
-
-/** The shortest unit the string is made of, repeated at least twice ("abcabcab" -> "abc"); else itself. */
-function repeatingUnit(chars: readonly string[]): readonly string[] {
-  // KMP failure function: the longest proper border gives the smallest period
-  const border = new Array<number>(chars.length).fill(0);
-  for (let i = 1, k = 0; i < chars.length; i++) {
-    while (k > 0 && chars[i] !== chars[k]) k = border[k - 1]!;
-    if (chars[i] === chars[k]) k++;
-    border[i] = k;
-  }
-  const period = chars.length - (border[chars.length - 1] ?? 0);
-  return period * 2 <= chars.length ? chars.slice(0, period) : chars;
-}
-
-/**
- * Estimated entropy of a secret, in bits: its length times the Shannon entropy of its own character
- * frequencies (Miller-Madow corrected), counted on the repeating unit when the secret is one string
- * repeated, and at most 8 times its deflate-compressed size (other repeats compress). Random bytes in
- * base64 or hex score well above MIN_SECRET_BITS.
- */
-export function estimateSecretBits(secret: string): number {
-  const chars = [...secret];
-  if (chars.length === 0) return 0;
-  const shannon = shannonBits(repeatingUnit(chars));
-  const compressed = deflateRawSync(Buffer.from(secret, 'utf8'), { level: 9 }).length * 8;
-  return Math.min(shannon, compressed);
-}
-
-function readSecret(env: Env, required: boolean): string | null {
-  const secret = read(env, 'FACEGATE_SECRET') ?? null;
-  if (secret === null && required) {
-    throw new ConfigError(
-      'FACEGATE_SECRET',
-      `is required outside sandbox mode and in production (at least ${MIN_SECRET_LENGTH} random characters, e.g. from \`openssl rand -base64 48\`)`,
-    );
-  }
-  if (secret === null) return null;
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError('FACEGATE_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
-  }
-  const bits = estimateSecretBits(secret);
-  if (bits < MIN_SECRET_BITS) {
-    // the estimate says how predictable the value is, never what it is
-    throw new ConfigError(
-      'FACEGATE_SECRET',
-      `is too predictable: about ${Math.floor(bits)} bits by estimate, at least ${MIN_SECRET_BITS} needed (length x Shannon entropy of its characters, Miller-Madow corrected, on its repeating unit if it repeats one, at most 8 x its deflate-compressed size); use random bytes, e.g. \`openssl rand -base64 48\``,
-    );
-  }
-  return secret;
-}
-
-/** FACEGATE_WEBHOOK_ALLOWED_PORTS: "443,8443"; undefined when unset. */
-function readPortList(env: Env, name: string): number[] | undefined {
-  const raw = read(env, name);
-  if (raw === undefined) return undefined;
-  const ports: number[] = [];
-  for (const part of raw.split(',').map((p) => p.trim())) {
-    if (!/^\d{1,5}$/.test(part) || Number(part) < 1 || Number(part) > 65535) {
-      throw new ConfigError(
-        name,
-        `must be a comma-separated list of ports 1-65535 such as 443,8443, got ${shown(raw)}`,
-      );
-    }
-    if (!ports.includes(Number(part))) ports.push(Number(part));
-  }
-  return ports;
-}
-
-function describeAddress(found: AddressClass): string {
-  return `${found.address} (${found.range})`;
-}
-
-function refuseWeChatUrl(why: string): never {
-  throw new ConfigError(
-    'WECHAT_API_BASE_URL',
-    `${why}, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com; FACEGATE_UNSAFE_LOOPBACK_WECHAT=true is for load tests against a stand-in only)`,
-  );
-}
-
-/**
- * WeChat's own API hosts (api.weixin.qq.com and the regional and disaster-recovery domains WeChat publishes):
- * trusted by name, so production does not depend on DNS at start-up for them.
- */
-const WECHAT_API_HOSTS = [
-  'api.weixin.qq.com',
-  'api2.weixin.qq.com',
-  'sh.api.weixin.qq.com',
-  'sz.api.weixin.qq.com',
-  'hk.api.weixin.qq.com',
-];
-
-/** Resolves a host name to all of its addresses (dns.lookup, as the WeChat client's connections do). */
-export type HostLookup = (hostname: string) => Promise<readonly { readonly address: string }[]>;
-const systemLookup: HostLookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
-
-/**
- * Production's start-up check of WECHAT_API_BASE_URL by name (loadConfig checks addresses and localhost
- * names without DNS): a host other than WeChat's own is resolved, and every answer must be a public
- * address. A name that does not resolve stops start-up too: it cannot be shown not to be this machine or a
- * private network, and WeChat could not be reached through it anyway. Skipped outside production and with
- * FACEGATE_UNSAFE_LOOPBACK_WECHAT=true. Throws ConfigError naming WECHAT_API_BASE_URL.
- */
-export async function checkWeChatHost(
-  config: Pick<GatewayConfig, 'production' | 'wechat' | 'unsafeLoopbackWeChat'>,
-  lookupHost: HostLookup = systemLookup,
-): Promise<void> {
-  if (!config.production || config.wechat === null || config.unsafeLoopbackWeChat) return;
-  const hostname = new URL(config.wechat.apiBaseUrl).hostname;
-  const known = classifyHost(hostname);
-  if (known !== null) {
-    if (!known.public) refuseWeChatUrl(`points at ${describeAddress(known)}`);
-    return;
-  }
-  if (WECHAT_API_HOSTS.includes(hostname.toLowerCase().replace(/\.$/, ''))) return;
-  let answers: readonly { readonly address: string }[];
-  try {
-    answers = await lookupHost(hostname);
-  } catch {
-    answers = [];
-  }
-  if (answers.length === 0) {
-    throw new ConfigError(
-      'WECHAT_API_BASE_URL',
-      `the host ${hostname} does not resolve; NODE_ENV=production resolves it at start-up to make sure it is neither this machine nor a private network (fix the name or DNS, or unset it for https://api.weixin.qq.com)`,
-    );
-  }
-  for (const answer of answers) {
-    const found = classifyAddress(answer.address);
-    if (found === null || !found.public) {
-      refuseWeChatUrl(
-        `resolves to ${describeAddress(found ?? { address: answer.address, range: 'unknown', public: false })}`,
-      );
-    }
-  }
-}
-
-/**
- * What start-up logs as warnings (and the console's System page shows): settings that are allowed but
- * weaken this deployment. No secret appears in them.
- */
-export function startupWarnings(
-  config: Pick<GatewayConfig, 'production' | 'wechat' | 'unsafeLoopbackWeChat'>,
-): string[] {
-  const warnings: string[] = [];
-  if (config.production && config.unsafeLoopbackWeChat) {
-    warnings.push(
-      'FACEGATE_UNSAFE_LOOPBACK_WECHAT=true: production does not check that WECHAT_API_BASE_URL is WeChat (it may be a stand-in on this machine or a private network); for load tests only, never in a deployment',
-    );
-  }
-  if (!config.production && config.wechat !== null) {
-    warnings.push(
-      'WECHAT_APP_ID and WECHAT_APP_SECRET are set but NODE_ENV is not production: WeChat credentials in development mode (GraphiQL, introspection, /metrics on the API port, 100 times the abuse limits); set NODE_ENV=production for a deployment',
-    );
-  }
-  return warnings;
-}
-
 function readProtocols(env: Env): FaceProtocol[] {
   const raw = read(env, 'WECHAT_FACE_PROTOCOLS') ?? 'v2,legacy';
   const protocols: FaceProtocol[] = [];
@@ -536,40 +279,6 @@ function readDatabaseUrl(env: Env): string | null {
     'DATABASE_URL',
     'must be a postgres:// URL or "memory:" (leave it unset for the embedded database in DATA_DIR)',
   );
-}
-
-/**
- * The checkout this gateway runs from: the nearest folder above its own files holding pnpm-workspace.yaml.
- * Found from the code's location, not the current folder, so `npm start` (run in packages/gateway) and a
- * CLI command run anywhere agree on it. Null when the gateway is installed outside the workspace.
- */
-export function findProjectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    if (dirname(dir) === dir) return null;
-  }
-}
-
-/**
- * DATA_DIR means one folder whichever folder a command runs from: in a checkout it is relative to the
- * project root (default `<root>/.facegate`); installed elsewhere the default is the per-user data folder
- * (`$XDG_DATA_HOME/facegate`, else `~/.local/share/facegate`) and a relative DATA_DIR is taken from the
- * current folder. `base` replaces the project root (tests).
- */
-export function resolveDataDir(env: Env, base: string | null = findProjectRoot()): string {
-  const raw = read(env, 'DATA_DIR');
-  if (raw !== undefined && isAbsolute(raw)) return raw;
-  if (base !== null) return resolve(base, raw ?? '.facegate');
-  if (raw !== undefined) return resolve(raw);
-  return join(read(env, 'XDG_DATA_HOME') ?? join(homedir(), '.local', 'share'), 'facegate');
-}
-
-/** Where the data is, for banners and CLI output: never a user name or password. */
-export function describeDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir'>): string {
-  if (config.databaseUrl === null) return `embedded (PGlite) in ${config.dataDir}`;
-  if (config.databaseUrl === 'memory:') return 'in memory (gone when the process exits)';
-  const url = new URL(config.databaseUrl);
-  return `PostgreSQL at ${url.host}${url.pathname}`;
 }
 
 /** Reads and checks every setting; throws ConfigError for the first bad one. */

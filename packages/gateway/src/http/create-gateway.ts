@@ -2,14 +2,13 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { ApiKeyService } from '../application/auth/api-key.service';
-import { ANONYMOUS, REJECTED_API_KEY, REJECTED_USER_TOKEN, type Viewer } from '../application/auth/viewer';
-import type { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
-import { type GatewayContainer, resolve, TOKENS } from '../composition/container';
+import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
-import { REQUEST_ERROR_CODES, rateLimited, upstreamUnavailable } from '../graphql/errors';
+import { upstreamUnavailable } from '../graphql/errors';
 import { buildSchema } from '../graphql/index';
+import { limitedViewerOf, viewerOf } from './authenticate';
 import { clientAddressOf } from './client-address';
+import { CLIENT_ERROR_CODES, forClient, hideSuggestions, withCode } from './error-policy';
 import { bodyLimitPlugin } from './plugins/body-limit.plugin';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './plugins/console-assets.plugin';
 import { consoleQueryLimitsPlugin } from './plugins/console-query-limits.plugin';
@@ -22,107 +21,6 @@ import { securityHeadersPlugin } from './plugins/security-headers.plugin';
 
 /** The header the mini program (and any non-JSON client) sends; see useCSRFPrevention below. */
 export const CLIENT_HEADER = 'x-facegate-client';
-
-/** Every extensions.code a client can see: the contract's request errors plus refusals of the request itself. */
-export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
-  ...REQUEST_ERROR_CODES,
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_REQUIRED',
-  'REQUEST_ENTITY_TOO_LARGE',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
-
-const VARIABLE_ERROR = /^Variable "\$(\w+)" /;
-const VARIABLE_PATH = / at "(\w+(?:\.\w+|\[\d+\])*)"; /g;
-
-/**
- * graphql-js quotes the whole offending variable value in its coercion errors, which for
- * StartVerificationInput would put a name and ID number in the response. Keep the variable, the path
- * and the kind of problem; drop the value.
- */
-function withoutEchoedValue(error: GraphQLError): GraphQLError {
-  const variable = VARIABLE_ERROR.exec(error.message)?.[1];
-  if (variable === undefined) return error;
-  const path = [...error.message.matchAll(VARIABLE_PATH)].at(-1)?.[1] ?? null;
-  const problem = /was not provided/.test(error.message)
-    ? 'a required value is missing'
-    : /is not defined by type/.test(error.message)
-      ? 'it has a field the input type does not define'
-      : 'a value has the wrong type or format';
-  return new GraphQLError(
-    `Variable "$${variable}" got an invalid value${path ? ` at "${path}"` : ''}: ${problem}`,
-    {
-      nodes: error.nodes,
-      source: error.source,
-      positions: error.positions,
-      extensions: {
-        ...error.extensions,
-        code: 'BAD_USER_INPUT',
-        field: path ? (path.split('.').at(-1) ?? variable) : variable,
-      },
-    },
-  );
-}
-
-const SUGGESTION = /\s*Did you mean [^?]*\?/g;
-
-/**
- * graphql-js suggests close names in validation errors ("Did you mean the enum value VERIFIED?"), which maps
- * the schema for whoever guesses; graphql-armor hides field suggestions only.
- */
-function withoutSuggestions(error: GraphQLError): GraphQLError {
-  const message = error.message.replace(SUGGESTION, '');
-  if (message === error.message) return error;
-  return new GraphQLError(message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: error.extensions,
-  });
-}
-
-/** What a client may see of a request-level error: never the parser's quote of the body. */
-function forClient(error: GraphQLError, production: boolean): GraphQLError {
-  const sanitized = withoutEchoedValue(production ? withoutSuggestions(error) : error);
-  if (sanitized.extensions?.originalError === undefined) return sanitized;
-  const { originalError: _quote, ...extensions } = sanitized.extensions;
-  return new GraphQLError(sanitized.message, {
-    nodes: sanitized.nodes,
-    source: sanitized.source,
-    positions: sanitized.positions,
-    path: sanitized.path,
-    extensions,
-  });
-}
-
-/**
- * A code for the errors yoga and graphql-js raise without one (a missing CSRF header, a variable of the
- * wrong type, an unknown operation name), so every error a client sees carries an extensions.code.
- */
-function withCode(error: GraphQLError): GraphQLError {
-  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
-  const code =
-    status === 403
-      ? 'FORBIDDEN'
-      : status === 413
-        ? 'REQUEST_ENTITY_TOO_LARGE'
-        : error.message.startsWith('Variable "$')
-          ? 'BAD_USER_INPUT'
-          : 'BAD_REQUEST';
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError,
-    extensions: { ...error.extensions, code },
-  });
-}
 
 export type Gateway = YogaServerInstance<{ req?: { socket?: { remoteAddress?: string } } }, GatewayContext>;
 
@@ -146,68 +44,6 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
-  };
-}
-
-const viewers = new WeakMap<Request, Promise<Viewer>>();
-
-/** Resolved once per request (the persisted-operations check and the context both need it). */
-function viewerOf(request: Request, services: GatewayServices): Promise<Viewer> {
-  let viewer = viewers.get(request);
-  if (viewer === undefined) {
-    viewer = resolveViewer(request, services);
-    viewers.set(request, viewer);
-  }
-  return viewer;
-}
-
-function credentialOf(request: Request): string | undefined {
-  const authorization = request.headers.get('authorization');
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  return bearer ?? (request.headers.get('x-api-key')?.trim() || undefined);
-}
-
-async function resolveViewer(request: Request, services: GatewayServices): Promise<Viewer> {
-  const credential = credentialOf(request);
-  if (!credential) return ANONYMOUS;
-  if (ApiKeyService.looksLikeApiKey(credential)) {
-    return (await services.apiKeys.authenticate(credential)) ?? REJECTED_API_KEY;
-  }
-  const claims = services.userTokens.verify(credential, services.clock.now());
-  return claims ? { kind: 'user', openid: claims.openid } : REJECTED_USER_TOKEN;
-}
-
-/**
- * The viewer, with failed API-key attempts limited per client address: an address over its limit has every
- * key refused (RATE_LIMITED) before it is checked, so further guesses learn nothing.
- */
-async function limitedViewerOf(
-  request: Request,
-  clientAddress: string,
-  services: GatewayServices,
-  keyAttempts: KeyAttemptLimiter,
-): Promise<Viewer> {
-  const credential = credentialOf(request);
-  if (credential === undefined || !ApiKeyService.looksLikeApiKey(credential)) {
-    return viewerOf(request, services);
-  }
-  const wait = keyAttempts.retryAfterSeconds(clientAddress);
-  if (wait > 0) throw rateLimited(wait);
-  const viewer = await viewerOf(request, services);
-  if (viewer.kind === 'anonymous') keyAttempts.recordFailure(clientAddress);
-  return viewer;
-}
-
-/** Validation errors never reach maskError: their "Did you mean" suggestions are removed here. */
-function hideSuggestions(): Plugin {
-  return {
-    onValidate() {
-      return ({ result, setResult }) => {
-        if (result.length > 0) {
-          setResult(result.map((e: Error) => (e instanceof GraphQLError ? withoutSuggestions(e) : e)));
-        }
-      };
-    },
   };
 }
 

@@ -2,15 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ExpirySweeper } from '../application/expiry-sweeper';
 import { operatorWebhooks } from '../application/webhooks/webhook-administration';
-import {
-  buildContainer,
-  type ContainerOverrides,
-  disposeContainer,
-  type GatewayContainer,
-  resolve,
-  TOKENS,
-} from '../composition/container';
-import { type GatewayConfig, startupWarnings } from '../config/load-config';
+import { buildContainer, type ContainerOverrides, disposeContainer } from '../composition/container';
+import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
+import type { GatewayConfig } from '../config/load-config';
+import { startupWarnings } from '../config/startup-checks';
 import type { Logger } from '../infrastructure/observability/logger';
 import type { GatewayMetrics } from '../infrastructure/observability/metrics';
 import { type RunningAdminEndpoint, startAdminEndpoint } from './admin-endpoint';

@@ -4,13 +4,8 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate
 import type { Clock, VerificationSettings } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import type { ApiKeyScope } from '../../src/application/auth/viewer';
-import {
-  buildContainer,
-  type ContainerOverrides,
-  disposeContainer,
-  type GatewayContainer,
-  TOKENS,
-} from '../../src/composition/container';
+import { buildContainer, type ContainerOverrides, disposeContainer } from '../../src/composition/container';
+import { type GatewayContainer, TOKENS } from '../../src/composition/tokens';
 import { loadConfig } from '../../src/config/load-config';
 import { createGateway, type Gateway } from '../../src/http/create-gateway';
 import { createLogger } from '../../src/infrastructure/observability/logger';

@@ -1,5 +1,6 @@
 import type { AbuseRefusalCount, DatabaseProbe } from '@facegate/domain';
-import { type GatewayConfig, startupWarnings } from '../../config/load-config';
+import type { GatewayConfig } from '../../config/load-config';
+import { startupWarnings } from '../../config/startup-checks';
 import { withTimeout } from '../../http/plugins/health.plugin';
 import type { GatewayMetrics } from '../../infrastructure/observability/metrics';
 
@@ -14,7 +15,7 @@ export interface SystemStatusShape {
   readonly tokenFetchedAt: Date | null;
   readonly tokenRefreshes: number;
   readonly refusals: readonly AbuseRefusalCount[];
-  /** The start-up warnings (config.ts startupWarnings), e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT in production. */
+  /** The start-up warnings (config/startup-checks.ts startupWarnings), e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT in production. */
   readonly warnings: readonly string[];
 }
 

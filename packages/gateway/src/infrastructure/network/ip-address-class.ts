@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Which kind of address an IP address is, decided on the parsed address, never on its spelling: the one
- * classifier behind production's WECHAT_API_BASE_URL check (config.ts) and the webhook address policy (at
+ * classifier behind production's WECHAT_API_BASE_URL check (config/startup-checks.ts) and the webhook address policy (at
  * creation and on every connection). ipaddr.js names the IANA special-purpose ranges (RFC 6890 and
  * successors: private, loopback, link-local, CGNAT, documentation, benchmarking, 6to4, Teredo, NAT64,
  * site-local, ...); anything it does not call 'unicast' is not public. EXTRA_IPV6_RANGES adds what its
