@@ -5,9 +5,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeDatabase, findProjectRoot, resolveDataDir } from '../src/config/data-dir';
+import { findProjectRoot, resolveDataDir } from '../src/config/data-dir';
 import { ConfigError } from '../src/config/env';
-import { loadConfig } from '../src/config/load-config';
+import { describeDatabase, loadConfig } from '../src/config/load-config';
 import { checkWeChatHost, type HostLookup } from '../src/config/startup-checks';
 
 /** Random (base64url of 36 bytes): a low-entropy secret is refused. */

@@ -3,8 +3,7 @@ import { ApiKeyService } from '../application/auth/api-key.service';
 import { API_KEY_SCOPES } from '../application/auth/viewer';
 import { buildContainer, disposeContainer } from '../composition/container';
 import { TOKENS } from '../composition/tokens';
-import { describeDatabase } from '../config/data-dir';
-import { loadConfig } from '../config/load-config';
+import { describeDatabase, loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import {
   AdminEndpointClient,

@@ -1,6 +1,5 @@
 import { buildContainer, disposeContainer } from '../composition/container';
-import { describeDatabase } from '../config/data-dir';
-import { loadConfig } from '../config/load-config';
+import { describeDatabase, loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import { out } from './output';
 

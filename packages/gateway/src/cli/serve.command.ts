@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { resolve, TOKENS } from '../composition/tokens';
-import { describeDatabase } from '../config/data-dir';
-import { loadConfig } from '../config/load-config';
+import { describeDatabase, loadConfig } from '../config/load-config';
 import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
 import { type RunningGateway, startGateway } from '../http/server';
 import type { Logger } from '../infrastructure/observability/logger';

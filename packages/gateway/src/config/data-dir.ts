@@ -3,7 +3,6 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Env, read } from './env';
-import type { GatewayConfig } from './load-config';
 
 /**
  * The checkout this gateway runs from: the nearest folder above its own files holding pnpm-workspace.yaml.
@@ -29,12 +28,4 @@ export function resolveDataDir(env: Env, base: string | null = findProjectRoot()
   if (base !== null) return resolve(base, raw ?? '.facegate');
   if (raw !== undefined) return resolve(raw);
   return join(read(env, 'XDG_DATA_HOME') ?? join(homedir(), '.local', 'share'), 'facegate');
-}
-
-/** Where the data is, for banners and CLI output: never a user name or password. */
-export function describeDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir'>): string {
-  if (config.databaseUrl === null) return `embedded (PGlite) in ${config.dataDir}`;
-  if (config.databaseUrl === 'memory:') return 'in memory (gone when the process exits)';
-  const url = new URL(config.databaseUrl);
-  return `PostgreSQL at ${url.host}${url.pathname}`;
 }

@@ -1,3 +1,4 @@
+import type { AddressClass } from '../infrastructure/network/ip-address-class';
 import { classifyHost } from '../infrastructure/network/ip-address-class';
 import { DEFAULT_PRODUCTION_WEBHOOK_PORTS } from '../infrastructure/webhooks/webhook-url-policy';
 import { resolveDataDir } from './data-dir';
@@ -14,7 +15,6 @@ import {
   readProduction,
 } from './env';
 import { readSecret } from './secret-strength';
-import { describeAddress, refuseWeChatUrl } from './startup-checks';
 
 export type FaceProtocol = 'LEGACY' | 'V2';
 
@@ -279,6 +279,25 @@ function readDatabaseUrl(env: Env): string | null {
     'DATABASE_URL',
     'must be a postgres:// URL or "memory:" (leave it unset for the embedded database in DATA_DIR)',
   );
+}
+
+export function describeAddress(found: AddressClass): string {
+  return `${found.address} (${found.range})`;
+}
+
+export function refuseWeChatUrl(why: string): never {
+  throw new ConfigError(
+    'WECHAT_API_BASE_URL',
+    `${why}, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com; FACEGATE_UNSAFE_LOOPBACK_WECHAT=true is for load tests against a stand-in only)`,
+  );
+}
+
+/** Where the data is, for banners and CLI output: never a user name or password. */
+export function describeDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'dataDir'>): string {
+  if (config.databaseUrl === null) return `embedded (PGlite) in ${config.dataDir}`;
+  if (config.databaseUrl === 'memory:') return 'in memory (gone when the process exits)';
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL at ${url.host}${url.pathname}`;
 }
 
 /** Reads and checks every setting; throws ConfigError for the first bad one. */

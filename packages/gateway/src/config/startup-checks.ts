@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
-import { type AddressClass, classifyAddress, classifyHost } from '../infrastructure/network/ip-address-class';
+import { classifyAddress, classifyHost } from '../infrastructure/network/ip-address-class';
 import { ConfigError } from './env';
-import type { GatewayConfig } from './load-config';
+import { describeAddress, type GatewayConfig, refuseWeChatUrl } from './load-config';
 
 /**
  * A URL hostname that reaches this machine (the in-process sandbox, never WeChat): a localhost name, or a
@@ -10,17 +10,6 @@ import type { GatewayConfig } from './load-config';
 export function isLoopbackHost(hostname: string): boolean {
   const range = classifyHost(hostname)?.range;
   return range === 'loopback' || range === 'unspecified';
-}
-
-export function describeAddress(found: AddressClass): string {
-  return `${found.address} (${found.range})`;
-}
-
-export function refuseWeChatUrl(why: string): never {
-  throw new ConfigError(
-    'WECHAT_API_BASE_URL',
-    `${why}, which is not WeChat; NODE_ENV=production needs the real API (unset it for https://api.weixin.qq.com; FACEGATE_UNSAFE_LOOPBACK_WECHAT=true is for load tests against a stand-in only)`,
-  );
 }
 
 /**
