@@ -12,12 +12,25 @@ import './mutations/cancel-verification.mutation';
 import './subscriptions/verification-updated.subscription';
 import './types/webhook-endpoint.type';
 import './types/webhook-delivery.type';
-import './mutations/webhook-endpoint.mutations';
+import './queries/webhook-deliveries.query';
+import './mutations/redeliver-webhook.mutation';
+import './queries/webhook-endpoints.query';
+import './mutations/create-webhook-endpoint.mutation';
+import './mutations/update-webhook-endpoint.mutation';
+import './mutations/rotate-webhook-secret.mutation';
+import './mutations/disable-webhook-endpoint.mutation';
+import './mutations/delete-webhook-endpoint.mutation';
 import './types/console-overview.type';
 import './types/console-failures.type';
 import './types/console-session.type';
+import './queries/console-sessions.query';
+import './queries/console-session.query';
 import './types/console-system.type';
-import './types/console-api-keys';
+import './types/api-key.type';
+import './queries/console-viewer.query';
+import './queries/api-keys.query';
+import './mutations/create-api-key.mutation';
+import './mutations/revoke-api-key.mutation';
 
 let schema: GraphQLSchema | null = null;
 

@@ -1,21 +1,17 @@
 import {
   type ConsoleReadModel,
   type ConsoleSessionRow,
-  DEFAULT_PAGE_SIZE,
   FAILURE_CODES,
   type FailureCode,
-  MAX_PAGE_SIZE,
   type TimelineEntry,
   type VerificationProtocol,
   type VerificationStatus,
 } from '@facegate/domain';
 import { builder } from '../builder';
-import { requireConsoleRead } from '../console-authorization';
 import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
-import { badUserInput } from '../errors';
-import { decodeCursor, encodeCursor } from '../page-cursor';
+import { encodeCursor } from '../page-cursor';
 
 const failureCode = (code: string | null): FailureCode | null =>
   code === null
@@ -43,7 +39,7 @@ class TimelineBatch {
 const batches = new WeakMap<GatewayContext, WeakMap<ConsoleSessionRow, TimelineBatch>>();
 
 /** Marks `rows` as read together in this request; answers them. */
-function readTogether(ctx: GatewayContext, rows: ConsoleSessionRow[]): ConsoleSessionRow[] {
+export function readTogether(ctx: GatewayContext, rows: ConsoleSessionRow[]): ConsoleSessionRow[] {
   let ofRequest = batches.get(ctx);
   if (ofRequest === undefined) {
     ofRequest = new WeakMap();
@@ -84,7 +80,7 @@ const TimelineEntryRef = builder.objectRef<TimelineEntry>('ConsoleTimelineEntry'
 });
 
 /** A session as the console shows it: masked name and ID number only; no evidence, no digests. */
-const ConsoleSessionRef = builder.objectRef<ConsoleSessionRow>('ConsoleSession').implement({
+export const ConsoleSessionRef = builder.objectRef<ConsoleSessionRow>('ConsoleSession').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.field({ type: VerificationStatusEnum, resolve: (s) => s.status as VerificationStatus }),
@@ -118,7 +114,7 @@ const ConsoleSessionEdgeRef = builder.objectRef<ConsoleSessionRow>('ConsoleSessi
   }),
 });
 
-const ConsoleSessionConnectionRef = builder
+export const ConsoleSessionConnectionRef = builder
   .objectRef<{ items: ConsoleSessionRow[]; hasNextPage: boolean }>('ConsoleSessionConnection')
   .implement({
     description: 'Newest first.',
@@ -134,65 +130,3 @@ const ConsoleSessionConnectionRef = builder
       }),
     }),
   });
-
-const ConsoleSessionFilterInput = builder.inputType('ConsoleSessionFilter', {
-  fields: (t) => ({
-    status: t.field({ type: VerificationStatusEnum }),
-    protocol: t.field({ type: VerificationProtocolEnum }),
-    openid: t.string(),
-    clientReferenceId: t.string(),
-    createdAfter: t.field({ type: DateTimeScalar }),
-    createdBefore: t.field({ type: DateTimeScalar }),
-  }),
-});
-
-/** Text filters are compared as given: bounded, and never with NUL (PostgreSQL text cannot hold it). */
-function checkText(field: string, value: string | null | undefined): void {
-  if (value == null) return;
-  if (value.length === 0 || value.length > 128 || value.includes('\u0000')) {
-    throw badUserInput(field, 'FILTER_FORMAT', `${field} must be 1-128 characters`);
-  }
-}
-
-builder.queryField('consoleSessions', (t) =>
-  t.field({
-    type: ConsoleSessionConnectionRef,
-    description: 'console:read',
-    args: {
-      filter: t.arg({ type: ConsoleSessionFilterInput }),
-      first: t.arg.int(),
-      after: t.arg.string(),
-    },
-    resolve: async (_root, { filter, first, after }, ctx) => {
-      requireConsoleRead(ctx.viewer);
-      const size = first ?? DEFAULT_PAGE_SIZE;
-      if (size < 1 || size > MAX_PAGE_SIZE) {
-        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
-      }
-      checkText('openid', filter?.openid);
-      checkText('clientReferenceId', filter?.clientReferenceId);
-      const rows = await ctx.services.console.queries.sessions(
-        filter ?? {},
-        size,
-        after ? decodeCursor(after) : null,
-      );
-      return { items: readTogether(ctx, rows.slice(0, size)), hasNextPage: rows.length > size };
-    },
-  }),
-);
-
-builder.queryField('consoleSession', (t) =>
-  t.field({
-    type: ConsoleSessionRef,
-    nullable: true,
-    description: 'console:read',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => {
-      requireConsoleRead(ctx.viewer);
-      const value = String(id);
-      if (value.length === 0 || value.length > 128 || value.includes('\u0000')) return null;
-      const row = await ctx.services.console.queries.session(value);
-      return row === null ? null : readTogether(ctx, [row])[0];
-    },
-  }),
-);

@@ -1,12 +1,10 @@
-import { MAX_PAGE_SIZE, type WebhookAttempt, type WebhookDelivery } from '@facegate/domain';
+import type { WebhookAttempt, WebhookDelivery } from '@facegate/domain';
 import DataLoader from 'dataloader';
 import { builder } from '../builder';
-import { requireWebhookRead, requireWebhookRedeliver } from '../console-authorization';
 import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
-import { badUserInput } from '../errors';
-import { decodeCursor, encodeCursor, PageInfoRef } from './verification-connection.type';
-import { endpointOwnerFor, WebhookEventTypeEnum, webhookOperation } from './webhook-endpoint.type';
+import { encodeCursor, PageInfoRef } from './verification-connection.type';
+import { WebhookEventTypeEnum } from './webhook-endpoint.type';
 
 /** What an attempt's `error` and a delivery's `lastError` hold: a category, never an error's own text. */
 const ERROR_CATEGORIES_DESCRIPTION =
@@ -96,7 +94,7 @@ const WebhookDeliveryEdgeRef = builder.objectRef<WebhookDelivery>('WebhookDelive
   }),
 });
 
-const WebhookDeliveryConnectionRef = builder
+export const WebhookDeliveryConnectionRef = builder
   .objectRef<DeliveryConnectionShape>('WebhookDeliveryConnection')
   .implement({
     description: 'Newest first.',
@@ -111,49 +109,3 @@ const WebhookDeliveryConnectionRef = builder
       }),
     }),
   });
-
-builder.queryField('webhookDeliveries', (t) =>
-  t.field({
-    type: WebhookDeliveryConnectionRef,
-    description:
-      'Services with webhooks:write (an endpoint of this API key), console:read or console:admin (any endpoint). One endpoint’s deliveries, newest first; page with first + after.',
-    args: {
-      endpointId: t.arg.id({ required: true }),
-      status: t.arg({ type: WebhookDeliveryStatusEnum, required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-    },
-    resolve: async (_root, args, ctx) => {
-      requireWebhookRead(ctx.viewer);
-      const first = args.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
-      }
-      const after = args.after ? decodeCursor(args.after) : null;
-      return webhookOperation(() =>
-        ctx.services.webhooks.deliveries(
-          String(args.endpointId),
-          args.status ?? null,
-          first,
-          after,
-          endpointOwnerFor(ctx.viewer, 'read'),
-        ),
-      );
-    },
-  }),
-);
-
-builder.mutationField('redeliverWebhook', (t) =>
-  t.field({
-    type: WebhookDeliveryRef,
-    description:
-      'Services with webhooks:write (a delivery of an endpoint of this API key) or console:admin (any). Sends one delivery again (same webhook-id), from the start of the retry schedule.',
-    args: { deliveryId: t.arg.id({ required: true }) },
-    resolve: async (_root, { deliveryId }, ctx) => {
-      requireWebhookRedeliver(ctx.viewer);
-      return webhookOperation(() =>
-        ctx.services.webhooks.redeliver(String(deliveryId), endpointOwnerFor(ctx.viewer, 'act')),
-      );
-    },
-  }),
-);
