@@ -30,7 +30,7 @@ module.exports = {
       from: {
         path: '^packages/',
         pathNot:
-          '^packages/(adapters-wechat/src/http/|bench/|chaos/|gateway/src/webhooks/webhook-sender\\.ts$)',
+          '^packages/(adapters-wechat/src/http/|bench/|chaos/|gateway/src/infrastructure/webhooks/webhook-sender\\.ts$)',
       },
       to: { path: 'node_modules/undici/' },
     },
@@ -108,7 +108,7 @@ module.exports = {
       // imports included. Everything else sees the domain's ports and types.
       name: 'gateway-only-composition-root-imports-adapters',
       severity: 'error',
-      from: { path: '^packages/gateway/src', pathNot: '^packages/gateway/src/(di|cli)/' },
+      from: { path: '^packages/gateway/src', pathNot: '^packages/gateway/src/(composition|cli)/' },
       to: { path: '^packages/(adapters-wechat|adapters-postgres|wechat-sandbox)/' },
     },
     {

@@ -54,7 +54,7 @@ describe('package boundaries (dependency-cruiser)', () => {
       'packages/adapters-postgres/src/row.ts':
         'export interface Row { id: string }\nexport const isDown = 1;\n',
       // the composition root may
-      'packages/gateway/src/di/container.ts':
+      'packages/gateway/src/composition/container.ts':
         "export { isDown } from '../../../adapters-postgres/src/row';\n",
     };
     for (const [path, text] of Object.entries(files)) {
@@ -85,6 +85,6 @@ describe('package boundaries (dependency-cruiser)', () => {
     expect(result.output).toContain(
       'gateway-only-composition-root-imports-adapters: packages/gateway/src/http/policy.ts → packages/adapters-postgres/src/row.ts',
     );
-    expect(result.output).not.toContain('packages/gateway/src/di/container.ts →');
+    expect(result.output).not.toContain('packages/gateway/src/composition/container.ts →');
   });
 });

@@ -19,7 +19,10 @@ describe('cpu profile summary', () => {
           9,
         ),
       },
-      { id: 3, callFrame: frame('verify', 'file:///repo/packages/gateway/src/auth/user-token.ts', 40) },
+      {
+        id: 3,
+        callFrame: frame('verify', 'file:///repo/packages/gateway/src/application/auth/user-token.ts', 40),
+      },
       {
         id: 4,
         callFrame: frame(
@@ -39,7 +42,7 @@ describe('cpu profile summary', () => {
     expect(top.map((t) => t.fn)).toEqual([
       '((idle))',
       'parse (graphql/language/parser.js:10)',
-      'verify (packages/gateway/src/auth/user-token.ts:41)',
+      'verify (packages/gateway/src/application/auth/user-token.ts:41)',
     ]);
     expect(top[1]!.selfMs).toBe(2.5);
     expect(top[1]!.share).toBeCloseTo(0.25);

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ALL_OPERATIONS } from '../../miniprogram-sdk/src/lib/graphql-operations';
-import { operationHash } from '../src/security/persisted-operations';
+import { operationHash } from '../src/http/plugins/persisted-operations';
 
 const PERSISTED_OPERATIONS_FILE = new URL('../persisted-operations.json', import.meta.url);
 

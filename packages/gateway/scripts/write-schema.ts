@@ -1,6 +1,6 @@
 // Rewrites schema.graphql from the Pothos schema: `pnpm --filter @facegate/gateway run schema`.
 import { writeFileSync } from 'node:fs';
-import { printGatewaySchema } from '../src/schema/index';
+import { printGatewaySchema } from '../src/graphql/index';
 
 const target = new URL('../schema.graphql', import.meta.url);
 writeFileSync(target, printGatewaySchema());

@@ -1,19 +1,15 @@
 import 'reflect-metadata';
 
-export { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './auth/viewer';
-export { ConfigError, type GatewayConfig, loadConfig } from './config';
-export {
-  buildContainer,
-  type ContainerOverrides,
-  disposeContainer,
-  type GatewayContainer,
-  TOKENS,
-} from './di/container';
-export { createGateway, type Gateway } from './gateway';
-export { type RunningGateway, startGateway } from './main';
-export { REQUEST_ERROR_CODES, type RequestErrorCode } from './schema/errors';
-export { buildSchema, printGatewaySchema } from './schema/index';
+export { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './application/auth/viewer';
+export { buildContainer, type ContainerOverrides, disposeContainer } from './composition/container';
+export { type GatewayContainer, TOKENS } from './composition/tokens';
+export { ConfigError } from './config/env';
+export { type GatewayConfig, loadConfig } from './config/load-config';
+export { REQUEST_ERROR_CODES, type RequestErrorCode } from './graphql/errors';
+export { buildSchema, printGatewaySchema } from './graphql/index';
+export { createGateway, type Gateway } from './http/create-gateway';
 export {
   loadPersistedOperations,
   operationHash,
-} from './security/persisted-operations';
+} from './http/plugins/persisted-operations';
+export { type RunningGateway, startGateway } from './http/server';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
-import { classifyAddress } from '../src/security/ip-address-class';
-import { WebhookSender } from '../src/webhooks/webhook-sender';
+import { loadConfig } from '../src/config/load-config';
+import { classifyAddress } from '../src/infrastructure/network/ip-address-class';
+import { WebhookSender } from '../src/infrastructure/webhooks/webhook-sender';
 import {
   checkWebhookUrl,
   DEVELOPMENT_URL_POLICY,
@@ -9,7 +9,7 @@ import {
   PRODUCTION_URL_POLICY,
   resolvePublic,
   webhookUrlPolicyFor,
-} from '../src/webhooks/webhook-url-policy';
+} from '../src/infrastructure/webhooks/webhook-url-policy';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 

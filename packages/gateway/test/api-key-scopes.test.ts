@@ -1,7 +1,7 @@
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyService } from '../src/auth/api-key.service';
-import { TOKENS } from '../src/di/container';
+import type { ApiKeyService } from '../src/application/auth/api-key.service';
+import { TOKENS } from '../src/composition/tokens';
 import { runFacegate } from './support/facegate-process';
 import {
   DATABASE_KINDS,

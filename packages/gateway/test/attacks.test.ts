@@ -4,8 +4,8 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate
 import { residentIdCheckChar } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserTokenService } from '../src/auth/user-token';
-import { KeyRing } from '../src/crypto/key-ring';
+import { UserTokenService } from '../src/application/auth/user-token';
+import { KeyRing } from '../src/infrastructure/crypto/key-ring';
 import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
 import { confirm, PEOPLE, runDevice, start } from './support/flows';
 import {

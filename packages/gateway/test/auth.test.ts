@@ -1,9 +1,9 @@
 import type { ApiKeyRecord, ApiKeyStore } from '@facegate/domain';
 import { describe, expect, it, vi } from 'vitest';
-import { ApiKeyInputError, ApiKeyService } from '../src/auth/api-key.service';
-import { UserTokenService } from '../src/auth/user-token';
-import { KeyRing } from '../src/crypto/key-ring';
-import { NodeIdentityDigests } from '../src/crypto/node-identity-digests';
+import { ApiKeyInputError, ApiKeyService } from '../src/application/auth/api-key.service';
+import { UserTokenService } from '../src/application/auth/user-token';
+import { KeyRing } from '../src/infrastructure/crypto/key-ring';
+import { NodeIdentityDigests } from '../src/infrastructure/crypto/node-identity-digests';
 
 const ring = new KeyRing('a-master-secret-that-is-long-enough-000');
 const now = new Date('2025-03-01T08:00:00Z');

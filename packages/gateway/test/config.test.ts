@@ -5,15 +5,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  checkWeChatHost,
-  describeDatabase,
-  findProjectRoot,
-  type HostLookup,
-  loadConfig,
-  resolveDataDir,
-} from '../src/config';
+import { findProjectRoot, resolveDataDir } from '../src/config/data-dir';
+import { ConfigError } from '../src/config/env';
+import { describeDatabase, loadConfig } from '../src/config/load-config';
+import { checkWeChatHost, type HostLookup } from '../src/config/startup-checks';
 
 /** Random (base64url of 36 bytes): a low-entropy secret is refused. */
 const SECRET = '_6F7gg1UGL-gbN83XFohDS26rmozEnGlg4WXAOhdPN0NnNfu';

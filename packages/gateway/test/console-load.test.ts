@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleQueryGate } from '../src/console/console-query-gate';
-import { MAX_CONSOLE_COST } from '../src/console/console-query-limits.plugin';
-import { TOKENS } from '../src/di/container';
+import type { ConsoleQueryGate } from '../src/application/console/console-query-gate';
+import { TOKENS } from '../src/composition/tokens';
+import { MAX_CONSOLE_COST } from '../src/http/plugins/console-query-limits.plugin';
 import { confirm, runDevice, start } from './support/flows';
 import { DATABASE_KINDS, GET, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleQueryGate } from '../src/console/console-query-gate';
+import { ConsoleQueryGate } from '../src/application/console/console-query-gate';
 
 /** Settles once every queued promise callback has run. */
 const settled = () => new Promise((resolve) => setImmediate(resolve));

@@ -8,11 +8,11 @@ import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wech
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, watchPage } from '../../../tests/support/chromium';
-import { API_KEY_SCOPES } from '../src/auth/viewer';
-import { loadConfig } from '../src/config';
-import { consoleDistDir } from '../src/console/console-assets.plugin';
-import { TOKENS } from '../src/di/container';
-import { type RunningGateway, startGateway } from '../src/main';
+import { API_KEY_SCOPES } from '../src/application/auth/viewer';
+import { TOKENS } from '../src/composition/tokens';
+import { loadConfig } from '../src/config/load-config';
+import { consoleDistDir } from '../src/http/plugins/console-assets.plugin';
+import { type RunningGateway, startGateway } from '../src/http/server';
 
 /** packages/console, found the way the gateway finds its build. */
 const packageDir = resolve(consoleDistDir(), '..');

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
-import { consoleAssetsPlugin, consoleAvailability } from '../src/console/console-assets.plugin';
-import { resolve, TOKENS } from '../src/di/container';
-import { buildSchema } from '../src/schema/index';
+import { resolve, TOKENS } from '../src/composition/tokens';
+import { ConfigError } from '../src/config/env';
+import { loadConfig } from '../src/config/load-config';
+import { buildSchema } from '../src/graphql/index';
+import { consoleAssetsPlugin, consoleAvailability } from '../src/http/plugins/console-assets.plugin';
 import { fullFlow, PEOPLE, start } from './support/flows';
 import { CANCEL, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 

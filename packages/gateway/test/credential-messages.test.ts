@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { TOKENS } from '../src/composition/tokens';
 import { PEOPLE } from './support/flows';
 import { GET, type GraphQLResponse, START, startTestGateway, type TestGateway } from './support/test-gateway';
 

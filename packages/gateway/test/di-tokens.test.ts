@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { container } from 'tsyringe';
 import { describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../src/config';
-import { loadConfig } from '../src/config';
-import { buildContainer, disposeContainer, provide, resolve, TOKENS } from '../src/di/container';
-import { createLogger } from '../src/observability/logger';
+import { buildContainer, disposeContainer } from '../src/composition/container';
+import { provide, resolve, TOKENS } from '../src/composition/tokens';
+import type { GatewayConfig } from '../src/config/load-config';
+import { loadConfig } from '../src/config/load-config';
+import { createLogger } from '../src/infrastructure/observability/logger';
 import { startTestGateway, TEST_SECRET } from './support/test-gateway';
 
 describe('typed DI tokens', () => {

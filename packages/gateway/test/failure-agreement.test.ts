@@ -1,7 +1,7 @@
 import { waitFor } from '@facegate/test-support';
 import { SANDBOX_SCENARIOS } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { TOKENS } from '../src/composition/tokens';
 import { confirm, PEOPLE, runDevice, start } from './support/flows';
 import { type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';

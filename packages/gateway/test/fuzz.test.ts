@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { TOKENS } from '../src/composition/tokens';
 import { PEOPLE, start } from './support/flows';
 import {
   CANCEL,

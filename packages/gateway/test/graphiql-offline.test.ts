@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRAPHIQL_ASSETS_PATH } from '../src/graphiql/offline-graphiql';
+import { GRAPHIQL_ASSETS_PATH } from '../src/http/plugins/offline-graphiql';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 
 /** Every address the page makes the browser load: src, href and CSS url(). */

@@ -12,8 +12,8 @@ import {
   isScalarType,
 } from 'graphql/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY_SCOPES } from '../src/auth/viewer';
-import { buildSchema } from '../src/schema/index';
+import { API_KEY_SCOPES } from '../src/application/auth/viewer';
+import { buildSchema } from '../src/graphql/index';
 import { DATABASE_KINDS, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 
 /*

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_FILE, type AdminFile } from '../src/admin/admin-endpoint';
+import { ADMIN_FILE, type AdminFile } from '../src/http/admin-endpoint';
 import {
   GATEWAY_DIR,
   REPO_ROOT,

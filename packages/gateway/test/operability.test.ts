@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { TOKENS } from '../src/composition/tokens';
 import { confirm, fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import type { Json } from './support/test-gateway';
 import { DATABASE_KINDS, GET, startTestGateway, type TestGateway } from './support/test-gateway';

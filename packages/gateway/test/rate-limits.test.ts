@@ -20,12 +20,13 @@ import { FixedClock, InMemoryRateLimitCounters } from '@facegate/domain/testing'
 import { startAdmissionContract } from '@facegate/domain/testing/start-admission-contract';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BatchingOptions } from '../src/abuse/batched-counters';
-import { SharedRateLimiter } from '../src/abuse/shared-rate-limiter';
-import { ConfigError, loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config';
-import { NodeAbuseKeyDigests } from '../src/crypto/node-abuse-key-digests';
-import { TOKENS } from '../src/di/container';
-import { addressKey, clientAddressOf } from '../src/security/client-address';
+import type { BatchingOptions } from '../src/application/abuse/batched-counters';
+import { SharedRateLimiter } from '../src/application/abuse/shared-rate-limiter';
+import { TOKENS } from '../src/composition/tokens';
+import { ConfigError } from '../src/config/env';
+import { loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config/load-config';
+import { addressKey, clientAddressOf } from '../src/http/client-address';
+import { NodeAbuseKeyDigests } from '../src/infrastructure/crypto/node-abuse-key-digests';
 import { confirm, PEOPLE, runDevice } from './support/flows';
 import {
   CONFIRM,

@@ -1,13 +1,13 @@
 import { parse, validate } from 'graphql/index.js';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ERROR_CODES } from '../src/gateway';
-import { buildSchema } from '../src/schema/index';
+import { buildSchema } from '../src/graphql/index';
+import { CLIENT_ERROR_CODES } from '../src/http/error-policy';
 import {
   loadPersistedOperations,
   operationHash,
   persistedOperationsPlugins,
-} from '../src/security/persisted-operations';
+} from '../src/http/plugins/persisted-operations';
 import type { Json } from './support/test-gateway';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 

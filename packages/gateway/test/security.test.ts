@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { webhookOf } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserTokenService } from '../src/auth/user-token';
-import { KeyRing } from '../src/crypto/key-ring';
-import { resolve, TOKENS } from '../src/di/container';
+import { UserTokenService } from '../src/application/auth/user-token';
+import { resolve, TOKENS } from '../src/composition/tokens';
+import { KeyRing } from '../src/infrastructure/crypto/key-ring';
 import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
   CANCEL,

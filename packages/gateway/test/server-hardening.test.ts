@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { connect } from 'node:net';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
-import { TOKENS } from '../src/di/container';
-import { type RunningGateway, startGateway } from '../src/main';
-import { createLogger } from '../src/observability/logger';
+import { TOKENS } from '../src/composition/tokens';
+import { loadConfig } from '../src/config/load-config';
+import { type RunningGateway, startGateway } from '../src/http/server';
+import { createLogger } from '../src/infrastructure/observability/logger';
 import { TEST_SECRET } from './support/test-gateway';
 
 const quiet = () => createLogger({ level: 'silent' });

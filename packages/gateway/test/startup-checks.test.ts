@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
-import { startGateway } from '../src/main';
-import { createLogger } from '../src/observability/logger';
+import { loadConfig } from '../src/config/load-config';
+import { startGateway } from '../src/http/server';
+import { createLogger } from '../src/infrastructure/observability/logger';
 import { runFacegate, startServing } from './support/facegate-process';
 import { startTestGateway, type TestGateway } from './support/test-gateway';
 

@@ -197,7 +197,7 @@ describe.each(DATABASE_KINDS)('verification flows over HTTP (%s)', (database) =>
     try {
       const read = await t.gql(GET, { id: a.session!.id }, token);
       expect(read.body.data?.verification).toMatchObject({ status: 'EXPIRED', clientParams: null });
-      const { TOKENS } = await import('../src/di/container');
+      const { TOKENS } = await import('../src/composition/tokens');
       const expired = await t.container.resolve(TOKENS.ExpireVerifications).execute({ limit: 1000 });
       expect(expired).toBeGreaterThanOrEqual(1);
       const swept = await t.gql(GET, { id: b.session!.id }, token);

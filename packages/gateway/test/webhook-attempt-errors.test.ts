@@ -5,8 +5,8 @@ import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@facegate/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
-import { WebhookSender } from '../src/webhooks/webhook-sender';
+import { TOKENS } from '../src/composition/tokens';
+import { WebhookSender } from '../src/infrastructure/webhooks/webhook-sender';
 import { start } from './support/flows';
 import { DATABASE_KINDS, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS } from '../src/di/container';
+import { TOKENS } from '../src/composition/tokens';
 import { start } from './support/flows';
 import { CANCEL, DATABASE_KINDS, startTestGateway, type TestGateway } from './support/test-gateway';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_FILE, type AdminFile } from '../src/admin/admin-endpoint';
+import { ADMIN_FILE, type AdminFile } from '../src/http/admin-endpoint';
 import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
 import { PEOPLE } from './support/flows';
 import { START } from './support/test-gateway';

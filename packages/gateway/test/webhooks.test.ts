@@ -4,18 +4,18 @@ import { createTestPostgresDatabase } from '@facegate/adapters-postgres/testing'
 import { waitFor } from '@facegate/test-support';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resolve, TOKENS } from '../src/di/container';
-import type { VerificationEventBus } from '../src/events/verification-event-bus';
-import { createLogger } from '../src/observability/logger';
-import { WebhookRelay } from '../src/webhooks/webhook-relay';
-import { nextRetryAt, STANDARD_RETRY_SCHEDULE } from '../src/webhooks/webhook-retry-schedule';
-import { WebhookSender } from '../src/webhooks/webhook-sender';
-import { signatureHeader, signatureOf, webhookHeaders } from '../src/webhooks/webhook-signing';
+import type { VerificationEventBus } from '../src/application/events/verification-event-bus';
+import { WebhookRelay } from '../src/application/webhooks/webhook-relay';
+import { nextRetryAt, STANDARD_RETRY_SCHEDULE } from '../src/application/webhooks/webhook-retry-schedule';
+import { resolve, TOKENS } from '../src/composition/tokens';
+import { createLogger } from '../src/infrastructure/observability/logger';
+import { WebhookSender } from '../src/infrastructure/webhooks/webhook-sender';
+import { signatureHeader, signatureOf, webhookHeaders } from '../src/infrastructure/webhooks/webhook-signing';
 import {
   checkWebhookUrl,
   isNonPublicAddress,
   PRODUCTION_URL_POLICY,
-} from '../src/webhooks/webhook-url-policy';
+} from '../src/infrastructure/webhooks/webhook-url-policy';
 import { fullFlow, PEOPLE, start } from './support/flows';
 import {
   CANCEL,

@@ -1,15 +1,16 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
+import { ApiKeyService } from '../application/auth/api-key.service';
+import { API_KEY_SCOPES } from '../application/auth/viewer';
+import { buildContainer, disposeContainer } from '../composition/container';
+import { TOKENS } from '../composition/tokens';
+import { describeDatabase, loadConfig } from '../config/load-config';
+import { createLogger } from '../infrastructure/observability/logger';
 import {
   AdminEndpointClient,
   AdminEndpointError,
   type KeyAdministration,
   readAdminFile,
-} from '../admin/admin-client';
-import { ApiKeyService } from '../auth/api-key.service';
-import { API_KEY_SCOPES } from '../auth/viewer';
-import { describeDatabase, loadConfig } from '../config';
-import { buildContainer, disposeContainer, TOKENS } from '../di/container';
-import { createLogger } from '../observability/logger';
+} from './admin-client';
 import { out, UsageError } from './output';
 
 const USAGE = `usage: facegate keys create --name NAME --scopes SCOPE,... | keys list | keys revoke ID_OR_PREFIX

@@ -1,6 +1,6 @@
-import { describeDatabase, loadConfig } from '../config';
-import { buildContainer, disposeContainer } from '../di/container';
-import { createLogger } from '../observability/logger';
+import { buildContainer, disposeContainer } from '../composition/container';
+import { describeDatabase, loadConfig } from '../config/load-config';
+import { createLogger } from '../infrastructure/observability/logger';
 import { out } from './output';
 
 /** Applies pending migrations (the server also does this at start-up; this is for deploy pipelines). */

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ApiKeyInputError } from '../auth/api-key.service';
-import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../auth/viewer';
-import { ConfigError } from '../config';
+import { ApiKeyInputError } from '../application/auth/api-key.service';
+import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../application/auth/viewer';
+import { ConfigError } from '../config/env';
 import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';

@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
-import { checkWeChatHost, describeDatabase, loadConfig, startupWarnings } from '../config';
-import { resolve, TOKENS } from '../di/container';
-import { type RunningGateway, startGateway } from '../main';
-import type { Logger } from '../observability/logger';
+import { resolve, TOKENS } from '../composition/tokens';
+import { describeDatabase, loadConfig } from '../config/load-config';
+import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
+import { type RunningGateway, startGateway } from '../http/server';
+import type { Logger } from '../infrastructure/observability/logger';
 import { out } from './output';
 import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './workers';
 

@@ -1,15 +1,16 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
 import type { WebhookDeliveryStatus } from '@facegate/domain';
-import { AdminEndpointError, AdminWebhookClient, readAdminFile } from '../admin/admin-client';
-import { loadConfig } from '../config';
-import { buildContainer, disposeContainer, TOKENS } from '../di/container';
-import { createLogger } from '../observability/logger';
-import { operatorWebhooks, type WebhookAdministration } from '../webhooks/webhook-administration';
+import { operatorWebhooks, type WebhookAdministration } from '../application/webhooks/webhook-administration';
 import {
   WebhookConflictError,
   WebhookInputError,
   WebhookNotFoundError,
-} from '../webhooks/webhook-endpoints.service';
+} from '../application/webhooks/webhook-endpoints.service';
+import { buildContainer, disposeContainer } from '../composition/container';
+import { TOKENS } from '../composition/tokens';
+import { loadConfig } from '../config/load-config';
+import { createLogger } from '../infrastructure/observability/logger';
+import { AdminEndpointError, AdminWebhookClient, readAdminFile } from './admin-client';
 import { out, UsageError } from './output';
 
 const USAGE = `usage: facegate webhooks add --url URL --events verification.verified,verification.failed [--description TEXT]

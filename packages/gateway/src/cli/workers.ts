@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, type GatewayConfig } from '../config';
+import { ConfigError } from '../config/env';
+import type { GatewayConfig } from '../config/load-config';
 import { out } from './output';
 
 const MAX_WORKERS = 64;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MIN_SECRET_LENGTH } from '../config';
+import { MIN_SECRET_LENGTH } from '../config/secret-strength';
 
 /**
  * Sandbox mode needs no setup: a master secret is generated once into DATA_DIR (owner-only file) and

@@ -3,17 +3,12 @@ import { Writable } from 'node:stream';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import type { Clock, VerificationSettings } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
-import type { ApiKeyScope } from '../../src/auth/viewer';
-import { loadConfig } from '../../src/config';
-import {
-  buildContainer,
-  type ContainerOverrides,
-  disposeContainer,
-  type GatewayContainer,
-  TOKENS,
-} from '../../src/di/container';
-import { createGateway, type Gateway } from '../../src/gateway';
-import { createLogger } from '../../src/observability/logger';
+import type { ApiKeyScope } from '../../src/application/auth/viewer';
+import { buildContainer, type ContainerOverrides, disposeContainer } from '../../src/composition/container';
+import { type GatewayContainer, TOKENS } from '../../src/composition/tokens';
+import { loadConfig } from '../../src/config/load-config';
+import { createGateway, type Gateway } from '../../src/http/create-gateway';
+import { createLogger } from '../../src/infrastructure/observability/logger';
 
 /** GraphQL JSON as the tests read it. */
 // biome-ignore lint/suspicious/noExplicitAny: response shapes are asserted by the tests themselves

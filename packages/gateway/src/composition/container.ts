@@ -1,0 +1,363 @@
+import 'reflect-metadata';
+import { mkdir } from 'node:fs/promises';
+import {
+  AesGcmFieldCipher,
+  migrate,
+  openDatabase,
+  openLowPriorityDatabase,
+  SqlApiKeyStore,
+  SqlBatchedCounterStore,
+  SqlConsoleQueries,
+  SqlDatabaseHealth,
+  SqlOutboxPruner,
+  SqlRateLimitCounterStore,
+  SqlVerificationSessionRepository,
+  SqlWebhookDeliveryLog,
+  SqlWebhookDeliveryQueue,
+  SqlWebhookEndpointRepository,
+  subscribeToVerificationEvents,
+} from '@facegate/adapters-postgres';
+import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
+import {
+  AbuseLimits,
+  CancelVerification,
+  type Clock,
+  ConfirmVerification,
+  DEFAULT_VERIFICATION_SETTINGS,
+  ExpireVerifications,
+  GetIdentityStatus,
+  GetVerification,
+  ListVerifications,
+  SignIn,
+  StartVerification,
+  type VerificationDeps,
+  type VerificationSettings,
+} from '@facegate/domain';
+import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
+import gatewayPackage from '../../package.json' with { type: 'json' };
+import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
+import { ApiKeyService } from '../application/auth/api-key.service';
+import { UserTokenService } from '../application/auth/user-token';
+import { ConsoleQueryGate } from '../application/console/console-query-gate';
+import { ConsoleSystem } from '../application/console/console-system';
+import { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
+import { MeteredEventPublisher } from '../application/events/metered-event-publisher';
+import { SubscriptionSlots } from '../application/events/subscription-slots';
+import { VerificationEventBus } from '../application/events/verification-event-bus';
+import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
+import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
+import type { GatewayConfig } from '../config/load-config';
+import { KeyRing } from '../infrastructure/crypto/key-ring';
+import { NodeAbuseKeyDigests } from '../infrastructure/crypto/node-abuse-key-digests';
+import { NodeIdentityDigests } from '../infrastructure/crypto/node-identity-digests';
+import { createLogger, type Logger } from '../infrastructure/observability/logger';
+import { GatewayMetrics } from '../infrastructure/observability/metrics';
+import { loadOrCreateSandboxSecret } from '../infrastructure/sandbox-secret';
+import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
+import { WebhookSender, type WebhookSenderOptions } from '../infrastructure/webhooks/webhook-sender';
+import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../infrastructure/webhooks/webhook-url-policy';
+import { Lifecycle } from './lifecycle';
+import { type GatewayContainer, provide, resolve, TOKENS, type Token } from './tokens';
+
+/** What tests (and the CLI) may put in place of the defaults. */
+export interface ContainerOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  /** An already running sandbox to use in sandbox mode instead of starting one (it is not closed here). */
+  sandbox?: Sandbox;
+  verificationSettings?: Partial<VerificationSettings>;
+  metrics?: GatewayMetrics;
+  /** Skip opening WeChat and the sandbox (CLI commands that only touch the database). */
+  databaseOnly?: boolean;
+  /** Webhook relay timings (tests shorten the retry schedule instead of waiting hours). */
+  webhookRelay?: WebhookRelayOptions;
+  /** Webhook request settings (tests: a shorter timeout, a private CA). */
+  webhookSender?: Pick<WebhookSenderOptions, 'timeoutMs' | 'ca'>;
+  /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's (ports: FACEGATE_WEBHOOK_ALLOWED_PORTS). */
+  webhookUrlPolicy?: WebhookUrlPolicy;
+}
+
+/**
+ * The composition root. Opens what needs opening (database + migrations, the sandbox in sandbox mode, the
+ * event subscription) and registers everything else as cached factories on a child container.
+ */
+export async function buildContainer(
+  config: GatewayConfig,
+  overrides: ContainerOverrides = {},
+): Promise<GatewayContainer> {
+  const c = rootContainer.createChildContainer();
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const lifecycle = new Lifecycle();
+  provide(c, TOKENS.Config, config);
+  provide(c, TOKENS.Logger, logger);
+  provide(c, TOKENS.Lifecycle, lifecycle);
+  provide(c, TOKENS.Metrics, overrides.metrics ?? new GatewayMetrics());
+  provide(c, TOKENS.Clock, overrides.clock ?? new SystemClock());
+
+  try {
+    let secret = config.secret;
+    if (secret === null) {
+      const generated = await loadOrCreateSandboxSecret(config.dataDir);
+      secret = generated.secret;
+      logger.info(
+        { path: generated.path },
+        generated.created
+          ? 'sandbox mode: generated a FACEGATE_SECRET into DATA_DIR (set FACEGATE_SECRET outside sandbox mode)'
+          : 'sandbox mode: using the FACEGATE_SECRET generated earlier in DATA_DIR',
+      );
+    }
+    const keys = new KeyRing(secret);
+    provide(c, TOKENS.KeyRing, keys);
+
+    if (config.databaseUrl === null) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const db = await openDatabase({
+      url: config.databaseUrl ?? undefined,
+      dataDir: config.dataDir,
+      poolMax: config.databasePoolSize,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    });
+    lifecycle.onClose('database', () => db.close());
+    await migrate(db);
+    provide(c, TOKENS.Database, db);
+    // An operator's year-long aggregates never hold the connections verifications and /readyz use: the
+    // console reads through a pool of its own on PostgreSQL, at low priority on PGlite's one connection.
+    if (!overrides.databaseOnly) {
+      const consoleDb = await openLowPriorityDatabase(db, {
+        url: config.databaseUrl ?? undefined,
+        poolMax: config.console.maxQueries,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+        connectionTimeoutMs: config.databaseConnectTimeoutMs,
+      });
+      lifecycle.onClose('console database', () => consoleDb.close());
+      provide(c, TOKENS.ConsoleDatabase, consoleDb);
+    } else {
+      provide(c, TOKENS.ConsoleDatabase, db);
+    }
+
+    if (!overrides.databaseOnly) {
+      let wechat = config.wechat;
+      if (config.sandboxMode) {
+        let sandbox = overrides.sandbox;
+        if (sandbox === undefined) {
+          sandbox = await startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
+          const started = sandbox;
+          lifecycle.onClose('sandbox', () => started.close());
+        }
+        provide(c, TOKENS.Sandbox, sandbox);
+        wechat = { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url };
+      }
+      const metrics = resolve(c, TOKENS.Metrics);
+      const client = new WeChatApiClient({
+        appId: wechat!.appId,
+        appSecret: wechat!.appSecret,
+        baseUrl: wechat!.apiBaseUrl,
+        maxConnections: config.upstreamConnections,
+        observer: metrics.upstreamObserver(),
+        logger,
+      });
+      lifecycle.onClose('wechat client', () => client.close());
+      provide(c, TOKENS.WeChatClient, client);
+    }
+
+    registerFactories(c, config, overrides);
+
+    // A CLI command that only touches the database reads no outbox: nothing there listens to it.
+    if (!overrides.databaseOnly) {
+      const bus = resolve(c, TOKENS.EventBus);
+      // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
+      // confirmation's own statement stays a plain INSERT (no NOTIFY).
+      const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
+        intervalMs: config.outboxPollMs,
+        onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake(),
+        onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
+      });
+      // closed before the database (reverse order): subscriptions end, then polling stops
+      lifecycle.onClose('event subscription', async () => {
+        bus.close();
+        await unsubscribe();
+      });
+    }
+  } catch (error) {
+    await lifecycle.close(logger);
+    throw error;
+  }
+  return c;
+}
+
+function registerFactories(
+  c: DependencyContainer,
+  config: GatewayConfig,
+  overrides: ContainerOverrides,
+): void {
+  const cached = <T>(t: Token<T>, make: (c: DependencyContainer) => T) =>
+    c.register(t, { useFactory: instanceCachingFactory(make) });
+
+  cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
+  cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
+  cached(TOKENS.DatabaseHealth, () => new SqlDatabaseHealth());
+  cached(TOKENS.Repository, (c) => {
+    const keys = resolve(c, TOKENS.KeyRing);
+    return new SqlVerificationSessionRepository(
+      resolve(c, TOKENS.Database),
+      new AesGcmFieldCipher(keys.key('field-encryption')),
+    );
+  });
+  cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
+  cached(
+    TOKENS.EventPublisher,
+    (c) =>
+      new MeteredEventPublisher(
+        resolve(c, TOKENS.Repository),
+        resolve(c, TOKENS.Metrics),
+        resolve(c, TOKENS.Logger),
+      ),
+  );
+  cached(TOKENS.EventBus, () => new VerificationEventBus());
+  cached(TOKENS.SubscriptionSlots, () => new SubscriptionSlots(config.subscriptions));
+  cached(
+    TOKENS.ApiKeys,
+    (c) =>
+      new ApiKeyService(
+        new SqlApiKeyStore(resolve(c, TOKENS.Database)),
+        resolve(c, TOKENS.KeyRing).key('api-key-hash'),
+        {
+          onMarkUsedError: (err) =>
+            resolve(c, TOKENS.Logger).warn({ err }, 'could not record an API key use'),
+        },
+      ),
+  );
+  cached(
+    TOKENS.UserTokens,
+    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).key('user-token-signing')),
+  );
+  cached(TOKENS.RateLimits, (c): AbuseLimits => {
+    const db = resolve(c, TOKENS.Database);
+    const batches = new SqlBatchedCounterStore(db);
+    const limiter = new SharedRateLimiter(
+      new SqlRateLimitCounterStore(db),
+      resolve(c, TOKENS.Clock),
+      resolve(c, TOKENS.Logger),
+      // the per-address limits and the refusal counts: counted here, sent to the same table in batches
+      { batching: { store: batches } },
+    );
+    // registered after the database, so closed before it: the pending counts are sent first
+    resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
+    return new AbuseLimits({
+      limiter,
+      tallies: batches,
+      digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+      clock: resolve(c, TOKENS.Clock),
+      settings: config.limits.rate,
+    });
+  });
+  cached(TOKENS.VerificationSettings, () => ({
+    ...DEFAULT_VERIFICATION_SETTINGS,
+    ...overrides.verificationSettings,
+  }));
+  cached(
+    TOKENS.VerificationDeps,
+    (c): VerificationDeps => ({
+      repository: resolve(c, TOKENS.Repository),
+      provider: resolve(c, TOKENS.FaceProvider),
+      digests: resolve(c, TOKENS.Digests),
+      clock: resolve(c, TOKENS.Clock),
+      ids: resolve(c, TOKENS.IdGenerator),
+      events: resolve(c, TOKENS.EventPublisher),
+      settings: resolve(c, TOKENS.VerificationSettings),
+      admission: {
+        admit: (request) => resolve(c, TOKENS.RateLimits).admit(request),
+        recordMismatch: (subject) => resolve(c, TOKENS.RateLimits).recordMismatch(subject),
+      },
+    }),
+  );
+  cached(TOKENS.StartVerification, (c) => new StartVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.ConfirmVerification, (c) => new ConfirmVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.CancelVerification, (c) => new CancelVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.GetVerification, (c) => new GetVerification(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.SignIn, (c) => new SignIn({ login: new WeChatLogin(resolve(c, TOKENS.WeChatClient)) }));
+  cached(
+    TOKENS.ListVerifications,
+    (c) => new ListVerifications({ repository: resolve(c, TOKENS.Repository) }),
+  );
+  cached(
+    TOKENS.GetIdentityStatus,
+    (c) => new GetIdentityStatus({ repository: resolve(c, TOKENS.Repository) }),
+  );
+  const urlPolicy = overrides.webhookUrlPolicy ?? webhookUrlPolicyFor(config);
+  // the endpoint secrets' cipher: the repository seals them, a claim of the queue opens them
+  const webhookCipher = (c: DependencyContainer) =>
+    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption'));
+  cached(
+    TOKENS.WebhookEndpointRepository,
+    (c) => new SqlWebhookEndpointRepository(resolve(c, TOKENS.Database), webhookCipher(c)),
+  );
+  cached(
+    TOKENS.WebhookDeliveryQueue,
+    (c) => new SqlWebhookDeliveryQueue(resolve(c, TOKENS.Database), webhookCipher(c)),
+  );
+  cached(TOKENS.WebhookDeliveryLog, (c) => new SqlWebhookDeliveryLog(resolve(c, TOKENS.Database)));
+  cached(TOKENS.OutboxPruner, (c) => new SqlOutboxPruner(resolve(c, TOKENS.Database)));
+  cached(
+    TOKENS.WebhookEndpoints,
+    (c) =>
+      new WebhookEndpointsService(
+        {
+          endpoints: resolve(c, TOKENS.WebhookEndpointRepository),
+          queue: resolve(c, TOKENS.WebhookDeliveryQueue),
+          log: resolve(c, TOKENS.WebhookDeliveryLog),
+        },
+        resolve(c, TOKENS.Clock),
+        urlPolicy,
+      ),
+  );
+  cached(TOKENS.WebhookRelay, (c) => {
+    const sender = new WebhookSender({
+      ...overrides.webhookSender,
+      publicAddressesOnly: urlPolicy.publicAddressesOnly,
+    });
+    const relay = new WebhookRelay(
+      {
+        queue: resolve(c, TOKENS.WebhookDeliveryQueue),
+        endpoints: resolve(c, TOKENS.WebhookEndpointRepository),
+        log: resolve(c, TOKENS.WebhookDeliveryLog),
+        outbox: resolve(c, TOKENS.OutboxPruner),
+      },
+      sender,
+      resolve(c, TOKENS.Clock),
+      resolve(c, TOKENS.Logger),
+      { retentionMs: config.webhookRetentionMs, ...overrides.webhookRelay },
+    );
+    // resolved after the database was opened, so stopped before it closes
+    resolve(c, TOKENS.Lifecycle).onClose('webhook relay', async () => {
+      await relay.stop();
+      await sender.close();
+    });
+    return relay;
+  });
+  cached(TOKENS.ConsoleQueries, (c) => new SqlConsoleQueries(resolve(c, TOKENS.ConsoleDatabase)));
+  cached(TOKENS.ConsoleQueryGate, () => new ConsoleQueryGate({ maxRunning: config.console.maxQueries }));
+  cached(
+    TOKENS.ConsoleSystem,
+    (c) =>
+      new ConsoleSystem({
+        config,
+        db: resolve(c, TOKENS.Database),
+        metrics: resolve(c, TOKENS.Metrics),
+        abuseRefusals: () => resolve(c, TOKENS.RateLimits).refusals(),
+        wechatReady: () => resolve(c, TOKENS.WeChatClient).accessToken(),
+        version: GATEWAY_VERSION,
+      }),
+  );
+  cached(TOKENS.KeyAttempts, () => new KeyAttemptLimiter(config.console.keyFailuresPerMinute));
+}
+
+/** The gateway package's version, shown by the console's System page. */
+const GATEWAY_VERSION = gatewayPackage.version;
+
+/** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
+export function disposeContainer(c: GatewayContainer): Promise<void> {
+  return resolve(c, TOKENS.Lifecycle).close(resolve(c, TOKENS.Logger));
+}

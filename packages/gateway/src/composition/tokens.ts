@@ -1,0 +1,111 @@
+import type { Database } from '@facegate/adapters-postgres';
+import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
+import type {
+  AbuseLimits,
+  CancelVerification,
+  Clock,
+  ConfirmVerification,
+  ConsoleReadModel,
+  DatabaseHealth,
+  EventPublisher,
+  ExpireVerifications,
+  FaceVerificationProvider,
+  GetIdentityStatus,
+  GetVerification,
+  IdentityDigests,
+  IdGenerator,
+  ListVerifications,
+  OutboxPruner,
+  SignIn,
+  StartVerification,
+  VerificationDeps,
+  VerificationSessionRepository,
+  VerificationSettings,
+  WebhookDeliveryLog,
+  WebhookDeliveryQueue,
+  WebhookEndpointRepository,
+} from '@facegate/domain';
+import type { Sandbox } from '@facegate/wechat-sandbox';
+import type { DependencyContainer } from 'tsyringe';
+import type { ApiKeyService } from '../application/auth/api-key.service';
+import type { UserTokenService } from '../application/auth/user-token';
+import type { ConsoleQueryGate } from '../application/console/console-query-gate';
+import type { ConsoleSystem } from '../application/console/console-system';
+import type { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
+import type { SubscriptionSlots } from '../application/events/subscription-slots';
+import type { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
+import type { WebhookRelay } from '../application/webhooks/webhook-relay';
+import type { GatewayConfig } from '../config/load-config';
+import type { KeyRing } from '../infrastructure/crypto/key-ring';
+import type { Logger } from '../infrastructure/observability/logger';
+import type { GatewayMetrics } from '../infrastructure/observability/metrics';
+import type { Lifecycle } from './lifecycle';
+
+/** A Symbol token that carries the type it resolves to: resolving or registering another type does not compile. */
+export type Token<T> = symbol & { readonly __resolves?: T };
+const token = <T>(name: string): Token<T> => Symbol(name) as Token<T>;
+
+/** Registers a value under a token of its type. */
+export function provide<T>(c: DependencyContainer, t: Token<T>, value: T): void {
+  c.register(t, { useValue: value });
+}
+
+/** Resolves a token as the type it was declared with. */
+export function resolve<T>(c: GatewayContainer, t: Token<T>): T {
+  return c.resolve(t);
+}
+
+/** Every dependency of the gateway, by typed Symbol token (no decorator metadata under esbuild/tsx). */
+export const TOKENS = {
+  Config: token<GatewayConfig>('Config'),
+  Logger: token<Logger>('Logger'),
+  Metrics: token<GatewayMetrics>('Metrics'),
+  Lifecycle: token<Lifecycle>('Lifecycle'),
+  Clock: token<Clock>('Clock'),
+  KeyRing: token<KeyRing>('KeyRing'),
+  Digests: token<IdentityDigests>('IdentityDigests'),
+  IdGenerator: token<IdGenerator>('IdGenerator'),
+  Database: token<Database>('Database'),
+  DatabaseHealth: token<DatabaseHealth>('DatabaseHealth'),
+  /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
+  ConsoleDatabase: token<Database>('ConsoleDatabase'),
+  Sandbox: token<Sandbox>('Sandbox'),
+  WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
+  FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
+  Repository: token<VerificationSessionRepository>('VerificationSessionRepository'),
+  EventPublisher: token<EventPublisher>('EventPublisher'),
+  EventBus: token<VerificationEventBus>('VerificationEventBus'),
+  SubscriptionSlots: token<SubscriptionSlots>('SubscriptionSlots'),
+  ApiKeys: token<ApiKeyService>('ApiKeyService'),
+  UserTokens: token<UserTokenService>('UserTokenService'),
+  RateLimits: token<AbuseLimits>('RateLimits'),
+  VerificationSettings: token<VerificationSettings>('VerificationSettings'),
+  VerificationDeps: token<VerificationDeps>('VerificationDeps'),
+  StartVerification: token<StartVerification>('StartVerification'),
+  ConfirmVerification: token<ConfirmVerification>('ConfirmVerification'),
+  CancelVerification: token<CancelVerification>('CancelVerification'),
+  GetVerification: token<GetVerification>('GetVerification'),
+  ExpireVerifications: token<ExpireVerifications>('ExpireVerifications'),
+  SignIn: token<SignIn>('SignIn'),
+  ListVerifications: token<ListVerifications>('ListVerifications'),
+  GetIdentityStatus: token<GetIdentityStatus>('GetIdentityStatus'),
+  WebhookEndpointRepository: token<WebhookEndpointRepository>('WebhookEndpointRepository'),
+  WebhookDeliveryQueue: token<WebhookDeliveryQueue>('WebhookDeliveryQueue'),
+  WebhookDeliveryLog: token<WebhookDeliveryLog>('WebhookDeliveryLog'),
+  OutboxPruner: token<OutboxPruner>('OutboxPruner'),
+  WebhookEndpoints: token<WebhookEndpointsService>('WebhookEndpointsService'),
+  WebhookRelay: token<WebhookRelay>('WebhookRelay'),
+  ConsoleQueries: token<ConsoleReadModel>('ConsoleReadModel'),
+  ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
+  ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
+  KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
+} as const;
+
+/**
+ * The built container as the rest of the gateway and its tests see it: a token resolves to the type it was
+ * declared with, and nothing else can be asked of it (no string or class tokens, no unchecked type argument).
+ */
+export interface GatewayContainer {
+  resolve<T>(token: Token<T>): T;
+}

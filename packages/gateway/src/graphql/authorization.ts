@@ -1,0 +1,61 @@
+import type { VerificationSessionSnapshot } from '@facegate/domain';
+import type { ApiKeyScope, Viewer } from '../application/auth/viewer';
+import type { GatewayContext } from './context';
+import { mapThrown, toRequestError } from './domain-error.mapper';
+import { forbidden, notFound, unauthenticated } from './errors';
+
+export function hasScope(viewer: Viewer, scope: ApiKeyScope): boolean {
+  return viewer.kind === 'service' && viewer.scopes.includes(scope);
+}
+
+export function requireUser(viewer: Viewer): Extract<Viewer, { kind: 'user' }> {
+  if (viewer.kind === 'user') return viewer;
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
+  throw forbidden('this operation is for signed-in mini program users');
+}
+
+export function requireScope(viewer: Viewer, scope: ApiKeyScope): Extract<Viewer, { kind: 'service' }> {
+  return requireAnyScope(viewer, [scope]);
+}
+
+/** A service holding at least one of `scopes` (e.g. the webhooks scope, or the console's). */
+export function requireAnyScope(
+  viewer: Viewer,
+  scopes: readonly ApiKeyScope[],
+): Extract<Viewer, { kind: 'service' }> {
+  const named = scopes.join(' or ');
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
+  if (viewer.kind !== 'service') throw forbidden(`this operation needs an API key with the ${named} scope`);
+  if (!scopes.some((scope) => viewer.scopes.includes(scope))) {
+    throw forbidden(`this API key lacks the ${named} scope`);
+  }
+  return viewer;
+}
+
+/** Whether `id` could name a session: PostgreSQL text cannot hold NUL, and no id is empty or this long. */
+export function isSessionId(id: string): boolean {
+  return id.length > 0 && id.length <= 128 && !id.includes('\u0000');
+}
+
+export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): boolean {
+  return viewer.kind === 'user' && viewer.openid === session.openid;
+}
+
+/**
+ * Loads a session the viewer may act on: its owner, or a service with `scope`. Another user's session is
+ * NOT_FOUND, exactly like a missing one, so ids cannot be probed.
+ */
+export async function loadSessionFor(
+  ctx: GatewayContext,
+  id: string,
+  scope: ApiKeyScope,
+): Promise<VerificationSessionSnapshot> {
+  const { viewer } = ctx;
+  if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
+  if (viewer.kind === 'service') requireScope(viewer, scope);
+  if (!isSessionId(id)) throw notFound();
+  const result = await mapThrown(() => ctx.services.getVerification.execute({ sessionId: id }));
+  if (!result.ok) throw toRequestError(result.error);
+  if (viewer.kind === 'user' && !isOwner(viewer, result.value)) throw notFound();
+  return result.value;
+}

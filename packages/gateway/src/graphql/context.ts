@@ -1,0 +1,60 @@
+import type {
+  AbuseLimits,
+  CancelVerification,
+  Clock,
+  ConfirmVerification,
+  ConsoleReadModel,
+  GetIdentityStatus,
+  GetVerification,
+  IdentityDigests,
+  ListVerifications,
+  SignIn,
+  StartVerification,
+  VerificationSessionSnapshot,
+} from '@facegate/domain';
+import type { ApiKeyService } from '../application/auth/api-key.service';
+import type { UserTokenService } from '../application/auth/user-token';
+import type { Viewer } from '../application/auth/viewer';
+import type { ConsoleSystem } from '../application/console/console-system';
+import type { SubscriptionSlots } from '../application/events/subscription-slots';
+import type { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
+import type { GatewayConfig } from '../config/load-config';
+import type { Logger } from '../infrastructure/observability/logger';
+
+/** What resolvers use; resolved from the container once per gateway. */
+export interface GatewayServices {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly digests: IdentityDigests;
+  readonly userTokens: UserTokenService;
+  readonly apiKeys: ApiKeyService;
+  readonly rateLimits: AbuseLimits;
+  readonly eventBus: VerificationEventBus;
+  readonly subscriptionSlots: SubscriptionSlots;
+  readonly startVerification: StartVerification;
+  readonly confirmVerification: ConfirmVerification;
+  readonly cancelVerification: CancelVerification;
+  readonly getVerification: GetVerification;
+  readonly webhooks: WebhookEndpointsService;
+  /** The operator console's read paths (graphql/types/console-*.ts). */
+  readonly console: { readonly queries: ConsoleReadModel; readonly system: ConsoleSystem };
+  readonly signIn: SignIn;
+  readonly listVerifications: ListVerifications;
+  readonly getIdentityStatus: GetIdentityStatus;
+}
+
+export interface GatewayContext {
+  readonly viewer: Viewer;
+  readonly services: GatewayServices;
+  readonly requestId: string;
+  readonly clientAddress: string;
+  /**
+   * The caller's own name and ID number, kept in memory for the response of the startVerification that
+   * received them (legacy without a userIdKey needs them on the device). Never stored.
+   */
+  readonly echoedIdentity: WeakMap<VerificationSessionSnapshot, { name: string; idCardNumber: string }>;
+  /** Sessions this request's startVerification created: their caller gave the openid and identity itself. */
+  readonly startedByCaller: WeakSet<VerificationSessionSnapshot>;
+}

@@ -1,0 +1,27 @@
+import { builder } from '../builder';
+import { requireKeyAdmin } from '../console-authorization';
+import { ApiKeyScopeEnum, CreatedApiKeyRef, keyRequestError } from '../types/api-key.type';
+
+const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    scopes: t.field({ type: [ApiKeyScopeEnum], required: true }),
+  }),
+});
+
+builder.mutationField('createApiKey', (t) =>
+  t.field({
+    type: CreatedApiKeyRef,
+    description:
+      'console:admin: a key with at most the scopes the calling key holds (FORBIDDEN naming the others). keys:admin: any scope.',
+    args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const viewer = requireKeyAdmin(ctx.viewer);
+      try {
+        return await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]);
+      } catch (error) {
+        throw keyRequestError(error);
+      }
+    },
+  }),
+);

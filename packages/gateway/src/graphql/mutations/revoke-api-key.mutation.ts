@@ -1,0 +1,27 @@
+import type { ApiKeyRecord } from '@facegate/domain';
+import { builder } from '../builder';
+import { requireKeyAdmin } from '../console-authorization';
+import { notFound } from '../errors';
+import { ApiKeyRef, keyRequestError } from '../types/api-key.type';
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.field({
+    type: ApiKeyRef,
+    description:
+      'console:admin: a key holding only scopes the calling key holds (FORBIDDEN otherwise). keys:admin: any key. Takes effect at once here, within the key cache time on other instances.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const viewer = requireKeyAdmin(ctx.viewer);
+      const value = String(id);
+      if (value.length === 0 || value.length > 128) throw notFound('API key not found');
+      let revoked: ApiKeyRecord | null;
+      try {
+        revoked = await ctx.services.apiKeys.revokeForKey(viewer.scopes, value);
+      } catch (error) {
+        throw keyRequestError(error);
+      }
+      if (revoked === null) throw notFound('no active API key with this id');
+      return revoked;
+    },
+  }),
+);

@@ -1,0 +1,33 @@
+import { requireScope } from '../authorization';
+import { builder } from '../builder';
+import {
+  endpointOwnerFor,
+  WebhookEndpointRef,
+  WebhookEventTypeEnum,
+  webhookOperation,
+} from '../types/webhook-endpoint.type';
+
+builder.mutationField('updateWebhookEndpoint', (t) =>
+  t.field({
+    type: WebhookEndpointRef,
+    description:
+      'Services with webhooks:write, on an endpoint of this API key (any with console:admin). Changes the given fields; enabled: true re-enables a disabled endpoint.',
+    args: {
+      id: t.arg.id({ required: true }),
+      url: t.arg.string({ required: false }),
+      events: t.arg({ type: [WebhookEventTypeEnum], required: false }),
+      description: t.arg.string({ required: false }),
+      enabled: t.arg.boolean({ required: false }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const viewer = requireScope(ctx.viewer, 'webhooks:write');
+      return webhookOperation(() =>
+        ctx.services.webhooks.update(
+          String(args.id),
+          { url: args.url, events: args.events, description: args.description, enabled: args.enabled },
+          endpointOwnerFor(viewer, 'act'),
+        ),
+      );
+    },
+  }),
+);

@@ -1,0 +1,19 @@
+import { builder } from '../builder';
+import { requireConsoleRead } from '../console-authorization';
+import { ConsoleSessionRef, readTogether } from '../types/console-session.type';
+
+builder.queryField('consoleSession', (t) =>
+  t.field({
+    type: ConsoleSessionRef,
+    nullable: true,
+    description: 'console:read',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireConsoleRead(ctx.viewer);
+      const value = String(id);
+      if (value.length === 0 || value.length > 128 || value.includes('\u0000')) return null;
+      const row = await ctx.services.console.queries.session(value);
+      return row === null ? null : readTogether(ctx, [row])[0];
+    },
+  }),
+);

@@ -1,0 +1,55 @@
+import type { AbuseRefusalCount } from '@facegate/domain';
+import type { SystemStatusShape } from '../../application/console/console-system';
+import { builder } from '../builder';
+import { requireConsoleRead } from '../console-authorization';
+import { DateTimeScalar } from '../date-time.scalar';
+
+const CheckRef = builder.objectRef<{ name: string; ok: boolean }>('ConsoleReadinessCheck').implement({
+  fields: (t) => ({ name: t.exposeString('name'), ok: t.exposeBoolean('ok') }),
+});
+
+const RefusalRef = builder.objectRef<AbuseRefusalCount>('ConsoleAbuseRefusals').implement({
+  fields: (t) => ({
+    rule: t.exposeString('scope', {
+      description: 'the scope AbuseLimits counts under, e.g. start:openid:day or mismatch:id-number:day',
+    }),
+    limit: t.exposeInt('limit', { description: 'what the rule allows per window' }),
+    refused: t.exposeInt('refused', { description: 'requests refused in the current window' }),
+  }),
+});
+
+const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').implement({
+  fields: (t) => ({
+    checks: t.field({ type: [CheckRef], description: 'what /readyz checks', resolve: (s) => s.checks }),
+    databaseKind: t.exposeString('databaseKind', { description: 'pglite or postgres' }),
+    sandboxMode: t.exposeBoolean('sandboxMode'),
+    production: t.exposeBoolean('production'),
+    version: t.exposeString('version'),
+    nodeVersion: t.exposeString('nodeVersion'),
+    startedAt: t.field({ type: DateTimeScalar, resolve: (s) => s.startedAt }),
+    tokenFetchedAt: t.field({
+      type: DateTimeScalar,
+      nullable: true,
+      description: 'when this instance last fetched a WeChat access token (never the token)',
+      resolve: (s) => s.tokenFetchedAt,
+    }),
+    tokenRefreshes: t.exposeInt('tokenRefreshes', { description: 'access tokens fetched since start' }),
+    abuseRefusals: t.field({ type: [RefusalRef], resolve: (s) => s.refusals }),
+    warnings: t.stringList({
+      description:
+        'settings that are allowed but weaken this deployment, as logged at start-up (e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT=true in production); empty when none',
+      resolve: (s) => [...s.warnings],
+    }),
+  }),
+});
+
+builder.queryField('systemStatus', (t) =>
+  t.field({
+    type: SystemStatusRef,
+    description: 'console:read',
+    resolve: async (_root, _args, ctx) => {
+      requireConsoleRead(ctx.viewer);
+      return ctx.services.console.system.status();
+    },
+  }),
+);

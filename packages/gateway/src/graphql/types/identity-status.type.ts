@@ -1,0 +1,33 @@
+import type { IdentityStatus } from '@facegate/domain';
+import { requireScope } from '../authorization';
+import { builder } from '../builder';
+import { DateTimeScalar } from '../date-time.scalar';
+import { toRequestError } from '../domain-error.mapper';
+
+const IdentityStatusRef = builder.objectRef<IdentityStatus>('IdentityStatus').implement({
+  description: 'Whether a WeChat user has passed a verification. Carries no personal data.',
+  fields: (t) => ({
+    openid: t.exposeString('openid'),
+    verified: t.boolean({ resolve: (s) => s.latest !== null }),
+    verifiedAt: t.field({
+      type: DateTimeScalar,
+      nullable: true,
+      resolve: (s) => s.latest?.verifiedAt ?? null,
+    }),
+    verificationId: t.id({ nullable: true, resolve: (s) => s.latest?.id ?? null }),
+  }),
+});
+
+builder.queryField('identityStatus', (t) =>
+  t.field({
+    type: IdentityStatusRef,
+    description: 'Services with verifications:read',
+    args: { openid: t.arg.string({ required: true }) },
+    resolve: async (_root, { openid }, ctx) => {
+      requireScope(ctx.viewer, 'verifications:read');
+      const result = await ctx.services.getIdentityStatus.execute({ openid });
+      if (!result.ok) throw toRequestError(result.error);
+      return result.value;
+    },
+  }),
+);
