@@ -312,7 +312,8 @@ describe('hammering a stranger’s ID number, through the real CLI with producti
     sandbox = await startSandbox({ port: 0 });
     pg = await createTestPostgresDatabase();
     server = await startServing({ env: env() });
-  });
+    // the wait for midnight (up to 3 minutes) comes on top of the usual set-up time
+  }, 300_000);
   afterAll(async () => {
     for (const agent of agents.values()) agent.destroy();
     await server?.stop();
