@@ -51,7 +51,7 @@ describe('cpu profile summary', () => {
   it('groups self time by dependency or package', () => {
     const owners = summarizeProfileByOwner(profile);
     expect(owners.find((o) => o.fn === 'graphql')!.selfMs).toBe(2.5);
-    expect(owners.find((o) => o.fn === 'gateway/auth')!.selfMs).toBe(0.5);
+    expect(owners.find((o) => o.fn === 'gateway/application')!.selfMs).toBe(0.5);
   });
 });
 

@@ -81,6 +81,7 @@ describe('facegate webhooks while `facegate serve` holds the embedded database',
       ['keys', 'create', '--name', 'shop', '--scopes', 'verifications:write'],
       { cwd: tmpdir(), env },
     );
+    expect(created.code, created.stderr).toBe(0);
     const key = KEY.exec(created.stdout)![0];
     const started = await fetch(server.graphqlUrl, {
       method: 'POST',
