@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ApiKeyRecord, err, ok, type WebhookDelivery, type WebhookEndpoint } from '@facegate/domain';
-import { ApiKeyInputError } from '../application/auth/api-key.service';
+import {
+  type ApiKeyRecord,
+  err,
+  ok,
+  type Result,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@facegate/domain';
+import type { ApiKeyInputFailure, CreatedApiKey } from '../application/auth/api-key.service';
 import type { ApiKeyScope } from '../application/auth/viewer';
 import type { WebhookAdministration } from '../application/webhooks/webhook-administration';
 import type {
@@ -14,12 +21,13 @@ import {
   type AdminFile,
   type Wire,
   type WireApiKey,
+  type WireKeyInputError,
   type WireWebhookError,
 } from '../http/admin-endpoint';
 
 /** What `facegate keys` needs, from the database directly or from the running gateway. */
 export interface KeyAdministration {
-  create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyRecord }>;
+  create(name: string, scopes: readonly ApiKeyScope[]): Promise<Result<CreatedApiKey, ApiKeyInputFailure>>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(idOrPrefix: string): Promise<boolean>;
 }
@@ -93,12 +101,17 @@ function refused(answer: AdminAnswer): AdminEndpointError {
 export class AdminEndpointClient implements KeyAdministration {
   constructor(private readonly admin: AdminFile) {}
 
-  async create(name: string, scopes: readonly ApiKeyScope[]) {
-    const body = await this.call<{ key: string; record: WireApiKey }>('POST', '/keys', {
-      name,
-      scopes: scopes.join(','),
-    });
-    return { key: body.key, record: fromWire(body.record) };
+  async create(
+    name: string,
+    scopes: readonly ApiKeyScope[],
+  ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>> {
+    const answer = await callAdmin(this.admin, 'POST', '/keys', { name, scopes: scopes.join(',') });
+    // the same input failures as without a server, so the same output and exit code
+    const failure = (answer.body as Partial<WireKeyInputError>).keyInput;
+    if (answer.status === 400 && failure?.code === 'INVALID_INPUT') return err(failure);
+    if (!answer.ok) throw refused(answer);
+    const body = answer.body as { key: string; record: WireApiKey };
+    return ok({ key: body.key, record: fromWire(body.record) });
   }
 
   async list() {
@@ -111,11 +124,6 @@ export class AdminEndpointClient implements KeyAdministration {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const answer = await callAdmin(this.admin, method, path, body);
-    const { field, error } = answer.body;
-    // the same input errors as without a server, so the same exit code
-    if (answer.status === 400 && (field === 'name' || field === 'scopes')) {
-      throw new ApiKeyInputError(field, typeof error === 'string' ? error : 'invalid input');
-    }
     if (!answer.ok) throw refused(answer);
     return answer.body as T;
   }

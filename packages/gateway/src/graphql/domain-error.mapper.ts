@@ -24,6 +24,8 @@ export function toRequestError(error: unknown): GraphQLError {
       return notFound(String(e.message));
     case 'WEBHOOK_CONFLICT':
       return conflict(String(e.message));
+    case 'API_KEY_GRANT':
+      return forbidden(String(e.message), { scopes: Array.isArray(e.scopes) ? [...e.scopes] : [] });
     case 'INVALID_STATE':
       return conflict(String(e.message), { status: e.status });
     case 'EVIDENCE_ALREADY_USED':

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ApiKeyRecord, WebhookDeliveryStatus } from '@facegate/domain';
-import { ApiKeyInputError, ApiKeyService } from '../application/auth/api-key.service';
+import { type ApiKeyInputFailure, ApiKeyService } from '../application/auth/api-key.service';
 import type { WebhookAdministration } from '../application/webhooks/webhook-administration';
 import type { WebhookError, WebhookResult } from '../application/webhooks/webhook-endpoints.service';
 import type { Logger } from '../infrastructure/observability/logger';
@@ -47,6 +47,18 @@ export interface WireWebhookError {
   readonly error: string;
   readonly webhook: WebhookError;
 }
+
+/** How the admin endpoint answers bad input to create a key: the failure itself, as it is. */
+export interface WireKeyInputError {
+  readonly error: string;
+  readonly field: ApiKeyInputFailure['field'];
+  readonly keyInput: ApiKeyInputFailure;
+}
+
+const keyInputAnswer = (failure: ApiKeyInputFailure): [number, WireKeyInputError] => [
+  400,
+  { error: failure.message, field: failure.field, keyInput: failure },
+];
 
 const WEBHOOK_ERROR_STATUS: Record<WebhookError['code'], number> = {
   INVALID_INPUT: 400,
@@ -228,7 +240,10 @@ export async function startAdminEndpoint(options: {
     if (path === '/keys' && request.method === 'POST') {
       const body = await readJson(request);
       const scopes = ApiKeyService.parseScopes(stringField(body, 'scopes'));
-      const { key, record } = await apiKeys.create(stringField(body, 'name'), scopes);
+      if (!scopes.ok) return keyInputAnswer(scopes.error);
+      const created = await apiKeys.create(stringField(body, 'name'), scopes.value);
+      if (!created.ok) return keyInputAnswer(created.error);
+      const { key, record } = created.value;
       logger.info({ keyId: record.id, prefix: record.prefix }, 'API key created through the admin endpoint');
       return [201, { key, record: toWire(record) }];
     }
@@ -250,9 +265,6 @@ export async function startAdminEndpoint(options: {
       ([status, body]) => send(status, body),
       (error: unknown) => {
         if (error instanceof AdminRequestError) return send(error.status, { error: error.message });
-        if (error instanceof ApiKeyInputError) {
-          return send(400, { error: error.message, field: error.field });
-        }
         logger.error({ err: error }, 'admin endpoint error');
         send(500, { error: 'internal error (see the gateway log)' });
       },
