@@ -23,6 +23,7 @@ export * from './reporting/console-read-model.port.js';
 export * from './reporting/console-read-model.types.js';
 export * from './reporting/timeline.js';
 export * from './shared/base64.js';
+export * from './shared/entity-id.js';
 export * from './shared/result.js';
 export * from './shared/utf8.js';
 export * from './use-cases/cancel-verification.use-case.js';

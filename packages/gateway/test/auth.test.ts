@@ -1,6 +1,6 @@
-import type { ApiKeyRecord, ApiKeyStore } from '@facegate/domain';
+import type { ApiKeyRecord, ApiKeyStore, Result } from '@facegate/domain';
 import { describe, expect, it, vi } from 'vitest';
-import { ApiKeyInputError, ApiKeyService } from '../src/application/auth/api-key.service';
+import { ApiKeyService } from '../src/application/auth/api-key.service';
 import { UserTokenService } from '../src/application/auth/user-token';
 import { KeyRing } from '../src/infrastructure/crypto/key-ring';
 import { NodeIdentityDigests } from '../src/infrastructure/crypto/node-identity-digests';
@@ -80,7 +80,7 @@ describe('ApiKeyService', () => {
   it('stores only a hash, authenticates the key with its scopes, and stops after revocation', async () => {
     const store = new MemoryKeyStore();
     const keys = new ApiKeyService(store, ring.key('api-key-hash'));
-    const { key, record } = await keys.create('billing', ['verifications:read']);
+    const { key, record } = created(await keys.create('billing', ['verifications:read']));
     expect(key).toMatch(/^fgk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(store.rows)).not.toContain(key.slice(17));
     expect(await keys.authenticate(key)).toEqual({
@@ -103,7 +103,7 @@ describe('ApiKeyService', () => {
       let clock = 0;
       const options = { cacheTtlMs: 10_000, now: () => clock };
       const keys = new ApiKeyService(store, ring.key('api-key-hash'), options);
-      const { key, record } = await keys.create('billing', ['verifications:read']);
+      const { key, record } = created(await keys.create('billing', ['verifications:read']));
       const lookups = vi.spyOn(store, 'findActiveByPrefix');
       const advance = (ms: number) => {
         clock += ms;
@@ -139,7 +139,7 @@ describe('ApiKeyService', () => {
       advance(10_000);
       expect(await keys.authenticate(key)).toBeNull();
 
-      const second = await keys.create('reports', ['verifications:read']);
+      const second = created(await keys.create('reports', ['verifications:read']));
       expect(await keys.authenticate(second.key)).not.toBeNull();
       await keys.revoke(second.record.prefix);
       expect(await keys.authenticate(second.key)).toBeNull();
@@ -147,11 +147,39 @@ describe('ApiKeyService', () => {
   });
 
   it('validates scopes', () => {
-    expect(ApiKeyService.parseScopes('verifications:read, verifications:write')).toEqual([
-      'verifications:read',
-      'verifications:write',
-    ]);
-    expect(() => ApiKeyService.parseScopes('admin')).toThrow(ApiKeyInputError);
-    expect(() => ApiKeyService.parseScopes('')).toThrow(ApiKeyInputError);
+    expect(ApiKeyService.parseScopes('verifications:read, verifications:write')).toEqual({
+      ok: true,
+      value: ['verifications:read', 'verifications:write'],
+    });
+    expect(ApiKeyService.parseScopes('admin')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', field: 'scopes', reason: 'SCOPE_UNKNOWN', scope: 'admin' },
+    });
+    expect(ApiKeyService.parseScopes(' , ')).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT', field: 'scopes', reason: 'SCOPES_REQUIRED' },
+    });
+  });
+
+  it('refuses a name that is blank or too long, with a message naming no CLI flag', async () => {
+    const keys = new ApiKeyService(new MemoryKeyStore(), ring.key('api-key-hash'));
+    for (const name of ['  ', 'n'.repeat(101)]) {
+      const refused = await keys.create(name, ['verifications:read']);
+      expect(refused).toEqual({
+        ok: false,
+        error: {
+          code: 'INVALID_INPUT',
+          field: 'name',
+          rule: 'API_KEY_INPUT',
+          reason: 'NAME_LENGTH',
+          message: 'the key needs a name of 1-100 characters',
+        },
+      });
+    }
   });
 });
+
+function created<T>(result: Result<T, { message: string }>): T {
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}

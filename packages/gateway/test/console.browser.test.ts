@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { Result } from '@facegate/domain';
 import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wechat-sandbox';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +157,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await seed('o_console_6', 'V2', 'leave', undefined, 'order-7');
     await seed('o_console_7', 'V2', 'cancel');
     const keys = running.container.resolve(TOKENS.ApiKeys);
-    adminKey = (await keys.create('ops-lead', ['console:admin'])).key;
+    adminKey = createdKey(await keys.create('ops-lead', ['console:admin']));
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
@@ -312,7 +313,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
 
   it('lists webhook endpoints and deliveries, and redelivers one to a real receiver', async () => {
     const keys = running.container.resolve(TOKENS.ApiKeys);
-    const webhooksKey = (await keys.create('integrator', ['webhooks:write'])).key;
+    const webhooksKey = createdKey(await keys.create('integrator', ['webhooks:write']));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     const { createWebhookEndpoint } = await gql(
       'mutation($url: String!) { createWebhookEndpoint(url: $url, events: [VERIFICATION_STARTED], description: "orders") { endpoint { id } } }',
@@ -373,3 +374,9 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     }
   });
 });
+
+/** The key of a key the operator created (its input is valid here). */
+function createdKey(created: Result<{ key: string }, { message: string }>): string {
+  if (!created.ok) throw new Error(created.error.message);
+  return created.value.key;
+}

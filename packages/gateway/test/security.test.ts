@@ -500,7 +500,8 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
       events: ['verification.started'],
       createdBy: owner!.keyId,
     });
-    return created.endpoint.id;
+    if (!created.ok) throw new Error(created.error.message);
+    return created.value.endpoint.id;
   }
 
   /** A delivery of a fresh endpoint: a session started, and the outbox fanned out (nothing is sent). */

@@ -8,6 +8,7 @@ const SUBSCRIBE = 'subscription($id: ID!) { verificationUpdated(id: $id) { id st
 interface OpenStream {
   /** The first `next` payload, or the errors the stream answered with. */
   first: Json;
+  headers: Headers;
   close(): void;
 }
 
@@ -35,6 +36,7 @@ async function subscribe(t: TestGateway, token: string, id: string): Promise<Ope
     if (data !== undefined) {
       return {
         first: JSON.parse(data) as Json,
+        headers: response.headers,
         close: () => {
           void reader.cancel().catch(() => {});
           abort.abort();
@@ -71,13 +73,19 @@ describe('subscription caps (attack: 300 SSE streams on one token)', () => {
     const a3 = await subscribe(t, alice, a);
     expect(a3.first.errors[0]).toMatchObject({
       message: expect.stringMatching(/too many open subscriptions for this caller/),
-      extensions: { code: 'RATE_LIMITED', scope: 'caller', limit: 2 },
+      extensions: { code: 'RATE_LIMITED', scope: 'caller', limit: 2, retryAfterSeconds: 5 },
     });
+    expect(a3.headers.get('retry-after')).toBe('5');
 
     const b1 = await subscribe(t, bob, b);
     expect(b1.first.data.verificationUpdated).toMatchObject({ id: b });
     const c1 = await subscribe(t, carol, c);
-    expect(c1.first.errors[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', scope: 'instance' });
+    expect(c1.first.errors[0]?.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      scope: 'instance',
+      retryAfterSeconds: 5,
+    });
+    expect(c1.headers.get('retry-after')).toBe('5');
 
     // a client going away gives its slot back without waiting for the session to change
     a1.close();

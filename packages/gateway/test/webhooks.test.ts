@@ -602,6 +602,20 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     expect(errorCode(missing)).toBe('NOT_FOUND');
     const noDelivery = await t.gql('mutation { redeliverWebhook(deliveryId: "msg_nope") { id } }', {}, key);
     expect(errorCode(noDelivery)).toBe('NOT_FOUND');
+    // a malformed delivery id names nothing, whoever asks: it is bad input, not a lookup that found nothing
+    for (const malformed of ['', 'x'.repeat(129)]) {
+      const refused = await t.gql(
+        'mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }',
+        { id: malformed },
+        key,
+      );
+      expect(refused.body.errors?.[0]?.extensions, JSON.stringify(malformed)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'id',
+        rule: 'ID_FORMAT',
+      });
+      expect(refused.body.errors?.[0]?.message).toBe('id must be 1-128 characters');
+    }
     const page = await t.gql(DELIVERIES, { id: 'we_nope' }, key);
     expect(errorCode(page)).toBe('NOT_FOUND');
   });

@@ -4,12 +4,21 @@ import type {
   VerificationPage,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
-import { err, type Result } from '../shared/result.js';
+import { err, ok, type Result } from '../shared/result.js';
 import { InvalidInputError } from '../verification/verification.errors.js';
 import { checkOpenid } from './command-validation.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
+
+/** How many rows a page asked for with `first` holds (DEFAULT_PAGE_SIZE when not given), or why it cannot. */
+export function checkPageSize(first: number | null | undefined): Result<number, InvalidInputError> {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    return err(new InvalidInputError('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`));
+  }
+  return ok(size);
+}
 
 /** Cursors name sessions FaceGate made: their times are in this range (PostgreSQL refuses far wider ones). */
 const CURSOR_EARLIEST = Date.UTC(2000, 0, 1);
@@ -26,10 +35,9 @@ export class ListVerifications {
   constructor(private readonly deps: { readonly repository: VerificationSessionRepository }) {}
 
   async execute(query: ListVerificationsQuery): Promise<Result<VerificationPage, InvalidInputError>> {
-    const first = query.first ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-      return err(new InvalidInputError('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`));
-    }
+    const size = checkPageSize(query.first);
+    if (!size.ok) return size;
+    const first = size.value;
     const openid = query.filter?.openid ?? null;
     const invalidOpenid = openid === null ? null : checkOpenid(openid);
     if (invalidOpenid) return err(invalidOpenid);

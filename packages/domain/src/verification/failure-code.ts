@@ -67,3 +67,11 @@ export const FAILURE_CODES = [
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];
+
+/** Whether `value` is one of FAILURE_CODES (a stored or relayed code may come from an older or newer version). */
+export function isFailureCode(value: unknown): value is FailureCode {
+  return typeof value === 'string' && (FAILURE_CODES as readonly string[]).includes(value);
+}
+
+/** A stored code as a FailureCode: one this version does not know is UNKNOWN. */
+export const toFailureCode = (code: string): FailureCode => (isFailureCode(code) ? code : 'UNKNOWN');

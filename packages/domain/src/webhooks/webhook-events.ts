@@ -1,4 +1,4 @@
-import { FAILURE_CODES, type FailureCode } from '../verification/failure-code.js';
+import { isFailureCode } from '../verification/failure-code.js';
 import { describeFailure } from '../verification/failure-taxonomy.js';
 import type { OutboxEventRow } from './webhook.types.js';
 
@@ -84,12 +84,7 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
     retryable?: unknown;
     upstreamCode?: unknown;
   } | null;
-  const failureCode =
-    lastError &&
-    typeof lastError.code === 'string' &&
-    (FAILURE_CODES as readonly string[]).includes(lastError.code)
-      ? (lastError.code as FailureCode)
-      : null;
+  const failureCode = lastError && isFailureCode(lastError.code) ? lastError.code : null;
   const failed = type === 'verification.failed' || type === 'verification.attempt_failed';
   const payload: WebhookPayload = {
     type,

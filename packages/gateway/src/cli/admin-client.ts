@@ -1,26 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ApiKeyRecord, WebhookDelivery, WebhookEndpoint } from '@facegate/domain';
-import { ApiKeyInputError } from '../application/auth/api-key.service';
+import {
+  type ApiKeyRecord,
+  err,
+  ok,
+  type Result,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@facegate/domain';
+import type { ApiKeyInputFailure, CreatedApiKey } from '../application/auth/api-key.service';
 import type { ApiKeyScope } from '../application/auth/viewer';
 import type { WebhookAdministration } from '../application/webhooks/webhook-administration';
-import {
-  type EndpointWithSecret,
-  WebhookConflictError,
-  WebhookInputError,
-  WebhookNotFoundError,
+import type {
+  EndpointWithSecret,
+  WebhookError,
+  WebhookResult,
 } from '../application/webhooks/webhook-endpoints.service';
 import {
   ADMIN_FILE,
   type AdminFile,
   type Wire,
   type WireApiKey,
+  type WireKeyInputError,
   type WireWebhookError,
 } from '../http/admin-endpoint';
 
 /** What `facegate keys` needs, from the database directly or from the running gateway. */
 export interface KeyAdministration {
-  create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyRecord }>;
+  create(name: string, scopes: readonly ApiKeyScope[]): Promise<Result<CreatedApiKey, ApiKeyInputFailure>>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(idOrPrefix: string): Promise<boolean>;
 }
@@ -94,12 +101,17 @@ function refused(answer: AdminAnswer): AdminEndpointError {
 export class AdminEndpointClient implements KeyAdministration {
   constructor(private readonly admin: AdminFile) {}
 
-  async create(name: string, scopes: readonly ApiKeyScope[]) {
-    const body = await this.call<{ key: string; record: WireApiKey }>('POST', '/keys', {
-      name,
-      scopes: scopes.join(','),
-    });
-    return { key: body.key, record: fromWire(body.record) };
+  async create(
+    name: string,
+    scopes: readonly ApiKeyScope[],
+  ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>> {
+    const answer = await callAdmin(this.admin, 'POST', '/keys', { name, scopes: scopes.join(',') });
+    // the same input failures as without a server, so the same output and exit code
+    const failure = (answer.body as Partial<WireKeyInputError>).keyInput;
+    if (answer.status === 400 && failure?.code === 'INVALID_INPUT') return err(failure);
+    if (!answer.ok) throw refused(answer);
+    const body = answer.body as { key: string; record: WireApiKey };
+    return ok({ key: body.key, record: fromWire(body.record) });
   }
 
   async list() {
@@ -112,11 +124,6 @@ export class AdminEndpointClient implements KeyAdministration {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const answer = await callAdmin(this.admin, method, path, body);
-    const { field, error } = answer.body;
-    // the same input errors as without a server, so the same exit code
-    if (answer.status === 400 && (field === 'name' || field === 'scopes')) {
-      throw new ApiKeyInputError(field, typeof error === 'string' ? error : 'invalid input');
-    }
     if (!answer.ok) throw refused(answer);
     return answer.body as T;
   }
@@ -147,67 +154,71 @@ const withSecretFromWire = (w: WireWithSecret): EndpointWithSecret => ({
   secret: w.secret,
 });
 
+const WEBHOOK_ERROR_CODES: readonly WebhookError['code'][] = [
+  'INVALID_INPUT',
+  'WEBHOOK_NOT_FOUND',
+  'WEBHOOK_CONFLICT',
+];
+
 /**
  * `facegate webhooks` through the admin endpoint of the gateway that holds the embedded database: the same
- * operations, values and errors as on the database (WebhookInputError, WebhookNotFoundError,
- * WebhookConflictError are rebuilt from the answer), so the command behaves the same in both cases.
+ * operations, values and expected failures (the WebhookError the endpoint answered) as on the database, so
+ * the command behaves the same in both cases.
  */
 export class AdminWebhookClient implements WebhookAdministration {
   constructor(private readonly admin: AdminFile) {}
 
   async add(input: { url: string; events: readonly string[]; description: string }) {
-    return withSecretFromWire(await this.call<WireWithSecret>('POST', '/webhooks', input));
+    return map(await this.call<WireWithSecret>('POST', '/webhooks', input), withSecretFromWire);
   }
 
   async list() {
-    const { endpoints } = await this.call<{ endpoints: Wire<WebhookEndpoint>[] }>('GET', '/webhooks');
-    return endpoints.map(endpointFromWire);
+    const answer = await this.call<{ endpoints: Wire<WebhookEndpoint>[] }>('GET', '/webhooks');
+    if (!answer.ok) throw new AdminEndpointError(answer.error.message);
+    return answer.value.endpoints.map(endpointFromWire);
   }
 
   async rotate(endpointId: string) {
-    return withSecretFromWire(
+    return map(
       await this.call<WireWithSecret>('POST', '/webhooks/rotate', { id: endpointId }),
+      withSecretFromWire,
     );
   }
 
   async setEnabled(endpointId: string, enabled: boolean) {
     const path = enabled ? '/webhooks/enable' : '/webhooks/disable';
-    const { endpoint } = await this.call<{ endpoint: Wire<WebhookEndpoint> }>('POST', path, {
-      id: endpointId,
-    });
-    return endpointFromWire(endpoint);
+    const answer = await this.call<{ endpoint: Wire<WebhookEndpoint> }>('POST', path, { id: endpointId });
+    return map(answer, ({ endpoint }) => endpointFromWire(endpoint));
   }
 
   async delete(endpointId: string) {
-    await this.call('POST', '/webhooks/delete', { id: endpointId });
+    return map(await this.call('POST', '/webhooks/delete', { id: endpointId }), () => undefined);
   }
 
   async deliveries(endpointId: string, status: WebhookDelivery['status'] | null) {
-    const { deliveries } = await this.call<{ deliveries: Wire<WebhookDelivery>[] }>(
-      'POST',
-      '/webhooks/deliveries',
-      { endpointId, status },
-    );
-    return deliveries.map(deliveryFromWire);
+    const answer = await this.call<{ deliveries: Wire<WebhookDelivery>[] }>('POST', '/webhooks/deliveries', {
+      endpointId,
+      status,
+    });
+    return map(answer, ({ deliveries }) => deliveries.map(deliveryFromWire));
   }
 
   async redeliver(deliveryId: string) {
-    const { delivery } = await this.call<{ delivery: Wire<WebhookDelivery> }>('POST', '/webhooks/redeliver', {
+    const answer = await this.call<{ delivery: Wire<WebhookDelivery> }>('POST', '/webhooks/redeliver', {
       id: deliveryId,
     });
-    return deliveryFromWire(delivery);
+    return map(answer, ({ delivery }) => deliveryFromWire(delivery));
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The answer's body, or the WebhookError it carries; any other refusal is thrown. */
+  private async call<T>(method: string, path: string, body?: unknown): Promise<WebhookResult<T>> {
     const answer = await callAdmin(this.admin, method, path, body);
-    if (answer.ok) return answer.body as T;
-    const failure = answer.body as Partial<WireWebhookError>;
-    const message = failure.error ?? 'no reason given';
-    if (failure.webhook === 'input') {
-      throw new WebhookInputError(failure.field ?? 'input', failure.rule ?? 'INVALID', message);
-    }
-    if (failure.webhook === 'not-found') throw new WebhookNotFoundError(failure.what ?? 'endpoint');
-    if (failure.webhook === 'conflict') throw new WebhookConflictError(message);
+    if (answer.ok) return ok(answer.body as T);
+    const failure = (answer.body as Partial<WireWebhookError>).webhook;
+    if (failure !== undefined && WEBHOOK_ERROR_CODES.includes(failure.code)) return err(failure);
     throw refused(answer);
   }
 }
+
+const map = <T, U>(result: WebhookResult<T>, f: (value: T) => U): WebhookResult<U> =>
+  result.ok ? ok(f(result.value)) : result;

@@ -1,5 +1,5 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
-import { ApiKeyService } from '../application/auth/api-key.service';
+import { type ApiKeyInputFailure, ApiKeyService } from '../application/auth/api-key.service';
 import { API_KEY_SCOPES } from '../application/auth/viewer';
 import { buildContainer, disposeContainer } from '../composition/container';
 import { TOKENS } from '../composition/tokens';
@@ -28,7 +28,9 @@ export async function keysCommand(
   if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') throw new UsageError(USAGE);
   if (sub === 'create' && (!args.name || !args.scopes)) throw new UsageError(USAGE);
   if (sub === 'revoke' && !target) throw new UsageError(USAGE);
-  const scopes = sub === 'create' ? ApiKeyService.parseScopes(args.scopes!) : [];
+  const parsed = sub === 'create' ? ApiKeyService.parseScopes(args.scopes!) : null;
+  if (parsed !== null && !parsed.ok) throw new UsageError(keyInputSentence(parsed.error));
+  const scopes = parsed?.value ?? [];
 
   const config = loadConfig(env);
   let keys: KeyAdministration;
@@ -55,7 +57,9 @@ export async function keysCommand(
   try {
     switch (sub) {
       case 'create': {
-        const { key, record } = await keys.create(args.name!, scopes);
+        const created = await keys.create(args.name!, scopes);
+        if (!created.ok) throw new UsageError(keyInputSentence(created.error));
+        const { key, record } = created.value;
         out(
           `Created API key "${record.name}" (id ${record.id}, prefix ${record.prefix}, scopes ${record.scopes.join(',')}).`,
         );
@@ -83,5 +87,17 @@ export async function keysCommand(
     }
   } finally {
     await release();
+  }
+}
+
+/** Bad input to `keys create`, said with the flag that gave it. */
+function keyInputSentence(failure: ApiKeyInputFailure): string {
+  switch (failure.reason) {
+    case 'NAME_LENGTH':
+      return 'the key needs a name of 1-100 characters (--name)';
+    case 'SCOPES_REQUIRED':
+      return `give at least one scope (--scopes): ${API_KEY_SCOPES.join(', ')}`;
+    case 'SCOPE_UNKNOWN':
+      return `unknown scope "${failure.scope}" (--scopes); known: ${API_KEY_SCOPES.join(', ')}`;
   }
 }

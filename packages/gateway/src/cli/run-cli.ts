@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { ApiKeyInputError } from '../application/auth/api-key.service';
 import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../application/auth/viewer';
 import { ConfigError } from '../config/env';
 import { demoCommand } from './demo.command';
@@ -98,7 +97,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       fail(`configuration error: ${error.message}`);
       return EXIT_USAGE;
     }
-    if (error instanceof UsageError || error instanceof ApiKeyInputError) {
+    if (error instanceof UsageError) {
       fail(error.message);
       return EXIT_USAGE;
     }

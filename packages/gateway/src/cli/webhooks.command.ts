@@ -1,11 +1,7 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
 import type { WebhookDeliveryStatus } from '@facegate/domain';
 import { operatorWebhooks, type WebhookAdministration } from '../application/webhooks/webhook-administration';
-import {
-  WebhookConflictError,
-  WebhookInputError,
-  WebhookNotFoundError,
-} from '../application/webhooks/webhook-endpoints.service';
+import type { WebhookError, WebhookResult } from '../application/webhooks/webhook-endpoints.service';
 import { buildContainer, disposeContainer } from '../composition/container';
 import { TOKENS } from '../composition/tokens';
 import { loadConfig } from '../config/load-config';
@@ -77,11 +73,13 @@ export async function webhooksCommand(
   try {
     switch (sub) {
       case 'add': {
-        const { endpoint, secret } = await webhooks.add({
-          url: args.url!,
-          events: args.events!.split(','),
-          description: args.description ?? '',
-        });
+        const { endpoint, secret } = done(
+          await webhooks.add({
+            url: args.url!,
+            events: args.events!.split(','),
+            description: args.description ?? '',
+          }),
+        );
         out(`Created webhook endpoint ${endpoint.id} -> ${endpoint.url} (${endpoint.events.join(',')}).`);
         out('The signing secret is shown only now; store it safely:');
         out(secret);
@@ -99,7 +97,7 @@ export async function webhooksCommand(
         return 0;
       }
       case 'rotate': {
-        const { endpoint, secret } = await webhooks.rotate(target!);
+        const { endpoint, secret } = done(await webhooks.rotate(target!));
         out(
           `Rotated the secret of ${endpoint.id}; the previous one also signs until ${endpoint.previousSecretExpiresAt?.toISOString()}.`,
         );
@@ -108,24 +106,23 @@ export async function webhooksCommand(
         return 0;
       }
       case 'disable': {
-        const endpoint = await webhooks.setEnabled(target!, false);
+        const endpoint = done(await webhooks.setEnabled(target!, false));
         out(`Disabled ${endpoint.id}.`);
         return 0;
       }
       case 'enable': {
-        const endpoint = await webhooks.setEnabled(target!, true);
+        const endpoint = done(await webhooks.setEnabled(target!, true));
         out(`Enabled ${endpoint.id}.`);
         return 0;
       }
       case 'delete': {
-        await webhooks.delete(target!);
+        done(await webhooks.delete(target!));
         out(`Deleted ${target} and its delivery history.`);
         return 0;
       }
       case 'deliveries': {
-        const deliveries = await webhooks.deliveries(
-          target!,
-          (status as WebhookDeliveryStatus | undefined) ?? null,
+        const deliveries = done(
+          await webhooks.deliveries(target!, (status as WebhookDeliveryStatus | undefined) ?? null),
         );
         if (deliveries.length === 0) out('No deliveries.');
         for (const d of deliveries) {
@@ -137,19 +134,31 @@ export async function webhooksCommand(
         return 0;
       }
       default: {
-        const delivery = await webhooks.redeliver(target!);
+        const delivery = done(await webhooks.redeliver(target!));
         out(`Queued ${delivery.id} for delivery again.`);
         return 0;
       }
     }
   } catch (error) {
-    if (error instanceof WebhookInputError) throw new UsageError(`${error.field}: ${error.message}`);
-    if (error instanceof WebhookNotFoundError || error instanceof WebhookConflictError) {
-      process.stderr.write(`facegate: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    if (!(error instanceof WebhookRefusal)) throw error;
+    const failure = error.failure;
+    // bad input is a usage error (exit 2); an unknown id or a conflict is the operation's refusal (exit 1)
+    if (failure.code === 'INVALID_INPUT') throw new UsageError(`${failure.field}: ${failure.message}`);
+    process.stderr.write(`facegate: ${failure.message}\n`);
+    return 1;
   } finally {
     await release();
   }
+}
+
+/** Carries an operation's expected failure out of the switch above, to be rendered by its code. */
+class WebhookRefusal extends Error {
+  constructor(readonly failure: WebhookError) {
+    super(failure.message);
+  }
+}
+
+function done<T>(result: WebhookResult<T>): T {
+  if (!result.ok) throw new WebhookRefusal(result.error);
+  return result.value;
 }

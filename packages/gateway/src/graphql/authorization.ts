@@ -1,4 +1,4 @@
-import type { VerificationSessionSnapshot } from '@facegate/domain';
+import { isEntityId, type VerificationSessionSnapshot } from '@facegate/domain';
 import type { ApiKeyScope, Viewer } from '../application/auth/viewer';
 import type { GatewayContext } from './context';
 import { mapThrown, toRequestError } from './domain-error.mapper';
@@ -32,11 +32,6 @@ export function requireAnyScope(
   return viewer;
 }
 
-/** Whether `id` could name a session: PostgreSQL text cannot hold NUL, and no id is empty or this long. */
-export function isSessionId(id: string): boolean {
-  return id.length > 0 && id.length <= 128 && !id.includes('\u0000');
-}
-
 export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): boolean {
   return viewer.kind === 'user' && viewer.openid === session.openid;
 }
@@ -53,7 +48,7 @@ export async function loadSessionFor(
   const { viewer } = ctx;
   if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
   if (viewer.kind === 'service') requireScope(viewer, scope);
-  if (!isSessionId(id)) throw notFound();
+  if (!isEntityId(id)) throw notFound();
   const result = await mapThrown(() => ctx.services.getVerification.execute({ sessionId: id }));
   if (!result.ok) throw toRequestError(result.error);
   if (viewer.kind === 'user' && !isOwner(viewer, result.value)) throw notFound();

@@ -1,3 +1,4 @@
+import type { Result } from '@facegate/domain';
 import type { GraphQLError } from 'graphql/index.js';
 import { badUserInput, conflict, forbidden, notFound, rateLimited, upstreamUnavailable } from './errors';
 
@@ -19,6 +20,12 @@ export function toRequestError(error: unknown): GraphQLError {
       );
     case 'SESSION_NOT_FOUND':
       return notFound();
+    case 'WEBHOOK_NOT_FOUND':
+      return notFound(String(e.message));
+    case 'WEBHOOK_CONFLICT':
+      return conflict(String(e.message));
+    case 'API_KEY_GRANT':
+      return forbidden(String(e.message), { scopes: Array.isArray(e.scopes) ? [...e.scopes] : [] });
     case 'INVALID_STATE':
       return conflict(String(e.message), { status: e.status });
     case 'EVIDENCE_ALREADY_USED':
@@ -56,6 +63,12 @@ export function toRequestError(error: unknown): GraphQLError {
     default:
       throw error;
   }
+}
+
+/** A use case's or service's Result: its value, or its expected failure thrown as a request error. */
+export function unwrap<T>(result: Result<T, { readonly code: string }>): T {
+  if (result.ok) return result.value;
+  throw toRequestError(result.error);
 }
 
 /** Known infrastructure faults thrown by use cases become request errors; the rest propagate (masked). */

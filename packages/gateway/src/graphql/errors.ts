@@ -52,8 +52,13 @@ export const conflict = (message: string, extra: Record<string, unknown> = {}) =
   requestError('CONFLICT', message, extra);
 
 /** Also sets the HTTP Retry-After header (yoga copies extensions.http.headers to the response). */
-export const rateLimited = (retryAfterSeconds: number) =>
-  requestError('RATE_LIMITED', 'too many requests; try again later', {
+export const rateLimited = (
+  retryAfterSeconds: number,
+  message = 'too many requests; try again later',
+  extra: Record<string, unknown> = {},
+) =>
+  requestError('RATE_LIMITED', message, {
+    ...extra,
     retryAfterSeconds,
     http: { headers: { 'retry-after': String(retryAfterSeconds) } },
   });

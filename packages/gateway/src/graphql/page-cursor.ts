@@ -1,4 +1,4 @@
-import type { PageCursor } from '@facegate/domain';
+import { isEntityId, type PageCursor } from '@facegate/domain';
 import { badUserInput } from './errors';
 
 /*
@@ -15,7 +15,7 @@ export function encodeCursor(row: { readonly createdAt: Date; readonly id: strin
 const MAX_CURSOR_LENGTH = 512;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** Ids FaceGate makes (vs_..., msg_..., uuids) are printable ASCII without spaces. */
-const ID = /^[\x21-\x7e]{1,128}$/;
+const PRINTABLE = /^[\x21-\x7e]+$/;
 /** Rows FaceGate wrote: a wider range is no row's, and PostgreSQL refuses some of it. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31);
@@ -39,7 +39,8 @@ function parse(cursor: string): PageCursor | null {
   }
   if (!Array.isArray(value) || value.length !== 2) return null;
   const [createdAt, id] = value as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !ID.test(id)) return null;
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isEntityId(id) || !PRINTABLE.test(id))
+    return null;
   const date = new Date(createdAt);
   const time = date.getTime();
   if (Number.isNaN(time) || time < EARLIEST || time > LATEST) return null;

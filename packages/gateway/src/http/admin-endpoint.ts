@@ -4,13 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ApiKeyRecord, WebhookDeliveryStatus } from '@facegate/domain';
-import { ApiKeyInputError, ApiKeyService } from '../application/auth/api-key.service';
+import { type ApiKeyInputFailure, ApiKeyService } from '../application/auth/api-key.service';
 import type { WebhookAdministration } from '../application/webhooks/webhook-administration';
-import {
-  WebhookConflictError,
-  WebhookInputError,
-  WebhookNotFoundError,
-} from '../application/webhooks/webhook-endpoints.service';
+import type { WebhookError, WebhookResult } from '../application/webhooks/webhook-endpoints.service';
 import type { Logger } from '../infrastructure/observability/logger';
 
 /**
@@ -46,14 +42,29 @@ export type Wire<T> = {
   [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K];
 };
 
-/** How the admin endpoint answers a webhook operation's expected failure (the CLI rebuilds the same error). */
+/** How the admin endpoint answers a webhook operation's expected failure: the failure itself, as it is. */
 export interface WireWebhookError {
   readonly error: string;
-  readonly webhook: 'input' | 'not-found' | 'conflict';
-  readonly field?: string;
-  readonly rule?: string;
-  readonly what?: 'endpoint' | 'delivery';
+  readonly webhook: WebhookError;
 }
+
+/** How the admin endpoint answers bad input to create a key: the failure itself, as it is. */
+export interface WireKeyInputError {
+  readonly error: string;
+  readonly field: ApiKeyInputFailure['field'];
+  readonly keyInput: ApiKeyInputFailure;
+}
+
+const keyInputAnswer = (failure: ApiKeyInputFailure): [number, WireKeyInputError] => [
+  400,
+  { error: failure.message, field: failure.field, keyInput: failure },
+];
+
+const WEBHOOK_ERROR_STATUS: Record<WebhookError['code'], number> = {
+  INVALID_INPUT: 400,
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_CONFLICT: 409,
+};
 
 const DELIVERY_STATUSES: readonly WebhookDeliveryStatus[] = ['PENDING', 'DELIVERED', 'FAILED'];
 
@@ -112,15 +123,17 @@ const statusField = (body: Record<string, unknown>): WebhookDeliveryStatus | nul
   return value as WebhookDeliveryStatus | null;
 };
 
-function wireWebhookError(error: unknown): [number, WireWebhookError] | null {
-  if (error instanceof WebhookInputError) {
-    return [400, { error: error.message, webhook: 'input', field: error.field, rule: error.rule }];
+/** A webhook operation's answer: `status` and what `body` makes of its value, or its failure by code. */
+function webhookAnswer<T>(
+  result: WebhookResult<T>,
+  status: number,
+  body: (value: T) => unknown,
+): [number, unknown] {
+  if (!result.ok) {
+    const failure: WireWebhookError = { error: result.error.message, webhook: result.error };
+    return [WEBHOOK_ERROR_STATUS[result.error.code], failure];
   }
-  if (error instanceof WebhookNotFoundError) {
-    return [404, { error: error.message, webhook: 'not-found', what: error.what }];
-  }
-  if (error instanceof WebhookConflictError) return [409, { error: error.message, webhook: 'conflict' }];
-  return null;
+  return [status, body(result.value)];
 }
 
 export interface RunningAdminEndpoint {
@@ -156,41 +169,48 @@ export async function startAdminEndpoint(options: {
           events: stringListField(body, 'events'),
           description: body.description === undefined ? '' : stringField(body, 'description'),
         });
-        logger.info({ endpointId: created.endpoint.id }, 'webhook endpoint added through the admin endpoint');
-        return [201, created];
+        return webhookAnswer(created, 201, (value) => {
+          logger.info({ endpointId: value.endpoint.id }, 'webhook endpoint added through the admin endpoint');
+          return value;
+        });
       }
       case '/webhooks/rotate': {
         const rotated = await webhooks.rotate(stringField(await readJson(request), 'id'));
-        logger.info({ endpointId: rotated.endpoint.id }, 'webhook secret rotated through the admin endpoint');
-        return [200, rotated];
+        return webhookAnswer(rotated, 200, (value) => {
+          logger.info({ endpointId: value.endpoint.id }, 'webhook secret rotated through the admin endpoint');
+          return value;
+        });
       }
       case '/webhooks/enable':
       case '/webhooks/disable': {
         const enabled = path === '/webhooks/enable';
-        const endpoint = await webhooks.setEnabled(stringField(await readJson(request), 'id'), enabled);
-        logger.info(
-          { endpointId: endpoint.id },
-          `webhook endpoint ${enabled ? 'enabled' : 'disabled'} through the admin endpoint`,
-        );
-        return [200, { endpoint }];
+        const changed = await webhooks.setEnabled(stringField(await readJson(request), 'id'), enabled);
+        return webhookAnswer(changed, 200, (endpoint) => {
+          logger.info(
+            { endpointId: endpoint.id },
+            `webhook endpoint ${enabled ? 'enabled' : 'disabled'} through the admin endpoint`,
+          );
+          return { endpoint };
+        });
       }
       case '/webhooks/delete': {
         const id = stringField(await readJson(request), 'id');
-        await webhooks.delete(id);
-        logger.info({ endpointId: id }, 'webhook endpoint deleted through the admin endpoint');
-        return [200, { deleted: id }];
+        return webhookAnswer(await webhooks.delete(id), 200, () => {
+          logger.info({ endpointId: id }, 'webhook endpoint deleted through the admin endpoint');
+          return { deleted: id };
+        });
       }
       case '/webhooks/deliveries': {
         const body = await readJson(request);
-        return [
-          200,
-          { deliveries: await webhooks.deliveries(stringField(body, 'endpointId'), statusField(body)) },
-        ];
+        const deliveries = await webhooks.deliveries(stringField(body, 'endpointId'), statusField(body));
+        return webhookAnswer(deliveries, 200, (value) => ({ deliveries: value }));
       }
       case '/webhooks/redeliver': {
-        const delivery = await webhooks.redeliver(stringField(await readJson(request), 'id'));
-        logger.info({ deliveryId: delivery.id }, 'webhook queued again through the admin endpoint');
-        return [200, { delivery }];
+        const redelivered = await webhooks.redeliver(stringField(await readJson(request), 'id'));
+        return webhookAnswer(redelivered, 200, (delivery) => {
+          logger.info({ deliveryId: delivery.id }, 'webhook queued again through the admin endpoint');
+          return { delivery };
+        });
       }
       default:
         return null;
@@ -220,7 +240,10 @@ export async function startAdminEndpoint(options: {
     if (path === '/keys' && request.method === 'POST') {
       const body = await readJson(request);
       const scopes = ApiKeyService.parseScopes(stringField(body, 'scopes'));
-      const { key, record } = await apiKeys.create(stringField(body, 'name'), scopes);
+      if (!scopes.ok) return keyInputAnswer(scopes.error);
+      const created = await apiKeys.create(stringField(body, 'name'), scopes.value);
+      if (!created.ok) return keyInputAnswer(created.error);
+      const { key, record } = created.value;
       logger.info({ keyId: record.id, prefix: record.prefix }, 'API key created through the admin endpoint');
       return [201, { key, record: toWire(record) }];
     }
@@ -242,11 +265,6 @@ export async function startAdminEndpoint(options: {
       ([status, body]) => send(status, body),
       (error: unknown) => {
         if (error instanceof AdminRequestError) return send(error.status, { error: error.message });
-        if (error instanceof ApiKeyInputError) {
-          return send(400, { error: error.message, field: error.field });
-        }
-        const webhookError = wireWebhookError(error);
-        if (webhookError !== null) return send(webhookError[0], webhookError[1]);
         logger.error({ err: error }, 'admin endpoint error');
         send(500, { error: 'internal error (see the gateway log)' });
       },

@@ -149,7 +149,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     },
     async createApiKey(scopes) {
       const keys = container.resolve(TOKENS.ApiKeys);
-      return (await keys.create(`test-${scopes.join('+')}`, scopes)).key;
+      const created = await keys.create(`test-${scopes.join('+')}`, scopes);
+      if (!created.ok) throw new Error(created.error.message);
+      return created.value.key;
     },
     async close() {
       await disposeContainer(container);

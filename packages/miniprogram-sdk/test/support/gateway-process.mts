@@ -56,7 +56,8 @@ async function main(): Promise<void> {
         send({ id: command.id, ok: true });
       } else if (command.type === 'createServiceKey') {
         const created = await keys.create('business-backend', ['verifications:read', 'verifications:write']);
-        send({ id: command.id, ok: true, value: created.key });
+        if (!created.ok) throw new Error(created.error.message);
+        send({ id: command.id, ok: true, value: created.value.key });
       } else if (command.type === 'close') {
         await running.close();
         await sandbox.close();

@@ -1,5 +1,5 @@
 import { createHmac, hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRecord, ApiKeyStore } from '@facegate/domain';
+import { type ApiKeyRecord, type ApiKeyStore, type Err, err, ok, type Result } from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 import { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './viewer';
 
@@ -17,15 +17,53 @@ export interface ApiKeyServiceOptions {
 
 type ServiceViewer = Extract<Viewer, { kind: 'service' }>;
 
-export class ApiKeyInputError extends Error {
-  constructor(
-    readonly field: 'name' | 'scopes',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiKeyInputError';
-  }
+/** A new key: `key` is shown once and never stored. */
+export interface CreatedApiKey {
+  readonly key: string;
+  readonly record: ApiKeyRecord;
 }
+
+/**
+ * Bad input to create a key: which field, and why (`reason`). The `message` says it without naming how it was
+ * given (GraphQL shows it as is); the CLI says it in its own words (with its --flags).
+ */
+export interface ApiKeyInputFailure {
+  readonly code: 'INVALID_INPUT';
+  readonly field: 'name' | 'scopes';
+  readonly rule: 'API_KEY_INPUT';
+  readonly reason: 'NAME_LENGTH' | 'SCOPES_REQUIRED' | 'SCOPE_UNKNOWN';
+  /** For SCOPE_UNKNOWN: the scope given. */
+  readonly scope?: string;
+  readonly message: string;
+}
+
+/** A key asked to create or revoke a key holding scopes beyond its own (see scopesBeyond). */
+export interface ApiKeyGrantFailure {
+  readonly code: 'API_KEY_GRANT';
+  readonly action: 'create' | 'revoke';
+  readonly scopes: readonly string[];
+  readonly message: string;
+}
+
+/** What the key service refuses, as a value with a literal `code`. */
+export type ApiKeyError = ApiKeyInputFailure | ApiKeyGrantFailure;
+
+const NAME_MAX_LENGTH = 100;
+
+const keyInput = (
+  field: ApiKeyInputFailure['field'],
+  reason: ApiKeyInputFailure['reason'],
+  message: string,
+  scope?: string,
+): Err<ApiKeyInputFailure> =>
+  err({
+    code: 'INVALID_INPUT',
+    field,
+    rule: 'API_KEY_INPUT',
+    reason,
+    message,
+    ...(scope !== undefined ? { scope } : {}),
+  });
 
 /** Scopes that include others: console:admin may do all console:read may. */
 const INCLUDED: Partial<Record<ApiKeyScope, readonly ApiKeyScope[]>> = { 'console:admin': ['console:read'] };
@@ -41,20 +79,17 @@ export function scopesBeyond(holder: readonly ApiKeyScope[], scopes: readonly st
   return [...new Set(scopes)].filter((scope) => !held.has(scope));
 }
 
-/** A key asked to create or revoke a key holding scopes beyond its own (see scopesBeyond). */
-export class ApiKeyGrantError extends Error {
-  constructor(
-    readonly action: 'create' | 'revoke',
-    readonly scopes: readonly string[],
-  ) {
-    const named = scopes.join(', ');
-    super(
+function grantRefused(action: 'create' | 'revoke', scopes: readonly string[]): Err<ApiKeyGrantFailure> {
+  const named = scopes.join(', ');
+  return err({
+    code: 'API_KEY_GRANT',
+    action,
+    scopes,
+    message:
       action === 'create'
         ? `this API key may not grant ${named}: a key grants only scopes it holds (keys:admin grants any)`
         : `this API key may not revoke a key holding ${named}: a key revokes only keys whose scopes it holds (keys:admin revokes any)`,
-    );
-    this.name = 'ApiKeyGrantError';
-  }
+  });
 }
 
 const KEY_SHAPE = /^fgk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -78,32 +113,39 @@ export class ApiKeyService {
     this.now = options.now ?? Date.now;
   }
 
-  static parseScopes(raw: string): ApiKeyScope[] {
+  /** Scopes written as the CLI takes them: comma-separated. */
+  static parseScopes(raw: string): Result<ApiKeyScope[], ApiKeyInputFailure> {
     const scopes = raw
       .split(',')
       .map((s) => s.trim())
       .filter((s) => s !== '');
-    if (scopes.length === 0) {
-      throw new ApiKeyInputError('scopes', `give at least one scope: ${API_KEY_SCOPES.join(', ')}`);
-    }
+    if (scopes.length === 0) return keyInput('scopes', 'SCOPES_REQUIRED', 'give at least one scope');
     for (const scope of scopes) {
       if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
-        throw new ApiKeyInputError('scopes', `unknown scope "${scope}"; known: ${API_KEY_SCOPES.join(', ')}`);
+        return keyInput(
+          'scopes',
+          'SCOPE_UNKNOWN',
+          `unknown scope "${scope}"; known: ${API_KEY_SCOPES.join(', ')}`,
+          scope,
+        );
       }
     }
-    return [...new Set(scopes)] as ApiKeyScope[];
+    return ok([...new Set(scopes)] as ApiKeyScope[]);
   }
 
   /**
    * Creates a key for the server's operator (CLI, admin endpoint): any scope. The returned `key` is shown
    * once and never stored. Requests made with an API key go through createForKey.
    */
-  async create(name: string, scopes: readonly ApiKeyScope[]): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(
+    name: string,
+    scopes: readonly ApiKeyScope[],
+  ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>> {
     const trimmed = name.trim();
-    if (trimmed === '' || trimmed.length > 100) {
-      throw new ApiKeyInputError('name', 'the key needs a name of 1-100 characters (--name)');
+    if (trimmed === '' || trimmed.length > NAME_MAX_LENGTH) {
+      return keyInput('name', 'NAME_LENGTH', `the key needs a name of 1-${NAME_MAX_LENGTH} characters`);
     }
-    if (scopes.length === 0) throw new ApiKeyInputError('scopes', 'give at least one scope (--scopes)');
+    if (scopes.length === 0) return keyInput('scopes', 'SCOPES_REQUIRED', 'give at least one scope');
     const prefix = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const record = await this.store.create({
@@ -112,17 +154,17 @@ export class ApiKeyService {
       secretHash: this.hash(secret),
       scopes: [...scopes],
     });
-    return { key: `fgk_${prefix}_${secret}`, record };
+    return ok({ key: `fgk_${prefix}_${secret}`, record });
   }
 
-  /** Creates a key on behalf of a key holding `holder`: only scopes it holds (ApiKeyGrantError otherwise). */
-  createForKey(
+  /** Creates a key on behalf of a key holding `holder`: only scopes it holds (API_KEY_GRANT otherwise). */
+  async createForKey(
     holder: readonly ApiKeyScope[],
     name: string,
     scopes: readonly ApiKeyScope[],
-  ): Promise<{ key: string; record: ApiKeyRecord }> {
+  ): Promise<Result<CreatedApiKey, ApiKeyError>> {
     const beyond = scopesBeyond(holder, scopes);
-    if (beyond.length > 0) return Promise.reject(new ApiKeyGrantError('create', beyond));
+    if (beyond.length > 0) return grantRefused('create', beyond);
     return this.create(name, scopes);
   }
 
@@ -139,18 +181,21 @@ export class ApiKeyService {
 
   /**
    * Revokes, on behalf of a key holding `holder`, an active key it could have created itself (a console
-   * operator must not switch off a production service's key); ApiKeyGrantError otherwise. The revoked key,
+   * operator must not switch off a production service's key); API_KEY_GRANT otherwise. The revoked key,
    * or null when no active key has this id or prefix.
    */
-  async revokeForKey(holder: readonly ApiKeyScope[], idOrPrefix: string): Promise<ApiKeyRecord | null> {
+  async revokeForKey(
+    holder: readonly ApiKeyScope[],
+    idOrPrefix: string,
+  ): Promise<Result<ApiKeyRecord | null, ApiKeyGrantFailure>> {
     const target = (await this.store.list()).find(
       (k) => k.revokedAt === null && (k.id === idOrPrefix || k.prefix === idOrPrefix),
     );
-    if (target === undefined) return null;
+    if (target === undefined) return ok(null);
     const beyond = scopesBeyond(holder, target.scopes);
-    if (beyond.length > 0) throw new ApiKeyGrantError('revoke', beyond);
-    if (!(await this.revoke(target.id))) return null;
-    return (await this.store.list()).find((k) => k.id === target.id) ?? null;
+    if (beyond.length > 0) return grantRefused('revoke', beyond);
+    if (!(await this.revoke(target.id))) return ok(null);
+    return ok((await this.store.list()).find((k) => k.id === target.id) ?? null);
   }
 
   /** The service viewer for a valid, unrevoked key; null otherwise. */

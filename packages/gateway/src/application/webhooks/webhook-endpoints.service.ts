@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Clock,
+  entityIdMessage,
+  err,
+  isEntityId,
+  ok,
   type PageCursor,
+  type Result,
   WEBHOOK_EVENT_TYPES,
   type WebhookAttempt,
   type WebhookDelivery,
@@ -24,35 +29,38 @@ import {
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 
-/** Bad input to an endpoint operation: which field, which rule. */
-export class WebhookInputError extends Error {
-  readonly code = 'WEBHOOK_INPUT' as const;
-  constructor(
-    readonly field: string,
-    readonly rule: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'WebhookInputError';
-  }
-}
+/**
+ * What an endpoint operation refuses, as a value with a literal `code` (matched by the GraphQL error mapper, the
+ * admin endpoint and the CLI): bad input (which field, which rule), an id that names nothing this owner may see,
+ * or an operation that does not fit the endpoint's state (e.g. redelivering to a disabled endpoint).
+ */
+export type WebhookError =
+  | {
+      readonly code: 'INVALID_INPUT';
+      readonly field: string;
+      readonly rule: string;
+      readonly message: string;
+    }
+  | { readonly code: 'WEBHOOK_NOT_FOUND'; readonly what: 'endpoint' | 'delivery'; readonly message: string }
+  | { readonly code: 'WEBHOOK_CONFLICT'; readonly message: string };
 
-export class WebhookNotFoundError extends Error {
-  readonly code = 'WEBHOOK_NOT_FOUND' as const;
-  constructor(readonly what: 'endpoint' | 'delivery') {
-    super(`webhook ${what} not found`);
-    this.name = 'WebhookNotFoundError';
-  }
-}
+export const webhookInputError = (field: string, rule: string, message: string): WebhookError => ({
+  code: 'INVALID_INPUT',
+  field,
+  rule,
+  message,
+});
 
-/** The operation does not fit the endpoint's state (e.g. redelivering to a disabled endpoint). */
-export class WebhookConflictError extends Error {
-  readonly code = 'WEBHOOK_CONFLICT' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookConflictError';
-  }
-}
+export const webhookNotFound = (what: 'endpoint' | 'delivery'): WebhookError => ({
+  code: 'WEBHOOK_NOT_FOUND',
+  what,
+  message: `webhook ${what} not found`,
+});
+
+export const webhookConflict = (message: string): WebhookError => ({ code: 'WEBHOOK_CONFLICT', message });
+
+/** What an endpoint operation answers: its value, or the expected failure. */
+export type WebhookResult<T> = Result<T, WebhookError>;
 
 export interface EndpointWithSecret {
   readonly endpoint: WebhookEndpoint;
@@ -63,7 +71,7 @@ export interface EndpointWithSecret {
 /**
  * Endpoint management shared by the GraphQL API and the CLI: validation, secrets, rotation. Every operation
  * on existing endpoints takes an `owner`: an API key id sees and changes only the endpoints it created
- * (another key's endpoint is WebhookNotFoundError, exactly like an unknown id, so ids cannot be probed);
+ * (another key's endpoint is WEBHOOK_NOT_FOUND, exactly like an unknown id, so ids cannot be probed);
  * EVERY_ENDPOINT_OWNER (the CLI, the console's admins) reaches all of them.
  */
 export class WebhookEndpointsService {
@@ -82,21 +90,24 @@ export class WebhookEndpointsService {
     events: readonly string[];
     description?: string | null;
     createdBy: string;
-  }): Promise<EndpointWithSecret> {
+  }): Promise<WebhookResult<EndpointWithSecret>> {
     const url = await this.checkUrl(input.url);
+    if (!url.ok) return url;
     const events = checkEvents(input.events);
+    if (!events.ok) return events;
     const description = checkDescription(input.description ?? '');
+    if (!description.ok) return description;
     const secret = generateWebhookSecret();
     const endpoint = await this.ports.endpoints.create({
       id: `we_${randomBytes(12).toString('base64url')}`,
-      url,
-      description,
-      events,
+      url: url.value,
+      description: description.value,
+      events: events.value,
       secret,
       createdBy: input.createdBy,
       now: this.clock.now(),
     });
-    return { endpoint, secret };
+    return ok({ endpoint, secret });
   }
 
   list(owner: WebhookEndpointOwner): Promise<WebhookEndpoint[]> {
@@ -112,47 +123,55 @@ export class WebhookEndpointsService {
       enabled?: boolean | null;
     },
     owner: WebhookEndpointOwner,
-  ): Promise<WebhookEndpoint> {
-    const endpointId = checkId(id);
+  ): Promise<WebhookResult<WebhookEndpoint>> {
     // another owner's endpoint is not found before any input is judged (a BAD_USER_INPUT would confirm it exists)
-    if ((await this.ports.endpoints.find(endpointId, owner)) === null)
-      throw new WebhookNotFoundError('endpoint');
+    if (!isEntityId(id) || (await this.ports.endpoints.find(id, owner)) === null) {
+      return err(webhookNotFound('endpoint'));
+    }
+    const url = change.url != null ? await this.checkUrl(change.url) : null;
+    if (url !== null && !url.ok) return url;
+    const events = change.events != null ? checkEvents(change.events) : null;
+    if (events !== null && !events.ok) return events;
+    const description = change.description != null ? checkDescription(change.description) : null;
+    if (description !== null && !description.ok) return description;
     const found = await this.ports.endpoints.update(
-      endpointId,
+      id,
       {
-        ...(change.url != null ? { url: await this.checkUrl(change.url) } : {}),
-        ...(change.events != null ? { events: checkEvents(change.events) } : {}),
-        ...(change.description != null ? { description: checkDescription(change.description) } : {}),
+        ...(url !== null ? { url: url.value } : {}),
+        ...(events !== null ? { events: events.value } : {}),
+        ...(description !== null ? { description: description.value } : {}),
         ...(change.enabled != null ? { enabled: change.enabled } : {}),
       },
       this.clock.now(),
       owner,
     );
-    if (found === null) throw new WebhookNotFoundError('endpoint');
-    return found;
+    return found === null ? err(webhookNotFound('endpoint')) : ok(found);
   }
 
   /** A new secret; the old one keeps signing for ROTATION_OVERLAP_MS (both signatures are sent). */
-  async rotate(id: string, owner: WebhookEndpointOwner): Promise<EndpointWithSecret> {
+  async rotate(id: string, owner: WebhookEndpointOwner): Promise<WebhookResult<EndpointWithSecret>> {
+    if (!isEntityId(id)) return err(webhookNotFound('endpoint'));
     const now = this.clock.now();
     const secret = generateWebhookSecret();
     const endpoint = await this.ports.endpoints.rotateSecret(
-      checkId(id),
+      id,
       secret,
       new Date(now.getTime() + ROTATION_OVERLAP_MS),
       now,
       owner,
     );
-    if (endpoint === null) throw new WebhookNotFoundError('endpoint');
-    return { endpoint, secret };
+    return endpoint === null ? err(webhookNotFound('endpoint')) : ok({ endpoint, secret });
   }
 
-  disable(id: string, owner: WebhookEndpointOwner): Promise<WebhookEndpoint> {
+  disable(id: string, owner: WebhookEndpointOwner): Promise<WebhookResult<WebhookEndpoint>> {
     return this.update(id, { enabled: false }, owner);
   }
 
-  async delete(id: string, owner: WebhookEndpointOwner): Promise<void> {
-    if (!(await this.ports.endpoints.delete(checkId(id), owner))) throw new WebhookNotFoundError('endpoint');
+  async delete(id: string, owner: WebhookEndpointOwner): Promise<WebhookResult<void>> {
+    if (!isEntityId(id) || !(await this.ports.endpoints.delete(id, owner))) {
+      return err(webhookNotFound('endpoint'));
+    }
+    return ok(undefined);
   }
 
   async deliveries(
@@ -161,24 +180,28 @@ export class WebhookEndpointsService {
     first: number,
     after: PageCursor | null,
     owner: WebhookEndpointOwner,
-  ): Promise<WebhookDeliveryPage> {
-    if ((await this.ports.endpoints.find(checkId(endpointId), owner)) === null)
-      throw new WebhookNotFoundError('endpoint');
-    return this.ports.log.list(endpointId, status, first, after);
+  ): Promise<WebhookResult<WebhookDeliveryPage>> {
+    if (!isEntityId(endpointId) || (await this.ports.endpoints.find(endpointId, owner)) === null) {
+      return err(webhookNotFound('endpoint'));
+    }
+    return ok(await this.ports.log.list(endpointId, status, first, after));
   }
 
-  /** Sends a delivery again (same webhook-id) from the start of the retry schedule. */
-  async redeliver(deliveryId: string, owner: WebhookEndpointOwner): Promise<WebhookDelivery> {
-    const delivery = await this.ports.log.find(checkId(deliveryId, 'delivery'), owner);
-    if (delivery === null) throw new WebhookNotFoundError('delivery');
+  /**
+   * Sends a delivery again (same webhook-id) from the start of the retry schedule. A malformed id is bad input
+   * (field `id`): it cannot name a delivery, whoever asks, so saying so reveals nothing.
+   */
+  async redeliver(deliveryId: string, owner: WebhookEndpointOwner): Promise<WebhookResult<WebhookDelivery>> {
+    if (!isEntityId(deliveryId)) return err(webhookInputError('id', 'ID_FORMAT', entityIdMessage('id')));
+    const delivery = await this.ports.log.find(deliveryId, owner);
+    if (delivery === null) return err(webhookNotFound('delivery'));
     const endpoint = await this.ports.endpoints.find(delivery.endpointId, owner);
     // a disabled endpoint sends nothing: say so rather than queue a delivery that never goes out
     if (endpoint !== null && !endpoint.enabled) {
-      throw new WebhookConflictError('the endpoint is disabled; enable it (updateWebhookEndpoint) first');
+      return err(webhookConflict('the endpoint is disabled; enable it (updateWebhookEndpoint) first'));
     }
     const found = await this.ports.queue.redeliver(delivery.id, this.clock.now(), owner);
-    if (found === null) throw new WebhookNotFoundError('delivery');
-    return found;
+    return found === null ? err(webhookNotFound('delivery')) : ok(found);
   }
 
   /**
@@ -193,50 +216,46 @@ export class WebhookEndpointsService {
     return deliveryIds.map((id) => byDelivery.get(id)!);
   }
 
-  private async checkUrl(raw: string): Promise<string> {
+  private async checkUrl(raw: string): Promise<WebhookResult<string>> {
     try {
-      return await checkWebhookUrl(raw, this.policy);
+      return ok(await checkWebhookUrl(raw, this.policy));
     } catch (error) {
-      if (error instanceof WebhookUrlError) throw new WebhookInputError('url', error.rule, error.message);
+      if (error instanceof WebhookUrlError) return err(webhookInputError('url', error.rule, error.message));
       throw error;
     }
   }
 }
 
-function checkId(id: string, what: 'endpoint' | 'delivery' = 'endpoint'): string {
-  // PostgreSQL text cannot hold NUL; such an id names nothing
-  if (id.length === 0 || id.length > 128 || id.includes('\u0000')) throw new WebhookNotFoundError(what);
-  return id;
-}
-
-function checkEvents(events: readonly string[]): WebhookEventType[] {
+function checkEvents(events: readonly string[]): WebhookResult<WebhookEventType[]> {
   const list = [...new Set(events.map((e) => e.trim()))];
   if (list.length === 0) {
-    throw new WebhookInputError(
-      'events',
-      'EVENTS_REQUIRED',
-      `give at least one event: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+    return err(
+      webhookInputError(
+        'events',
+        'EVENTS_REQUIRED',
+        `give at least one event: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      ),
     );
   }
   for (const event of list) {
     if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event)) {
-      throw new WebhookInputError(
-        'events',
-        'EVENT_UNKNOWN',
-        `unknown event "${event.slice(0, 64)}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      return err(
+        webhookInputError(
+          'events',
+          'EVENT_UNKNOWN',
+          `unknown event "${event.slice(0, 64)}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+        ),
       );
     }
   }
-  return list as WebhookEventType[];
+  return ok(list as WebhookEventType[]);
 }
 
-function checkDescription(description: string): string {
+function checkDescription(description: string): WebhookResult<string> {
   if (description.length > 500 || description.includes('\u0000')) {
-    throw new WebhookInputError(
-      'description',
-      'DESCRIPTION_FORMAT',
-      'description must be at most 500 characters',
+    return err(
+      webhookInputError('description', 'DESCRIPTION_FORMAT', 'description must be at most 500 characters'),
     );
   }
-  return description;
+  return ok(description);
 }

@@ -1,5 +1,5 @@
-import { MAX_VERIFY_RESULT_LENGTH } from '@facegate/domain';
-import { isSessionId, requireScope } from '../authorization';
+import { isEntityId, MAX_VERIFY_RESULT_LENGTH } from '@facegate/domain';
+import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import { mapThrown, toRequestError } from '../domain-error.mapper';
 import { notFound, rateLimited, unauthenticated } from '../errors';
@@ -35,7 +35,7 @@ builder.mutationField('confirmVerification', (t) =>
       const { viewer } = ctx;
       if (viewer.kind === 'service') requireScope(viewer, 'verifications:write');
       const sessionId = String(input.id);
-      if (!isSessionId(sessionId)) throw notFound();
+      if (!isEntityId(sessionId)) throw notFound();
       const result = await mapThrown(() =>
         ctx.services.confirmVerification.execute({
           sessionId,

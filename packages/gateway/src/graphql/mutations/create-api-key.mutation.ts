@@ -1,6 +1,7 @@
 import { builder } from '../builder';
 import { requireKeyAdmin } from '../console-authorization';
-import { ApiKeyScopeEnum, CreatedApiKeyRef, keyRequestError } from '../types/api-key.type';
+import { unwrap } from '../domain-error.mapper';
+import { ApiKeyScopeEnum, CreatedApiKeyRef } from '../types/api-key.type';
 
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
@@ -17,11 +18,9 @@ builder.mutationField('createApiKey', (t) =>
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireKeyAdmin(ctx.viewer);
-      try {
-        return await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]);
-      } catch (error) {
-        throw keyRequestError(error);
-      }
+      return unwrap(
+        await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]),
+      );
     },
   }),
 );

@@ -1,8 +1,9 @@
-import type { ApiKeyRecord } from '@facegate/domain';
+import { isEntityId } from '@facegate/domain';
 import { builder } from '../builder';
 import { requireKeyAdmin } from '../console-authorization';
+import { unwrap } from '../domain-error.mapper';
 import { notFound } from '../errors';
-import { ApiKeyRef, keyRequestError } from '../types/api-key.type';
+import { ApiKeyRef } from '../types/api-key.type';
 
 builder.mutationField('revokeApiKey', (t) =>
   t.field({
@@ -13,13 +14,8 @@ builder.mutationField('revokeApiKey', (t) =>
     resolve: async (_root, { id }, ctx) => {
       const viewer = requireKeyAdmin(ctx.viewer);
       const value = String(id);
-      if (value.length === 0 || value.length > 128) throw notFound('API key not found');
-      let revoked: ApiKeyRecord | null;
-      try {
-        revoked = await ctx.services.apiKeys.revokeForKey(viewer.scopes, value);
-      } catch (error) {
-        throw keyRequestError(error);
-      }
+      if (!isEntityId(value)) throw notFound('API key not found');
+      const revoked = unwrap(await ctx.services.apiKeys.revokeForKey(viewer.scopes, value));
       if (revoked === null) throw notFound('no active API key with this id');
       return revoked;
     },

@@ -1,3 +1,4 @@
+import { isEntityId } from '@facegate/domain';
 import { builder } from '../builder';
 import { requireConsoleRead } from '../console-authorization';
 import { ConsoleSessionRef, readTogether } from '../types/console-session.type';
@@ -11,7 +12,7 @@ builder.queryField('consoleSession', (t) =>
     resolve: async (_root, { id }, ctx) => {
       requireConsoleRead(ctx.viewer);
       const value = String(id);
-      if (value.length === 0 || value.length > 128 || value.includes('\u0000')) return null;
+      if (!isEntityId(value)) return null;
       const row = await ctx.services.console.queries.session(value);
       return row === null ? null : readTogether(ctx, [row])[0];
     },

@@ -1,7 +1,8 @@
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@facegate/domain';
+import { checkPageSize, entityIdMessage, isEntityId } from '@facegate/domain';
 import { builder } from '../builder';
 import { requireConsoleRead } from '../console-authorization';
 import { DateTimeScalar } from '../date-time.scalar';
+import { unwrap } from '../domain-error.mapper';
 import { VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
 import { badUserInput } from '../errors';
 import { decodeCursor } from '../page-cursor';
@@ -21,9 +22,7 @@ const ConsoleSessionFilterInput = builder.inputType('ConsoleSessionFilter', {
 /** Text filters are compared as given: bounded, and never with NUL (PostgreSQL text cannot hold it). */
 function checkText(field: string, value: string | null | undefined): void {
   if (value == null) return;
-  if (value.length === 0 || value.length > 128 || value.includes('\u0000')) {
-    throw badUserInput(field, 'FILTER_FORMAT', `${field} must be 1-128 characters`);
-  }
+  if (!isEntityId(value)) throw badUserInput(field, 'FILTER_FORMAT', entityIdMessage(field));
 }
 
 builder.queryField('consoleSessions', (t) =>
@@ -37,10 +36,7 @@ builder.queryField('consoleSessions', (t) =>
     },
     resolve: async (_root, { filter, first, after }, ctx) => {
       requireConsoleRead(ctx.viewer);
-      const size = first ?? DEFAULT_PAGE_SIZE;
-      if (size < 1 || size > MAX_PAGE_SIZE) {
-        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
-      }
+      const size = unwrap(checkPageSize(first));
       checkText('openid', filter?.openid);
       checkText('clientReferenceId', filter?.clientReferenceId);
       const rows = await ctx.services.console.queries.sessions(

@@ -1,7 +1,7 @@
-import { MAX_PAGE_SIZE } from '@facegate/domain';
+import { checkPageSize } from '@facegate/domain';
 import { builder } from '../builder';
 import { requireWebhookRead } from '../console-authorization';
-import { badUserInput } from '../errors';
+import { unwrap } from '../domain-error.mapper';
 import { decodeCursor } from '../types/verification-connection.type';
 import { WebhookDeliveryConnectionRef, WebhookDeliveryStatusEnum } from '../types/webhook-delivery.type';
 import { endpointOwnerFor, webhookOperation } from '../types/webhook-endpoint.type';
@@ -19,10 +19,7 @@ builder.queryField('webhookDeliveries', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       requireWebhookRead(ctx.viewer);
-      const first = args.first ?? 20;
-      if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-        throw badUserInput('first', 'PAGE_SIZE', `first must be between 1 and ${MAX_PAGE_SIZE}`);
-      }
+      const first = unwrap(checkPageSize(args.first));
       const after = args.after ? decodeCursor(args.after) : null;
       return webhookOperation(() =>
         ctx.services.webhooks.deliveries(

@@ -1,8 +1,8 @@
 import { TERMINAL_STATUSES, type VerificationSessionSnapshot } from '@facegate/domain';
-import { GraphQLError } from 'graphql/index.js';
 import { loadSessionFor } from '../authorization';
 import { builder } from '../builder';
 import type { GatewayContext } from '../context';
+import { rateLimited } from '../errors';
 import { VerificationRef } from '../types/verification.type';
 
 function callerOf(ctx: GatewayContext): string {
@@ -14,13 +14,40 @@ function callerOf(ctx: GatewayContext): string {
       : '';
 }
 
-function subscriptionRefused(refusal: 'caller' | 'instance', limit: number): GraphQLError {
-  return new GraphQLError(
+/**
+ * When to try again after a refused subscription: a slot frees when a stream closes, which nothing here can
+ * predict, so a short wait that still keeps a retrying client from hammering the server.
+ */
+export const SUBSCRIPTION_RETRY_AFTER_SECONDS = 5;
+
+function subscriptionRefused(refusal: 'caller' | 'instance', limit: number) {
+  return rateLimited(
+    SUBSCRIPTION_RETRY_AFTER_SECONDS,
     refusal === 'caller'
       ? `too many open subscriptions for this caller (at most ${limit}); close one first`
       : 'this server has too many open subscriptions; try again shortly',
-    { extensions: { code: 'RATE_LIMITED', limit, scope: refusal } },
+    { limit, scope: refusal },
   );
+}
+
+/**
+ * Authorizes and takes a subscription slot before the stream starts, so a refusal is an answer of its own
+ * (with its Retry-After header), not an event of a stream already open.
+ */
+async function openUpdates(
+  ctx: GatewayContext,
+  id: string,
+): Promise<AsyncIterableIterator<VerificationSessionSnapshot>> {
+  const first = await loadSessionFor(ctx, id, 'verifications:read');
+  const { subscriptionSlots, config } = ctx.services;
+  const slot = subscriptionSlots.acquire(callerOf(ctx));
+  if (typeof slot === 'string') {
+    throw subscriptionRefused(
+      slot,
+      slot === 'caller' ? config.subscriptions.perCaller : config.subscriptions.perInstance,
+    );
+  }
+  return updatesOf(ctx, first, slot);
 }
 
 /**
@@ -28,22 +55,14 @@ function subscriptionRefused(refusal: 'caller' | 'instance', limit: number): Gra
  * going away calls return() while the generator waits for the next event, and a generator would only run
  * its cleanup (and give back its subscription slot) after that event came.
  */
-function updatesOf(ctx: GatewayContext, id: string): AsyncIterableIterator<VerificationSessionSnapshot> {
-  let release = () => {};
-  let events: AsyncIterableIterator<unknown> | null = null;
+function updatesOf(
+  ctx: GatewayContext,
+  first: VerificationSessionSnapshot,
+  release: () => void,
+): AsyncIterableIterator<VerificationSessionSnapshot> {
+  // listen before yielding the current state, so a change in between is not lost
+  const events: AsyncIterableIterator<unknown> = ctx.services.eventBus.subscribe(first.id);
   const inner = (async function* () {
-    const first = await loadSessionFor(ctx, id, 'verifications:read');
-    const { subscriptionSlots, config } = ctx.services;
-    const slot = subscriptionSlots.acquire(callerOf(ctx));
-    if (typeof slot === 'string') {
-      throw subscriptionRefused(
-        slot,
-        slot === 'caller' ? config.subscriptions.perCaller : config.subscriptions.perInstance,
-      );
-    }
-    release = slot;
-    // listen before yielding the current state, so a change in between is not lost
-    events = ctx.services.eventBus.subscribe(first.id);
     try {
       let lastVersion = first.version;
       yield first;
@@ -66,7 +85,7 @@ function updatesOf(ctx: GatewayContext, id: string): AsyncIterableIterator<Verif
     async return() {
       release();
       // ends the wait for the next event, so the generator below can finish now
-      await events?.return?.();
+      await events.return?.();
       return inner.return(undefined);
     },
     throw: (error: unknown) => inner.throw(error),
@@ -81,7 +100,7 @@ builder.subscriptionField('verificationUpdated', (t) =>
     description:
       'The current state at once, then every change, until the verification ends (over SSE or WebSocket). Same access rules as Query.verification.',
     args: { id: t.arg.id({ required: true }) },
-    subscribe: (_root, { id }, ctx) => updatesOf(ctx, String(id)),
+    subscribe: (_root, { id }, ctx) => openUpdates(ctx, String(id)),
     resolve: (session) => session,
   }),
 );

@@ -1,9 +1,7 @@
 import type { ApiKeyRecord } from '@facegate/domain';
-import { ApiKeyGrantError, ApiKeyInputError } from '../../application/auth/api-key.service';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../application/auth/viewer';
 import { builder } from '../builder';
 import { DateTimeScalar } from '../date-time.scalar';
-import { badUserInput, forbidden } from '../errors';
 
 /** verifications:read -> VERIFICATIONS_READ: GraphQL enum names cannot hold ':'. */
 const enumName = (scope: ApiKeyScope) => scope.replace(':', '_').toUpperCase();
@@ -49,12 +47,3 @@ export const ConsoleViewerRef = builder
       scopes: t.field({ type: [ApiKeyScopeEnum], resolve: (v) => [...v.scopes] }),
     }),
   });
-
-/** The key service's expected refusals as request errors; anything else is a fault (masked). */
-export function keyRequestError(error: unknown): unknown {
-  if (error instanceof ApiKeyInputError) {
-    return badUserInput(error.field, 'API_KEY_INPUT', error.message.replace(/ \(--\w+\)$/, ''));
-  }
-  if (error instanceof ApiKeyGrantError) return forbidden(error.message, { scopes: [...error.scopes] });
-  return error;
-}

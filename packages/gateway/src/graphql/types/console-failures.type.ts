@@ -1,10 +1,9 @@
 import {
   describeFailure,
   FACE_CHECK_CODES,
-  FAILURE_CODES,
-  type FailureCode,
   type FailureCount,
   LEGACY_CLIENT_CODES,
+  toFailureCode,
   UPSTREAM_ERRCODES,
   V2_CLIENT_CODES,
 } from '@facegate/domain';
@@ -43,15 +42,12 @@ const TrendPointRef = builder.objectRef<{ bucket: Date; count: number }>('Consol
   }),
 });
 
-const knownCode = (code: string): FailureCode =>
-  (FAILURE_CODES as readonly string[]).includes(code) ? (code as FailureCode) : 'UNKNOWN';
-
 const FailureShareRef = builder.objectRef<FailureShareShape>('ConsoleFailureShare').implement({
   fields: (t) => ({
-    code: t.field({ type: FailureCodeEnum, resolve: (f) => knownCode(f.code) }),
-    reasonZh: t.string({ resolve: (f) => describeFailure(knownCode(f.code)).zh }),
-    reasonEn: t.string({ resolve: (f) => describeFailure(knownCode(f.code)).en }),
-    retryable: t.boolean({ resolve: (f) => describeFailure(knownCode(f.code)).retryable }),
+    code: t.field({ type: FailureCodeEnum, resolve: (f) => toFailureCode(f.code) }),
+    reasonZh: t.string({ resolve: (f) => describeFailure(toFailureCode(f.code)).zh }),
+    reasonEn: t.string({ resolve: (f) => describeFailure(toFailureCode(f.code)).en }),
+    retryable: t.boolean({ resolve: (f) => describeFailure(toFailureCode(f.code)).retryable }),
     upstream: t.boolean({
       description: "WeChat's server side, not the user or the device",
       resolve: (f) => isUpstreamFailure(f.code),

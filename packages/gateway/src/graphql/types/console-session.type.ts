@@ -1,9 +1,9 @@
 import {
   type ConsoleReadModel,
   type ConsoleSessionRow,
-  FAILURE_CODES,
   type FailureCode,
   type TimelineEntry,
+  toFailureCode,
   type VerificationProtocol,
   type VerificationStatus,
 } from '@facegate/domain';
@@ -13,12 +13,7 @@ import { DateTimeScalar } from '../date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
 import { encodeCursor } from '../page-cursor';
 
-const failureCode = (code: string | null): FailureCode | null =>
-  code === null
-    ? null
-    : (FAILURE_CODES as readonly string[]).includes(code)
-      ? (code as FailureCode)
-      : 'UNKNOWN';
+const failureCode = (code: string | null): FailureCode | null => (code === null ? null : toFailureCode(code));
 
 /**
  * The sessions read together (a page, or one session): the first timeline asked for reads every one of

@@ -5,14 +5,10 @@ import {
   type WebhookEndpointOwner,
 } from '@facegate/domain';
 import type { Viewer } from '../../application/auth/viewer';
-import {
-  WebhookConflictError,
-  WebhookInputError,
-  WebhookNotFoundError,
-} from '../../application/webhooks/webhook-endpoints.service';
+import type { WebhookResult } from '../../application/webhooks/webhook-endpoints.service';
 import { builder } from '../builder';
 import { DateTimeScalar } from '../date-time.scalar';
-import { badUserInput, conflict, notFound } from '../errors';
+import { unwrap } from '../domain-error.mapper';
 
 /** GraphQL names (VERIFICATION_ATTEMPT_FAILED) for the wire types (verification.attempt_failed). */
 export const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
@@ -83,14 +79,7 @@ export const WebhookEndpointSecretPayloadRef = builder
     }),
   });
 
-/** Runs a webhook operation, turning its expected failures into typed request errors. */
-export async function webhookOperation<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof WebhookInputError) throw badUserInput(error.field, error.rule, error.message);
-    if (error instanceof WebhookNotFoundError) throw notFound(error.message);
-    if (error instanceof WebhookConflictError) throw conflict(error.message);
-    throw error;
-  }
+/** Runs a webhook operation; its expected failures become typed request errors (through the one mapper). */
+export async function webhookOperation<T>(run: () => Promise<WebhookResult<T>>): Promise<T> {
+  return unwrap(await run());
 }
