@@ -61,3 +61,8 @@ export function windowOf(rule: RateLimitWindowRule, key: string, now: number): R
 export const refusalScope = (scope: string) => `refused:${scope}`;
 /** Refusal counts are per rule, not per caller: their rows hold no key at all. */
 export const REFUSALS_KEY = '*';
+
+/** The window a refusal by `rule` at `now` is counted in: the rule's own window, under its refusal scope. */
+export function refusalWindowOf(rule: RateLimitWindowRule, now: number): RateLimitWindow {
+  return windowOf({ ...rule, scope: refusalScope(rule.scope) }, REFUSALS_KEY, now);
+}

@@ -1,8 +1,7 @@
 import {
   type RateLimitCheck,
   type RateLimitWindowRule,
-  REFUSALS_KEY,
-  refusalScope,
+  refusalWindowOf,
   windowOf,
 } from '../abuse/rate-limit.js';
 import type { BatchedCounterStore, RateLimitCounterStore } from '../abuse/rate-limit-counter-store.port.js';
@@ -30,11 +29,7 @@ export class ExactRateLimiter implements RateLimiter {
   }
 
   async refuse(rule: RateLimitWindowRule): Promise<number> {
-    const { secondsLeft, ...hit } = windowOf(
-      { ...rule, scope: refusalScope(rule.scope) },
-      REFUSALS_KEY,
-      this.clock.now().getTime(),
-    );
+    const { secondsLeft, ...hit } = refusalWindowOf(rule, this.clock.now().getTime());
     await this.counters.add([{ hit, by: 1 }]);
     return secondsLeft;
   }

@@ -5,8 +5,7 @@ import {
   type RateLimitCounterStore,
   type RateLimiter,
   type RateLimitWindowRule,
-  REFUSALS_KEY,
-  refusalScope,
+  refusalWindowOf,
   windowOf,
 } from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
@@ -84,11 +83,7 @@ export class SharedRateLimiter implements RateLimiter {
    * seconds until that window ends.
    */
   async refuse(rule: RateLimitWindowRule): Promise<number> {
-    const { secondsLeft, ...hit } = windowOf(
-      { ...rule, scope: refusalScope(rule.scope) },
-      REFUSALS_KEY,
-      this.clock.now().getTime(),
-    );
+    const { secondsLeft, ...hit } = refusalWindowOf(rule, this.clock.now().getTime());
     const id = `${hit.scope}\u0000${hit.key}\u0000${hit.windowStart.getTime()}`;
     // in memory, sent with the batches: a flood of refusals costs no write each
     this.batched?.take(id, hit, Number.MAX_SAFE_INTEGER);
