@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { type Database, migrate, openDatabase } from '../../src/index';
 import { createTestPostgresDatabase, postgresForTests } from '../../src/testing';
 
@@ -81,4 +82,28 @@ export async function openMigrated(harness: DriverHarness): Promise<Database> {
   const db = await harness.open();
   await migrate(db);
   return db;
+}
+
+/**
+ * For a contract suite run on every driver: one migrated database per driver, opened on first use and
+ * emptied of `tables` before each use (far cheaper than a new one per test), closed with its harness after
+ * the file. `run` registers the suite for one driver.
+ */
+export async function onEveryDriver(
+  tables: readonly string[],
+  run: (name: string, emptied: () => Promise<Database>) => void,
+): Promise<void> {
+  for (const harness of await allHarnesses({ disk: false })) {
+    let opened: Promise<Database> | undefined;
+    run(harness.name, async () => {
+      opened ??= openMigrated(harness);
+      const db = await opened;
+      await db.exec(tables.map((t) => `DELETE FROM ${t};`).join(' '));
+      return db;
+    });
+    afterAll(async () => {
+      if (opened !== undefined) await (await opened).close();
+      await harness.destroy();
+    });
+  }
 }
