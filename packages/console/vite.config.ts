@@ -1,9 +1,11 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // Served by the gateway at /console/ under a CSP without 'unsafe-inline': every script and style is a file.
 export default defineConfig({
   base: '/console/',
   esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  // @facegate/domain (the failure taxonomy) is bundled from its TypeScript source, as tsc and the tests read it
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,7 +1,8 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { Lang } from './i18n-lang';
 
-export type Lang = 'zh-CN' | 'en';
+export type { Lang } from './i18n-lang';
 
 const zh = {
   title: 'FaceGate 控制台',
@@ -122,6 +123,18 @@ const zh = {
   ATTEMPT_COMPLETED: '微信返回结果',
   EVENT: '状态变更',
   ENDED: '结束',
+  chartTime: '时间',
+  retry: '重试',
+  errorNetwork: '无法连接到 FaceGate 网关，请检查网络以及网关是否在运行。',
+  errorUnauthorized: '此密钥已失效或已被吊销，请退出后用有效的密钥重新登录。',
+  errorForbidden: '此密钥没有查看这部分内容的权限。',
+  errorRateLimited: '请求过于频繁，请稍候再重试。',
+  errorServer: '网关出错了，请稍后重试；如果一直出现，请查看网关日志。',
+  errorBadInput: '输入有误，请检查后再试。',
+  errorNotFound: '找不到要查看的记录。',
+  errorConflict: '操作与当前状态冲突，请刷新后再试。',
+  errorUnknown: '出了点问题，请重试。',
+  sessionNotFound: '没有这条核验记录',
 };
 
 export type MessageKey = keyof typeof zh;
@@ -246,6 +259,20 @@ const en: Record<MessageKey, string> = {
   ATTEMPT_COMPLETED: 'WeChat answered',
   EVENT: 'Status change',
   ENDED: 'Ended',
+  chartTime: 'Time',
+  retry: 'Retry',
+  errorNetwork: 'Cannot reach the FaceGate gateway: check the network and that the gateway is running.',
+  errorUnauthorized:
+    'This key is no longer accepted (revoked or expired): sign out and sign in with a valid key.',
+  errorForbidden: 'This key is not allowed to see this.',
+  errorRateLimited: 'Too many requests: wait a moment, then retry.',
+  errorServer:
+    'The gateway had a problem: retry in a moment; if it keeps happening, check the gateway’s logs.',
+  errorBadInput: 'The input was not accepted: check it and try again.',
+  errorNotFound: 'Not found.',
+  errorConflict: 'That conflicts with the current state: refresh and try again.',
+  errorUnknown: 'Something went wrong: retry.',
+  sessionNotFound: 'No such session',
 };
 
 export const MESSAGES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zh, en };

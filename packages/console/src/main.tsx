@@ -1,4 +1,4 @@
-import { render } from 'preact';
+import { type ComponentChildren, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, keyStore } from './api';
 import { graphql, type ResultOf } from './graphql';
@@ -28,6 +28,51 @@ function useRoute(): [string, (route: string) => void] {
   }, []);
   return [route, (next) => (location.hash = `#/${next}`)];
 }
+
+interface RouteContext {
+  viewer: Viewer;
+  /** What follows the section in the hash: #/sessions/<id>. */
+  id: string | undefined;
+  go: (route: string) => void;
+  period: PeriodName;
+  setPeriod: (period: PeriodName) => void;
+}
+
+const isAdmin = (viewer: Viewer) => viewer.scopes.includes('CONSOLE_ADMIN');
+
+/**
+ * The console's pages, in the order of the navigation: a new page (an audit log, say) is one entry here. The
+ * first is the default for an empty or unknown hash.
+ */
+const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) => ComponentChildren }[] = [
+  {
+    section: 'overview',
+    label: 'overview',
+    render: (c) => <OverviewPage period={c.period} setPeriod={c.setPeriod} />,
+  },
+  {
+    section: 'failures',
+    label: 'failures',
+    render: (c) => <FailuresPage period={c.period} setPeriod={c.setPeriod} />,
+  },
+  {
+    section: 'sessions',
+    label: 'sessions',
+    render: (c) =>
+      c.id ? (
+        <SessionPage id={decodeURIComponent(c.id)} back={() => c.go('sessions')} />
+      ) : (
+        <SessionsPage open={(sessionId) => c.go(`sessions/${encodeURIComponent(sessionId)}`)} />
+      ),
+  },
+  { section: 'webhooks', label: 'webhooks', render: (c) => <WebhooksPage admin={isAdmin(c.viewer)} /> },
+  {
+    section: 'keys',
+    label: 'keys',
+    render: (c) => <KeysPage admin={isAdmin(c.viewer) || c.viewer.scopes.includes('KEYS_ADMIN')} />,
+  },
+  { section: 'system', label: 'system', render: () => <SystemPage /> },
+];
 
 function SignIn(props: { onSignedIn: (viewer: Viewer) => void }) {
   const [problem, setProblem] = useState<MessageKey | null>(null);
@@ -115,30 +160,10 @@ function App() {
     setViewer(null);
   };
 
-  let page = null;
   const [section, id] = route.split('/');
-  if (viewer) {
-    if (section === 'failures') page = <FailuresPage period={period} setPeriod={setPeriod} />;
-    else if (section === 'sessions' && id)
-      page = <SessionPage id={decodeURIComponent(id)} back={() => go('sessions')} />;
-    else if (section === 'sessions')
-      page = <SessionsPage open={(sessionId) => go(`sessions/${encodeURIComponent(sessionId)}`)} />;
-    else if (section === 'keys')
-      page = (
-        <KeysPage admin={viewer.scopes.includes('CONSOLE_ADMIN') || viewer.scopes.includes('KEYS_ADMIN')} />
-      );
-    else if (section === 'webhooks') page = <WebhooksPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
-    else if (section === 'system') page = <SystemPage />;
-    else page = <OverviewPage period={period} setPeriod={setPeriod} />;
-  }
-  const nav: [string, MessageKey][] = [
-    ['overview', 'overview'],
-    ['failures', 'failures'],
-    ['sessions', 'sessions'],
-    ['webhooks', 'webhooks'],
-    ['keys', 'keys'],
-    ['system', 'system'],
-  ];
+  const context: RouteContext = { viewer: viewer as Viewer, id, go, period, setPeriod };
+  const current = ROUTES.find((r) => r.section === section) ?? ROUTES[0];
+  const page = viewer && current ? current.render(context) : null;
 
   return (
     <I18nContext.Provider value={i18n}>
@@ -146,13 +171,13 @@ function App() {
         <span class="brand">{i18n.t('title')}</span>
         {viewer && (
           <nav>
-            {nav.map(([target, label]) => (
+            {ROUTES.map((r) => (
               <a
-                href={`#/${target}`}
-                class={section === target ? 'active' : ''}
-                data-testid={`nav-${target}`}
+                href={`#/${r.section}`}
+                class={current === r ? 'active' : ''}
+                data-testid={`nav-${r.section}`}
               >
-                {i18n.t(label)}
+                {i18n.t(r.label)}
               </a>
             ))}
           </nav>

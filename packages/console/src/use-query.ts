@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, gql } from './api';
+import { type ApiError, gql, toApiError } from './api';
 import type { TadaDocumentNode } from './graphql';
 
 export interface QueryState<T> {
@@ -25,14 +25,15 @@ export function useQuery<Result, Variables>(
   useEffect(() => {
     if (query === null) return;
     let current = true;
-    setState((s) => ({ ...s, loading: true }));
+    // a retry clears the last error, so the page shows it is loading again
+    setState((s) => ({ ...s, error: null, loading: true }));
     gql(query, variables).then(
       (data) => current && setState({ data, error: null, loading: false }),
       (error: unknown) =>
         current &&
         setState({
           data: null,
-          error: error instanceof ApiError ? error : new ApiError(String(error), 'ERROR'),
+          error: toApiError(error),
           loading: false,
         }),
     );

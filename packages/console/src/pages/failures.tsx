@@ -1,3 +1,6 @@
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
+import { failureReason } from '../failure-reason';
 import { percent } from '../format';
 import { graphql, type ResultOf } from '../graphql';
 import { useI18n } from '../i18n';
@@ -6,10 +9,11 @@ import { periodOf } from '../period';
 import { useQuery } from '../use-query';
 import { PeriodPicker } from './overview';
 
+// the reason is read from the failure taxonomy (failureReason), as on every page: not asked of the server
 const QUERY = graphql(`query FailureBreakdown($from: DateTime!, $to: DateTime!) {
   failureBreakdown(from: $from, to: $to) {
     total
-    failures { code reasonZh reasonEn retryable upstream count share trend { bucket count } }
+    failures { code retryable upstream count share trend { bucket count } }
     upstreamErrors { endpoint outcome count }
   } }`);
 
@@ -35,45 +39,37 @@ function FailureTable(props: { rows: Failure[]; testId: string }) {
   const { t, lang } = useI18n();
   if (props.rows.length === 0) return <p data-testid={props.testId}>{t('none')}</p>;
   return (
-    <table data-testid={props.testId}>
-      <thead>
-        <tr>
-          <th>{t('code')}</th>
-          <th>{t('reason')}</th>
-          <th>{t('count')}</th>
-          <th>{t('share')}</th>
-          <th>{t('trend')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map((f) => (
-          <tr data-code={f.code}>
-            <td>
-              <code>{f.code}</code>
-            </td>
-            <td>{lang === 'zh-CN' ? f.reasonZh : f.reasonEn}</td>
-            <td>{f.count}</td>
-            <td>{percent(f.share)}</td>
-            <td>
-              <Trend points={f.trend} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      testId={props.testId}
+      rows={props.rows}
+      rowAttrs={(f) => ({ 'data-code': f.code })}
+      columns={[
+        { label: t('code'), cell: (f) => <code>{f.code}</code> },
+        {
+          label: t('reason'),
+          cell: (f) => failureReason(f.code, lang),
+          attrs: () => ({ 'data-testid': 'reason' }),
+        },
+        { label: t('count'), cell: (f) => f.count },
+        { label: t('share'), cell: (f) => percent(f.share) },
+        { label: t('trend'), cell: (f) => <Trend points={f.trend} /> },
+      ]}
+    />
   );
 }
 
 export function FailuresPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
   const { t } = useI18n();
   const { from, to } = periodOf(props.period);
-  const { data, error } = useQuery(QUERY, { from, to });
+  const { data, error, reload } = useQuery(QUERY, { from, to });
   const b = data?.failureBreakdown;
   return (
-    <section>
-      <h2>{t('failures')}</h2>
-      <PeriodPicker value={props.period} onChange={props.setPeriod} />
-      {error && <p class="error">{error.message}</p>}
+    <section class="page" data-testid="page-failures">
+      <div class="page-head">
+        <h2>{t('failures')}</h2>
+        <PeriodPicker value={props.period} onChange={props.setPeriod} />
+      </div>
+      {error && <ErrorNotice error={error} onRetry={reload} />}
       {!b && !error && <p>{t('loading')}</p>}
       {b && (
         <>
@@ -85,24 +81,15 @@ export function FailuresPage(props: { period: PeriodName; setPeriod: (p: PeriodN
           {b.upstreamErrors.length === 0 ? (
             <p>{t('none')}</p>
           ) : (
-            <table data-testid="upstream-calls">
-              <thead>
-                <tr>
-                  <th>{t('endpoint')}</th>
-                  <th>{t('outcome')}</th>
-                  <th>{t('count')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {b.upstreamErrors.map((e) => (
-                  <tr>
-                    <td>{e.endpoint}</td>
-                    <td>{e.outcome}</td>
-                    <td>{e.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              testId="upstream-calls"
+              rows={b.upstreamErrors}
+              columns={[
+                { label: t('endpoint'), cell: (e) => <code>{e.endpoint}</code> },
+                { label: t('outcome'), cell: (e) => e.outcome },
+                { label: t('count'), cell: (e) => e.count },
+              ]}
+            />
           )}
         </>
       )}

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
-import { ApiError, gql } from '../api';
+import { type ApiError, gql, toApiError } from '../api';
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
 import { graphql, type VariablesOf } from '../graphql';
 import { useI18n } from '../i18n';
 import { useQuery } from '../use-query';
@@ -25,13 +27,15 @@ export function KeysPage(props: { admin: boolean }) {
   const { t, date } = useI18n();
   const { data, error, reload } = useQuery(props.admin ? LIST : null, {});
   const [created, setCreated] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<ApiError | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
 
   if (!props.admin) {
     return (
-      <section>
-        <h2>{t('keys')}</h2>
+      <section class="page" data-testid="page-keys">
+        <div class="page-head">
+          <h2>{t('keys')}</h2>
+        </div>
         <p class="error">{t('adminOnly')}</p>
       </section>
     );
@@ -53,7 +57,7 @@ export function KeysPage(props: { admin: boolean }) {
       formElement.reset();
       reload();
     } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : String(error));
+      setProblem(toApiError(error));
     }
   };
 
@@ -67,13 +71,15 @@ export function KeysPage(props: { admin: boolean }) {
       await gql(REVOKE, { id });
       reload();
     } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : String(error));
+      setProblem(toApiError(error));
     }
   };
 
   return (
-    <section>
-      <h2>{t('keys')}</h2>
+    <section class="page" data-testid="page-keys">
+      <div class="page-head">
+        <h2>{t('keys')}</h2>
+      </div>
       <form class="filters" onSubmit={create} data-testid="create-key">
         <label>
           {t('keyName')}
@@ -98,49 +104,37 @@ export function KeysPage(props: { admin: boolean }) {
           <code>{created}</code>
         </div>
       )}
-      {(problem || error) && <p class="error">{problem ?? error?.message}</p>}
+      {/* a failed create or revoke is retried by doing it again; a failed list by Retry */}
+      {problem && <ErrorNotice error={problem} testId="action-error" />}
+      {error && <ErrorNotice error={error} onRetry={reload} />}
+      {!data && !error && <p>{t('loading')}</p>}
       {data && (
-        <table data-testid="keys-table">
-          <thead>
-            <tr>
-              <th>{t('keyName')}</th>
-              <th>{t('prefix')}</th>
-              <th>{t('scopes')}</th>
-              <th>{t('createdAt')}</th>
-              <th>{t('lastUsed')}</th>
-              <th>{t('status')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {data.apiKeys.map((k) => (
-              <tr data-testid="key-row" data-prefix={k.prefix}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}</code>
-                </td>
-                <td>{k.scopes.map(scopeLabel).join(', ')}</td>
-                <td>{date(k.createdAt)}</td>
-                <td>{k.lastUsedAt ? date(k.lastUsedAt) : t('never')}</td>
-                <td data-testid="key-state">
-                  {k.revokedAt ? `${t('revokedAt')} ${date(k.revokedAt)}` : t('active')}
-                </td>
-                <td>
-                  {!k.revokedAt && (
-                    <button
-                      type="button"
-                      class="danger"
-                      data-testid="key-revoke"
-                      onClick={() => revoke(k.id)}
-                    >
-                      {confirming === k.id ? t('confirmRevoke') : t('revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          testId="keys-table"
+          rows={data.apiKeys}
+          rowAttrs={(k) => ({ 'data-testid': 'key-row', 'data-prefix': k.prefix })}
+          columns={[
+            { label: t('keyName'), cell: (k) => k.name },
+            { label: t('prefix'), cell: (k) => <code>{k.prefix}</code> },
+            { label: t('scopes'), cell: (k) => k.scopes.map(scopeLabel).join(', ') },
+            { label: t('createdAt'), cell: (k) => date(k.createdAt) },
+            { label: t('lastUsed'), cell: (k) => (k.lastUsedAt ? date(k.lastUsedAt) : t('never')) },
+            {
+              label: t('status'),
+              cell: (k) => (k.revokedAt ? `${t('revokedAt')} ${date(k.revokedAt)}` : t('active')),
+              attrs: () => ({ 'data-testid': 'key-state' }),
+            },
+            {
+              label: '',
+              cell: (k) =>
+                !k.revokedAt && (
+                  <button type="button" class="danger" data-testid="key-revoke" onClick={() => revoke(k.id)}>
+                    {confirming === k.id ? t('confirmRevoke') : t('revoke')}
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
     </section>
   );

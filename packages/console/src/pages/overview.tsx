@@ -1,4 +1,6 @@
 import { OutcomeChart } from '../chart';
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
 import { percent, seconds } from '../format';
 import { graphql, type ResultOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
@@ -50,7 +52,7 @@ export function PeriodPicker(props: { value: PeriodName; onChange: (p: PeriodNam
 export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
   const { t } = useI18n();
   const period = periodOf(props.period);
-  const { data, error } = useQuery(QUERY, period);
+  const { data, error, reload } = useQuery(QUERY, period);
   const o = data?.consoleOverview;
   // every bucket of the period, empty ones as zeros, so the axis spans the period asked for
   const x = bucketsOf(period.from, period.to, period.bucket).map((at) => at / 1000);
@@ -62,10 +64,12 @@ export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodN
     ),
   }));
   return (
-    <section>
-      <h2>{t('overview')}</h2>
-      <PeriodPicker value={props.period} onChange={props.setPeriod} />
-      {error && <p class="error">{error.message}</p>}
+    <section class="page" data-testid="page-overview">
+      <div class="page-head">
+        <h2>{t('overview')}</h2>
+        <PeriodPicker value={props.period} onChange={props.setPeriod} />
+      </div>
+      {error && <ErrorNotice error={error} onRetry={reload} />}
       {!o && !error && <p>{t('loading')}</p>}
       {o && (
         <>
@@ -93,37 +97,24 @@ export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodN
           <Funnel counts={o.total} />
           <p class="note">{t('funnelNote')}</p>
           <h3>{t('byProtocol')}</h3>
-          <table data-testid="by-protocol">
-            <thead>
-              <tr>
-                <th>{t('protocol')}</th>
-                <th>{t('started')}</th>
-                <th>{t('verified')}</th>
-                <th>{t('failed')}</th>
-                <th>{t('passRate')}</th>
-                <th>{t('median')}</th>
-                <th>{t('p95')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {o.byProtocol.map((p) => (
-                <tr>
-                  <td>{p.protocol}</td>
-                  <td>{p.counts.started}</td>
-                  <td>{p.counts.verified}</td>
-                  <td>{p.counts.failed}</td>
-                  <td>{percent(p.counts.passRate)}</td>
-                  <td>{seconds(p.counts.medianSecondsToOutcome)}</td>
-                  <td>{seconds(p.counts.p95SecondsToOutcome)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="by-protocol"
+            rows={o.byProtocol}
+            columns={[
+              { label: t('protocol'), cell: (p) => p.protocol },
+              { label: t('started'), cell: (p) => p.counts.started },
+              { label: t('verified'), cell: (p) => p.counts.verified },
+              { label: t('failed'), cell: (p) => p.counts.failed },
+              { label: t('passRate'), cell: (p) => percent(p.counts.passRate) },
+              { label: t('median'), cell: (p) => seconds(p.counts.medianSecondsToOutcome) },
+              { label: t('p95'), cell: (p) => seconds(p.counts.p95SecondsToOutcome) },
+            ]}
+          />
           <h3>{t('outcomes')}</h3>
           {x.length === 0 ? (
             <p>{t('none')}</p>
           ) : (
-            <OutcomeChart x={x} series={series} testId="outcome-chart" />
+            <OutcomeChart x={x} series={series} bucket={period.bucket} testId="outcome-chart" />
           )}
         </>
       )}

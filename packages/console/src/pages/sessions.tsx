@@ -1,4 +1,7 @@
 import { useState } from 'preact/hooks';
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
+import { failureReason } from '../failure-reason';
 import { graphql, type VariablesOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { useQuery } from '../use-query';
@@ -21,10 +24,10 @@ type Filter = NonNullable<VariablesOf<typeof LIST>['filter']>;
 const cstToIso = (value: string) => (value ? new Date(`${value}:00+08:00`).toISOString() : undefined);
 
 export function SessionsPage(props: { open: (id: string) => void }) {
-  const { t, date } = useI18n();
+  const { t, date, lang } = useI18n();
   const [filter, setFilter] = useState<Filter>({});
   const [after, setAfter] = useState<string | null>(null);
-  const { data, error } = useQuery(LIST, { filter, after });
+  const { data, error, reload } = useQuery(LIST, { filter, after });
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -46,8 +49,10 @@ export function SessionsPage(props: { open: (id: string) => void }) {
 
   const c = data?.consoleSessions;
   return (
-    <section>
-      <h2>{t('sessions')}</h2>
+    <section class="page" data-testid="page-sessions">
+      <div class="page-head">
+        <h2>{t('sessions')}</h2>
+      </div>
       <form class="filters" onSubmit={submit} data-testid="session-filters">
         <label>
           {t('status')}
@@ -86,48 +91,40 @@ export function SessionsPage(props: { open: (id: string) => void }) {
           {t('filter')}
         </button>
       </form>
-      {error && <p class="error">{error.message}</p>}
+      {error && <ErrorNotice error={error} onRetry={reload} />}
+      {!c && !error && <p>{t('loading')}</p>}
       {c && (
         <>
-          <table data-testid="sessions-table">
-            <thead>
-              <tr>
-                <th>{t('createdAt')}</th>
-                <th>{t('status')}</th>
-                <th>{t('protocol')}</th>
-                <th>{t('name')}</th>
-                <th>{t('idNumber')}</th>
-                <th>{t('attempts')}</th>
-                <th>{t('lastError')}</th>
-                <th>{t('openid')}</th>
-                <th>{t('clientReference')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {c.edges.map(({ node }) => (
-                <tr
-                  class="clickable"
-                  data-testid="session-row"
-                  data-id={node.id}
-                  onClick={() => props.open(node.id)}
-                >
-                  <td>{date(node.createdAt)}</td>
-                  <td>
-                    <span class={`status ${node.status}`}>{t(node.status.toLowerCase() as MessageKey)}</span>
-                  </td>
-                  <td>{node.protocol}</td>
-                  <td>{node.maskedName}</td>
-                  <td>{node.maskedIdCardNumber}</td>
-                  <td>
-                    {node.attempts}/{node.maxAttempts}
-                  </td>
-                  <td>{node.lastErrorCode ?? ''}</td>
-                  <td>{node.openid}</td>
-                  <td>{node.clientReferenceId ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="sessions-table"
+            rows={c.edges.map((e) => e.node)}
+            rowAttrs={(node) => ({
+              class: 'clickable',
+              'data-testid': 'session-row',
+              'data-id': node.id,
+              onClick: () => props.open(node.id),
+            })}
+            columns={[
+              { label: t('createdAt'), cell: (node) => date(node.createdAt) },
+              {
+                label: t('status'),
+                cell: (node) => (
+                  <span class={`status ${node.status}`}>{t(node.status.toLowerCase() as MessageKey)}</span>
+                ),
+              },
+              { label: t('protocol'), cell: (node) => node.protocol },
+              { label: t('name'), cell: (node) => node.maskedName },
+              { label: t('idNumber'), cell: (node) => node.maskedIdCardNumber },
+              { label: t('attempts'), cell: (node) => `${node.attempts}/${node.maxAttempts}` },
+              {
+                label: t('lastError'),
+                cell: (node) => (node.lastErrorCode ? failureReason(node.lastErrorCode, lang) : ''),
+                attrs: (node) => ({ 'data-testid': 'last-error', title: node.lastErrorCode ?? undefined }),
+              },
+              { label: t('openid'), cell: (node) => <span class="id">{node.openid}</span> },
+              { label: t('clientReference'), cell: (node) => node.clientReferenceId ?? '' },
+            ]}
+          />
           {c.hasNextPage && (
             <button type="button" onClick={() => setAfter(c.endCursor)}>
               {t('next')}
@@ -140,19 +137,26 @@ export function SessionsPage(props: { open: (id: string) => void }) {
 }
 
 export function SessionPage(props: { id: string; back: () => void }) {
-  const { t, date } = useI18n();
-  const { data, error } = useQuery(ONE, { id: props.id });
+  const { t, date, lang } = useI18n();
+  const { data, error, reload } = useQuery(ONE, { id: props.id });
   const s = data?.consoleSession;
   return (
-    <section>
-      <button type="button" onClick={props.back}>
-        ← {t('back')}
-      </button>
-      <h2>
-        {t('sessions')} <code data-testid="session-id">{props.id}</code>
-      </h2>
-      {error && <p class="error">{error.message}</p>}
-      {data && s === null && <p class="error">404</p>}
+    <section class="page" data-testid="page-session">
+      <div class="page-head">
+        <button type="button" onClick={props.back}>
+          ← {t('back')}
+        </button>
+        <h2>
+          {t('sessions')} <code data-testid="session-id">{props.id}</code>
+        </h2>
+      </div>
+      {error && <ErrorNotice error={error} onRetry={reload} />}
+      {!data && !error && <p>{t('loading')}</p>}
+      {data && s === null && (
+        <p class="error" data-testid="session-not-found">
+          {t('sessionNotFound')}
+        </p>
+      )}
       {s && (
         <>
           <dl class="facts" data-testid="session-detail">
@@ -168,8 +172,12 @@ export function SessionPage(props: { id: string; back: () => void }) {
             <dd>
               {s.attempts}/{s.maxAttempts}
             </dd>
+            <dt>{t('lastError')}</dt>
+            <dd data-testid="session-last-error" title={s.lastErrorCode ?? undefined}>
+              {s.lastErrorCode ? failureReason(s.lastErrorCode, lang) : '—'}
+            </dd>
             <dt>{t('openid')}</dt>
-            <dd>{s.openid}</dd>
+            <dd class="id">{s.openid}</dd>
             <dt>{t('clientReference')}</dt>
             <dd>{s.clientReferenceId ?? '—'}</dd>
             <dt>{t('createdAt')}</dt>
@@ -184,7 +192,12 @@ export function SessionPage(props: { id: string; back: () => void }) {
                   <span class={`status ${e.status}`}> {t(e.status.toLowerCase() as MessageKey)}</span>
                 )}
                 {e.attempt !== null && <span> #{e.attempt}</span>}
-                {e.failureCode && <code> {e.failureCode}</code>}
+                {e.failureCode && (
+                  <span class="reason" data-testid="timeline-reason" title={e.failureCode}>
+                    {' '}
+                    {failureReason(e.failureCode, lang)}
+                  </span>
+                )}
               </li>
             ))}
           </ol>

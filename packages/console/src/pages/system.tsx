@@ -1,3 +1,5 @@
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
 import { graphql } from '../graphql';
 import { useI18n } from '../i18n';
 import { useQuery } from '../use-query';
@@ -8,12 +10,14 @@ const QUERY = graphql(`query SystemStatus { systemStatus {
 
 export function SystemPage() {
   const { t, date } = useI18n();
-  const { data, error } = useQuery(QUERY, {});
+  const { data, error, reload } = useQuery(QUERY, {});
   const s = data?.systemStatus;
   return (
-    <section>
-      <h2>{t('system')}</h2>
-      {error && <p class="error">{error.message}</p>}
+    <section class="page" data-testid="page-system">
+      <div class="page-head">
+        <h2>{t('system')}</h2>
+      </div>
+      {error && <ErrorNotice error={error} onRetry={reload} />}
       {!s && !error && <p>{t('loading')}</p>}
       {s && (
         <>
@@ -54,26 +58,16 @@ export function SystemPage() {
             <dd>{s.tokenRefreshes}</dd>
           </dl>
           <h3>{t('abuseRefusals')}</h3>
-          <table data-testid="abuse-refusals">
-            <thead>
-              <tr>
-                <th>{t('rule')}</th>
-                <th>{t('ruleLimit')}</th>
-                <th>{t('refused')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.abuseRefusals.map((r) => (
-                <tr data-rule={r.rule}>
-                  <td>
-                    <code>{r.rule}</code>
-                  </td>
-                  <td>{r.limit}</td>
-                  <td>{r.refused}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            testId="abuse-refusals"
+            rows={s.abuseRefusals}
+            rowAttrs={(r) => ({ 'data-rule': r.rule })}
+            columns={[
+              { label: t('rule'), cell: (r) => <code>{r.rule}</code> },
+              { label: t('ruleLimit'), cell: (r) => r.limit },
+              { label: t('refused'), cell: (r) => r.refused },
+            ]}
+          />
         </>
       )}
     </section>

@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
-import { ApiError, gql } from '../api';
+import { type ApiError, gql, toApiError } from '../api';
+import { DataTable } from '../components/data-table';
+import { ErrorNotice } from '../components/error-notice';
 import { graphql, type ResultOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { useQuery } from '../use-query';
@@ -34,32 +36,39 @@ export function WebhooksPage(props: { admin: boolean }) {
     e.enabled ? t('enabled') : e.disabledReason === 'FAILING' ? t('disabledFailing') : t('disabledManual');
 
   return (
-    <section>
-      <h2>{t('webhooks')}</h2>
+    <section class="page" data-testid="page-webhooks">
+      <div class="page-head">
+        <h2>{t('webhooks')}</h2>
+      </div>
       <h3>{t('webhookEndpoints')}</h3>
-      {endpoints.error && <p class="error">{endpoints.error.message}</p>}
+      {endpoints.error && <ErrorNotice error={endpoints.error} onRetry={endpoints.reload} />}
       {endpoints.loading && !endpoints.data && <p>{t('loading')}</p>}
       {endpoints.data && list.length === 0 && <p data-testid="no-endpoints">{t('noEndpoints')}</p>}
       {list.length > 0 && (
-        <table data-testid="webhook-endpoints">
-          <thead>
-            <tr>
-              <th>{t('url')}</th>
-              <th>{t('events')}</th>
-              <th>{t('status')}</th>
-              <th>{t('createdAt')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((e) => (
-              <tr data-testid="endpoint-row" data-id={e.id} class={e.id === endpointId ? 'chosen' : ''}>
-                <td>
-                  <code>{e.url}</code>
+        <DataTable
+          testId="webhook-endpoints"
+          rows={list}
+          rowAttrs={(e) => ({
+            'data-testid': 'endpoint-row',
+            'data-id': e.id,
+            class: e.id === endpointId ? 'chosen' : '',
+          })}
+          columns={[
+            {
+              label: t('url'),
+              cell: (e) => (
+                <>
+                  <code class="id">{e.url}</code>
                   {e.description && <div class="note">{e.description}</div>}
-                </td>
-                <td>{e.events.map(eventLabel).join(', ')}</td>
-                <td data-testid="endpoint-state">
+                </>
+              ),
+            },
+            { label: t('events'), cell: (e) => e.events.map(eventLabel).join(', ') },
+            {
+              label: t('status'),
+              attrs: () => ({ 'data-testid': 'endpoint-state' }),
+              cell: (e) => (
+                <>
                   {stateOf(e)}
                   {!e.enabled && e.disabledAt && ` ${date(e.disabledAt)}`}
                   {e.failingSince && (
@@ -67,17 +76,20 @@ export function WebhooksPage(props: { admin: boolean }) {
                       {t('failingSinceLabel')} {date(e.failingSince)}
                     </div>
                   )}
-                </td>
-                <td>{date(e.createdAt)}</td>
-                <td>
-                  <button type="button" data-testid="endpoint-deliveries" onClick={() => setChosen(e.id)}>
-                    {t('showDeliveries')}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { label: t('createdAt'), cell: (e) => date(e.createdAt) },
+            {
+              label: '',
+              cell: (e) => (
+                <button type="button" data-testid="endpoint-deliveries" onClick={() => setChosen(e.id)}>
+                  {t('showDeliveries')}
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
       {endpointId && <Deliveries key={endpointId} endpointId={endpointId} admin={props.admin} />}
     </section>
@@ -89,7 +101,7 @@ function Deliveries(props: { endpointId: string; admin: boolean }) {
   const [status, setStatus] = useState<DeliveryStatus | ''>('');
   // null: the newest page; "back" returns there
   const [after, setAfter] = useState<string | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [problem, setProblem] = useState<ApiError | null>(null);
   const [queued, setQueued] = useState<string | null>(null);
   const { data, error, loading, reload } = useQuery(DELIVERIES, {
     endpointId: props.endpointId,
@@ -106,7 +118,7 @@ function Deliveries(props: { endpointId: string; admin: boolean }) {
       setQueued(id);
       reload();
     } catch (caught) {
-      setProblem(caught instanceof ApiError ? caught.message : String(caught));
+      setProblem(toApiError(caught));
     }
   };
 
@@ -134,7 +146,8 @@ function Deliveries(props: { endpointId: string; admin: boolean }) {
           {t('refresh')}
         </button>
       </div>
-      {(problem || error) && <p class="error">{problem ?? error?.message}</p>}
+      {problem && <ErrorNotice error={problem} testId="action-error" />}
+      {error && <ErrorNotice error={error} onRetry={reload} />}
       {queued && (
         <p class="note" data-testid="redeliver-queued">
           {t('redeliverQueued')}
@@ -143,41 +156,44 @@ function Deliveries(props: { endpointId: string; admin: boolean }) {
       {loading && !page && <p>{t('loading')}</p>}
       {page && page.edges.length === 0 && <p data-testid="no-deliveries">{t('noDeliveries')}</p>}
       {page && page.edges.length > 0 && (
-        <table data-testid="webhook-deliveries">
-          <thead>
-            <tr>
-              <th>{t('createdAt')}</th>
-              <th>{t('eventType')}</th>
-              <th>{t('status')}</th>
-              <th>{t('attempts')}</th>
-              <th>{t('lastStatusCode')}</th>
-              <th>{t('nextRetry')}</th>
-              {props.admin && <th />}
-            </tr>
-          </thead>
-          <tbody>
-            {page.edges.map(({ node: d }) => (
-              <tr data-testid="delivery-row" data-id={d.id} data-status={d.status}>
-                <td>{date(d.createdAt)}</td>
-                <td>{eventLabel(d.eventType)}</td>
-                <td class={`status ${d.status}`} data-testid="delivery-status-cell">
+        <DataTable
+          testId="webhook-deliveries"
+          rows={page.edges.map((e) => e.node)}
+          rowAttrs={(d) => ({ 'data-testid': 'delivery-row', 'data-id': d.id, 'data-status': d.status })}
+          columns={[
+            { label: t('createdAt'), cell: (d) => date(d.createdAt) },
+            { label: t('eventType'), cell: (d) => eventLabel(d.eventType) },
+            {
+              label: t('status'),
+              attrs: (d) => ({ class: `status ${d.status}`, 'data-testid': 'delivery-status-cell' }),
+              cell: (d) => (
+                <>
                   {t(d.status)}
                   {d.lastError && <div class="note">{d.lastError}</div>}
-                </td>
-                <td data-testid="delivery-attempts">{d.attempts}</td>
-                <td>{d.lastStatusCode ?? '—'}</td>
-                <td>{d.nextAttemptAt ? date(d.nextAttemptAt) : '—'}</td>
-                {props.admin && (
-                  <td>
-                    <button type="button" data-testid="redeliver" onClick={() => redeliver(d.id)}>
-                      {t('redeliver')}
-                    </button>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            {
+              label: t('attempts'),
+              cell: (d) => d.attempts,
+              attrs: () => ({ 'data-testid': 'delivery-attempts' }),
+            },
+            { label: t('lastStatusCode'), cell: (d) => d.lastStatusCode ?? '—' },
+            { label: t('nextRetry'), cell: (d) => (d.nextAttemptAt ? date(d.nextAttemptAt) : '—') },
+            ...(props.admin
+              ? [
+                  {
+                    label: '',
+                    cell: (d: { id: string }) => (
+                      <button type="button" data-testid="redeliver" onClick={() => redeliver(d.id)}>
+                        {t('redeliver')}
+                      </button>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       )}
       {(after || page?.pageInfo.hasNextPage) && (
         <div class="filters">
