@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Result } from '@facegate/domain';
 import { type Sandbox, type SandboxScenario, startSandbox } from '@facegate/wechat-sandbox';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -12,33 +10,10 @@ import { launchChromium, type PageWatch, watchPage } from '../../../tests/suppor
 import { API_KEY_SCOPES } from '../src/application/auth/viewer';
 import { TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
-import { consoleDistDir } from '../src/http/plugins/console-assets.plugin';
 import { type RunningGateway, startGateway } from '../src/http/server';
+import { ensureConsoleBuilt } from './support/console-build';
 
-/** packages/console, found the way the gateway finds its build. */
-const packageDir = resolve(consoleDistDir(), '..');
-const distIndex = join(packageDir, 'dist', 'index.html');
 const screenshots = resolve(import.meta.dirname, '../../../test-output/console');
-
-/** Newest modification time under a folder. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds the console when it was never built or its sources changed since (the gateway serves dist/). */
-async function ensureBuilt(): Promise<void> {
-  const sources = Math.max(newest(join(packageDir, 'src')), statSync(join(packageDir, 'index.html')).mtimeMs);
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= sources) return;
-  // the package's own build script (vite build), as `npm start` runs it
-  await promisify(execFile)(process.execPath, [join(packageDir, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: packageDir,
-  });
-}
 
 const PEOPLE = [
   { name: '张三', idCardNumber: '11010519491231002X' },
@@ -126,7 +101,7 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });
-    await ensureBuilt();
+    await ensureConsoleBuilt();
     sandbox = await startSandbox({ port: 0 });
     receiver = createServer((request, response) => {
       let body = '';
