@@ -205,6 +205,27 @@ describe('operator console layout, chart labels, failure reasons and error state
   for (const lang of LANGS) {
     for (const viewport of VIEWPORTS) {
       it(`${lang} at ${viewport.width}x${viewport.height}: every page fits the width and no blocks overlap`, async () => {
+        // signed out first: the sign-in form
+        const signedOut = await browser.newContext({ viewport, locale: lang });
+        try {
+          await signedOut.addInitScript(
+            (language) => localStorage.setItem('facegate.console.lang', language),
+            lang,
+          );
+          const page = await signedOut.newPage();
+          await page.goto(`${running.url}/console/`);
+          await page.getByTestId('sign-in').waitFor();
+          await page.screenshot({
+            path: join(screenshots, `${lang}-${viewport.width}x${viewport.height}-sign-in.png`),
+            fullPage: true,
+          });
+          expect({ page: 'sign-in', problems: await page.evaluate(layoutProblems) }).toEqual({
+            page: 'sign-in',
+            problems: [],
+          });
+        } finally {
+          await signedOut.close();
+        }
         const { context, page, watch } = await openConsole(lang, viewport);
         try {
           for (const target of PAGES) {
@@ -460,7 +481,7 @@ describe('operator console layout, chart labels, failure reasons and error state
   it('wrote a screenshot of every page at both widths in both languages', () => {
     for (const lang of LANGS) {
       for (const viewport of VIEWPORTS) {
-        for (const target of PAGES) {
+        for (const target of [...PAGES, { name: 'sign-in' }]) {
           const file = join(screenshots, `${lang}-${viewport.width}x${viewport.height}-${target.name}.png`);
           expect(statSync(file).size).toBeGreaterThan(5_000);
         }
