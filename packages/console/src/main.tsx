@@ -1,6 +1,8 @@
 import { type ComponentChildren, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, gql, keyStore } from './api';
+import { type ApiError, gql, keyStore, toApiError } from './api';
+import { ErrorNotice } from './components/error-notice';
+import { type ErrorKind, errorKind } from './errors';
 import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
 import { FailuresPage } from './pages/failures';
@@ -74,6 +76,19 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
   { section: 'system', label: 'system', render: () => <SystemPage /> },
 ];
 
+/** What the sign-in form says for each kind of failure: a network or server problem is not a wrong key. */
+const SIGN_IN_PROBLEM: Record<ErrorKind, MessageKey> = {
+  unauthorized: 'wrongKey',
+  badInput: 'wrongKey',
+  notFound: 'wrongKey',
+  unknown: 'wrongKey',
+  forbidden: 'noConsoleScope',
+  rateLimited: 'tooManyAttempts',
+  network: 'errorNetwork',
+  server: 'errorServer',
+  conflict: 'errorConflict',
+};
+
 function SignIn(props: { onSignedIn: (viewer: Viewer) => void }) {
   const [problem, setProblem] = useState<MessageKey | null>(null);
   const [busy, setBusy] = useState(false);
@@ -88,10 +103,7 @@ function SignIn(props: { onSignedIn: (viewer: Viewer) => void }) {
       keyStore.set(key);
       props.onSignedIn(consoleViewer);
     } catch (error) {
-      const code = error instanceof ApiError ? error.code : '';
-      setProblem(
-        code === 'FORBIDDEN' ? 'noConsoleScope' : code === 'RATE_LIMITED' ? 'tooManyAttempts' : 'wrongKey',
-      );
+      setProblem(SIGN_IN_PROBLEM[errorKind(toApiError(error))]);
     } finally {
       setBusy(false);
     }
@@ -131,6 +143,9 @@ function App() {
   const [lang, setLangState] = useState<Lang>(currentLang);
   const [viewer, setViewer] = useState<Viewer | null>(null);
   const [checking, setChecking] = useState(keyStore.get() !== null);
+  // the kept key could not be checked (network, server): keep it and offer Retry rather than sign the operator out
+  const [checkError, setCheckError] = useState<ApiError | null>(null);
+  const [checkAttempt, setCheckAttempt] = useState(0);
   const [route, go] = useRoute();
   const [period, setPeriod] = useState<PeriodName>('today');
   const setLang = (next: Lang) => {
@@ -143,17 +158,24 @@ function App() {
   // a key kept from earlier in this tab: check it is still good
   useEffect(() => {
     if (keyStore.get() === null) return;
+    setCheckError(null);
     gql(VIEWER, {}).then(
       ({ consoleViewer }) => {
         setViewer(consoleViewer);
         setChecking(false);
       },
-      () => {
-        keyStore.clear();
-        setChecking(false);
+      (caught: unknown) => {
+        const error = toApiError(caught);
+        const kind = errorKind(error);
+        if (kind === 'unauthorized' || kind === 'forbidden') {
+          keyStore.clear();
+          setChecking(false);
+        } else {
+          setCheckError(error);
+        }
       },
     );
-  }, []);
+  }, [checkAttempt]);
 
   const signOut = () => {
     keyStore.clear();
@@ -201,7 +223,17 @@ function App() {
           </>
         )}
       </header>
-      <main>{viewer ? page : checking ? <p>{i18n.t('loading')}</p> : <SignIn onSignedIn={setViewer} />}</main>
+      <main>
+        {viewer ? (
+          page
+        ) : checkError ? (
+          <ErrorNotice error={checkError} onRetry={() => setCheckAttempt((n) => n + 1)} />
+        ) : checking ? (
+          <p>{i18n.t('loading')}</p>
+        ) : (
+          <SignIn onSignedIn={setViewer} />
+        )}
+      </main>
     </I18nContext.Provider>
   );
 }

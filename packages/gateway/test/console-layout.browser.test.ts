@@ -478,6 +478,52 @@ describe('operator console layout, chart labels, failure reasons and error state
     }
   }, 90_000);
 
+  it('signing in while the gateway is unreachable says so, not that the key is wrong (zh-CN)', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${running.url}/console/`);
+      await page.route('**/graphql', (route) => route.abort('connectionrefused'));
+      await page.getByTestId('key-input').fill(adminKey);
+      await page.getByTestId('sign-in-submit').click();
+      await expect
+        .poll(() => page.getByTestId('sign-in-error').textContent())
+        .toBe('无法连接到 FaceGate 网关，请检查网络以及网关是否在运行。');
+      await page.route('**/graphql', (route) =>
+        graphqlError(route, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', 500),
+      );
+      await page.getByTestId('sign-in-submit').click();
+      await expect
+        .poll(() => page.getByTestId('sign-in-error').textContent())
+        .toBe('网关出错了，请稍后重试；如果一直出现，请查看网关日志。');
+      await page.unroute('**/graphql');
+      await page.getByTestId('sign-in-submit').click();
+      await page.getByTestId('viewer-name').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a key kept in the tab survives a network failure when the page loads: Retry signs back in', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en' });
+    try {
+      await context.addInitScript((key) => sessionStorage.setItem('facegate.console.key', key), adminKey);
+      const page = await context.newPage();
+      await page.route('**/graphql', (route) => route.abort('connectionrefused'));
+      await page.goto(`${running.url}/console/#/sessions`);
+      const notice = page.getByTestId('error');
+      await notice.waitFor();
+      expect(await notice.getAttribute('data-kind')).toBe('network');
+      expect(await page.evaluate(() => sessionStorage.getItem('facegate.console.key'))).toBe(adminKey);
+      await page.unroute('**/graphql');
+      await notice.getByTestId('retry').click();
+      await page.getByTestId('session-row').first().waitFor();
+      expect(await page.getByTestId('viewer-name').textContent()).toBe('operations-lead-night-shift');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('wrote a screenshot of every page at both widths in both languages', () => {
     for (const lang of LANGS) {
       for (const viewport of VIEWPORTS) {
