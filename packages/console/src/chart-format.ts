@@ -17,6 +17,17 @@ export const X_TICK_STEPS: Record<Bucket, number[]> = {
   DAY: [1, 2, 3, 7, 14, 28, 56].map((d) => d * DAY_S),
 };
 
+/**
+ * The x axis spans the buckets shown, read from the buckets themselves (uPlot would widen a single point by
+ * 86400/ms, a thousand days in seconds, leaving no room for any tick); a single bucket (today, just after
+ * midnight) spans one bucket, so the axis still has ticks.
+ */
+export function xRange(bucket: Bucket, buckets: readonly number[]): [number, number] {
+  const first = buckets[0] ?? 0;
+  const last = buckets[buckets.length - 1] ?? first;
+  return last > first ? [first, last] : [first, first + (bucket === 'HOUR' ? HOUR_S : DAY_S)];
+}
+
 /** Counts are whole numbers: the y axis never ticks at 0.5. */
 export const Y_TICK_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 100_000];
 

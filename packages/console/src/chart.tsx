@@ -1,7 +1,14 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { type Bucket, CONSOLE_TIME_ZONE, chartFormats, X_TICK_STEPS, Y_TICK_STEPS } from './chart-format';
+import {
+  type Bucket,
+  CONSOLE_TIME_ZONE,
+  chartFormats,
+  X_TICK_STEPS,
+  xRange,
+  Y_TICK_STEPS,
+} from './chart-format';
 import { useI18n } from './i18n';
 
 export interface ChartSeries {
@@ -27,11 +34,15 @@ export function OutcomeChart(props: { x: number[]; series: ChartSeries[]; bucket
     if (!element) return;
     const format = chartFormats(lang, props.bucket);
     const width = Math.max(1, element.clientWidth);
+    const span = xRange(props.bucket, props.x);
     const plot = new uPlot(
       {
         width,
         height: heightFor(width),
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: {
+          x: { time: true, range: () => span },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        },
         // the axis in China Standard Time, like the day buckets and every date on the page
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), CONSOLE_TIME_ZONE),
         axes: [

@@ -1,7 +1,7 @@
 import { describeFailure, FAILURE_CODES } from '@facegate/domain';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, gql } from '../src/api';
-import { chartFormats, X_TICK_STEPS, Y_TICK_STEPS } from '../src/chart-format';
+import { chartFormats, X_TICK_STEPS, xRange, Y_TICK_STEPS } from '../src/chart-format';
 import { errorKind } from '../src/errors';
 import { failureReason } from '../src/failure-reason';
 import { graphql } from '../src/graphql';
@@ -51,6 +51,13 @@ describe('chartFormats: the overview chart in the console language, China Standa
     expect(chartFormats('en', 'DAY').count(12345)).toBe('12,345');
     expect(chartFormats('zh-CN', 'DAY').count(0)).toBe('0');
     expect(chartFormats('zh-CN', 'DAY').count(null)).toBe('—');
+  });
+
+  it('the x axis spans at least one bucket, so a single bucket still gets ticks', () => {
+    const midnight = cst('2026-12-07T00:00:00');
+    expect(xRange('HOUR', [midnight])).toEqual([midnight, midnight + 3600]);
+    expect(xRange('DAY', [midnight])).toEqual([midnight, midnight + 86_400]);
+    expect(xRange('HOUR', [midnight, midnight + 3600, midnight + 7200])).toEqual([midnight, midnight + 7200]);
   });
 
   it('tick steps are whole buckets and whole counts', () => {
