@@ -23,6 +23,8 @@ type Lang = (typeof LANGS)[number];
 const VIEWPORTS = [
   { name: 'laptop', width: 1366, height: 768 },
   { name: 'phone', width: 390, height: 844 },
+  // a tablet in portrait: wide enough for tables, narrow enough to squeeze them
+  { name: 'tablet', width: 820, height: 1180 },
 ] as const;
 
 /** Each page: its hash route and what is on it once its data arrived. */

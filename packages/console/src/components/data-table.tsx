@@ -15,7 +15,7 @@ export interface Column<Row> {
 }
 
 /**
- * Every table of the console. On a wide screen a plain table; below 760px (styles.css) each row becomes a card
+ * Every table of the console. On a wide screen a plain table; below 960px (styles.css) each row becomes a card
  * whose cells are labelled from `data-label`, so a phone never scrolls sideways or cuts a column off. A new page
  * (an audit log, a session's consent receipts) describes its columns and gets both layouts.
  */

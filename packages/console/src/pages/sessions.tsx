@@ -114,7 +114,7 @@ export function SessionsPage(props: { open: (id: string) => void }) {
               },
               { label: t('protocol'), cell: (node) => node.protocol },
               { label: t('name'), cell: (node) => node.maskedName },
-              { label: t('idNumber'), cell: (node) => node.maskedIdCardNumber },
+              { label: t('idNumber'), cell: (node) => <span class="id">{node.maskedIdCardNumber}</span> },
               { label: t('attempts'), cell: (node) => `${node.attempts}/${node.maxAttempts}` },
               {
                 label: t('lastError'),
@@ -122,7 +122,10 @@ export function SessionsPage(props: { open: (id: string) => void }) {
                 attrs: (node) => ({ 'data-testid': 'last-error', title: node.lastErrorCode ?? undefined }),
               },
               { label: t('openid'), cell: (node) => <span class="id">{node.openid}</span> },
-              { label: t('clientReference'), cell: (node) => node.clientReferenceId ?? '' },
+              {
+                label: t('clientReference'),
+                cell: (node) => <span class="id">{node.clientReferenceId ?? ''}</span>,
+              },
             ]}
           />
           {c.hasNextPage && (
@@ -179,7 +182,7 @@ export function SessionPage(props: { id: string; back: () => void }) {
             <dt>{t('openid')}</dt>
             <dd class="id">{s.openid}</dd>
             <dt>{t('clientReference')}</dt>
-            <dd>{s.clientReferenceId ?? '—'}</dd>
+            <dd class="id">{s.clientReferenceId ?? '—'}</dd>
             <dt>{t('createdAt')}</dt>
             <dd>{date(s.createdAt)}</dd>
           </dl>
