@@ -31,7 +31,7 @@ let gateway: LiveGateway;
 beforeAll(async () => {
   distDir = buildIntoTempDir();
   gateway = await startLiveGateway();
-});
+}, 120_000);
 
 afterAll(async () => {
   await gateway?.close();
