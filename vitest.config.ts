@@ -1,11 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages export built JavaScript by default; tests import their TypeScript through the `source`
 // export condition (as `tsc` does), so a test never runs stale dist/ code.
 const conditions = ['source', 'module', 'node', 'development|production'];
 
+// The mini program SDK publishes only its build (exports name no source, and no test support): inside the
+// workspace its importers reach the source here, as packages/miniprogram/tsconfig.json's paths do for tsc.
+const sdk = (path: string) => fileURLToPath(new URL(`packages/miniprogram-sdk/${path}`, import.meta.url));
+const alias = [
+  { find: /^@facegate\/miniprogram-sdk$/, replacement: sdk('src/index.ts') },
+  { find: /^@facegate\/miniprogram-sdk\/testing$/, replacement: sdk('test/support/index.ts') },
+];
+
 export default defineConfig({
-  resolve: { conditions },
+  resolve: { conditions, alias },
   ssr: { resolve: { conditions, externalConditions: ['source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],

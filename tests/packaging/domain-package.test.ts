@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,8 @@ describe('@facegate/domain packed and used outside the workspace', () => {
     execFileSync(process.execPath, [tsc, '-b', 'packages/domain'], { cwd: root });
     scratch = mkdtempSync(join(tmpdir(), 'facegate-domain-consumer-'));
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
+      // --ignore-scripts: the prepack would rebuild dist/ while other tests' processes run from it
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
         cwd: join(root, 'packages/domain'),
         encoding: 'utf8',
       }),
@@ -40,13 +41,59 @@ describe('@facegate/domain packed and used outside the workspace', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('contains built JavaScript and declarations only: no TypeScript source, no test declarations', () => {
+  it('contains built JavaScript, declarations and the sources its `source` condition names: no tests, no maps', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/testing/index.js');
     expect(files).toContain('dist/types/src/index.d.ts');
-    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
-    expect(files.filter((f) => f.startsWith('dist/types/test'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('src/'))).toEqual(
+      [],
+    );
+    expect(files.filter((f) => /^(test\/|dist\/types\/test\/)|\.map$|tsbuildinfo$/.test(f))).toEqual([]);
   });
+
+  it('main, types and every target of every exports condition are files inside the tarball; it can be published', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(scratch, 'node_modules/@facegate/domain/package.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const targets: string[] = [];
+    const visit = (value: unknown): void => {
+      if (typeof value === 'string') targets.push(value.replace(/^\.\//, ''));
+      else if (value && typeof value === 'object') for (const v of Object.values(value)) visit(v);
+    };
+    visit([manifest.exports, manifest.main, manifest.types]);
+    expect(targets).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/types/src/index.d.ts', 'src/index.ts']),
+    );
+    for (const target of targets) expect(files, target).toContain(target);
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.dependencies ?? {}).toEqual({});
+    // what `npm publish` runs first: the build of dist/ and the declarations
+    expect(manifest.scripts).toMatchObject({ prepack: expect.stringMatching(/build\.mjs domain && tsc -b/) });
+  });
+
+  it('type-checks a CommonJS project with Node10 resolution (main/types, no exports), as mini program TypeScript does', () => {
+    writeFileSync(
+      join(scratch, 'cjs.ts'),
+      `import type { FailureCode, VerificationStatus } from '@facegate/domain';
+const code: FailureCode = 'FACE_MISMATCH';
+const status: VerificationStatus = 'VERIFIED';
+// @ts-expect-error not a failure code
+const wrong: FailureCode = 'NO_SUCH_CODE';
+export { code, status, wrong };
+`,
+    );
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'commonjs',
+      '--moduleResolution',
+      'node10',
+      '--target',
+      'es2020',
+    ];
+    expect(() => execFileSync(process.execPath, [tsc, ...args, 'cjs.ts'], { cwd: scratch })).not.toThrow();
+  }, 120_000);
 
   it('runs a verification from plain Node with the in-memory fakes, one class identity across entries', () => {
     const script = `
@@ -99,5 +146,5 @@ console.log(id, status, typeof makeVerificationDeps, NoSuchExport);
       'es2022',
     ];
     expect(() => execFileSync(process.execPath, [tsc, ...args, 'use.ts'], { cwd: scratch })).not.toThrow();
-  });
+  }, 120_000);
 });

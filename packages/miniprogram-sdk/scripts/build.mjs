@@ -2,9 +2,12 @@
 // core.js (the SDK with @facegate/domain and the jsapi adapter bundled in), index.js (the plain API, which
 // requires ./core.js) and facegate-verify/ (the component: index.js requiring ../core.js, plus its
 // .json/.wxml/.wxss). CommonJS, ES2018, no TypeScript, no bare require, no Node built-in.
+// With --with-types (what `npm pack` runs as prepack) it also writes types/: the declarations of the plain API
+// for TypeScript mini programs, which name @facegate/domain (a dependency) for the domain's types.
 
+import { spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -102,9 +105,23 @@ export async function buildSdk() {
   return outDir;
 }
 
+/** types/ from src/index.ts, against the built declarations of the packages it imports (not their sources). */
+export async function buildTypes() {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const run = (args) => {
+    const result = spawnSync(process.execPath, [tsc, ...args], { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`tsc ${args.join(' ')} failed (exit ${result.status})`);
+  };
+  await rm(join(root, 'types'), { recursive: true, force: true });
+  run(['-b', '../adapters-wechat']);
+  run(['-p', 'tsconfig.types.json']);
+  return join(root, 'types');
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   buildSdk()
     .then(async (dir) => {
+      if (process.argv.includes('--with-types')) await buildTypes();
       let bytes = 0;
       for (const file of await walk(dir)) bytes += (await stat(file)).size;
       console.log(`SDK built into ${relative(process.cwd(), dir) || '.'} (${(bytes / 1024).toFixed(1)} KiB)`);

@@ -4,6 +4,7 @@
  */
 import { authTokenStore } from './lib/auth-token.store';
 import { consentStore } from './lib/consent';
+import { forgetSandboxAnswers } from './lib/sandbox-face';
 
 export {
   CONSENT_AGREE_LABEL,
@@ -36,6 +37,7 @@ export {
   viewOf,
 } from './lib/identity-form';
 export { failureMessage, requestErrorMessage, type UserMessage } from './lib/messages';
+export { GatewayAwareFaceClient, isDevTools, SandboxFaceVerifyClient } from './lib/sandbox-face';
 export { type FlowState, type FlowStep, VerifyFlow } from './lib/verification-flow';
 export { consentView, formView, type VerifyView, verifyViewOf } from './lib/verify-view';
 
@@ -43,4 +45,5 @@ export { consentView, formView, type VerifyView, verifyViewOf } from './lib/veri
 export function signOut(): void {
   authTokenStore.clear();
   consentStore.clear();
+  forgetSandboxAnswers();
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -128,35 +127,5 @@ describe('the built `miniprogram` folder is what WeChat loads as it is', () => {
     const bytes = filesUnder(dist).reduce((sum, f) => sum + statSync(f).size, 0);
     console.info(`[miniprogram-sdk] built folder: ${(bytes / 1024).toFixed(1)} KiB`);
     expect(bytes).toBeLessThan(SIZE_BUDGET_BYTES);
-  });
-});
-
-describe('npm pack', () => {
-  it('contains only the built folder, the README, the license (and package.json, which npm always adds)', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts=false'], {
-      cwd: sdkPackageDir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    // the prepack build's own line comes first on stdout; the JSON report starts at the first "["
-    const [report] = JSON.parse(out.slice(out.search(/^\[/m))) as {
-      files: { path: string }[];
-      size: number;
-      unpackedSize: number;
-    }[];
-    const paths = report!.files.map((f) => f.path).sort();
-    expect(paths).toEqual(
-      expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'miniprogram_dist/index.js']),
-    );
-    for (const path of paths) {
-      expect(
-        ['LICENSE', 'README.md', 'package.json'].includes(path) || path.startsWith('miniprogram_dist/'),
-        path,
-      ).toBe(true);
-    }
-    expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
-    console.info(
-      `[miniprogram-sdk] npm pack: ${report!.size} bytes packed, ${report!.unpackedSize} unpacked`,
-    );
   });
 });

@@ -28,12 +28,13 @@ import {
   GetIdentityStatus,
   GetVerification,
   ListVerifications,
+  SandboxDevToolsLogin,
   SignIn,
   StartVerification,
   type VerificationDeps,
   type VerificationSettings,
 } from '@facegate/domain';
-import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import { SANDBOX_TEST_IDENTITIES, type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
@@ -45,6 +46,7 @@ import { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import { MeteredEventPublisher } from '../application/events/metered-event-publisher';
 import { SubscriptionSlots } from '../application/events/subscription-slots';
 import { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
 import type { GatewayConfig } from '../config/load-config';
@@ -136,6 +138,7 @@ export async function buildContainer(
       provide(c, TOKENS.ConsoleDatabase, db);
     }
 
+    let sandboxDevice: SandboxDevice | null = null;
     if (!overrides.databaseOnly) {
       let wechat = config.wechat;
       if (config.sandboxMode) {
@@ -146,6 +149,7 @@ export async function buildContainer(
           lifecycle.onClose('sandbox', () => started.close());
         }
         provide(c, TOKENS.Sandbox, sandbox);
+        sandboxDevice = { url: sandbox.url, identities: SANDBOX_TEST_IDENTITIES };
         wechat = { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url };
       }
       const metrics = resolve(c, TOKENS.Metrics);
@@ -161,6 +165,8 @@ export async function buildContainer(
       provide(c, TOKENS.WeChatClient, client);
     }
 
+    // a factory: tsyringe takes a null useValue for no registration at all
+    c.register(TOKENS.SandboxDevice, { useFactory: () => sandboxDevice });
     registerFactories(c, config, overrides);
 
     // A CLI command that only touches the database reads no outbox: nothing there listens to it.
@@ -277,7 +283,11 @@ function registerFactories(
   cached(TOKENS.CancelVerification, (c) => new CancelVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.GetVerification, (c) => new GetVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(resolve(c, TOKENS.VerificationDeps)));
-  cached(TOKENS.SignIn, (c) => new SignIn({ login: new WeChatLogin(resolve(c, TOKENS.WeChatClient)) }));
+  cached(TOKENS.SignIn, (c) => {
+    const login = new WeChatLogin(resolve(c, TOKENS.WeChatClient));
+    // sandbox mode only: a WeChat DevTools login (a code the sandbox never issued) signs in as its test user
+    return new SignIn({ login: config.sandboxMode ? new SandboxDevToolsLogin(login) : login });
+  });
   cached(
     TOKENS.ListVerifications,
     (c) => new ListVerifications({ repository: resolve(c, TOKENS.Repository) }),

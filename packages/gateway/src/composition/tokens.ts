@@ -34,6 +34,7 @@ import type { ConsoleSystem } from '../application/console/console-system';
 import type { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import type { SubscriptionSlots } from '../application/events/subscription-slots';
 import type { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import type { WebhookRelay } from '../application/webhooks/webhook-relay';
 import type { GatewayConfig } from '../config/load-config';
@@ -71,6 +72,8 @@ export const TOKENS = {
   /** The console's reads: a small pool of their own on PostgreSQL, a low-priority lane on PGlite. */
   ConsoleDatabase: token<Database>('ConsoleDatabase'),
   Sandbox: token<Sandbox>('Sandbox'),
+  /** Sandbox mode: the device side a mini program in DevTools uses instead of the face APIs; else null. */
+  SandboxDevice: token<SandboxDevice | null>('SandboxDevice'),
   WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
   Repository: token<VerificationSessionRepository>('VerificationSessionRepository'),

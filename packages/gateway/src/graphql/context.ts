@@ -18,6 +18,7 @@ import type { Viewer } from '../application/auth/viewer';
 import type { ConsoleSystem } from '../application/console/console-system';
 import type { SubscriptionSlots } from '../application/events/subscription-slots';
 import type { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import type { GatewayConfig } from '../config/load-config';
 import type { Logger } from '../infrastructure/observability/logger';
@@ -43,6 +44,8 @@ export interface GatewayServices {
   readonly signIn: SignIn;
   readonly listVerifications: ListVerifications;
   readonly getIdentityStatus: GetIdentityStatus;
+  /** Sandbox mode only (null otherwise): the sandbox's device routes and test identities. */
+  readonly sandboxDevice: SandboxDevice | null;
 }
 
 export interface GatewayContext {

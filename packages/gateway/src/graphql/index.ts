@@ -28,6 +28,7 @@ import './queries/console-session.query';
 import './types/console-system.type';
 import './types/api-key.type';
 import './queries/console-viewer.query';
+import './queries/gateway-info.query';
 import './queries/api-keys.query';
 import './mutations/create-api-key.mutation';
 import './mutations/revoke-api-key.mutation';

@@ -42,6 +42,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     signIn: resolve(c, TOKENS.SignIn),
     listVerifications: resolve(c, TOKENS.ListVerifications),
     getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
+    sandboxDevice: resolve(c, TOKENS.SandboxDevice),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
   };

@@ -12,6 +12,7 @@ import { GatewayRequestError, GraphQLClient } from './graphql-client';
 import type { ConfirmVerificationInput, VerificationData } from './graphql-types';
 import { checkIdCardNumber, checkName, type PendingIdentity } from './identity-form';
 import { failureMessage, requestErrorMessage, type UserMessage } from './messages';
+import { GatewayAwareFaceClient, type SandboxWx } from './sandbox-face';
 import type { WxTransport } from './wx-async';
 
 /** A verification as the gateway shows it to its user (masked identity only). */
@@ -114,7 +115,8 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface Services {
   readonly api: GatewayApi;
-  readonly face: FaceVerifyClient;
+  /** WeChat's face APIs; in DevTools against a sandbox gateway, after prepare(), the simulated step. */
+  readonly face: GatewayAwareFaceClient;
 }
 
 /** The gateway client and the face client for one gateway address. */
@@ -135,7 +137,13 @@ export function createServices(options: FaceGateOptions): Services {
     gatewayUrl: () => options.gateway,
     now: () => Date.now(),
   });
-  return { api, face: new WxFaceVerifyClient(wxApi as never) };
+  const wechat: FaceVerifyClient = new WxFaceVerifyClient(wxApi as never);
+  const face = new GatewayAwareFaceClient(wechat, {
+    api,
+    wx: wxApi as unknown as SandboxWx,
+    gatewayUrl: () => options.gateway,
+  });
+  return { api, face };
 }
 
 /** Any rejection as a FaceGateError with a zh-CN message. */
@@ -166,7 +174,8 @@ function validIdentity(input: StartInput): PendingIdentity {
 /** The plain API, for teams that build their own UI. Every method returns a promise; rejections are FaceGateError. */
 export function createFaceGate(options: FaceGateOptions): FaceGate {
   const { api, face } = createServices(options);
-  const supported = () => {
+  const supported = async () => {
+    await face.prepare();
     const capabilities = face.capabilities();
     if (!capabilities.v2 && !capabilities.legacy) throw FaceGateError.of(UNSUPPORTED);
     return capabilities;
@@ -212,13 +221,13 @@ export function createFaceGate(options: FaceGateOptions): FaceGate {
     }),
     start: typed(async (input: StartInput) => {
       const identity = validIdentity(input);
-      return startSession(api, identity, supported());
+      return startSession(api, identity, await supported());
     }),
     runFaceCheck: typed(async (session: Verification, identity?: StartInput) => {
       const step = await runFaceCheckFor(
         face,
         session,
-        supported(),
+        await supported(),
         identity ? validIdentity(identity) : null,
       );
       if (!step.ok) throw FaceGateError.of(step.message);

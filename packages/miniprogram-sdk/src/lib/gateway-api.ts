@@ -3,12 +3,19 @@ import { GatewayRequestError, type GraphQLClient } from './graphql-client';
 import {
   CANCEL_VERIFICATION,
   CONFIRM_VERIFICATION,
+  GATEWAY_INFO,
   GET_VERIFICATION,
   type Operation,
+  SANDBOX_DEVICE,
   SIGN_IN,
   START_VERIFICATION,
 } from './graphql-operations';
-import type { ConfirmVerificationInput, StartVerificationInput, VerificationData } from './graphql-types';
+import type {
+  ConfirmVerificationInput,
+  SandboxDeviceData,
+  StartVerificationInput,
+  VerificationData,
+} from './graphql-types';
 import { type WxTransport, wxLogin } from './wx-async';
 
 export interface GatewayApiDeps {
@@ -52,6 +59,16 @@ export class GatewayApi {
 
   async verification(id: string): Promise<VerificationData | null> {
     return (await this.authorized(GET_VERIFICATION, { id })).verification;
+  }
+
+  /** Whether the gateway runs against the WeChat sandbox; anyone may ask, before signing in. */
+  async isSandbox(): Promise<boolean> {
+    return (await this.deps.client.execute(GATEWAY_INFO, {}, null)).gatewayInfo.sandbox === true;
+  }
+
+  /** Sandbox mode: the sandbox's device routes, the signed-in test user and the test identities (else null). */
+  async sandboxDevice(): Promise<SandboxDeviceData['sandboxDevice']> {
+    return (await this.authorized(SANDBOX_DEVICE, {})).sandboxDevice;
   }
 
   /** One silent re-sign-in when the gateway no longer accepts the token (restart, key rotation, expiry). */

@@ -7,8 +7,12 @@ import type {
   CancelVerificationVariables,
   ConfirmVerificationData,
   ConfirmVerificationVariables,
+  GatewayInfoData,
+  GatewayInfoVariables,
   GetVerificationData,
   GetVerificationVariables,
+  SandboxDeviceData,
+  SandboxDeviceVariables,
   SignInData,
   SignInVariables,
   StartVerificationData,
@@ -81,10 +85,28 @@ export const GET_VERIFICATION: Operation<GetVerificationData, GetVerificationVar
 ${VERIFICATION_FIELDS}`,
 };
 
+/** Whether the gateway runs against the WeChat sandbox (asked only in WeChat DevTools). */
+export const GATEWAY_INFO: Operation<GatewayInfoData, GatewayInfoVariables> = {
+  operationName: 'GatewayInfo',
+  document: `query GatewayInfo {
+  gatewayInfo { sandbox }
+}`,
+};
+
+/** Sandbox mode: the device routes and test identities for the simulated face step. */
+export const SANDBOX_DEVICE: Operation<SandboxDeviceData, SandboxDeviceVariables> = {
+  operationName: 'SandboxDevice',
+  document: `query SandboxDevice {
+  sandboxDevice { url openid identities { scenario name idCardNumber note } }
+}`,
+};
+
 export const ALL_OPERATIONS: readonly Operation<unknown, unknown>[] = [
   SIGN_IN,
   START_VERIFICATION,
   CONFIRM_VERIFICATION,
   CANCEL_VERIFICATION,
   GET_VERIFICATION,
+  GATEWAY_INFO,
+  SANDBOX_DEVICE,
 ] as readonly Operation<unknown, unknown>[];

@@ -86,3 +86,23 @@ export interface GetVerificationData {
 export interface GetVerificationVariables {
   readonly id: string;
 }
+
+export interface GatewayInfoData {
+  readonly gatewayInfo: { readonly sandbox: boolean };
+}
+export type GatewayInfoVariables = Record<string, never>;
+
+export interface SandboxTestIdentityData {
+  readonly scenario: string;
+  readonly name: string;
+  readonly idCardNumber: string;
+  readonly note: string;
+}
+export interface SandboxDeviceData {
+  readonly sandboxDevice: {
+    readonly url: string;
+    readonly openid: string;
+    readonly identities: readonly SandboxTestIdentityData[];
+  } | null;
+}
+export type SandboxDeviceVariables = Record<string, never>;

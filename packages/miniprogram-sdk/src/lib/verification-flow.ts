@@ -36,7 +36,8 @@ export interface VerifyFlowDeps {
     GatewayApi,
     'ensureSignedIn' | 'startVerification' | 'confirmVerification' | 'verification'
   >;
-  readonly face: FaceVerifyClient;
+  /** prepare(), when there, decides which face step runs before the device is checked (sandbox-face.ts). */
+  readonly face: FaceVerifyClient & { prepare?(): Promise<void> };
   /** The identity typed in the form; null for a session a business backend started. */
   readonly identity: () => PendingIdentity | null;
   readonly onState: (state: FlowState) => void;
@@ -122,6 +123,7 @@ export class VerifyFlow {
 
   private async proceed(run: number): Promise<void> {
     this.emit({ kind: 'working', step: 'device' });
+    await this.deps.face.prepare?.();
     const capabilities = this.deps.face.capabilities();
     if (!capabilities.v2 && !capabilities.legacy) return this.attention(UNSUPPORTED, null);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -16,6 +17,11 @@ export interface DeviceProfile {
   readonly legacy: boolean;
   readonly sdkVersion: string;
   readonly clientVersion: string;
+  /**
+   * 'devtools': WeChat DevTools with the tourist AppID: wx.login makes up a code WeChat (the sandbox) never
+   * issued, and the system info says platform "devtools". Default: a phone (android).
+   */
+  readonly platform?: 'android' | 'devtools';
 }
 
 export const MODERN_PHONE: Omit<DeviceProfile, 'openid'> = {
@@ -23,6 +29,14 @@ export const MODERN_PHONE: Omit<DeviceProfile, 'openid'> = {
   legacy: true,
   sdkVersion: '3.9.2',
   clientVersion: '8.0.55',
+};
+/** WeChat DevTools with the tourist AppID (the face APIs exist there, but need an approved AppID). */
+export const DEVTOOLS: Omit<DeviceProfile, 'openid'> = {
+  v2: true,
+  legacy: true,
+  sdkVersion: '3.9.2',
+  clientVersion: '8.0.5',
+  platform: 'devtools',
 };
 export const OLDER_PHONE: Omit<DeviceProfile, 'openid'> = {
   v2: false,
@@ -83,6 +97,10 @@ export class MiniProgramHarness {
   readonly faceChecks: { api: 'legacy' | 'v2'; input: Record<string, unknown> }[] = [];
   /** Scenarios for the next face checks, in order (none: the identity decides, as on a real phone). */
   readonly nextScenarios: SandboxScenario[] = [];
+  /** Every wx.showActionSheet shown, by its items. */
+  readonly actionSheets: string[][] = [];
+  /** What the user taps in the next action sheets, by item text, in order (none left: the sheet is closed). */
+  readonly actionSheetTaps: string[] = [];
   /** wx.request fails as when the phone is offline. */
   offline = false;
   /** The next face check does not answer until releaseFaceCheck() (the user left the face UI). */
@@ -308,14 +326,15 @@ export class MiniProgramHarness {
   private installWx(): void {
     const device = this.device;
     const g = globalThis as unknown as { wx: Record<string, unknown> };
-    const baseInfo = { SDKVersion: device.sdkVersion, version: device.clientVersion, platform: 'android' };
+    const platform = device.platform ?? 'android';
+    const baseInfo = { SDKVersion: device.sdkVersion, version: device.clientVersion, platform };
     Object.assign(g.wx, {
       getAccountInfoSync: () => ({ miniProgram: { envVersion: 'develop', appId: 'wx_sandbox_app' } }),
       getStorageSync: (key: string) => this.storage.get(key) ?? '',
       setStorageSync: (key: string, value: unknown) => this.storage.set(key, value),
       getSystemInfoSync: () => ({ ...baseInfo }),
       getAppBaseInfo: () => ({ ...baseInfo }),
-      getDeviceInfo: () => ({ platform: 'android' }),
+      getDeviceInfo: () => ({ platform }),
       canIUse: (name: string) => {
         if (name.startsWith('requestFacialVerify')) return device.v2;
         if (
@@ -341,10 +360,24 @@ export class MiniProgramHarness {
         this.navigations.push('back');
         o.success?.({ errMsg: 'navigateBack:ok' });
       },
+      showActionSheet: (o: { itemList: string[] } & Callbacks) => {
+        this.actionSheets.push([...o.itemList]);
+        const tap = this.actionSheetTaps.shift();
+        const tapIndex = tap === undefined ? -1 : o.itemList.indexOf(tap);
+        setTimeout(() => {
+          if (tapIndex >= 0) o.success?.({ tapIndex, errMsg: 'showActionSheet:ok' });
+          else o.fail?.({ errMsg: 'showActionSheet:fail cancel' });
+        }, 0);
+      },
       showToast: () => undefined,
       showLoading: () => undefined,
       hideLoading: () => undefined,
       login: (o: Callbacks) => {
+        if (platform === 'devtools') {
+          // DevTools without an approved AppID: a code of its own making, which WeChat never issued
+          setTimeout(() => o.success?.({ code: `devtools-${randomUUID()}`, errMsg: 'login:ok' }), 0);
+          return;
+        }
         this.post('/sandbox/device/login', { openid: device.openid })
           .then((res) => o.success?.({ code: res.code, errMsg: 'login:ok' }))
           .catch((error: Error) => o.fail?.({ errMsg: `login:fail ${error.message}` }));
@@ -362,7 +395,8 @@ export class MiniProgramHarness {
         }
         try {
           const body = JSON.parse(String(o.data));
-          this.sent.push({ operationName: body.operationName, variables: body.variables });
+          if (typeof body.operationName === 'string')
+            this.sent.push({ operationName: body.operationName, variables: body.variables });
         } catch {
           // not GraphQL: counted by the gateway anyway
         }
