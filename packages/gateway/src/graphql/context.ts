@@ -1,5 +1,6 @@
 import type {
   AbuseLimits,
+  AuditEventReader,
   CancelVerification,
   Clock,
   ConfirmVerification,
@@ -12,6 +13,7 @@ import type {
   StartVerification,
   VerificationSessionSnapshot,
 } from '@facegate/domain';
+import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { ApiKeyService } from '../application/auth/api-key.service';
 import type { UserTokenService } from '../application/auth/user-token';
 import type { Viewer } from '../application/auth/viewer';
@@ -43,6 +45,10 @@ export interface GatewayServices {
   readonly signIn: SignIn;
   readonly listVerifications: ListVerifications;
   readonly getIdentityStatus: GetIdentityStatus;
+  /** Records audit events (buffered; never a round trip on the request's path). */
+  readonly audit: AuditRecorder;
+  /** Reads the audit trail (auditEvents). */
+  readonly auditEvents: AuditEventReader;
 }
 
 export interface GatewayContext {
@@ -50,6 +56,8 @@ export interface GatewayContext {
   readonly services: GatewayServices;
   readonly requestId: string;
   readonly clientAddress: string;
+  /** The request came from the operator console (its client header): audited as `console:<key id>`. */
+  readonly viaConsole: boolean;
   /**
    * The caller's own name and ID number, kept in memory for the response of the startVerification that
    * received them (legacy without a userIdKey needs them on the device). Never stored.

@@ -31,6 +31,8 @@ import './queries/console-viewer.query';
 import './queries/api-keys.query';
 import './mutations/create-api-key.mutation';
 import './mutations/revoke-api-key.mutation';
+import './types/audit-event.type';
+import './queries/audit-events.query';
 
 let schema: GraphQLSchema | null = null;
 

@@ -44,6 +44,8 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
+    audit: resolve(c, TOKENS.Audit),
+    auditEvents: resolve(c, TOKENS.AuditLog),
   };
 }
 
@@ -151,6 +153,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         services,
         requestId: requestIdOf(request),
         clientAddress,
+        viaConsole: request.headers.get(CLIENT_HEADER) === 'console',
         echoedIdentity: new WeakMap(),
         startedByCaller: new WeakSet(),
       };
