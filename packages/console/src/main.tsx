@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, keyStore } from './api';
 import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
+import { AuditPage } from './pages/audit';
 import { FailuresPage } from './pages/failures';
 import { KeysPage } from './pages/keys';
 import { OverviewPage } from './pages/overview';
@@ -129,6 +130,7 @@ function App() {
       );
     else if (section === 'webhooks') page = <WebhooksPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
     else if (section === 'system') page = <SystemPage />;
+    else if (section === 'audit') page = <AuditPage allowed={viewer.scopes.includes('AUDIT_READ')} />;
     else page = <OverviewPage period={period} setPeriod={setPeriod} />;
   }
   const nav: [string, MessageKey][] = [
@@ -138,6 +140,7 @@ function App() {
     ['webhooks', 'webhooks'],
     ['keys', 'keys'],
     ['system', 'system'],
+    ['audit', 'audit'],
   ];
 
   return (
