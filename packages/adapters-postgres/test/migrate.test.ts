@@ -52,6 +52,7 @@ for (const harness of harnesses) {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         'api_keys',
+        'audit_events',
         'console_daily_counts',
         'console_daily_durations',
         'console_rolled_days',

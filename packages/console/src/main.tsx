@@ -5,6 +5,7 @@ import { ErrorNotice } from './components/error-notice';
 import { type ErrorKind, errorKind } from './errors';
 import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
+import { AuditPage } from './pages/audit';
 import { FailuresPage } from './pages/failures';
 import { KeysPage } from './pages/keys';
 import { OverviewPage } from './pages/overview';
@@ -74,6 +75,11 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
     render: (c) => <KeysPage admin={isAdmin(c.viewer) || c.viewer.scopes.includes('KEYS_ADMIN')} />,
   },
   { section: 'system', label: 'system', render: () => <SystemPage /> },
+  {
+    section: 'audit',
+    label: 'audit',
+    render: (c) => <AuditPage allowed={c.viewer.scopes.includes('AUDIT_READ')} />,
+  },
 ];
 
 /** What the sign-in form says for each kind of failure: a network or server problem is not a wrong key. */

@@ -249,7 +249,27 @@ describe('loadConfig: connection and abuse settings', () => {
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 2000 },
       subscriptions: { perInstance: 1000, perCaller: 10 },
       corsOrigins: [],
+      audit: { retentionMs: 3 * 365 * 24 * 3600_000, checkpointEveryMs: 5 * 60_000, flushMs: 1000 },
+      settingsGiven: ['HOST'],
     });
+  });
+
+  it('names the settings given (never their values) for the start-up audit row', () => {
+    expect(
+      loadConfig(
+        {
+          FACEGATE_AUDIT_RETENTION_DAYS: '30',
+          DATABASE_URL: 'postgres://u:pw@db/x',
+          PATH: '/bin',
+          LOG_LEVEL: ' ',
+        },
+        '/srv/app',
+      ).settingsGiven,
+    ).toEqual(['DATABASE_URL', 'FACEGATE_AUDIT_RETENTION_DAYS']);
+    expect(errorOf({ FACEGATE_AUDIT_RETENTION_DAYS: '0' }).variable).toBe('FACEGATE_AUDIT_RETENTION_DAYS');
+    expect(errorOf({ FACEGATE_AUDIT_CHECKPOINT_MINUTES: 'often' }).variable).toBe(
+      'FACEGATE_AUDIT_CHECKPOINT_MINUTES',
+    );
   });
 
   it('reads a CORS allow-list of exact origins and refuses anything else', () => {

@@ -19,6 +19,7 @@ const SCOPES = [
   'CONSOLE_READ',
   'CONSOLE_ADMIN',
   'KEYS_ADMIN',
+  'AUDIT_READ',
 ] as const satisfies readonly ApiKeyScope[];
 type ApiKeyScope = VariablesOf<typeof CREATE>['input']['scopes'][number];
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');

@@ -1,4 +1,5 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
+import { auditedKeys } from '../application/audit/audited-administration';
 import { type ApiKeyInputFailure, ApiKeyService } from '../application/auth/api-key.service';
 import { API_KEY_SCOPES } from '../application/auth/viewer';
 import { buildContainer, disposeContainer } from '../composition/container';
@@ -40,7 +41,8 @@ export async function keysCommand(
       databaseOnly: true,
       logger: createLogger({ level: 'warn' }),
     });
-    keys = container.resolve(TOKENS.ApiKeys);
+    // each change recorded in the audit trail as cli:<user>, written when the command ends
+    keys = auditedKeys(container.resolve(TOKENS.ApiKeys), container.resolve(TOKENS.Audit));
     release = () => disposeContainer(container);
     out(`Database: ${describeDatabase(config)}`);
   } catch (error) {

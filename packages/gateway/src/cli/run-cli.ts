@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../application/auth/viewer';
 import { ConfigError } from '../config/env';
+import { auditCommand } from './audit.command';
 import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
@@ -27,6 +28,12 @@ ${SCOPE_HELP}
   facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID | enable ENDPOINT_ID | delete ENDPOINT_ID
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
   facegate webhooks redeliver DELIVERY_ID
+  facegate audit public-key             the public key that checks the audit trail's checkpoints
+  facegate audit verify [--from TIME] [--to TIME]
+                                        walk the audit trail's chain and checkpoints; exit 1 at the first
+                                        broken link, which it names
+  facegate audit export --from TIME --to TIME [--out FILE]
+                                        the period as JSON lines, verifiable with the public key alone
   facegate migrate                      apply database migrations
 Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
 DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
@@ -55,6 +62,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         description: { type: 'string' },
         status: { type: 'string' },
         workers: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -85,6 +95,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
             description: values.description,
             status: values.status,
           },
+          env,
+        );
+      case 'audit':
+        return await auditCommand(
+          { positionals: rest, from: values.from, to: values.to, out: values.out },
           env,
         );
       case 'migrate':

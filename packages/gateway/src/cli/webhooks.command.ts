@@ -1,5 +1,6 @@
 import { DataDirInUseError } from '@facegate/adapters-postgres';
 import type { WebhookDeliveryStatus } from '@facegate/domain';
+import { auditedWebhooks } from '../application/audit/audited-administration';
 import { operatorWebhooks, type WebhookAdministration } from '../application/webhooks/webhook-administration';
 import type { WebhookError, WebhookResult } from '../application/webhooks/webhook-endpoints.service';
 import { buildContainer, disposeContainer } from '../composition/container';
@@ -58,7 +59,11 @@ export async function webhooksCommand(
       databaseOnly: true,
       logger: createLogger({ level: 'warn' }),
     });
-    webhooks = operatorWebhooks(container.resolve(TOKENS.WebhookEndpoints));
+    // each change recorded in the audit trail as cli:<user>, written when the command ends
+    webhooks = auditedWebhooks(
+      operatorWebhooks(container.resolve(TOKENS.WebhookEndpoints)),
+      container.resolve(TOKENS.Audit),
+    );
     release = () => disposeContainer(container);
   } catch (error) {
     if (!(error instanceof DataDirInUseError)) throw error;

@@ -6,6 +6,7 @@ import {
   openDatabase,
   openLowPriorityDatabase,
   SqlApiKeyStore,
+  SqlAuditLog,
   SqlBatchedCounterStore,
   SqlConsoleQueries,
   SqlDatabaseHealth,
@@ -38,6 +39,11 @@ import { SANDBOX_TEST_IDENTITIES, type Sandbox, startSandbox } from '@facegate/w
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
+import { AuditRecorder } from '../application/audit/audit-recorder';
+import {
+  BufferedAuditTrail,
+  type BufferedAuditTrailOptions,
+} from '../application/audit/buffered-audit-trail';
 import { ApiKeyService } from '../application/auth/api-key.service';
 import { UserTokenService } from '../application/auth/user-token';
 import { ConsoleQueryGate } from '../application/console/console-query-gate';
@@ -50,6 +56,7 @@ import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
 import type { GatewayConfig } from '../config/load-config';
+import { AuditCheckpointKey, sha256Hex } from '../infrastructure/crypto/audit-checkpoint-key';
 import { KeyRing } from '../infrastructure/crypto/key-ring';
 import { NodeAbuseKeyDigests } from '../infrastructure/crypto/node-abuse-key-digests';
 import { NodeIdentityDigests } from '../infrastructure/crypto/node-identity-digests';
@@ -78,6 +85,8 @@ export interface ContainerOverrides {
   webhookSender?: Pick<WebhookSenderOptions, 'timeoutMs' | 'ca'>;
   /** Which endpoint URLs are allowed; default: production's when NODE_ENV=production, else development's (ports: FACEGATE_WEBHOOK_ALLOWED_PORTS). */
   webhookUrlPolicy?: WebhookUrlPolicy;
+  /** Audit trail timings (tests flush and sign sooner). */
+  audit?: Partial<BufferedAuditTrailOptions>;
 }
 
 /**
@@ -362,10 +371,39 @@ function registerFactories(
       }),
   );
   cached(TOKENS.KeyAttempts, () => new KeyAttemptLimiter(config.console.keyFailuresPerMinute));
+  cached(TOKENS.AuditLog, (c) => new SqlAuditLog(resolve(c, TOKENS.Database), sha256Hex));
+  // derived from the secret like every other key, under a purpose of its own
+  cached(
+    TOKENS.AuditCheckpointKey,
+    (c) => new AuditCheckpointKey(resolve(c, TOKENS.KeyRing).key('audit-checkpoint-signing')),
+  );
+  cached(TOKENS.AuditTrail, (c) => {
+    const trail = new BufferedAuditTrail(
+      resolve(c, TOKENS.AuditLog),
+      resolve(c, TOKENS.AuditCheckpointKey),
+      resolve(c, TOKENS.Clock),
+      resolve(c, TOKENS.Logger),
+      { ...config.audit, ...overrides.audit },
+    );
+    // a CLI command writes its events when it ends; a serving gateway flushes, signs and prunes on timers
+    if (!overrides.databaseOnly) trail.start();
+    // resolved after the database was opened, so flushed before it closes
+    resolve(c, TOKENS.Lifecycle).onClose('audit trail', () => trail.close());
+    return trail;
+  });
+  cached(
+    TOKENS.Audit,
+    (c) =>
+      new AuditRecorder(
+        resolve(c, TOKENS.AuditTrail),
+        resolve(c, TOKENS.KeyRing).key('hmac:audit-client-address'),
+        resolve(c, TOKENS.Clock),
+      ),
+  );
 }
 
 /** The gateway package's version, shown by the console's System page. */
-const GATEWAY_VERSION = gatewayPackage.version;
+export const GATEWAY_VERSION = gatewayPackage.version;
 
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
 export function disposeContainer(c: GatewayContainer): Promise<void> {

@@ -2,6 +2,7 @@ import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   AbuseLimits,
+  AuditLog,
   CancelVerification,
   Clock,
   ConfirmVerification,
@@ -27,6 +28,8 @@ import type {
 } from '@facegate/domain';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import type { DependencyContainer } from 'tsyringe';
+import type { AuditRecorder } from '../application/audit/audit-recorder';
+import type { BufferedAuditTrail } from '../application/audit/buffered-audit-trail';
 import type { ApiKeyService } from '../application/auth/api-key.service';
 import type { UserTokenService } from '../application/auth/user-token';
 import type { ConsoleQueryGate } from '../application/console/console-query-gate';
@@ -38,6 +41,7 @@ import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import type { WebhookRelay } from '../application/webhooks/webhook-relay';
 import type { GatewayConfig } from '../config/load-config';
+import type { AuditCheckpointKey } from '../infrastructure/crypto/audit-checkpoint-key';
 import type { KeyRing } from '../infrastructure/crypto/key-ring';
 import type { Logger } from '../infrastructure/observability/logger';
 import type { GatewayMetrics } from '../infrastructure/observability/metrics';
@@ -103,6 +107,14 @@ export const TOKENS = {
   ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
   ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
   KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
+  /** The audit trail's append-only store. */
+  AuditLog: token<AuditLog>('AuditLog'),
+  /** The Ed25519 key signing the audit trail's checkpoints (derived from FACEGATE_SECRET). */
+  AuditCheckpointKey: token<AuditCheckpointKey>('AuditCheckpointKey'),
+  /** Recorded events buffered in memory, appended in batches, flushed on shutdown. */
+  AuditTrail: token<BufferedAuditTrail>('AuditTrail'),
+  /** Records events with a request's (or the CLI's) actor. */
+  Audit: token<AuditRecorder>('AuditRecorder'),
 } as const;
 
 /**

@@ -79,6 +79,19 @@ export interface GatewayConfig {
   readonly subscriptions: SubscriptionLimits;
   /** Origins allowed to call the API from a browser; empty = no CORS headers at all. FACEGATE_CORS_ORIGINS */
   readonly corsOrigins: readonly string[];
+  readonly audit: AuditSettings;
+  /** The names of the settings given in the environment (never their values): recorded at start-up. */
+  readonly settingsGiven: readonly string[];
+}
+
+/** The audit trail (application/audit). */
+export interface AuditSettings {
+  /** Whole segments older than this are removed (and the removal recorded). FACEGATE_AUDIT_RETENTION_DAYS (3 years) */
+  readonly retentionMs: number;
+  /** A checkpoint signs the chain's head this often (when anything is new). FACEGATE_AUDIT_CHECKPOINT_MINUTES */
+  readonly checkpointEveryMs: number;
+  /** Recorded events wait in memory at most this long before they are appended. FACEGATE_AUDIT_FLUSH_MS */
+  readonly flushMs: number;
 }
 
 /** The operator console at /console (gateway/src/console). */
@@ -420,5 +433,37 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
       perCaller: readBounded(env, 'FACEGATE_MAX_SUBSCRIPTIONS_PER_CALLER', 10, 1, 10_000),
     },
     corsOrigins: readCorsOrigins(env),
+    audit: {
+      retentionMs: readBounded(env, 'FACEGATE_AUDIT_RETENTION_DAYS', 3 * 365, 1, 36_500) * 24 * 3600_000,
+      checkpointEveryMs: readBounded(env, 'FACEGATE_AUDIT_CHECKPOINT_MINUTES', 5, 1, 1_440) * 60_000,
+      flushMs: readBounded(env, 'FACEGATE_AUDIT_FLUSH_MS', 1_000, 10, 60_000),
+    },
+    settingsGiven: settingsGiven(env),
   };
+}
+
+/** Prefixes of the variables loadConfig reads (PORT, HOST and NODE_ENV besides). */
+const SETTING_PREFIXES = ['FACEGATE_', 'WECHAT_', 'DATABASE_', 'HTTP_', 'METRICS_', 'SANDBOX_'];
+const SETTING_NAMES = [
+  'PORT',
+  'HOST',
+  'NODE_ENV',
+  'DATA_DIR',
+  'LOG_LEVEL',
+  'SWEEP_INTERVAL_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+];
+
+/**
+ * The names (never the values) of the settings given in the environment, i.e. differing from their defaults:
+ * what start-up records in the audit trail.
+ */
+export function settingsGiven(env: Env): string[] {
+  return Object.keys(env)
+    .filter(
+      (name) =>
+        read(env, name) !== undefined &&
+        (SETTING_NAMES.includes(name) || SETTING_PREFIXES.some((prefix) => name.startsWith(prefix))),
+    )
+    .sort();
 }

@@ -1,5 +1,6 @@
 import type {
   AbuseLimits,
+  AuditEventReader,
   CancelVerification,
   Clock,
   ConfirmVerification,
@@ -12,6 +13,7 @@ import type {
   StartVerification,
   VerificationSessionSnapshot,
 } from '@facegate/domain';
+import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { ApiKeyService } from '../application/auth/api-key.service';
 import type { UserTokenService } from '../application/auth/user-token';
 import type { Viewer } from '../application/auth/viewer';
@@ -46,6 +48,10 @@ export interface GatewayServices {
   readonly getIdentityStatus: GetIdentityStatus;
   /** Sandbox mode only (null otherwise): the sandbox's device routes and test identities. */
   readonly sandboxDevice: SandboxDevice | null;
+  /** Records audit events (buffered; never a round trip on the request's path). */
+  readonly audit: AuditRecorder;
+  /** Reads the audit trail (auditEvents). */
+  readonly auditEvents: AuditEventReader;
 }
 
 export interface GatewayContext {
@@ -53,6 +59,8 @@ export interface GatewayContext {
   readonly services: GatewayServices;
   readonly requestId: string;
   readonly clientAddress: string;
+  /** The request came from the operator console (its client header): audited as `console:<key id>`. */
+  readonly viaConsole: boolean;
   /**
    * The caller's own name and ID number, kept in memory for the response of the startVerification that
    * received them (legacy without a userIdKey needs them on the device). Never stored.

@@ -32,6 +32,8 @@ import './queries/gateway-info.query';
 import './queries/api-keys.query';
 import './mutations/create-api-key.mutation';
 import './mutations/revoke-api-key.mutation';
+import './types/audit-event.type';
+import './queries/audit-events.query';
 
 let schema: GraphQLSchema | null = null;
 

@@ -145,7 +145,7 @@ export interface RunningAdminEndpoint {
 /** Starts the admin endpoint for this DATA_DIR and writes its admin.json. */
 export async function startAdminEndpoint(options: {
   dataDir: string;
-  apiKeys: ApiKeyService;
+  apiKeys: Pick<ApiKeyService, 'create' | 'list' | 'revoke'>;
   webhooks: WebhookAdministration;
   logger: Logger;
 }): Promise<RunningAdminEndpoint> {

@@ -49,6 +49,10 @@ export async function limitedViewerOf(
   const wait = keyAttempts.retryAfterSeconds(clientAddress);
   if (wait > 0) throw rateLimited(wait);
   const viewer = await viewerOf(request, services);
-  if (viewer.kind === 'anonymous') keyAttempts.recordFailure(clientAddress);
+  if (viewer.kind === 'anonymous') {
+    keyAttempts.recordFailure(clientAddress);
+    // counted per address and minute: one audit row each, however many tries
+    services.audit.refusedKey(clientAddress);
+  }
   return viewer;
 }

@@ -45,6 +45,8 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     sandboxDevice: resolve(c, TOKENS.SandboxDevice),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
+    audit: resolve(c, TOKENS.Audit),
+    auditEvents: resolve(c, TOKENS.AuditLog),
   };
 }
 
@@ -152,6 +154,7 @@ export function createGateway(c: GatewayContainer): Gateway {
         services,
         requestId: requestIdOf(request),
         clientAddress,
+        viaConsole: request.headers.get(CLIENT_HEADER) === 'console',
         echoedIdentity: new WeakMap(),
         startedByCaller: new WeakSet(),
       };

@@ -1,8 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { auditedKeys, auditedWebhooks } from '../application/audit/audited-administration';
 import { ExpirySweeper } from '../application/expiry-sweeper';
 import { operatorWebhooks } from '../application/webhooks/webhook-administration';
-import { buildContainer, type ContainerOverrides, disposeContainer } from '../composition/container';
+import {
+  buildContainer,
+  type ContainerOverrides,
+  disposeContainer,
+  GATEWAY_VERSION,
+} from '../composition/container';
 import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
 import type { GatewayConfig } from '../config/load-config';
 import { startupWarnings } from '../config/startup-checks';
@@ -62,6 +68,28 @@ function metricsServer(metrics: GatewayMetrics, logger: Logger): Server {
   return server;
 }
 
+/**
+ * The start-up row of the audit trail: version, protocols, database kind, which settings were given (names
+ * only, never a value), and this instance's key id for checkpoints.
+ */
+function recordStartUp(container: GatewayContainer, config: GatewayConfig): void {
+  resolve(container, TOKENS.Audit).record(
+    { actor: { kind: 'system' }, requestId: null, clientAddress: null },
+    'gateway.started',
+    [],
+    'success',
+    {
+      version: GATEWAY_VERSION,
+      protocols: [...config.faceProtocols],
+      database: resolve(container, TOKENS.Database).kind,
+      sandboxMode: config.sandboxMode,
+      production: config.production,
+      settingsGiven: [...config.settingsGiven],
+      checkpointKeyId: resolve(container, TOKENS.AuditCheckpointKey).keyId,
+    },
+  );
+}
+
 /** Builds the container and the gateway and listens on HOST:PORT (and METRICS_HOST:METRICS_PORT). */
 export async function startGateway(
   config: GatewayConfig,
@@ -80,10 +108,12 @@ export async function startGateway(
     const gateway = createGateway(container);
     // this process holds the embedded database: key and webhook administration go through it
     if (config.databaseUrl === null) {
+      // `facegate keys` and `webhooks` through this process: audited as the CLI's (cli:<user>)
+      const audit = resolve(container, TOKENS.Audit);
       admin = await startAdminEndpoint({
         dataDir: config.dataDir,
-        apiKeys: resolve(container, TOKENS.ApiKeys),
-        webhooks: operatorWebhooks(resolve(container, TOKENS.WebhookEndpoints)),
+        apiKeys: auditedKeys(resolve(container, TOKENS.ApiKeys), audit),
+        webhooks: auditedWebhooks(operatorWebhooks(resolve(container, TOKENS.WebhookEndpoints)), audit),
         logger,
       });
     }
@@ -108,6 +138,7 @@ export async function startGateway(
     const url = await listen(server, config.port, config.host);
     sweeper.start();
     resolve(container, TOKENS.WebhookRelay).start();
+    recordStartUp(container, config);
 
     let closing: Promise<void> | null = null;
     const close = () => {

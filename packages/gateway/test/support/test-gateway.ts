@@ -65,7 +65,7 @@ export interface TestGatewayOptions {
   sandbox?: Sandbox;
   clock?: ShiftableClock;
   /** e.g. webhook relay timings */
-  overrides?: Pick<ContainerOverrides, 'webhookRelay' | 'webhookUrlPolicy' | 'webhookSender'>;
+  overrides?: Pick<ContainerOverrides, 'webhookRelay' | 'webhookUrlPolicy' | 'webhookSender' | 'audit'>;
 }
 
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {

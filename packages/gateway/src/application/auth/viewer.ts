@@ -5,6 +5,7 @@ export const API_KEY_SCOPES = [
   'console:read',
   'console:admin',
   'keys:admin',
+  'audit:read',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
@@ -19,6 +20,7 @@ export const API_KEY_SCOPE_MEANINGS: Readonly<Record<ApiKeyScope, string>> = {
   'console:read': "run the operator console's queries (masked data only)",
   'console:admin': 'console:read, redeliver webhooks, manage keys within its own scopes',
   'keys:admin': 'root: create and revoke keys with any scope',
+  'audit:read': "read the audit trail (auditEvents, the console's Audit page with console:read)",
 };
 
 /** Who is asking. Resolved once per request from the Authorization / X-API-Key header. */

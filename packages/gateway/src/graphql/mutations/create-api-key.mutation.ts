@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { builder } from '../builder';
 import { requireKeyAdmin } from '../console-authorization';
 import { unwrap } from '../domain-error.mapper';
@@ -18,9 +20,14 @@ builder.mutationField('createApiKey', (t) =>
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireKeyAdmin(ctx.viewer);
-      return unwrap(
+      const created = unwrap(
         await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]),
       );
+      auditRequest(ctx, 'api-key.created', [auditTarget('api-key', created.record.id)], 'success', {
+        name: created.record.name,
+        scopes: created.record.scopes,
+      });
+      return created;
     },
   }),
 );

@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import {
@@ -18,7 +20,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() =>
+      const created = await webhookOperation(() =>
         ctx.services.webhooks.create({
           url: args.url,
           events: args.events,
@@ -26,6 +28,16 @@ builder.mutationField('createWebhookEndpoint', (t) =>
           createdBy: viewer.keyId,
         }),
       );
+      auditRequest(
+        ctx,
+        'webhook-endpoint.created',
+        [auditTarget('webhook-endpoint', created.endpoint.id)],
+        'success',
+        {
+          events: [...args.events],
+        },
+      );
+      return created;
     },
   }),
 );

@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import { endpointOwnerFor, webhookOperation } from '../types/webhook-endpoint.type';
@@ -11,6 +13,7 @@ builder.mutationField('deleteWebhookEndpoint', (t) =>
     resolve: async (_root, { id }, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
       await webhookOperation(() => ctx.services.webhooks.delete(String(id), endpointOwnerFor(viewer, 'act')));
+      auditRequest(ctx, 'webhook-endpoint.deleted', [auditTarget('webhook-endpoint', String(id))]);
       return String(id);
     },
   }),

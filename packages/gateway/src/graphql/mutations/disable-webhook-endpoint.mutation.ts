@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import { endpointOwnerFor, WebhookEndpointRef, webhookOperation } from '../types/webhook-endpoint.type';
@@ -10,9 +12,20 @@ builder.mutationField('disableWebhookEndpoint', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() =>
+      const disabled = await webhookOperation(() =>
         ctx.services.webhooks.disable(String(id), endpointOwnerFor(viewer, 'act')),
       );
+      auditRequest(
+        ctx,
+        'webhook-endpoint.changed',
+        [auditTarget('webhook-endpoint', disabled.id)],
+        'success',
+        {
+          changed: ['enabled'],
+          enabled: false,
+        },
+      );
+      return disabled;
     },
   }),
 );

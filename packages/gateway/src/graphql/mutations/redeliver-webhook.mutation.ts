@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { builder } from '../builder';
 import { requireWebhookRedeliver } from '../console-authorization';
 import { WebhookDeliveryRef } from '../types/webhook-delivery.type';
@@ -11,9 +13,14 @@ builder.mutationField('redeliverWebhook', (t) =>
     args: { deliveryId: t.arg.id({ required: true }) },
     resolve: async (_root, { deliveryId }, ctx) => {
       requireWebhookRedeliver(ctx.viewer);
-      return webhookOperation(() =>
+      const redelivered = await webhookOperation(() =>
         ctx.services.webhooks.redeliver(String(deliveryId), endpointOwnerFor(ctx.viewer, 'act')),
       );
+      auditRequest(ctx, 'webhook-delivery.redelivered', [
+        auditTarget('webhook-delivery', redelivered.id),
+        auditTarget('webhook-endpoint', redelivered.endpointId),
+      ]);
+      return redelivered;
     },
   }),
 );

@@ -1,4 +1,5 @@
-import { isEntityId } from '@facegate/domain';
+import { auditTarget, isEntityId } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { builder } from '../builder';
 import { requireKeyAdmin } from '../console-authorization';
 import { unwrap } from '../domain-error.mapper';
@@ -17,6 +18,7 @@ builder.mutationField('revokeApiKey', (t) =>
       if (!isEntityId(value)) throw notFound('API key not found');
       const revoked = unwrap(await ctx.services.apiKeys.revokeForKey(viewer.scopes, value));
       if (revoked === null) throw notFound('no active API key with this id');
+      auditRequest(ctx, 'api-key.revoked', [auditTarget('api-key', revoked.id)]);
       return revoked;
     },
   }),

@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import {
@@ -14,9 +16,13 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() =>
+      const rotated = await webhookOperation(() =>
         ctx.services.webhooks.rotate(String(id), endpointOwnerFor(viewer, 'act')),
       );
+      auditRequest(ctx, 'webhook-endpoint.secret-rotated', [
+        auditTarget('webhook-endpoint', rotated.endpoint.id),
+      ]);
+      return rotated;
     },
   }),
 );

@@ -1,3 +1,5 @@
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import {
@@ -21,13 +23,25 @@ builder.mutationField('updateWebhookEndpoint', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
-      return webhookOperation(() =>
+      const updated = await webhookOperation(() =>
         ctx.services.webhooks.update(
           String(args.id),
           { url: args.url, events: args.events, description: args.description, enabled: args.enabled },
           endpointOwnerFor(viewer, 'act'),
         ),
       );
+      // which fields changed, not their values (a URL may carry a token)
+      const changed = (['url', 'events', 'description', 'enabled'] as const).filter((f) => args[f] != null);
+      auditRequest(
+        ctx,
+        'webhook-endpoint.changed',
+        [auditTarget('webhook-endpoint', updated.id)],
+        'success',
+        {
+          changed,
+        },
+      );
+      return updated;
     },
   }),
 );

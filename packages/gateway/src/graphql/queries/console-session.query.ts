@@ -1,4 +1,5 @@
-import { isEntityId } from '@facegate/domain';
+import { auditTarget, isEntityId } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { builder } from '../builder';
 import { requireConsoleRead } from '../console-authorization';
 import { ConsoleSessionRef, readTogether } from '../types/console-session.type';
@@ -14,6 +15,12 @@ builder.queryField('consoleSession', (t) =>
       const value = String(id);
       if (!isEntityId(value)) return null;
       const row = await ctx.services.console.queries.session(value);
+      auditRequest(
+        ctx,
+        'session.read',
+        [auditTarget('session', value)],
+        row === null ? 'not-found' : 'success',
+      );
       return row === null ? null : readTogether(ctx, [row])[0];
     },
   }),

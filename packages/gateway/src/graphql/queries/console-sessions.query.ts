@@ -1,4 +1,5 @@
-import { checkPageSize, entityIdMessage, isEntityId } from '@facegate/domain';
+import { auditTarget, checkPageSize, entityIdMessage, isEntityId } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { builder } from '../builder';
 import { requireConsoleRead } from '../console-authorization';
 import { DateTimeScalar } from '../date-time.scalar';
@@ -44,7 +45,15 @@ builder.queryField('consoleSessions', (t) =>
         size,
         after ? decodeCursor(after) : null,
       );
-      return { items: readTogether(ctx, rows.slice(0, size)), hasNextPage: rows.length > size };
+      const items = rows.slice(0, size);
+      auditRequest(
+        ctx,
+        'session.list',
+        items.map((s) => auditTarget('session', s.id)),
+        'success',
+        { count: items.length },
+      );
+      return { items: readTogether(ctx, items), hasNextPage: rows.length > size };
     },
   }),
 );

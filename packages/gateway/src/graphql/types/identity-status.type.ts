@@ -1,4 +1,6 @@
 import type { IdentityStatus } from '@facegate/domain';
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import { DateTimeScalar } from '../date-time.scalar';
@@ -27,6 +29,12 @@ builder.queryField('identityStatus', (t) =>
       requireScope(ctx.viewer, 'verifications:read');
       const result = await ctx.services.getIdentityStatus.execute({ openid });
       if (!result.ok) throw toRequestError(result.error);
+      // the openid as a keyed HMAC: the trail names whose status was read, never the openid itself
+      const latest = result.value.latest;
+      auditRequest(ctx, 'identity-status.read', [
+        auditTarget('openid-hmac', ctx.services.digests.hmacHex('openid', openid)),
+        ...(latest ? [auditTarget('session', latest.id)] : []),
+      ]);
       return result.value;
     },
   }),

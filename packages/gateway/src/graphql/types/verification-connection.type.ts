@@ -1,4 +1,6 @@
 import type { VerificationSessionSnapshot } from '@facegate/domain';
+import { auditTarget } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireScope } from '../authorization';
 import { builder } from '../builder';
 import { DateTimeScalar } from '../date-time.scalar';
@@ -76,6 +78,13 @@ builder.queryField('verifications', (t) =>
       });
       if (!result.ok) throw toRequestError(result.error);
       const page = result.value;
+      auditRequest(
+        ctx,
+        'session.list',
+        page.items.map((s) => auditTarget('session', s.id)),
+        'success',
+        { count: page.items.length },
+      );
       return { items: page.items, hasNextPage: page.hasNextPage };
     },
   }),

@@ -1,9 +1,11 @@
 import {
+  auditTarget,
   clientParamsOf,
   describeFailure,
   type VerificationFailure,
   type VerificationSessionSnapshot,
 } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { hasScope, isOwner, loadSessionFor } from '../authorization';
 import { builder } from '../builder';
 import type { GatewayContext } from '../context';
@@ -161,6 +163,10 @@ builder.queryField('verification', (t) =>
     nullable: true,
     description: 'The owning user, or a service with verifications:read',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => loadSessionFor(ctx, String(id), 'verifications:read'),
+    resolve: async (_root, { id }, ctx) => {
+      const session = await loadSessionFor(ctx, String(id), 'verifications:read');
+      auditRequest(ctx, 'session.read', [auditTarget('session', session.id)]);
+      return session;
+    },
   }),
 );

@@ -9,7 +9,9 @@ export type KeyPurpose =
   | 'hmac:evidence'
   | 'hmac:openid'
   | 'rate-limit-key'
-  | 'webhook-secret-encryption';
+  | 'webhook-secret-encryption'
+  | 'audit-checkpoint-signing'
+  | 'hmac:audit-client-address';
 
 const SALT = 'facegate/v1';
 
