@@ -1,4 +1,9 @@
-export { AesGcmFieldCipher, type FieldCipher, FieldCipherError } from './crypto/aes-gcm-field-cipher';
+export {
+  AesGcmFieldCipher,
+  type FieldCipher,
+  FieldCipherError,
+  type FieldCipherKey,
+} from './crypto/aes-gcm-field-cipher';
 export {
   type Database,
   DatabaseConfigError,

@@ -107,7 +107,7 @@ export async function buildContainer(
           : 'sandbox mode: using the FACEGATE_SECRET generated earlier in DATA_DIR',
       );
     }
-    const keys = new KeyRing(secret);
+    const keys = new KeyRing(secret, config.secretFallbacks);
     provide(c, TOKENS.KeyRing, keys);
 
     if (config.databaseUrl === null) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -201,7 +201,7 @@ function registerFactories(
     const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
       resolve(c, TOKENS.Database),
-      new AesGcmFieldCipher(keys.key('field-encryption')),
+      new AesGcmFieldCipher(keys.all('field-encryption')),
     );
   });
   cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
@@ -221,7 +221,7 @@ function registerFactories(
     (c) =>
       new ApiKeyService(
         new SqlApiKeyStore(resolve(c, TOKENS.Database)),
-        resolve(c, TOKENS.KeyRing).key('api-key-hash'),
+        resolve(c, TOKENS.KeyRing).all('api-key-hash'),
         {
           onMarkUsedError: (err) =>
             resolve(c, TOKENS.Logger).warn({ err }, 'could not record an API key use'),
@@ -230,7 +230,7 @@ function registerFactories(
   );
   cached(
     TOKENS.UserTokens,
-    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).key('user-token-signing')),
+    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).all('user-token-signing')),
   );
   cached(TOKENS.RateLimits, (c): AbuseLimits => {
     const db = resolve(c, TOKENS.Database);
@@ -248,6 +248,9 @@ function registerFactories(
       limiter,
       tallies: batches,
       digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+      previousDigests: resolve(c, TOKENS.KeyRing)
+        .fallbacks('rate-limit-key')
+        .map((k) => new NodeAbuseKeyDigests(k.key)),
       clock: resolve(c, TOKENS.Clock),
       settings: config.limits.rate,
     });
@@ -289,7 +292,7 @@ function registerFactories(
   const urlPolicy = overrides.webhookUrlPolicy ?? webhookUrlPolicyFor(config);
   // the endpoint secrets' cipher: the repository seals them, a claim of the queue opens them
   const webhookCipher = (c: DependencyContainer) =>
-    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption'));
+    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).all('webhook-secret-encryption'));
   cached(
     TOKENS.WebhookEndpointRepository,
     (c) => new SqlWebhookEndpointRepository(resolve(c, TOKENS.Database), webhookCipher(c)),
