@@ -26,6 +26,7 @@ export {
 } from './sql-outbox-feed';
 export { SqlOutboxPruner } from './sql-outbox-pruner';
 export { SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
+export { SqlSecretRotation, type SqlSecretRotationOptions } from './sql-secret-rotation';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export { SqlWebhookDeliveryLog } from './sql-webhook-delivery-log';
 export { SqlWebhookDeliveryQueue } from './sql-webhook-delivery-queue';

@@ -22,6 +22,7 @@ export * from './ports/verification-session.repository.port.js';
 export * from './reporting/console-read-model.port.js';
 export * from './reporting/console-read-model.types.js';
 export * from './reporting/timeline.js';
+export * from './rotation/secret-rotation.port.js';
 export * from './shared/base64.js';
 export * from './shared/entity-id.js';
 export * from './shared/result.js';

@@ -84,7 +84,7 @@ export class AbuseLimits implements StartAdmission {
    */
   async admit(request: StartAdmissionRequest): Promise<number> {
     const { rules } = this;
-    const { limiter, tallies } = this.deps;
+    const { limiter } = this.deps;
     const pair = this.hash('id-number+openid', `${request.idNumberHmac}:${request.openid}`);
     const carried = await this.carriedCounts(request);
     const wait = await limiter.hit([

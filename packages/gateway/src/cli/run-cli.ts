@@ -5,6 +5,7 @@ import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
 import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
+import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { webhooksCommand } from './webhooks.command';
 
@@ -28,6 +29,9 @@ ${SCOPE_HELP}
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
   facegate webhooks redeliver DELIVERY_ID
   facegate migrate                      apply database migrations
+  facegate secrets rotate [--batch-size N]
+                                        after FACEGATE_SECRET changed (the old one in FACEGATE_SECRET_FALLBACKS):
+                                        re-seal stored values under it; report what still needs a fallback
 Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
 DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
 
@@ -55,6 +59,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         description: { type: 'string' },
         status: { type: 'string' },
         workers: { type: 'string' },
+        'batch-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -89,6 +94,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         );
       case 'migrate':
         return await migrateCommand(env);
+      case 'secrets':
+        return await secretsCommand({ positionals: rest, batchSize: values['batch-size'] }, env);
       default:
         throw new UsageError(`unknown command "${command}" (try: facegate --help)`);
     }

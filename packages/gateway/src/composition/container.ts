@@ -11,6 +11,7 @@ import {
   SqlDatabaseHealth,
   SqlOutboxPruner,
   SqlRateLimitCounterStore,
+  SqlSecretRotation,
   SqlVerificationSessionRepository,
   SqlWebhookDeliveryLog,
   SqlWebhookDeliveryQueue,
@@ -45,10 +46,16 @@ import { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import { MeteredEventPublisher } from '../application/events/metered-event-publisher';
 import { SubscriptionSlots } from '../application/events/subscription-slots';
 import { VerificationEventBus } from '../application/events/verification-event-bus';
+import {
+  type LiveKey,
+  NO_ROTATION_AUDIT,
+  SecretRotation,
+} from '../application/rotation/secret-rotation.service';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
+import { ConfigError } from '../config/env';
 import type { GatewayConfig } from '../config/load-config';
-import { KeyRing } from '../infrastructure/crypto/key-ring';
+import { type KeyPurpose, KeyRing } from '../infrastructure/crypto/key-ring';
 import { NodeAbuseKeyDigests } from '../infrastructure/crypto/node-abuse-key-digests';
 import { NodeIdentityDigests } from '../infrastructure/crypto/node-identity-digests';
 import { createLogger, type Logger } from '../infrastructure/observability/logger';
@@ -162,6 +169,16 @@ export async function buildContainer(
     }
 
     registerFactories(c, config, overrides);
+
+    // Serving with a secret removed too early would fail every row it made: stop with one line naming
+    // them instead. A CLI command that only touches the database (keys, migrate, secrets) is not stopped.
+    let removable: readonly number[] = [];
+    if (!overrides.databaseOnly) {
+      const check = await resolve(c, TOKENS.SecretRotation).startupCheck();
+      if (check.refusal !== null) throw new ConfigError('FACEGATE_SECRET_FALLBACKS', check.refusal);
+      removable = check.removable;
+    }
+    provide(c, TOKENS.RemovableFallbacks, removable);
 
     // A CLI command that only touches the database reads no outbox: nothing there listens to it.
     if (!overrides.databaseOnly) {
@@ -355,6 +372,27 @@ function registerFactories(
       }),
   );
   cached(TOKENS.KeyAttempts, () => new KeyAttemptLimiter(config.console.keyFailuresPerMinute));
+  cached(TOKENS.RotationAudit, () => NO_ROTATION_AUDIT);
+  cached(TOKENS.SecretRotation, (c) => {
+    const keys = resolve(c, TOKENS.KeyRing);
+    const live = (purpose: KeyPurpose): LiveKey[] =>
+      keys.all(purpose).map(({ id, generation }) => ({ id, generation }));
+    return new SecretRotation({
+      store: new SqlSecretRotation(resolve(c, TOKENS.Database), {
+        sessionCipher: new AesGcmFieldCipher(keys.all('field-encryption')),
+        webhookCipher: webhookCipher(c),
+        evidenceSkewMs: resolve(c, TOKENS.VerificationSettings).clockSkewMs,
+      }),
+      keys: {
+        'session-binding': live('field-encryption'),
+        'webhook-secret': live('webhook-secret-encryption'),
+        'api-key': live('api-key-hash'),
+        'evidence-claim': live('hmac:evidence'),
+      },
+      clock: resolve(c, TOKENS.Clock),
+      audit: resolve(c, TOKENS.RotationAudit),
+    });
+  });
 }
 
 /** The gateway package's version, shown by the console's System page. */
