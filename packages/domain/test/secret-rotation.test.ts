@@ -78,6 +78,22 @@ describe('AbuseLimits across a secret rotation', () => {
     expect(await rotating.admit(request(true))).toBeGreaterThan(0);
     expect(await rotating.admit(request(true, 'o_stranger'))).toBe(0);
   });
+
+  it('a mismatch recorded during the rotation on a session started before it counts under the old look-up', async () => {
+    const counters = new InMemoryRateLimitCounters();
+    const clock = new FixedClock('2025-06-01T00:00:30.000Z');
+    const rotating = limitsFor(counters, clock, true);
+    for (let i = 0; i < TEST_ABUSE_LIMITS.idNumberMismatchesPerDay; i++) {
+      // the session's HMAC was made with the old secret before the rotation
+      await rotating.recordMismatch({
+        openid: 'o_user',
+        idNumberHmac: before.hmacHex('id-number', IDN),
+        clientAddress: null,
+      });
+    }
+    expect(await rotating.admit(request(true))).toBeGreaterThan(0);
+    expect(await rotating.admit(request(true, 'o_stranger'))).toBe(0);
+  });
 });
 
 describe('the replay guard across a secret rotation (in-memory repository)', () => {

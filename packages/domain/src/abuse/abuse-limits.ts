@@ -103,9 +103,12 @@ export class AbuseLimits implements StartAdmission {
   /** A mismatch WeChat judged on a user's session: one statement adds it to the number's three tallies. */
   async recordMismatch(subject: AdmissionSubject): Promise<void> {
     // every instance sends its windows in one order, so two concurrent statements lock rows alike
-    const windows = this.mismatchWindows(subject).sort((a, b) =>
-      a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1,
-    );
+    // While a rotation runs, a session started before it carries its ID number's HMAC under the old secret:
+    // counted under every live secret's hashing, so the look-up of the generation that made it finds it.
+    const generations = [this.deps.digests, ...(this.deps.previousDigests ?? [])];
+    const windows = generations
+      .flatMap((digests) => this.mismatchWindows(subject, digests))
+      .sort((a, b) => (a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1));
     await this.deps.tallies.add(windows.map((hit) => ({ hit, by: 1 })));
   }
 
