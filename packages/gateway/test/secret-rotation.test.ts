@@ -204,7 +204,7 @@ describe.each([
     async () => {
       const result = await rotate(NEW, OLD);
       expect(result.stdout).toMatch(
-        /Re-sealed under FACEGATE_SECRET: 2 open session bindings, 1 webhook endpoints\./,
+        /Re-sealed under FACEGATE_SECRET: 2 open session bindings, 1 webhook endpoint\./,
       );
       // the replay target is still open: the evidence claim must keep being found under the old key
       expect(result.stdout).toMatch(
@@ -233,7 +233,7 @@ describe.each([
       const lines = refused.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
-        /^facegate: configuration error: FACEGATE_SECRET_FALLBACKS: a secret still needed was removed: 1 evidence claim an open session could still be shown \(key [0-9a-f]{8}\) were made with it; put it back/,
+        /^facegate: configuration error: FACEGATE_SECRET_FALLBACKS: a secret still needed was removed \(it made 1 evidence claim an open session could still be shown \(key [0-9a-f]{8}\)\); put it back in FACEGATE_SECRET_FALLBACKS/,
       );
       expect(refused.stdout).not.toContain('listening');
       await restart(0, NEW, OLD);

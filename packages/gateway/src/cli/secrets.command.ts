@@ -37,8 +37,9 @@ export async function secretsCommand(
         resealed[kind] = (resealed[kind] ?? 0) + count;
       },
     });
+    const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     out(
-      `Re-sealed under FACEGATE_SECRET: ${resealed['session-binding'] ?? 0} open session bindings, ${resealed['webhook-secret'] ?? 0} webhook endpoints.`,
+      `Re-sealed under FACEGATE_SECRET: ${count(resealed['session-binding'] ?? 0, 'open session binding', 'open session bindings')}, ${count(resealed['webhook-secret'] ?? 0, 'webhook endpoint', 'webhook endpoints')}.`,
     );
     return printReport(report);
   } finally {

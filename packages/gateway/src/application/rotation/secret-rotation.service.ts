@@ -151,8 +151,8 @@ export class SecretRotation {
     const report = await this.report();
     if (report.orphaned.length > 0) {
       const refusal =
-        `a secret still needed was removed: ${describeRows(report.orphaned)} ` +
-        'were made with it; put it back in FACEGATE_SECRET_FALLBACKS, run `facegate secrets rotate`, and remove it once that reports nothing depends on it';
+        `a secret still needed was removed (it made ${describeRows(report.orphaned)}); ` +
+        'put it back in FACEGATE_SECRET_FALLBACKS, run `facegate secrets rotate`, and remove it once that reports nothing depends on it';
       await this.audit.record({
         action: 'secrets.startup.refused',
         details: { orphanedRows: report.orphaned.reduce((n, r) => n + r.rows, 0) },
