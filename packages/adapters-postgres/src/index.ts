@@ -1,4 +1,9 @@
-export { AesGcmFieldCipher, type FieldCipher, FieldCipherError } from './crypto/aes-gcm-field-cipher';
+export {
+  AesGcmFieldCipher,
+  type FieldCipher,
+  FieldCipherError,
+  type FieldCipherKey,
+} from './crypto/aes-gcm-field-cipher';
 export {
   type Database,
   DatabaseConfigError,
@@ -22,6 +27,7 @@ export {
 } from './sql-outbox-feed';
 export { SqlOutboxPruner } from './sql-outbox-pruner';
 export { SqlRateLimitCounterStore } from './sql-rate-limit-counter.store';
+export { SqlSecretRotation, type SqlSecretRotationOptions } from './sql-secret-rotation';
 export { SqlVerificationSessionRepository } from './sql-verification-session.repository';
 export { SqlWebhookDeliveryLog } from './sql-webhook-delivery-log';
 export { SqlWebhookDeliveryQueue } from './sql-webhook-delivery-queue';

@@ -66,6 +66,15 @@ export class SqlApiKeyStore implements ApiKeyStore {
     return rows.length > 0;
   }
 
+  /** Replaces the secret hash only while it is still `expected` (two instances may re-key at once). */
+  async rekey(id: string, expected: string, secretHash: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'UPDATE api_keys SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2 RETURNING id',
+      [id, expected, secretHash],
+    );
+    return rows.length > 0;
+  }
+
   /** Records a successful use. At most one write a minute per key, so busy keys do not write on every request. */
   async markUsed(id: string, at: Date = new Date()): Promise<void> {
     await this.db.query(

@@ -161,6 +161,15 @@ const FIND_AND_CLAIM_SQL = `WITH s AS (
 )
 SELECT s.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM s`;
 
+/**
+ * findAndClaim while a secret rotation runs: also no claim when the evidence was claimed under an older
+ * secret ($6); claimEvidence then answers with that claim. Only then: the common statement stays as it was.
+ */
+const FIND_AND_CLAIM_ROTATING_SQL = FIND_AND_CLAIM_SQL.replace(
+  '($5::text IS NULL OR s.openid = $5)',
+  '($5::text IS NULL OR s.openid = $5)\n    AND NOT EXISTS (SELECT 1 FROM evidence_claims WHERE evidence_hash = ANY($6::text[]))',
+);
+
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
 
@@ -214,6 +223,12 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
     const { evidenceHash, sessionId, now, leaseMs } = request;
     const leaseCutoff = new Date(now.getTime() - leaseMs);
+    const previous = request.previousEvidenceHashes ?? [];
+    if (previous.length > 0) {
+      // claimed under an older secret (before a rotation): that claim is this evidence's claim
+      const prior = await this.priorClaim(previous, leaseCutoff);
+      if (prior !== null) return prior;
+    }
     for (let round = 0; round < CLAIM_ROUNDS; round++) {
       const inserted = await this.db.query(
         `INSERT INTO evidence_claims (evidence_hash, session_id, claimed_at) VALUES ($1, $2, $3)
@@ -255,14 +270,53 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     return { kind: 'busy', sessionId };
   }
 
+  /**
+   * A claim under one of the evidence's older hashes: completed (its outcome), or still held within its lease
+   * (busy); null when there is none, or when its holder outlived its lease (then it is removed, and the
+   * evidence is claimed afresh under the current secret).
+   */
+  private async priorClaim(previous: readonly string[], leaseCutoff: Date): Promise<EvidenceClaim | null> {
+    const rows = await this.db.query<ClaimRow & { evidence_hash: string; claimed_at: Date }>(
+      `SELECT evidence_hash, session_id, claimed_at, completed_at, outcome_status, outcome_failure, outcome_attempt
+       FROM evidence_claims WHERE evidence_hash = ANY($1::text[])
+       ORDER BY completed_at IS NULL, claimed_at DESC LIMIT 1`,
+      [[...previous]],
+    );
+    const claim = rows[0];
+    if (claim === undefined) return null;
+    if (claim.completed_at !== null && claim.outcome_status !== null) {
+      return {
+        kind: 'completed',
+        sessionId: claim.session_id,
+        outcome: {
+          status: claim.outcome_status,
+          failure: claim.outcome_failure,
+          attempt: claim.outcome_attempt ?? 0,
+        },
+      };
+    }
+    if (claim.claimed_at.getTime() > leaseCutoff.getTime())
+      return { kind: 'busy', sessionId: claim.session_id };
+    await this.db.query(
+      'DELETE FROM evidence_claims WHERE evidence_hash = $1 AND completed_at IS NULL AND claimed_at <= $2',
+      [claim.evidence_hash, leaseCutoff],
+    );
+    return null;
+  }
+
   async findAndClaim(request: SessionClaimRequest): Promise<SessionAndClaim> {
-    const rows = await this.db.query<SessionRow & { claimed: boolean }>(FIND_AND_CLAIM_SQL, [
+    const previous = request.previousEvidenceHashes ?? [];
+    const params: unknown[] = [
       request.sessionId,
       request.evidenceHash,
       request.now,
       request.protocol,
       request.openid,
-    ]);
+    ];
+    const rows = await this.db.query<SessionRow & { claimed: boolean }>(
+      previous.length > 0 ? FIND_AND_CLAIM_ROTATING_SQL : FIND_AND_CLAIM_SQL,
+      previous.length > 0 ? [...params, [...previous]] : params,
+    );
     const row = rows[0];
     return row === undefined
       ? { session: null, claimed: false }

@@ -13,12 +13,14 @@ describe('AesGcmFieldCipher', () => {
     }
   });
 
-  it("uses the versioned format 'v1.<iv>.<tag>.<ct>' (base64url, 12-byte IV, 16-byte tag) and hides the plaintext", () => {
+  it("uses the versioned format 'v2.<key id>.<iv>.<tag>.<ct>' (base64url, 12-byte IV, 16-byte tag) and hides the plaintext", () => {
     const plain = vectors[0]!.idCardNumber;
     const sealed = cipher.encrypt(plain);
-    const [version, iv, tag, ct, ...rest] = sealed.split('.');
+    const [version, keyId, iv, tag, ct, ...rest] = sealed.split('.');
     expect(rest).toEqual([]);
-    expect(version).toBe('v1');
+    expect(version).toBe('v2');
+    expect(keyId).toBe(cipher.currentKeyId);
+    expect(AesGcmFieldCipher.keyIdOf(sealed)).toBe(keyId);
     expect(Buffer.from(iv!, 'base64url')).toHaveLength(12);
     expect(Buffer.from(tag!, 'base64url')).toHaveLength(16);
     expect(Buffer.from(ct!, 'base64url')).toHaveLength(Buffer.byteLength(plain));
@@ -30,13 +32,13 @@ describe('AesGcmFieldCipher', () => {
     const a = cipher.encrypt('same');
     const b = cipher.encrypt('same');
     expect(a).not.toBe(b);
-    expect(a.split('.')[1]).not.toBe(b.split('.')[1]);
+    expect(a.split('.')[2]).not.toBe(b.split('.')[2]);
   });
 
   it('detects tampering with the ciphertext, the tag or the IV', () => {
     const sealed = cipher.encrypt('the binding');
     const parts = sealed.split('.');
-    for (const index of [1, 2, 3]) {
+    for (const index of [2, 3, 4]) {
       const bytes = Buffer.from(parts[index]!, 'base64url');
       bytes[0] = bytes[0]! ^ 0x01;
       const tampered = parts.map((p, i) => (i === index ? bytes.toString('base64url') : p)).join('.');
@@ -68,6 +70,37 @@ describe('AesGcmFieldCipher', () => {
         if (bad.length > 3) expect((error as Error).message).not.toContain(bad);
       }
     }
+  });
+
+  describe('a ring of keys (a secret rotation)', () => {
+    const oldKey = { id: '0a0b0c0d', key: new Uint8Array(32).fill(1) };
+    const newKey = { id: '1a1b1c1d', key: new Uint8Array(32).fill(2) };
+    const before = new AesGcmFieldCipher([oldKey]);
+    const during = new AesGcmFieldCipher([newKey, oldKey]);
+    const after = new AesGcmFieldCipher([newKey]);
+
+    it('seals with the first key and opens what any live key sealed, naming the key in the value', () => {
+      const old = before.encrypt('the binding', 'session-1');
+      expect(AesGcmFieldCipher.keyIdOf(old)).toBe('0a0b0c0d');
+      expect(during.decrypt(old, 'session-1')).toBe('the binding');
+      const resealed = during.encrypt(during.decrypt(old, 'session-1'), 'session-1');
+      expect(AesGcmFieldCipher.keyIdOf(resealed)).toBe('1a1b1c1d');
+      expect(after.decrypt(resealed, 'session-1')).toBe('the binding');
+    });
+
+    it('refuses a value whose key left the ring, saying which key without echoing the value', () => {
+      const old = before.encrypt('the binding');
+      expect(() => after.decrypt(old)).toThrow(/sealed with key 0a0b0c0d, which is not among the live keys/);
+    });
+
+    it('opens a value sealed before key ids (v1) with whichever live key sealed it', () => {
+      // v1 is v2 without the key id: built by hand from a v2 value of the old key
+      const [, , iv, tag, ct] = before.encrypt('legacy', 'ctx').split('.');
+      const legacy = ['v1', iv, tag, ct].join('.');
+      expect(AesGcmFieldCipher.keyIdOf(legacy)).toBeNull();
+      expect(during.decrypt(legacy, 'ctx')).toBe('legacy');
+      expect(() => after.decrypt(legacy, 'ctx')).toThrow(FieldCipherError);
+    });
   });
 
   it('needs a 32-byte key', () => {

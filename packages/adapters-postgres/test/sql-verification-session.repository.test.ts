@@ -131,7 +131,7 @@ for (const harness of harnesses) {
       for (const s of [legacy, v2]) {
         const row = await rawRow(s.id);
         const sealed = row?.binding_sealed;
-        expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+        expect(sealed).toMatch(/^v2\.[0-9a-f]{8}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
         const wholeRow = JSON.stringify(row);
         // Every value of the binding (MD5s / cert hash, userIdKey, verifyIds and out_seq_nos, spares included).
         const stringsOf = (o: object): string[] =>

@@ -27,6 +27,7 @@ export * from './reporting/console-read-model.port.js';
 export * from './reporting/console-read-model.types.js';
 export * from './reporting/timeline.js';
 export * from './sandbox/devtools-login.js';
+export * from './rotation/secret-rotation.port.js';
 export * from './shared/base64.js';
 export * from './shared/entity-id.js';
 export * from './shared/result.js';

@@ -41,7 +41,7 @@ describe('KeyRing / NodeIdentityDigests', () => {
     expect(digests.md5Hex('abc')).toBe('900150983cd24fb0d6963f7d28e17f72');
     expect(digests.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
     expect(digests.hmacHex('evidence', 'x')).not.toBe(digests.hmacHex('id-number', 'x'));
-    expect(digests.hmacHex('evidence', 'x')).toMatch(/^[0-9a-f]{64}$/);
+    expect(digests.hmacHex('evidence', 'x')).toMatch(/^[0-9a-f]{8}:[0-9a-f]{64}$/);
   });
 });
 

@@ -37,6 +37,12 @@ export interface AbuseLimitsDeps {
   readonly tallies: BatchedCounterStore;
   /** Hashes openids, addresses and ID number HMACs, so the counters hold none of them in clear. */
   readonly digests: AbuseKeyDigests;
+  /**
+   * While a secret rotation runs: the same hashing under each older secret still live, in the order of
+   * StartAdmissionRequest.previousIdNumberHmacs. Counts made under them before the rotation are added to the
+   * current ones, so a rotation resets no user's or ID number's limit.
+   */
+  readonly previousDigests?: readonly AbuseKeyDigests[];
   readonly clock: Clock;
   readonly settings: AbuseLimitSettings;
 }
@@ -78,15 +84,16 @@ export class AbuseLimits implements StartAdmission {
    */
   async admit(request: StartAdmissionRequest): Promise<number> {
     const { rules } = this;
-    const { limiter, tallies } = this.deps;
+    const { limiter } = this.deps;
     const pair = this.hash('id-number+openid', `${request.idNumberHmac}:${request.openid}`);
+    const carried = await this.carriedCounts(request);
     const wait = await limiter.hit([
-      { rule: rules.openidDay, key: this.hash('openid', request.openid) },
-      { rule: rules.idNumberMinute, key: pair },
-      { rule: rules.idNumberDay, key: pair },
+      { rule: withCarried(rules.openidDay, carried[0]), key: this.hash('openid', request.openid) },
+      { rule: withCarried(rules.idNumberMinute, carried[1]), key: pair },
+      { rule: withCarried(rules.idNumberDay, carried[2]), key: pair },
     ]);
     if (wait > 0) return wait;
-    const [mismatches = 0, ...contributed] = await tallies.read(this.mismatchWindows(request));
+    const [mismatches = 0, ...contributed] = await this.readMismatches(request);
     if (mismatches < rules.idNumberMismatchesDay.limit) return 0;
     if (contributed.every((count) => count === 0)) return 0;
     if (await request.verifiedBefore()) return 0;
@@ -96,9 +103,12 @@ export class AbuseLimits implements StartAdmission {
   /** A mismatch WeChat judged on a user's session: one statement adds it to the number's three tallies. */
   async recordMismatch(subject: AdmissionSubject): Promise<void> {
     // every instance sends its windows in one order, so two concurrent statements lock rows alike
-    const windows = this.mismatchWindows(subject).sort((a, b) =>
-      a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1,
-    );
+    // While a rotation runs, a session started before it carries its ID number's HMAC under the old secret:
+    // counted under every live secret's hashing, so the look-up of the generation that made it finds it.
+    const generations = [this.deps.digests, ...(this.deps.previousDigests ?? [])];
+    const windows = generations
+      .flatMap((digests) => this.mismatchWindows(subject, digests))
+      .sort((a, b) => (a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1));
     await this.deps.tallies.add(windows.map((hit) => ({ hit, by: 1 })));
   }
 
@@ -122,21 +132,64 @@ export class AbuseLimits implements StartAdmission {
     return this.deps.limiter.close();
   }
 
+  /**
+   * The subject's counts under the older secrets still live, in the current windows of the user's own
+   * limits (openid per day, ID number and openid per minute and per day): [0, 0, 0] with no rotation
+   * running, and then no read at all.
+   */
+  private async carriedCounts(request: StartAdmissionRequest): Promise<number[]> {
+    const previous = this.previousSubjects(request);
+    if (previous.length === 0) return [0, 0, 0];
+    const { rules } = this;
+    const windows = previous.flatMap(({ digests, idNumberHmac }) => {
+      const pair = digests.hmacHex('id-number+openid', `${idNumberHmac}:${request.openid}`);
+      return [
+        this.currentWindow(rules.openidDay, digests.hmacHex('openid', request.openid)),
+        this.currentWindow(rules.idNumberMinute, pair),
+        this.currentWindow(rules.idNumberDay, pair),
+      ];
+    });
+    return sumEvery(await this.deps.tallies.read(windows), 3);
+  }
+
+  /** The mismatch tallies (see mismatchWindows), with those counted under older secrets added. */
+  private async readMismatches(request: StartAdmissionRequest): Promise<number[]> {
+    const current = this.mismatchWindows(request);
+    const previous = this.previousSubjects(request);
+    if (previous.length === 0) return this.deps.tallies.read(current);
+    const windows = [
+      ...current,
+      ...previous.flatMap(({ digests, idNumberHmac }) =>
+        this.mismatchWindows({ ...request, idNumberHmac }, digests),
+      ),
+    ];
+    return sumEvery(await this.deps.tallies.read(windows), current.length);
+  }
+
+  /** The request's ID number HMAC under each older secret, with that secret's hashing. */
+  private previousSubjects(
+    request: StartAdmissionRequest,
+  ): { digests: AbuseKeyDigests; idNumberHmac: string }[] {
+    const digests = this.deps.previousDigests ?? [];
+    const hmacs = request.previousIdNumberHmacs ?? [];
+    return digests.slice(0, hmacs.length).map((d, i) => ({ digests: d, idNumberHmac: hmacs[i]! }));
+  }
+
   /** The number's mismatch tally, then its contributors' (the openid's, and the address's when known). */
-  private mismatchWindows(subject: AdmissionSubject): RateLimitHit[] {
+  private mismatchWindows(subject: AdmissionSubject, digests = this.deps.digests): RateLimitHit[] {
     const { idNumberHmac, openid, clientAddress } = subject;
     const windows = [
-      this.currentWindow(this.rules.idNumberMismatchesDay, this.hash('id-number', idNumberHmac)),
+      this.currentWindow(this.rules.idNumberMismatchesDay, digests.hmacHex('id-number', idNumberHmac)),
       this.currentWindow(
         MISMATCH_CONTRIBUTORS.openid,
-        this.hash('id-number+openid', `${idNumberHmac}:${openid}`),
+        digests.hmacHex('id-number+openid', `${idNumberHmac}:${openid}`),
       ),
     ];
     if (clientAddress !== null && clientAddress !== UNKNOWN_CLIENT_ADDRESS) {
       windows.push(
         this.currentWindow(
           MISMATCH_CONTRIBUTORS.address,
-          this.hash('id-number+ip', `${idNumberHmac}:${clientAddress}`),
+          digests.hmacHex('id-number+ip', `${idNumberHmac}:${clientAddress}`),
         ),
       );
     }
@@ -151,4 +204,18 @@ export class AbuseLimits implements StartAdmission {
   private hash(kind: AbuseKeyKind, value: string): string {
     return this.deps.digests.hmacHex(kind, value);
   }
+}
+
+/** A rule whose window already holds `carried` counts made under an older secret: that much less is left. */
+function withCarried<R extends { readonly limit: number }>(rule: R, carried = 0): R {
+  return carried === 0 ? rule : { ...rule, limit: rule.limit - carried };
+}
+
+/** Adds up `counts` (groups of `width`, one group per secret) position by position. */
+function sumEvery(counts: readonly number[], width: number): number[] {
+  const sums = new Array<number>(width).fill(0);
+  counts.forEach((count, i) => {
+    sums[i % width] = (sums[i % width] ?? 0) + count;
+  });
+  return sums;
 }

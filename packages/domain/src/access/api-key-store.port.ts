@@ -28,6 +28,11 @@ export interface ApiKeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** True when an active key with this id or prefix was revoked now; false when none (or already revoked). */
   revoke(idOrPrefix: string): Promise<boolean>;
+  /**
+   * Replaces a key's secret hash with one made under the current secret (after a rotation), only while the
+   * stored hash is still `expected`; true when it was replaced.
+   */
+  rekey?(id: string, expected: string, secretHash: string): Promise<boolean>;
   /** Records a successful use (the store may throttle its writes). */
   markUsed?(id: string, at: Date): Promise<void>;
 }

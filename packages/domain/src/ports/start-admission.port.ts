@@ -13,6 +13,12 @@ export interface AdmissionSubject {
 
 export interface StartAdmissionRequest extends AdmissionSubject {
   /**
+   * While a secret rotation runs: the ID number's HMACs under the older secrets still live (in
+   * FACEGATE_SECRET_FALLBACKS order), so counts made before the rotation still count: a rotation resets no
+   * per-ID-number limit. Absent or empty otherwise.
+   */
+  readonly previousIdNumberHmacs?: readonly string[];
+  /**
    * Whether this openid has verified this ID number before. Asked only when the number's mismatch ceiling
    * would refuse the start, so the common path costs no repository read.
    */

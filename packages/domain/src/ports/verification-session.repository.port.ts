@@ -15,6 +15,11 @@ export interface RecordedOutcome {
 export interface EvidenceClaimRequest {
   /** HMAC of the evidence (legacy verifyResult, v2 verifyId): never the evidence itself. */
   readonly evidenceHash: string;
+  /**
+   * The same evidence's HMACs under older secrets still live (a rotation): a claim under any of them is
+   * this evidence's claim. Claims are only ever made under evidenceHash.
+   */
+  readonly previousEvidenceHashes?: readonly string[];
   readonly sessionId: string;
   readonly now: Date;
   /** An unfinished claim older than this may be taken over (its holder died mid-call). */
@@ -25,6 +30,8 @@ export interface EvidenceClaimRequest {
 export interface SessionClaimRequest {
   readonly sessionId: string;
   readonly evidenceHash: string;
+  /** As EvidenceClaimRequest's: when one of these is claimed, the read claims nothing. */
+  readonly previousEvidenceHashes?: readonly string[];
   /** The protocol the evidence belongs to: a session of the other protocol is read, not claimed. */
   readonly protocol: VerificationProtocol;
   /** When the caller is a user: another user's session is read, not claimed. */

@@ -99,6 +99,13 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
     await Promise.resolve();
     const now = request.now.getTime();
+    // a claim made under an older secret (before a rotation) is this evidence's claim
+    const previous = (request.previousEvidenceHashes ?? []).find((hash) => this.claims.has(hash));
+    const prior = previous === undefined ? undefined : this.claims.get(previous);
+    if (prior?.outcome)
+      return { kind: 'completed', sessionId: prior.sessionId, outcome: copyOutcome(prior.outcome) };
+    if (prior && now - prior.claimedAt < request.leaseMs) return { kind: 'busy', sessionId: prior.sessionId };
+    if (previous !== undefined) this.claims.delete(previous); // its holder outlived its lease
     const claim = this.claims.get(request.evidenceHash);
     if (claim?.outcome)
       return { kind: 'completed', sessionId: claim.sessionId, outcome: copyOutcome(claim.outcome) };
@@ -117,7 +124,8 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
       stored.protocol === request.protocol &&
       request.now.getTime() < stored.expiresAt.getTime() &&
       (request.openid === null || request.openid === stored.openid) &&
-      !this.claims.has(request.evidenceHash);
+      !this.claims.has(request.evidenceHash) &&
+      !(request.previousEvidenceHashes ?? []).some((hash) => this.claims.has(hash));
     if (claimable) {
       this.claims.set(request.evidenceHash, {
         sessionId: stored.id,

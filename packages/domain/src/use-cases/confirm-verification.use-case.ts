@@ -60,6 +60,16 @@ export interface ConfirmVerificationCommand {
 interface NamedEvidence {
   readonly evidence: string;
   readonly evidenceHash: string;
+  readonly previous: readonly string[];
+}
+
+/**
+ * A piece of evidence's hash under the current secret, and (while a secret rotation runs) its hashes under
+ * the older secrets still live: a claim made before the rotation still counts.
+ */
+interface EvidenceKey {
+  readonly hash: string;
+  readonly previous: readonly string[];
 }
 
 /** The evidence's claim when the read took it: this command's to use or to give back. */
@@ -125,16 +135,18 @@ export class ConfirmVerification {
     }
     const evidence = protocol === 'LEGACY' ? `legacy:${command.verifyResult}` : `v2:${command.verifyId}`;
     const evidenceHash = this.deps.digests.hmacHex('evidence', evidence);
+    const previous = this.deps.digests.previousHmacHex?.('evidence', evidence) ?? [];
     const { session, claimed } = await this.deps.repository.findAndClaim({
       sessionId: command.sessionId,
       evidenceHash,
+      ...(previous.length > 0 ? { previousEvidenceHashes: previous } : {}),
       protocol,
       openid: command.openid ?? null,
       now: this.deps.clock.now(),
     });
     return {
       found: session === null ? null : VerificationSession.fromSnapshot(session),
-      named: { evidence, evidenceHash },
+      named: { evidence, evidenceHash, previous },
       preclaim: claimed ? { evidenceHash, used: false } : null,
     };
   }
@@ -149,10 +161,10 @@ export class ConfirmVerification {
     if (misplaced) return err(misplaced);
     const now = this.deps.clock.now();
     const session = await expireIfDue(this.deps, found, now);
-    const evidenceHash = this.evidenceHashOf(session, command, named);
+    const key = this.evidenceKeyOf(session, command, named);
 
-    if (session.isEnded) return this.confirmEnded(session, evidenceHash, preclaim);
-    if (evidenceHash === null) {
+    if (session.isEnded) return this.confirmEnded(session, key, preclaim);
+    if (key === null) {
       // Legacy with nothing from WeChat to check: only a client-reported failure can be recorded.
       if (!command.clientErrCode) return err(verifyResultRequired());
       const outcome = clientErrorOutcome(command.clientErrCode);
@@ -160,27 +172,27 @@ export class ConfirmVerification {
       return saved.ok ? ok(saved.value.snapshot) : saved;
     }
 
-    let claim = await this.claimOrTake(evidenceHash, session.id, preclaim);
+    let claim = await this.claimOrTake(key, session.id, preclaim);
     if (claim.kind === 'busy' && claim.sessionId === session.id)
-      claim = await this.waitForOutcome(evidenceHash, session.id);
+      claim = await this.waitForOutcome(key, session.id);
     if (claim.kind === 'acquired') {
       const binding = session.snapshot.binding;
       if (binding?.protocol === 'V2' && command.verifyId != null && command.verifyId !== binding.verifyId) {
         // Neither the current verifyId nor one confirmed before: there is no attempt it could belong to.
-        await this.deps.repository.releaseEvidence(evidenceHash, session.id);
+        await this.deps.repository.releaseEvidence(key.hash, session.id);
         return err(staleVerifyId());
       }
-      return this.confirmAcquired(session, evidenceHash, command, now);
+      return this.confirmAcquired(session, key.hash, command, now);
     }
     return this.answerClaimed(session, claim);
   }
 
-  /** The HMAC of the evidence; the read's when it named the same evidence (no second HMAC). */
-  private evidenceHashOf(
+  /** The HMACs of the evidence; the read's when it named the same evidence (no second HMAC). */
+  private evidenceKeyOf(
     session: VerificationSession,
     command: ConfirmVerificationCommand,
     named: NamedEvidence | null,
-  ): string | null {
+  ): EvidenceKey | null {
     const { snapshot } = session;
     let evidence: string | null = null;
     if (snapshot.protocol === 'LEGACY')
@@ -188,25 +200,28 @@ export class ConfirmVerification {
     else if (snapshot.binding?.protocol === 'V2')
       evidence = `v2:${command.verifyId ?? snapshot.binding.verifyId}`;
     if (evidence === null) return null;
-    return evidence === named?.evidence
-      ? named.evidenceHash
-      : this.deps.digests.hmacHex('evidence', evidence);
+    if (evidence === named?.evidence) return { hash: named.evidenceHash, previous: named.previous };
+    return {
+      hash: this.deps.digests.hmacHex('evidence', evidence),
+      previous: this.deps.digests.previousHmacHex?.('evidence', evidence) ?? [],
+    };
   }
 
   /** The claim the read took, if it is this evidence's (from here on released or completed like any other). */
   private claimOrTake(
-    evidenceHash: string,
+    key: EvidenceKey,
     sessionId: string,
     preclaim: Preclaim | null,
   ): Promise<EvidenceClaim> {
-    if (preclaim?.evidenceHash !== evidenceHash) return this.claim(evidenceHash, sessionId);
+    if (preclaim?.evidenceHash !== key.hash) return this.claim(key, sessionId);
     preclaim.used = true;
     return Promise.resolve({ kind: 'acquired' });
   }
 
-  private claim(evidenceHash: string, sessionId: string): Promise<EvidenceClaim> {
+  private claim(key: EvidenceKey, sessionId: string): Promise<EvidenceClaim> {
     return this.deps.repository.claimEvidence({
-      evidenceHash,
+      evidenceHash: key.hash,
+      ...(key.previous.length > 0 ? { previousEvidenceHashes: key.previous } : {}),
       sessionId,
       now: this.deps.clock.now(),
       leaseMs: this.deps.settings.evidenceLeaseMs,
@@ -214,14 +229,14 @@ export class ConfirmVerification {
   }
 
   /** Another request of this session holds the evidence: wait (bounded) for its outcome, or take over. */
-  private async waitForOutcome(evidenceHash: string, sessionId: string): Promise<EvidenceClaim> {
+  private async waitForOutcome(key: EvidenceKey, sessionId: string): Promise<EvidenceClaim> {
     const sleep = this.deps.sleep ?? defaultSleep;
     let claim: EvidenceClaim = { kind: 'busy', sessionId };
     for (let waited = 0; waited < this.deps.settings.busyWaitMs; ) {
       const step = Math.min(BUSY_POLL_MS, this.deps.settings.busyWaitMs - waited);
       await sleep(step);
       waited += step;
-      claim = await this.claim(evidenceHash, sessionId);
+      claim = await this.claim(key, sessionId);
       if (claim.kind !== 'busy') break;
     }
     return claim;
@@ -239,19 +254,19 @@ export class ConfirmVerification {
 
   private async confirmEnded(
     session: VerificationSession,
-    evidenceHash: string | null,
+    key: EvidenceKey | null,
     preclaim: Preclaim | null,
   ): Promise<Outcome> {
     const endedByAttempt = session.status === 'VERIFIED' || session.status === 'FAILED';
     // v2 carries no evidence of its own: a repeat after the outcome simply gets the outcome.
     if (session.snapshot.protocol === 'V2' && endedByAttempt) return ok(session.snapshot);
-    if (evidenceHash === null) return err(new InvalidStateError(session.status, 'confirm'));
-    let claim = await this.claimOrTake(evidenceHash, session.id, preclaim);
+    if (key === null) return err(new InvalidStateError(session.status, 'confirm'));
+    let claim = await this.claimOrTake(key, session.id, preclaim);
     if (claim.kind === 'busy' && claim.sessionId === session.id)
-      claim = await this.waitForOutcome(evidenceHash, session.id);
+      claim = await this.waitForOutcome(key, session.id);
     if (claim.kind !== 'acquired') return this.answerClaimed(session, claim);
     // New evidence for an ended session: give the claim back untouched.
-    await this.deps.repository.releaseEvidence(evidenceHash, session.id);
+    await this.deps.repository.releaseEvidence(key.hash, session.id);
     return err(new InvalidStateError(session.status, 'confirm'));
   }
 

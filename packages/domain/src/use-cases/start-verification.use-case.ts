@@ -74,14 +74,17 @@ export class StartVerification {
     if (invalid) return err(invalid);
 
     const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);
+    // while a secret rotation runs, the number's HMACs under the older secrets: rows made before still match
+    const previousIdNumberHmacs = deps.digests.previousHmacHex?.('id-number', idNumber.value.value) ?? [];
     // Counted only now: input refused above uses up nobody's allowance. A service's start is never counted
     // nor refused by the abuse limits: users could otherwise lock a business backend out (StartAdmission).
     if (command.initiator === USER_INITIATOR) {
       const wait = await (deps.admission ?? ADMIT_ALL).admit({
         openid: command.openid,
         idNumberHmac,
+        ...(previousIdNumberHmacs.length > 0 ? { previousIdNumberHmacs } : {}),
         clientAddress: command.clientAddress ?? null,
-        verifiedBefore: () => this.verifiedBefore(command.openid, idNumberHmac),
+        verifiedBefore: () => this.verifiedBefore(command.openid, [idNumberHmac, ...previousIdNumberHmacs]),
       });
       if (wait > 0) return err(new RateLimitedError(wait));
     }
@@ -110,13 +113,13 @@ export class StartVerification {
   }
 
   /** Whether this openid has a VERIFIED session for this ID number (the latest few are looked at). */
-  private async verifiedBefore(openid: string, idNumberHmac: string): Promise<boolean> {
+  private async verifiedBefore(openid: string, idNumberHmacs: readonly string[]): Promise<boolean> {
     const page = await this.deps.repository.list(
       { openid, status: 'VERIFIED' },
       VERIFIED_SESSIONS_LOOKED_AT,
       null,
     );
-    return page.items.some((s) => s.idNumberHmac === idNumberHmac);
+    return page.items.some((s) => idNumberHmacs.includes(s.idNumberHmac));
   }
 
   private async prepare(

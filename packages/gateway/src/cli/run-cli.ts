@@ -6,6 +6,7 @@ import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
 import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
+import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { webhooksCommand } from './webhooks.command';
 
@@ -35,6 +36,9 @@ ${SCOPE_HELP}
   facegate audit export --from TIME --to TIME [--out FILE]
                                         the period as JSON lines, verifiable with the public key alone
   facegate migrate                      apply database migrations
+  facegate secrets rotate [--batch-size N]
+                                        after FACEGATE_SECRET changed (the old one in FACEGATE_SECRET_FALLBACKS):
+                                        re-seal stored values under it; report what still needs a fallback
 Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
 DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
 
@@ -65,6 +69,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         from: { type: 'string' },
         to: { type: 'string' },
         out: { type: 'string' },
+        'batch-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -104,6 +109,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         );
       case 'migrate':
         return await migrateCommand(env);
+      case 'secrets':
+        return await secretsCommand({ positionals: rest, batchSize: values['batch-size'] }, env);
       default:
         throw new UsageError(`unknown command "${command}" (try: facegate --help)`);
     }

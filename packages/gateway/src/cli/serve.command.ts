@@ -35,6 +35,11 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   );
   out(`  data:     ${describeDatabase(config)}`);
   for (const warning of startupWarnings(config)) out(`  WARNING:  ${warning}`);
+  for (const entry of resolve(running.container, TOKENS.RemovableFallbacks)) {
+    out(
+      `  secrets:  nothing depends on FACEGATE_SECRET_FALLBACKS entry ${entry} any more: it can be removed`,
+    );
+  }
   if (running.admin !== null) {
     out('  API keys: `facegate keys create|list|revoke` work while this runs (same DATA_DIR)');
     out('  webhooks: `facegate webhooks add|list|...` work while this runs too');

@@ -12,6 +12,7 @@ import {
   SqlDatabaseHealth,
   SqlOutboxPruner,
   SqlRateLimitCounterStore,
+  SqlSecretRotation,
   SqlVerificationSessionRepository,
   SqlWebhookDeliveryLog,
   SqlWebhookDeliveryQueue,
@@ -40,6 +41,7 @@ import { type DependencyContainer, instanceCachingFactory, container as rootCont
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
 import { AuditRecorder } from '../application/audit/audit-recorder';
+import { cliActor } from '../application/audit/audited-administration';
 import {
   BufferedAuditTrail,
   type BufferedAuditTrailOptions,
@@ -52,12 +54,14 @@ import { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import { MeteredEventPublisher } from '../application/events/metered-event-publisher';
 import { SubscriptionSlots } from '../application/events/subscription-slots';
 import { VerificationEventBus } from '../application/events/verification-event-bus';
+import { type LiveKey, SecretRotation } from '../application/rotation/secret-rotation.service';
 import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
+import { ConfigError } from '../config/env';
 import type { GatewayConfig } from '../config/load-config';
 import { AuditCheckpointKey, sha256Hex } from '../infrastructure/crypto/audit-checkpoint-key';
-import { KeyRing } from '../infrastructure/crypto/key-ring';
+import { type KeyPurpose, KeyRing } from '../infrastructure/crypto/key-ring';
 import { NodeAbuseKeyDigests } from '../infrastructure/crypto/node-abuse-key-digests';
 import { NodeIdentityDigests } from '../infrastructure/crypto/node-identity-digests';
 import { createLogger, type Logger } from '../infrastructure/observability/logger';
@@ -118,7 +122,7 @@ export async function buildContainer(
           : 'sandbox mode: using the FACEGATE_SECRET generated earlier in DATA_DIR',
       );
     }
-    const keys = new KeyRing(secret);
+    const keys = new KeyRing(secret, config.secretFallbacks);
     provide(c, TOKENS.KeyRing, keys);
 
     if (config.databaseUrl === null) await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
@@ -178,6 +182,16 @@ export async function buildContainer(
     c.register(TOKENS.SandboxDevice, { useFactory: () => sandboxDevice });
     registerFactories(c, config, overrides);
 
+    // Serving with a secret removed too early would fail every row it made: stop with one line naming
+    // them instead. A CLI command that only touches the database (keys, migrate, secrets) is not stopped.
+    let removable: readonly number[] = [];
+    if (!overrides.databaseOnly) {
+      const check = await resolve(c, TOKENS.SecretRotation).startupCheck();
+      if (check.refusal !== null) throw new ConfigError('FACEGATE_SECRET_FALLBACKS', check.refusal);
+      removable = check.removable;
+    }
+    provide(c, TOKENS.RemovableFallbacks, removable);
+
     // A CLI command that only touches the database reads no outbox: nothing there listens to it.
     if (!overrides.databaseOnly) {
       const bus = resolve(c, TOKENS.EventBus);
@@ -216,7 +230,7 @@ function registerFactories(
     const keys = resolve(c, TOKENS.KeyRing);
     return new SqlVerificationSessionRepository(
       resolve(c, TOKENS.Database),
-      new AesGcmFieldCipher(keys.key('field-encryption')),
+      new AesGcmFieldCipher(keys.all('field-encryption')),
     );
   });
   cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
@@ -236,7 +250,7 @@ function registerFactories(
     (c) =>
       new ApiKeyService(
         new SqlApiKeyStore(resolve(c, TOKENS.Database)),
-        resolve(c, TOKENS.KeyRing).key('api-key-hash'),
+        resolve(c, TOKENS.KeyRing).all('api-key-hash'),
         {
           onMarkUsedError: (err) =>
             resolve(c, TOKENS.Logger).warn({ err }, 'could not record an API key use'),
@@ -245,7 +259,7 @@ function registerFactories(
   );
   cached(
     TOKENS.UserTokens,
-    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).key('user-token-signing')),
+    (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).all('user-token-signing')),
   );
   cached(TOKENS.RateLimits, (c): AbuseLimits => {
     const db = resolve(c, TOKENS.Database);
@@ -263,6 +277,9 @@ function registerFactories(
       limiter,
       tallies: batches,
       digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+      previousDigests: resolve(c, TOKENS.KeyRing)
+        .fallbacks('rate-limit-key')
+        .map((k) => new NodeAbuseKeyDigests(k.key)),
       clock: resolve(c, TOKENS.Clock),
       settings: config.limits.rate,
     });
@@ -308,7 +325,7 @@ function registerFactories(
   const urlPolicy = overrides.webhookUrlPolicy ?? webhookUrlPolicyFor(config);
   // the endpoint secrets' cipher: the repository seals them, a claim of the queue opens them
   const webhookCipher = (c: DependencyContainer) =>
-    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('webhook-secret-encryption'));
+    new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).all('webhook-secret-encryption'));
   cached(
     TOKENS.WebhookEndpointRepository,
     (c) => new SqlWebhookEndpointRepository(resolve(c, TOKENS.Database), webhookCipher(c)),
@@ -400,6 +417,39 @@ function registerFactories(
         resolve(c, TOKENS.Clock),
       ),
   );
+  // every rotation step is an audit event (actor: the operator at this machine), flushed at once
+  cached(TOKENS.RotationAudit, (c) => ({
+    record: async (event) => {
+      resolve(c, TOKENS.Audit).record(
+        { actor: cliActor(), requestId: null, clientAddress: null },
+        'secret.rotation-step',
+        [],
+        event.action === 'secrets.startup.refused' ? 'failure' : 'success',
+        { step: event.action, ...event.details },
+      );
+      await resolve(c, TOKENS.AuditTrail).flush();
+    },
+  }));
+  cached(TOKENS.SecretRotation, (c) => {
+    const keys = resolve(c, TOKENS.KeyRing);
+    const live = (purpose: KeyPurpose): LiveKey[] =>
+      keys.all(purpose).map(({ id, generation }) => ({ id, generation }));
+    return new SecretRotation({
+      store: new SqlSecretRotation(resolve(c, TOKENS.Database), {
+        sessionCipher: new AesGcmFieldCipher(keys.all('field-encryption')),
+        webhookCipher: webhookCipher(c),
+        evidenceSkewMs: resolve(c, TOKENS.VerificationSettings).clockSkewMs,
+      }),
+      keys: {
+        'session-binding': live('field-encryption'),
+        'webhook-secret': live('webhook-secret-encryption'),
+        'api-key': live('api-key-hash'),
+        'evidence-claim': live('hmac:evidence'),
+      },
+      clock: resolve(c, TOKENS.Clock),
+      audit: resolve(c, TOKENS.RotationAudit),
+    });
+  });
 }
 
 /** The gateway package's version, shown by the console's System page. */

@@ -37,6 +37,7 @@ import type { ConsoleSystem } from '../application/console/console-system';
 import type { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import type { SubscriptionSlots } from '../application/events/subscription-slots';
 import type { VerificationEventBus } from '../application/events/verification-event-bus';
+import type { RotationAuditSink, SecretRotation } from '../application/rotation/secret-rotation.service';
 import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import type { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import type { WebhookRelay } from '../application/webhooks/webhook-relay';
@@ -69,6 +70,11 @@ export const TOKENS = {
   Lifecycle: token<Lifecycle>('Lifecycle'),
   Clock: token<Clock>('Clock'),
   KeyRing: token<KeyRing>('KeyRing'),
+  SecretRotation: token<SecretRotation>('SecretRotation'),
+  /** Where secret rotation steps are recorded (no-op until the audit trail is wired in). */
+  RotationAudit: token<RotationAuditSink>('RotationAudit'),
+  /** The start-up check's finding: FACEGATE_SECRET_FALLBACKS entries (from 1) nothing depends on any more. */
+  RemovableFallbacks: token<readonly number[]>('RemovableFallbacks'),
   Digests: token<IdentityDigests>('IdentityDigests'),
   IdGenerator: token<IdGenerator>('IdGenerator'),
   Database: token<Database>('Database'),

@@ -14,7 +14,7 @@ import {
   readPositiveInt,
   readProduction,
 } from './env';
-import { readSecret } from './secret-strength';
+import { readSecret, readSecretFallbacks } from './secret-strength';
 
 export type FaceProtocol = 'LEGACY' | 'V2';
 
@@ -38,6 +38,8 @@ export interface GatewayConfig {
   readonly dataDir: string;
   /** Null only in sandbox mode, where one is generated into dataDir at start-up. */
   readonly secret: string | null;
+  /** FACEGATE_SECRET_FALLBACKS: the secrets FACEGATE_SECRET replaces, still accepted while a rotation runs. */
+  readonly secretFallbacks: readonly string[];
   /** NODE_ENV=production; NODE_ENV may otherwise only be development, test or unset. */
   readonly production: boolean;
   /**
@@ -367,6 +369,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   }
 
   const secret = readSecret(env, !sandboxMode || production);
+  const secretFallbacks = readSecretFallbacks(env, secret);
 
   const dataDir = resolveDataDir(env, dataDirBase);
 
@@ -398,6 +401,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     databaseUrl: readDatabaseUrl(env),
     dataDir,
     secret,
+    secretFallbacks,
     production,
     unsafeLoopbackWeChat,
     webhookAllowedPorts:

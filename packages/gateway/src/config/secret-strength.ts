@@ -59,16 +59,49 @@ export function readSecret(env: Env, required: boolean): string | null {
     );
   }
   if (secret === null) return null;
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new ConfigError('FACEGATE_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters long`);
+  const weakness = secretWeakness(secret);
+  if (weakness !== null) throw new ConfigError('FACEGATE_SECRET', weakness);
+  return secret;
+}
+
+/**
+ * FACEGATE_SECRET_FALLBACKS: older secrets, comma-separated, kept while a rotation runs. Each must pass the
+ * same strength check as FACEGATE_SECRET; a refusal names the entry by its position, never its value.
+ */
+export function readSecretFallbacks(env: Env, secret: string | null): string[] {
+  const raw = read(env, 'FACEGATE_SECRET_FALLBACKS');
+  if (raw === undefined) return [];
+  if (secret === null) {
+    throw new ConfigError(
+      'FACEGATE_SECRET_FALLBACKS',
+      'needs FACEGATE_SECRET (the new secret) to be set: fallbacks are the secrets it replaces',
+    );
   }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const seen = new Set<string>([secret]);
+  entries.forEach((entry, i) => {
+    const which = `entry ${i + 1} of ${entries.length}`;
+    if (entry === '') throw new ConfigError('FACEGATE_SECRET_FALLBACKS', `${which} is empty`);
+    const weakness = secretWeakness(entry);
+    if (weakness !== null) throw new ConfigError('FACEGATE_SECRET_FALLBACKS', `${which} ${weakness}`);
+    if (seen.has(entry)) {
+      throw new ConfigError(
+        'FACEGATE_SECRET_FALLBACKS',
+        `${which} repeats FACEGATE_SECRET or an earlier entry`,
+      );
+    }
+    seen.add(entry);
+  });
+  return entries;
+}
+
+/** Why a secret is too weak, in words that never echo it; null when it is strong enough. */
+function secretWeakness(secret: string): string | null {
+  if (secret.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters long`;
   const bits = estimateSecretBits(secret);
   if (bits < MIN_SECRET_BITS) {
     // the estimate says how predictable the value is, never what it is
-    throw new ConfigError(
-      'FACEGATE_SECRET',
-      `is too predictable: about ${Math.floor(bits)} bits by estimate, at least ${MIN_SECRET_BITS} needed (length x Shannon entropy of its characters, Miller-Madow corrected, on its repeating unit if it repeats one, at most 8 x its deflate-compressed size); use random bytes, e.g. \`openssl rand -base64 48\``,
-    );
+    return `is too predictable: about ${Math.floor(bits)} bits by estimate, at least ${MIN_SECRET_BITS} needed (length x Shannon entropy of its characters, Miller-Madow corrected, on its repeating unit if it repeats one, at most 8 x its deflate-compressed size); use random bytes, e.g. \`openssl rand -base64 48\``;
   }
-  return secret;
+  return null;
 }

@@ -104,11 +104,19 @@ export class ApiKeyService {
   private readonly cacheTtlMs: number;
   private readonly now: () => number;
 
+  private readonly hashKeys: readonly ApiKeyHashKey[];
+
+  /**
+   * `hashKeys`: one key, or the key ring's API key hashing keys with the current one first. A hash is stored
+   * as `<key id>:<hex>`; one made with a fallback key (or before key ids) is checked with that key and, on a
+   * successful use, re-made with the current key, so a key in use stops depending on the old secret.
+   */
   constructor(
     private readonly store: ApiKeyStore,
-    private readonly hashKey: Uint8Array,
+    hashKeys: Uint8Array | readonly ApiKeyHashKey[],
     private readonly options: ApiKeyServiceOptions = {},
   ) {
+    this.hashKeys = hashKeys instanceof Uint8Array ? [{ id: '00000000', key: hashKeys }] : hashKeys;
     this.cacheTtlMs = options.cacheTtlMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
@@ -151,7 +159,7 @@ export class ApiKeyService {
     const record = await this.store.create({
       name: trimmed,
       prefix,
-      secretHash: this.hash(secret),
+      secretHash: storedHash(this.hashKeys[0]!, secret),
       scopes: [...scopes],
     });
     return ok({ key: `fgk_${prefix}_${secret}`, record });
@@ -208,16 +216,20 @@ export class ApiKeyService {
     const now = this.now();
     const cached = this.verified.get(cacheKey);
     if (cached !== undefined && cached.until > now) return cached.viewer;
-    const secretHash = this.hash(secret);
-
     const found = await this.store.findActiveByPrefix(prefix);
     if (found === null || found.revokedAt !== null) {
       this.verified.delete(cacheKey);
       return null;
     }
-    const expected = Buffer.from(found.secretHash, 'hex');
-    const given = Buffer.from(secretHash, 'hex');
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+    const matched = this.matchingKey(found.secretHash, secret);
+    if (matched === null) return null;
+    const current = this.hashKeys[0]!;
+    if (matched !== current) {
+      // made with a fallback key or before key ids: re-made with the current key, only if still unchanged
+      this.store
+        .rekey?.(found.id, found.secretHash, storedHash(current, secret))
+        .catch((error: unknown) => this.options.onMarkUsedError?.(error));
+    }
     const scopes = found.scopes.filter((s): s is ApiKeyScope =>
       (API_KEY_SCOPES as readonly string[]).includes(s),
     );
@@ -234,7 +246,32 @@ export class ApiKeyService {
     return credential.startsWith('fgk_');
   }
 
-  private hash(secret: string): string {
-    return createHmac('sha256', this.hashKey).update(secret).digest('hex');
+  /** The live key whose hash of `secret` is the stored one; null when none is. */
+  private matchingKey(stored: string, secret: string): ApiKeyHashKey | null {
+    const separator = stored.indexOf(':');
+    const keyId = separator === -1 ? null : stored.slice(0, separator);
+    const expected = Buffer.from(separator === -1 ? stored : stored.slice(separator + 1), 'hex');
+    // a hash that names its key is checked with that key only; one from before key ids with each live key
+    const candidates = keyId === null ? this.hashKeys : this.hashKeys.filter((k) => k.id === keyId);
+    for (const candidate of candidates) {
+      const given = Buffer.from(hmacHex(candidate.key, secret), 'hex');
+      if (expected.length === given.length && timingSafeEqual(expected, given)) return candidate;
+    }
+    return null;
   }
+}
+
+/** A key of the ring API key hashes are made with, and its id. */
+export interface ApiKeyHashKey {
+  readonly id: string;
+  readonly key: Uint8Array;
+}
+
+function hmacHex(key: Uint8Array, secret: string): string {
+  return createHmac('sha256', key).update(secret).digest('hex');
+}
+
+/** How a hash is stored: `<key id>:<hex>`, so a rotation can tell which secret each row still needs. */
+function storedHash(key: ApiKeyHashKey, secret: string): string {
+  return `${key.id}:${hmacHex(key.key, secret)}`;
 }
