@@ -4,6 +4,7 @@ import { resolve, TOKENS } from '../composition/tokens';
 import { describeDatabase, loadConfig } from '../config/load-config';
 import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
 import { type RunningGateway, startGateway } from '../http/server';
+import { joinClusterMetrics } from '../infrastructure/observability/cluster-metrics';
 import type { Logger } from '../infrastructure/observability/logger';
 import { out } from './output';
 import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './workers';
@@ -18,6 +19,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const running = await startGateway(config);
   const logger = resolve(running.container, TOKENS.Logger);
   if (cluster.isWorker) {
+    // before saying it listens: from then on the primary counts this worker in every scrape
+    joinClusterMetrics(resolve(running.container, TOKENS.Metrics));
     const listening: WorkerListeningMessage = {
       facegate: 'listening',
       url: running.url,

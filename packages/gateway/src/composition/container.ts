@@ -163,6 +163,17 @@ export async function buildContainer(
 
     registerFactories(c, config, overrides);
 
+    if (!overrides.databaseOnly) {
+      // read at each scrape: whether the database answers, and how far behind the webhook fan-out is
+      const queue = resolve(c, TOKENS.WebhookDeliveryQueue);
+      const clock = resolve(c, TOKENS.Clock);
+      resolve(c, TOKENS.Metrics).watch({
+        ping: () => db.ping(),
+        oldestUndispatchedAt: () => queue.oldestUndispatchedAt(),
+        now: () => clock.now(),
+      });
+    }
+
     // A CLI command that only touches the database reads no outbox: nothing there listens to it.
     if (!overrides.databaseOnly) {
       const bus = resolve(c, TOKENS.EventBus);
@@ -240,7 +251,10 @@ function registerFactories(
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),
       // the per-address limits and the refusal counts: counted here, sent to the same table in batches
-      { batching: { store: batches } },
+      {
+        batching: { store: batches },
+        onRefused: (rule) => resolve(c, TOKENS.Metrics).abuseRefusals.inc({ rule }),
+      },
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
@@ -328,7 +342,11 @@ function registerFactories(
       sender,
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),
-      { retentionMs: config.webhookRetentionMs, ...overrides.webhookRelay },
+      {
+        retentionMs: config.webhookRetentionMs,
+        observer: resolve(c, TOKENS.Metrics).webhookObserver(),
+        ...overrides.webhookRelay,
+      },
     );
     // resolved after the database was opened, so stopped before it closes
     resolve(c, TOKENS.Lifecycle).onClose('webhook relay', async () => {
