@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
+import { loadSandboxModule } from '../composition/sandbox-module';
 import { resolve, TOKENS } from '../composition/tokens';
 import { describeDatabase, loadConfig } from '../config/load-config';
 import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
@@ -44,6 +44,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   }
   if (config.sandboxMode) {
     const sandbox = resolve(running.container, TOKENS.Sandbox);
+    // loaded (it is, since the sandbox started): an optional dependency, absent from the production image
+    const { SANDBOX_TEST_IDENTITIES } = await loadSandboxModule();
     out('');
     out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
     out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');

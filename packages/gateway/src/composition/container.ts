@@ -33,7 +33,7 @@ import {
   type VerificationDeps,
   type VerificationSettings,
 } from '@facegate/domain';
-import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import type { Sandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
@@ -58,6 +58,7 @@ import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
 import { WebhookSender, type WebhookSenderOptions } from '../infrastructure/webhooks/webhook-sender';
 import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../infrastructure/webhooks/webhook-url-policy';
 import { Lifecycle } from './lifecycle';
+import { loadSandboxModule } from './sandbox-module';
 import { type GatewayContainer, provide, resolve, TOKENS, type Token } from './tokens';
 
 /** What tests (and the CLI) may put in place of the defaults. */
@@ -96,6 +97,11 @@ export async function buildContainer(
   provide(c, TOKENS.Clock, overrides.clock ?? new SystemClock());
 
   try {
+    // first: without the sandbox installed, sandbox mode stops before anything is written to DATA_DIR
+    const sandboxModule =
+      config.sandboxMode && !overrides.databaseOnly && overrides.sandbox === undefined
+        ? await loadSandboxModule()
+        : null;
     let secret = config.secret;
     if (secret === null) {
       const generated = await loadOrCreateSandboxSecret(config.dataDir);
@@ -141,7 +147,7 @@ export async function buildContainer(
       if (config.sandboxMode) {
         let sandbox = overrides.sandbox;
         if (sandbox === undefined) {
-          sandbox = await startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
+          sandbox = await sandboxModule!.startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
           const started = sandbox;
           lifecycle.onClose('sandbox', () => started.close());
         }
