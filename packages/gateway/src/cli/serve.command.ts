@@ -60,7 +60,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   out('');
-  return stayUp(running, logger);
+  const code = await stayUp(running, logger);
+  // the last line a terminal shows after Ctrl-C: FaceGate's own, whatever runs it (npm start runs node directly)
+  out('FaceGate gateway stopped.');
+  return code;
 }
 
 /** Until SIGTERM/SIGINT, then a graceful shutdown. */
