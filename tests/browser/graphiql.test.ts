@@ -86,7 +86,7 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
     await query.waitFor({ timeout: 60_000 });
     expect(await page.title()).toBe('FaceGate');
     // the default tab opens on what FaceGate is for and the sign-in walkthrough, not GraphiQL's stock text
-    const welcome = (await query.innerText()).replace(/\s+/g, ' ');
+    const welcome = ((await query.textContent()) ?? '').replace(/\s+/g, ' ');
     expect(welcome).toContain('FaceGate: WeChat face verification');
     expect(welcome).toContain('step 1 of 3: sign in');
     expect(welcome).not.toContain('GraphiQL is an in-browser tool');
