@@ -85,6 +85,12 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
     const query = page.locator('.graphiql-query-editor .monaco-editor').first();
     await query.waitFor({ timeout: 60_000 });
     expect(await page.title()).toBe('FaceGate');
+    // the default tab opens on what FaceGate is for and the sign-in walkthrough, not GraphiQL's stock text
+    const welcome = ((await query.textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(welcome).toContain('FaceGate: WeChat face verification');
+    expect(welcome).toContain('step 1 of 3: sign in');
+    expect(welcome).not.toContain('GraphiQL is an in-browser tool');
+    expect(await page.locator('.graphiql-tab').count()).toBe(3);
 
     // one line: the editor's auto-indent would add a closing brace after every typed line break
     await fill(page, query, `mutation SignIn { signIn(code: "${code}") { token expiresAt } }`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,10 @@ describe('Dockerfile', () => {
     const user = all(runtime, 'USER').at(-1)?.args;
     expect(user).toBe('node');
     expect(envOf(runtime)).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
+    // Prometheus scrapes the container from outside: /metrics on every interface, on its own exposed port
+    expect(envOf(runtime)).toMatchObject({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' });
+    const exposed = all(runtime, 'EXPOSE').flatMap((e) => e.args.split(/\s+/));
+    expect(exposed).toEqual(expect.arrayContaining([envOf(runtime).PORT, envOf(runtime).METRICS_PORT]));
     // a host's node_modules or stale dist/ must never reach the image
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.git']));
@@ -86,15 +90,26 @@ describe('Dockerfile', () => {
       const sources = args.split(/\s+/).slice(0, -1);
       for (const source of sources) expect(existsSync(join(root, source)), source).toBe(true);
     }
+    // pnpm comes from npm (no npx at build time), at package.json's pinned version; installed here as written,
+    // into a folder of its own instead of the machine's global one, and used for the steps below
+    const runs = all(build, 'RUN').map((r) => r.args);
+    const pinned = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }
+    ).packageManager;
+    expect(runs[0]).toBe(`npm i -g ${pinned}`);
+    const prefix = join(out, '..', 'npm-global');
+    execFileSync('npm', ['i', '-g', '--prefix', prefix, pinned], { cwd: root, stdio: 'pipe' });
+    const pnpm = join(prefix, 'bin', 'pnpm');
+    expect(execFileSync(pnpm, ['--version'], { encoding: 'utf8' }).trim()).toBe(pinned.split('@')[1]);
     // the install step is the test command's own first step, and the build the suite's global setup (run here
     // again, it would replace every dist/ folder under the other tests' CLIs); run the deploy as written
-    const runs = all(build, 'RUN').map((r) => r.args);
-    expect(runs[0]).toBe('node scripts/pnpm.mjs install --frozen-lockfile');
-    expect(runs[1]).toBe(BUILD_COMMAND);
-    for (const command of runs.slice(2)) {
+    expect(runs[1]).toBe('pnpm install --frozen-lockfile');
+    expect(runs[2]).toBe(BUILD_COMMAND);
+    expect(runs.slice(3)).toEqual(['pnpm --filter @facegate/gateway deploy --prod --no-optional /out']);
+    for (const command of runs.slice(3)) {
       const [exe, ...args] = command.replace(/ \/out$/, ` ${out}`).split(' ');
-      expect(exe).toBe('node');
-      execFileSync(process.execPath, args, { cwd: root, stdio: 'pipe' });
+      expect(exe).toBe('pnpm');
+      execFileSync(pnpm, args, { cwd: root, stdio: 'pipe' });
     }
     const copies = all(runtime, 'COPY').map((c) => c.args.split(/\s+/));
     expect(copies).toEqual([['--from=build', '--chown=node:node', '/out', './']]);
@@ -105,7 +120,27 @@ describe('Dockerfile', () => {
     // production dependencies only: no TypeScript runner in the image
     expect(existsSync(join(out, 'node_modules/tsx'))).toBe(false);
     expect(existsSync(join(out, 'node_modules/typescript'))).toBe(false);
-  }, 180_000);
+    // nor the WeChat sandbox: an optional dependency, loaded only in sandbox mode
+    expect(existsSync(join(out, 'node_modules/@facegate/wechat-sandbox'))).toBe(false);
+    expect(existsSync(join(out, 'node_modules/@facegate/domain'))).toBe(true);
+  }, 240_000);
+
+  it('without the sandbox, sandbox mode stops with one line saying what to set, before writing anything', async () => {
+    const cmd = execForm(all(runtime, 'CMD')[0]!.args);
+    const { code, stdout, stderr } = await runProcess(process.execPath, cmd.slice(1), {
+      cwd: out,
+      // development settings without WeChat credentials: sandbox mode (production refuses earlier still)
+      env: { ...envOf(runtime), NODE_ENV: 'development', PORT: '0', METRICS_PORT: '0', DATA_DIR: dataDir },
+      timeoutMs: 30_000,
+    });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'facegate: configuration error: WECHAT_APP_ID: unset, so sandbox mode, but this installation leaves the WeChat sandbox (@facegate/wechat-sandbox) out: set WECHAT_APP_ID and WECHAT_APP_SECRET, or run from the repository for sandbox mode',
+    ]);
+    // no sandbox secret generated for a sandbox that cannot run
+    expect(readdirSync(dataDir)).toEqual([]);
+  }, 60_000);
 
   it('starts with its CMD and answers its HEALTHCHECK', async () => {
     const cmd = execForm(all(runtime, 'CMD')[0]!.args);
@@ -124,6 +159,11 @@ describe('Dockerfile', () => {
     };
     server = startProcess(process.execPath, cmd.slice(1), { cwd: out, env });
     const [, port] = await server.waitForOutput(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    // /metrics on its own listener (on every interface, as the image sets it), not on the API port
+    const [, metricsUrl] = await server.waitForOutput(/metrics: (http:\/\/\S+)\/metrics/);
+    expect(metricsUrl).not.toBe(`http://127.0.0.1:${port}`);
+    expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(/^facegate_database_up 1$/m);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
 
     // the HEALTHCHECK as Docker runs it, inside the container's environment (PORT as the server has it)
     const healthcheck = all(runtime, 'HEALTHCHECK')[0]!.args.replace(/^.*?CMD\s+/, '');

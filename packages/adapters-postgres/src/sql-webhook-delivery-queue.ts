@@ -31,6 +31,14 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
     private readonly cipher: FieldCipher,
   ) {}
 
+  async oldestUndispatchedAt(): Promise<Date | null> {
+    // the partial index on undispatched ids answers this without reading the dispatched history
+    const [row] = await this.db.query<{ created_at: Date }>(
+      'SELECT created_at FROM event_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT 1',
+    );
+    return row === undefined ? null : new Date(row.created_at);
+  }
+
   async dispatchOutbox(now: Date, limit: number, describe: WebhookDescriber): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<{

@@ -162,7 +162,15 @@ describe('hardening and restarts', () => {
       const after = await confirm(t, token, input);
       expect(after.session).toMatchObject({ status: 'VERIFIED', attempts: 1 });
 
+      const scrape = async () => (await t.gateway.fetch('http://gateway/metrics')).text();
+      expect(await scrape()).toMatch(/^facegate_database_up 1$/m);
+      expect(await scrape()).toMatch(/^facegate_outbox_lag_seconds \d/m);
+      // the sandbox's 5xx were retried, then given up: the alert on WeChat errors reads these
+      expect(await scrape()).toMatch(/^facegate_upstream_errors_total\{[^}]*outcome="transient"\} [1-9]/m);
+
       await t.container.resolve(TOKENS.Database).close();
+      // what the "database unavailable" alert reads
+      expect(await scrape()).toMatch(/^facegate_database_up 0$/m);
       const broken = await t.gql(GET, { id: session!.id }, token);
       expect(broken.body.errors?.[0]?.message).toBe('Unexpected error.');
       expect(JSON.stringify(broken.body)).not.toMatch(/stack|\.ts:|at /);

@@ -69,6 +69,21 @@ describe('SharedRateLimiter', () => {
     expect(await limiter.hit(check)).toBe(0);
   });
 
+  it('tells its onRefused hook the scope of every refusal, and only of refusals (the abuse metric)', async () => {
+    const clock = new FixedClock('2025-03-01T08:00:15Z');
+    const refused: string[] = [];
+    const limiter = new SharedRateLimiter(new InMemoryRateLimitCounters(), clock, undefined, {
+      onRefused: (scope) => refused.push(scope),
+    });
+    const check = [{ rule: minute(1, 'ip:sign-in'), key: 'k' }];
+    expect(await limiter.hit(check)).toBe(0);
+    expect(refused).toEqual([]);
+    await limiter.hit(check);
+    // the second refusal is answered from memory (no store write): still heard
+    await limiter.hit(check);
+    expect(refused).toEqual(['ip:sign-in', 'ip:sign-in']);
+  });
+
   it('starts day windows at midnight in China (16:00 UTC)', async () => {
     const clock = new FixedClock('2025-03-01T15:58:00Z');
     const limiter = new SharedRateLimiter(new InMemoryRateLimitCounters(), clock);

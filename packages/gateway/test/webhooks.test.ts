@@ -377,6 +377,14 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
     await relayOf(t).runOnce();
     // 1 attempt + 4 retries in FAST's schedule
     expect(receiver.received).toHaveLength(5);
+    // what the "webhook endpoint failing" alert reads (deploy/prometheus/alerts.yml)
+    const metrics = await (await t.gateway.fetch('http://gateway/metrics')).text();
+    expect(metrics).toContain(
+      `facegate_webhook_attempts_total{endpoint_id="${endpoint.id}",result="retrying"} 4`,
+    );
+    expect(metrics).toContain(
+      `facegate_webhook_attempts_total{endpoint_id="${endpoint.id}",result="failed"} 1`,
+    );
   });
 
   it('a page of deliveries reads the attempt logs of all its deliveries at once, each with its own attempts', async () => {
@@ -519,6 +527,9 @@ describe.each(DATABASE_KINDS)('webhooks end to end (%s)', (database) => {
       await start(t, key, { protocol: 'V2', openid: 'o_webhook_disable_2' });
       await waitFor('the endpoint disabled', async () => (await list()).enabled === false);
       expect(await list()).toMatchObject({ enabled: false, disabledReason: 'FAILING' });
+      expect(await (await t.gateway.fetch('http://gateway/metrics')).text()).toContain(
+        `facegate_webhook_endpoints_disabled_total{endpoint_id="${endpoint.id}"} 1`,
+      );
       const pending = await t.gql(DELIVERIES, { id: endpoint.id, status: 'PENDING' }, key);
       expect(pending.body.data?.webhookDeliveries.edges).toEqual([]);
       // a disabled endpoint cannot be redelivered to: CONFLICT, not a delivery that never goes out

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { runProcess, type StartedProcess, startProcess, waitFor } from '@facegate/test-support';
@@ -28,6 +29,50 @@ function childrenOf(pid: number): number[] {
     }
   }
   return children;
+}
+
+/** A request on a connection of its own (no keep-alive agent), so the cluster picks a worker for each. */
+function onNewConnection(
+  target: string,
+  method: 'GET' | 'POST',
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      target,
+      {
+        method,
+        agent: false,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const getOnNewConnection = (target: string) => onNewConnection(target, 'GET');
+const postOnNewConnection = (target: string, body: string) => onNewConnection(target, 'POST', body);
+
+/** The sum of every sample of `name` (all label sets) in a Prometheus text exposition. */
+function sampleSum(exposition: string, name: string): number {
+  let sum = 0;
+  let seen = false;
+  for (const line of exposition.split('\n')) {
+    const match = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? (\S+)$/);
+    if (match?.[1] !== name) continue;
+    seen = true;
+    sum += Number(match[2]);
+  }
+  if (!seen) throw new Error(`no ${name} in the exposition`);
+  return sum;
 }
 
 describe('facegate serve --workers', () => {
@@ -88,7 +133,7 @@ describe('facegate serve --workers', () => {
         },
       });
       const banner = await primary.waitForOutput(
-        /listening on (http:\S+) \(2 workers[\s\S]*metrics: (http:\S+)\/metrics \(per worker\)/,
+        /listening on (http:\S+) \(2 workers[\s\S]*metrics: (http:\S+)\/metrics \(all workers added up\)/,
       );
       url = banner[1]!;
       metricsUrl = banner[2]!;
@@ -138,6 +183,27 @@ describe('facegate serve --workers', () => {
       expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toMatch(/^facegate_/m);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
     });
+
+    it('answers every scrape with the sum over both workers: N operations are N, whichever worker answers', async () => {
+      const N = 24;
+      // a connection of its own each (no keep-alive): the primary hands connections to the workers in turn
+      for (let i = 0; i < N; i++) {
+        const answer = await postOnNewConnection(
+          `${url}/graphql`,
+          JSON.stringify({ query: '{ __typename }' }),
+        );
+        expect(answer.status).toBe(200);
+      }
+      // several scrapes, on new connections too, so both workers answer some of them
+      for (const base of [metricsUrl, metricsUrl, metricsUrl, metricsUrl]) {
+        const scrape = await getOnNewConnection(`${base}/metrics`);
+        expect(scrape.status).toBe(200);
+        expect(sampleSum(scrape.body, 'facegate_graphql_operations_total')).toBe(N);
+        // gauges are not summed: the database's health is the lowest answer, the outbox lag the highest
+        expect(sampleSum(scrape.body, 'facegate_database_up')).toBe(1);
+        expect(sampleSum(scrape.body, 'facegate_outbox_lag_seconds')).toBe(0);
+      }
+    }, 60_000);
 
     it('runs two worker processes on one port, one upstream call per evidence', async () => {
       expect(childrenOf(primary.pid)).toHaveLength(2);

@@ -31,10 +31,14 @@ import { loginErrorCodeOf, WeChatLoginError } from './wechat-login.errors';
 
 export type UpstreamOutcome = 'ok' | 'errcode' | 'transient' | 'malformed';
 
-/** Metrics hook: one `call` per HTTP exchange (so retries are visible), one `tokenFetched` per new token. */
+/**
+ * Metrics hook: one `call` per HTTP exchange (so retries are visible), with WeChat's errcode when the answer
+ * carried a non-zero one; one `tokenFetched` per new token, one `tokenFailed` per token fetch that failed.
+ */
 export interface UpstreamObserver {
-  call(endpoint: string, ms: number, outcome: UpstreamOutcome): void;
+  call(endpoint: string, ms: number, outcome: UpstreamOutcome, errcode?: number): void;
   tokenFetched(source: 'stable_token' | 'token'): void;
+  tokenFailed?(source: 'stable_token' | 'token'): void;
 }
 
 export interface WeChatLogger {
@@ -315,6 +319,19 @@ export class WeChatApiClient {
 
   /** One token fetch, with its own deadline (it is shared by every caller waiting for it). */
   private async fetchToken(): Promise<TokenValue> {
+    try {
+      return await this.fetchTokenOnce();
+    } catch (error) {
+      try {
+        this.observer?.tokenFailed?.(this.tokenSource);
+      } catch {
+        // Metrics must never break a call.
+      }
+      throw error;
+    }
+  }
+
+  private async fetchTokenOnce(): Promise<TokenValue> {
     const deadline = this.deadlineFromNow();
     const ep = this.tokenSource === 'stable_token' ? ENDPOINTS.stableToken : ENDPOINTS.token;
     const body =
@@ -389,7 +406,8 @@ export class WeChatApiClient {
           throw error;
         }
         if (json.errcode !== SYSTEM_BUSY) {
-          this.report(ep, started, json.errcode === undefined || json.errcode === 0 ? 'ok' : 'errcode');
+          const errcode = typeof json.errcode === 'number' && json.errcode !== 0 ? json.errcode : undefined;
+          this.report(ep, started, errcode === undefined ? 'ok' : 'errcode', errcode);
           return json;
         }
         failure = {
@@ -419,7 +437,7 @@ export class WeChatApiClient {
         failure = { certainty, reason: describeError(result.error), upstreamCode: null };
       }
 
-      this.report(ep, started, 'transient');
+      this.report(ep, started, 'transient', failure.upstreamCode ?? undefined);
       lastUpstreamCode = failure.upstreamCode;
       if (failure.certainty === 'unknown' && ep.replay === 'unsafe') {
         throw this.gaveUp(ep, url, `${failure.reason}; not repeatable`, failure.upstreamCode);
@@ -489,10 +507,10 @@ export class WeChatApiClient {
     return new UpstreamUnavailableError(message, upstreamCode);
   }
 
-  private report(ep: Endpoint, started: number, outcome: UpstreamOutcome): void {
+  private report(ep: Endpoint, started: number, outcome: UpstreamOutcome, errcode?: number): void {
     if (!this.observer) return;
     try {
-      this.observer.call(ep.path, this.now() - started, outcome);
+      this.observer.call(ep.path, this.now() - started, outcome, errcode);
     } catch {
       // Metrics must never break a call.
     }

@@ -196,6 +196,38 @@ describe('answers that are not WeChat-shaped', () => {
 });
 
 describe('the observer', () => {
+  it("hears WeChat's errcode with each call that carried one, and every failed token fetch", async () => {
+    const seen: { endpoint: string; outcome: string; errcode?: number }[] = [];
+    const failed: string[] = [];
+    const h = track(
+      harness({
+        observer: {
+          call: (endpoint, _ms, outcome, errcode) =>
+            seen.push({ endpoint, outcome, ...(errcode === undefined ? {} : { errcode }) }),
+          tokenFetched: () => {},
+          tokenFailed: (source) => failed.push(source),
+        },
+      }),
+    );
+    h.pool
+      .intercept({ path: PATHS.stableToken, method: 'POST' })
+      .reply(200, { errcode: 40013, errmsg: 'invalid appid' });
+    await expect(h.client.accessToken()).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(failed).toEqual(['stable_token']);
+
+    replyToken(h.pool, 'T');
+    interceptApi(h.pool, PATHS.getinfo, 'T').reply(200, { errcode: -1, errmsg: 'system busy' });
+    interceptApi(h.pool, PATHS.getinfo, 'T').reply(200, { errcode: 84001, errmsg: 'invalid verify result' });
+    await h.client.getLegacyVerifyInfo('VR').catch(() => null);
+    expect(seen).toEqual([
+      { endpoint: PATHS.stableToken, outcome: 'errcode', errcode: 40013 },
+      { endpoint: PATHS.stableToken, outcome: 'ok' },
+      { endpoint: PATHS.getinfo, outcome: 'transient', errcode: -1 },
+      { endpoint: PATHS.getinfo, outcome: 'errcode', errcode: 84001 },
+    ]);
+    expect(failed).toEqual(['stable_token']);
+  });
+
   it('cannot break a call by throwing', async () => {
     const h = track(
       harness({

@@ -126,6 +126,10 @@ export class InMemoryWebhooks {
     };
     this.queue = {
       dispatchOutbox: async (now, limit, describe) => this.dispatchOutbox(now, limit, describe),
+      oldestUndispatchedAt: async () => {
+        const oldest = this.outboxRows.find((e) => e.dispatchedAt === null);
+        return oldest === undefined ? null : new Date(time(oldest.createdAt));
+      },
       claimDue: async (now, limit, leaseMs, claimToken, limits) =>
         this.claimDue(now, limit, leaseMs, claimToken, limits),
       releaseClaim: async (claim, now) => {

@@ -482,6 +482,21 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
       expect(await log.attemptsOf([c!.id])).toEqual([]);
     });
 
+    it('answers when the oldest event not yet fanned out was written, and null once all are', async () => {
+      expect(await queue.oldestUndispatchedAt()).toBeNull();
+      const before = Date.now();
+      await change(uid('ses'), 'PENDING');
+      await change(uid('ses'), 'PENDING');
+      const oldest = await queue.oldestUndispatchedAt();
+      expect(oldest).toBeInstanceOf(Date);
+      // written now by the store's clock (the database's on PostgreSQL, on this machine)
+      expect(Math.abs(oldest!.getTime() - before)).toBeLessThan(60_000);
+      await queue.dispatchOutbox(at(1), 1, describeEvent);
+      expect((await queue.oldestUndispatchedAt())!.getTime()).toBeGreaterThanOrEqual(oldest!.getTime());
+      await queue.dispatchOutbox(at(1), 10, describeEvent);
+      expect(await queue.oldestUndispatchedAt()).toBeNull();
+    });
+
     it('the outbox pruner drops only fanned-out events written before the cutoff', async () => {
       await change(uid('ses'), 'PENDING');
       await change(uid('ses'), 'PENDING');

@@ -27,6 +27,11 @@ export interface WebhookDeliveryQueue {
    */
   dispatchOutbox(now: Date, limit: number, describe: WebhookDescriber): Promise<number>;
   /**
+   * When the oldest outbox event not yet fanned out was written; null when every event is. What an operator
+   * watches as the outbox's lag: it grows when no instance's relay keeps up.
+   */
+  oldestUndispatchedAt(): Promise<Date | null>;
+  /**
    * Takes up to `limit` due deliveries for `leaseMs` under `claimToken`: pending, of an enabled endpoint, and
    * the earliest unfinished event of their session for that endpoint (order per session), with no earlier
    * event of the session still waiting in the outbox. `limits` spreads the claim over endpoints: at most

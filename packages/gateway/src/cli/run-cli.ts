@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../application/auth/viewer';
 import { ConfigError } from '../config/env';
 import { auditCommand } from './audit.command';
+import { databaseErrorLine } from './database-errors';
 import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
@@ -132,15 +133,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
       fail(`configuration error: ${(error as Error).message}`);
       return EXIT_USAGE;
     }
-    if (
-      code === 'ECONNREFUSED' ||
-      code === 'ENOTFOUND' ||
-      code === 'ETIMEDOUT' ||
-      code === '28P01' ||
-      code === '3D000'
-    ) {
-      // at start-up the database is the only remote service contacted (WeChat tokens are fetched lazily)
-      fail(`configuration error: DATABASE_URL: cannot use the PostgreSQL database (${code})`);
+    // at start-up the database is the only remote service contacted (WeChat tokens are fetched lazily)
+    const databaseLine = typeof code === 'string' ? databaseErrorLine(code, env.DATABASE_URL) : null;
+    if (databaseLine !== null) {
+      fail(`configuration error: ${databaseLine}`);
       return EXIT_USAGE;
     }
     if (code === 'EADDRINUSE' || code === 'EACCES') {

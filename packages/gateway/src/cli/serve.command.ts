@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
-import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
+import { loadSandboxModule } from '../composition/sandbox-module';
 import { resolve, TOKENS } from '../composition/tokens';
 import { describeDatabase, loadConfig } from '../config/load-config';
 import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
 import { type RunningGateway, startGateway } from '../http/server';
+import { joinClusterMetrics } from '../infrastructure/observability/cluster-metrics';
 import type { Logger } from '../infrastructure/observability/logger';
 import { out } from './output';
 import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './workers';
@@ -18,6 +19,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const running = await startGateway(config);
   const logger = resolve(running.container, TOKENS.Logger);
   if (cluster.isWorker) {
+    // before saying it listens: from then on the primary counts this worker in every scrape
+    joinClusterMetrics(resolve(running.container, TOKENS.Metrics));
     const listening: WorkerListeningMessage = {
       facegate: 'listening',
       url: running.url,
@@ -46,6 +49,8 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   }
   if (config.sandboxMode) {
     const sandbox = resolve(running.container, TOKENS.Sandbox);
+    // loaded (it is, since the sandbox started): an optional dependency, absent from the production image
+    const { SANDBOX_TEST_IDENTITIES } = await loadSandboxModule();
     out('');
     out(`Sandbox mode: WeChat is simulated by the bundled sandbox at ${sandbox.url}`);
     out('  (set WECHAT_APP_ID and WECHAT_APP_SECRET to use the real WeChat API)');
@@ -60,7 +65,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   out('');
-  return stayUp(running, logger);
+  const code = await stayUp(running, logger);
+  // the last line a terminal shows after Ctrl-C: FaceGate's own, whatever runs it (npm start runs node directly)
+  out('FaceGate gateway stopped.');
+  return code;
 }
 
 /** Until SIGTERM/SIGINT, then a graceful shutdown. */

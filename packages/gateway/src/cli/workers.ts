@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { ConfigError } from '../config/env';
 import type { GatewayConfig } from '../config/load-config';
+import { aggregateClusterMetrics } from '../infrastructure/observability/cluster-metrics';
 import { out } from './output';
 
 const MAX_WORKERS = 64;
@@ -48,13 +49,18 @@ export async function runPrimary(count: number): Promise<number> {
   let ready = 0;
   const restarts: number[] = [];
   let announced = false;
+  // the workers that serve: a scrape of any of them answers the sum over these (cluster-metrics.ts)
+  const serving = new Set<Worker>();
+  aggregateClusterMetrics(() => [...serving]);
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    worker.once('exit', () => serving.delete(worker));
     // A worker listens twice when metrics have their own port, in either order: only its own word says
     // which address is the gateway's.
     worker.on('message', (message: unknown) => {
       if (!isListeningMessage(message)) return;
+      serving.add(worker);
       ready += 1;
       if (!announced && ready === count) {
         announced = true;
@@ -63,7 +69,7 @@ export async function runPrimary(count: number): Promise<number> {
         out(`FaceGate gateway listening on ${url} (${count} workers, primary pid ${process.pid})`);
         out(`  GraphQL:  ${url}/graphql`);
         out(
-          `  health:   ${url}/healthz   ready: ${url}/readyz   metrics: ${metricsUrl ?? url}/metrics (per worker)`,
+          `  health:   ${url}/healthz   ready: ${url}/readyz   metrics: ${metricsUrl ?? url}/metrics (all workers added up)`,
         );
         out('');
       }

@@ -36,7 +36,7 @@ import {
   type VerificationDeps,
   type VerificationSettings,
 } from '@facegate/domain';
-import { SANDBOX_TEST_IDENTITIES, type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
+import type { Sandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import gatewayPackage from '../../package.json' with { type: 'json' };
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
@@ -71,6 +71,7 @@ import { RandomIdGenerator, SystemClock } from '../infrastructure/system-ports';
 import { WebhookSender, type WebhookSenderOptions } from '../infrastructure/webhooks/webhook-sender';
 import { type WebhookUrlPolicy, webhookUrlPolicyFor } from '../infrastructure/webhooks/webhook-url-policy';
 import { Lifecycle } from './lifecycle';
+import { loadSandboxModule } from './sandbox-module';
 import { type GatewayContainer, provide, resolve, TOKENS, type Token } from './tokens';
 
 /** What tests (and the CLI) may put in place of the defaults. */
@@ -111,6 +112,8 @@ export async function buildContainer(
   provide(c, TOKENS.Clock, overrides.clock ?? new SystemClock());
 
   try {
+    // first: without the sandbox installed, sandbox mode stops before anything is written to DATA_DIR
+    const sandboxModule = config.sandboxMode && !overrides.databaseOnly ? await loadSandboxModule() : null;
     let secret = config.secret;
     if (secret === null) {
       const generated = await loadOrCreateSandboxSecret(config.dataDir);
@@ -157,12 +160,12 @@ export async function buildContainer(
       if (config.sandboxMode) {
         let sandbox = overrides.sandbox;
         if (sandbox === undefined) {
-          sandbox = await startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
+          sandbox = await sandboxModule!.startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
           const started = sandbox;
           lifecycle.onClose('sandbox', () => started.close());
         }
         provide(c, TOKENS.Sandbox, sandbox);
-        sandboxDevice = { url: sandbox.url, identities: SANDBOX_TEST_IDENTITIES };
+        sandboxDevice = { url: sandbox.url, identities: sandboxModule!.SANDBOX_TEST_IDENTITIES };
         wechat = { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url };
       }
       const metrics = resolve(c, TOKENS.Metrics);
@@ -191,6 +194,16 @@ export async function buildContainer(
       removable = check.removable;
     }
     provide(c, TOKENS.RemovableFallbacks, removable);
+    if (!overrides.databaseOnly) {
+      // read at each scrape: whether the database answers, and how far behind the webhook fan-out is
+      const queue = resolve(c, TOKENS.WebhookDeliveryQueue);
+      const clock = resolve(c, TOKENS.Clock);
+      resolve(c, TOKENS.Metrics).watch({
+        ping: () => db.ping(),
+        oldestUndispatchedAt: () => queue.oldestUndispatchedAt(),
+        now: () => clock.now(),
+      });
+    }
 
     // A CLI command that only touches the database reads no outbox: nothing there listens to it.
     if (!overrides.databaseOnly) {
@@ -269,7 +282,10 @@ function registerFactories(
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),
       // the per-address limits and the refusal counts: counted here, sent to the same table in batches
-      { batching: { store: batches } },
+      {
+        batching: { store: batches },
+        onRefused: (rule) => resolve(c, TOKENS.Metrics).abuseRefusals.inc({ rule }),
+      },
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
@@ -364,7 +380,11 @@ function registerFactories(
       sender,
       resolve(c, TOKENS.Clock),
       resolve(c, TOKENS.Logger),
-      { retentionMs: config.webhookRetentionMs, ...overrides.webhookRelay },
+      {
+        retentionMs: config.webhookRetentionMs,
+        observer: resolve(c, TOKENS.Metrics).webhookObserver(),
+        ...overrides.webhookRelay,
+      },
     );
     // resolved after the database was opened, so stopped before it closes
     resolve(c, TOKENS.Lifecycle).onClose('webhook relay', async () => {

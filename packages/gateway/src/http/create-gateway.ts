@@ -9,6 +9,7 @@ import { buildSchema } from '../graphql/index';
 import { limitedViewerOf, viewerOf } from './authenticate';
 import { clientAddressOf } from './client-address';
 import { CLIENT_ERROR_CODES, forClient, hideSuggestions, withCode } from './error-policy';
+import { graphiqlWelcome } from './graphiql-welcome';
 import { bodyLimitPlugin } from './plugins/body-limit.plugin';
 import { consoleAssetsPlugin, consoleAvailability, consoleDistDir } from './plugins/console-assets.plugin';
 import { consoleQueryLimitsPlugin } from './plugins/console-query-limits.plugin';
@@ -89,7 +90,13 @@ export function createGateway(c: GatewayContainer): Gateway {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: config.production ? false : { title: 'FaceGate', subscriptionsProtocol: 'SSE' },
+    graphiql: config.production
+      ? false
+      : {
+          title: 'FaceGate',
+          subscriptionsProtocol: 'SSE',
+          ...graphiqlWelcome(config.sandboxMode ? resolve(c, TOKENS.Sandbox).url : null),
+        },
     // yoga's default page loads from a CDN; this one loads from the gateway (works offline)
     renderGraphiQL: renderOfflineGraphiQL,
     logging: yogaLogger,

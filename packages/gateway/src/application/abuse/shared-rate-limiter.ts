@@ -17,6 +17,8 @@ export interface SharedRateLimiterOptions {
   readonly pruneIntervalMs?: number;
   /** Where and how 'batched' rules are counted; without it they are counted exactly. */
   readonly batching?: BatchingOptions;
+  /** Hears each refusal by the rule's scope (metrics); must not throw. */
+  readonly onRefused?: (scope: string) => void;
 }
 
 /**
@@ -36,6 +38,7 @@ export class SharedRateLimiter implements RateLimiter {
   private readonly batched: BatchedCounters | null;
   private readonly pruneIntervalMs: number;
   private nextPruneAt = 0;
+  private readonly onRefused: ((scope: string) => void) | undefined;
 
   constructor(
     private readonly store: RateLimitCounterStore,
@@ -44,6 +47,7 @@ export class SharedRateLimiter implements RateLimiter {
     options: SharedRateLimiterOptions = {},
   ) {
     this.pruneIntervalMs = options.pruneIntervalMs ?? 5 * MINUTE_MS;
+    this.onRefused = options.onRefused;
     this.batched =
       options.batching === undefined ? null : new BatchedCounters(options.batching, clock, logger);
   }
@@ -84,6 +88,7 @@ export class SharedRateLimiter implements RateLimiter {
    */
   async refuse(rule: RateLimitWindowRule): Promise<number> {
     const { secondsLeft, ...hit } = refusalWindowOf(rule, this.clock.now().getTime());
+    this.onRefused?.(rule.scope);
     const id = `${hit.scope}\u0000${hit.key}\u0000${hit.windowStart.getTime()}`;
     // in memory, sent with the batches: a flood of refusals costs no write each
     this.batched?.take(id, hit, Number.MAX_SAFE_INTEGER);

@@ -37,6 +37,13 @@ export interface WebhookRelayOptions {
   readonly retentionMs?: number;
   /** How often this instance prunes; default 1 hour. */
   readonly pruneIntervalMs?: number;
+  /** Hears each recorded attempt and each endpoint disabled (metrics); must not throw. */
+  readonly observer?: WebhookRelayObserver;
+}
+
+export interface WebhookRelayObserver {
+  attempt(endpointId: string, result: 'delivered' | 'retrying' | 'failed'): void;
+  endpointDisabled(endpointId: string): void;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -88,6 +95,7 @@ export class WebhookRelay {
   private readonly disableAfterMs: number;
   private readonly retentionMs: number;
   private readonly pruneIntervalMs: number;
+  private readonly observer: WebhookRelayObserver | undefined;
 
   constructor(
     private readonly ports: WebhookRelayPorts,
@@ -106,6 +114,7 @@ export class WebhookRelay {
     this.disableAfterMs = options.disableAfterMs ?? 5 * DAY_MS;
     this.retentionMs = options.retentionMs ?? 7 * DAY_MS;
     this.pruneIntervalMs = options.pruneIntervalMs ?? 3600_000;
+    this.observer = options.observer;
   }
 
   start(): void {
@@ -267,6 +276,10 @@ export class WebhookRelay {
         },
         { status: ok ? 'DELIVERED' : retryAt === null ? 'FAILED' : 'PENDING', retryAt },
       );
+      this.observer?.attempt(
+        delivery.endpointId,
+        ok ? 'delivered' : retryAt === null ? 'failed' : 'retrying',
+      );
       if (!ok) {
         const disabled = await this.ports.endpoints.disableIfFailingSince(
           delivery.endpointId,
@@ -274,6 +287,7 @@ export class WebhookRelay {
           now,
         );
         if (disabled) {
+          this.observer?.endpointDisabled(delivery.endpointId);
           this.logger.warn(
             { endpointId: delivery.endpointId },
             'webhook endpoint disabled: failing for too long',

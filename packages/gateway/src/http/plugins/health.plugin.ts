@@ -24,7 +24,17 @@ export function withTimeout(run: () => Promise<unknown>): Promise<'ok' | 'failed
 
 /** The Prometheus text of the registry, as an answer (on the API port or the separate metrics port). */
 export async function metricsResponse(metrics: GatewayMetrics): Promise<Response> {
-  return new Response(await metrics.registry.metrics(), {
+  let text: string;
+  try {
+    text = await metrics.exposition();
+  } catch (error) {
+    // with workers: a worker did not report; a failed scrape, never a sum that silently lost a worker
+    return new Response(`metrics unavailable: ${error instanceof Error ? error.message : 'unknown'}\n`, {
+      status: 503,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    });
+  }
+  return new Response(text, {
     status: 200,
     headers: { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' },
   });
@@ -64,12 +74,7 @@ export function healthPlugin(
         }
         case '/metrics':
           if (!options.metricsOnApi) return;
-          endResponse(
-            new fetchAPI.Response(await metrics.registry.metrics(), {
-              status: 200,
-              headers: { 'content-type': metrics.registry.contentType },
-            }),
-          );
+          endResponse(await metricsResponse(metrics));
           return;
         default:
           return;
