@@ -211,13 +211,18 @@ describe('OpenTelemetry traces of `facegate serve` (sandbox mode, OTLP/HTTP prot
       'wechat.errcode': 0,
     });
 
-    // log lines written while the confirmation ran name its trace
-    const logLines = server
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const completed = logLines.find((l) => l.msg === 'request completed' && l.trace_id === callerTraceId);
+    // log lines written while the confirmation ran name its trace (read as the child's output arrives)
+    const completed = await waitFor(
+      'the confirmation’s log line',
+      () =>
+        server
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find((l) => l.msg === 'request completed' && l.trace_id === callerTraceId),
+      15_000,
+    );
     expect(completed).toMatchObject({ operationName: 'Confirm', span_id: request.spanId });
 
     // ---- the webhook delivery carries a traceparent of its own trace, started by the relay ----
