@@ -124,8 +124,8 @@ function diagnostics(logger: Logger): DiagLogger {
 /**
  * Registers the OpenTelemetry Node SDK for traces (the global tracer provider, the W3C trace-context
  * propagator, an AsyncLocalStorage context manager) when `settings` say so; null otherwise. Spans go out in
- * batches (OTEL_BSP_* apply). The resource is `service.name` facegate-gateway and the version, overridden
- * by OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
+ * batches (OTEL_BSP_* apply). The resource is `service.name` facegate-gateway, the version and a
+ * `service.instance.id`, overridden by OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
  */
 export async function startTracing(
   settings: TracingSettings,
@@ -153,7 +153,13 @@ export async function startTracing(
         [semconv.ATTR_SERVICE_VERSION]: options.serviceVersion,
       }),
     )
-    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+    // a random service.instance.id per process (workers tell apart), then the environment's, which win; not the
+    // process detector: it would export the command line
+    .merge(
+      resources.detectResources({
+        detectors: [resources.serviceInstanceIdDetector, resources.envDetector],
+      }),
+    );
   const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
   registered = true;
