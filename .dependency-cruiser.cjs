@@ -52,6 +52,17 @@ module.exports = {
       to: { path: 'node_modules/(graphql|graphql-yoga|@pothos/[^/]+|tsyringe)/' },
     },
     {
+      name: 'only-the-tracing-bootstrap-loads-the-opentelemetry-sdk',
+      comment:
+        'code that makes spans uses @opentelemetry/api (no-op without an SDK); the SDK, its exporters and resources are loaded in one place, only when OTEL_* turn tracing on',
+      severity: 'error',
+      from: {
+        path: '^packages/',
+        pathNot: '^packages/gateway/src/infrastructure/observability/tracing\\.ts$',
+      },
+      to: { path: 'node_modules/@opentelemetry/(?!api/)' },
+    },
+    {
       name: 'jsapi-has-no-node-imports',
       severity: 'error',
       from: { path: '^packages/adapters-wechat/src/jsapi' },

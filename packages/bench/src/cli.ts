@@ -19,7 +19,8 @@ const USAGE = `usage: pnpm bench [-- options]
   --only OPS           comma list of ${OPERATIONS.join(', ')}
   --log-level LEVEL    the gateway's LOG_LEVEL (default info)
   --workers N          also run a PostgreSQL gateway with N workers (default 2 in a full run; 1 = none)
-  --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before)
+  --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before),
+                       or on PGlite when PostgreSQL is not measured (gateway-pglite-before)
   --core-only          only the throughput and latency tables (no slow upstream, cold start or memory)
   --no-write           print only; do not write docs/benchmarks.{md,json}
   --write              write docs/benchmarks.{md,json} even for a restricted run (the command is recorded)`;

@@ -199,8 +199,10 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       workers: undefined as number | undefined,
       bin: undefined as string | undefined,
     }));
-    if (config.compareBin && databases.includes('postgres')) {
-      gatewaySpecs.push({ database: 'postgres', workers: undefined, bin: config.compareBin });
+    if (config.compareBin) {
+      // on PostgreSQL when it is measured, else on PGlite (`--databases pglite`: no shared server's noise)
+      const database = databases.includes('postgres') ? 'postgres' : databases[0];
+      if (database !== undefined) gatewaySpecs.push({ database, workers: undefined, bin: config.compareBin });
     }
     if (config.workers > 1 && databases.includes('postgres')) {
       gatewaySpecs.push({ database: 'postgres', workers: config.workers, bin: undefined });

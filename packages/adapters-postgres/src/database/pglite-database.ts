@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { type Database, DatabaseDriver, type Queryable } from './database';
 import { SerialQueue } from './serial-queue';
+import { withStatementSpan } from './statement-span';
 
 /**
  * PGlite's own start parameters (among them -F: no fsync, so a killed process loses nothing it committed but a
@@ -69,18 +70,28 @@ export class PgliteDatabase extends DatabaseDriver {
     return new PgliteDatabase(pg, onClose);
   }
 
+  // a span covers the wait in the queue too: that wait is part of what the caller sees
   query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.queue.run(async () => (await this.pg.query<T>(sql, params)).rows);
+    return withStatementSpan('pglite', sql, () =>
+      this.queue.run(async () => (await this.pg.query<T>(sql, params)).rows),
+    );
   }
 
   exec(sql: string): Promise<void> {
-    return this.queue.run(async () => {
-      await this.pg.exec(sql);
-    });
+    return withStatementSpan('pglite', sql, () =>
+      this.queue.run(async () => {
+        await this.pg.exec(sql);
+      }),
+    );
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.queue.run(() => this.pg.transaction((tx) => fn(wrapTransaction(tx))));
+    return withStatementSpan(
+      'pglite',
+      'BEGIN',
+      () => this.queue.run(() => this.pg.transaction((tx) => fn(wrapTransaction(tx)))),
+      'transaction',
+    );
   }
 
   /**
@@ -91,14 +102,23 @@ export class PgliteDatabase extends DatabaseDriver {
     const { pg, queue } = this;
     return {
       kind: this.kind,
-      query: async <T>(sql: string, params: unknown[] = []) =>
-        queue.run(async () => (await pg.query<T>(sql, params)).rows, 'low'),
+      query: <T>(sql: string, params: unknown[] = []) =>
+        withStatementSpan('pglite', sql, () =>
+          queue.run(async () => (await pg.query<T>(sql, params)).rows, 'low'),
+        ),
       exec: (sql: string) =>
-        queue.run(async () => {
-          await pg.exec(sql);
-        }, 'low'),
+        withStatementSpan('pglite', sql, () =>
+          queue.run(async () => {
+            await pg.exec(sql);
+          }, 'low'),
+        ),
       transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-        queue.run(() => pg.transaction((tx) => fn(wrapTransaction(tx))), 'low'),
+        withStatementSpan(
+          'pglite',
+          'BEGIN',
+          () => queue.run(() => pg.transaction((tx) => fn(wrapTransaction(tx))), 'low'),
+          'transaction',
+        ),
       ping: () => this.ping(),
       close: async () => {},
     };
@@ -115,9 +135,11 @@ export class PgliteDatabase extends DatabaseDriver {
 
 function wrapTransaction(tx: Transaction): Queryable {
   return {
-    query: async <T>(sql: string, params: unknown[] = []) => (await tx.query<T>(sql, params)).rows,
-    exec: async (sql: string) => {
-      await tx.exec(sql);
-    },
+    query: <T>(sql: string, params: unknown[] = []) =>
+      withStatementSpan('pglite', sql, async () => (await tx.query<T>(sql, params)).rows),
+    exec: (sql: string) =>
+      withStatementSpan('pglite', sql, async () => {
+        await tx.exec(sql);
+      }),
   };
 }

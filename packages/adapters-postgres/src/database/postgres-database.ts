@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { DatabaseDriver, type Queryable } from './database';
+import { withStatementSpan } from './statement-span';
 
 export interface PostgresDatabaseOptions {
   /** Pool size; default 10. */
@@ -40,17 +41,25 @@ export class PostgresDatabase extends DatabaseDriver {
     return db;
   }
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    // Named by its text, each statement is parsed and planned once per connection instead of on every call.
-    const result = await this.pool.query({ name: statementName(sql), text: sql, values: params });
-    return result.rows as T[];
+  query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return withStatementSpan('postgres', sql, async () => {
+      // Named by its text, each statement is parsed and planned once per connection instead of on every call.
+      const result = await this.pool.query({ name: statementName(sql), text: sql, values: params });
+      return result.rows as T[];
+    });
   }
 
-  async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+  exec(sql: string): Promise<void> {
+    return withStatementSpan('postgres', sql, async () => {
+      await this.pool.query(sql);
+    });
   }
 
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return withStatementSpan('postgres', 'BEGIN', () => this.inTransaction(fn), 'transaction');
+  }
+
+  private async inTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
@@ -78,10 +87,12 @@ export class PostgresDatabase extends DatabaseDriver {
 
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
-    query: async <T>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as T[],
-    exec: async (sql: string) => {
-      await client.query(sql);
-    },
+    query: <T>(sql: string, params: unknown[] = []) =>
+      withStatementSpan('postgres', sql, async () => (await client.query(sql, params)).rows as T[]),
+    exec: (sql: string) =>
+      withStatementSpan('postgres', sql, async () => {
+        await client.query(sql);
+      }),
   };
 }
 

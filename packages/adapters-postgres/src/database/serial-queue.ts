@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+
 /**
  * Runs tasks one at a time. PGlite is a single connection: two transactions must never interleave their
  * statements, so every use of it goes through one queue. Tasks run in call order within a lane; a queued
@@ -9,7 +11,10 @@ export class SerialQueue {
   private readonly low: (() => Promise<void>)[] = [];
   private draining = false;
 
-  run<T>(task: () => Promise<T>, lane: 'normal' | 'low' = 'normal'): Promise<T> {
+  run<T>(queued: () => Promise<T>, lane: 'normal' | 'low' = 'normal'): Promise<T> {
+    // the task runs later, from the drain loop: it keeps its caller's trace context, not the drainer's
+    // (a no-op without a registered OpenTelemetry SDK)
+    const task = context.bind(context.active(), queued);
     return new Promise<T>((resolve, reject) => {
       (lane === 'low' ? this.low : this.normal).push(async () => {
         try {

@@ -1,4 +1,5 @@
 import { isLoginCodeShape, UpstreamProtocolError, UpstreamUnavailableError } from '@facegate/domain';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, type Dispatcher, request } from 'undici';
 import { AccessTokenCache } from './access-token-cache';
 import { redactUrl } from './redact';
@@ -127,6 +128,19 @@ const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
 const SYSTEM_BUSY = -1;
 const MAX_RESPONSE_BYTES = 1_048_576;
 const OUT_SEQ_NO = /^[0-9A-Za-z_-]{5,32}$/;
+
+/*
+ * One CLIENT span per WeChat call (its retries counted on it), through the OpenTelemetry API only: a no-op
+ * without a registered SDK. The span names the endpoint's path and WeChat's host: never the query string (it
+ * carries the access token or the app secret), a body, or anything of an answer but its errcode.
+ */
+const tracer = trace.getTracer('@facegate/adapters-wechat');
+
+/** What one call saw, for its span. */
+interface CallRecord {
+  attempts: number;
+  status: number | null;
+}
 
 interface TransientFailure {
   readonly certainty: FailureCertainty;
@@ -379,11 +393,58 @@ export class WeChatApiClient {
    * the endpoint's replay rule permits. Returns the parsed JSON object (errcode not -1); throws
    * UpstreamUnavailableError (gave up) or UpstreamProtocolError (not WeChat's shape).
    */
-  private async exchange(
+  private exchange(
     ep: Endpoint,
     query: Record<string, string>,
     payload: object | undefined,
     deadline: number,
+  ): Promise<JsonObject> {
+    const parent = trace.getSpan(context.active());
+    // only inside a recorded trace: /readyz's token check, say, makes no trace of its own
+    if (parent === undefined || !parent.isRecording())
+      return this.exchangeRetrying(ep, query, payload, deadline);
+    const base = new URL(this.baseUrl);
+    const span = tracer.startSpan(`${ep.method} ${ep.path}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': ep.method,
+        'url.scheme': base.protocol.replace(':', ''),
+        'url.template': ep.path,
+        'server.address': base.hostname,
+        'server.port': Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+      },
+    });
+    const record: CallRecord = { attempts: 0, status: null };
+    return context
+      .with(trace.setSpan(context.active(), span), () =>
+        this.exchangeRetrying(ep, query, payload, deadline, record),
+      )
+      .then(
+        (json) => {
+          endCall(span, record);
+          if (typeof json.errcode === 'number') span.setAttribute('wechat.errcode', json.errcode);
+          span.end();
+          return json;
+        },
+        (error: unknown) => {
+          endCall(span, record);
+          const upstream = (error as { upstreamCode?: unknown }).upstreamCode;
+          if (typeof upstream === 'number') span.setAttribute('wechat.errcode', upstream);
+          // the class only: an error's message may quote what WeChat answered
+          span.setAttribute('error.type', error instanceof Error ? error.name : 'error');
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+          throw error;
+        },
+      );
+  }
+
+  private async exchangeRetrying(
+    ep: Endpoint,
+    query: Record<string, string>,
+    payload: object | undefined,
+    deadline: number,
+    record?: CallRecord,
   ): Promise<JsonObject> {
     const search = new URLSearchParams(query).toString();
     const url = `${this.baseUrl}${ep.path}${search ? `?${search}` : ''}`;
@@ -395,6 +456,10 @@ export class WeChatApiClient {
       if (remaining <= 0) throw this.gaveUp(ep, url, 'deadline', lastUpstreamCode);
       const started = this.now();
       const result = await this.send(ep, url, body, remaining);
+      if (record !== undefined) {
+        record.attempts += 1;
+        record.status = result.kind === 'answer' ? 200 : result.kind === 'status' ? result.status : null;
+      }
 
       let failure: TransientFailure;
       if (result.kind === 'answer') {
@@ -542,6 +607,11 @@ export class WeChatApiClient {
       );
     });
   }
+}
+
+function endCall(span: Span, record: CallRecord): void {
+  if (record.status !== null) span.setAttribute('http.response.status_code', record.status);
+  if (record.attempts > 1) span.setAttribute('http.request.resend_count', record.attempts - 1);
 }
 
 function isTokenErrcode(value: unknown): boolean {

@@ -198,7 +198,8 @@ export class GatewayTarget {
       logFile: join(this.spec.workDir, `${this.spec.name}.${this.starts}.log`),
       readyPattern: /FaceGate gateway listening on (http:\/\/\S+)[\s\S]*?metrics: (http:\/\/\S+)\/metrics/,
       cpus: this.spec.cpus,
-      timeoutMs: 90_000,
+      // a first start creates the embedded database and compiles PGlite: minutes on a loaded, pinned core
+      timeoutMs: 240_000,
     });
     this.metricsUrl = this.process.announced[1]!;
     this.client = new JsonClient(this.process.url);

@@ -1,8 +1,10 @@
 import type { ExpireVerifications } from '@facegate/domain';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '../infrastructure/observability/logger';
 import type { GatewayMetrics } from '../infrastructure/observability/metrics';
 
 const BATCH = 100;
+const tracer = trace.getTracer('@facegate/gateway');
 
 /**
  * Ends PENDING sessions past their expiry every interval, in batches, so subscribers and `verifications`
@@ -25,7 +27,8 @@ export class ExpirySweeper {
   }
 
   runOnce(): Promise<void> {
-    this.running ??= (async () => {
+    // each sweep is a trace of its own (its statements are its children), whatever started it
+    this.running ??= tracer.startActiveSpan('expiry sweep', { root: true }, async (span) => {
       try {
         let total = 0;
         for (let round = 0; round < 50; round++) {
@@ -33,16 +36,19 @@ export class ExpirySweeper {
           total += expired;
           if (expired < BATCH) break;
         }
+        span.setAttribute('facegate.sweep.expired', total);
         if (total > 0) {
           this.metrics.expiredBySweep.inc(total);
           this.logger.info({ expired: total }, 'expired verifications');
         }
       } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
         this.logger.warn({ err: error }, 'expiry sweep failed; will retry');
       } finally {
+        span.end();
         this.running = null;
       }
-    })();
+    });
     return this.running;
   }
 

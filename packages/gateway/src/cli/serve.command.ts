@@ -1,11 +1,17 @@
 import cluster from 'node:cluster';
+import gatewayPackage from '../../package.json' with { type: 'json' };
 import { loadSandboxModule } from '../composition/sandbox-module';
 import { resolve, TOKENS } from '../composition/tokens';
 import { describeDatabase, loadConfig } from '../config/load-config';
 import { checkWeChatHost, startupWarnings } from '../config/startup-checks';
 import { type RunningGateway, startGateway } from '../http/server';
 import { joinClusterMetrics } from '../infrastructure/observability/cluster-metrics';
-import type { Logger } from '../infrastructure/observability/logger';
+import { createLogger, type Logger } from '../infrastructure/observability/logger';
+import {
+  type RunningTracing,
+  readTracingSettings,
+  startTracing,
+} from '../infrastructure/observability/tracing';
 import { out } from './output';
 import { readWorkerCount, runPrimary, type WorkerListeningMessage } from './workers';
 
@@ -14,9 +20,21 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
   const config = loadConfig(env);
   // production: a WECHAT_API_BASE_URL host name must resolve to public addresses only (one line if not)
   await checkWeChatHost(config);
+  // OTEL_*: a bad value stops start-up here, in the primary too; the SDK runs in each process that serves
+  const tracingSettings = readTracingSettings(env);
   const workers = readWorkerCount(env, config);
   if (workers > 1 && cluster.isPrimary) return runPrimary(workers);
-  const running = await startGateway(config);
+  const tracing = await startTracing(tracingSettings, {
+    logger: createLogger({ level: config.logLevel }),
+    serviceVersion: gatewayPackage.version,
+  });
+  let running: RunningGateway;
+  try {
+    running = await startGateway(config);
+  } catch (error) {
+    await tracing?.shutdown();
+    throw error;
+  }
   const logger = resolve(running.container, TOKENS.Logger);
   if (cluster.isWorker) {
     // before saying it listens: from then on the primary counts this worker in every scrape
@@ -27,7 +45,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
       metricsUrl: running.metricsUrl,
     };
     process.send?.(listening);
-    return stayUp(running, logger);
+    return stayUp(running, logger, tracing);
   }
 
   out('');
@@ -65,14 +83,18 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   out('');
-  const code = await stayUp(running, logger);
+  const code = await stayUp(running, logger, tracing);
   // the last line a terminal shows after Ctrl-C: FaceGate's own, whatever runs it (npm start runs node directly)
   out('FaceGate gateway stopped.');
   return code;
 }
 
 /** Until SIGTERM/SIGINT, then a graceful shutdown. */
-async function stayUp(running: RunningGateway, logger: Logger): Promise<number> {
+async function stayUp(
+  running: RunningGateway,
+  logger: Logger,
+  tracing: RunningTracing | null,
+): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'signal received');
@@ -86,5 +108,7 @@ async function stayUp(running: RunningGateway, logger: Logger): Promise<number> 
     process.on('SIGINT', stop);
   });
   await running.close();
+  // the spans of the last requests are sent before the process ends
+  await tracing?.shutdown();
   return 0;
 }

@@ -212,7 +212,7 @@ export async function buildContainer(
       // confirmation's own statement stays a plain INSERT (no NOTIFY).
       const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
         intervalMs: config.outboxPollMs,
-        onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake(),
+        onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake('events'),
         onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
       });
       // closed before the database (reverse order): subscriptions end, then polling stops

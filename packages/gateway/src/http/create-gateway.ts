@@ -6,6 +6,7 @@ import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
 import { upstreamUnavailable } from '../graphql/errors';
 import { buildSchema } from '../graphql/index';
+import { tracingRegistered } from '../infrastructure/observability/tracing';
 import { limitedViewerOf, viewerOf } from './authenticate';
 import { clientAddressOf } from './client-address';
 import { CLIENT_ERROR_CODES, forClient, hideSuggestions, withCode } from './error-policy';
@@ -19,6 +20,7 @@ import { offlineGraphiQLAssetsPlugin, renderOfflineGraphiQL } from './plugins/of
 import { loadPersistedOperations, persistedOperationsPlugins } from './plugins/persisted-operations';
 import { requestIdOf, requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { securityHeadersPlugin } from './plugins/security-headers.plugin';
+import { tracingPlugin } from './plugins/tracing.plugin';
 
 /** The header the mini program (and any non-JSON client) sends; see useCSRFPrevention below. */
 export const CLIENT_HEADER = 'x-facegate-client';
@@ -167,6 +169,8 @@ export function createGateway(c: GatewayContainer): Gateway {
       };
     },
     plugins: [
+      // first, so that its request span holds the whole request (only when tracing is on: none of it runs otherwise)
+      ...(tracingRegistered() ? [tracingPlugin()] : []),
       securityHeadersPlugin({ production: config.production }),
       bodyLimitPlugin(config.limits.maxBodyBytes),
       ...(config.console.enabled

@@ -8,6 +8,7 @@ import {
   type WebhookEndpointRepository,
   webhookOf,
 } from '@facegate/domain';
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '../../infrastructure/observability/logger';
 import type { WebhookSender } from '../../infrastructure/webhooks/webhook-sender';
 import { webhookHeaders } from '../../infrastructure/webhooks/webhook-signing';
@@ -49,6 +50,7 @@ export interface WebhookRelayObserver {
 const DAY_MS = 24 * 3600_000;
 /** Rows deleted per prune statement; a prune goes on while a statement fills its batch. */
 const PRUNE_BATCH = 5_000;
+const tracer = trace.getTracer('@facegate/gateway');
 
 /** What the relay works on: the queue it sends from, and the stores it keeps healthy and small. */
 export interface WebhookRelayPorts {
@@ -78,6 +80,8 @@ export class WebhookRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** New outbox events were seen: the next round is traced (idle rounds, once a second, are not). */
+  private eventsSeen = false;
   private stopped = true;
   private lastPruneAt = 0;
   /** Deliveries this instance is sending, per endpoint id. */
@@ -124,8 +128,9 @@ export class WebhookRelay {
   }
 
   /** Runs a round soon (new outbox events were seen, or a delivery finished and freed its slot). */
-  wake(): void {
+  wake(cause: 'events' | 'slot' = 'slot'): void {
     if (this.stopped) return;
+    if (cause === 'events') this.eventsSeen = true;
     if (this.running !== null) {
       this.again = true;
       return;
@@ -165,7 +170,12 @@ export class WebhookRelay {
       try {
         do {
           this.again = false;
-          await this.round();
+          if (this.eventsSeen) {
+            this.eventsSeen = false;
+            await this.tracedRound();
+          } else {
+            await this.round();
+          }
         } while (this.again && !this.stopped);
       } catch (error) {
         this.logger.warn({ err: error }, 'webhook relay round failed; will retry');
@@ -187,9 +197,29 @@ export class WebhookRelay {
     this.timer.unref();
   }
 
-  private async round(): Promise<void> {
+  /** A round as a trace of its own: its statements, and the deliveries it starts, are its children. */
+  private tracedRound(): Promise<void> {
+    return tracer.startActiveSpan('webhook relay round', { root: true }, async (span) => {
+      try {
+        const { dispatched, claimed } = await this.round();
+        span.setAttribute('facegate.webhook.events_fanned_out', dispatched);
+        span.setAttribute('facegate.webhook.deliveries_started', claimed);
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async round(): Promise<{ dispatched: number; claimed: number }> {
+    let dispatched = 0;
+    let started = 0;
     for (let i = 0; i < 20; i++) {
-      if ((await this.ports.queue.dispatchOutbox(this.clock.now(), 500, webhookOf)) < 500) break;
+      const n = await this.ports.queue.dispatchOutbox(this.clock.now(), 500, webhookOf);
+      dispatched += n;
+      if (n < 500) break;
     }
     // claim while slots are free and the claim finds work; deliveries run on without being waited for
     for (let i = 0; i < 50; i++) {
@@ -204,6 +234,7 @@ export class WebhookRelay {
         sharedLimit: Math.max(0, this.sharedSlots - shared),
       });
       for (const delivery of claimed) this.begin(delivery);
+      started += claimed.length;
       if (claimed.length === 0) break;
     }
     const now = this.clock.now();
@@ -211,6 +242,7 @@ export class WebhookRelay {
       this.lastPruneAt = now.getTime();
       await this.prune(now);
     }
+    return { dispatched, claimed: started };
   }
 
   private begin(delivery: ClaimedWebhookDelivery): void {
@@ -245,7 +277,30 @@ export class WebhookRelay {
     return { outbox, deliveries };
   }
 
-  private async deliver(delivery: ClaimedWebhookDelivery, signal: AbortSignal): Promise<void> {
+  /**
+   * One attempt in a CLIENT span (a child of the round that started it, or a trace of its own for a retry);
+   * the request carries the span's `traceparent`, so the receiver's trace continues it. The span names the
+   * receiver's host and port only: an endpoint's path or query may hold its own secret.
+   */
+  private deliver(delivery: ClaimedWebhookDelivery, signal: AbortSignal): Promise<void> {
+    const span = tracer.startSpan('webhook delivery', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'POST',
+        ...hostOf(delivery.url),
+        'facegate.webhook.endpoint_id': delivery.endpointId,
+        'facegate.webhook.delivery_id': delivery.id,
+        'facegate.webhook.event_type': delivery.eventType,
+        'facegate.webhook.attempt': delivery.attempts + 1,
+        'facegate.verification.id': delivery.sessionId,
+      },
+    });
+    return context.with(trace.setSpan(context.active(), span), () =>
+      this.attempt(delivery, signal, span).finally(() => span.end()),
+    );
+  }
+
+  private async attempt(delivery: ClaimedWebhookDelivery, signal: AbortSignal, span: Span): Promise<void> {
     try {
       const sentAt = this.clock.now();
       const headers = webhookHeaders(
@@ -254,7 +309,17 @@ export class WebhookRelay {
         Math.floor(sentAt.getTime() / 1000),
         delivery.body,
       );
+      // traceparent (and tracestate); outside the signed content, so signatures are unchanged
+      propagation.inject(context.active(), headers);
       const result = await this.sender.send(delivery.url, headers, delivery.body, signal);
+      if (result.statusCode !== null) span.setAttribute('http.response.status_code', result.statusCode);
+      if (result.error !== null) {
+        span.setAttribute('error.type', result.error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      } else if (result.statusCode !== null && (result.statusCode < 200 || result.statusCode >= 300)) {
+        span.setAttribute('error.type', String(result.statusCode));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       const now = this.clock.now();
       if (result.error === 'ABORTED') {
         // stopping: no attempt to record; another instance (or this one, restarted) sends it
@@ -298,5 +363,18 @@ export class WebhookRelay {
       // the lease runs out and another round sends it again
       this.logger.warn({ err: error, deliveryId: delivery.id }, 'could not record a webhook attempt');
     }
+  }
+}
+
+/** The receiver's host and port, for a span: never its path or query. */
+function hostOf(url: string): Record<string, string | number> {
+  try {
+    const parsed = new URL(url);
+    return {
+      'server.address': parsed.hostname,
+      'server.port': Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)),
+    };
+  } catch {
+    return {};
   }
 }

@@ -1,4 +1,6 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { tracingRegistered } from './tracing';
 
 export type { Logger };
 
@@ -11,6 +13,8 @@ export type { Logger };
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
+      // with tracing on, a line written inside a span names it (trace_id, span_id: what log backends join on)
+      ...(tracingRegistered() ? { mixin: traceFields } : {}),
       name: 'facegate',
       level: options.level ?? 'info',
       base: { service: 'facegate-gateway' },
@@ -19,4 +23,17 @@ export function createLogger(options: { level?: string; destination?: Destinatio
     },
     options.destination,
   );
+}
+
+/** A new object each time: pino merges the line's own fields into what a mixin returns. */
+function traceFields(): object {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return {
+    trace_id: spanContext.traceId,
+    span_id: spanContext.spanId,
+    trace_flags: `0${spanContext.traceFlags.toString(16)}`,
+  };
 }
