@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { openDatabase } from '@facegate/adapters-postgres';
 
 /** One index of a gateway's database after a run: how often a query used it and how big it grew. */
 export interface IndexUsage {
@@ -28,15 +28,14 @@ export interface DatabaseStats {
  * of the run used, and which updates were HOT. Only tables the run wrote or read are kept.
  */
 export async function readDatabaseStats(url: string): Promise<DatabaseStats> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  await client.connect();
+  const db = await openDatabase({ url, poolMax: 1 });
   try {
-    const indexes = await client.query<{ table: string; index: string; scans: string; bytes: string }>(
+    const indexes = await db.query<{ table: string; index: string; scans: string; bytes: string }>(
       `SELECT relname AS table, indexrelname AS index, idx_scan::text AS scans,
               pg_relation_size(indexrelid)::text AS bytes
        FROM pg_stat_user_indexes ORDER BY relname, indexrelname`,
     );
-    const tables = await client.query<{
+    const tables = await db.query<{
       table: string;
       inserts: string;
       updates: string;
@@ -47,12 +46,12 @@ export async function readDatabaseStats(url: string): Promise<DatabaseStats> {
               n_tup_hot_upd::text AS hot, n_tup_del::text AS deletes
        FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY relname`,
     );
-    const busy = new Set(tables.rows.map((t) => t.table));
+    const busy = new Set(tables.map((t) => t.table));
     return {
-      indexes: indexes.rows
+      indexes: indexes
         .filter((i) => busy.has(i.table))
         .map((i) => ({ table: i.table, index: i.index, scans: Number(i.scans), bytes: Number(i.bytes) })),
-      tables: tables.rows.map((t) => ({
+      tables: tables.map((t) => ({
         table: t.table,
         inserts: Number(t.inserts),
         updates: Number(t.updates),
@@ -61,7 +60,7 @@ export async function readDatabaseStats(url: string): Promise<DatabaseStats> {
       })),
     };
   } finally {
-    await client.end();
+    await db.close();
   }
 }
 
