@@ -178,6 +178,9 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS b(event_id, event_type, session_id, body)
            JOIN webhook_endpoints e ON e.enabled AND e.events ? b.event_type
            ORDER BY b.event_id
+           -- an endpoint being disabled meanwhile: wait for it, then skip it (its pending deliveries are failed
+           -- by a later statement of that transaction, which sees the ones inserted here if we went first)
+           FOR SHARE OF e
            ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
           [ids, types, sessions, bodies, now],
         );
