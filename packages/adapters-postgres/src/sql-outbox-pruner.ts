@@ -18,7 +18,8 @@ export class SqlOutboxPruner implements OutboxPruner {
     const rows = await this.db.query<{ n: number }>(
       `WITH pruned AS (
          DELETE FROM event_outbox WHERE id IN (
-           SELECT id FROM event_outbox WHERE created_at < $1 AND dispatched_at IS NOT NULL ORDER BY id LIMIT $2)
+           SELECT o.id FROM event_outbox o JOIN outbox_positions c ON c.consumer = 'webhooks'
+           WHERE o.created_at < $1 AND o.id <= c.position AND NOT o.id = ANY(c.gap_ids) ORDER BY o.id LIMIT $2)
          RETURNING 1)
        SELECT count(*)::int AS n FROM pruned`,
       [olderThan, batch],

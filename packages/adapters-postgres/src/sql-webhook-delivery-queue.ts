@@ -19,6 +19,85 @@ import {
   toDelivery,
 } from './sql-webhook-rows';
 
+/** The webhook relay's row in outbox_positions. */
+export const RELAY_CONSUMER = 'webhooks';
+
+interface PositionRow {
+  position: string;
+  gap_ids: string[];
+  gap_horizons: string[];
+}
+
+interface OutboxRow {
+  id: number | string;
+  event_type: string;
+  session_id: string;
+  payload: unknown;
+  session_details: unknown;
+  created_at: string;
+}
+
+/** Arbitrary constant naming the relay's lock among other advisory locks on a shared server. */
+export const RELAY_LOCK_KEY = '7244916022300451002';
+
+/** The horizon of a gap found by this batch: replaced by the batch's own xid when the position is written. */
+export const NEW_GAP = -1n;
+
+/**
+ * An id passed over and not seen yet, and its horizon: an xid assigned after the read that passed it over
+ * (NEW_GAP until written).
+ */
+export interface OutboxGap {
+  readonly id: number;
+  readonly horizon: bigint;
+}
+
+export interface OutboxPosition {
+  readonly position: number;
+  readonly gaps: readonly OutboxGap[];
+}
+
+/** At most this many gaps are kept: a batch stops before an event that would leave more (it waits instead). */
+export const MAX_OUTBOX_GAPS = 10_000;
+
+/**
+ * Where the relay stands after reading `found` (the ids read past the position or among its gaps, ascending)
+ * in a snapshot whose xmin is `xmin`: gaps found are fanned out; a gap not found is dropped once xmin is past
+ * its horizon (every transaction that could have written it had ended before the read, so it was rolled back
+ * and will never appear); ids skipped over become gaps (horizon NEW_GAP). `taken` is how many of `found` the
+ * batch fans out.
+ */
+export function advancePosition(
+  from: OutboxPosition,
+  found: readonly number[],
+  xmin: bigint,
+): { position: number; gaps: OutboxGap[]; taken: number; changed: boolean } {
+  const seen = new Set<number>();
+  let position = from.position;
+  let taken = 0;
+  const added: OutboxGap[] = [];
+  const waiting = from.gaps.length;
+  for (const id of found) {
+    if (id > position) {
+      const skipped = id - position - 1;
+      if (waiting + added.length + skipped > MAX_OUTBOX_GAPS) break;
+      for (let missing = position + 1; missing < id; missing++) {
+        added.push({ id: missing, horizon: NEW_GAP });
+      }
+      position = id;
+    }
+    seen.add(id);
+    taken += 1;
+  }
+  const kept = from.gaps.filter((g) => !seen.has(g.id) && (g.horizon === NEW_GAP || xmin <= g.horizon));
+  const gaps = [...kept, ...added];
+  const changed =
+    position !== from.position ||
+    gaps.length !== from.gaps.length ||
+    gaps.some((g, i) => g.id !== from.gaps[i]?.id);
+  return { position, gaps, taken, changed };
+}
+
 /**
  * The webhook delivery queue in PostgreSQL. Every statement is plain PostgreSQL that PGlite runs too; the
  * fan-out and the claim use FOR UPDATE SKIP LOCKED, so any number of instances share the work without taking
@@ -32,28 +111,56 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
   ) {}
 
   async oldestUndispatchedAt(): Promise<Date | null> {
-    // the partial index on undispatched ids answers this without reading the dispatched history
+    // past the relay's position, or a gap it still waits for (migration 0008): the primary key answers it
     const [row] = await this.db.query<{ created_at: Date }>(
-      'SELECT created_at FROM event_outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT 1',
+      `SELECT e.created_at FROM event_outbox e, outbox_positions p
+       WHERE p.consumer = $1 AND (e.id > p.position OR e.id = ANY (p.gap_ids))
+       ORDER BY e.id LIMIT 1`,
+      [RELAY_CONSUMER],
     );
     return row === undefined ? null : new Date(row.created_at);
   }
 
+  /**
+   * Fans out the next batch of outbox rows past the relay's position (see migration 0008): one instance at a
+   * time (the position row is locked; another instance finds it locked and returns 0), one small update of
+   * that row per batch instead of one per event.
+   */
   async dispatchOutbox(now: Date, limit: number, describe: WebhookDescriber): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{
-        id: string;
-        event_type: string;
-        session_id: string;
-        payload: unknown;
-        session_details: unknown;
-        created_at: Date;
-      }>(
-        `SELECT id::text AS id, event_type, session_id, payload, session_details, created_at FROM event_outbox
-         WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
+      // One relay at a time. An advisory lock rather than FOR UPDATE on the row: locking a row gives this
+      // transaction its xid now, and the gaps' horizon must be an xid taken after the events were read.
+      const [locked] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+        RELAY_LOCK_KEY,
+      ]);
+      if (locked?.locked !== true) return 0;
+      const positions = await tx.query<PositionRow>(
+        `SELECT position::text AS position, gap_ids::text[] AS gap_ids, gap_horizons::text[] AS gap_horizons
+         FROM outbox_positions WHERE consumer = $1`,
+        [RELAY_CONSUMER],
       );
-      if (rows.length === 0) return 0;
+      const position = positions[0];
+      if (position === undefined) return 0;
+      const gapIds = position.gap_ids.map(Number);
+      // the events and the snapshot they were read in, in one statement (so the horizon test below holds)
+      const [read] = await tx.query<{ xmin: string; events: OutboxRow[] }>(
+        `SELECT pg_snapshot_xmin(s)::text AS xmin,
+           (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM (
+              SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
+              WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3) e) AS events
+         FROM pg_current_snapshot() s`,
+        [position.position, gapIds, limit],
+      );
+      if (read === undefined) return 0;
+      const next = advancePosition(
+        {
+          position: Number(position.position),
+          gaps: gapIds.map((id, i) => ({ id, horizon: BigInt(position.gap_horizons[i] ?? '0') })),
+        },
+        read.events.map((e) => Number(e.id)),
+        BigInt(read.xmin),
+      );
+      const rows = read.events.slice(0, next.taken);
       const ids: string[] = [];
       const types: string[] = [];
       const sessions: string[] = [];
@@ -68,7 +175,7 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
           createdAt: new Date(row.created_at),
         });
         if (described === null) continue;
-        ids.push(row.id);
+        ids.push(String(row.id));
         types.push(described.type);
         sessions.push(row.session_id);
         bodies.push(described.body);
@@ -82,14 +189,30 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
            FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS b(event_id, event_type, session_id, body)
            JOIN webhook_endpoints e ON e.enabled AND e.events ? b.event_type
            ORDER BY b.event_id
+           -- an endpoint being disabled meanwhile: wait for it, then skip it (its pending deliveries are failed
+           -- by a later statement of that transaction, which sees the ones inserted here if we went first)
+           FOR SHARE OF e
            ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
           [ids, types, sessions, bodies, now],
         );
       }
-      await tx.query('UPDATE event_outbox SET dispatched_at = $2 WHERE id = ANY($1::bigint[])', [
-        rows.map((r) => r.id),
-        now,
-      ]);
+      if (next.changed) {
+        // a new gap's horizon (NEW_GAP) becomes this transaction's xid, taken here, after the read: any
+        // transaction that could still write a passed-over id had its xid before the read, so a smaller one
+        await tx.query(
+          `UPDATE outbox_positions SET position = $2, gap_ids = $3::bigint[],
+             gap_horizons = array_replace($4::bigint[], ${NEW_GAP}::bigint, pg_current_xact_id()::text::bigint),
+             updated_at = $5
+           WHERE consumer = $1`,
+          [
+            RELAY_CONSUMER,
+            next.position,
+            next.gaps.map((g) => g.id),
+            next.gaps.map((g) => g.horizon.toString()),
+            now,
+          ],
+        );
+      }
       return rows.length;
     });
   }
@@ -138,7 +261,9 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
                AND p.event_id < d.event_id)
            AND NOT EXISTS (
              SELECT 1 FROM event_outbox o
-             WHERE o.session_id = d.session_id AND o.dispatched_at IS NULL AND o.id < d.event_id)
+             JOIN outbox_positions c ON c.consumer = 'webhooks'
+             WHERE o.session_id = d.session_id AND o.id < d.event_id
+               AND (o.id > c.position OR o.id = ANY(c.gap_ids)))
          ORDER BY d.next_attempt_at, d.event_id
          LIMIT $2
          -- locked while this statement runs, so a concurrent claim looks at other rows instead

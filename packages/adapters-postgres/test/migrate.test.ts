@@ -58,6 +58,7 @@ for (const harness of harnesses) {
         'console_rolled_days',
         'event_outbox',
         'evidence_claims',
+        'outbox_positions',
         'rate_limit_counters',
         'schema_migrations',
         'verification_sessions',

@@ -105,20 +105,18 @@ for (const harness of harnesses) {
       expect(await received.done()).toEqual([first, second]);
       await unsubscribe();
 
-      const rows = await db.query<{ event_type: string; payload: unknown; dispatched_at: Date | null }>(
-        'SELECT event_type, payload, dispatched_at FROM event_outbox WHERE session_id = $1 ORDER BY id',
+      const rows = await db.query<{ event_type: string; payload: unknown }>(
+        'SELECT event_type, payload FROM event_outbox WHERE session_id = $1 ORDER BY id',
         [first.sessionId],
       );
       expect(rows).toEqual([
         {
           event_type: 'verification.updated',
           payload: JSON.parse(serializeVerificationEvent(first)),
-          dispatched_at: null,
         },
         {
           event_type: 'verification.updated',
           payload: JSON.parse(serializeVerificationEvent(second)),
-          dispatched_at: null,
         },
       ]);
     });
@@ -172,9 +170,12 @@ for (const harness of harnesses) {
       const outbox = new SqlOutboxPruner(db);
       const oldEvent = anEvent();
       await appendOutboxEvent(db, oldEvent);
+      await db.query("UPDATE event_outbox SET created_at = now() - interval '8 days' WHERE session_id = $1", [
+        oldEvent.sessionId,
+      ]);
+      // fanned out to webhooks: the relay's position is past it
       await db.query(
-        "UPDATE event_outbox SET created_at = now() - interval '8 days', dispatched_at = now() WHERE session_id = $1",
-        [oldEvent.sessionId],
+        "UPDATE outbox_positions SET position = (SELECT max(id) FROM event_outbox) WHERE consumer = 'webhooks'",
       );
       // written as long ago but never fanned out to webhooks: kept
       const undelivered = anEvent();

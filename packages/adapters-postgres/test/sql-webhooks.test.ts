@@ -9,6 +9,7 @@ import {
   SqlWebhookDeliveryQueue,
   SqlWebhookEndpointRepository,
 } from '../src/index';
+import { RELAY_LOCK_KEY } from '../src/sql-webhook-delivery-queue';
 import { appendOutboxEvent } from '../src/testing';
 import { allHarnesses, openMigrated } from './support/drivers';
 import { uniqueId } from './support/session-mother';
@@ -138,6 +139,128 @@ for (const harness of harnesses) {
       expect(next[0]!.eventId).toBeGreaterThan(first[0]!.eventId);
       await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
     });
+
+    /** The relay's position row (migration 0008). */
+    async function relayPosition() {
+      const [row] = await db.query<{ position: string; gap_ids: string[] }>(
+        "SELECT position::text AS position, gap_ids::text[] AS gap_ids FROM outbox_positions WHERE consumer = 'webhooks'",
+      );
+      return { position: Number(row!.position), gaps: row!.gap_ids.map(Number) };
+    }
+
+    const drain = async (store: ReturnType<typeof webhookStore>, now: Date) => {
+      while ((await store.queue.dispatchOutbox(now, 1000, describeRow)) > 0) {
+        // until every event read is fanned out
+      }
+    };
+
+    const deliveriesOf = async (endpointId: string) =>
+      (
+        await db.query<{ session_id: string }>(
+          'SELECT session_id FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY event_id',
+          [endpointId],
+        )
+      ).map((r) => r.session_id);
+
+    // two connections at once: PostgreSQL only (PGlite has one)
+    if (harness.openSecond !== undefined) {
+      it('fans out an event that commits after a later one was fanned out, and drops the id of one rolled back', async () => {
+        const { store, endpoint, now } = await endpointWithEvents(0);
+        const event = (sessionId: string) => ({
+          type: 'verification.updated' as const,
+          sessionId,
+          status: 'PENDING' as const,
+          attempts: 0,
+          occurredAt: now,
+        });
+        const late = uniqueId();
+        const onTime = uniqueId();
+        const rolledBack = uniqueId();
+        // a writer takes an outbox id and holds its transaction open while a later id commits and is fanned out
+        let commitLate!: () => void;
+        const lateMayCommit = new Promise<void>((resolve) => {
+          commitLate = resolve;
+        });
+        let lateWritten!: () => void;
+        const lateInserted = new Promise<void>((resolve) => {
+          lateWritten = resolve;
+        });
+        const lateWriter = second.transaction(async (tx) => {
+          await appendOutboxEvent(tx, event(late));
+          lateWritten();
+          await lateMayCommit;
+        });
+        await lateInserted;
+        await appendOutboxEvent(db, event(onTime));
+        await drain(store, now);
+        expect(await deliveriesOf(endpoint.id)).toEqual([onTime]);
+        const passedOver = await relayPosition();
+        expect(passedOver.gaps).toHaveLength(1);
+
+        commitLate();
+        await lateWriter;
+        await drain(store, now);
+        expect(await deliveriesOf(endpoint.id)).toEqual([late, onTime]);
+        expect((await relayPosition()).gaps).toEqual([]);
+
+        // an id whose INSERT was rolled back is waited for only until its writer has ended, then dropped
+        await second
+          .transaction(async (tx) => {
+            await appendOutboxEvent(tx, event(rolledBack));
+            throw new Error('roll back');
+          })
+          .catch(() => {});
+        await appendOutboxEvent(db, event(onTime));
+        // the batch that passes over it keeps it as a gap
+        expect(await store.queue.dispatchOutbox(now, 1000, describeRow)).toBe(1);
+        expect((await relayPosition()).gaps).toHaveLength(1);
+        // a later batch drops it (any other long transaction on the server may hold that back a while)
+        await expect
+          .poll(
+            async () => {
+              await store.queue.dispatchOutbox(now, 1000, describeRow);
+              return (await relayPosition()).gaps;
+            },
+            { timeout: 20_000, interval: 200 },
+          )
+          .toEqual([]);
+        expect(await deliveriesOf(endpoint.id)).toEqual([late, onTime, onTime]);
+        await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+      });
+
+      it('lets one relay at a time read the outbox: a second finds it busy and fans out nothing', async () => {
+        const { store, endpoint, now } = await endpointWithEvents(0);
+        await appendOutboxEvent(db, {
+          type: 'verification.updated',
+          sessionId: uniqueId(),
+          status: 'PENDING',
+          attempts: 0,
+          occurredAt: now,
+        });
+        // another relay (on another connection) is inside its batch: it holds the relay's lock
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let locked!: () => void;
+        const holding = new Promise<void>((resolve) => {
+          locked = resolve;
+        });
+        const otherRelay = second.transaction(async (tx) => {
+          await tx.query(`SELECT pg_advisory_xact_lock(${RELAY_LOCK_KEY})`);
+          locked();
+          await released;
+        });
+        await holding;
+        expect(await store.queue.dispatchOutbox(now, 1000, describeRow)).toBe(0);
+        expect(await deliveriesOf(endpoint.id)).toEqual([]);
+        release();
+        await otherRelay;
+        expect(await store.queue.dispatchOutbox(now, 1000, describeRow)).toBe(1);
+        expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
+        await db.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+      });
+    }
 
     /** Endpoints created first, then `sessions` events fanned out to all of them (one delivery each). */
     async function endpointsWithEvents(owners: string[], sessions: number) {

@@ -51,6 +51,14 @@ export interface BenchConfig {
   readonly workers: number;
   /** A second build's dist/cli.js, run beside the current one on PostgreSQL as `gateway-postgres-before`. */
   readonly compareBin?: string;
+  /** Node options of the A/B's other gateway (e.g. a young-generation size), this build when compareBin is unset. */
+  readonly compareNodeArgs?: readonly string[];
+  /** Environment of the A/B's other gateway, over the bench's own (e.g. LOG_DESTINATION=sync). */
+  readonly compareEnv?: Readonly<Record<string, string>>;
+  /** Node options of this build's gateways. */
+  readonly nodeArgs?: readonly string[];
+  /** Environment of this build's gateways, over the bench's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export const FULL: BenchConfig = {

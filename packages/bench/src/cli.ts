@@ -21,6 +21,11 @@ const USAGE = `usage: pnpm bench [-- options]
   --workers N          also run a PostgreSQL gateway with N workers (default 2 in a full run; 1 = none)
   --compare-bin PATH   an A/B: another build's dist/cli.js beside this one on PostgreSQL (gateway-postgres-before),
                        or on PGlite when PostgreSQL is not measured (gateway-pglite-before)
+  --compare-node-args ARGS  an A/B of settings: the other gateway runs with these node options (space-separated;
+                       this build unless --compare-bin), e.g. --compare-node-args=--max-semi-space-size=32
+  --compare-env LIST   the other gateway's environment over the bench's, e.g. LOG_DESTINATION=sync (comma list)
+  --node-args ARGS     node options of this build's gateways (space-separated)
+  --env LIST           this build's gateways' environment over the bench's (comma list of KEY=VALUE)
   --core-only          only the throughput and latency tables (no slow upstream, cold start or memory)
   --no-write           print only; do not write docs/benchmarks.{md,json}
   --write              write docs/benchmarks.{md,json} even for a restricted run (the command is recorded)`;
@@ -43,6 +48,10 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       'log-level': { type: 'string' },
       workers: { type: 'string' },
       'compare-bin': { type: 'string' },
+      'compare-node-args': { type: 'string' },
+      'compare-env': { type: 'string' },
+      'node-args': { type: 'string' },
+      env: { type: 'string' },
       'core-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,6 +86,12 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
     ...(values.workers ? { workers: Math.max(1, Number(values.workers)) } : {}),
     ...(values['compare-bin'] ? { compareBin: values['compare-bin'] } : {}),
+    ...(values['compare-node-args'] !== undefined
+      ? { compareNodeArgs: words(values['compare-node-args']) }
+      : {}),
+    ...(values['compare-env'] !== undefined ? { compareEnv: envList(values['compare-env']) } : {}),
+    ...(values['node-args'] !== undefined ? { nodeArgs: words(values['node-args']) } : {}),
+    ...(values.env !== undefined ? { env: envList(values.env) } : {}),
     ...(values['core-only'] ? { slowUpstream: null, coldConfirmations: 0, memory: null } : {}),
   };
   // quick runs and partial runs never overwrite the committed figures of the last full run
@@ -88,9 +103,27 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       !values.only &&
       !values['core-only'] &&
       !values['compare-bin'] &&
+      values['compare-node-args'] === undefined &&
+      values['compare-env'] === undefined &&
+      values['node-args'] === undefined &&
+      values.env === undefined &&
       !values['no-postgres'] &&
       !values.databases);
   return { config, write };
+}
+
+function words(value: string): string[] {
+  return value.split(/\s+/).filter((w) => w !== '');
+}
+
+function envList(value: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of value.split(',').filter((p) => p !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env and --compare-env take KEY=VALUE pairs, not ${pair}\n${USAGE}`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
 }
 
 function printSummary(report: BenchReport): void {

@@ -46,6 +46,7 @@ import {
   verificationRequest,
 } from './scenario/facegate-flow';
 import { cpuSpentMs, postgresCpuSnapshot, processCpuMs, processTreeCpuMs } from './support/cpu-time';
+import { type DatabaseStats, formatDatabaseStats, readDatabaseStats } from './support/database-stats';
 import { JsonClient, mapConcurrent } from './support/json-client';
 import { canPin, type ServiceProcess } from './support/service-process';
 
@@ -100,6 +101,8 @@ interface Target {
   readonly gateway: GatewayTarget | null;
   /** The server's process id (a gateway's changes when it restarts). */
   readonly pid: () => number;
+  /** Its own PostgreSQL database, whose backends' CPU is booked to it (none: every postgres process). */
+  readonly database?: string;
   /** The operations it answers (all when absent). */
   readonly operations?: readonly Operation[];
 }
@@ -152,6 +155,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
   const gateways: GatewayTarget[] = [];
   const drops: (() => Promise<void>)[] = [];
   const clients: JsonClient[] = [];
+  // filled once the gateways have stopped (their backends then have flushed their counters)
+  const databaseStats: Record<string, DatabaseStats> = {};
   const runId = Date.now().toString(36);
   log(`work dir ${workDir}; ${plan.description}`);
 
@@ -180,9 +185,10 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       });
     }
     if (config.operations.includes('confirmVerification') && databases.includes('postgres')) {
+      const peerDatabaseUrl = await freshPostgres(drops);
       const peer = await startBaselineProcess('rest-peer', workDir, plan.serverUnderTest, {
         sandboxUrl: sandbox.url,
-        databaseUrl: await freshPostgres(drops),
+        databaseUrl: peerDatabaseUrl,
       });
       processes.push(peer);
       baselines.push({
@@ -190,25 +196,40 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         url: peer.url,
         gateway: null,
         pid: () => peer.pid,
+        database: databaseNameOf(peerDatabaseUrl),
         operations: ['confirmVerification'],
       });
     }
     const idleMemory: Record<string, IdleMemory> = {};
-    const gatewaySpecs = databases.map((database) => ({
+    type GatewayPlan = {
+      database: DatabaseKind;
+      workers: number | undefined;
+      bin: string | undefined;
+      compare: boolean;
+    };
+    const gatewaySpecs: GatewayPlan[] = databases.map((database) => ({
       database,
-      workers: undefined as number | undefined,
-      bin: undefined as string | undefined,
+      workers: undefined,
+      bin: undefined,
+      compare: false,
     }));
-    if (config.compareBin) {
+    const compare =
+      config.compareBin !== undefined ||
+      config.compareNodeArgs !== undefined ||
+      config.compareEnv !== undefined;
+    if (compare) {
       // on PostgreSQL when it is measured, else on PGlite (`--databases pglite`: no shared server's noise)
       const database = databases.includes('postgres') ? 'postgres' : databases[0];
-      if (database !== undefined) gatewaySpecs.push({ database, workers: undefined, bin: config.compareBin });
+      if (database !== undefined)
+        gatewaySpecs.push({ database, workers: undefined, bin: config.compareBin, compare: true });
     }
     if (config.workers > 1 && databases.includes('postgres')) {
-      gatewaySpecs.push({ database: 'postgres', workers: config.workers, bin: undefined });
+      gatewaySpecs.push({ database: 'postgres', workers: config.workers, bin: undefined, compare: false });
     }
-    for (const { database, workers, bin } of gatewaySpecs) {
-      const name = `gateway-${database}${workers ? `-w${workers}` : ''}${bin ? '-before' : ''}`;
+    for (const { database, workers, bin, compare: other } of gatewaySpecs) {
+      const name = `gateway-${database}${workers ? `-w${workers}` : ''}${other ? '-before' : ''}`;
+      const nodeArgs = other ? config.compareNodeArgs : config.nodeArgs;
+      const env = other ? config.compareEnv : config.env;
       const gateway = new GatewayTarget({
         name,
         database,
@@ -220,6 +241,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         cpus: workers ? null : plan.serverUnderTest,
         ...(workers ? { workers } : {}),
         ...(bin ? { bin } : {}),
+        ...(nodeArgs ? { nodeArgs } : {}),
+        ...(env ? { env } : {}),
         ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, name) } : {}),
       });
       await gateway.start();
@@ -238,7 +261,13 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const targets: Target[] = [
       { name: 'passthrough', url: passthrough.url, gateway: null, pid: () => passthrough.pid },
       ...baselines,
-      ...gateways.map((g) => ({ name: g.name, url: g.url, gateway: g, pid: () => g.process.pid })),
+      ...gateways.map((g) => ({
+        name: g.name,
+        url: g.url,
+        gateway: g,
+        pid: () => g.process.pid,
+        ...(g.spec.databaseUrl ? { database: databaseNameOf(g.spec.databaseUrl) } : {}),
+      })),
     ];
     const supply = new Supply(config, device, log);
     let evidence = await device.legacyEvidence(`bench_${runId}_passthrough`);
@@ -325,10 +354,10 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const saturate = async (target: Target, operation: Operation, requests: number, connections: number) => {
       const source = await sourceFor(target, operation, requests + connections + 16);
       const serverBefore = serverCpuMs(target);
-      const postgresBefore = postgresCpuSnapshot();
+      const postgresBefore = postgresCpuSnapshot(target.database);
       const result = await runSaturation({ url: target.url, source, connections, requests });
       const serverAfter = serverCpuMs(target);
-      const postgresAfter = postgresCpuSnapshot();
+      const postgresAfter = postgresCpuSnapshot(target.database);
       if (target.gateway) await supply.afterRun(target.gateway);
       const perRequest = (before: number | null, after: number | null) =>
         before === null || after === null || result.ok === 0 ? undefined : (after - before) / result.ok;
@@ -592,10 +621,20 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       notes,
       totalSeconds: (performance.now() - began) / 1000,
       ...(cpuProfiles ? { cpuProfiles } : {}),
+      databaseStats,
     };
     return { ...report, targets: checkTargets(report) };
   } finally {
     for (const gateway of gateways) await gateway.stop().catch(() => {});
+    for (const gateway of gateways) {
+      if (gateway.spec.databaseUrl === undefined) continue;
+      try {
+        databaseStats[gateway.name] = await readDatabaseStats(gateway.spec.databaseUrl);
+        log(formatDatabaseStats(gateway.name, databaseStats[gateway.name]!));
+      } catch (error) {
+        log(`PostgreSQL statistics of ${gateway.name} not read: ${(error as Error).message}`);
+      }
+    }
     for (const p of processes.reverse()) await p.stop().catch(() => {});
     for (const client of clients) await client.close().catch(() => {});
     for (const drop of drops) await drop().catch(() => {});
@@ -638,6 +677,10 @@ async function usableDatabases(
     usable.push(database);
   }
   return usable;
+}
+
+function databaseNameOf(url: string): string {
+  return new URL(url).pathname.slice(1);
 }
 
 async function freshPostgres(drops: (() => Promise<void>)[]): Promise<string> {

@@ -95,7 +95,8 @@ export async function readWebhookFacts(
   try {
     for (;;) {
       const [left] = await db.query<{ n: number }>(
-        `SELECT ((SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL)
+        `SELECT ((SELECT count(*) FROM event_outbox o JOIN outbox_positions c ON c.consumer = 'webhooks'
+                  WHERE o.id > c.position OR o.id = ANY(c.gap_ids))
                + (SELECT count(*) FROM webhook_deliveries WHERE status = 'PENDING'))::int AS n`,
       );
       if ((left?.n ?? 0) === 0 || Date.now() - began > timeoutMs) break;

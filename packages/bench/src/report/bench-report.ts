@@ -1,4 +1,5 @@
 import type { FixedRateResult, SaturationResult } from '../load/load-types';
+import type { DatabaseStats } from '../support/database-stats';
 
 export interface MachineInfo {
   readonly cpuModel: string;
@@ -107,6 +108,11 @@ export interface BenchReport {
   readonly targets: TargetCheck[];
   readonly notes: string[];
   readonly totalSeconds: number;
+  /**
+   * Each PostgreSQL gateway's database after the run: index scans (which index a query used) and HOT updates
+   * (filled when the gateways stop, so present in the printed and written report, not in the targets).
+   */
+  readonly databaseStats?: Record<string, DatabaseStats>;
   readonly cpuProfiles?: Record<
     string,
     { file: string; top: { fn: string; selfMs: number; share: number }[] }

@@ -131,6 +131,10 @@ export interface GatewaySpec {
   readonly workers?: number;
   /** Another build's CLI (an A/B against the current one); default: this repository's facegate. */
   readonly bin?: string;
+  /** Node options before the CLI (e.g. --max-semi-space-size=32). */
+  readonly nodeArgs?: readonly string[];
+  /** Environment over the bench's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A gateway run as a user runs it: the real `facegate serve` CLI in its own process, WeChat = the sandbox. */
@@ -169,6 +173,7 @@ export class GatewayTarget {
       ...(spec.workers ? { FACEGATE_WORKERS: String(spec.workers) } : {}),
       ...LIFTED_ABUSE_LIMITS,
       ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
+      ...spec.env,
     };
   }
 
@@ -190,6 +195,7 @@ export class GatewayTarget {
       command: process.execPath,
       args: [
         ...(this.spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`] : []),
+        ...(this.spec.nodeArgs ?? []),
         this.spec.bin ?? GATEWAY_BIN,
         'serve',
       ],

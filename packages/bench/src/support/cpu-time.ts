@@ -14,9 +14,12 @@ export function processCpuMs(pid: number): number | null {
 
 /**
  * CPU ms of each process whose command is `postgres` (the server and its backends), by pid; null without /proc.
+ * With `database`, only the backends of that database (their process title names it: the connections' own
+ * backends and its autovacuum workers), so other work on a shared server is not counted; the server's shared
+ * processes (WAL writer, checkpointer, background writer) are then left out too.
  * Compare two snapshots with cpuSpentMs: a plain total drops, and can go negative, when a backend exits.
  */
-export function postgresCpuSnapshot(): Map<number, number> | null {
+export function postgresCpuSnapshot(database?: string): Map<number, number> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -28,7 +31,12 @@ export function postgresCpuSnapshot(): Map<number, number> | null {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (commOfStat(stat) === 'postgres') snapshot.set(Number(entry), cpuMsOfStat(stat));
+      if (commOfStat(stat) !== 'postgres') continue;
+      if (database !== undefined) {
+        const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        if (!title.split(' ').includes(database)) continue;
+      }
+      snapshot.set(Number(entry), cpuMsOfStat(stat));
     } catch {
       // the process ended while we looked
     }

@@ -103,7 +103,7 @@ export async function buildContainer(
   overrides: ContainerOverrides = {},
 ): Promise<GatewayContainer> {
   const c = rootContainer.createChildContainer();
-  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, sync: config.logAsync !== true });
   const lifecycle = new Lifecycle();
   provide(c, TOKENS.Config, config);
   provide(c, TOKENS.Logger, logger);

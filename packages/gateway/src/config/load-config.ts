@@ -53,6 +53,12 @@ export interface GatewayConfig {
    */
   readonly webhookAllowedPorts: readonly number[] | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Log lines buffered and written to stdout asynchronously, flushed when the process exits, a fatal error
+   * included (LOG_ASYNC=true). By default each line is one synchronous write: the A/B of the third performance
+   * pass did not show the buffered writes cheaper (docs/performance.md).
+   */
+  readonly logAsync?: boolean;
   readonly sweepIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: RequestLimits;
@@ -409,6 +415,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
       (production ? [...DEFAULT_PRODUCTION_WEBHOOK_PORTS] : null),
     limits: readLimits(env, production),
     logLevel: logLevelRaw as GatewayConfig['logLevel'],
+    logAsync: readBoolean(env, 'LOG_ASYNC'),
     sweepIntervalMs: readPositiveInt(env, 'SWEEP_INTERVAL_MS', 60_000),
     shutdownTimeoutMs: readPositiveInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000),
     upstreamConnections: readBounded(env, 'WECHAT_MAX_CONNECTIONS', 512, 1, 10_000),

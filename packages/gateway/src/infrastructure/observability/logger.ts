@@ -1,5 +1,5 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { type DestinationStream, destination, type Logger, pino } from 'pino';
 import { tracingRegistered } from './tracing';
 
 export type { Logger };
@@ -8,9 +8,12 @@ export type { Logger };
  * No generic redaction pass (it walks every logged object on every line): each log call names its fields,
  * and none of them carries personal data or a credential (mutation variables, headers and query text are
  * never logged; a test reads every line of a full flow for the identity, tokens and keys). Epoch
- * milliseconds, not an ISO string, for the time.
+ * milliseconds, not an ISO string, for the time. `sync: false` buffers stdout (see bufferedStdout); unset, pino's
+ * default synchronous stdout (the short CLI commands, whose lines must be out before they exit).
  */
-export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; destination?: DestinationStream; sync?: boolean } = {},
+): Logger {
   return pino(
     {
       // with tracing on, a line written inside a span names it (trace_id, span_id: what log backends join on)
@@ -21,7 +24,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination,
+    options.destination ?? (options.sync === false ? bufferedStdout() : undefined),
   );
 }
 
@@ -37,3 +40,14 @@ function traceFields(): object {
     trace_flags: `0${spanContext.traceFlags.toString(16)}`,
   };
 }
+/**
+ * stdout written asynchronously in batches (one write per BATCH_BYTES, or per FLUSH_MS when traffic is low)
+ * instead of one synchronous write per line. pino flushes it synchronously when the process exits, after an
+ * uncaught error too, so a crash loses nothing already logged; only a SIGKILL loses what is buffered.
+ */
+function bufferedStdout(): DestinationStream {
+  return destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: FLUSH_MS });
+}
+
+const BATCH_BYTES = 4096;
+const FLUSH_MS = 250;
