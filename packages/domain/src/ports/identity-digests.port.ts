@@ -9,5 +9,5 @@ export interface IdentityDigests {
    * Keyed HMAC-SHA256 with a key derived for `purpose` from the deployment's secret. Used for values that
    * must be comparable but not recoverable: the ID number index ("verified?"), evidence hashes (replay guard).
    */
-  hmacHex(purpose: 'id-number' | 'evidence' | 'openid', text: string): string;
+  hmacHex(purpose: 'id-number' | 'evidence' | 'openid' | 'client-address', text: string): string;
 }

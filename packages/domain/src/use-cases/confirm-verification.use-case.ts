@@ -1,5 +1,7 @@
 import { ADMIT_ALL } from '../ports/start-admission.port.js';
 import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
+import { consentKindFor } from '../privacy/consent-steps.js';
+import { ConsentRequiredError } from '../privacy/privacy.errors.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { defaultSleep } from '../shared/timers.js';
 import { uncountedAnswerOf } from '../verification/failure-taxonomy.js';
@@ -152,6 +154,8 @@ export class ConfirmVerification {
     const evidenceHash = this.evidenceHashOf(session, command, named);
 
     if (session.isEnded) return this.confirmEnded(session, evidenceHash, preclaim);
+    // No receipt, no face check: refused before WeChat is asked (a claim the read took is given back).
+    if (!session.hasConsent) return err(await this.consentRequired(session));
     if (evidenceHash === null) {
       // Legacy with nothing from WeChat to check: only a client-reported failure can be recorded.
       if (!command.clientErrCode) return err(verifyResultRequired());
@@ -173,6 +177,12 @@ export class ConfirmVerification {
       return this.confirmAcquired(session, evidenceHash, command, now);
     }
     return this.answerClaimed(session, claim);
+  }
+
+  private async consentRequired(session: VerificationSession): Promise<ConsentRequiredError> {
+    const kind = consentKindFor(session.snapshot.guardianRequired);
+    const current = await this.deps.consent.texts.current(kind);
+    return new ConsentRequiredError(current?.version ?? null, kind);
   }
 
   /** The HMAC of the evidence; the read's when it named the same evidence (no second HMAC). */
