@@ -19,6 +19,7 @@ export { parseVerificationEvent, serializeVerificationEvent } from './outbox-eve
 export { ApiKeyPrefixTakenError, SqlApiKeyStore } from './sql-api-key.store';
 export { SqlAuditLog } from './sql-audit-log';
 export { SqlBatchedCounterStore } from './sql-batched-counter.store';
+export { SqlConsentReceipts, SqlConsentTexts } from './sql-consent';
 export { CONSOLE_TIME_ZONE, SqlConsoleQueries } from './sql-console-queries';
 export {
   type OutboxFeedOptions,

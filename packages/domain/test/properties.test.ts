@@ -178,6 +178,8 @@ describe('property: the session entity', () => {
             idNumberHmac: 'h',
             binding: v2 ? v2BindingWithSpares(spareCount, now) : aLegacyBinding(),
             maxAttempts,
+            consentReceiptId: 'rcp_1',
+            guardianRequired: false,
             createdAt: now,
             expiresAt: new Date(now.getTime() + 1800_000),
             clientReferenceId: null,

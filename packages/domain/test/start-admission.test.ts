@@ -12,12 +12,13 @@ import {
   FixedClock,
   InMemoryStartAdmission,
   makeVerificationDeps,
+  TEST_CONSENT_VERSION,
   TEST_OPENID,
   testIdentities,
 } from '@facegate/domain/testing';
 import { startAdmissionContract } from '@facegate/domain/testing/start-admission-contract';
 import { describe, expect, it } from 'vitest';
-import { confirm, error, identity, start, value } from './support/flows';
+import { acceptConsent, confirm, error, identity, start, value } from './support/flows';
 
 startAdmissionContract('InMemoryStartAdmission', async (clock, limits) => ({
   admission: new InMemoryStartAdmission(clock, limits),
@@ -62,6 +63,7 @@ describe('StartVerification and the abuse limits', () => {
         idCardNumber: identity.idCardNumber,
         protocol: 'LEGACY',
         initiator: 'user',
+        consent: { version: TEST_CONSENT_VERSION },
       }),
     );
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 3600 });
@@ -117,7 +119,8 @@ describe('ConfirmVerification records face and identity mismatches', () => {
     over: Partial<StartVerificationCommand> = {},
     command: Partial<ConfirmVerificationCommand> = {},
   ) => {
-    const session = await start(deps, { protocol: 'V2', ...over });
+    let session = await start(deps, { protocol: 'V2', ...over });
+    if (session.initiator !== 'user') session = await acceptConsent(deps, session);
     const binding = session.binding as { verifyId: string };
     deps.provider.setV2Outcome(binding.verifyId, { errcode: 0, verifyRet });
     return value(await confirm(deps, { sessionId: session.id, clientAddress: '203.0.113.5', ...command }));
@@ -214,6 +217,7 @@ describe('hammering a stranger’s ID number (production limits)', () => {
       protocol: 'LEGACY',
       initiator: 'user',
       ...command,
+      consent: (command.initiator ?? 'user') === 'user' ? { version: TEST_CONSENT_VERSION } : null,
     });
   };
   /** A face check on the device that WeChat judges a face mismatch, confirmed from `clientAddress`. */

@@ -7,9 +7,14 @@ import {
   UpstreamRejectedError,
   UpstreamUnavailableError,
 } from '@facegate/domain';
-import { makeVerificationDeps, TEST_OPENID, testIdentities } from '@facegate/domain/testing';
+import {
+  makeVerificationDeps,
+  TEST_CONSENT_VERSION,
+  TEST_OPENID,
+  testIdentities,
+} from '@facegate/domain/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { error, identity, start } from './support/flows';
+import { acceptConsent, error, identity, start } from './support/flows';
 
 describe('StartVerification, legacy', () => {
   it('stores a pending session with the MD5 binding and the user_id_key, and announces it', async () => {
@@ -29,6 +34,10 @@ describe('StartVerification, legacy', () => {
       verifiedAt: null,
       endedAt: null,
       initiator: 'user',
+      consentReceiptId: 'rcp_000001',
+      guardianRequired: false,
+      cancelReason: null,
+      redactedAt: null,
       clientReferenceId: null,
       version: 1,
       binding: {
@@ -80,7 +89,9 @@ describe('StartVerification, legacy', () => {
       clientReferenceId: 'order-7',
       initiator: 'key_abc',
     });
-    expect(clientParamsOf(s)).toMatchObject({ checkAliveType: 0 });
+    // a service's session waits for the user's consent: no parameters for the face check until then
+    expect(clientParamsOf(s)).toBeNull();
+    expect(clientParamsOf(await acceptConsent(deps, s))).toMatchObject({ checkAliveType: 0 });
   });
 
   it('never outlives the user_id_key', async () => {
@@ -99,6 +110,7 @@ describe('StartVerification, legacy', () => {
       idCardNumber: identity.idCardNumber,
       protocol: 'LEGACY',
       initiator: 'user',
+      consent: { version: TEST_CONSENT_VERSION },
     });
     const e = error(result);
     expect(e).toBeInstanceOf(UpstreamRejectedError);
@@ -221,6 +233,7 @@ describe('StartVerification, v2', () => {
         idCardNumber: identity.idCardNumber,
         protocol: 'V2',
         initiator: 'user',
+        consent: { version: TEST_CONSENT_VERSION },
       }),
     );
     expect(e).toBeInstanceOf(UpstreamRejectedError);
@@ -286,6 +299,7 @@ describe('StartVerification input', () => {
           idCardNumber: identity.idCardNumber,
           protocol: 'LEGACY',
           initiator: 'user',
+          consent: { version: TEST_CONSENT_VERSION },
           ...overrides,
         }),
       );
@@ -307,6 +321,7 @@ describe('StartVerification input', () => {
         idCardNumber: '11010519491231002Y',
         protocol: 'LEGACY',
         initiator: 'user',
+        consent: { version: TEST_CONSENT_VERSION },
       }),
     );
     expect((e as InvalidInputError).messageZh).toMatch(/身份证/);
@@ -343,6 +358,7 @@ describe('StartVerification admission (abuse limits asked after validation)', ()
           idCardNumber: identity.idCardNumber,
           protocol: 'V2',
           initiator: 'user',
+          consent: { version: TEST_CONSENT_VERSION },
         }),
       );
       expect(refused).toBeInstanceOf(InvalidInputError);
@@ -361,6 +377,7 @@ describe('StartVerification admission (abuse limits asked after validation)', ()
         idCardNumber: identity.idCardNumber.toLowerCase(),
         protocol: 'V2',
         initiator: 'user',
+        consent: { version: TEST_CONSENT_VERSION },
       }),
     );
     expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });

@@ -22,6 +22,8 @@ const props = (over: Partial<StartSessionProps> = {}): StartSessionProps => ({
   expiresAt: new Date(TEST_START.getTime() + 1800_000),
   clientReferenceId: null,
   initiator: 'user',
+  consentReceiptId: 'rcp_1',
+  guardianRequired: false,
   ...over,
 });
 const later = (ms: number) => new Date(TEST_START.getTime() + ms);

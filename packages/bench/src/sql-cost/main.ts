@@ -90,6 +90,10 @@ function pendingSession(i: number): VerificationSessionSnapshot {
     endedAt: null,
     clientReferenceId: null,
     initiator: 'user',
+    consentReceiptId: 'cr_sql_cost',
+    guardianRequired: false,
+    cancelReason: null,
+    redactedAt: null,
     version: 1,
   };
 }

@@ -8,7 +8,16 @@ export interface VerificationUpdatedEvent {
   readonly occurredAt: Date;
 }
 
-export type VerificationEvent = VerificationUpdatedEvent;
+/** The session's personal fields were removed (retention or a request); announced as verification.redacted. */
+export interface VerificationRedactedEvent {
+  readonly type: 'verification.redacted';
+  readonly sessionId: string;
+  readonly status: VerificationStatus;
+  readonly attempts: number;
+  readonly occurredAt: Date;
+}
+
+export type VerificationEvent = VerificationUpdatedEvent | VerificationRedactedEvent;
 
 /**
  * Told of each change after it is durable, in the process that made it (metrics, logs). The durable record

@@ -3,4 +3,6 @@ export interface IdGenerator {
   sessionId(): string;
   /** A new v2 out_seq_no: 5-32 chars of [0-9A-Za-z_-], unique per appid. */
   outSeqNo(): string;
+  /** A new consent receipt id. */
+  receiptId(): string;
 }

@@ -9,11 +9,11 @@ export interface IdentityDigests {
    * Keyed HMAC-SHA256 with a key derived for `purpose` from the deployment's secret. Used for values that
    * must be comparable but not recoverable: the ID number index ("verified?"), evidence hashes (replay guard).
    */
-  hmacHex(purpose: 'id-number' | 'evidence' | 'openid', text: string): string;
+  hmacHex(purpose: 'id-number' | 'evidence' | 'openid' | 'client-address', text: string): string;
   /**
    * While a secret rotation runs: the same value's HMACs under each older secret still live (for
    * 'id-number', in the same order as AbuseLimits' previous digests), so a lookup also finds rows made
    * before the rotation. Empty, or absent, when there is no older secret.
    */
-  previousHmacHex?(purpose: 'id-number' | 'evidence' | 'openid', text: string): string[];
+  previousHmacHex?(purpose: 'id-number' | 'evidence' | 'openid' | 'client-address', text: string): string[];
 }

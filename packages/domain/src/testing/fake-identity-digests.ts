@@ -17,7 +17,7 @@ export class FakeIdentityDigests implements IdentityDigests {
     return sha256Hex(text);
   }
 
-  hmacHex(purpose: 'id-number' | 'evidence' | 'openid', text: string): string {
+  hmacHex(purpose: Parameters<IdentityDigests['hmacHex']>[0], text: string): string {
     return hmacSha256Hex(`${this.secret}/${purpose}`, text);
   }
 }

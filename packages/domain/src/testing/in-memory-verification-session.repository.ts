@@ -10,6 +10,7 @@ import type {
   VerificationPage,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
+import type { SessionRedactor } from '../privacy/session-redactor.port.js';
 import type {
   SessionBinding,
   VerificationSessionSnapshot,
@@ -43,6 +44,7 @@ export function copySnapshot(s: VerificationSessionSnapshot): VerificationSessio
     expiresAt: copyDate(s.expiresAt),
     verifiedAt: s.verifiedAt ? copyDate(s.verifiedAt) : null,
     endedAt: s.endedAt ? copyDate(s.endedAt) : null,
+    redactedAt: s.redactedAt ? copyDate(s.redactedAt) : null,
   };
 }
 
@@ -60,7 +62,7 @@ const newestFirst = (a: VerificationSessionSnapshot, b: VerificationSessionSnaps
  * runs to completion without awaiting, so each is atomic however calls interleave; claims are unique per
  * evidence hash with a lease; update/completeEvidence are optimistic on version.
  */
-export class InMemoryVerificationSessionRepository implements VerificationSessionRepository {
+export class InMemoryVerificationSessionRepository implements VerificationSessionRepository, SessionRedactor {
   private readonly sessions = new Map<string, VerificationSessionSnapshot>();
   private readonly claims = new Map<string, StoredClaim>();
   /** The events stored with the writes (the outbox), oldest first. */
@@ -192,6 +194,32 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
       .filter((s) => s.openid === openid && s.status === 'VERIFIED')
       .sort((a, b) => (b.verifiedAt?.getTime() ?? 0) - (a.verifiedAt?.getTime() ?? 0) || newestFirst(a, b));
     return verified[0] ? copySnapshot(verified[0]) : null;
+  }
+
+  async redact(
+    redacted: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean> {
+    await Promise.resolve();
+    if (!this.write(redacted, expectedVersion)) return false;
+    // as the SQL adapter: the session's earlier events go, the redaction's own event is stored
+    for (let i = this.outbox.length - 1; i >= 0; i--) {
+      if (this.outbox[i]!.sessionId === redacted.id) this.outbox.splice(i, 1);
+    }
+    this.outbox.push({ ...event });
+    return true;
+  }
+
+  async findRedactable(endedBefore: Date, limit: number): Promise<readonly string[]> {
+    await Promise.resolve();
+    return [...this.sessions.values()]
+      .filter(
+        (s) => s.redactedAt === null && s.endedAt !== null && s.endedAt.getTime() < endedBefore.getTime(),
+      )
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map((s) => s.id);
   }
 
   /** Test helper: every stored session. */

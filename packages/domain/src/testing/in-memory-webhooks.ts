@@ -159,6 +159,13 @@ export class InMemoryWebhooks {
           : null;
       },
       list: async (endpointId, status, first, after) => this.listDeliveries(endpointId, status, first, after),
+      listForSessions: async (sessionIds) => {
+        const wanted = new Set(sessionIds);
+        return [...this.deliveryRows.values()]
+          .filter((d) => wanted.has(d.sessionId))
+          .sort((a, b) => time(b.createdAt) - time(a.createdAt))
+          .map(copyDelivery);
+      },
       attemptsOf: async (deliveryIds) => {
         const wanted = new Set(deliveryIds);
         return this.attemptRows.filter((a) => wanted.has(a.deliveryId)).map((a) => ({ ...a }));

@@ -11,6 +11,7 @@ export * from './fake-identity-digests.js';
 export * from './fixed-clock.js';
 export { hmacSha256Hex, md5Hex, sha256Hex } from './hash-functions.js';
 export * from './in-memory-audit.js';
+export * from './in-memory-consent.js';
 export * from './in-memory-rate-limit-counters.js';
 export * from './in-memory-start-admission.js';
 export * from './in-memory-verification-session.repository.js';

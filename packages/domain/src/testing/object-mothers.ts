@@ -80,6 +80,10 @@ export function aSessionSnapshot(
     endedAt: null,
     clientReferenceId: null,
     initiator: 'user',
+    consentReceiptId: 'rcp_test_000001',
+    guardianRequired: false,
+    cancelReason: null,
+    redactedAt: null,
     version: 1,
     ...overrides,
   };

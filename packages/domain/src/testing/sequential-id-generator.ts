@@ -4,6 +4,7 @@ import type { IdGenerator } from '../ports/id-generator.port.js';
 export class SequentialIdGenerator implements IdGenerator {
   private sessions = 0;
   private seqs = 0;
+  private receipts = 0;
 
   constructor(private readonly prefix = '') {}
 
@@ -15,5 +16,10 @@ export class SequentialIdGenerator implements IdGenerator {
   outSeqNo(): string {
     this.seqs += 1;
     return `${this.prefix}seq${String(this.seqs).padStart(6, '0')}`;
+  }
+
+  receiptId(): string {
+    this.receipts += 1;
+    return `${this.prefix}rcp_${String(this.receipts).padStart(6, '0')}`;
   }
 }

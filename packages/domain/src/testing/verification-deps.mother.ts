@@ -1,3 +1,4 @@
+import type { MinorsPolicy } from '../privacy/minors.js';
 import { defaultSleep } from '../shared/timers.js';
 import {
   DEFAULT_VERIFICATION_SETTINGS,
@@ -7,6 +8,12 @@ import {
 import { FakeFaceVerificationProvider } from './fake-face-verification-provider.js';
 import { FakeIdentityDigests } from './fake-identity-digests.js';
 import { FixedClock } from './fixed-clock.js';
+import {
+  InMemoryConsentReceipts,
+  type InMemoryConsentTexts,
+  type InMemoryConsentReceipts as Receipts,
+  seededConsentTexts,
+} from './in-memory-consent.js';
 import { InMemoryVerificationSessionRepository } from './in-memory-verification-session.repository.js';
 import { RecordingEventPublisher } from './recording-event-publisher.js';
 import { SequentialIdGenerator } from './sequential-id-generator.js';
@@ -19,6 +26,12 @@ export interface TestVerificationDeps extends VerificationDeps {
   readonly ids: SequentialIdGenerator;
   readonly events: RecordingEventPublisher;
   readonly settings: VerificationSettings;
+  /** Seeded with FaceGate's default texts (TEST_CONSENT_VERSION is current); minors refused. */
+  readonly consent: {
+    readonly texts: InMemoryConsentTexts;
+    readonly receipts: Receipts;
+    readonly minors: MinorsPolicy;
+  };
   /** Advances the clock by `ms` and yields one macrotask, so busy-waits take no real time yet let others run. */
   readonly sleep: (ms: number) => Promise<void>;
   /** Every sleep requested, in ms. */
@@ -57,6 +70,7 @@ export function makeVerificationDeps<O extends VerificationDepsOverrides = Recor
     sleep,
     sleeps,
     settings: DEFAULT_VERIFICATION_SETTINGS,
+    consent: { texts: seededConsentTexts(), receipts: new InMemoryConsentReceipts(), minors: 'refuse' },
   };
   return {
     ...base,

@@ -1,5 +1,7 @@
 import { ADMIT_ALL } from '../ports/start-admission.port.js';
 import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
+import { consentKindFor } from '../privacy/consent-steps.js';
+import { ConsentRequiredError } from '../privacy/privacy.errors.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { defaultSleep } from '../shared/timers.js';
 import { uncountedAnswerOf } from '../verification/failure-taxonomy.js';
@@ -164,6 +166,8 @@ export class ConfirmVerification {
     const key = this.evidenceKeyOf(session, command, named);
 
     if (session.isEnded) return this.confirmEnded(session, key, preclaim);
+    // No receipt, no face check: refused before WeChat is asked (a claim the read took is given back).
+    if (!session.hasConsent) return err(await this.consentRequired(session));
     if (key === null) {
       // Legacy with nothing from WeChat to check: only a client-reported failure can be recorded.
       if (!command.clientErrCode) return err(verifyResultRequired());
@@ -185,6 +189,12 @@ export class ConfirmVerification {
       return this.confirmAcquired(session, key.hash, command, now);
     }
     return this.answerClaimed(session, claim);
+  }
+
+  private async consentRequired(session: VerificationSession): Promise<ConsentRequiredError> {
+    const kind = consentKindFor(session.snapshot.guardianRequired);
+    const current = await this.deps.consent.texts.current(kind);
+    return new ConsentRequiredError(current?.version ?? null, kind);
   }
 
   /** The HMACs of the evidence; the read's when it named the same evidence (no second HMAC). */

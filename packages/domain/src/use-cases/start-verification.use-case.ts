@@ -2,6 +2,9 @@ import { certHashInput } from '../identity/cert-hash.js';
 import { PersonName } from '../identity/person-name.js';
 import { ResidentIdNumber } from '../identity/resident-id-number.js';
 import { ADMIT_ALL } from '../ports/start-admission.port.js';
+import { consentKindFor, recordReceipt, requireCurrentText } from '../privacy/consent-steps.js';
+import { isUnderGuardianAge } from '../privacy/minors.js';
+import { MinorNeedsGuardianError } from '../privacy/privacy.errors.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { isTransientUpstreamErrcode } from '../verification/failure-taxonomy.js';
 import { DEFAULT_LIVENESS_TYPE, type LivenessType } from '../verification/liveness-type.js';
@@ -42,6 +45,12 @@ export interface StartVerificationCommand {
   readonly initiator: string;
   /** Where a user's request came from (see AdmissionSubject.clientAddress); null or omitted when unknown. */
   readonly clientAddress?: string | null;
+  /**
+   * The consent text version the user accepted on the device; required when the user starts for themselves
+   * (a receipt is recorded before anything is prepared). A service's start takes none: its user accepts on
+   * the device (AcceptConsent) before the face check can run.
+   */
+  readonly consent?: { readonly version: string } | null;
 }
 
 /** How many of a user's VERIFIED sessions, newest first, are looked at for "verified this number before". */
@@ -73,6 +82,23 @@ export class StartVerification {
       checkClientReferenceId(command.clientReferenceId);
     if (invalid) return err(invalid);
 
+    const selfStart = command.initiator === USER_INITIATOR;
+    if (!selfStart && command.consent != null) {
+      return err(
+        new InvalidInputError(
+          'consent',
+          'CONSENT_FROM_USER',
+          'the user gives consent on the device, not a service',
+        ),
+      );
+    }
+    const guardianRequired = isUnderGuardianAge(idNumber.value.birthDate, now);
+    if (guardianRequired && deps.consent.minors === 'refuse') return err(new MinorNeedsGuardianError());
+    // Before anything is counted or sent to WeChat: without consent nothing about this person is processed.
+    const kind = consentKindFor(guardianRequired);
+    const text = selfStart ? await requireCurrentText(deps, kind, command.consent?.version) : null;
+    if (text && !text.ok) return text;
+
     const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);
     // while a secret rotation runs, the number's HMACs under the older secrets: rows made before still match
     const previousIdNumberHmacs = deps.digests.previousHmacHex?.('id-number', idNumber.value.value) ?? [];
@@ -92,6 +118,15 @@ export class StartVerification {
     const id = deps.ids.sessionId();
     const prepared = await this.prepare(command, name.value, idNumber.value, now);
     if (!prepared.ok) return prepared;
+    const receipt = text
+      ? await recordReceipt(deps, {
+          sessionId: id,
+          openid: command.openid,
+          text: text.value,
+          now,
+          clientAddress: command.clientAddress ?? null,
+        })
+      : null;
     const session = VerificationSession.start({
       id,
       openid: command.openid,
@@ -105,6 +140,8 @@ export class StartVerification {
       expiresAt: prepared.value.expiresAt,
       clientReferenceId: command.clientReferenceId ?? null,
       initiator: command.initiator,
+      consentReceiptId: receipt?.id ?? null,
+      guardianRequired,
     });
     const event = updatedEvent(session, now);
     await deps.repository.insert(session.snapshot, event);

@@ -5,6 +5,8 @@ import type { IdGenerator } from '../ports/id-generator.port.js';
 import type { IdentityDigests } from '../ports/identity-digests.port.js';
 import type { StartAdmission } from '../ports/start-admission.port.js';
 import type { VerificationSessionRepository } from '../ports/verification-session.repository.port.js';
+import type { ConsentReceiptStore, ConsentTextRepository } from '../privacy/consent.ports.js';
+import type { MinorsPolicy } from '../privacy/minors.js';
 
 export interface VerificationSettings {
   /** Attempts per session (default 3). */
@@ -27,6 +29,14 @@ export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
   busyWaitMs: 10_000,
 };
 
+/** Consent and minors: what StartVerification and the consent use cases check against. */
+export interface ConsentDeps {
+  readonly texts: ConsentTextRepository;
+  readonly receipts: ConsentReceiptStore;
+  /** Under 14 on the start date: refused, or allowed with a guardian's consent (FACEGATE_MINORS). */
+  readonly minors: MinorsPolicy;
+}
+
 /** Everything the verification use cases need; the gateway's container builds one. */
 export interface VerificationDeps {
   readonly repository: VerificationSessionRepository;
@@ -36,6 +46,8 @@ export interface VerificationDeps {
   readonly ids: IdGenerator;
   readonly events: EventPublisher;
   readonly settings: VerificationSettings;
+  /** Required: no session reaches the face check without a consent receipt. */
+  readonly consent: ConsentDeps;
   /**
    * Abuse limits: asked by StartVerification after validation (user starts only), told by
    * ConfirmVerification of face and identity mismatches on user sessions; default ADMIT_ALL.

@@ -6,12 +6,15 @@ export type ClientParams =
   | { readonly protocol: 'LEGACY'; readonly checkAliveType: number; readonly userIdKey: string | null }
   | { readonly protocol: 'V2'; readonly verifyId: string };
 
-/** What the mini program needs to run the check; null once the session is no longer PENDING. */
+/**
+ * What the mini program needs to run the check; null once the session is no longer PENDING, and null before
+ * the user's consent is recorded (without the parameters the device cannot start the face check).
+ */
 export function clientParamsOf(
   session: VerificationSessionSnapshot | VerificationSession,
 ): ClientParams | null {
   const s = session instanceof VerificationSession ? session.snapshot : session;
-  if (s.status !== 'PENDING' || s.binding == null) return null;
+  if (s.status !== 'PENDING' || s.binding == null || s.consentReceiptId === null) return null;
   if (s.binding.protocol === 'V2') return { protocol: 'V2', verifyId: s.binding.verifyId };
   return {
     protocol: 'LEGACY',

@@ -3,6 +3,7 @@ import type { LivenessType } from './liveness-type.js';
 import type { RuleOutcome } from './result-rules.js';
 import { InvalidStateError } from './verification.errors.js';
 import {
+  type CancelReason,
   TERMINAL_STATUSES,
   type VerificationProtocol,
   type VerificationStatus,
@@ -27,6 +28,9 @@ export interface StartSessionProps {
   readonly expiresAt: Date;
   readonly clientReferenceId: string | null;
   readonly initiator: string;
+  /** Null for a session a service starts: the user accepts on the device (acceptConsent). */
+  readonly consentReceiptId: string | null;
+  readonly guardianRequired: boolean;
 }
 
 type Change = Result<VerificationSession, InvalidStateError>;
@@ -69,6 +73,8 @@ export class VerificationSession {
       lastError: null,
       verifiedAt: null,
       endedAt: null,
+      cancelReason: null,
+      redactedAt: null,
       version: 1,
     });
   }
@@ -92,6 +98,13 @@ export class VerificationSession {
   get isEnded(): boolean {
     return TERMINAL_STATUSES.has(this.snapshot.status);
   }
+  get isRedacted(): boolean {
+    return this.snapshot.redactedAt !== null;
+  }
+  /** Whether a consent receipt lets the face check run (client parameters, confirmation). */
+  get hasConsent(): boolean {
+    return this.snapshot.consentReceiptId !== null;
+  }
 
   /** PENDING and at or past its expiry: the next command expires it first. */
   isDue(now: Date): boolean {
@@ -108,9 +121,37 @@ export class VerificationSession {
     return ok(this.end('EXPIRED', now, {}));
   }
 
-  cancel(now: Date): Change {
+  cancel(now: Date, reason: CancelReason = 'REQUESTED'): Change {
     if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'cancel'));
-    return ok(this.end('CANCELED', now, {}));
+    return ok(this.end('CANCELED', now, { cancelReason: reason }));
+  }
+
+  /** Records the receipt of the user's consent; once per session (a second acceptance changes nothing). */
+  acceptConsent(receiptId: string): Change {
+    if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'accept consent for'));
+    if (this.snapshot.consentReceiptId !== null) return ok(this);
+    return ok(this.with({ consentReceiptId: receiptId }));
+  }
+
+  /**
+   * Removes every personal field of an ended session (retention, or a request under PIPL art. 47). What stays:
+   * id, protocol, status, failure, liveness, counts, dates, initiator and the consent receipt's id. Redacting a
+   * redacted session is refused, so a caller can tell a repeat from a change.
+   */
+  redact(now: Date): Change {
+    if (!this.isEnded) return err(new InvalidStateError(this.status, 'redact'));
+    if (this.isRedacted) return err(new InvalidStateError(this.status, 'redact again'));
+    return ok(
+      this.with({
+        openid: '',
+        maskedName: '',
+        maskedIdCardNumber: '',
+        idNumberHmac: '',
+        clientReferenceId: null,
+        guardianRequired: false,
+        redactedAt: now,
+      }),
+    );
   }
 
   /**
@@ -119,6 +160,7 @@ export class VerificationSession {
    */
   recordAttempt(outcome: RuleOutcome, now: Date): Change {
     if (this.status !== 'PENDING') return err(new InvalidStateError(this.status, 'confirm'));
+    if (!this.hasConsent) return err(new InvalidStateError(this.status, 'confirm without consent'));
     const attempts = this.snapshot.attempts + 1;
     const observedLiveness = outcome.observedLiveness ?? this.snapshot.observedLiveness;
     if (outcome.passed) {

@@ -1,6 +1,6 @@
 import type { FailureCode } from './failure-code.js';
 import type { LivenessType, ObservedLiveness } from './liveness-type.js';
-import type { VerificationProtocol, VerificationStatus } from './verification.types.js';
+import type { CancelReason, VerificationProtocol, VerificationStatus } from './verification.types.js';
 
 /** What the legacy result rules compare getinfo's answer against. */
 export interface LegacyBinding {
@@ -72,6 +72,20 @@ export interface VerificationSessionSnapshot {
   readonly clientReferenceId: string | null;
   /** 'user' when the mini program user started it, else the id of the service API key. */
   readonly initiator: string;
+  /**
+   * The consent receipt that lets the face check run: set at start (a user starting for themselves) or by
+   * acceptConsent (a session a service started). Without one, no client parameters and no confirmation.
+   */
+  readonly consentReceiptId: string | null;
+  /** The holder was under 14 at the start: only a guardian's consent to a guardian text will do. */
+  readonly guardianRequired: boolean;
+  /** Why a CANCELED session was canceled; null for every other status. */
+  readonly cancelReason: CancelReason | null;
+  /**
+   * When the personal fields were removed (retention, or on request): openid, masked name and ID number,
+   * ID-number HMAC and client reference are then empty, and the session can never change again.
+   */
+  readonly redactedAt: Date | null;
   /** Optimistic concurrency: incremented on every change. */
   readonly version: number;
 }

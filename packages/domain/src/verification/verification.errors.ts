@@ -3,6 +3,7 @@
  * literal `code`. Infrastructure faults are thrown instead (UpstreamUnavailableError, UpstreamProtocolError).
  */
 import type { IdentityRule } from '../identity/identity.errors.js';
+import type { ConsentRequiredError, MinorNeedsGuardianError } from '../privacy/privacy.errors.js';
 import type { VerificationStatus } from './verification.types.js';
 
 export class SessionNotFoundError extends Error {
@@ -117,7 +118,9 @@ export type VerificationCommandError =
   | InvalidInputError
   | UpstreamRejectedError
   | AttemptNotFinishedError
-  | RateLimitedError;
+  | RateLimitedError
+  | ConsentRequiredError
+  | MinorNeedsGuardianError;
 
 /** WeChat refused to prepare a session (getuseridkey / getverifyid answered a non-transient errcode). */
 export class UpstreamRejectedError extends Error {

@@ -13,3 +13,15 @@ export const TERMINAL_STATUSES: ReadonlySet<VerificationStatus> = new Set([
 
 /** A session's initiator when the user started it themselves; otherwise it is the service's API key id. */
 export const USER_INITIATOR = 'user';
+
+/**
+ * Why a session was canceled: asked for (by its user or a service), consent withdrawn, the other way to
+ * verify chosen instead of the face, or the person's data erased on request while it was open.
+ */
+export const CANCEL_REASONS = [
+  'REQUESTED',
+  'CONSENT_WITHDRAWN',
+  'ALTERNATIVE_CHOSEN',
+  'SUBJECT_ERASED',
+] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];

@@ -22,6 +22,8 @@ export interface WebhookDeliveryLog {
     first: number,
     after: PageCursor | null,
   ): Promise<WebhookDeliveryPage>;
+  /** Every delivery about these sessions, newest first (a person's copy of what was sent about them). */
+  listForSessions(sessionIds: readonly string[]): Promise<WebhookDelivery[]>;
   /** Every recorded attempt of these deliveries, oldest first, in one read however many they are. */
   attemptsOf(deliveryIds: readonly string[]): Promise<WebhookAttempt[]>;
   /** Deletes finished deliveries (and their attempts) that ended before `olderThan`, at most `batch`. */

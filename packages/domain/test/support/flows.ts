@@ -1,4 +1,5 @@
 import {
+  AcceptConsent,
   ConfirmVerification,
   type ConfirmVerificationCommand,
   StartVerification,
@@ -6,7 +7,7 @@ import {
   type VerificationDeps,
   type VerificationSessionSnapshot,
 } from '@facegate/domain';
-import { aValidIdentity, TEST_OPENID } from '@facegate/domain/testing';
+import { aValidIdentity, TEST_CONSENT_VERSION, TEST_OPENID } from '@facegate/domain/testing';
 
 export const identity = aValidIdentity();
 
@@ -20,6 +21,7 @@ export async function start(
     idCardNumber: identity.idCardNumber,
     protocol: 'LEGACY',
     initiator: 'user',
+    consent: overrides.initiator && overrides.initiator !== 'user' ? null : { version: TEST_CONSENT_VERSION },
     ...overrides,
   });
   if (!result.ok) throw result.error;
@@ -39,4 +41,18 @@ export function value<T>(result: { ok: true; value: T } | { ok: false; error: un
 export function error<E>(result: { ok: true; value: unknown } | { ok: false; error: E }): E {
   if (result.ok) throw new Error('expected an error result');
   return result.error;
+}
+
+/** The user accepts the current consent text on a session a service started (so the face check may run). */
+export async function acceptConsent(
+  deps: VerificationDeps,
+  session: VerificationSessionSnapshot,
+): Promise<VerificationSessionSnapshot> {
+  const accepted = await new AcceptConsent(deps).execute({
+    sessionId: session.id,
+    version: TEST_CONSENT_VERSION,
+    openid: session.openid,
+  });
+  if (!accepted.ok) throw accepted.error;
+  return accepted.value.session;
 }

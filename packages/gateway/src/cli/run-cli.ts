@@ -7,6 +7,7 @@ import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
 import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
+import { privacyCommand } from './privacy.command';
 import { secretsCommand } from './secrets.command';
 import { serveCommand } from './serve.command';
 import { webhooksCommand } from './webhooks.command';
@@ -36,6 +37,12 @@ ${SCOPE_HELP}
                                         broken link, which it names
   facegate audit export --from TIME --to TIME [--out FILE]
                                         the period as JSON lines, verifiable with the public key alone
+  facegate consent publish --file TEXT.json
+                                        publish a consent text {version, kind, purpose, textZh, textEn}
+  facegate privacy redact VERIFICATION_ID
+  facegate privacy erase --openid OPENID
+  facegate privacy report --openid OPENID
+                                        (these talk to the gateway at --url with FACEGATE_API_KEY)
   facegate migrate                      apply database migrations
   facegate secrets rotate [--batch-size N]
                                         after FACEGATE_SECRET changed (the old one in FACEGATE_SECRET_FALLBACKS):
@@ -71,6 +78,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         to: { type: 'string' },
         out: { type: 'string' },
         'batch-size': { type: 'string' },
+        file: { type: 'string' },
+        openid: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -90,6 +99,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
           sandboxUrl: values['sandbox-url'] ?? 'http://127.0.0.1:4001',
           protocols: parseProtocols(values.protocols ?? 'legacy,v2'),
         });
+      case 'consent':
+      case 'privacy':
+        return await privacyCommand(
+          command,
+          { positionals: rest, url: values.url, file: values.file, openid: values.openid },
+          env,
+        );
       case 'keys':
         return await keysCommand({ positionals: rest, name: values.name, scopes: values.scopes }, env);
       case 'webhooks':

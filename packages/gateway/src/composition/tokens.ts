@@ -2,12 +2,17 @@ import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   AbuseLimits,
+  AcceptConsent,
   AuditLog,
   CancelVerification,
+  ChooseAlternative,
   Clock,
   ConfirmVerification,
+  ConsentReceiptStore,
+  ConsentTextRepository,
   ConsoleReadModel,
   DatabaseHealth,
+  EraseSubject,
   EventPublisher,
   ExpireVerifications,
   FaceVerificationProvider,
@@ -17,6 +22,11 @@ import type {
   IdGenerator,
   ListVerifications,
   OutboxPruner,
+  PublishConsentText,
+  RedactExpiredSessions,
+  RedactVerification,
+  ReportSubject,
+  SessionRedactor,
   SignIn,
   StartVerification,
   VerificationDeps,
@@ -25,6 +35,7 @@ import type {
   WebhookDeliveryLog,
   WebhookDeliveryQueue,
   WebhookEndpointRepository,
+  WithdrawConsent,
 } from '@facegate/domain';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import type { DependencyContainer } from 'tsyringe';
@@ -121,6 +132,17 @@ export const TOKENS = {
   AuditTrail: token<BufferedAuditTrail>('AuditTrail'),
   /** Records events with a request's (or the CLI's) actor. */
   Audit: token<AuditRecorder>('AuditRecorder'),
+  ConsentTexts: token<ConsentTextRepository>('ConsentTextRepository'),
+  ConsentReceipts: token<ConsentReceiptStore>('ConsentReceiptStore'),
+  SessionRedactor: token<SessionRedactor>('SessionRedactor'),
+  PublishConsentText: token<PublishConsentText>('PublishConsentText'),
+  AcceptConsent: token<AcceptConsent>('AcceptConsent'),
+  WithdrawConsent: token<WithdrawConsent>('WithdrawConsent'),
+  ChooseAlternative: token<ChooseAlternative>('ChooseAlternative'),
+  RedactVerification: token<RedactVerification>('RedactVerification'),
+  EraseSubject: token<EraseSubject>('EraseSubject'),
+  ReportSubject: token<ReportSubject>('ReportSubject'),
+  RedactExpiredSessions: token<RedactExpiredSessions>('RedactExpiredSessions'),
 } as const;
 
 /**

@@ -1,17 +1,26 @@
 import type {
   AbuseLimits,
+  AcceptConsent,
   AuditEventReader,
   CancelVerification,
+  ChooseAlternative,
   Clock,
   ConfirmVerification,
+  ConsentReceiptStore,
+  ConsentTextRepository,
   ConsoleReadModel,
+  EraseSubject,
   GetIdentityStatus,
   GetVerification,
   IdentityDigests,
   ListVerifications,
+  PublishConsentText,
+  RedactVerification,
+  ReportSubject,
   SignIn,
   StartVerification,
   VerificationSessionSnapshot,
+  WithdrawConsent,
 } from '@facegate/domain';
 import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { ApiKeyService } from '../application/auth/api-key.service';
@@ -52,6 +61,18 @@ export interface GatewayServices {
   readonly audit: AuditRecorder;
   /** Reads the audit trail (auditEvents). */
   readonly auditEvents: AuditEventReader;
+  /** Consent, the alternative, redaction and a person's copy (graphql/types/privacy.type.ts). */
+  readonly privacy: {
+    readonly texts: ConsentTextRepository;
+    readonly receipts: ConsentReceiptStore;
+    readonly publish: PublishConsentText;
+    readonly accept: AcceptConsent;
+    readonly withdraw: WithdrawConsent;
+    readonly chooseAlternative: ChooseAlternative;
+    readonly redact: RedactVerification;
+    readonly erase: EraseSubject;
+    readonly report: ReportSubject;
+  };
 }
 
 export interface GatewayContext {

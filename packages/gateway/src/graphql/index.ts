@@ -34,6 +34,7 @@ import './mutations/create-api-key.mutation';
 import './mutations/revoke-api-key.mutation';
 import './types/audit-event.type';
 import './queries/audit-events.query';
+import './types/privacy.type';
 
 let schema: GraphQLSchema | null = null;
 
