@@ -137,7 +137,7 @@ describe.each(['pglite', 'postgres'] as const)('privacy by law, black-box on %s'
         '--name',
         'privacy-officer',
         '--scopes',
-        'privacy:read,privacy:write,console:admin,console:read,webhooks:write,verifications:read',
+        'privacy:read,privacy:write,console:admin,console:read,webhooks:write,verifications:read,audit:read',
       ],
       { env },
     );

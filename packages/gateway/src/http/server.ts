@@ -132,6 +132,14 @@ export async function startGateway(
       resolve(container, TOKENS.Clock),
       { intervalMs: config.sweepIntervalMs, consentRetentionDays: config.privacy.consentRetentionDays },
       logger,
+      (counts) =>
+        resolve(container, TOKENS.Audit).record(
+          { actor: { kind: 'system' }, requestId: null, clientAddress: null },
+          'retention.swept',
+          [],
+          'success',
+          counts,
+        ),
     );
     const defaultTexts = await ensureConsentTexts(
       resolve(container, TOKENS.ConsentTexts),

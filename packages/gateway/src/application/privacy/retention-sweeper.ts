@@ -20,6 +20,8 @@ export class RetentionSweeper {
     private readonly clock: Clock,
     private readonly settings: { readonly intervalMs: number; readonly consentRetentionDays: number },
     private readonly logger: Logger,
+    /** Told of every run that removed something (the audit trail records it). */
+    private readonly onSwept: (counts: { redacted: number; receiptsDeleted: number }) => void = () => {},
   ) {}
 
   start(): void {
@@ -45,6 +47,7 @@ export class RetentionSweeper {
           if (deleted < RECEIPT_BATCH) break;
         }
         if (redacted > 0 || receiptsDeleted > 0) {
+          this.onSwept({ redacted, receiptsDeleted });
           this.logger.info(
             { redacted, receiptsDeleted },
             'retention: redacted ended sessions past the retention period',

@@ -3,6 +3,7 @@
  * Resolvers authorize, call one use case and map its result.
  */
 import {
+  auditTarget,
   CANCEL_REASONS,
   CONSENT_KINDS,
   type ConsentReceipt,
@@ -11,6 +12,7 @@ import {
   type SubjectReport,
   type VerificationAlternative,
 } from '@facegate/domain';
+import { auditRequest } from '../audit';
 import { requireAnyScope, requireScope, requireUser } from '../authorization';
 import { builder } from '../builder';
 import type { GatewayContext } from '../context';
@@ -180,6 +182,12 @@ builder.mutationField('publishConsentText', (t) =>
           textEn: input.textEn ?? null,
         }),
       );
+      auditRequest(ctx, 'consent.published', [], 'success', {
+        version: published.text.version,
+        kind: published.text.kind,
+        sha256: published.text.sha256,
+        new: published.published,
+      });
       return published.text;
     },
   }),
@@ -247,6 +255,9 @@ builder.mutationField('redactVerification', (t) =>
       if (!isEntityId(String(id))) throw notFound();
       const result = await mapThrown(() => ctx.services.privacy.redact.execute(String(id)));
       if (!result.ok) throw toRequestError(result.error);
+      auditRequest(ctx, 'session.redacted', [auditTarget('session', String(id))], 'success', {
+        changed: result.value.changed,
+      });
       return result.value.session;
     },
   }),
@@ -276,7 +287,19 @@ builder.mutationField('eraseSubject', (t) =>
     args: { openid: t.arg.string({ required: true }) },
     resolve: async (_root, { openid }, ctx) => {
       requireAnyScope(ctx.viewer, ['privacy:write']);
-      return mapThrown(() => ctx.services.privacy.erase.execute(checkedOpenid(openid)));
+      const erased = await mapThrown(() => ctx.services.privacy.erase.execute(checkedOpenid(openid)));
+      // the person by the openid's HMAC, never the openid; the sessions by id
+      auditRequest(
+        ctx,
+        'subject.erased',
+        [
+          auditTarget('openid-hmac', ctx.services.digests.hmacHex('openid', openid)),
+          ...erased.sessionIds.map((id) => auditTarget('session', id)),
+        ],
+        'success',
+        { redacted: erased.redacted },
+      );
+      return erased;
     },
   }),
 );
@@ -302,7 +325,18 @@ builder.queryField('subjectReport', (t) =>
     args: { openid: t.arg.string({ required: true }) },
     resolve: async (_root, { openid }, ctx) => {
       requireAnyScope(ctx.viewer, ['privacy:read']);
-      return ctx.services.privacy.report.execute(checkedOpenid(openid));
+      const report = await ctx.services.privacy.report.execute(checkedOpenid(openid));
+      auditRequest(
+        ctx,
+        'subject.report',
+        [auditTarget('openid-hmac', ctx.services.digests.hmacHex('openid', openid))],
+        'success',
+        {
+          sessions: report.sessions.length,
+          receipts: report.consentReceipts.length,
+        },
+      );
+      return report;
     },
   }),
 );
