@@ -270,10 +270,14 @@ describe('<facegate-verify>: never the only way', () => {
   });
 
   it('the options cannot be read: a default contact sentence, the form still works', async () => {
-    const { h, api } = phone();
+    const { h, api, operations } = phone();
     api.failNext.push({ op: 'options', error: new GatewayRequestError('UPSTREAM_UNAVAILABLE', 'x') });
     h.open('/pages/index/index');
     await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
+    await h.waitFor(() => !api.failNext.length, 'the options read');
     expect(h.text('.alternative-contact')).toContain('请联系本小程序的客服');
+    expect(h.exists('.alternative-button')).toBe(false);
+    // read once per set-up, though both the attach and the gateway property ask
+    expect(operations.filter((o) => o === 'VerificationOptions')).toHaveLength(1);
   });
 });

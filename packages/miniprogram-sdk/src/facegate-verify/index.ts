@@ -48,6 +48,9 @@ interface Instance {
   options: VerificationOptionsData | null;
   /** Bumped by every setUp, so a late answer for an earlier set-up is ignored. */
   generation: number;
+  /** The set-up whose text and alternative were requested. */
+  privacyGeneration: number;
+  attached: boolean;
 }
 
 type Data = IdentityForm &
@@ -93,6 +96,8 @@ const stateOf = (self: object): Instance => {
       consentText: null,
       options: null,
       generation: 0,
+      privacyGeneration: -1,
+      attached: false,
     };
     instances.set(self, state);
   }
@@ -146,7 +151,7 @@ function setUp(self: Self): void {
   const state = stateOf(self);
   state.flow?.dispose();
   state.flow = null;
-  const generation = ++state.generation;
+  state.generation += 1;
   const verificationId = self.data.verificationId || null;
   state.verificationId = verificationId;
   state.businessStarted = verificationId !== null;
@@ -159,6 +164,24 @@ function setUp(self: Self): void {
     offerAlternative: true,
     ...alternativeViewOf(state.options),
   });
+  if (state.businessStarted) {
+    // The flow reads the session: without a receipt it fetches the text and asks (before any face API).
+    loadPrivacy(self);
+    startFlow(self);
+    return;
+  }
+  self.setData({ ...formView(), ...emptyIdentityForm(), submitted: false });
+  loadPrivacy(self);
+}
+
+/**
+ * Reads the alternative and, for the form, the consent text. A host often sets `gateway` in its onLoad,
+ * after the component is attached: without one this waits for the gateway observer.
+ */
+function loadPrivacy(self: Self): void {
+  const state = stateOf(self);
+  const generation = state.generation;
+  if (!self.data.gateway) return;
   let services: ReturnType<typeof createServices>;
   try {
     services = createServices({ gateway: self.data.gateway });
@@ -167,33 +190,27 @@ function setUp(self: Self): void {
     onFlowState(self, state, attentionOf(e.code, e.message, false));
     return;
   }
+  // once per set-up (attached and the gateway observer may both ask)
+  if (state.privacyGeneration === generation) return;
+  state.privacyGeneration = generation;
   loadOptions(self, services, generation);
-  if (state.businessStarted) {
-    // The flow reads the session: without a receipt it fetches the text and asks (before any face API).
-    startFlow(self);
-    return;
-  }
-  self.setData({ ...formView(), ...emptyIdentityForm(), submitted: false });
+  if (state.businessStarted || state.consentText) return;
+  const unavailable = () => {
+    if (state.generation !== generation) return;
+    onFlowState(
+      self,
+      state,
+      attentionOf('CONSENT_UNAVAILABLE', '暂时无法获取个人信息处理告知，请稍后重试', true),
+    );
+  };
   services.api
     .consentText('STANDARD')
     .then((text) => {
       if (state.generation !== generation) return;
       if (text) showConsentText(self, text);
-      else
-        onFlowState(
-          self,
-          state,
-          attentionOf('CONSENT_UNAVAILABLE', '暂时无法获取个人信息处理告知，请稍后重试', true),
-        );
+      else unavailable();
     })
-    .catch(() => {
-      if (state.generation !== generation) return;
-      onFlowState(
-        self,
-        state,
-        attentionOf('CONSENT_UNAVAILABLE', '暂时无法获取个人信息处理告知，请稍后重试', true),
-      );
-    });
+    .catch(unavailable);
 }
 
 function onFlowState(self: Self, state: Instance, flowState: FlowState): void {
@@ -300,14 +317,22 @@ Component({
     offerAlternative: true,
   },
   observers: {
+    gateway(value: string) {
+      const state = stateOf(this);
+      // before attached, setUp does it
+      if (value && state.attached && !state.businessStarted && !state.consentText && !state.flow)
+        loadPrivacy(this as unknown as Self);
+    },
     verificationId(value: string) {
       // A host often sets it in its onLoad, after the component is attached.
       const state = stateOf(this);
+      if (!state.attached) return; // attached() sets up with it
       if (value && !(state.businessStarted && state.verificationId === value)) setUp(this as unknown as Self);
     },
   },
   lifetimes: {
     attached() {
+      stateOf(this).attached = true;
       setUp(this as unknown as Self);
     },
     detached() {
