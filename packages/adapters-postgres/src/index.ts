@@ -13,6 +13,7 @@ export { loadMigrations, type Migration, MigrationError, migrate } from './migra
 export { parseVerificationEvent, serializeVerificationEvent } from './outbox-event-codec';
 export { ApiKeyPrefixTakenError, SqlApiKeyStore } from './sql-api-key.store';
 export { SqlBatchedCounterStore } from './sql-batched-counter.store';
+export { SqlConsentReceipts, SqlConsentTexts } from './sql-consent';
 export { CONSOLE_TIME_ZONE, SqlConsoleQueries } from './sql-console-queries';
 export {
   type OutboxFeedOptions,

@@ -1,4 +1,4 @@
-import type { VerificationEvent, VerificationUpdatedEvent } from '@facegate/domain';
+import type { VerificationEvent } from '@facegate/domain';
 import { VERIFICATION_STATUSES } from '@facegate/domain';
 
 /** The wire form of an event: ids, status and counts only (no PII), dates as ISO strings. */
@@ -20,11 +20,13 @@ export function sessionDetailsOf(row: string): string {
   return `jsonb_build_object(
     'protocol', ${row}.protocol, 'openid', ${row}.openid, 'maxAttempts', ${row}.max_attempts,
     'lastError', ${row}.last_error, 'createdAt', ${row}.created_at, 'expiresAt', ${row}.expires_at,
-    'verifiedAt', ${row}.verified_at, 'endedAt', ${row}.ended_at, 'clientReferenceId', ${row}.client_reference_id)`;
+    'verifiedAt', ${row}.verified_at, 'endedAt', ${row}.ended_at, 'clientReferenceId', ${row}.client_reference_id,
+    'consentReceiptId', ${row}.consent_receipt_id, 'cancelReason', ${row}.cancel_reason,
+    'redactedAt', ${row}.redacted_at)`;
 }
 
 /** Null for anything that is not a well-formed verification event. */
-export function parseVerificationEvent(payload: string): VerificationUpdatedEvent | null {
+export function parseVerificationEvent(payload: string): VerificationEvent | null {
   let value: unknown;
   try {
     value = JSON.parse(payload);
@@ -33,7 +35,7 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
   }
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (v.type !== 'verification.updated') return null;
+  if (v.type !== 'verification.updated' && v.type !== 'verification.redacted') return null;
   if (typeof v.sessionId !== 'string' || v.sessionId === '') return null;
   if (typeof v.status !== 'string' || !(VERIFICATION_STATUSES as readonly string[]).includes(v.status))
     return null;
@@ -42,9 +44,9 @@ export function parseVerificationEvent(payload: string): VerificationUpdatedEven
   const occurredAt = new Date(v.occurredAt);
   if (Number.isNaN(occurredAt.getTime())) return null;
   return {
-    type: 'verification.updated',
+    type: v.type,
     sessionId: v.sessionId,
-    status: v.status as VerificationUpdatedEvent['status'],
+    status: v.status as VerificationEvent['status'],
     attempts: v.attempts,
     occurredAt,
   };

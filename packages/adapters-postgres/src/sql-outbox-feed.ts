@@ -1,4 +1,4 @@
-import type { VerificationUpdatedEvent } from '@facegate/domain';
+import type { VerificationEvent } from '@facegate/domain';
 import type { Database } from './database/database';
 import { parseVerificationEvent } from './outbox-event-codec';
 
@@ -30,7 +30,7 @@ export class SqlOutboxFeed {
 
   constructor(
     private readonly db: Database,
-    private readonly onEvent: (event: VerificationUpdatedEvent) => void,
+    private readonly onEvent: (event: VerificationEvent) => void,
     private readonly options: OutboxFeedOptions = {},
   ) {}
 
@@ -101,7 +101,7 @@ export class SqlOutboxFeed {
  */
 export async function subscribeToVerificationEvents(
   db: Database,
-  onEvent: (event: VerificationUpdatedEvent) => void,
+  onEvent: (event: VerificationEvent) => void,
   options: OutboxFeedOptions = {},
 ): Promise<() => Promise<void>> {
   const feed = new SqlOutboxFeed(db, onEvent, options);

@@ -1,4 +1,5 @@
 import type {
+  CancelReason,
   EvidenceClaim,
   EvidenceClaimRequest,
   LivenessType,
@@ -8,6 +9,7 @@ import type {
   SessionAndClaim,
   SessionBinding,
   SessionClaimRequest,
+  SessionRedactor,
   VerificationEvent,
   VerificationFailure,
   VerificationFilter,
@@ -41,6 +43,10 @@ interface SessionRow {
   ended_at: Date | null;
   client_reference_id: string | null;
   initiator: string;
+  consent_receipt_id: string | null;
+  guardian_required: boolean;
+  cancel_reason: CancelReason | null;
+  redacted_at: Date | null;
   version: number;
 }
 
@@ -54,7 +60,8 @@ interface ClaimRow {
 
 const SESSION_COLUMNS = `id, protocol, status, openid, liveness_type, observed_liveness, masked_name,
   masked_id_card_number, id_number_hmac, binding_sealed, attempts, max_attempts, last_error, created_at,
-  expires_at, verified_at, ended_at, client_reference_id, initiator, version`;
+  expires_at, verified_at, ended_at, client_reference_id, initiator, consent_receipt_id, guardian_required,
+  cancel_reason, redacted_at, version`;
 
 /** Columns written by insert and update, in parameter order ($2.. after id). */
 const MUTABLE_COLUMNS = [
@@ -76,12 +83,16 @@ const MUTABLE_COLUMNS = [
   'ended_at',
   'client_reference_id',
   'initiator',
+  'consent_receipt_id',
+  'guardian_required',
+  'cancel_reason',
+  'redacted_at',
   'version',
 ] as const;
 
 /** What a written session row gives the outbox row that announces it: the columns sessionDetailsOf reads. */
 const RETURNING_DETAILS = `RETURNING id, protocol, openid, max_attempts, last_error, created_at, expires_at,
-  verified_at, ended_at, client_reference_id`;
+  verified_at, ended_at, client_reference_id, consent_receipt_id, cancel_reason, redacted_at`;
 
 /**
  * The outbox row announcing a session written by the CTE `written` (the transactional outbox: the event and
@@ -94,10 +105,16 @@ const outboxInsertFrom = (written: string, typeParam: number) => `INSERT INTO ev
   FROM ${written} r`;
 
 const INSERT_EVENT_PARAM = MUTABLE_COLUMNS.length + 2;
+const ID_NUMBER_HMAC_PARAM = MUTABLE_COLUMNS.indexOf('id_number_hmac') + 2;
+/** The session, its event, and (once per person) the count of distinct people processed (migration 0007). */
 const INSERT_SQL = `WITH written AS (
   INSERT INTO verification_sessions (id, ${MUTABLE_COLUMNS.join(', ')})
   VALUES ($1, ${MUTABLE_COLUMNS.map((c, i) => (c === 'last_error' ? `$${i + 2}::jsonb` : `$${i + 2}`)).join(', ')})
   ${RETURNING_DETAILS}
+), seen AS (
+  INSERT INTO people_seen (digest)
+  SELECT encode(sha256(convert_to($${ID_NUMBER_HMAC_PARAM}::text, 'UTF8')), 'hex') FROM written
+  ON CONFLICT DO NOTHING
 )
 ${outboxInsertFrom('written', INSERT_EVENT_PARAM)}`;
 
@@ -161,6 +178,26 @@ const FIND_AND_CLAIM_SQL = `WITH s AS (
 )
 SELECT s.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM s`;
 
+/**
+ * A redaction in one statement (parameters as UPDATE_SQL's): the session row as redacted (optimistic on
+ * version), the session's earlier outbox events deleted (their session details named the person), the bodies of
+ * its webhook deliveries emptied (a pending one is failed: its body is gone), the verification.redacted event
+ * stored.
+ */
+const REDACT_SQL = `WITH updated AS (
+  ${UPDATE_ONLY_SQL}
+), forgotten AS (
+  DELETE FROM event_outbox o USING updated WHERE o.session_id = updated.id
+), emptied AS (
+  UPDATE webhook_deliveries d SET body = '', updated_at = now(),
+    status = CASE WHEN d.status = 'PENDING' THEN 'FAILED' ELSE d.status END,
+    last_error = CASE WHEN d.status = 'PENDING' THEN 'REDACTED' ELSE d.last_error END,
+    finished_at = COALESCE(d.finished_at, now()), claim_token = NULL
+  FROM updated WHERE d.session_id = updated.id
+)
+${outboxInsertFrom('updated', UPDATE_EVENT_PARAM)}
+RETURNING session_id`;
+
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
 
@@ -180,7 +217,7 @@ const CLAIM_ROUNDS = 5;
  * moved to another row) and stored only while the session is PENDING; every other column is already free of
  * raw names and ID numbers.
  */
-export class SqlVerificationSessionRepository implements VerificationSessionRepository {
+export class SqlVerificationSessionRepository implements VerificationSessionRepository, SessionRedactor {
   constructor(
     private readonly db: Database,
     private readonly cipher: FieldCipher,
@@ -337,6 +374,30 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     };
   }
 
+  async redact(
+    redacted: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean> {
+    const rows = await this.db.query(REDACT_SQL, [
+      ...this.sessionParams(redacted),
+      expectedVersion,
+      ...eventParams(event),
+    ]);
+    return rows.length === 1;
+  }
+
+  async findRedactable(endedBefore: Date, limit: number): Promise<readonly string[]> {
+    // created before the cutoff too (a session ends after it starts), so the partial index bounds the scan
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT id FROM verification_sessions
+       WHERE redacted_at IS NULL AND created_at < $1 AND status <> 'PENDING' AND ended_at < $1
+       ORDER BY created_at, id LIMIT $2`,
+      [endedBefore, clampLimit(limit)],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
     const rows = await this.db.query<SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM verification_sessions
@@ -372,6 +433,10 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       ended_at: s.endedAt,
       client_reference_id: s.clientReferenceId,
       initiator: s.initiator,
+      consent_receipt_id: s.consentReceiptId,
+      guardian_required: s.guardianRequired,
+      cancel_reason: s.cancelReason,
+      redacted_at: s.redactedAt,
       version: s.version,
     };
     return [s.id, ...MUTABLE_COLUMNS.map((c) => values[c])];
@@ -408,6 +473,10 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       endedAt: row.ended_at === null ? null : toDate(row.ended_at),
       clientReferenceId: row.client_reference_id,
       initiator: row.initiator,
+      consentReceiptId: row.consent_receipt_id,
+      guardianRequired: row.guardian_required,
+      cancelReason: row.cancel_reason,
+      redactedAt: row.redacted_at === null ? null : toDate(row.redacted_at),
       version: row.version,
     };
   }

@@ -27,6 +27,16 @@ export class SqlWebhookDeliveryLog implements WebhookDeliveryLog {
     return rows[0] ? toDelivery(rows[0]) : null;
   }
 
+  async listForSessions(sessionIds: readonly string[]): Promise<WebhookDelivery[]> {
+    if (sessionIds.length === 0) return [];
+    const rows = await this.db.query<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE session_id = ANY($1::text[])
+       ORDER BY created_at DESC, id DESC`,
+      [[...sessionIds]],
+    );
+    return rows.map(toDelivery);
+  }
+
   async list(
     endpointId: string,
     status: WebhookDeliveryStatus | null,

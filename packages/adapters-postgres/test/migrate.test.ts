@@ -52,11 +52,14 @@ for (const harness of harnesses) {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         'api_keys',
+        'consent_receipts',
+        'consent_texts',
         'console_daily_counts',
         'console_daily_durations',
         'console_rolled_days',
         'event_outbox',
         'evidence_claims',
+        'people_seen',
         'rate_limit_counters',
         'schema_migrations',
         'verification_sessions',

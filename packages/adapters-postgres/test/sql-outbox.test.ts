@@ -1,4 +1,4 @@
-import type { VerificationUpdatedEvent } from '@facegate/domain';
+import type { VerificationEvent } from '@facegate/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Database,
@@ -14,7 +14,7 @@ import { uniqueId, vectors } from './support/session-mother';
 
 const harnesses = await allHarnesses({ disk: false });
 
-const anEvent = (overrides: Partial<VerificationUpdatedEvent> = {}): VerificationUpdatedEvent => ({
+const anEvent = (overrides: Partial<VerificationEvent> = {}): VerificationEvent => ({
   type: 'verification.updated',
   sessionId: uniqueId(),
   status: 'VERIFIED',
@@ -96,7 +96,7 @@ for (const harness of harnesses) {
     });
 
     it('writes an outbox row that a reader polling another connection reports, in order', async () => {
-      const received = collector<VerificationUpdatedEvent>(2);
+      const received = collector<VerificationEvent>(2);
       const unsubscribe = await subscribeToVerificationEvents(listenerDb, received.push, { intervalMs: 50 });
       const first = anEvent({ status: 'PENDING', attempts: 0 });
       const second = anEvent({ sessionId: first.sessionId, status: 'FAILED', attempts: 1 });
@@ -124,7 +124,7 @@ for (const harness of harnesses) {
     });
 
     it('reports a row that commits after a higher id was already read (sequence gap), and stops on stop()', async () => {
-      const received: VerificationUpdatedEvent[] = [];
+      const received: VerificationEvent[] = [];
       const feed = new SqlOutboxFeed(listenerDb, (e) => received.push(e), { intervalMs: 60_000 });
       await feed.start();
       // take an id now, commit its row only after a later row was written and read

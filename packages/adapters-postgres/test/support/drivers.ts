@@ -98,7 +98,10 @@ export async function onEveryDriver(
     run(harness.name, async () => {
       opened ??= openMigrated(harness);
       const db = await opened;
-      await db.exec(tables.map((t) => `DELETE FROM ${t};`).join(' '));
+      // consent_texts refuses DELETE (a row trigger: published texts never change); TRUNCATE is not a row event
+      await db.exec(
+        tables.map((t) => (t === 'consent_texts' ? `TRUNCATE ${t} CASCADE;` : `DELETE FROM ${t};`)).join(' '),
+      );
       return db;
     });
     afterAll(async () => {

@@ -60,6 +60,10 @@ export function aSession(overrides: Partial<VerificationSessionSnapshot> = {}): 
     endedAt: null,
     clientReferenceId: null,
     initiator: 'user',
+    consentReceiptId: 'rcp_test',
+    guardianRequired: false,
+    cancelReason: null,
+    redactedAt: null,
     version: 1,
     ...overrides,
   };

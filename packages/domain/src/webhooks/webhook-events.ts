@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'verification.canceled',
   'verification.expired',
   'verification.attempt_failed',
+  'verification.redacted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -37,6 +38,12 @@ export interface WebhookPayload {
       readonly upstreamCode: number | null;
     } | null;
     readonly clientReferenceId: string | null;
+    /** The consent receipt that let the face check run (kept after redaction). */
+    readonly consentReceiptId: string | null;
+    /** Why a canceled session was canceled (REQUESTED, CONSENT_WITHDRAWN, ALTERNATIVE_CHOSEN, SUBJECT_ERASED). */
+    readonly cancelReason: string | null;
+    /** verification.redacted: when its personal fields were removed (openid and client reference are null). */
+    readonly redactedAt: string | null;
     readonly createdAt: string | null;
     readonly expiresAt: string | null;
     readonly verifiedAt: string | null;
@@ -75,9 +82,14 @@ const iso = (value: unknown): string | null => {
 export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
   const event = (row.payload ?? {}) as Record<string, unknown>;
   const details = (row.sessionDetails ?? {}) as Record<string, unknown>;
-  if (event.type !== 'verification.updated' || typeof event.status !== 'string') return null;
+  if (typeof event.status !== 'string') return null;
   const attempts = typeof event.attempts === 'number' ? event.attempts : 0;
-  const type = webhookTypeOf(event.status, attempts);
+  const type =
+    event.type === 'verification.redacted'
+      ? 'verification.redacted'
+      : event.type === 'verification.updated'
+        ? webhookTypeOf(event.status, attempts)
+        : null;
   if (type === null) return null;
   const lastError = details.lastError as {
     code?: unknown;
@@ -93,7 +105,7 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
       id: row.sessionId,
       status: event.status,
       protocol: typeof details.protocol === 'string' ? details.protocol : null,
-      openid: typeof details.openid === 'string' ? details.openid : null,
+      openid: typeof details.openid === 'string' && details.openid !== '' ? details.openid : null,
       attempt: attempts,
       maxAttempts: typeof details.maxAttempts === 'number' ? details.maxAttempts : null,
       failure:
@@ -108,6 +120,9 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
             }
           : null,
       clientReferenceId: typeof details.clientReferenceId === 'string' ? details.clientReferenceId : null,
+      consentReceiptId: typeof details.consentReceiptId === 'string' ? details.consentReceiptId : null,
+      cancelReason: typeof details.cancelReason === 'string' ? details.cancelReason : null,
+      redactedAt: iso(details.redactedAt),
       createdAt: iso(details.createdAt),
       expiresAt: iso(details.expiresAt),
       verifiedAt: iso(details.verifiedAt),

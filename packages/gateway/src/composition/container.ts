@@ -7,6 +7,8 @@ import {
   openLowPriorityDatabase,
   SqlApiKeyStore,
   SqlBatchedCounterStore,
+  SqlConsentReceipts,
+  SqlConsentTexts,
   SqlConsoleQueries,
   SqlDatabaseHealth,
   SqlOutboxPruner,
@@ -20,18 +22,26 @@ import {
 import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
   AbuseLimits,
+  AcceptConsent,
   CancelVerification,
+  ChooseAlternative,
   type Clock,
   ConfirmVerification,
   DEFAULT_VERIFICATION_SETTINGS,
+  EraseSubject,
   ExpireVerifications,
   GetIdentityStatus,
   GetVerification,
   ListVerifications,
+  PublishConsentText,
+  RedactExpiredSessions,
+  RedactVerification,
+  ReportSubject,
   SignIn,
   StartVerification,
   type VerificationDeps,
   type VerificationSettings,
+  WithdrawConsent,
 } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
@@ -168,11 +178,18 @@ export async function buildContainer(
       const bus = resolve(c, TOKENS.EventBus);
       // One poller per instance reads the outbox for subscriptions and wakes the webhook relay; the
       // confirmation's own statement stays a plain INSERT (no NOTIFY).
-      const unsubscribe = await subscribeToVerificationEvents(db, (event) => bus.dispatch(event), {
-        intervalMs: config.outboxPollMs,
-        onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake(),
-        onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
-      });
+      const unsubscribe = await subscribeToVerificationEvents(
+        db,
+        (event) => {
+          // subscriptions follow a session's status; a redaction changes none (its webhook says so)
+          if (event.type === 'verification.updated') bus.dispatch(event);
+        },
+        {
+          intervalMs: config.outboxPollMs,
+          onNewEvents: () => resolve(c, TOKENS.WebhookRelay).wake(),
+          onError: (err) => logger.warn({ err }, 'could not read the event outbox; will retry'),
+        },
+      );
       // closed before the database (reverse order): subscriptions end, then polling stops
       lifecycle.onClose('event subscription', async () => {
         bus.close();
@@ -197,13 +214,15 @@ function registerFactories(
   cached(TOKENS.Digests, (c) => new NodeIdentityDigests(resolve(c, TOKENS.KeyRing)));
   cached(TOKENS.IdGenerator, () => new RandomIdGenerator());
   cached(TOKENS.DatabaseHealth, () => new SqlDatabaseHealth());
-  cached(TOKENS.Repository, (c) => {
-    const keys = resolve(c, TOKENS.KeyRing);
-    return new SqlVerificationSessionRepository(
+  const sessionStore = (c: DependencyContainer) =>
+    new SqlVerificationSessionRepository(
       resolve(c, TOKENS.Database),
-      new AesGcmFieldCipher(keys.key('field-encryption')),
+      new AesGcmFieldCipher(resolve(c, TOKENS.KeyRing).key('field-encryption')),
     );
-  });
+  cached(TOKENS.Repository, sessionStore);
+  cached(TOKENS.SessionRedactor, sessionStore);
+  cached(TOKENS.ConsentTexts, (c) => new SqlConsentTexts(resolve(c, TOKENS.Database)));
+  cached(TOKENS.ConsentReceipts, (c) => new SqlConsentReceipts(resolve(c, TOKENS.Database)));
   cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
   cached(
     TOKENS.EventPublisher,
@@ -266,6 +285,11 @@ function registerFactories(
       ids: resolve(c, TOKENS.IdGenerator),
       events: resolve(c, TOKENS.EventPublisher),
       settings: resolve(c, TOKENS.VerificationSettings),
+      consent: {
+        texts: resolve(c, TOKENS.ConsentTexts),
+        receipts: resolve(c, TOKENS.ConsentReceipts),
+        minors: config.privacy.minors,
+      },
       admission: {
         admit: (request) => resolve(c, TOKENS.RateLimits).admit(request),
         recordMismatch: (subject) => resolve(c, TOKENS.RateLimits).recordMismatch(subject),
@@ -277,6 +301,32 @@ function registerFactories(
   cached(TOKENS.CancelVerification, (c) => new CancelVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.GetVerification, (c) => new GetVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.PublishConsentText, (c) => new PublishConsentText(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.AcceptConsent, (c) => new AcceptConsent(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.WithdrawConsent, (c) => new WithdrawConsent(resolve(c, TOKENS.VerificationDeps)));
+  cached(TOKENS.ChooseAlternative, (c) => new ChooseAlternative(resolve(c, TOKENS.VerificationDeps)));
+  const redactionDeps = (c: DependencyContainer) => ({
+    ...resolve(c, TOKENS.VerificationDeps),
+    redactor: resolve(c, TOKENS.SessionRedactor),
+  });
+  cached(TOKENS.RedactVerification, (c) => new RedactVerification(redactionDeps(c)));
+  cached(TOKENS.EraseSubject, (c) => new EraseSubject(redactionDeps(c)));
+  cached(
+    TOKENS.RedactExpiredSessions,
+    (c) =>
+      new RedactExpiredSessions(redactionDeps(c), {
+        retentionDays: config.privacy.retentionDays,
+        batchSize: RETENTION_BATCH,
+      }),
+  );
+  cached(
+    TOKENS.ReportSubject,
+    (c) =>
+      new ReportSubject({
+        ...resolve(c, TOKENS.VerificationDeps),
+        deliveries: resolve(c, TOKENS.WebhookDeliveryLog),
+      }),
+  );
   cached(TOKENS.SignIn, (c) => new SignIn({ login: new WeChatLogin(resolve(c, TOKENS.WeChatClient)) }));
   cached(
     TOKENS.ListVerifications,
@@ -353,6 +403,9 @@ function registerFactories(
   );
   cached(TOKENS.KeyAttempts, () => new KeyAttemptLimiter(config.console.keyFailuresPerMinute));
 }
+
+/** Sessions per retention batch: each is one statement; a batch holds no lock across them. */
+const RETENTION_BATCH = 200;
 
 /** The gateway package's version, shown by the console's System page. */
 const GATEWAY_VERSION = gatewayPackage.version;

@@ -2,11 +2,16 @@ import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   AbuseLimits,
+  AcceptConsent,
   CancelVerification,
+  ChooseAlternative,
   Clock,
   ConfirmVerification,
+  ConsentReceiptStore,
+  ConsentTextRepository,
   ConsoleReadModel,
   DatabaseHealth,
+  EraseSubject,
   EventPublisher,
   ExpireVerifications,
   FaceVerificationProvider,
@@ -16,6 +21,11 @@ import type {
   IdGenerator,
   ListVerifications,
   OutboxPruner,
+  PublishConsentText,
+  RedactExpiredSessions,
+  RedactVerification,
+  ReportSubject,
+  SessionRedactor,
   SignIn,
   StartVerification,
   VerificationDeps,
@@ -24,6 +34,7 @@ import type {
   WebhookDeliveryLog,
   WebhookDeliveryQueue,
   WebhookEndpointRepository,
+  WithdrawConsent,
 } from '@facegate/domain';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import type { DependencyContainer } from 'tsyringe';
@@ -100,6 +111,17 @@ export const TOKENS = {
   ConsoleSystem: token<ConsoleSystem>('ConsoleSystem'),
   ConsoleQueryGate: token<ConsoleQueryGate>('ConsoleQueryGate'),
   KeyAttempts: token<KeyAttemptLimiter>('KeyAttemptLimiter'),
+  ConsentTexts: token<ConsentTextRepository>('ConsentTextRepository'),
+  ConsentReceipts: token<ConsentReceiptStore>('ConsentReceiptStore'),
+  SessionRedactor: token<SessionRedactor>('SessionRedactor'),
+  PublishConsentText: token<PublishConsentText>('PublishConsentText'),
+  AcceptConsent: token<AcceptConsent>('AcceptConsent'),
+  WithdrawConsent: token<WithdrawConsent>('WithdrawConsent'),
+  ChooseAlternative: token<ChooseAlternative>('ChooseAlternative'),
+  RedactVerification: token<RedactVerification>('RedactVerification'),
+  EraseSubject: token<EraseSubject>('EraseSubject'),
+  ReportSubject: token<ReportSubject>('ReportSubject'),
+  RedactExpiredSessions: token<RedactExpiredSessions>('RedactExpiredSessions'),
 } as const;
 
 /**

@@ -1,3 +1,10 @@
+import {
+  DEFAULT_ALTERNATIVE_LABEL,
+  MINORS_POLICIES,
+  type MinorsPolicy,
+  parseAlternative,
+  type VerificationAlternative,
+} from '@facegate/domain';
 import type { AddressClass } from '../infrastructure/network/ip-address-class';
 import { classifyHost } from '../infrastructure/network/ip-address-class';
 import { DEFAULT_PRODUCTION_WEBHOOK_PORTS } from '../infrastructure/webhooks/webhook-url-policy';
@@ -66,6 +73,7 @@ export interface GatewayConfig {
   /** Delivered webhooks and dispatched outbox events are pruned after this. FACEGATE_WEBHOOK_RETENTION_DAYS */
   readonly webhookRetentionMs: number;
   readonly console: ConsoleSettings;
+  readonly privacy: PrivacySettings;
   /** PostgreSQL: a statement running longer is cancelled. DATABASE_STATEMENT_TIMEOUT_MS */
   readonly databaseStatementTimeoutMs: number;
   /** PostgreSQL: opening a connection, or waiting for a free one in the pool. DATABASE_CONNECT_TIMEOUT_MS */
@@ -301,6 +309,56 @@ export function describeDatabase(config: Pick<GatewayConfig, 'databaseUrl' | 'da
 }
 
 /** Reads and checks every setting; throws ConfigError for the first bad one. */
+/** Consent, minors, the alternative to the face, retention (docs/compliance.md). */
+export interface PrivacySettings {
+  /** Under 14: refused, or allowed with a guardian's consent to a guardian text. FACEGATE_MINORS */
+  readonly minors: MinorsPolicy;
+  /** The other way to verify, offered beside the face. FACEGATE_ALTERNATIVE (+ FACEGATE_ALTERNATIVE_LABEL) */
+  readonly alternative: VerificationAlternative | null;
+  /** Whom to contact when no alternative is configured. FACEGATE_ALTERNATIVE_CONTACT */
+  readonly contact: string | null;
+  /** Ended sessions are redacted after this many days. FACEGATE_RETENTION_DAYS (1-3650, default 30) */
+  readonly retentionDays: number;
+  /** Consent receipts are kept this many days, after redaction too. FACEGATE_CONSENT_RETENTION_DAYS (default 1095) */
+  readonly consentRetentionDays: number;
+}
+
+function readPrivacy(env: Env): PrivacySettings {
+  const minors = read(env, 'FACEGATE_MINORS') ?? 'refuse';
+  if (!(MINORS_POLICIES as readonly string[]).includes(minors)) {
+    throw new ConfigError(
+      'FACEGATE_MINORS',
+      `must be refuse or guardian, got ${JSON.stringify(minors.slice(0, 32))}`,
+    );
+  }
+  const target = read(env, 'FACEGATE_ALTERNATIVE');
+  const label = read(env, 'FACEGATE_ALTERNATIVE_LABEL') ?? DEFAULT_ALTERNATIVE_LABEL;
+  let alternative: VerificationAlternative | null = null;
+  if (target !== undefined) {
+    const parsed = parseAlternative(target, label);
+    if (!parsed.ok) {
+      throw new ConfigError(
+        'FACEGATE_ALTERNATIVE',
+        `${parsed.error}; give a mini program page path such as /pages/counter/index or an https URL`,
+      );
+    }
+    alternative = parsed.value;
+  } else if (read(env, 'FACEGATE_ALTERNATIVE_LABEL') !== undefined) {
+    throw new ConfigError('FACEGATE_ALTERNATIVE_LABEL', 'is set without FACEGATE_ALTERNATIVE');
+  }
+  const contact = read(env, 'FACEGATE_ALTERNATIVE_CONTACT') ?? null;
+  if (contact !== null && contact.length > 200) {
+    throw new ConfigError('FACEGATE_ALTERNATIVE_CONTACT', 'must be at most 200 characters');
+  }
+  return {
+    minors: minors as MinorsPolicy,
+    alternative,
+    contact,
+    retentionDays: readBounded(env, 'FACEGATE_RETENTION_DAYS', 30, 1, 3650),
+    consentRetentionDays: readBounded(env, 'FACEGATE_CONSENT_RETENTION_DAYS', 3 * 365, 1, 36500),
+  };
+}
+
 export function loadConfig(env: Env = process.env, dataDirBase?: string): GatewayConfig {
   const port = readPort(env, 'PORT', 4000);
   const host = read(env, 'HOST') ?? '127.0.0.1';
@@ -407,6 +465,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
       ),
       maxQueries: readBounded(env, 'FACEGATE_CONSOLE_MAX_QUERIES', 2, 1, 32),
     },
+    privacy: readPrivacy(env),
     databaseStatementTimeoutMs: readBounded(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: readBounded(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     metrics,

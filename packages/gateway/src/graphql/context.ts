@@ -1,16 +1,25 @@
 import type {
   AbuseLimits,
+  AcceptConsent,
   CancelVerification,
+  ChooseAlternative,
   Clock,
   ConfirmVerification,
+  ConsentReceiptStore,
+  ConsentTextRepository,
   ConsoleReadModel,
+  EraseSubject,
   GetIdentityStatus,
   GetVerification,
   IdentityDigests,
   ListVerifications,
+  PublishConsentText,
+  RedactVerification,
+  ReportSubject,
   SignIn,
   StartVerification,
   VerificationSessionSnapshot,
+  WithdrawConsent,
 } from '@facegate/domain';
 import type { ApiKeyService } from '../application/auth/api-key.service';
 import type { UserTokenService } from '../application/auth/user-token';
@@ -43,6 +52,18 @@ export interface GatewayServices {
   readonly signIn: SignIn;
   readonly listVerifications: ListVerifications;
   readonly getIdentityStatus: GetIdentityStatus;
+  /** Consent, the alternative, redaction and a person's copy (graphql/types/privacy.type.ts). */
+  readonly privacy: {
+    readonly texts: ConsentTextRepository;
+    readonly receipts: ConsentReceiptStore;
+    readonly publish: PublishConsentText;
+    readonly accept: AcceptConsent;
+    readonly withdraw: WithdrawConsent;
+    readonly chooseAlternative: ChooseAlternative;
+    readonly redact: RedactVerification;
+    readonly erase: EraseSubject;
+    readonly report: ReportSubject;
+  };
 }
 
 export interface GatewayContext {

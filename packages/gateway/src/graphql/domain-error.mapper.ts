@@ -18,6 +18,20 @@ export function toRequestError(error: unknown): GraphQLError {
         String(e.message ?? 'invalid input'),
         typeof e.messageZh === 'string' ? { messageZh: e.messageZh } : {},
       );
+    case 'CONSENT_REQUIRED':
+      // rule and reason both name it: clients tell it from other input errors by either
+      return badUserInput('consent', 'CONSENT_REQUIRED', String(e.message), {
+        reason: 'CONSENT_REQUIRED',
+        currentVersion: typeof e.currentVersion === 'string' ? e.currentVersion : null,
+        consentKind: e.kind,
+      });
+    case 'MINOR_NEEDS_GUARDIAN':
+      return badUserInput('idCardNumber', 'MINOR_NEEDS_GUARDIAN', String(e.message), {
+        reason: 'MINOR_NEEDS_GUARDIAN',
+        messageZh: e.messageZh,
+      });
+    case 'CONSENT_VERSION_EXISTS':
+      return conflict(String(e.message), { reason: 'CONSENT_VERSION_EXISTS' });
     case 'SESSION_NOT_FOUND':
       return notFound();
     case 'WEBHOOK_NOT_FOUND':

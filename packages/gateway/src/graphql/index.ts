@@ -31,6 +31,7 @@ import './queries/console-viewer.query';
 import './queries/api-keys.query';
 import './mutations/create-api-key.mutation';
 import './mutations/revoke-api-key.mutation';
+import './types/privacy.type';
 
 let schema: GraphQLSchema | null = null;
 

@@ -44,6 +44,17 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
+    privacy: {
+      texts: resolve(c, TOKENS.ConsentTexts),
+      receipts: resolve(c, TOKENS.ConsentReceipts),
+      publish: resolve(c, TOKENS.PublishConsentText),
+      accept: resolve(c, TOKENS.AcceptConsent),
+      withdraw: resolve(c, TOKENS.WithdrawConsent),
+      chooseAlternative: resolve(c, TOKENS.ChooseAlternative),
+      redact: resolve(c, TOKENS.RedactVerification),
+      erase: resolve(c, TOKENS.EraseSubject),
+      report: resolve(c, TOKENS.ReportSubject),
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExpirySweeper } from '../application/expiry-sweeper';
+import { ensureConsentTexts } from '../application/privacy/default-consent';
+import { RetentionSweeper } from '../application/privacy/retention-sweeper';
 import { operatorWebhooks } from '../application/webhooks/webhook-administration';
 import { buildContainer, type ContainerOverrides, disposeContainer } from '../composition/container';
 import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
@@ -73,6 +75,7 @@ export async function startGateway(
   for (const warning of startupWarnings(config)) logger.warn({ startupWarning: true }, warning);
   let server: Server;
   let sweeper: ExpirySweeper;
+  let retention: RetentionSweeper;
   let admin: RunningAdminEndpoint | null = null;
   let metrics: Server | null = null;
   let metricsUrl: string | null = null;
@@ -93,6 +96,29 @@ export async function startGateway(
       logger,
       resolve(container, TOKENS.Metrics),
     );
+    retention = new RetentionSweeper(
+      resolve(container, TOKENS.RedactExpiredSessions),
+      resolve(container, TOKENS.ConsentReceipts),
+      resolve(container, TOKENS.Clock),
+      { intervalMs: config.sweepIntervalMs, consentRetentionDays: config.privacy.consentRetentionDays },
+      logger,
+    );
+    const defaultTexts = await ensureConsentTexts(
+      resolve(container, TOKENS.ConsentTexts),
+      resolve(container, TOKENS.PublishConsentText),
+    );
+    if (config.production && defaultTexts.length > 0) {
+      logger.warn(
+        { startupWarning: true, kinds: defaultTexts },
+        "consent: FaceGate's default consent text is current; publish your own (facegate consent publish --file ...) naming your organisation and purpose",
+      );
+    }
+    if (config.production && config.privacy.alternative === null) {
+      logger.warn(
+        { startupWarning: true },
+        'FACEGATE_ALTERNATIVE is not set: the face is the only way to verify; set another way (a page path or an https URL) as the 2025 face recognition measures require',
+      );
+    }
     // Node checks the two timeouts below only every connectionsCheckingInterval (30 s by default)
     server = createServer({ connectionsCheckingInterval: 1000 }, gateway);
     // keep-alive sockets must not hold shutdown open
@@ -107,6 +133,7 @@ export async function startGateway(
     }
     const url = await listen(server, config.port, config.host);
     sweeper.start();
+    retention.start();
     resolve(container, TOKENS.WebhookRelay).start();
 
     let closing: Promise<void> | null = null;
@@ -131,6 +158,7 @@ export async function startGateway(
           await stopping;
         }
         await sweeper.stop();
+        await retention.stop();
         await disposeContainer(container);
         logger.info('stopped');
       })();

@@ -16,4 +16,8 @@ export class RandomIdGenerator implements IdGenerator {
   outSeqNo(): string {
     return `fg${randomBytes(15).toString('base64url')}`;
   }
+
+  receiptId(): string {
+    return `cr_${randomBytes(16).toString('base64url')}`;
+  }
 }

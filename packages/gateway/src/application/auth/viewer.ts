@@ -4,6 +4,8 @@ export const API_KEY_SCOPES = [
   'webhooks:write',
   'console:read',
   'console:admin',
+  'privacy:read',
+  'privacy:write',
   'keys:admin',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -18,6 +20,8 @@ export const API_KEY_SCOPE_MEANINGS: Readonly<Record<ApiKeyScope, string>> = {
   'webhooks:write': 'manage webhook endpoints and read their deliveries',
   'console:read': "run the operator console's queries (masked data only)",
   'console:admin': 'console:read, redeliver webhooks, manage keys within its own scopes',
+  'privacy:read': "a person's copy of what is held about them (subjectReport)",
+  'privacy:write': "redact a session, erase a person's data on request",
   'keys:admin': 'root: create and revoke keys with any scope',
 };
 

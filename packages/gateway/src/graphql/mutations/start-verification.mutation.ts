@@ -3,6 +3,7 @@ import { builder } from '../builder';
 import { mapThrown, toRequestError } from '../domain-error.mapper';
 import { LivenessTypeEnum, VerificationProtocolEnum } from '../enums';
 import { badUserInput, forbidden, rateLimited, unauthenticated } from '../errors';
+import { ConsentInput } from '../types/privacy.type';
 import { VerificationRef } from '../types/verification.type';
 
 const StartVerificationInput = builder.inputType('StartVerificationInput', {
@@ -20,6 +21,11 @@ const StartVerificationInput = builder.inputType('StartVerificationInput', {
     openid: t.string({ description: 'Services only: the user to verify. Users always verify themselves.' }),
     clientReferenceId: t.string({
       description: "The business's own reference (up to 128 characters), returned as given",
+    }),
+    consent: t.field({
+      type: ConsentInput,
+      description:
+        'Users: the consent text they accepted (required; a missing or outdated version is BAD_USER_INPUT, rule CONSENT_REQUIRED, with extensions.currentVersion). Services give none: the user accepts on the device (acceptConsent).',
     }),
   }),
 });
@@ -84,6 +90,7 @@ builder.mutationField('startVerification', (t) =>
           clientReferenceId: input.clientReferenceId ?? null,
           initiator,
           clientAddress: ctx.clientAddress,
+          consent: input.consent ?? null,
         }),
       );
       if (!result.ok) throw toRequestError(result.error);

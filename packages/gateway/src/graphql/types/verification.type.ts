@@ -90,7 +90,9 @@ function mayReadSubject(ctx: GatewayContext, s: VerificationSessionSnapshot): bo
 function mayReadOpenid(ctx: GatewayContext, s: VerificationSessionSnapshot): boolean {
   return (
     ctx.viewer.kind === 'service' &&
-    (hasScope(ctx.viewer, 'verifications:read') || ctx.startedByCaller.has(s))
+    (hasScope(ctx.viewer, 'verifications:read') ||
+      hasScope(ctx.viewer, 'privacy:read') ||
+      ctx.startedByCaller.has(s))
   );
 }
 

@@ -1,0 +1,123 @@
+/**
+ * The privacy ports' contract as a reusable vitest suite: consent texts, consent receipts and the session
+ * redactor, run against the in-memory fakes and the SQL adapters alike. `open` returns EMPTY stores.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VerificationSessionRepository } from '../ports/verification-session.repository.port.js';
+import type { ConsentReceipt } from '../privacy/consent.js';
+import type { ConsentReceiptStore, ConsentTextRepository } from '../privacy/consent.ports.js';
+import type { SessionRedactor } from '../privacy/session-redactor.port.js';
+import { VerificationSession } from '../verification/verification-session.js';
+import { aConsentText } from './in-memory-consent.js';
+import { anEventFor, aSessionSnapshot, TEST_START } from './object-mothers.js';
+
+export interface PrivacyPortsUnderTest {
+  readonly texts: ConsentTextRepository;
+  readonly receipts: ConsentReceiptStore;
+  readonly sessions: VerificationSessionRepository & SessionRedactor;
+  close(): Promise<void>;
+}
+
+const at = (minutes: number) => new Date(TEST_START.getTime() + minutes * 60_000);
+
+const aReceipt = (over: Partial<ConsentReceipt> = {}): ConsentReceipt => ({
+  id: 'rcp_1',
+  sessionId: 'ses_1',
+  openidHmac: 'f'.repeat(64),
+  version: 'v1',
+  textSha256: 'a'.repeat(64),
+  purpose: 'identity verification',
+  guardian: false,
+  acceptedAt: at(0),
+  clientAddressHmac: null,
+  withdrawnAt: null,
+  ...over,
+});
+
+export function privacyPortsContract(name: string, open: () => Promise<PrivacyPortsUnderTest>): void {
+  describe(`${name}: the privacy ports contract`, () => {
+    let ports: PrivacyPortsUnderTest;
+    beforeEach(async () => {
+      ports = await open();
+    });
+    afterEach(async () => ports.close());
+
+    it('consent texts: the latest published of each kind is current; a used version keeps its first content', async () => {
+      expect(await ports.texts.current('STANDARD')).toBeNull();
+      const v1 = aConsentText({ version: 'v1', publishedAt: at(0) });
+      const guardian = aConsentText({ version: 'g1', kind: 'GUARDIAN', publishedAt: at(1) });
+      const v2 = aConsentText({ version: 'v2', textZh: '第二版', publishedAt: at(2) });
+      for (const t of [v1, guardian, v2]) expect((await ports.texts.publish(t)).outcome).toBe('published');
+      expect(await ports.texts.current('STANDARD')).toEqual(v2);
+      expect(await ports.texts.current('GUARDIAN')).toEqual(guardian);
+      const again = await ports.texts.publish(
+        aConsentText({ version: 'v1', textZh: '改过的', publishedAt: at(3) }),
+      );
+      expect(again).toEqual({ outcome: 'exists', stored: v1 });
+      expect(await ports.texts.find('v1')).toEqual(v1);
+      expect((await ports.texts.list()).map((t) => t.version)).toEqual(['v2', 'g1', 'v1']);
+    });
+
+    it('consent receipts: recorded, found by session and by openid HMAC, withdrawn once, pruned by age', async () => {
+      await ports.texts.publish(aConsentText({ version: 'v1' }));
+      await ports.receipts.record(aReceipt());
+      await ports.receipts.record(aReceipt({ id: 'rcp_2', sessionId: 'ses_2', acceptedAt: at(10) }));
+      await ports.receipts.record(aReceipt({ id: 'rcp_3', sessionId: 'ses_3', openidHmac: 'e'.repeat(64) }));
+      expect(await ports.receipts.findById('rcp_1')).toEqual(aReceipt());
+      expect((await ports.receipts.listBySession('ses_2')).map((r) => r.id)).toEqual(['rcp_2']);
+      expect((await ports.receipts.listByOpenidHmac('f'.repeat(64))).map((r) => r.id)).toEqual([
+        'rcp_1',
+        'rcp_2',
+      ]);
+      expect(await ports.receipts.withdraw('rcp_1', at(5))).toBe(true);
+      expect(await ports.receipts.withdraw('rcp_1', at(6))).toBe(true);
+      expect((await ports.receipts.findById('rcp_1'))?.withdrawnAt).toEqual(at(5));
+      expect(await ports.receipts.withdraw('rcp_missing', at(6))).toBe(false);
+      expect(await ports.receipts.deleteAcceptedBefore(at(1), 10)).toBe(2);
+      expect((await ports.receipts.listByOpenidHmac('f'.repeat(64))).map((r) => r.id)).toEqual(['rcp_2']);
+    });
+
+    it('redaction: only at the expected version; the row keeps no personal field; ended sessions are found by age', async () => {
+      const ended = aSessionSnapshot({ id: 'ses_a', clientReferenceId: 'order-1' });
+      const open = aSessionSnapshot({ id: 'ses_b', createdAt: at(1) });
+      await ports.sessions.insert(ended, anEventFor(ended));
+      await ports.sessions.insert(open, anEventFor(open));
+      const verified = {
+        ...ended,
+        status: 'VERIFIED' as const,
+        binding: null,
+        endedAt: at(2),
+        verifiedAt: at(2),
+        version: 2,
+      };
+      expect(await ports.sessions.update(verified, 1, anEventFor(verified))).toBe(true);
+
+      expect(await ports.sessions.findRedactable(at(3), 10)).toEqual(['ses_a']);
+      expect(await ports.sessions.findRedactable(at(2), 10)).toEqual([]);
+
+      const redacted = VerificationSession.fromSnapshot(verified).redact(at(4));
+      if (!redacted.ok) throw redacted.error;
+      const event = {
+        type: 'verification.redacted' as const,
+        sessionId: 'ses_a',
+        status: 'VERIFIED' as const,
+        attempts: 0,
+        occurredAt: at(4),
+      };
+      expect(await ports.sessions.redact(redacted.value.snapshot, 1, event)).toBe(false);
+      expect(await ports.sessions.redact(redacted.value.snapshot, 2, event)).toBe(true);
+      const stored = await ports.sessions.findById('ses_a');
+      expect(stored).toMatchObject({
+        openid: '',
+        maskedName: '',
+        maskedIdCardNumber: '',
+        idNumberHmac: '',
+        clientReferenceId: null,
+        status: 'VERIFIED',
+        redactedAt: at(4),
+        consentReceiptId: ended.consentReceiptId,
+      });
+      expect(await ports.sessions.findRedactable(at(10), 10)).toEqual([]);
+    });
+  });
+}

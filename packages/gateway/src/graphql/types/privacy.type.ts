@@ -1,0 +1,308 @@
+/**
+ * Consent, minors, the alternative to the face, redaction, erasure and a person's copy (docs/compliance.md).
+ * Resolvers authorize, call one use case and map its result.
+ */
+import {
+  CANCEL_REASONS,
+  CONSENT_KINDS,
+  type ConsentReceipt,
+  type ConsentText,
+  isEntityId,
+  type SubjectReport,
+  type VerificationAlternative,
+} from '@facegate/domain';
+import { requireAnyScope, requireScope, requireUser } from '../authorization';
+import { builder } from '../builder';
+import type { GatewayContext } from '../context';
+import { DateTimeScalar } from '../date-time.scalar';
+import { mapThrown, toRequestError, unwrap } from '../domain-error.mapper';
+import { badUserInput, notFound } from '../errors';
+import { VerificationRef } from './verification.type';
+import { WebhookDeliveryRef } from './webhook-delivery.type';
+
+const ConsentKindEnum = builder.enumType('ConsentKind', {
+  description: 'STANDARD: the holder consents. GUARDIAN: a guardian consents for a holder under 14.',
+  values: CONSENT_KINDS,
+});
+
+const CancelReasonEnum = builder.enumType('CancelReason', {
+  description:
+    'Why a session was CANCELED: asked for, consent withdrawn, the other way to verify chosen, or erased on request.',
+  values: CANCEL_REASONS,
+});
+
+const MinorsPolicyEnum = builder.enumType('MinorsPolicy', {
+  description:
+    'FACEGATE_MINORS: a holder under 14 is refused, or needs a guardian text accepted by a guardian.',
+  values: { REFUSE: { value: 'refuse' }, GUARDIAN: { value: 'guardian' } } as const,
+});
+
+const AlternativeKindEnum = builder.enumType('AlternativeKind', {
+  description: 'PAGE: a page of the mini program (wx.navigateTo). URL: an https web page.',
+  values: ['PAGE', 'URL'] as const,
+});
+
+const ConsentTextRef = builder.objectRef<ConsentText>('ConsentText').implement({
+  description: 'A published consent text. Never changes: a new text is a new version.',
+  fields: (t) => ({
+    version: t.exposeString('version'),
+    kind: t.field({ type: ConsentKindEnum, resolve: (c) => c.kind }),
+    purpose: t.exposeString('purpose'),
+    textZh: t.exposeString('textZh'),
+    textEn: t.exposeString('textEn', { nullable: true }),
+    sha256: t.exposeString('sha256', { description: 'SHA-256 of the version, kind, purpose and both texts' }),
+    publishedAt: t.field({ type: DateTimeScalar, resolve: (c) => c.publishedAt }),
+  }),
+});
+
+export const ConsentInput = builder.inputType('ConsentInput', {
+  description: 'The consent text the user accepted on the device (its version, from consentText)',
+  fields: (t) => ({ version: t.string({ required: true }) }),
+});
+
+export const ConsentReceiptRef = builder.objectRef<ConsentReceipt>('ConsentReceipt').implement({
+  description: 'The server-side record that a person accepted a consent text, before any face check ran.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    version: t.exposeString('version'),
+    textSha256: t.exposeString('textSha256'),
+    purpose: t.exposeString('purpose'),
+    guardian: t.exposeBoolean('guardian', { description: 'A guardian accepted for a holder under 14' }),
+    acceptedAt: t.field({ type: DateTimeScalar, resolve: (r) => r.acceptedAt }),
+    withdrawnAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (r) => r.withdrawnAt }),
+  }),
+});
+
+const AlternativeRef = builder.objectRef<VerificationAlternative>('VerificationAlternative').implement({
+  description: 'The other way to verify, offered before the face check and after every failure.',
+  fields: (t) => ({
+    kind: t.field({ type: AlternativeKindEnum, resolve: (a) => a.kind }),
+    target: t.exposeString('target', { description: 'A mini program page path, or an https URL' }),
+    label: t.exposeString('label', { description: 'zh-CN, e.g. 使用其他方式验证' }),
+  }),
+});
+
+interface VerificationOptionsShape {
+  readonly alternative: VerificationAlternative | null;
+  readonly contact: string | null;
+  readonly minors: 'refuse' | 'guardian';
+}
+
+const VerificationOptionsRef = builder.objectRef<VerificationOptionsShape>('VerificationOptions').implement({
+  description: 'What the mini program offers beside the face check. Public.',
+  fields: (t) => ({
+    alternative: t.field({ type: AlternativeRef, nullable: true, resolve: (o) => o.alternative }),
+    contact: t.exposeString('contact', {
+      nullable: true,
+      description: 'Whom to contact when no alternative is configured (FACEGATE_ALTERNATIVE_CONTACT)',
+    }),
+    minors: t.field({ type: MinorsPolicyEnum, resolve: (o) => o.minors }),
+  }),
+});
+
+builder.objectFields(VerificationRef, (t) => ({
+  consentReceipt: t.field({
+    type: ConsentReceiptRef,
+    nullable: true,
+    description: 'The consent that let the face check run; null until the user accepted',
+    resolve: (s, _args, ctx) =>
+      s.consentReceiptId === null ? null : ctx.services.privacy.receipts.findById(s.consentReceiptId),
+  }),
+  guardianRequired: t.exposeBoolean('guardianRequired', {
+    description: 'The holder was under 14: only a guardian text accepted by a guardian will do',
+  }),
+  cancelReason: t.field({
+    type: CancelReasonEnum,
+    nullable: true,
+    resolve: (s) => s.cancelReason,
+  }),
+  redactedAt: t.field({
+    type: DateTimeScalar,
+    nullable: true,
+    description: 'When its personal fields were removed (retention, or on request); they are empty since',
+    resolve: (s) => s.redactedAt,
+  }),
+}));
+
+builder.queryField('consentText', (t) =>
+  t.field({
+    type: ConsentTextRef,
+    nullable: true,
+    description: 'The current consent text of a kind, to show before the face check. Public.',
+    args: { kind: t.arg({ type: ConsentKindEnum, defaultValue: 'STANDARD' }) },
+    resolve: (_root, { kind }, ctx) => ctx.services.privacy.texts.current(kind ?? 'STANDARD'),
+  }),
+);
+
+builder.queryField('consentTexts', (t) =>
+  t.field({
+    type: [ConsentTextRef],
+    description: 'Every published consent text, newest first. console:read',
+    resolve: async (_root, _args, ctx) => {
+      requireAnyScope(ctx.viewer, ['console:read', 'console:admin']);
+      return [...(await ctx.services.privacy.texts.list())];
+    },
+  }),
+);
+
+builder.queryField('verificationOptions', (t) =>
+  t.field({
+    type: VerificationOptionsRef,
+    description: 'The alternative to the face and the minors policy. Public.',
+    resolve: (_root, _args, ctx) => ctx.services.config.privacy,
+  }),
+);
+
+const PublishConsentTextInput = builder.inputType('PublishConsentTextInput', {
+  fields: (t) => ({
+    version: t.string({ required: true, description: '1-32 of [A-Za-z0-9._-]; never reused' }),
+    kind: t.field({ type: ConsentKindEnum, description: 'Default STANDARD' }),
+    purpose: t.string({ required: true }),
+    textZh: t.string({ required: true }),
+    textEn: t.string(),
+  }),
+});
+
+builder.mutationField('publishConsentText', (t) =>
+  t.field({
+    type: ConsentTextRef,
+    description:
+      'Publishes a consent text; it becomes the current one of its kind. The same version with the same content again is a no-op; other content is CONFLICT. console:admin',
+    args: { input: t.arg({ type: PublishConsentTextInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireScope(ctx.viewer, 'console:admin');
+      const published = unwrap(
+        await ctx.services.privacy.publish.execute({
+          version: input.version,
+          kind: input.kind ?? 'STANDARD',
+          purpose: input.purpose,
+          textZh: input.textZh,
+          textEn: input.textEn ?? null,
+        }),
+      );
+      return published.text;
+    },
+  }),
+);
+
+/** The signed-in user's own session, by id (another user's is NOT_FOUND). */
+function ownSessionId(ctx: GatewayContext, id: string | number): { sessionId: string; openid: string } {
+  const viewer = requireUser(ctx.viewer);
+  if (!isEntityId(String(id))) throw notFound();
+  return { sessionId: String(id), openid: viewer.openid };
+}
+
+builder.mutationField('acceptConsent', (t) =>
+  t.field({
+    type: VerificationRef,
+    description:
+      'The user accepts the current consent text for a session a service started, before the face check. A missing or outdated version is BAD_USER_INPUT (rule CONSENT_REQUIRED, extensions.currentVersion).',
+    args: { verificationId: t.arg.id({ required: true }), version: t.arg.string({ required: true }) },
+    resolve: async (_root, { verificationId, version }, ctx) => {
+      const own = ownSessionId(ctx, verificationId);
+      const accepted = unwrap(
+        await mapThrown(() =>
+          ctx.services.privacy.accept.execute({ ...own, version, clientAddress: ctx.clientAddress }),
+        ),
+      );
+      return accepted.session;
+    },
+  }),
+);
+
+builder.mutationField('withdrawConsent', (t) =>
+  t.field({
+    type: VerificationRef,
+    description:
+      'The user withdraws consent: an open session is CANCELED (CONSENT_WITHDRAWN); the receipt records the withdrawal.',
+    args: { verificationId: t.arg.id({ required: true }) },
+    resolve: async (_root, { verificationId }, ctx) =>
+      unwrap(await mapThrown(() => ctx.services.privacy.withdraw.execute(ownSessionId(ctx, verificationId)))),
+  }),
+);
+
+builder.mutationField('chooseAlternative', (t) =>
+  t.field({
+    type: VerificationRef,
+    description:
+      'The user chose the other way to verify instead of the face: an open session is CANCELED (ALTERNATIVE_CHOSEN).',
+    args: { verificationId: t.arg.id({ required: true }) },
+    resolve: async (_root, { verificationId }, ctx) =>
+      unwrap(
+        await mapThrown(() =>
+          ctx.services.privacy.chooseAlternative.execute(ownSessionId(ctx, verificationId)),
+        ),
+      ),
+  }),
+);
+
+builder.mutationField('redactVerification', (t) =>
+  t.field({
+    type: VerificationRef,
+    description:
+      'Removes the personal fields of one session now (an open one is canceled first) and sends verification.redacted. Idempotent. privacy:write',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      requireAnyScope(ctx.viewer, ['privacy:write']);
+      if (!isEntityId(String(id))) throw notFound();
+      const result = await mapThrown(() => ctx.services.privacy.redact.execute(String(id)));
+      if (!result.ok) throw toRequestError(result.error);
+      return result.value.session;
+    },
+  }),
+);
+
+const EraseSubjectResultRef = builder
+  .objectRef<{ redacted: number; sessionIds: string[] }>('EraseSubjectResult')
+  .implement({
+    fields: (t) => ({
+      redacted: t.exposeInt('redacted', { description: 'Sessions redacted by this call (0 when repeated)' }),
+      verificationIds: t.exposeIDList('sessionIds'),
+    }),
+  });
+
+/** openids are WeChat's: checked as the domain checks them, without echoing the input. */
+function checkedOpenid(openid: string): string {
+  if (!/^[\w-]{1,128}$/.test(openid))
+    throw badUserInput('openid', 'OPENID_INVALID', 'openid is not a WeChat openid');
+  return openid;
+}
+
+builder.mutationField('eraseSubject', (t) =>
+  t.field({
+    type: EraseSubjectResultRef,
+    description:
+      'Erases one person on request (PIPL art. 47): every session of the openid is redacted, an open one canceled first. Consent receipts stay, as the law requires. Idempotent. privacy:write',
+    args: { openid: t.arg.string({ required: true }) },
+    resolve: async (_root, { openid }, ctx) => {
+      requireAnyScope(ctx.viewer, ['privacy:write']);
+      return mapThrown(() => ctx.services.privacy.erase.execute(checkedOpenid(openid)));
+    },
+  }),
+);
+
+const SubjectReportRef = builder.objectRef<SubjectReport>('SubjectReport').implement({
+  description: 'Everything FaceGate holds about one person (PIPL art. 45): give them a copy.',
+  fields: (t) => ({
+    generatedAt: t.field({ type: DateTimeScalar, resolve: (r) => r.generatedAt }),
+    verifications: t.field({ type: [VerificationRef], resolve: (r) => [...r.sessions] }),
+    consentReceipts: t.field({ type: [ConsentReceiptRef], resolve: (r) => [...r.consentReceipts] }),
+    webhookDeliveries: t.field({
+      type: [WebhookDeliveryRef],
+      description: 'Webhook deliveries about their sessions',
+      resolve: (r) => [...r.webhookDeliveries],
+    }),
+  }),
+});
+
+builder.queryField('subjectReport', (t) =>
+  t.field({
+    type: SubjectReportRef,
+    description: 'Everything held about one openid, for a request under PIPL art. 45. privacy:read',
+    args: { openid: t.arg.string({ required: true }) },
+    resolve: async (_root, { openid }, ctx) => {
+      requireAnyScope(ctx.viewer, ['privacy:read']);
+      return ctx.services.privacy.report.execute(checkedOpenid(openid));
+    },
+  }),
+);
