@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, gql, keyStore } from './api';
 import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
+import { ConsentPage } from './pages/consent';
 import { FailuresPage } from './pages/failures';
 import { KeysPage } from './pages/keys';
 import { OverviewPage } from './pages/overview';
@@ -10,6 +11,7 @@ import { SessionPage, SessionsPage } from './pages/sessions';
 import { SystemPage } from './pages/system';
 import { WebhooksPage } from './pages/webhooks';
 import type { PeriodName } from './period';
+import { PRIVACY_MESSAGES } from './privacy/privacy-texts';
 import './styles.css';
 
 const VIEWER = graphql('query ConsoleViewer { consoleViewer { name scopes } }');
@@ -120,7 +122,13 @@ function App() {
   if (viewer) {
     if (section === 'failures') page = <FailuresPage period={period} setPeriod={setPeriod} />;
     else if (section === 'sessions' && id)
-      page = <SessionPage id={decodeURIComponent(id)} back={() => go('sessions')} />;
+      page = (
+        <SessionPage
+          id={decodeURIComponent(id)}
+          back={() => go('sessions')}
+          admin={viewer.scopes.includes('CONSOLE_ADMIN')}
+        />
+      );
     else if (section === 'sessions')
       page = <SessionsPage open={(sessionId) => go(`sessions/${encodeURIComponent(sessionId)}`)} />;
     else if (section === 'keys')
@@ -129,6 +137,7 @@ function App() {
       );
     else if (section === 'webhooks') page = <WebhooksPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
     else if (section === 'system') page = <SystemPage />;
+    else if (section === 'consent') page = <ConsentPage admin={viewer.scopes.includes('CONSOLE_ADMIN')} />;
     else page = <OverviewPage period={period} setPeriod={setPeriod} />;
   }
   const nav: [string, MessageKey][] = [
@@ -155,6 +164,9 @@ function App() {
                 {i18n.t(label)}
               </a>
             ))}
+            <a href="#/consent" class={section === 'consent' ? 'active' : ''} data-testid="nav-consent">
+              {PRIVACY_MESSAGES[lang].consentTexts}
+            </a>
           </nav>
         )}
         <span class="spacer" />

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { graphql, type VariablesOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
+import { SessionPrivacy } from '../privacy/session-privacy';
 import { useQuery } from '../use-query';
 
 const LIST = graphql(`query ConsoleSessions($filter: ConsoleSessionFilter, $after: String) {
@@ -139,9 +140,9 @@ export function SessionsPage(props: { open: (id: string) => void }) {
   );
 }
 
-export function SessionPage(props: { id: string; back: () => void }) {
+export function SessionPage(props: { id: string; back: () => void; admin?: boolean }) {
   const { t, date } = useI18n();
-  const { data, error } = useQuery(ONE, { id: props.id });
+  const { data, error, reload } = useQuery(ONE, { id: props.id });
   const s = data?.consoleSession;
   return (
     <section>
@@ -188,6 +189,7 @@ export function SessionPage(props: { id: string; back: () => void }) {
               </li>
             ))}
           </ol>
+          <SessionPrivacy id={props.id} admin={props.admin === true} onRedacted={reload} />
         </>
       )}
     </section>

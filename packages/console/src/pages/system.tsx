@@ -1,5 +1,6 @@
 import { graphql } from '../graphql';
 import { useI18n } from '../i18n';
+import { FilingThreshold } from '../privacy/filing-threshold';
 import { useQuery } from '../use-query';
 
 const QUERY = graphql(`query SystemStatus { systemStatus {
@@ -53,6 +54,7 @@ export function SystemPage() {
             <dt>{t('tokenRefreshes')}</dt>
             <dd>{s.tokenRefreshes}</dd>
           </dl>
+          <FilingThreshold />
           <h3>{t('abuseRefusals')}</h3>
           <table data-testid="abuse-refusals">
             <thead>
