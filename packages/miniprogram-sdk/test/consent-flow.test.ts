@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayRequestError } from '../src/lib/graphql-client';
+import { requestErrorMessage } from '../src/lib/messages';
 import { consentRequiredOf, minorRefusalOf } from '../src/lib/privacy';
 import { VerifyFlow } from '../src/lib/verification-flow';
 import {
@@ -239,6 +240,21 @@ describe('reading the gateway’s privacy errors', () => {
       code: 'MINOR_NEEDS_GUARDIAN',
       text: '请由监护人陪同',
       retryable: false,
+    });
+  });
+
+  it('any input error the gateway explains in zh-CN is shown in its words (as the ID number rules are)', () => {
+    const error = new GatewayRequestError('BAD_USER_INPUT', 'bad', 'idCardNumber', {
+      rule: 'ID_NUMBER_CHECKSUM',
+      messageZh: '身份证号码校验位不正确',
+    });
+    expect(requestErrorMessage(error)).toEqual({
+      code: 'ID_NUMBER_CHECKSUM',
+      text: '身份证号码校验位不正确',
+      retryable: false,
+    });
+    expect(requestErrorMessage(new GatewayRequestError('BAD_USER_INPUT', 'bad'))).toMatchObject({
+      text: '提交的信息不符合要求，请检查后重试',
     });
   });
 });
