@@ -82,8 +82,19 @@ describe('journeys against a live gateway in sandbox mode', () => {
     expect(h.text('.title')).toBe('核验通过');
     expect(h.text('.who')).toContain(`${PASSING.name.slice(0, 1)}*`);
     expect(h.page?.dom.textContent).not.toContain(PASSING.idCardNumber);
-    expect(operations(h)).toEqual(['SignIn', 'StartVerification', 'ConfirmVerification', 'GetVerification']);
-    expect(h.sent[1]?.variables).toMatchObject({ input: { protocol } });
+    // the public reads of the consent text and the alternative come first, in either order
+    expect(new Set(operations(h).slice(0, 2))).toEqual(new Set(['ConsentText', 'VerificationOptions']));
+    expect(operations(h).slice(2)).toEqual([
+      'SignIn',
+      'StartVerification',
+      'ConfirmVerification',
+      'GetVerification',
+    ]);
+    const start = h.sent.find((s) => s.operationName === 'StartVerification');
+    // the version of the text on screen goes with the start: the gateway records the receipt
+    expect(start?.variables).toMatchObject({
+      input: { protocol, consent: { version: 'facegate-default-1' } },
+    });
     expect(h.faceChecks.map((c) => c.api)).toEqual([faceApi]);
   });
 
