@@ -4,12 +4,10 @@
  * as teams build it (the SDK from miniprogram_npm), with wx.request answered by the in-memory gateway of the
  * flow tests (FakeGatewayApi) through the fake transport's response shapes.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayRequestError } from '../src/lib/graphql-client';
-import { buildSdkIntoTempDir, sdkPackageDir } from './support/build-sdk';
+import { buildSdkIntoTempDir } from './support/build-sdk';
 import {
   aConsentText,
   aVerification,
@@ -18,7 +16,8 @@ import {
   MINOR_MESSAGE_ZH,
 } from './support/fake-flow-deps';
 import { gqlError, ok } from './support/fake-transport';
-import { MiniProgramHarness, MODERN_PHONE, SDK_NPM_DIR } from './support/miniprogram-harness';
+import { buildHostWith } from './support/host-fixture';
+import { MiniProgramHarness, MODERN_PHONE } from './support/miniprogram-harness';
 
 const GATEWAY = 'http://gateway.test/graphql';
 const IDENTITY = { name: '张三', idCardNumber: '11010519491231002X' };
@@ -29,13 +28,7 @@ let host: string;
 
 beforeAll(() => {
   sdkDist = buildSdkIntoTempDir();
-  host = mkdtempSync(join(tmpdir(), 'facegate-privacy-host-'));
-  cpSync(join(sdkPackageDir, 'test/fixtures/host'), host, { recursive: true });
-  mkdirSync(dirname(join(host, SDK_NPM_DIR)), { recursive: true });
-  cpSync(sdkDist, join(host, SDK_NPM_DIR), { recursive: true });
-  mkdirSync(join(host, 'node_modules/@facegate'), { recursive: true });
-  symlinkSync(join(host, SDK_NPM_DIR), join(host, 'node_modules/@facegate/miniprogram-sdk'), 'dir');
-  writeFileSync(join(host, 'config.js'), `module.exports = { gateway: ${JSON.stringify(GATEWAY)} };\n`);
+  host = buildHostWith(sdkDist, GATEWAY);
 });
 
 afterAll(() => {
