@@ -175,6 +175,21 @@ export class SqlConsoleQueries implements ConsoleReadModel {
    * and its end. Two statements for the whole page, whatever its size. No evidence, no digests: the claims
    * are read for their times, status and failure code only.
    */
+  async alternativeChosen(from: Date, to: Date): Promise<number> {
+    // an index-only count (verification_sessions_alternative_idx, migration 0007)
+    const rows = await this.db.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM verification_sessions
+       WHERE cancel_reason = 'ALTERNATIVE_CHOSEN' AND created_at >= $1 AND created_at < $2`,
+      [from, to],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async distinctPeople(): Promise<number> {
+    const rows = await this.db.query<{ n: number | string }>('SELECT count(*) AS n FROM people_seen');
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async timelines(sessions: readonly ConsoleSessionRow[]): Promise<ReadonlyMap<string, TimelineEntry[]>> {
     if (sessions.length === 0) return new Map();
     const ids = [...new Set(sessions.map((s) => s.id))];

@@ -50,6 +50,8 @@ describe("the root README's curl examples, run as written against `facegate serv
     expect(JSON.parse(answers[1]!).data.startVerification).toMatchObject({
       status: 'PENDING',
       maskedName: '核***',
+      // the receipt of the consent the walkthrough accepted, recorded before the face check
+      consentReceipt: { id: expect.stringMatching(/^cr_/), version: 'facegate-default-1' },
     });
     expect(JSON.parse(answers[2]!)).toEqual({ sandbox: true, errCode: 0, errMsg: 'requestFacialVerify:ok' });
     const confirmed = JSON.parse(answers.at(-1)!).data.confirmVerification;

@@ -30,4 +30,11 @@ export interface ConsoleReadModel {
    * assembleTimeline): a page costs the same few reads whatever its size.
    */
   timelines(sessions: readonly ConsoleSessionRow[]): Promise<ReadonlyMap<string, TimelineEntry[]>>;
+  /** Sessions started in [from, to) that ended because the user chose the other way to verify. */
+  alternativeChosen(from: Date, to: Date): Promise<number>;
+  /**
+   * Distinct people (distinct ID-number HMACs) ever processed, redacted sessions included: what the
+   * provincial filing threshold (100,000) counts.
+   */
+  distinctPeople(): Promise<number>;
 }

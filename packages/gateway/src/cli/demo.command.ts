@@ -16,6 +16,7 @@ interface DemoOptions {
 class DemoError extends Error {}
 
 const VERIFICATION_FIELDS = `id status protocol maskedName maskedIdCardNumber attempts maxAttempts
+  consentReceipt { id version }
   lastError { code message retryable upstreamCode }
   clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey name idCardNumber } ... on V2ClientParams { verifyId } }`;
 
@@ -112,6 +113,15 @@ async function runOne(
   );
   log(`gateway: signIn -> token valid until ${signIn.expiresAt}`);
 
+  // the consent screen: the user reads the current text and agrees; the start names its version
+  const { consentText } = await graphql<{ consentText: { version: string } | null }>(
+    options.url,
+    'query Consent { consentText { version purpose } }',
+    {},
+  );
+  if (consentText === null) throw new DemoError('the gateway has no consent text published');
+  log(`user: agreed to consent text ${consentText.version}`);
+
   const { startVerification: started } = await graphql<{ startVerification: DemoVerification }>(
     options.url,
     `mutation Start($input: StartVerificationInput!) { startVerification(input: $input) { ${VERIFICATION_FIELDS} } }`,
@@ -121,6 +131,7 @@ async function runOne(
         idCardNumber: identity.idCardNumber,
         protocol,
         clientReferenceId: `demo-${protocol}`,
+        consent: { version: consentText.version },
       },
     },
     signIn.token,

@@ -5,6 +5,7 @@ import { demoCommand } from './demo.command';
 import { keysCommand } from './keys.command';
 import { migrateCommand } from './migrate.command';
 import { EXIT_FAILURE, EXIT_USAGE, fail, UsageError } from './output';
+import { privacyCommand } from './privacy.command';
 import { serveCommand } from './serve.command';
 import { webhooksCommand } from './webhooks.command';
 
@@ -27,6 +28,12 @@ ${SCOPE_HELP}
   facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID | enable ENDPOINT_ID | delete ENDPOINT_ID
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
   facegate webhooks redeliver DELIVERY_ID
+  facegate consent publish --file TEXT.json
+                                        publish a consent text {version, kind, purpose, textZh, textEn}
+  facegate privacy redact VERIFICATION_ID
+  facegate privacy erase --openid OPENID
+  facegate privacy report --openid OPENID
+                                        (these talk to the gateway at --url with FACEGATE_API_KEY)
   facegate migrate                      apply database migrations
 Configuration comes from the environment (PORT, HOST, WECHAT_APP_ID, WECHAT_APP_SECRET, DATABASE_URL,
 DATA_DIR, FACEGATE_SECRET, ...); see the README.`;
@@ -55,6 +62,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         description: { type: 'string' },
         status: { type: 'string' },
         workers: { type: 'string' },
+        file: { type: 'string' },
+        openid: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -74,6 +83,13 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
           sandboxUrl: values['sandbox-url'] ?? 'http://127.0.0.1:4001',
           protocols: parseProtocols(values.protocols ?? 'legacy,v2'),
         });
+      case 'consent':
+      case 'privacy':
+        return await privacyCommand(
+          command,
+          { positionals: rest, url: values.url, file: values.file, openid: values.openid },
+          env,
+        );
       case 'keys':
         return await keysCommand({ positionals: rest, name: values.name, scopes: values.scopes }, env);
       case 'webhooks':

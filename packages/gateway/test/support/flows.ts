@@ -1,3 +1,4 @@
+import { DEFAULT_CONSENT_TEXTS } from '@facegate/domain';
 import type { SandboxScenario } from '@facegate/wechat-sandbox';
 import type { Json } from './test-gateway';
 import { CONFIRM, START, type TestGateway } from './test-gateway';
@@ -14,12 +15,17 @@ export const PEOPLE = {
   wang: { name: '王小明', idCardNumber: '320102198511150035' },
 } satisfies Record<string, Identity>;
 
+/** The consent text a new gateway publishes (FaceGate's default): what a test user accepts. */
+export const CONSENT = { version: DEFAULT_CONSENT_TEXTS[0]!.version };
+
 export async function start(
   t: TestGateway,
   token: string,
   input: Partial<Identity> & { protocol: 'LEGACY' | 'V2'; [key: string]: unknown },
 ) {
-  const response = await t.gql(START, { input: { ...PEOPLE.zhang, ...input } }, token);
+  // a user accepts the consent text on the device; a service (naming the openid) gives none
+  const consent = input.openid === undefined ? { consent: CONSENT } : {};
+  const response = await t.gql(START, { input: { ...PEOPLE.zhang, ...consent, ...input } }, token);
   return { response, session: response.body.data?.startVerification as Json | undefined };
 }
 

@@ -68,7 +68,9 @@ const OutcomePointRef = builder
   });
 
 const ConsoleOverviewRef = builder
-  .objectRef<ConsoleOverviewRows & { from: Date; to: Date; bucket: 'HOUR' | 'DAY' }>('ConsoleOverview')
+  .objectRef<
+    ConsoleOverviewRows & { from: Date; to: Date; bucket: 'HOUR' | 'DAY'; alternativeChosen: number }
+  >('ConsoleOverview')
   .implement({
     fields: (t) => ({
       from: t.field({ type: DateTimeScalar, resolve: (o) => o.from }),
@@ -76,6 +78,9 @@ const ConsoleOverviewRef = builder
       bucket: t.field({ type: ConsoleBucketEnum, resolve: (o) => o.bucket }),
       total: t.field({ type: ConsoleCountsRef, resolve: (o) => o.total }),
       byProtocol: t.field({ type: [ProtocolCountsRef], resolve: (o) => o.byProtocol }),
+      alternativeChosen: t.exposeInt('alternativeChosen', {
+        description: 'Of the canceled: sessions whose user chose the other way to verify instead of the face',
+      }),
       series: t.field({
         type: [OutcomePointRef],
         description: 'Sessions started per bucket by their status now; empty buckets are left out.',
@@ -97,8 +102,12 @@ builder.queryField('consoleOverview', (t) =>
       requireConsoleRead(ctx.viewer);
       const unit = bucket === 'HOUR' ? 'hour' : 'day';
       checkPeriod(from, to, unit);
-      const rows = await ctx.services.console.queries.overview(from, to, unit, ctx.services.clock.now());
-      return { ...rows, from, to, bucket };
+      const { queries } = ctx.services.console;
+      const [rows, alternativeChosen] = await Promise.all([
+        queries.overview(from, to, unit, ctx.services.clock.now()),
+        queries.alternativeChosen(from, to),
+      ]);
+      return { ...rows, from, to, bucket, alternativeChosen };
     },
   }),
 );

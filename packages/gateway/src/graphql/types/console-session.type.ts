@@ -12,6 +12,7 @@ import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
 import { FailureCodeEnum, VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
 import { encodeCursor } from '../page-cursor';
+import { ConsentReceiptRef } from './privacy.type';
 
 const failureCode = (code: string | null): FailureCode | null => (code === null ? null : toFailureCode(code));
 
@@ -98,6 +99,11 @@ export const ConsoleSessionRef = builder.objectRef<ConsoleSessionRow>('ConsoleSe
       type: [TimelineEntryRef],
       description: 'oldest first',
       resolve: (s, _args, ctx) => timelineOf(ctx, s),
+    }),
+    consentReceipts: t.field({
+      type: [ConsentReceiptRef],
+      description: 'The consent receipts recorded for this session, oldest first (kept after redaction)',
+      resolve: async (s, _args, ctx) => [...(await ctx.services.privacy.receipts.listBySession(s.id))],
     }),
   }),
 });

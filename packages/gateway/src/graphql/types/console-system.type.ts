@@ -18,6 +18,9 @@ const RefusalRef = builder.objectRef<AbuseRefusalCount>('ConsoleAbuseRefusals').
   }),
 });
 
+/** The 2025 face recognition measures, art. 15: filing once face information of 100,000 people is held. */
+const FILING_THRESHOLD = 100_000;
+
 const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').implement({
   fields: (t) => ({
     checks: t.field({ type: [CheckRef], description: 'what /readyz checks', resolve: (s) => s.checks }),
@@ -35,6 +38,16 @@ const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').imp
     }),
     tokenRefreshes: t.exposeInt('tokenRefreshes', { description: 'access tokens fetched since start' }),
     abuseRefusals: t.field({ type: [RefusalRef], resolve: (s) => s.refusals }),
+    distinctPeople: t.int({
+      description:
+        'distinct people (ID numbers) FaceGate has processed, redacted sessions included: what the provincial CAC filing threshold counts',
+      resolve: (_s, _args, ctx) => ctx.services.console.queries.distinctPeople(),
+    }),
+    filingThreshold: t.int({
+      description:
+        'the 2025 face recognition measures: file with the provincial CAC once face data of this many people is held',
+      resolve: () => FILING_THRESHOLD,
+    }),
     warnings: t.stringList({
       description:
         'settings that are allowed but weaken this deployment, as logged at start-up (e.g. FACEGATE_UNSAFE_LOOPBACK_WECHAT=true in production); empty when none',

@@ -139,7 +139,8 @@ VerificationRef.implement({
     openid: t.string({
       nullable: true,
       description: 'Services with verifications:read only; null for users and write-only keys',
-      resolve: (s, _args, ctx) => (mayReadOpenid(ctx, s) ? s.openid : null),
+      // a redacted session's openid is gone (empty in storage): null, as for a caller who may not read it
+      resolve: (s, _args, ctx) => (mayReadOpenid(ctx, s) && s.openid !== '' ? s.openid : null),
     }),
     clientParams: t.field({
       type: ClientParamsUnion,
