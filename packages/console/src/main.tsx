@@ -126,7 +126,8 @@ function App() {
         <SessionPage
           id={decodeURIComponent(id)}
           back={() => go('sessions')}
-          admin={viewer.scopes.includes('CONSOLE_ADMIN')}
+          // redactVerification takes privacy:write; console:admin is offered it as well (the gateway decides)
+          admin={viewer.scopes.includes('CONSOLE_ADMIN') || viewer.scopes.includes('PRIVACY_WRITE')}
         />
       );
     else if (section === 'sessions')

@@ -116,7 +116,8 @@ describe('operator console, issue 20 (Chromium, real gateway over HTTP, sandbox 
     verifiedId = await seed('o_privacy_1', ADULT, 'verify');
     await seed('o_privacy_2', OTHER, 'alternative');
     const keys = running.container.resolve(TOKENS.ApiKeys);
-    adminKey = createdKey(await keys.create('privacy-officer', ['console:admin']));
+    // redactVerification is privacy:write; the console's admin pages are console:admin
+    adminKey = createdKey(await keys.create('privacy-officer', ['console:admin', 'privacy:write']));
     readKey = createdKey(await keys.create('viewer', ['console:read']));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
