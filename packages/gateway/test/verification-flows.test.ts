@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirm, fullFlow, GETINFO, PEOPLE, QUERYVERIFYINFO, runDevice, start } from './support/flows';
+import {
+  acceptConsent,
+  confirm,
+  fullFlow,
+  GETINFO,
+  PEOPLE,
+  QUERYVERIFYINFO,
+  runDevice,
+  start,
+} from './support/flows';
 import type { Json } from './support/test-gateway';
 import {
   CANCEL,
@@ -244,8 +253,12 @@ describe.each(DATABASE_KINDS)('verification flows over HTTP (%s)', (database) =>
     expect(errorCode((await start(t, writer, { protocol: 'V2' })).response)).toBe('BAD_USER_INPUT');
     expect(errorCode((await start(t, reader, { protocol: 'V2', openid })).response)).toBe('FORBIDDEN');
 
-    // the named user signs in, sees the verifyId (never the openid), runs the check and confirms
+    // the named user signs in; no verifyId until they accept the consent text on the device
     const user = await t.signIn(openid);
+    const unconsented = (await t.gql(GET, { id: started.session!.id }, user)).body.data?.verification;
+    expect(unconsented).toMatchObject({ openid: null, clientParams: null });
+    await acceptConsent(t, user, started.session!.id);
+    // then they see the verifyId (never the openid), run the check and confirm
     const mine = (await t.gql(GET, { id: started.session!.id }, user)).body.data?.verification;
     expect(mine).toMatchObject({ openid: null, clientParams: { __typename: 'V2ClientParams' } });
     const done = await confirm(t, user, runDevice(t, openid, mine));

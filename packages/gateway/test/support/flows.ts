@@ -29,6 +29,18 @@ export async function start(
   return { response, session: response.body.data?.startVerification as Json | undefined };
 }
 
+/** The user accepts the current consent text for a session a service started (before the face check). */
+export async function acceptConsent(t: TestGateway, token: string, verificationId: string) {
+  const response = await t.gql(
+    `mutation($id: ID!, $version: String!) { acceptConsent(verificationId: $id, version: $version) { id status } }`,
+    { id: verificationId, version: CONSENT.version },
+    token,
+  );
+  if (!response.body.data?.acceptConsent) {
+    throw new Error(`acceptConsent failed: ${JSON.stringify(response.body.errors)}`);
+  }
+}
+
 /** What the phone does with the client parameters: returns the confirm input. */
 export function runDevice(
   t: TestGateway,
