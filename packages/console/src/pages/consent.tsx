@@ -4,6 +4,7 @@ import { graphql } from '../graphql';
 import { type PublishForm, publishInputOf } from '../privacy/privacy-logic';
 import { type PrivacyKey, usePrivacyI18n } from '../privacy/privacy-texts';
 import { useQuery } from '../use-query';
+import '../privacy/privacy.css';
 
 const TEXTS = graphql(`query ConsoleConsentTexts {
   consentTexts { version kind purpose textZh textEn sha256 publishedAt } }`);

@@ -4,6 +4,7 @@ import { graphql } from '../graphql';
 import { useQuery } from '../use-query';
 import { redactionConfirmed } from './privacy-logic';
 import { usePrivacyI18n } from './privacy-texts';
+import './privacy.css';
 
 const RECEIPTS = graphql(`query ConsoleSessionReceipts($id: ID!) {
   consoleSession(id: $id) { id consentReceipts { id version acceptedAt guardian withdrawnAt } } }`);
