@@ -6,6 +6,7 @@ import { type ErrorKind, errorKind } from './errors';
 import { graphql, type ResultOf } from './graphql';
 import { I18nContext, type Lang, type MessageKey, makeI18n } from './i18n';
 import { AuditPage } from './pages/audit';
+import { ConsentPage } from './pages/consent';
 import { FailuresPage } from './pages/failures';
 import { KeysPage } from './pages/keys';
 import { OverviewPage } from './pages/overview';
@@ -13,6 +14,7 @@ import { SessionPage, SessionsPage } from './pages/sessions';
 import { SystemPage } from './pages/system';
 import { WebhooksPage } from './pages/webhooks';
 import type { PeriodName } from './period';
+import { PRIVACY_MESSAGES } from './privacy/privacy-texts';
 import './styles.css';
 
 const VIEWER = graphql('query ConsoleViewer { consoleViewer { name scopes } }');
@@ -63,7 +65,12 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
     label: 'sessions',
     render: (c) =>
       c.id ? (
-        <SessionPage id={decodeURIComponent(c.id)} back={() => c.go('sessions')} />
+        <SessionPage
+          id={decodeURIComponent(c.id)}
+          back={() => c.go('sessions')}
+          // redaction: console:admin (the console's action) or privacy:write
+          admin={isAdmin(c.viewer) || c.viewer.scopes.includes('PRIVACY_WRITE')}
+        />
       ) : (
         <SessionsPage open={(sessionId) => c.go(`sessions/${encodeURIComponent(sessionId)}`)} />
       ),
@@ -75,6 +82,7 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
     render: (c) => <KeysPage admin={isAdmin(c.viewer) || c.viewer.scopes.includes('KEYS_ADMIN')} />,
   },
   { section: 'system', label: 'system', render: () => <SystemPage /> },
+  { section: 'consent', label: 'consent', render: (c) => <ConsentPage admin={isAdmin(c.viewer)} /> },
   {
     section: 'audit',
     label: 'audit',
@@ -208,6 +216,9 @@ function App() {
                 {i18n.t(r.label)}
               </a>
             ))}
+            <a href="#/consent" class={section === 'consent' ? 'active' : ''} data-testid="nav-consent">
+              {PRIVACY_MESSAGES[lang].consentTexts}
+            </a>
           </nav>
         )}
         <span class="spacer" />

@@ -3,17 +3,11 @@
  * component both require it, so they share one signed-in token and one consent per app launch.
  */
 import { authTokenStore } from './lib/auth-token.store';
-import { consentStore } from './lib/consent';
 import { forgetSandboxAnswers } from './lib/sandbox-face';
 
 export {
-  CONSENT_AGREE_LABEL,
-  CONSENT_PARAGRAPHS,
-  CONSENT_TITLE,
-  CONSENT_VERSION,
-  consentStore,
-} from './lib/consent';
-export {
+  type AlternativeChoice,
+  type ConsentText,
   createFaceGate,
   createServices,
   type FaceEvidence,
@@ -24,6 +18,7 @@ export {
   outcomeOf,
   type StartInput,
   type Verification,
+  type VerificationOptions,
   type Watch,
   type WatchOptions,
   type WxApi,
@@ -37,13 +32,25 @@ export {
   viewOf,
 } from './lib/identity-form';
 export { failureMessage, requestErrorMessage, type UserMessage } from './lib/messages';
+export {
+  type AlternativeOpened,
+  alternativeViewOf,
+  type ConsentView,
+  consentViewOf,
+  DEFAULT_ALTERNATIVE_LABEL,
+  languageOf,
+  openAlternative,
+} from './lib/privacy';
+export type { ConsentKind, ConsentTextData, VerificationOptionsData } from './lib/privacy-types';
 export { GatewayAwareFaceClient, isDevTools, SandboxFaceVerifyClient } from './lib/sandbox-face';
 export { type FlowState, type FlowStep, VerifyFlow } from './lib/verification-flow';
-export { consentView, formView, type VerifyView, verifyViewOf } from './lib/verify-view';
+export { consentView, declinedView, formView, type VerifyView, verifyViewOf } from './lib/verify-view';
 
-/** Forgets the gateway token and the consent of this app launch (a host's logout, or a test's new launch). */
+/**
+ * Forgets the gateway token (a host's logout, or a test's new launch). Consent is no longer kept here: the
+ * gateway records a receipt per session.
+ */
 export function signOut(): void {
   authTokenStore.clear();
-  consentStore.clear();
   forgetSandboxAnswers();
 }

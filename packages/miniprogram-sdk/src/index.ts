@@ -2,9 +2,8 @@
  * @facegate/miniprogram-sdk: the plain API. The component is `@facegate/miniprogram-sdk/facegate-verify/index`.
  */
 export {
-  CONSENT_PARAGRAPHS,
-  CONSENT_TITLE,
-  CONSENT_VERSION,
+  type AlternativeChoice,
+  type ConsentText,
   createFaceGate,
   type FaceEvidence,
   type FaceGate,
@@ -16,6 +15,7 @@ export {
   type StartInput,
   signOut,
   type Verification,
+  type VerificationOptions,
   type Watch,
   type WatchOptions,
 } from './core';

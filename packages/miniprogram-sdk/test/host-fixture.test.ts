@@ -76,6 +76,8 @@ describe('a host mini program with <facegate-verify> from miniprogram_npm, again
     expect(h.text('.host-header')).toBe('城市服务 · 实名核验');
     expect(h.page?.dom.innerHTML).toMatch(/class="[^"]*main--card/);
 
+    // the gateway's current consent text, on screen before anything can be agreed to
+    await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
     await h.type('.name-input', PASSING.name);
     await h.type('.id-input', PASSING.idCardNumber);
     await h.change('.consent-check', { value: ['agree'] });
@@ -107,13 +109,20 @@ describe('a host mini program with <facegate-verify> from miniprogram_npm, again
     });
     h.open(`/pages/session/index?verificationId=${started.id}`);
     expect(h.exists('.name-input')).toBe(false);
+    await h.waitFor(() => h.exists('.decline'), 'the consent screen');
     await h.tap('.decline');
     expect(h.text('.done')).toBe('canceled:user');
-    expect(h.requestCount).toBe(0);
+    expect(h.faceChecks).toEqual([]);
 
+    // read the text again, agree: the gateway records the receipt, then the face check runs
+    await h.tap('.reread');
+    await h.waitFor(() => h.exists('.agree'), 'the consent screen again');
     await h.tap('.agree');
     await h.waitFor(() => h.text('.done') === 'VERIFIED', 'the verified event');
-    expect(h.sent.map((s) => s.operationName)).toEqual(['SignIn', 'GetVerification', 'ConfirmVerification']);
+    const sent = h.sent.map((s) => s.operationName);
+    expect(sent.indexOf('AcceptConsent')).toBeGreaterThan(-1);
+    expect(sent.indexOf('AcceptConsent')).toBeLessThan(sent.indexOf('ConfirmVerification'));
+    expect(sent).not.toContain('StartVerification');
   });
 
   it('the plain API: signIn, start, runFaceCheck, confirm, watch; typed zh-CN errors', async () => {
@@ -134,7 +143,19 @@ describe('a host mini program with <facegate-verify> from miniprogram_npm, again
     expect(h.requestCount).toBe(0);
 
     await faceGate.signIn();
-    const session = await faceGate.start({ name: ` ${PASSING.name} `, idCardNumber: PASSING.idCardNumber });
+    const refused = await faceGate
+      .start({ name: PASSING.name, idCardNumber: PASSING.idCardNumber })
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'CONSENT_REQUIRED', details: { consentKind: 'STANDARD' } });
+    expect(h.faceChecks).toEqual([]);
+    const consent = await faceGate.consentText();
+    expect(consent.version).toBe((refused as { details: { currentVersion: string } }).details.currentVersion);
+    const session = await faceGate.start({
+      name: ` ${PASSING.name} `,
+      idCardNumber: PASSING.idCardNumber,
+      consentVersion: consent.version,
+    });
+    expect(session.consentReceipt).toMatchObject({ version: consent.version });
     expect(session).toMatchObject({ status: 'PENDING', protocol: 'V2' });
     const evidence = await faceGate.runFaceCheck(session);
     expect(evidence).toEqual({ id: session.id, verifyId: session.clientParams.verifyId });

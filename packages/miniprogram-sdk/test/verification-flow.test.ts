@@ -5,6 +5,7 @@ import { chooseLivenessType, confirmInputOf, VerifyFlow } from '../src/lib/verif
 import { NetworkError } from '../src/lib/wx-async';
 import {
   ALL_CAPABILITIES,
+  aConsentText,
   aVerification,
   FakeFaceClient,
   FakeGatewayApi,
@@ -15,7 +16,12 @@ import {
 const IDENTITY = { name: '张三', idCardNumber: '11010519491231002X' };
 
 function setup(
-  options: { identity?: typeof IDENTITY | null; verificationId?: string; face?: FakeFaceClient } = {},
+  options: {
+    identity?: typeof IDENTITY | null;
+    verificationId?: string;
+    face?: FakeFaceClient;
+    consent?: ReturnType<typeof aConsentText> | null;
+  } = {},
 ) {
   const api = new FakeGatewayApi();
   const face = options.face ?? new FakeFaceClient();
@@ -23,7 +29,11 @@ function setup(
   const identity = options.identity === undefined ? IDENTITY : options.identity;
   const flow = new VerifyFlow(
     { api, face, identity: () => identity, onState: recorder.onState },
-    { verificationId: options.verificationId ?? null },
+    {
+      verificationId: options.verificationId ?? null,
+      // the form's text, agreed to (the consent tests below start without it)
+      consent: options.consent === undefined ? aConsentText() : options.consent,
+    },
   );
   return { api, face, flow, ...recorder };
 }
@@ -32,7 +42,7 @@ describe('VerifyFlow', () => {
   it('runs v2 when the device supports it: start V2, requestFacialVerify with the verifyId, confirm', async () => {
     const { api, face, flow, last, states } = setup();
     await flow.run();
-    expect(api.started).toEqual([{ ...IDENTITY, protocol: 'V2' }]);
+    expect(api.started).toEqual([{ ...IDENTITY, protocol: 'V2', consent: { version: 'v1' } }]);
     expect(face.v2Runs).toEqual([{ verifyId: 'vid-ver-1-0' }]);
     expect(face.legacyRuns).toEqual([]);
     expect(api.confirmed).toEqual([{ id: 'ver-1', verifyId: 'vid-ver-1-0' }]);
@@ -50,7 +60,9 @@ describe('VerifyFlow', () => {
     const face = new FakeFaceClient({ ...ALL_CAPABILITIES, v2: false, livenessTypes: ['READ_DIGITS'] });
     const { api, flow, last } = setup({ face });
     await flow.run();
-    expect(api.started).toEqual([{ ...IDENTITY, protocol: 'LEGACY', livenessType: 'READ_DIGITS' }]);
+    expect(api.started).toEqual([
+      { ...IDENTITY, protocol: 'LEGACY', livenessType: 'READ_DIGITS', consent: { version: 'v1' } },
+    ]);
     expect(face.supportChecks).toEqual([2]);
     expect(face.legacyRuns).toEqual([{ checkAliveType: 2, ...IDENTITY }]);
     expect(api.confirmed).toEqual([{ id: 'ver-1', verifyResult: 'vr-1' }]);

@@ -57,6 +57,8 @@ async function fillIdentity(
   agree = true,
 ): Promise<void> {
   h.open('/pages/identity/index');
+  // the consent text is the gateway's: it is on screen before anything can be agreed to
+  await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
   await h.type('.name-input', identity.name);
   await h.type('.id-input', identity.idCardNumber);
   if (agree) await h.change('.consent-check', { value: ['agree'] });
@@ -80,8 +82,19 @@ describe('journeys against a live gateway in sandbox mode', () => {
     expect(h.text('.title')).toBe('核验通过');
     expect(h.text('.who')).toContain(`${PASSING.name.slice(0, 1)}*`);
     expect(h.page?.dom.textContent).not.toContain(PASSING.idCardNumber);
-    expect(operations(h)).toEqual(['SignIn', 'StartVerification', 'ConfirmVerification', 'GetVerification']);
-    expect(h.sent[1]?.variables).toMatchObject({ input: { protocol } });
+    // the public reads of the consent text and the alternative come first, in either order
+    expect(new Set(operations(h).slice(0, 2))).toEqual(new Set(['ConsentText', 'VerificationOptions']));
+    expect(operations(h).slice(2)).toEqual([
+      'SignIn',
+      'StartVerification',
+      'ConfirmVerification',
+      'GetVerification',
+    ]);
+    const start = h.sent.find((s) => s.operationName === 'StartVerification');
+    // the version of the text on screen goes with the start: the gateway records the receipt
+    expect(start?.variables).toMatchObject({
+      input: { protocol, consent: { version: 'facegate-default-1' } },
+    });
     expect(h.faceChecks.map((c) => c.api)).toEqual([faceApi]);
   });
 
@@ -135,7 +148,8 @@ describe('journeys against a live gateway in sandbox mode', () => {
     await fillIdentity(h, { name: PASSING.name, idCardNumber: badCheckDigit });
     expect(h.text('.id-error')).toMatch(/[\u4e00-\u9fa5]/);
     expect(h.navigations).toEqual([]);
-    expect(h.requestCount).toBe(0);
+    // the ID number was never sent: only the public reads of the consent text and the alternative
+    expect(new Set(operations(h))).toEqual(new Set(['ConsentText', 'VerificationOptions']));
     expect(h.faceChecks).toEqual([]);
   });
 
@@ -144,7 +158,9 @@ describe('journeys against a live gateway in sandbox mode', () => {
     await fillIdentity(h, PASSING, false);
     expect(h.text('.consent-error')).not.toBe('');
     expect(h.navigations).toEqual([]);
-    expect(h.requestCount).toBe(0);
+    // only the public reads of the text and the alternative: no sign-in, no start
+    expect(new Set(operations(h))).toEqual(new Set(['ConsentText', 'VerificationOptions']));
+    expect(h.faceChecks).toEqual([]);
   });
 
   it('an expired session is replaced by a new one', async () => {
@@ -183,13 +199,17 @@ describe('journeys against a live gateway in sandbox mode', () => {
       expect(h.navigations).toEqual([`/pages/verify/index?verificationId=${started.id}`]);
       h.followNavigation();
 
-      // The consent comes first, here too: nothing runs until the user agrees.
-      expect(h.exists('.agree')).toBe(true);
-      expect(h.requestCount).toBe(0);
+      // The consent comes first, here too: no face check until the user agrees and the gateway records it.
+      await h.waitFor(() => h.exists('.agree'), 'the consent screen');
+      expect(h.faceChecks).toEqual([]);
+      expect(operations(h)).not.toContain('AcceptConsent');
       await h.tap('.agree');
       await toResultPage(h);
       expect(h.text('.title')).toBe('核验通过');
       expect(operations(h)).not.toContain('StartVerification');
+      expect(operations(h).indexOf('AcceptConsent')).toBeLessThan(
+        operations(h).indexOf('ConfirmVerification'),
+      );
       const shown = h.page?.dom.textContent ?? '';
       expect(shown).not.toContain(PASSING.idCardNumber);
       expect(shown).not.toContain(PASSING.name);

@@ -24,10 +24,18 @@ function pageHarness(answers: ((body: { operationName: string }) => unknown)[]) 
     ...MODERN_PHONE,
   });
   const sent: string[] = [];
+  const publicReads: string[] = [];
   Object.assign(wxGlobal(), {
     login: (o: { success: (r: unknown) => void }) => setTimeout(() => o.success({ code: 'c' }), 0),
     request: (o: { data: string; success: (r: unknown) => void; fail: (r: unknown) => void }) => {
       const body = JSON.parse(o.data) as { operationName: string };
+      // the public reads the component makes on its own (the consent text, the alternative): not scripted
+      const own = PUBLIC_READS[body.operationName];
+      if (own) {
+        publicReads.push(body.operationName);
+        setTimeout(() => o.success({ statusCode: 200, data: { data: own() } }), 0);
+        return;
+      }
       sent.push(body.operationName);
       const answer = answers.shift();
       setTimeout(() => {
@@ -40,8 +48,28 @@ function pageHarness(answers: ((body: { operationName: string }) => unknown)[]) 
       }, 0);
     },
   });
-  return { h, sent };
+  return { h, sent, publicReads };
 }
+
+/** The gateway's current consent text and alternative, as the component reads them. */
+const CONSENT = {
+  version: '2026-12',
+  kind: 'STANDARD',
+  purpose: '身份核验',
+  textZh: '为核验您的身份，我们将使用您的姓名、身份证号码和人脸信息。',
+  textEn: null,
+  sha256: 'b'.repeat(64),
+  publishedAt: '2026-12-01T00:00:00Z',
+};
+const OPTIONS = {
+  alternative: { kind: 'PAGE', target: '/pages/counter/index', label: '到柜台办理' },
+  contact: null,
+  minors: 'REFUSE',
+};
+const PUBLIC_READS: Record<string, () => unknown> = {
+  ConsentText: () => ({ consentText: CONSENT }),
+  VerificationOptions: () => ({ verificationOptions: OPTIONS }),
+};
 
 const signIn = () => ({ data: { signIn: { token: 't', expiresAt: '2099-01-01T00:00:00Z' } } });
 
@@ -65,6 +93,7 @@ describe('identity page (rendered, fake wx)', () => {
     });
     const { h, sent } = pageHarness([signIn, refused]);
     h.open('/pages/identity/index');
+    await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
     await h.type('.name-input', '张三');
     await h.type('.id-input', '11010519491231002x');
     await h.change('.consent-check', { value: ['agree'] });
@@ -134,5 +163,68 @@ describe('page logic', () => {
 
   it('result URLs carry the id and whether a business started the session', () => {
     expect(resultUrlOf('a b', true)).toBe('/pages/result/index?verificationId=a%20b&origin=business');
+  });
+});
+
+describe('consent and the other way to verify (rendered, fake wx)', () => {
+  it('identity page: the gateway’s text is shown and its version goes with the start', async () => {
+    let input: Record<string, unknown> = {};
+    const started = (body: { operationName: string; variables?: { input: Record<string, unknown> } }) => {
+      input = body.variables?.input ?? {};
+      return { data: { startVerification: aVerification({ id: 'ver-9' }) } };
+    };
+    const { h, sent, publicReads } = pageHarness([signIn, started as never]);
+    h.holdNextFaceCheck = true; // no sandbox here: the check is held, never answered
+    h.open('/pages/identity/index');
+    await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
+    expect(h.text('.consent-paragraph')).toBe(CONSENT.textZh);
+    expect(publicReads.sort()).toEqual(['ConsentText', 'VerificationOptions']);
+    expect(sent).toEqual([]);
+    await h.type('.name-input', '张三');
+    await h.type('.id-input', '11010519491231002X');
+    await h.change('.consent-check', { value: ['agree'] });
+    await h.tap('.submit');
+    await h.waitFor(() => Object.keys(input).length > 0, 'the start');
+    expect(sent).toEqual(['SignIn', 'StartVerification']);
+    expect(input.consent).toEqual({ version: CONSENT.version });
+    // consent recorded with the start, then the face check
+    await h.waitFor(() => h.faceChecks.length === 1, 'the face check');
+    h.closePage();
+  });
+
+  it('verify page: declining keeps the user here with the alternative, which ends the session and opens', async () => {
+    const chosen: string[] = [];
+    const { h, sent } = pageHarness([
+      signIn,
+      () => ({ data: { verification: aVerification({ id: 'biz-7', consentReceipt: null }) } }),
+      ((body: { variables: { verificationId: string } }) => {
+        chosen.push(body.variables.verificationId);
+        return {
+          data: {
+            chooseAlternative: aVerification({
+              id: 'biz-7',
+              status: 'CANCELED',
+              cancelReason: 'ALTERNATIVE_CHOSEN',
+              clientParams: null,
+            }),
+          },
+        };
+      }) as never,
+    ]);
+    h.open('/pages/verify/index?verificationId=biz-7');
+    await h.waitFor(() => h.exists('.agree'), 'the consent screen');
+    expect(h.faceChecks).toEqual([]);
+    await h.tap('.decline');
+    // not sent back: the other way is offered here
+    expect(h.navigations).toEqual([]);
+    expect(h.exists('.declined-message')).toBe(true);
+    expect(h.text('.alternative-button')).toBe('到柜台办理');
+    await h.tap('.alternative-button');
+    await h.waitFor(() => h.navigations.length > 0, 'the alternative page');
+    expect(chosen).toEqual(['biz-7']);
+    expect(sent).toEqual(['SignIn', 'GetVerification', 'ChooseAlternative']);
+    expect(h.navigations).toEqual(['/pages/counter/index']);
+    expect(h.faceChecks).toEqual([]);
+    h.closePage();
   });
 });

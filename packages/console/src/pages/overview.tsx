@@ -5,6 +5,7 @@ import { percent, seconds } from '../format';
 import { graphql, type ResultOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
 import { bucketsOf, type PeriodName, periodOf } from '../period';
+import { AlternativeChosenCard } from '../privacy/alternative-chosen';
 import { useQuery } from '../use-query';
 
 // @_unmask: the fields are read where the query is, not through readFragment
@@ -80,6 +81,7 @@ export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodN
                 <span class="value">{o.total[k]}</span>
               </div>
             ))}
+            <AlternativeChosenCard period={props.period} />
             <div class="card" data-testid="pass-rate">
               <span class="label">{t('passRate')}</span>
               <span class="value">{percent(o.total.passRate)}</span>

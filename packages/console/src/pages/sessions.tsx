@@ -4,6 +4,7 @@ import { ErrorNotice } from '../components/error-notice';
 import { failureReason } from '../failure-reason';
 import { graphql, type VariablesOf } from '../graphql';
 import { type MessageKey, useI18n } from '../i18n';
+import { SessionPrivacy } from '../privacy/session-privacy';
 import { useQuery } from '../use-query';
 
 const LIST = graphql(`query ConsoleSessions($filter: ConsoleSessionFilter, $after: String) {
@@ -139,7 +140,7 @@ export function SessionsPage(props: { open: (id: string) => void }) {
   );
 }
 
-export function SessionPage(props: { id: string; back: () => void }) {
+export function SessionPage(props: { id: string; back: () => void; admin?: boolean }) {
   const { t, date, lang } = useI18n();
   const { data, error, reload } = useQuery(ONE, { id: props.id });
   const s = data?.consoleSession;
@@ -204,6 +205,7 @@ export function SessionPage(props: { id: string; back: () => void }) {
               </li>
             ))}
           </ol>
+          <SessionPrivacy id={props.id} admin={props.admin === true} onRedacted={reload} />
         </>
       )}
     </section>

@@ -2,6 +2,7 @@ import { DataTable } from '../components/data-table';
 import { ErrorNotice } from '../components/error-notice';
 import { graphql } from '../graphql';
 import { useI18n } from '../i18n';
+import { FilingThreshold } from '../privacy/filing-threshold';
 import { useQuery } from '../use-query';
 
 const QUERY = graphql(`query SystemStatus { systemStatus {
@@ -57,6 +58,7 @@ export function SystemPage() {
             <dt>{t('tokenRefreshes')}</dt>
             <dd>{s.tokenRefreshes}</dd>
           </dl>
+          <FilingThreshold />
           <h3>{t('abuseRefusals')}</h3>
           <DataTable
             testId="abuse-refusals"

@@ -1,18 +1,20 @@
 import {
-  CONSENT_AGREE_LABEL,
-  CONSENT_PARAGRAPHS,
-  CONSENT_TITLE,
-  consentStore,
-  consentView,
+  alternativeViewOf,
+  type ConsentTextData,
+  consentViewOf,
   createServices,
+  declinedView,
   emptyIdentityForm,
   type FaceGateError,
   type FlowState,
   formView,
   type IdentityForm,
+  languageOf,
+  openAlternative,
   outcomeOf,
   type PendingIdentity,
   submissionOf,
+  type VerificationOptionsData,
   VerifyFlow,
   type VerifyView,
   verifyViewOf,
@@ -22,8 +24,10 @@ import {
 /**
  * <facegate-verify>: the whole verification in one tag. mode="form" shows the identity form with the consent;
  * verification-id="..." runs a session a business backend started (the consent first, nothing typed).
+ * The consent text is the gateway's current one; its version goes with the start (or to acceptConsent), so
+ * the gateway records a receipt before any face API runs. The other way to verify is offered throughout.
  * Events: verified { verificationId, verification }, failed { code, reason, retryable, final, verificationId },
- * canceled { by: 'user' | 'session', verificationId }.
+ * canceled { by: 'user' | 'session', verificationId }, alternative { kind, target, verificationId }.
  */
 
 /**
@@ -39,6 +43,14 @@ interface Instance {
   identity: PendingIdentity | null;
   hidden: boolean;
   resumeTimer: ReturnType<typeof setTimeout> | null;
+  /** The text on screen: in the form, or asked for by the flow (a business session, a changed text). */
+  consentText: ConsentTextData | null;
+  options: VerificationOptionsData | null;
+  /** Bumped by every setUp, so a late answer for an earlier set-up is ignored. */
+  generation: number;
+  /** The set-up whose text and alternative were requested. */
+  privacyGeneration: number;
+  attached: boolean;
 }
 
 type Data = IdentityForm &
@@ -49,6 +61,18 @@ type Data = IdentityForm &
     canSubmit: boolean;
     submitted: boolean;
     canEditIdentity: boolean;
+    consentLoaded: boolean;
+    consentTitle: string;
+    consentPurpose: string;
+    consentParagraphs: readonly string[];
+    consentAgreeLabel: string;
+    agreeLabel: string;
+    declineLabel: string;
+    consentVersion: string;
+    alternativeLabel: string;
+    alternativeContact: string;
+    alternativeNotice: string;
+    offerAlternative: boolean;
   };
 
 type Self = {
@@ -69,6 +93,11 @@ const stateOf = (self: object): Instance => {
       identity: null,
       hidden: false,
       resumeTimer: null,
+      consentText: null,
+      options: null,
+      generation: 0,
+      privacyGeneration: -1,
+      attached: false,
     };
     instances.set(self, state);
   }
@@ -84,27 +113,115 @@ function updateForm(self: Self, patch: Partial<IdentityForm>, submitted = self.d
   self.setData({ ...patch, ...viewOf(form, new Date(), submitted), submitted });
 }
 
+/** The text, in the mini program's language, into the view. */
+function showConsentText(self: Self, text: ConsentTextData): void {
+  stateOf(self).consentText = text;
+  const view = consentViewOf(text, languageOf(wx));
+  self.setData({
+    consentLoaded: true,
+    consentTitle: view.title,
+    consentPurpose: view.purpose,
+    consentParagraphs: view.paragraphs,
+    consentAgreeLabel: view.checkboxLabel,
+    agreeLabel: view.agreeLabel,
+    declineLabel: view.declineLabel,
+    consentVersion: text.version,
+  });
+}
+
+function attentionOf(code: string, text: string, retryable: boolean): FlowState {
+  return { kind: 'attention', message: { code, text, retryable }, verification: null, needsIdentity: false };
+}
+
+/** The operator's alternative (or contact text); fetched once per set-up, public, never blocking the flow. */
+function loadOptions(self: Self, services: ReturnType<typeof createServices>, generation: number): void {
+  const state = stateOf(self);
+  services.api
+    .verificationOptions()
+    .catch(() => null)
+    .then((options) => {
+      if (state.generation !== generation) return;
+      state.options = options;
+      self.setData(alternativeViewOf(options));
+    });
+}
+
 /** (Re)starts from what the properties say: a business-started session, or the form. */
 function setUp(self: Self): void {
   const state = stateOf(self);
   state.flow?.dispose();
   state.flow = null;
+  state.generation += 1;
   const verificationId = self.data.verificationId || null;
   state.verificationId = verificationId;
   state.businessStarted = verificationId !== null;
   state.identity = null;
-  self.setData({ canEditIdentity: !state.businessStarted });
-  if (!state.businessStarted) {
-    self.setData({ ...formView(), ...emptyIdentityForm(), submitted: false });
+  state.consentText = null;
+  self.setData({
+    canEditIdentity: !state.businessStarted,
+    consentLoaded: false,
+    alternativeNotice: '',
+    offerAlternative: true,
+    ...alternativeViewOf(state.options),
+  });
+  if (state.businessStarted) {
+    // The flow reads the session: without a receipt it fetches the text and asks (before any face API).
+    loadPrivacy(self);
+    startFlow(self);
     return;
   }
-  // Consent comes before any face API: asked here for a business-started session, once per app launch.
-  if (consentStore.has()) startFlow(self);
-  else self.setData(consentView());
+  self.setData({ ...formView(), ...emptyIdentityForm(), submitted: false });
+  loadPrivacy(self);
+}
+
+/**
+ * Reads the alternative and, for the form, the consent text. A host often sets `gateway` in its onLoad,
+ * after the component is attached: without one this waits for the gateway observer.
+ */
+function loadPrivacy(self: Self): void {
+  const state = stateOf(self);
+  const generation = state.generation;
+  if (!self.data.gateway) return;
+  let services: ReturnType<typeof createServices>;
+  try {
+    services = createServices({ gateway: self.data.gateway });
+  } catch (error) {
+    const e = error as FaceGateError;
+    onFlowState(self, state, attentionOf(e.code, e.message, false));
+    return;
+  }
+  // once per set-up (attached and the gateway observer may both ask)
+  if (state.privacyGeneration === generation) return;
+  state.privacyGeneration = generation;
+  loadOptions(self, services, generation);
+  if (state.businessStarted || state.consentText) return;
+  const unavailable = () => {
+    if (state.generation !== generation) return;
+    onFlowState(
+      self,
+      state,
+      attentionOf('CONSENT_UNAVAILABLE', '暂时无法获取个人信息处理告知，请稍后重试', true),
+    );
+  };
+  services.api
+    .consentText('STANDARD')
+    .then((text) => {
+      if (state.generation !== generation) return;
+      if (text) showConsentText(self, text);
+      else unavailable();
+    })
+    .catch(unavailable);
 }
 
 function onFlowState(self: Self, state: Instance, flowState: FlowState): void {
-  self.setData(verifyViewOf(flowState));
+  self.setData({
+    ...verifyViewOf(flowState),
+    // before the face check and after every failure; not while working, not once verified
+    offerAlternative:
+      flowState.kind !== 'working' &&
+      !(flowState.kind === 'finished' && flowState.verification.status === 'VERIFIED'),
+  });
+  if (flowState.kind === 'consent') showConsentText(self, flowState.text);
   const verificationId = state.verificationId;
   if (flowState.kind === 'attention') {
     const { code, text, retryable } = flowState.message;
@@ -160,7 +277,8 @@ function startFlow(self: Self): void {
         state.verificationId = id;
       },
     },
-    { verificationId: state.verificationId },
+    // the form's text, agreed to with its checkbox; a business session asks in the flow
+    { verificationId: state.verificationId, consent: state.businessStarted ? null : state.consentText },
   );
   void state.flow.run();
 }
@@ -185,19 +303,36 @@ Component({
     canSubmit: false,
     submitted: false,
     canEditIdentity: true,
-    consentTitle: CONSENT_TITLE,
-    consentParagraphs: CONSENT_PARAGRAPHS,
-    consentAgreeLabel: CONSENT_AGREE_LABEL,
+    consentLoaded: false,
+    consentTitle: '',
+    consentPurpose: '',
+    consentParagraphs: [] as readonly string[],
+    consentAgreeLabel: '',
+    agreeLabel: '',
+    declineLabel: '',
+    consentVersion: '',
+    alternativeLabel: '',
+    alternativeContact: '',
+    alternativeNotice: '',
+    offerAlternative: true,
   },
   observers: {
+    gateway(value: string) {
+      const state = stateOf(this);
+      // before attached, setUp does it
+      if (value && state.attached && !state.businessStarted && !state.consentText && !state.flow)
+        loadPrivacy(this as unknown as Self);
+    },
     verificationId(value: string) {
       // A host often sets it in its onLoad, after the component is attached.
       const state = stateOf(this);
+      if (!state.attached) return; // attached() sets up with it
       if (value && !(state.businessStarted && state.verificationId === value)) setUp(this as unknown as Self);
     },
   },
   lifetimes: {
     attached() {
+      stateOf(this).attached = true;
       setUp(this as unknown as Self);
     },
     detached() {
@@ -248,25 +383,60 @@ Component({
         return;
       }
       const state = stateOf(this);
+      if (!state.consentText) return; // the text is not on screen yet: nothing was agreed to
       state.identity = identity;
       state.verificationId = null; // a new identity is a new session
-      consentStore.record();
       startFlow(self);
     },
+    /** Agree on the consent screen (a business session, or a text that changed since the form). */
     onAgree() {
-      consentStore.record();
-      startFlow(this as unknown as Self);
-    },
-    onDecline() {
+      const self = this as unknown as Self;
       const state = stateOf(this);
-      (this as unknown as Self).triggerEvent('canceled', {
-        by: 'user',
-        verificationId: state.verificationId,
-      });
+      if (!state.consentText) return;
+      if (!state.flow) return startFlow(self);
+      state.flow.agree(state.consentText);
+      void state.flow.run({ supersede: true });
+    },
+    /** Declining is always possible and costs nothing: the alternative is offered, no face API runs. */
+    onDecline() {
+      const self = this as unknown as Self;
+      const state = stateOf(this);
+      state.flow?.dispose();
+      state.flow = null;
+      self.setData({ ...declinedView(), offerAlternative: true });
+      self.triggerEvent('canceled', { by: 'user', verificationId: state.verificationId });
+    },
+    /** Read the text again after declining. */
+    onReread() {
+      setUp(this as unknown as Self);
+    },
+    /** The other way to verify: an open session ends (ALTERNATIVE_CHOSEN), then the alternative opens. */
+    async onAlternative() {
+      const self = this as unknown as Self;
+      const state = stateOf(this);
+      const verificationId = state.verificationId;
+      const flow = state.flow;
+      state.flow = null;
+      if (flow) {
+        await flow.chooseAlternative();
+        flow.dispose();
+      } else if (verificationId) {
+        // declined or not yet run: the session is still told, so it is counted and cannot be continued
+        await createServices({ gateway: self.data.gateway })
+          .api.chooseAlternative(verificationId)
+          .catch(() => null);
+      }
+      // the identity is not needed any more
+      state.identity = null;
+      self.setData({ ...emptyIdentityForm() });
+      const opened = await openAlternative(wx as never, state.options);
+      self.setData({ alternativeNotice: opened.notice });
+      self.triggerEvent('alternative', { kind: opened.kind, target: opened.target, verificationId });
     },
     onRetry() {
       const self = this as unknown as Self;
       const state = stateOf(this);
+      if (!state.consentText && !state.businessStarted) return setUp(self);
       if (!state.flow) return startFlow(self);
       void state.flow.run({ supersede: self.data.phase === 'interrupted' });
     },

@@ -12,6 +12,17 @@ import { GatewayRequestError, GraphQLClient } from './graphql-client';
 import type { ConfirmVerificationInput, VerificationData } from './graphql-types';
 import { checkIdCardNumber, checkName, type PendingIdentity } from './identity-form';
 import { failureMessage, requestErrorMessage, type UserMessage } from './messages';
+import {
+  type AlternativeOpened,
+  type ConsentView,
+  consentRequiredOf,
+  consentViewOf,
+  languageOf,
+  minorRefusalOf,
+  NO_CONSENT_TEXT,
+  openAlternative,
+} from './privacy';
+import type { ConsentKind, ConsentTextData, VerificationOptionsData } from './privacy-types';
 import { GatewayAwareFaceClient, type SandboxWx } from './sandbox-face';
 import type { WxTransport } from './wx-async';
 
@@ -32,6 +43,8 @@ export class FaceGateError extends Error {
     readonly retryable: boolean,
     /** The input field at fault, for the INVALID_* codes. */
     readonly field: string | null = null,
+    /** CONSENT_REQUIRED: { currentVersion, consentKind }, the text to fetch and show before trying again. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'FaceGateError';
@@ -80,6 +93,23 @@ export interface FaceGateOptions {
 export interface StartInput {
   readonly name: string;
   readonly idCardNumber: string;
+  /** The version of the consent text the user agreed to (consentText().version); required by the gateway. */
+  readonly consentVersion?: string;
+}
+
+/** A consent text as the gateway publishes it, plus what to show in the mini program's language. */
+export interface ConsentText extends ConsentTextData {
+  readonly display: ConsentView;
+}
+
+/** Where the alternative to the face leads, and whom to contact when there is none. */
+export type VerificationOptions = VerificationOptionsData;
+
+export interface AlternativeChoice {
+  /** The session as it ended (CANCELED, ALTERNATIVE_CHOSEN); null without a session or when it could not be told. */
+  readonly verification: Verification | null;
+  /** What was opened: PAGE (navigated), URL (link copied; `notice` says so), NONE (`notice` is the contact text). */
+  readonly opened: AlternativeOpened;
 }
 
 export interface WatchOptions {
@@ -109,6 +139,21 @@ export interface FaceGate {
   get(id: string): Promise<Verification | null>;
   /** Ends an open session (CANCELED). */
   cancel(id: string): Promise<Verification>;
+  /** The current consent text to show before the face check (GUARDIAN: a guardian's, for a child under 14). */
+  consentText(kind?: ConsentKind): Promise<ConsentText>;
+  /** The operator's alternative to the face and contact text. */
+  options(): Promise<VerificationOptions>;
+  /** For a session a service started: records the user's consent to `version` (before runFaceCheck). */
+  acceptConsent(session: Verification | string, version: string): Promise<Verification>;
+  /** The user withdraws consent: an open session ends CANCELED (CONSENT_WITHDRAWN). */
+  withdrawConsent(session: Verification | string): Promise<Verification>;
+  /** The user declined the consent: what to offer instead (nothing is sent; nothing is recorded). */
+  decline(): Promise<VerificationOptions>;
+  /**
+   * The user chose the other way: an open session ends CANCELED (ALTERNATIVE_CHOSEN), then the alternative
+   * opens (a page: wx.navigateTo; a web page: its link is copied). Never rejects for the session's sake.
+   */
+  chooseAlternative(session?: Verification | string | null): Promise<AlternativeChoice>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -149,6 +194,18 @@ export function createServices(options: FaceGateOptions): Services {
 /** Any rejection as a FaceGateError with a zh-CN message. */
 function toFaceGateError(error: unknown): FaceGateError {
   if (error instanceof FaceGateError) return error;
+  const required = consentRequiredOf(error);
+  if (required) {
+    return new FaceGateError(
+      'CONSENT_REQUIRED',
+      '个人信息处理告知已更新，请阅读并同意后继续',
+      true,
+      'consent',
+      { currentVersion: required.currentVersion, consentKind: required.kind },
+    );
+  }
+  const minor = minorRefusalOf(error);
+  if (minor) return FaceGateError.of(minor, 'idCardNumber');
   if (error instanceof ClientCheckFailure) return FaceGateError.of(failureMessage(error.failure));
   return FaceGateError.of(requestErrorMessage(error));
 }
@@ -163,6 +220,8 @@ const typed =
     }
   };
 
+const idOf = (session: Verification | string) => (typeof session === 'string' ? session : session?.id);
+
 function validIdentity(input: StartInput): PendingIdentity {
   const name = checkName(String(input?.name ?? ''));
   if (!name.ok) throw new FaceGateError('INVALID_NAME', name.error, false, 'name');
@@ -174,6 +233,12 @@ function validIdentity(input: StartInput): PendingIdentity {
 /** The plain API, for teams that build their own UI. Every method returns a promise; rejections are FaceGateError. */
 export function createFaceGate(options: FaceGateOptions): FaceGate {
   const { api, face } = createServices(options);
+  const wxApi = options.wx ?? wx;
+  let optionsCache: VerificationOptions | null = null;
+  const verificationOptions = async () => {
+    optionsCache ??= await api.verificationOptions();
+    return optionsCache;
+  };
   const supported = async () => {
     await face.prepare();
     const capabilities = face.capabilities();
@@ -221,9 +286,17 @@ export function createFaceGate(options: FaceGateOptions): FaceGate {
     }),
     start: typed(async (input: StartInput) => {
       const identity = validIdentity(input);
-      return startSession(api, identity, await supported());
+      const version = typeof input.consentVersion === 'string' ? input.consentVersion : null;
+      return startSession(api, identity, await supported(), version);
     }),
     runFaceCheck: typed(async (session: Verification, identity?: StartInput) => {
+      // No face API before the gateway holds a receipt (startVerification with consent, or acceptConsent).
+      if (!session?.consentReceipt) {
+        throw new FaceGateError('CONSENT_REQUIRED', '请先阅读并同意个人信息处理告知', true, 'consent', {
+          currentVersion: null,
+          consentKind: session?.guardianRequired ? 'GUARDIAN' : 'STANDARD',
+        });
+      }
       const step = await runFaceCheckFor(
         face,
         session,
@@ -240,5 +313,22 @@ export function createFaceGate(options: FaceGateOptions): FaceGate {
     watch,
     get,
     cancel: typed((id: string) => api.cancelVerification(id)),
+    consentText: typed(async (kind: ConsentKind = 'STANDARD') => {
+      const text = await api.consentText(kind);
+      if (!text) throw FaceGateError.of(NO_CONSENT_TEXT);
+      return { ...text, display: consentViewOf(text, languageOf(wxApi)) };
+    }),
+    options: typed(verificationOptions),
+    acceptConsent: typed((session: Verification | string, version: string) =>
+      api.acceptConsent(idOf(session), version),
+    ),
+    withdrawConsent: typed((session: Verification | string) => api.withdrawConsent(idOf(session))),
+    decline: typed(verificationOptions),
+    chooseAlternative: typed(async (session?: Verification | string | null) => {
+      const id = session ? idOf(session) : null;
+      const verification = id ? await api.chooseAlternative(id).catch(() => null) : null;
+      const offered = await verificationOptions().catch(() => null);
+      return { verification, opened: await openAlternative(wxApi as never, offered) };
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { GatewayRequestError } from './graphql-client';
 import type { ConfirmVerificationInput, VerificationData } from './graphql-types';
 import type { PendingIdentity } from './identity-form';
 import { failureMessageOf, type UserMessage } from './messages';
+import { consentRequiredOf, minorRefusalOf } from './privacy';
 
 /**
  * The steps of one verification, shared by the component's flow and the plain API (createFaceGate), so
@@ -57,17 +58,21 @@ export async function startSession(
   api: Pick<GatewayApi, 'startVerification'>,
   identity: PendingIdentity,
   capabilities: DeviceCapabilities,
+  /** The consent text version the user agreed to (the gateway refuses a start without it). */
+  consentVersion: string | null = null,
 ): Promise<VerificationData> {
   const livenessType = chooseLivenessType(capabilities);
+  const consent = consentVersion ? { consent: { version: consentVersion } } : {};
   const legacy = {
     name: identity.name,
     idCardNumber: identity.idCardNumber,
     protocol: 'LEGACY' as const,
     ...(livenessType ? { livenessType } : {}),
+    ...consent,
   };
   if (!capabilities.v2) return api.startVerification(legacy);
   try {
-    return await api.startVerification({ ...identity, protocol: 'V2' });
+    return await api.startVerification({ ...identity, protocol: 'V2', ...consent });
   } catch (error) {
     if (capabilities.legacy && isProtocolRejected(error)) return api.startVerification(legacy);
     throw error;
@@ -140,7 +145,12 @@ export async function confirmWithRecovery(
       const current = await api.verification(input.id);
       if (current) return current;
     }
-    if (error.code === 'BAD_USER_INPUT' && input.clientErrCode !== undefined) {
+    if (
+      error.code === 'BAD_USER_INPUT' &&
+      input.clientErrCode !== undefined &&
+      !consentRequiredOf(error) &&
+      !minorRefusalOf(error)
+    ) {
       throw new ClientCheckFailure(failureFromClientErrCode(input.clientErrCode));
     }
     throw error;

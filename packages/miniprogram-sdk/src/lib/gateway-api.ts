@@ -16,6 +16,14 @@ import type {
   StartVerificationInput,
   VerificationData,
 } from './graphql-types';
+import {
+  ACCEPT_CONSENT,
+  CHOOSE_ALTERNATIVE,
+  CONSENT_TEXT,
+  VERIFICATION_OPTIONS,
+  WITHDRAW_CONSENT,
+} from './privacy-operations';
+import type { ConsentKind, ConsentTextData, VerificationOptionsData } from './privacy-types';
 import { type WxTransport, wxLogin } from './wx-async';
 
 export interface GatewayApiDeps {
@@ -69,6 +77,30 @@ export class GatewayApi {
   /** Sandbox mode: the sandbox's device routes, the signed-in test user and the test identities (else null). */
   async sandboxDevice(): Promise<SandboxDeviceData['sandboxDevice']> {
     return (await this.authorized(SANDBOX_DEVICE, {})).sandboxDevice;
+  }
+
+  /** The current consent text of `kind` (public: no sign-in needed); null when none is published. */
+  async consentText(kind: ConsentKind = 'STANDARD'): Promise<ConsentTextData | null> {
+    return (await this.deps.client.execute(CONSENT_TEXT, { kind }, null)).consentText;
+  }
+
+  /** The operator's alternative to the face and contact text (public). */
+  async verificationOptions(): Promise<VerificationOptionsData> {
+    return (await this.deps.client.execute(VERIFICATION_OPTIONS, {}, null)).verificationOptions;
+  }
+
+  /** Records the user's consent to `version` for a session a service started (before any face API). */
+  async acceptConsent(verificationId: string, version: string): Promise<VerificationData> {
+    return (await this.authorized(ACCEPT_CONSENT, { verificationId, version })).acceptConsent;
+  }
+
+  async withdrawConsent(verificationId: string): Promise<VerificationData> {
+    return (await this.authorized(WITHDRAW_CONSENT, { verificationId })).withdrawConsent;
+  }
+
+  /** Ends an open session because the user chose the other way to verify. */
+  async chooseAlternative(verificationId: string): Promise<VerificationData> {
+    return (await this.authorized(CHOOSE_ALTERNATIVE, { verificationId })).chooseAlternative;
   }
 
   /** One silent re-sign-in when the gateway no longer accepts the token (restart, key rotation, expiry). */

@@ -10,6 +10,8 @@ export class GatewayRequestError extends Error {
     message: string,
     /** For BAD_USER_INPUT: the input field at fault, when the gateway names it. */
     readonly field: string | null = null,
+    /** Everything else the gateway put in `extensions` (rule, messageZh, currentVersion...). */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'GatewayRequestError';
@@ -33,7 +35,7 @@ export interface GraphQLClientOptions {
 
 interface GraphQLErrorShape {
   message?: unknown;
-  extensions?: { code?: unknown; field?: unknown; argumentName?: unknown };
+  extensions?: { code?: unknown; field?: unknown; argumentName?: unknown } & Record<string, unknown>;
 }
 
 function parseBody(data: unknown): { data?: unknown; errors?: GraphQLErrorShape[] } | null {
@@ -61,7 +63,7 @@ function toRequestError(error: GraphQLErrorShape): GatewayRequestError {
         ? ext.argumentName
         : null;
   const message = typeof error.message === 'string' ? error.message : 'request failed';
-  return new GatewayRequestError(code, message, field);
+  return new GatewayRequestError(code, message, field, ext);
 }
 
 /** GraphQL over wx.request: one POST per operation, the bearer token when signed in. */

@@ -18,33 +18,11 @@ import type {
   StartVerificationData,
   StartVerificationVariables,
 } from './graphql-types';
+import type { Operation } from './operation';
+import { PRIVACY_OPERATIONS } from './privacy-operations';
+import { VERIFICATION_FIELDS } from './verification-fields';
 
-/** A document plus the types of its data and variables (the phantom field is never set). */
-export interface Operation<TData, TVariables> {
-  readonly operationName: string;
-  readonly document: string;
-  readonly __types?: { data: TData; variables: TVariables };
-}
-
-const VERIFICATION_FIELDS = `
-fragment VerificationFields on Verification {
-  id
-  status
-  protocol
-  livenessType
-  maskedName
-  maskedIdCardNumber
-  attempts
-  maxAttempts
-  lastError { code message retryable upstreamCode }
-  expiresAt
-  verifiedAt
-  clientParams {
-    __typename
-    ... on LegacyClientParams { checkAliveType name idCardNumber userIdKey }
-    ... on V2ClientParams { verifyId }
-  }
-}`;
+export type { Operation } from './operation';
 
 export const SIGN_IN: Operation<SignInData, SignInVariables> = {
   operationName: 'SignIn',
@@ -109,4 +87,5 @@ export const ALL_OPERATIONS: readonly Operation<unknown, unknown>[] = [
   GET_VERIFICATION,
   GATEWAY_INFO,
   SANDBOX_DEVICE,
+  ...PRIVACY_OPERATIONS,
 ] as readonly Operation<unknown, unknown>[];

@@ -1,4 +1,6 @@
 /** Hand-written result types of the operations in graphql-operations.ts (the gateway's schema.graphql). */
+import type { CancelReason, ConsentReceiptData } from './privacy-types';
+
 export type VerificationProtocol = 'LEGACY' | 'V2';
 export type LivenessType = 'READ_DIGITS' | 'SCREEN_FLASH' | 'SCREEN_FLASH_OR_READ_DIGITS';
 export type VerificationStatus = 'PENDING' | 'VERIFIED' | 'FAILED' | 'CANCELED' | 'EXPIRED';
@@ -37,6 +39,10 @@ export interface VerificationData {
   readonly lastError: VerificationErrorData | null;
   readonly expiresAt: string;
   readonly verifiedAt: string | null;
+  /** The holder is under 14 and a guardian's consent (a GUARDIAN text) is needed. */
+  readonly guardianRequired: boolean;
+  readonly cancelReason: CancelReason | null;
+  readonly consentReceipt: ConsentReceiptData | null;
   readonly clientParams: ClientParamsData | null;
 }
 
@@ -52,6 +58,8 @@ export interface StartVerificationInput {
   readonly idCardNumber: string;
   readonly protocol?: VerificationProtocol;
   readonly livenessType?: LivenessType;
+  /** The consent text version the user agreed to (the gateway records a receipt). */
+  readonly consent?: { readonly version: string };
 }
 export interface StartVerificationData {
   readonly startVerification: VerificationData;

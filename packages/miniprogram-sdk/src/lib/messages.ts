@@ -55,6 +55,12 @@ export function requestErrorMessage(error: unknown): UserMessage {
   if (error instanceof GatewayProtocolError)
     return { code: error.code, text: '核验服务响应异常，请稍后重试', retryable: true };
   if (error instanceof GatewayRequestError) {
+    // An input error the gateway explains in zh-CN (an ID number rule, a minor...): its words are the best.
+    const zh = error.extensions.messageZh;
+    if (error.code === 'BAD_USER_INPUT' && typeof zh === 'string' && zh !== '') {
+      const rule = error.extensions.rule;
+      return { code: typeof rule === 'string' ? rule : error.code, text: zh, retryable: false };
+    }
     const known = REQUEST_ERROR_MESSAGES[error.code] ?? {
       text: '核验服务暂时异常，请稍后重试',
       retryable: true,

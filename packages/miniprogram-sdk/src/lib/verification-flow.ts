@@ -11,10 +11,12 @@ import { GatewayRequestError } from './graphql-client';
 import type { ConfirmVerificationInput, VerificationData } from './graphql-types';
 import type { PendingIdentity } from './identity-form';
 import { failureMessage, requestErrorMessage, type UserMessage } from './messages';
+import { consentRequiredOf, minorRefusalOf, NO_CONSENT_TEXT } from './privacy';
+import type { ConsentKind, ConsentTextData } from './privacy-types';
 
 export { chooseLivenessType, confirmInputOf, isProtocolRejected } from './face-steps';
 
-export type FlowStep = 'device' | 'signing-in' | 'starting' | 'loading' | 'face' | 'confirming';
+export type FlowStep = 'device' | 'signing-in' | 'consent' | 'starting' | 'loading' | 'face' | 'confirming';
 
 export type FlowState =
   | { readonly kind: 'working'; readonly step: FlowStep }
@@ -26,6 +28,16 @@ export type FlowState =
       /** The identity must be entered (again) on the identity page to go on. */
       readonly needsIdentity: boolean;
     }
+  /**
+   * The user must read and agree to this text before anything goes on (no face API has been called): the
+   * first time, or again because the text changed or a guardian's text is needed (`changed`).
+   */
+  | {
+      readonly kind: 'consent';
+      readonly text: ConsentTextData;
+      readonly verification: VerificationData | null;
+      readonly changed: boolean;
+    }
   /** The face check was left (app hidden) and its answer never came: the session is still open. */
   | { readonly kind: 'interrupted'; readonly verification: VerificationData }
   /** The session ended (VERIFIED, FAILED, CANCELED, or EXPIRED with no way to replace it). */
@@ -34,7 +46,13 @@ export type FlowState =
 export interface VerifyFlowDeps {
   readonly api: Pick<
     GatewayApi,
-    'ensureSignedIn' | 'startVerification' | 'confirmVerification' | 'verification'
+    | 'ensureSignedIn'
+    | 'startVerification'
+    | 'confirmVerification'
+    | 'verification'
+    | 'consentText'
+    | 'acceptConsent'
+    | 'chooseAlternative'
   >;
   /** prepare(), when there, decides which face step runs before the device is checked (sandbox-face.ts). */
   readonly face: FaceVerifyClient & { prepare?(): Promise<void> };
@@ -56,12 +74,40 @@ export class VerifyFlow {
   private busy = false;
   private inFaceCheck = false;
   private disposed = false;
+  /** The text the user agreed to in this flow (its version goes with the start, or to acceptConsent). */
+  private agreed: ConsentTextData | null;
+  /** The gateway refused a confirm for want of a receipt: accept, then re-send the same evidence. */
+  private acceptBeforeConfirm = false;
 
   constructor(
     private readonly deps: VerifyFlowDeps,
-    options: { verificationId?: string | null } = {},
+    options: { verificationId?: string | null; consent?: ConsentTextData | null } = {},
   ) {
     this.verificationId = options.verificationId ?? null;
+    this.agreed = options.consent ?? null;
+  }
+
+  /** The user agreed to `text` (shown by a 'consent' state, or in the form): run() goes on with it. */
+  agree(text: ConsentTextData): void {
+    this.agreed = text;
+  }
+
+  /**
+   * The user chose the other way to verify: in-flight answers are ignored from now on and an open session
+   * ends CANCELED (ALTERNATIVE_CHOSEN). Never rejects: the user goes on to the alternative whatever the
+   * network does (a session that could not be told expires on its own).
+   */
+  async chooseAlternative(): Promise<VerificationData | null> {
+    this.run_ += 1;
+    this.busy = false;
+    this.inFaceCheck = false;
+    const id = this.verificationId;
+    if (!id) return null;
+    try {
+      return await this.deps.api.chooseAlternative(id);
+    } catch {
+      return null;
+    }
   }
 
   get currentVerificationId(): string | null {
@@ -130,7 +176,14 @@ export class VerifyFlow {
     this.emit({ kind: 'working', step: 'signing-in' });
     await this.deps.api.ensureSignedIn();
 
-    if (this.pendingConfirm) return this.confirm(run, this.pendingConfirm);
+    if (this.pendingConfirm) {
+      if (this.acceptBeforeConfirm && this.verificationId) {
+        const accepted = await this.accept(run, this.verificationId);
+        if (!accepted || run !== this.run_) return;
+        this.acceptBeforeConfirm = false;
+      }
+      return this.confirm(run, this.pendingConfirm);
+    }
 
     const verification = await this.openSession(capabilities);
     if (!verification || run !== this.run_) return;
@@ -149,7 +202,7 @@ export class VerifyFlow {
         this.attention(requestErrorMessage(new GatewayRequestError('NOT_FOUND', '')), null);
         return null;
       }
-      if (existing.status === 'PENDING') return existing;
+      if (existing.status === 'PENDING') return this.withReceipt(existing);
       if (existing.status !== 'EXPIRED' || !this.deps.identity()) {
         this.emit({ kind: 'finished', verification: existing });
         return null;
@@ -166,11 +219,86 @@ export class VerifyFlow {
       );
       return null;
     }
+    if (!this.agreed) {
+      await this.askConsent('STANDARD', null, false);
+      return null;
+    }
     this.emit({ kind: 'working', step: 'starting' });
-    const started = await startSession(this.deps.api, identity, capabilities);
+    let started: VerificationData;
+    try {
+      started = await startSession(this.deps.api, identity, capabilities, this.agreed.version);
+    } catch (error) {
+      if (await this.consentOrMinorRefusal(error, null)) return null;
+      throw error;
+    }
     this.verificationId = started.id;
     this.deps.onSession?.(started.id);
     return started;
+  }
+
+  /**
+   * A service-started session reaches the face check only with a receipt: accepted here (acceptConsent) once
+   * the user agreed to the text of the kind the session needs. Null when the user must agree first.
+   */
+  private async withReceipt(session: VerificationData): Promise<VerificationData | null> {
+    if (session.consentReceipt) return session;
+    const kind: ConsentKind = session.guardianRequired ? 'GUARDIAN' : 'STANDARD';
+    if (!this.agreed || this.agreed.kind !== kind) {
+      await this.askConsent(kind, session, false);
+      return null;
+    }
+    const accepted = await this.accept(this.run_, session.id);
+    if (accepted && accepted.status !== 'PENDING') {
+      this.emit({ kind: 'finished', verification: accepted });
+      return null;
+    }
+    return accepted;
+  }
+
+  /** acceptConsent with the agreed version; null (and the text, or the refusal, shown) when refused. */
+  private async accept(run: number, verificationId: string): Promise<VerificationData | null> {
+    if (!this.agreed) {
+      await this.askConsent('STANDARD', null, false);
+      return null;
+    }
+    this.emit({ kind: 'working', step: 'consent' });
+    try {
+      return await this.deps.api.acceptConsent(verificationId, this.agreed.version);
+    } catch (error) {
+      if (run === this.run_ && (await this.consentOrMinorRefusal(error, null))) return null;
+      throw error;
+    }
+  }
+
+  /** CONSENT_REQUIRED: the text to agree to now is shown; MINOR_NEEDS_GUARDIAN: the gateway's zh-CN words. */
+  private async consentOrMinorRefusal(
+    error: unknown,
+    verification: VerificationData | null,
+  ): Promise<boolean> {
+    const required = consentRequiredOf(error);
+    if (required) {
+      this.agreed = null;
+      await this.askConsent(required.kind, verification, true);
+      return true;
+    }
+    const minor = minorRefusalOf(error);
+    if (minor) {
+      this.attention(minor, verification);
+      return true;
+    }
+    return false;
+  }
+
+  /** Fetches the current text of `kind` and asks the user (nothing else runs until they agree). */
+  private async askConsent(
+    kind: ConsentKind,
+    verification: VerificationData | null,
+    changed: boolean,
+  ): Promise<void> {
+    this.emit({ kind: 'working', step: 'consent' });
+    const text = await this.deps.api.consentText(kind);
+    if (!text) return this.attention(NO_CONSENT_TEXT, verification);
+    this.emit({ kind: 'consent', text, verification, changed });
   }
 
   /** Runs the check the session asks for; returns what to confirm, or null when it cannot run here. */
@@ -210,7 +338,14 @@ export class VerifyFlow {
         this.pendingConfirm = null;
         return this.attention(failureMessage(error.failure), null);
       }
+      if (consentRequiredOf(error)) {
+        // Refused before WeChat was asked: keep the evidence, accept the text, then send it again.
+        this.acceptBeforeConfirm = true;
+        if (run === this.run_) await this.consentOrMinorRefusal(error, null);
+        return;
+      }
       if (error instanceof GatewayRequestError) this.pendingConfirm = null;
+      if (run === this.run_ && (await this.consentOrMinorRefusal(error, null))) return;
       throw error;
     }
     this.pendingConfirm = null;

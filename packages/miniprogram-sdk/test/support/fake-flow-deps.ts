@@ -13,6 +13,7 @@ import type {
   VerificationData,
   VerificationErrorData,
 } from '../../src/lib/graphql-types';
+import type { ConsentKind, ConsentTextData, VerificationOptionsData } from '../../src/lib/privacy-types';
 import type { FlowState } from '../../src/lib/verification-flow';
 
 export const ALL_CAPABILITIES: DeviceCapabilities = {
@@ -36,10 +37,54 @@ export function aVerification(overrides: Partial<VerificationData> = {}): Verifi
     lastError: null,
     expiresAt: '2030-01-01T00:00:00Z',
     verifiedAt: null,
+    guardianRequired: false,
+    cancelReason: null,
+    // accepted unless a test says otherwise: most tests are about what comes after the consent
+    consentReceipt: { id: 'rcpt-1', version: 'v1', acceptedAt: '2026-01-01T00:00:00Z', withdrawnAt: null },
     clientParams: { __typename: 'V2ClientParams', verifyId: 'vid-1' },
     ...overrides,
   };
 }
+
+export function aConsentText(overrides: Partial<ConsentTextData> = {}): ConsentTextData {
+  return {
+    version: 'v1',
+    kind: 'STANDARD',
+    purpose: '身份核验',
+    textZh: '我们将使用您的姓名、身份证号码和人脸信息核验身份。\n您可以拒绝并使用其他方式。',
+    textEn: 'We will use your name, ID number and face to verify your identity.\nYou may refuse.',
+    sha256: 'a'.repeat(64),
+    publishedAt: '2026-01-01T00:00:00Z',
+    ...overrides,
+  };
+}
+
+export const GUARDIAN_TEXT = aConsentText({
+  version: 'g1',
+  kind: 'GUARDIAN',
+  textZh: '监护人同意书',
+  textEn: null,
+});
+
+/** CONSENT_REQUIRED as the gateway answers it (BAD_USER_INPUT, the rule and the version to show). */
+export const consentRequired = (currentVersion: string | null, kind: ConsentKind = 'STANDARD') =>
+  new GatewayRequestError('BAD_USER_INPUT', 'consent to the current text is required', 'consent', {
+    code: 'BAD_USER_INPUT',
+    rule: 'CONSENT_REQUIRED',
+    currentVersion,
+    consentKind: kind,
+  });
+
+export const MINOR_MESSAGE_ZH =
+  '未满十四周岁的用户需由监护人陪同并同意后方可进行人脸核身，请使用其他方式验证或联系客服。';
+export const minorNeedsGuardian = () =>
+  new GatewayRequestError('BAD_USER_INPUT', 'the holder is under 14', 'idCardNumber', {
+    code: 'BAD_USER_INPUT',
+    rule: 'MINOR_NEEDS_GUARDIAN',
+    messageZh: MINOR_MESSAGE_ZH,
+  });
+
+type FakeOp = 'start' | 'confirm' | 'read' | 'signIn' | 'text' | 'options' | 'accept' | 'alternative';
 
 type ConfirmScript = (input: ConfirmVerificationInput, session: VerificationData) => VerificationData | Error;
 
@@ -49,13 +94,26 @@ export class FakeGatewayApi {
   readonly started: StartVerificationInput[] = [];
   readonly confirmed: ConfirmVerificationInput[] = [];
   readonly reads: string[] = [];
+  readonly accepted: { verificationId: string; version: string }[] = [];
+  readonly alternativesChosen: string[] = [];
+  readonly textReads: ConsentKind[] = [];
+  /** The current texts; a start or an acceptance must name the current version of the kind needed. */
+  texts: Record<ConsentKind, ConsentTextData | null> = { STANDARD: aConsentText(), GUARDIAN: GUARDIAN_TEXT };
+  /** ID numbers of holders under 14, and what the deployment does with them. */
+  minors = new Set<string>();
+  minorsPolicy: 'REFUSE' | 'GUARDIAN' = 'REFUSE';
+  options: VerificationOptionsData = {
+    alternative: { kind: 'PAGE', target: '/pages/counter/index', label: '到柜台办理' },
+    contact: null,
+    minors: 'REFUSE',
+  };
   signIns = 0;
   enabledProtocols: ('V2' | 'LEGACY')[] = ['V2', 'LEGACY'];
   confirmScript: ConfirmScript[] = [];
-  failNext: { op: 'start' | 'confirm' | 'read' | 'signIn'; error: Error }[] = [];
+  failNext: { op: FakeOp; error: Error }[] = [];
   private nextId = 1;
 
-  private maybeFail(op: 'start' | 'confirm' | 'read' | 'signIn'): void {
+  private maybeFail(op: FakeOp): void {
     const index = this.failNext.findIndex((f) => f.op === op);
     if (index >= 0) {
       const [failure] = this.failNext.splice(index, 1);
@@ -72,6 +130,12 @@ export class FakeGatewayApi {
   async startVerification(input: StartVerificationInput): Promise<VerificationData> {
     this.maybeFail('start');
     this.started.push(input);
+    const minor = this.minors.has(input.idCardNumber);
+    if (minor && this.minorsPolicy === 'REFUSE') throw minorNeedsGuardian();
+    const kind: ConsentKind = minor ? 'GUARDIAN' : 'STANDARD';
+    const current = this.texts[kind];
+    if (!current || input.consent?.version !== current.version)
+      throw consentRequired(current?.version ?? null, kind);
     const protocol = input.protocol ?? 'V2';
     if (!this.enabledProtocols.includes(protocol)) {
       throw new GatewayRequestError('BAD_USER_INPUT', `protocol ${protocol} is not enabled`, 'protocol');
@@ -80,6 +144,13 @@ export class FakeGatewayApi {
     const session = aVerification({
       id,
       protocol,
+      guardianRequired: minor,
+      consentReceipt: {
+        id: `rcpt-${id}`,
+        version: current.version,
+        acceptedAt: '2026-01-01T00:00:00Z',
+        withdrawnAt: null,
+      },
       livenessType: protocol === 'LEGACY' ? (input.livenessType ?? 'SCREEN_FLASH_OR_READ_DIGITS') : null,
       clientParams:
         protocol === 'V2'
@@ -105,6 +176,55 @@ export class FakeGatewayApi {
     const next = script(input, session);
     if (next instanceof Error) throw next;
     this.sessions.set(input.id, next);
+    return next;
+  }
+
+  async consentText(kind: ConsentKind = 'STANDARD'): Promise<ConsentTextData | null> {
+    this.maybeFail('text');
+    this.textReads.push(kind);
+    return this.texts[kind];
+  }
+
+  async verificationOptions(): Promise<VerificationOptionsData> {
+    this.maybeFail('options');
+    return this.options;
+  }
+
+  async acceptConsent(verificationId: string, version: string): Promise<VerificationData> {
+    this.maybeFail('accept');
+    this.accepted.push({ verificationId, version });
+    const session = this.sessions.get(verificationId);
+    if (!session) throw new GatewayRequestError('NOT_FOUND', 'not found');
+    if (session.consentReceipt) return session;
+    const kind: ConsentKind = session.guardianRequired ? 'GUARDIAN' : 'STANDARD';
+    const current = this.texts[kind];
+    if (!current || version !== current.version) throw consentRequired(current?.version ?? null, kind);
+    const next = aVerification({
+      ...session,
+      consentReceipt: {
+        id: `rcpt-${verificationId}`,
+        version,
+        acceptedAt: '2026-01-01T00:00:00Z',
+        withdrawnAt: null,
+      },
+    });
+    this.sessions.set(verificationId, next);
+    return next;
+  }
+
+  async chooseAlternative(verificationId: string): Promise<VerificationData> {
+    this.maybeFail('alternative');
+    this.alternativesChosen.push(verificationId);
+    const session = this.sessions.get(verificationId);
+    if (!session) throw new GatewayRequestError('NOT_FOUND', 'not found');
+    if (session.status !== 'PENDING') return session;
+    const next = aVerification({
+      ...session,
+      status: 'CANCELED',
+      cancelReason: 'ALTERNATIVE_CHOSEN',
+      clientParams: null,
+    });
+    this.sessions.set(verificationId, next);
     return next;
   }
 

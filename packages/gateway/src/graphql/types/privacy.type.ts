@@ -248,10 +248,10 @@ builder.mutationField('redactVerification', (t) =>
   t.field({
     type: VerificationRef,
     description:
-      'Removes the personal fields of one session now (an open one is canceled first) and sends verification.redacted. Idempotent. privacy:write',
+      'Removes the personal fields of one session now (an open one is canceled first) and sends verification.redacted. Idempotent. privacy:write, or console:admin (the console asks to confirm)',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      requireAnyScope(ctx.viewer, ['privacy:write']);
+      requireAnyScope(ctx.viewer, ['privacy:write', 'console:admin']);
       if (!isEntityId(String(id))) throw notFound();
       const result = await mapThrown(() => ctx.services.privacy.redact.execute(String(id)));
       if (!result.ok) throw toRequestError(result.error);

@@ -19,10 +19,14 @@ Component({
       if (e.detail.final && e.detail.verificationId)
         wx.redirectTo({ url: resultUrlOf(e.detail.verificationId, true) });
     },
-    /** The user declined the consent: back to where the business sent them from. */
+    /**
+     * The user declined the consent: they stay here, where the component offers the other way to verify (and
+     * to read the text again); declining must never leave them without one. A session canceled elsewhere
+     * goes to the result page.
+     */
     onCanceled(e: Ended) {
-      if (e.detail.by === 'user') wx.navigateBack({ delta: 1 });
-      else if (e.detail.verificationId) wx.redirectTo({ url: resultUrlOf(e.detail.verificationId, true) });
+      if (e.detail.by !== 'user' && e.detail.verificationId)
+        wx.redirectTo({ url: resultUrlOf(e.detail.verificationId, true) });
     },
   },
 });
