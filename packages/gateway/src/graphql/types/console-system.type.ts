@@ -18,7 +18,7 @@ const RefusalRef = builder.objectRef<AbuseRefusalCount>('ConsoleAbuseRefusals').
   }),
 });
 
-/** The 2025 face recognition measures, art. 15: filing once face information of 100,000 people is held. */
+/** The 2025 face recognition measures: filing once face information of 100,000 people is held. */
 const FILING_THRESHOLD = 100_000;
 
 const SystemStatusRef = builder.objectRef<SystemStatusShape>('SystemStatus').implement({
