@@ -64,6 +64,7 @@ import { KeyAttemptLimiter } from '../application/console/key-attempt-limiter';
 import { MeteredEventPublisher } from '../application/events/metered-event-publisher';
 import { SubscriptionSlots } from '../application/events/subscription-slots';
 import { VerificationEventBus } from '../application/events/verification-event-bus';
+import { ensureConsentTexts } from '../application/privacy/default-consent';
 import { type LiveKey, SecretRotation } from '../application/rotation/secret-rotation.service';
 import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
@@ -194,6 +195,10 @@ export async function buildContainer(
     // a factory: tsyringe takes a null useValue for no registration at all
     c.register(TOKENS.SandboxDevice, { useFactory: () => sandboxDevice });
     registerFactories(c, config, overrides);
+    // a new deployment can verify at once: FaceGate's default consent texts until the operator publishes theirs
+    if (!overrides.databaseOnly) {
+      await ensureConsentTexts(resolve(c, TOKENS.ConsentTexts), resolve(c, TOKENS.PublishConsentText));
+    }
 
     // Serving with a secret removed too early would fail every row it made: stop with one line naming
     // them instead. A CLI command that only touches the database (keys, migrate, secrets) is not stopped.
@@ -522,8 +527,8 @@ function registerFactories(
   });
 }
 
-/** Sessions per retention batch: each is one statement; a batch holds no lock across them. */
-const RETENTION_BATCH = 200;
+/** Sessions per retention batch: one set-based statement each (rows other transactions hold are skipped). */
+const RETENTION_BATCH = 500;
 
 /** The gateway package's version, shown by the console's System page. */
 export const GATEWAY_VERSION = gatewayPackage.version;

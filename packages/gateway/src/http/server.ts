@@ -141,6 +141,7 @@ export async function startGateway(
           counts,
         ),
     );
+    // published by the container already; asked again for which kinds still have the default text
     const defaultTexts = await ensureConsentTexts(
       resolve(container, TOKENS.ConsentTexts),
       resolve(container, TOKENS.PublishConsentText),
