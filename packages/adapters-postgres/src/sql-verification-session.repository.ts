@@ -6,6 +6,7 @@ import type {
   ObservedLiveness,
   PageCursor,
   RecordedOutcome,
+  RedactedSession,
   SessionAndClaim,
   SessionBinding,
   SessionClaimRequest,
@@ -188,14 +189,11 @@ const FIND_AND_CLAIM_ROTATING_SQL = FIND_AND_CLAIM_SQL.replace(
 );
 
 /**
- * A redaction in one statement (parameters as UPDATE_SQL's): the session row as redacted (optimistic on
- * version), the session's earlier outbox events deleted (their session details named the person), the bodies of
- * its webhook deliveries emptied (a pending one is failed: its body is gone), the verification.redacted event
- * stored.
+ * The CTEs a redaction adds after the CTE `updated` (the redacted rows): the sessions' earlier outbox events
+ * deleted (their session details named the person) and their webhook delivery bodies emptied (a pending one is
+ * failed: its body is gone).
  */
-const REDACT_SQL = `WITH updated AS (
-  ${UPDATE_ONLY_SQL}
-), forgotten AS (
+const FORGET_REDACTED = `forgotten AS (
   DELETE FROM event_outbox o USING updated WHERE o.session_id = updated.id
 ), emptied AS (
   UPDATE webhook_deliveries d SET body = '', updated_at = now(),
@@ -203,9 +201,50 @@ const REDACT_SQL = `WITH updated AS (
     last_error = CASE WHEN d.status = 'PENDING' THEN 'REDACTED' ELSE d.last_error END,
     finished_at = COALESCE(d.finished_at, now()), claim_token = NULL
   FROM updated WHERE d.session_id = updated.id
-)
+)`;
+
+/**
+ * A redaction in one statement (parameters as UPDATE_SQL's): the session row as redacted (optimistic on
+ * version), the session's earlier outbox events deleted (their session details named the person), the bodies of
+ * its webhook deliveries emptied (a pending one is failed: its body is gone), the verification.redacted event
+ * stored.
+ */
+const REDACT_SQL = `WITH updated AS (
+  ${UPDATE_ONLY_SQL}
+), ${FORGET_REDACTED}
 ${outboxInsertFrom('updated', UPDATE_EVENT_PARAM)}
 RETURNING session_id`;
+
+/**
+ * Retention, set-based: VerificationSession.redact for up to $2 sessions that ended before $1 (created before it
+ * too, so the partial index of unredacted sessions bounds the scan), stamped $3, skipping rows another
+ * transaction holds; their outbox events deleted and delivery bodies emptied as in REDACT_SQL, one
+ * verification.redacted event each (payload as serializeVerificationEvent writes it, $4 the ISO time). The
+ * fields emptied here are the entity's rule; the CHECK verification_sessions_redacted_holds_nothing (migration
+ * 0007) refuses a redacted row that keeps any of them.
+ */
+const REDACT_ENDED_SQL = `WITH picked AS (
+  SELECT id FROM verification_sessions
+  WHERE redacted_at IS NULL AND created_at < $1 AND status <> 'PENDING' AND ended_at < $1
+  ORDER BY created_at, id LIMIT $2
+  FOR UPDATE SKIP LOCKED
+), updated AS (
+  UPDATE verification_sessions s SET openid = '', masked_name = '', masked_id_card_number = '',
+    id_number_hmac = '', client_reference_id = NULL, guardian_required = false, redacted_at = $3,
+    version = s.version + 1, updated_at = now()
+  FROM picked WHERE s.id = picked.id
+  RETURNING s.id, s.status, s.attempts, s.protocol, s.openid, s.max_attempts, s.last_error, s.created_at,
+    s.expires_at, s.verified_at, s.ended_at, s.client_reference_id, s.consent_receipt_id, s.cancel_reason,
+    s.redacted_at
+), ${FORGET_REDACTED}, announced AS (
+  INSERT INTO event_outbox (event_type, session_id, payload, session_details)
+  SELECT 'verification.redacted', r.id,
+    jsonb_build_object('type', 'verification.redacted', 'sessionId', r.id, 'status', r.status,
+      'attempts', r.attempts, 'occurredAt', $4::text),
+    ${sessionDetailsOf('r')}
+  FROM updated r ORDER BY r.created_at, r.id
+)
+SELECT id, status, attempts FROM updated ORDER BY created_at, id`;
 
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
@@ -244,17 +283,12 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     return rows[0] === undefined ? null : this.toSnapshot(rows[0]);
   }
 
-  async update(
+  update(
     session: VerificationSessionSnapshot,
     expectedVersion: number,
     event: VerificationEvent,
   ): Promise<boolean> {
-    const rows = await this.db.query(UPDATE_SQL, [
-      ...this.sessionParams(session),
-      expectedVersion,
-      ...eventParams(event),
-    ]);
-    return rows.length === 1;
+    return this.writeAt(UPDATE_SQL, session, expectedVersion, event);
   }
 
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
@@ -428,28 +462,35 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     };
   }
 
-  async redact(
+  redact(
     redacted: VerificationSessionSnapshot,
     expectedVersion: number,
     event: VerificationEvent,
   ): Promise<boolean> {
-    const rows = await this.db.query(REDACT_SQL, [
-      ...this.sessionParams(redacted),
+    return this.writeAt(REDACT_SQL, redacted, expectedVersion, event);
+  }
+
+  /** A write of `sql` (UPDATE_SQL's parameters), optimistic on version; true iff it wrote. */
+  private async writeAt(
+    sql: string,
+    session: VerificationSessionSnapshot,
+    expectedVersion: number,
+    event: VerificationEvent,
+  ): Promise<boolean> {
+    const rows = await this.db.query(sql, [
+      ...this.sessionParams(session),
       expectedVersion,
       ...eventParams(event),
     ]);
     return rows.length === 1;
   }
 
-  async findRedactable(endedBefore: Date, limit: number): Promise<readonly string[]> {
-    // created before the cutoff too (a session ends after it starts), so the partial index bounds the scan
-    const rows = await this.db.query<{ id: string }>(
-      `SELECT id FROM verification_sessions
-       WHERE redacted_at IS NULL AND created_at < $1 AND status <> 'PENDING' AND ended_at < $1
-       ORDER BY created_at, id LIMIT $2`,
-      [endedBefore, clampLimit(limit)],
+  async redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]> {
+    const rows = await this.db.query<{ id: string; status: VerificationStatus; attempts: number }>(
+      REDACT_ENDED_SQL,
+      [endedBefore, clampLimit(limit), at, at.toISOString()],
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, status: r.status, attempts: r.attempts }));
   }
 
   async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
