@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/application/auth/user-token';
 import { resolve, TOKENS } from '../src/composition/tokens';
 import { KeyRing } from '../src/infrastructure/crypto/key-ring';
-import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
+import { CONSENT, fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
   CANCEL,
   CONFIRM,
@@ -526,9 +526,14 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
           credential,
         );
         break;
-      case 'startVerification':
-        body = await call(START, { input: { ...PEOPLE.li, protocol: 'V2' } }, credential);
+      case 'startVerification': {
+        // a user (or what claims to be one) sends the consent it accepted; a service gives none, and
+        // naming no openid here is what it is refused for
+        const service = who.startsWith('service') || who === 'revoked key';
+        const consent = service ? {} : { consent: CONSENT };
+        body = await call(START, { input: { ...PEOPLE.li, ...consent, protocol: 'V2' } }, credential);
         break;
+      }
       case 'confirmVerification':
         body = await call(CONFIRM, { input: runDevice(t, OWNER, session) }, credential);
         break;
@@ -666,7 +671,7 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
   it('a user naming another openid in startVerification is FORBIDDEN', async () => {
     const body = await call(
       START,
-      { input: { ...PEOPLE.li, protocol: 'V2', openid: 'o_someone_else' } },
+      { input: { ...PEOPLE.li, consent: CONSENT, protocol: 'V2', openid: 'o_someone_else' } },
       credentials.get('user A (owner)')!,
     );
     expect(body.errors?.[0]?.extensions?.code).toBe(FORBID);
