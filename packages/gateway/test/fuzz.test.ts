@@ -270,7 +270,14 @@ describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => 
   it('logs and the database hold none of the identities the fuzzing sent', async () => {
     const db = t.container.resolve(TOKENS.Database);
     let dump = '';
-    for (const table of ['verification_sessions', 'evidence_claims', 'event_outbox', 'rate_limit_counters']) {
+    for (const table of [
+      'verification_sessions',
+      'evidence_claims',
+      'event_outbox',
+      'rate_limit_counters',
+      'consent_receipts',
+      'people_seen',
+    ]) {
       const rows = await db.query<{ row: string }>(`SELECT row_to_json(x)::text AS row FROM ${table} x`);
       dump += rows.map((r) => r.row).join('\n');
     }
