@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/application/auth/user-token';
 import { KeyRing } from '../src/infrastructure/crypto/key-ring';
 import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
-import { confirm, PEOPLE, runDevice, start } from './support/flows';
+import { acceptConsent, CONSENT, confirm, PEOPLE, runDevice, start } from './support/flows';
 import {
   CONFIRM,
   errorCode,
@@ -42,7 +42,7 @@ describe('attacks on a production gateway', () => {
       for (let i = 0; i < 15; i++) {
         const refused = await t.gql(
           START,
-          { input: { name: 'x1', idCardNumber: victim.idCardNumber, protocol: 'V2' } },
+          { input: { name: 'x1', idCardNumber: victim.idCardNumber, protocol: 'V2', consent: CONSENT } },
           token,
         );
         expect(errorCode(refused)).toBe('BAD_USER_INPUT');
@@ -59,7 +59,9 @@ describe('attacks on a production gateway', () => {
           errorCode(
             await t.gql(
               START,
-              { input: { name: '王五', idCardNumber: victim.idCardNumber, protocol: 'V2' } },
+              {
+                input: { name: '王五', idCardNumber: victim.idCardNumber, protocol: 'V2', consent: CONSENT },
+              },
               token,
             ),
           ) ?? 'ok',
@@ -209,6 +211,8 @@ describe('attacks on a production gateway', () => {
       openid: 'o_written_for',
       clientReferenceId: 'order-77',
     });
+    // the user accepts the consent text on the device before the face check the service confirms
+    await acceptConsent(t, await t.signIn('o_written_for'), session.id);
     const confirmed = await t.gql(CONFIRM, { input: { id: session.id, clientErrCode: 90004 } }, writer);
     expect(confirmed.body.data?.confirmVerification).toMatchObject({
       id: session.id,
@@ -382,8 +386,9 @@ describe('hammering a stranger’s ID number, through the real CLI with producti
     id status clientParams { ... on V2ClientParams { verifyId } } } }`;
   const CONFIRMED = `mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) {
     id status lastError { code } } }`;
+  // a user sends the consent text it accepted; the backend below (a service) gives none
   const startFrom = (from: string, token: string, input: Record<string, unknown>) =>
-    call(from, STARTED, { input: { protocol: 'V2', ...input } }, token);
+    call(from, STARTED, { input: { protocol: 'V2', consent: CONSENT, ...input } }, token);
   /** The device runs the face check of `session` with a face that does not match; confirmed from `from`. */
   const mismatchFrom = async (from: string, token: string, openid: string, session: Json) => {
     const check = sandbox.device.runV2Check({

@@ -4,7 +4,7 @@ import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../src/composition/tokens';
-import { PEOPLE, start } from './support/flows';
+import { CONSENT, PEOPLE, start } from './support/flows';
 import {
   CANCEL,
   CONFIRM,
@@ -107,9 +107,35 @@ const startInput = fc.record(
     livenessType: field(fc.constantFrom('READ_DIGITS', 'SCREEN_FLASH', 'SCREEN_FLASH_OR_READ_DIGITS')),
     openid: field(fc.constantFrom('o_fuzz_target')),
     clientReferenceId: field(fc.constantFrom('ref-1')),
+    // mostly the consent a user accepted (so starts get past it), else a fuzzed one: a version of any
+    // string (NUL, oversized), any JSON, or none
+    consent: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(CONSENT) },
+      {
+        weight: 1,
+        arbitrary: field(
+          fc.record({ version: fc.oneof(anyString, anyJson, fc.constant(null)) }, { requiredKeys: [] }),
+        ),
+      },
+    ),
   },
   { requiredKeys: [] },
 );
+
+/** Consent versions that are not the current one: random, oversized, NUL, near-valid. */
+const wrongVersion = fc
+  .oneof(
+    anyString,
+    fc.string({ minLength: 4_097, maxLength: 20_000 }),
+    fc.constantFrom(
+      `${CONSENT.version}\u0000`,
+      `${CONSENT.version} `,
+      CONSENT.version.toUpperCase(),
+      'facegate-default-0',
+      'x'.repeat(33),
+    ),
+  )
+  .filter((version) => version !== CONSENT.version);
 
 describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => {
   let t: TestGateway;
@@ -244,7 +270,14 @@ describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => 
   it('logs and the database hold none of the identities the fuzzing sent', async () => {
     const db = t.container.resolve(TOKENS.Database);
     let dump = '';
-    for (const table of ['verification_sessions', 'evidence_claims', 'event_outbox', 'rate_limit_counters']) {
+    for (const table of [
+      'verification_sessions',
+      'evidence_claims',
+      'event_outbox',
+      'rate_limit_counters',
+      'consent_receipts',
+      'people_seen',
+    ]) {
       const rows = await db.query<{ row: string }>(`SELECT row_to_json(x)::text AS row FROM ${table} x`);
       dump += rows.map((r) => r.row).join('\n');
     }
@@ -258,6 +291,42 @@ describe('fuzzing the mutations through gateway.fetch (sandbox, PGlite)', () => 
       expect(logs).not.toContain(secret);
       expect(logs).not.toContain(JSON.stringify(secret).slice(1, -1));
     }
+  });
+});
+
+describe('fuzzing the consent a user starts with (sandbox, PGlite)', () => {
+  let t: TestGateway;
+  let token: string;
+  beforeAll(async () => {
+    // the address's start limit (60 a minute) is not what is tested here
+    t = await startTestGateway({
+      database: 'pglite',
+      env: { FACEGATE_RATE_LIMIT_IP_START_PER_MINUTE: '1000' },
+    });
+    token = await t.signIn('o_fuzz_consent');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("startVerification(input.consent): a user's version that is not the current text is BAD_USER_INPUT naming the consent, never a 500", async () => {
+    await fc.assert(
+      fc.asyncProperty(wrongVersion, fc.constantFrom('V2', 'LEGACY'), async (version, protocol) => {
+        const input = { ...PEOPLE.zhang, protocol, consent: { version } };
+        const answer = await send(t, JSON.stringify({ query: START, variables: { input } }), token);
+        expectTyped(answer);
+        expect(answer.body.data ?? null).toBeNull();
+        const [error] = answer.body.errors as { extensions: Json }[];
+        expect(error!.extensions.code, JSON.stringify(error)).toBe('BAD_USER_INPUT');
+        // refused by the input guard (a NUL, a lone surrogate, too long) or by the consent rule itself
+        expect(
+          error!.extensions.argument === 'startVerification.input.consent.version' ||
+            (error!.extensions.field === 'consent' && error!.extensions.rule === 'CONSENT_REQUIRED'),
+          JSON.stringify(error),
+        ).toBe(true);
+      }),
+      RUNS,
+    );
   });
 });
 
@@ -405,12 +474,15 @@ describe('fuzzing WeChat answers (a scripted upstream over real HTTP)', () => {
           });
         } else if (operation === 'startV2' || operation === 'startLegacy') {
           const protocol = operation === 'startV2' ? 'V2' : 'LEGACY';
-          body = JSON.stringify({ query: START, variables: { input: { ...input, protocol } } });
+          body = JSON.stringify({
+            query: START,
+            variables: { input: { ...input, consent: CONSENT, protocol } },
+          });
         } else {
           const protocol = operation === 'confirmV2' ? 'V2' : 'LEGACY';
           const started = await send(
             t,
-            JSON.stringify({ query: START, variables: { input: { ...input, protocol } } }),
+            JSON.stringify({ query: START, variables: { input: { ...input, consent: CONSENT, protocol } } }),
             token,
           );
           const id = started.body.data.startVerification.id as string;

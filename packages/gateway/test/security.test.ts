@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserTokenService } from '../src/application/auth/user-token';
 import { resolve, TOKENS } from '../src/composition/tokens';
 import { KeyRing } from '../src/infrastructure/crypto/key-ring';
-import { fullFlow, PEOPLE, runDevice, start } from './support/flows';
+import { CONSENT, fullFlow, PEOPLE, runDevice, start } from './support/flows';
 import {
   CANCEL,
   CONFIRM,
@@ -66,6 +66,10 @@ type Who =
   | 'service webhooks'
   | 'service console:read'
   | 'service console:admin'
+  | 'service privacy:read'
+  | 'service privacy:write'
+  | 'service audit:read'
+  | 'service keys:admin'
   | 'revoked key'
   | 'expired token'
   | 'tampered token'
@@ -391,7 +395,25 @@ for (const operation of WEBHOOK_OPERATIONS) {
     'expired token': UNAUTH,
     'tampered token': UNAUTH,
     'token of another secret': UNAUTH,
+    // the privacy, audit and keys:admin scopes reach no webhook operation
+    'service privacy:read': FORBID,
+    'service privacy:write': FORBID,
+    'service audit:read': FORBID,
+    'service keys:admin': FORBID,
   };
+}
+
+/**
+ * The privacy and audit scopes reach none of the operations above (their own are tested in privacy.test.ts
+ * and audit-trail.test.ts); keys:admin, the root scope, manages keys and nothing else.
+ */
+const KEY_ADMIN_OPERATIONS = new Set<Operation>(['apiKeys', 'createApiKey', 'revokeApiKey']);
+for (const operation of Object.keys(MATRIX) as Operation[]) {
+  const none = operation === 'signIn' ? OK : FORBID;
+  MATRIX[operation]['service privacy:read'] = none;
+  MATRIX[operation]['service privacy:write'] = none;
+  MATRIX[operation]['service audit:read'] = none;
+  MATRIX[operation]['service keys:admin'] = KEY_ADMIN_OPERATIONS.has(operation) ? OK : none;
 }
 
 const OWNER = 'o_matrix_owner';
@@ -467,6 +489,10 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
     credentials.set('service webhooks', await t.createApiKey(['webhooks:write']));
     credentials.set('service console:read', await t.createApiKey(['console:read']));
     credentials.set('service console:admin', await t.createApiKey(['console:admin']));
+    credentials.set('service privacy:read', await t.createApiKey(['privacy:read']));
+    credentials.set('service privacy:write', await t.createApiKey(['privacy:write']));
+    credentials.set('service audit:read', await t.createApiKey(['audit:read']));
+    credentials.set('service keys:admin', await t.createApiKey(['keys:admin']));
     credentials.set('revoked key', revoked);
     credentials.set(
       'expired token',
@@ -526,9 +552,14 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
           credential,
         );
         break;
-      case 'startVerification':
-        body = await call(START, { input: { ...PEOPLE.li, protocol: 'V2' } }, credential);
+      case 'startVerification': {
+        // a user (or what claims to be one) sends the consent it accepted; a service gives none, and
+        // naming no openid here is what it is refused for
+        const service = who.startsWith('service') || who === 'revoked key';
+        const consent = service ? {} : { consent: CONSENT };
+        body = await call(START, { input: { ...PEOPLE.li, ...consent, protocol: 'V2' } }, credential);
         break;
+      }
       case 'confirmVerification':
         body = await call(CONFIRM, { input: runDevice(t, OWNER, session) }, credential);
         break;
@@ -666,7 +697,7 @@ describe('security (sandbox behind a recording proxy, PGlite)', () => {
   it('a user naming another openid in startVerification is FORBIDDEN', async () => {
     const body = await call(
       START,
-      { input: { ...PEOPLE.li, protocol: 'V2', openid: 'o_someone_else' } },
+      { input: { ...PEOPLE.li, consent: CONSENT, protocol: 'V2', openid: 'o_someone_else' } },
       credentials.get('user A (owner)')!,
     );
     expect(body.errors?.[0]?.extensions?.code).toBe(FORBID);
