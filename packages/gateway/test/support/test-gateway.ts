@@ -5,7 +5,7 @@ import type { Clock, VerificationSettings } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import type { ApiKeyScope } from '../../src/application/auth/viewer';
 import { buildContainer, type ContainerOverrides, disposeContainer } from '../../src/composition/container';
-import { type GatewayContainer, resolve, TOKENS } from '../../src/composition/tokens';
+import { type GatewayContainer, TOKENS } from '../../src/composition/tokens';
 import { loadConfig } from '../../src/config/load-config';
 import { createGateway, type Gateway } from '../../src/http/create-gateway';
 import { createLogger } from '../../src/infrastructure/observability/logger';
