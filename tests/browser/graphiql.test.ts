@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, watchPage } from '../support/chromium';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** The consent text `facegate serve` publishes when none is (DEFAULT_CONSENT_TEXTS in @facegate/domain). */
+const DEFAULT_CONSENT_VERSION = 'facegate-default-1';
 /** Screenshots land here (gitignored), for a person or CI to look at. */
 const OUTPUT_DIR = join(ROOT, 'test-output');
 
@@ -97,8 +99,9 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
     const signedIn = await run(page, '"token"');
     expect(signedIn).toContain('"signIn"');
     expect(signedIn).not.toContain('"errors"');
-    // the pane wraps long lines: the token is what lies between its quotes, without the wrapping
-    const token = /"token": "([^"]+)"/.exec(signedIn)![1]!.replace(/\s+/g, '');
+    // the pane wraps long lines (also right after the key): the token is what lies between its quotes, without
+    // the wrapping
+    const token = /"token":\s+"([^"]+)"/.exec(signedIn)![1]!.replace(/\s+/g, '');
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
     // a new tab, as a person starts a second operation (a tab keeps its own query, headers and operation name)
@@ -106,8 +109,10 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
     await fill(
       page,
       query,
-      'mutation Start { startVerification(input: { name: "核身通过", idCardNumber: "110102198001010017", protocol: V2 }) ' +
-        '{ id status maskedName maskedIdCardNumber clientParams { ... on V2ClientParams { verifyId } } } }',
+      // the user accepted the consent text a new gateway publishes (FaceGate's default), as in the README
+      'mutation Start { startVerification(input: { name: "核身通过", idCardNumber: "110102198001010017", protocol: V2, ' +
+        `consent: { version: "${DEFAULT_CONSENT_VERSION}" } }) ` +
+        '{ id status maskedName maskedIdCardNumber consentReceipt { version } clientParams { ... on V2ClientParams { verifyId } } } }',
     );
     await page.getByText('Headers', { exact: true }).click();
     const headers = page
@@ -118,6 +123,7 @@ describe('GraphiQL in Chromium, offline, against `facegate serve` in sandbox mod
     expect(started).not.toContain('"errors"');
     expect(started).toContain('"status": "PENDING"');
     expect(started).toContain('"maskedName": "核***"');
+    expect(started).toMatch(new RegExp(`"version":\\s+"${DEFAULT_CONSENT_VERSION}"`));
     expect(started).toMatch(/"verifyId":\s+"[\w-]{20,}/);
 
     mkdirSync(OUTPUT_DIR, { recursive: true });

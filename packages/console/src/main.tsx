@@ -14,7 +14,6 @@ import { SessionPage, SessionsPage } from './pages/sessions';
 import { SystemPage } from './pages/system';
 import { WebhooksPage } from './pages/webhooks';
 import type { PeriodName } from './period';
-import { PRIVACY_MESSAGES } from './privacy/privacy-texts';
 import './styles.css';
 
 const VIEWER = graphql('query ConsoleViewer { consoleViewer { name scopes } }');
@@ -216,9 +215,6 @@ function App() {
                 {i18n.t(r.label)}
               </a>
             ))}
-            <a href="#/consent" class={section === 'consent' ? 'active' : ''} data-testid="nav-consent">
-              {PRIVACY_MESSAGES[lang].consentTexts}
-            </a>
           </nav>
         )}
         <span class="spacer" />

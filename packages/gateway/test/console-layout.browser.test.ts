@@ -9,6 +9,7 @@ import { TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
 import { type RunningGateway, startGateway } from '../src/http/server';
 import { ensureConsoleBuilt } from './support/console-build';
+import { CONSENT } from './support/flows';
 
 /**
  * The console as an operator sees it: every page at a laptop's 1366x768 and a phone's 390x844, in both
@@ -124,7 +125,15 @@ describe('operator console layout, chart labels, failure reasons and error state
     const { startVerification: s } = await gql(
       `mutation($input: StartVerificationInput!) { startVerification(input: $input) {
         id clientParams { ... on V2ClientParams { verifyId } } } }`,
-      { input: { ...PERSON, protocol: 'V2', ...(clientReferenceId ? { clientReferenceId } : {}) } },
+      {
+        // the user accepted the current consent text (the default a new gateway publishes) on the device
+        input: {
+          ...PERSON,
+          protocol: 'V2',
+          consent: CONSENT,
+          ...(clientReferenceId ? { clientReferenceId } : {}),
+        },
+      },
       signIn.token,
     );
     if (scenario === 'leave') return s.id as string;

@@ -12,6 +12,7 @@ import { TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
 import { type RunningGateway, startGateway } from '../src/http/server';
 import { ensureConsoleBuilt } from './support/console-build';
+import { CONSENT } from './support/flows';
 
 const screenshots = resolve(import.meta.dirname, '../../../test-output/console');
 
@@ -61,7 +62,10 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     const { startVerification: s } = await gql(
       `mutation($input: StartVerificationInput!) { startVerification(input: $input) { id
         clientParams { __typename ... on LegacyClientParams { checkAliveType name idCardNumber userIdKey } ... on V2ClientParams { verifyId } } } }`,
-      { input: { ...person, protocol, ...(clientReferenceId ? { clientReferenceId } : {}) } },
+      {
+        // the user accepted the current consent text (the default a new gateway publishes) on the device
+        input: { ...person, protocol, consent: CONSENT, ...(clientReferenceId ? { clientReferenceId } : {}) },
+      },
       token,
     );
     if (outcome === 'cancel') {

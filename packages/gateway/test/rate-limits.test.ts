@@ -27,7 +27,7 @@ import { ConfigError } from '../src/config/env';
 import { loadConfig, PRODUCTION_RATE_LIMITS } from '../src/config/load-config';
 import { addressKey, clientAddressOf } from '../src/http/client-address';
 import { NodeAbuseKeyDigests } from '../src/infrastructure/crypto/node-abuse-key-digests';
-import { confirm, PEOPLE, runDevice } from './support/flows';
+import { CONSENT, confirm, PEOPLE, runDevice } from './support/flows';
 import {
   CONFIRM,
   type GraphQLResponse,
@@ -608,7 +608,7 @@ async function startAs(
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     body: JSON.stringify({
       query: START,
-      variables: { input: { name: '张三', idCardNumber, protocol: 'V2' } },
+      variables: { input: { name: '张三', idCardNumber, protocol: 'V2', consent: CONSENT } },
     }),
   });
   return { status: r.status, headers: r.headers, body: (await r.json()) as GraphQLResponse<Json>['body'] };
@@ -817,7 +817,12 @@ describe("the console's System page counts each abuse rule's refusals (PGlite)",
       );
     const tokenOf = async (openid: string) => (await signIn(openid)).data!.signIn.token as string;
     const start = (token: string, idCardNumber: string, address?: string) =>
-      post(START, { input: { name: '张三', idCardNumber, protocol: 'V2' } }, token, address);
+      post(
+        START,
+        { input: { name: '张三', idCardNumber, protocol: 'V2', consent: CONSENT } },
+        token,
+        address,
+      );
     const code = (body: GraphQLResponse<Json>['body']) => body.errors?.[0]?.extensions?.code ?? 'ok';
     /** The clock to 1 s past the next minute's start. */
     const nextMinute = () => t.clock.advance(60_000 - (t.clock.now().getTime() % 60_000) + 1_000);

@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolve, TOKENS } from '../src/composition/tokens';
 import { loadConfig } from '../src/config/load-config';
 import { startGateway } from '../src/http/server';
 import { createLogger } from '../src/infrastructure/observability/logger';
@@ -150,25 +154,101 @@ describe('start-up warnings: logged at warn level, never with a secret', () => {
     expect(all).not.toContain(FACEGATE_SECRET);
   });
 
-  it('nothing to warn about: sandbox mode in development, or production with the real WeChat', async () => {
-    for (const env of [
-      { PORT: '0', SANDBOX_PORT: '0', DATABASE_URL: 'memory:', FACEGATE_SECRET },
-      production('https://api.weixin.qq.com'),
-    ]) {
-      const lines: string[] = [];
-      const destination = new Writable({
-        write(chunk, _encoding, callback) {
-          lines.push(String(chunk));
-          callback();
-        },
-      });
-      // the warnings are written before startGateway resolves
-      const running = await startGateway(loadConfig(env), {
-        logger: createLogger({ level: 'info', destination }),
-        sandbox,
-      });
+  /** Starts the gateway on `env`, stops it, and returns its log (the warnings are written before it resolves). */
+  const startUpLog = async (
+    env: Record<string, string>,
+    before?: (running: Awaited<ReturnType<typeof startGateway>>) => Promise<void>,
+  ): Promise<string> => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const running = await startGateway(loadConfig(env), {
+      logger: createLogger({ level: 'info', destination }),
+      sandbox,
+    });
+    try {
+      await before?.(running);
+    } finally {
       await running.close();
-      expect(lines.join('')).not.toContain('"startupWarning":true');
+    }
+    return lines.join('');
+  };
+  const warnings = (log: string) =>
+    log
+      .split('\n')
+      .filter((line) => line.includes('"startupWarning":true'))
+      .map((line) => JSON.parse(line) as { level: string; msg: string; kinds?: string[] });
+  /** Production with the real WeChat, on a database that outlives one start (own consent texts stay). */
+  const realWeChat = (dataDir: string, extra: Record<string, string> = {}) => {
+    const { DATABASE_URL: _memory, ...env } = production('https://api.weixin.qq.com');
+    return { ...env, DATA_DIR: dataDir, ...extra };
+  };
+  const ALTERNATIVE = { FACEGATE_ALTERNATIVE: '/pages/counter/index' };
+
+  it("production warns while FaceGate's default consent text is current and while FACEGATE_ALTERNATIVE is unset, and stops once each is fixed", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'facegate-startup-'));
+    try {
+      // a new deployment: the defaults are published and current, no alternative
+      const first = warnings(await startUpLog(realWeChat(dataDir)));
+      expect(first.map((w) => w.level)).toEqual(['warn', 'warn']);
+      expect(first[0]!.msg).toMatch(/default consent text is current.*facegate consent publish/);
+      expect(first[0]!.kinds).toEqual(['STANDARD', 'GUARDIAN']);
+      expect(first[1]!.msg).toMatch(/^FACEGATE_ALTERNATIVE is not set/);
+      // the alternative set: only the consent warning is left
+      const withAlternative = warnings(
+        await startUpLog(realWeChat(dataDir, ALTERNATIVE), async (running) => {
+          // the operator publishes their own texts (the next start finds them current)
+          const publish = resolve(running.container, TOKENS.PublishConsentText);
+          for (const kind of ['STANDARD', 'GUARDIAN'] as const) {
+            const published = await publish.execute({
+              version: `acme-${kind.toLowerCase()}-1`,
+              kind,
+              purpose: '开户身份核验 (account opening)',
+              textZh: '为开立账户，示例公司将通过微信人脸核身核验您的身份。您可以拒绝并选择到柜台办理。',
+            });
+            expect(published.ok).toBe(true);
+          }
+        }),
+      );
+      expect(withAlternative).toHaveLength(1);
+      expect(withAlternative[0]!.msg).toMatch(/default consent text is current/);
+      // own texts current, no alternative: only the alternative warning is left
+      const withoutAlternative = warnings(await startUpLog(realWeChat(dataDir)));
+      expect(withoutAlternative).toHaveLength(1);
+      expect(withoutAlternative[0]!.msg).toMatch(/^FACEGATE_ALTERNATIVE is not set/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('nothing to warn about: sandbox mode in development, or production with the real WeChat, its own consent texts and an alternative', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'facegate-startup-'));
+    try {
+      // the operator has published their own texts for both kinds before this start
+      await startUpLog(realWeChat(dataDir, ALTERNATIVE), async (running) => {
+        const publish = resolve(running.container, TOKENS.PublishConsentText);
+        for (const kind of ['STANDARD', 'GUARDIAN'] as const) {
+          const published = await publish.execute({
+            version: `own-${kind.toLowerCase()}-1`,
+            kind,
+            purpose: '身份核验 (identity verification)',
+            textZh: '为核验您的身份，示例公司将通过微信人脸核身比对您的姓名、身份证号码和人脸信息。',
+          });
+          expect(published.ok).toBe(true);
+        }
+      });
+      for (const env of [
+        { PORT: '0', SANDBOX_PORT: '0', DATABASE_URL: 'memory:', FACEGATE_SECRET },
+        realWeChat(dataDir, ALTERNATIVE),
+      ]) {
+        expect(await startUpLog(env)).not.toContain('"startupWarning":true');
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -18,6 +18,8 @@ const SCOPES = [
   'WEBHOOKS_WRITE',
   'CONSOLE_READ',
   'CONSOLE_ADMIN',
+  'PRIVACY_READ',
+  'PRIVACY_WRITE',
   'KEYS_ADMIN',
   'AUDIT_READ',
 ] as const satisfies readonly ApiKeyScope[];

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, gql } from '../api';
+import { DataTable } from '../components/data-table';
 import { graphql } from '../graphql';
 import { useQuery } from '../use-query';
 import { redactionConfirmed } from './privacy-logic';
@@ -22,30 +23,19 @@ export function SessionPrivacy(props: { id: string; admin: boolean; onRedacted: 
       {error && <p class="error">{error.message}</p>}
       {data && receipts.length === 0 && <p data-testid="no-receipts">{p('noReceipts')}</p>}
       {receipts.length > 0 && (
-        <table data-testid="consent-receipts">
-          <thead>
-            <tr>
-              <th>{p('receiptId')}</th>
-              <th>{p('version')}</th>
-              <th>{p('acceptedAt')}</th>
-              <th>{p('guardian')}</th>
-              <th>{p('withdrawnAt')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {receipts.map((r) => (
-              <tr data-testid="consent-receipt" data-id={r.id}>
-                <td>
-                  <code>{r.id}</code>
-                </td>
-                <td>{r.version}</td>
-                <td>{date(r.acceptedAt)}</td>
-                <td>{r.guardian ? p('yes') : p('no')}</td>
-                <td>{r.withdrawnAt ? date(r.withdrawnAt) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        // the console's table: on a phone each receipt becomes a labelled card instead of scrolling sideways
+        <DataTable
+          testId="consent-receipts"
+          rows={receipts}
+          rowAttrs={(r) => ({ 'data-testid': 'consent-receipt', 'data-id': r.id })}
+          columns={[
+            { label: p('receiptId'), cell: (r) => <code>{r.id}</code> },
+            { label: p('version'), cell: (r) => r.version },
+            { label: p('acceptedAt'), cell: (r) => date(r.acceptedAt) },
+            { label: p('guardian'), cell: (r) => (r.guardian ? p('yes') : p('no')) },
+            { label: p('withdrawnAt'), cell: (r) => (r.withdrawnAt ? date(r.withdrawnAt) : '—') },
+          ]}
+        />
       )}
       {props.admin && (
         <RedactAction
