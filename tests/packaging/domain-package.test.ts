@@ -98,16 +98,16 @@ export { code, status, wrong };
   it('runs a verification from plain Node with the in-memory fakes, one class identity across entries', () => {
     const script = `
       import { ResidentIdNumber, StartVerification, InvalidInputError } from '@facegate/domain';
-      import { makeVerificationDeps, aValidIdentity, TEST_OPENID } from '@facegate/domain/testing';
+      import { makeVerificationDeps, aValidIdentity, TEST_CONSENT_VERSION, TEST_OPENID } from '@facegate/domain/testing';
       const identity = aValidIdentity();
       const deps = makeVerificationDeps();
       const started = await new StartVerification(deps).execute({
         openid: TEST_OPENID, name: identity.name, idCardNumber: identity.idCardNumber,
-        protocol: 'V2', initiator: 'user',
+        protocol: 'V2', initiator: 'user', consent: { version: TEST_CONSENT_VERSION },
       });
       const refused = await new StartVerification(deps).execute({
         openid: TEST_OPENID, name: identity.name, idCardNumber: '110105194912310021',
-        protocol: 'V2', initiator: 'user',
+        protocol: 'V2', initiator: 'user', consent: { version: TEST_CONSENT_VERSION },
       });
       console.log(JSON.stringify({
         status: started.ok && started.value.status,

@@ -16,6 +16,7 @@ import {
   Ledger,
   type PlanItem,
   type PlannedOutcome,
+  readConsentVersion,
   runVerification,
   signIn,
   type WorkloadContext,
@@ -191,14 +192,17 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     );
 
     const plan = planVerifications(options, runId, random);
+    const targets = gateways.map((g) => ({ name: g.name, graphqlUrl: g.graphqlUrl }));
     const ctx: WorkloadContext = {
       client,
       device: sandbox.device,
       stats,
       ledger,
-      targets: gateways.map((g) => ({ name: g.name, graphqlUrl: g.graphqlUrl })),
+      targets,
       random,
       v2NamesVerifyId: options.v2NamesVerifyId,
+      // read before the faults start, as the mini program reads it before the user taps "Agree"
+      consentVersion: await readConsentVersion(client, targets[0]!, stats),
     };
 
     const rate = perKindRate(options.faultRate);

@@ -97,6 +97,11 @@ export interface WorkloadContext {
    * written before the field existed do (their resends can then be taken for the next attempt).
    */
   readonly v2NamesVerifyId: boolean;
+  /**
+   * The version of the consent text the users accept before their face check (read once from the public
+   * `consentText` query, as the mini program reads it before showing it): a user's start must name it.
+   */
+  readonly consentVersion: string;
 }
 
 /** A signed-in chaos user and the identity they verify (the device's scenario decides each outcome). */
@@ -110,6 +115,7 @@ const VERIFICATION_FIELDS = `id status attempts lastError { code }
   clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey } ... on V2ClientParams { verifyId } }`;
 const SIGN_IN = 'mutation ($code: String!) { signIn(code: $code) { token } }';
 const START = `mutation ($input: StartVerificationInput!) { startVerification(input: $input) { ${VERIFICATION_FIELDS} } }`;
+const CONSENT_TEXT = 'query { consentText { version } }';
 const CONFIRM = `mutation ($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { ${VERIFICATION_FIELDS} } }`;
 
 type ClientParams =
@@ -136,6 +142,26 @@ function describeFailure(result: Retried<unknown>): string {
     return `${last.error.code}${last.error.reason ? `/${last.error.reason}` : ''} after ${result.tries} tries`;
   if (last.kind === 'transport') return `${last.reason} after ${result.tries} tries`;
   return 'unknown';
+}
+
+/**
+ * The current standard consent text's version, from the public `consentText` query (retried like any other
+ * request). Throws when none is published: no user could start a verification then.
+ */
+export async function readConsentVersion(
+  client: GraphqlClient,
+  target: Target,
+  stats: RetryStats,
+): Promise<string> {
+  const result = await withRetries(
+    'consentText',
+    () => client.send<{ consentText: { version: string } | null }>(target.graphqlUrl, CONSENT_TEXT, {}),
+    stats,
+  );
+  if (!result.ok) throw new Error(`consentText: ${describeFailure(result)}`);
+  const version = result.data.consentText?.version;
+  if (version === undefined) throw new Error('consentText: no consent text is published');
+  return version;
 }
 
 /** wx.login + signIn, retried as a mini program would: every try with a fresh code. */
@@ -210,6 +236,8 @@ export async function runVerification(
             idCardNumber: identity.idCardNumber,
             protocol: item.protocol,
             clientReferenceId: item.ref,
+            // the user accepted the consent text on the device before the face check
+            consent: { version: ctx.consentVersion },
           },
         },
         token,

@@ -7,6 +7,7 @@ import {
   postgresForTests,
   type TestPostgresDatabase,
 } from '@facegate/adapters-postgres/testing';
+import { DEFAULT_CONSENT_TEXTS } from '@facegate/domain';
 import { SANDBOX_TEST_IDENTITIES, type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayProcess, GraphqlClient, subscribeOverSse, type Try } from '../src/index';
@@ -18,6 +19,8 @@ import { GatewayProcess, GraphqlClient, subscribeOverSse, type Try } from '../sr
 
 const availability = await postgresForTests();
 const PASS = SANDBOX_TEST_IDENTITIES.find((i) => i.scenario === 'pass')!;
+/** The consent text a new gateway publishes: what the user accepted on the device before starting. */
+const CONSENT = { version: DEFAULT_CONSENT_TEXTS[0]!.version };
 const FIELDS =
   'id status attempts lastError { code } clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey } ... on V2ClientParams { verifyId } }';
 
@@ -81,7 +84,7 @@ describe.runIf(availability.run)('two gateway processes on one PostgreSQL and on
       await client.send(
         on.graphqlUrl,
         `mutation ($input: StartVerificationInput!) { startVerification(input: $input) { ${FIELDS} } }`,
-        { input: { name: PASS.name, idCardNumber: PASS.idCardNumber, protocol } },
+        { input: { name: PASS.name, idCardNumber: PASS.idCardNumber, protocol, consent: CONSENT } },
         token,
       ),
     );

@@ -59,6 +59,7 @@ describe('which session change becomes which webhook event', () => {
       'verification.canceled',
       'verification.expired',
       'verification.attempt_failed',
+      'verification.redacted',
     ]);
   });
 });
@@ -73,7 +74,8 @@ describe('the webhook payload of an outbox event', () => {
     expect(described?.body).toBe(
       '{"type":"verification.started","timestamp":"2025-06-01T00:00:05.000Z","data":{"id":"vs_01",' +
         '"status":"PENDING","protocol":"V2","openid":"o_buyer_7","attempt":0,"maxAttempts":3,"failure":null,' +
-        '"clientReferenceId":"order-7","createdAt":"2025-06-01T00:00:00.000Z","expiresAt":"2025-06-01T00:10:00.000Z",' +
+        '"clientReferenceId":"order-7","consentReceiptId":null,"cancelReason":null,"redactedAt":null,' +
+        '"createdAt":"2025-06-01T00:00:00.000Z","expiresAt":"2025-06-01T00:10:00.000Z",' +
         '"verifiedAt":null,"endedAt":null}}',
     );
   });
@@ -129,6 +131,9 @@ describe('the webhook payload of an outbox event', () => {
           upstreamCode: 90014,
         },
         clientReferenceId: 'order-7',
+        consentReceiptId: null,
+        cancelReason: null,
+        redactedAt: null,
         createdAt: '2025-06-01T00:00:00.000Z',
         expiresAt: '2025-06-01T00:10:00.000Z',
         verifiedAt: null,
@@ -197,11 +202,41 @@ describe('the webhook payload of an outbox event', () => {
         maxAttempts: null,
         failure: null,
         clientReferenceId: null,
+        consentReceiptId: null,
+        cancelReason: null,
+        redactedAt: null,
         createdAt: null,
         expiresAt: null,
         verifiedAt: null,
         endedAt: null,
       },
+    });
+  });
+
+  it('a redaction is verification.redacted: when, the receipt and the cancel reason kept, no openid or reference', () => {
+    const described = webhookOf({
+      ...row(
+        { status: 'CANCELED', attempts: 0, occurredAt: '2025-06-02T00:00:00.000Z' },
+        {
+          ...DETAILS,
+          openid: '',
+          clientReferenceId: null,
+          consentReceiptId: 'cr_01',
+          cancelReason: 'SUBJECT_ERASED',
+          redactedAt: '2025-06-02T08:00:00+08:00',
+        },
+      ),
+      eventType: 'verification.redacted',
+      payload: { type: 'verification.redacted', sessionId: 'vs_01', status: 'CANCELED', attempts: 0 },
+    });
+    expect(described?.type).toBe('verification.redacted');
+    expect(body(described).data).toMatchObject({
+      status: 'CANCELED',
+      openid: null,
+      clientReferenceId: null,
+      consentReceiptId: 'cr_01',
+      cancelReason: 'SUBJECT_ERASED',
+      redactedAt: '2025-06-02T00:00:00.000Z',
     });
   });
 

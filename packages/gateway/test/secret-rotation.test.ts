@@ -10,7 +10,7 @@ import {
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFacegate, type ServingGateway, startServing } from './support/facegate-process';
-import { PEOPLE } from './support/flows';
+import { CONSENT, PEOPLE } from './support/flows';
 
 // biome-ignore lint/suspicious/noExplicitAny: GraphQL answers, read by field in the assertions
 type Json = Record<string, any>;
@@ -113,7 +113,12 @@ describe.each([
   };
   const startLegacy = (instance: number, token: string) => startSession(instance, token, 'LEGACY');
   const startSession = async (instance: number, token: string, protocol: 'LEGACY' | 'V2') => {
-    const body = await gql(instance, START, { input: { ...PEOPLE.zhang, protocol } }, token);
+    const body = await gql(
+      instance,
+      START,
+      { input: { ...PEOPLE.zhang, protocol, consent: CONSENT } },
+      token,
+    );
     if (!body.data?.startVerification) throw new Error(`start: ${JSON.stringify(body.errors)}`);
     return body.data.startVerification as Json;
   };

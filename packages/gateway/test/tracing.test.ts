@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_CONSENT_TEXTS } from '@facegate/domain';
 import { waitFor } from '@facegate/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTracingSettings } from '../src/infrastructure/observability/tracing';
@@ -132,7 +133,15 @@ describe('OpenTelemetry traces of `facegate serve` (sandbox mode, OTLP/HTTP prot
       server.graphqlUrl,
       `mutation Start($input: StartVerificationInput!) { startVerification(input: $input) {
         id clientParams { ... on LegacyClientParams { checkAliveType userIdKey } } } }`,
-      { input: { name: identity.name, idCardNumber: identity.idCardNumber, protocol: 'LEGACY' } },
+      {
+        input: {
+          name: identity.name,
+          idCardNumber: identity.idCardNumber,
+          protocol: 'LEGACY',
+          // the default consent text a new gateway publishes, accepted on the device
+          consent: { version: DEFAULT_CONSENT_TEXTS[0]!.version },
+        },
+      },
       auth,
     );
     if (started.clientParams.userIdKey) secrets.userIdKey = started.clientParams.userIdKey;

@@ -158,6 +158,8 @@ describe('a TypeScript mini program outside the workspace, with both tarballs in
     try {
       h.open('/pages/index/index');
       expect(h.text('.host-header')).toBe('TypeScript 小程序 · 实名核验');
+      // the gateway's consent text is on screen before anything can be agreed to
+      await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
       await h.type('.name-input', PASSING.name);
       await h.type('.id-input', PASSING.idCardNumber);
       await h.change('.consent-check', { value: ['agree'] });

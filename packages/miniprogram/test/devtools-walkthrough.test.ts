@@ -63,6 +63,8 @@ describe('the DevTools walkthrough of the README, with the tourist AppID, agains
     });
     try {
       h.open('/pages/identity/index');
+      // the gateway's consent text is on screen before anything can be agreed to
+      await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
       await h.type('.name-input', PASSING.name);
       await h.type('.id-input', PASSING.idCardNumber);
       await h.change('.consent-check', { value: ['agree'] });
@@ -121,6 +123,8 @@ describe('the DevTools walkthrough of the README, with the tourist AppID, agains
     });
     try {
       h.open('/pages/identity/index');
+      // the gateway's consent text is on screen before anything can be agreed to
+      await h.waitFor(() => h.exists('.consent-paragraph'), 'the consent text');
       await h.type('.name-input', PASSING.name);
       await h.type('.id-input', PASSING.idCardNumber);
       await h.change('.consent-check', { value: ['agree'] });

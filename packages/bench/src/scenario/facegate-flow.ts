@@ -1,4 +1,4 @@
-import { residentIdCheckChar } from '@facegate/domain';
+import { DEFAULT_CONSENT_TEXTS, residentIdCheckChar } from '@facegate/domain';
 import { loadPersistedOperations } from '@facegate/gateway';
 import { SANDBOX_TEST_IDENTITIES } from '@facegate/wechat-sandbox';
 import type { LoadRequest, RequestSource } from '../load/load-types';
@@ -26,6 +26,12 @@ export function benchIdentity(index: number): { name: string; idCardNumber: stri
   const body = `110101${date}${sequence}`;
   return { name: PASS.name, idCardNumber: `${body}${residentIdCheckChar(body)}` };
 }
+
+/**
+ * The consent text the user accepted on the device: the one a new gateway publishes (FaceGate's default), as
+ * every benched gateway is new. A user's start must name it.
+ */
+export const BENCH_CONSENT = { version: DEFAULT_CONSENT_TEXTS[0]!.version };
 
 const VERIFICATION_FIELDS = 'id status protocol attempts maxAttempts expiresAt clientReferenceId';
 
@@ -211,7 +217,12 @@ export function startRequest(user: BenchUser, protocol: Protocol): LoadRequest {
     body: JSON.stringify({
       query: GRAPHQL.start,
       variables: {
-        input: { ...benchIdentity(user.index), protocol, clientReferenceId: `u${user.index}` },
+        input: {
+          ...benchIdentity(user.index),
+          protocol,
+          clientReferenceId: `u${user.index}`,
+          consent: BENCH_CONSENT,
+        },
       },
     }),
   };

@@ -1,3 +1,4 @@
+import { DEFAULT_CONSENT_TEXTS } from '@facegate/domain';
 /*
  * What GraphiQL opens with (development only: production serves no GraphiQL): what FaceGate's API is for,
  * and the sign-in walkthrough in the first tab, then starting and confirming a verification in the next two.
@@ -68,7 +69,15 @@ mutation Confirm($id: ID!) {
       {
         query: start,
         variables: JSON.stringify(
-          { input: { name: '核身通过', idCardNumber: '110102198001010017', protocol: 'V2' } },
+          {
+            input: {
+              name: '核身通过',
+              idCardNumber: '110102198001010017',
+              protocol: 'V2',
+              // a user's start names the consent text they accepted (the default a new gateway publishes)
+              consent: { version: DEFAULT_CONSENT_TEXTS[0]!.version },
+            },
+          },
           null,
           2,
         ),
