@@ -121,8 +121,9 @@ export interface RetentionSettings {
 }
 
 /**
- * One bounded retention batch: redacts up to batchSize sessions that ended before the retention period. Each
- * session is its own transaction, so a sweep stopped half-way resumes where it left off.
+ * One bounded retention batch: redacts up to batchSize sessions that ended before the retention period, in one
+ * set-based write of the store (SessionRedactor.redactEndedBefore), so a hundred thousand old sessions are a few
+ * hundred short statements, never one long one. A sweep stopped half-way resumes where it left off.
  */
 export class RedactExpiredSessions {
   constructor(
@@ -131,15 +132,19 @@ export class RedactExpiredSessions {
   ) {}
 
   async execute(): Promise<{ redacted: number; more: boolean }> {
-    const cutoff = new Date(this.deps.clock.now().getTime() - this.settings.retentionDays * 86_400_000);
-    const ids = await this.deps.redactor.findRedactable(cutoff, this.settings.batchSize);
-    let redacted = 0;
-    for (const id of ids) {
-      const found = await loadSession(this.deps, id);
-      if (!found) continue;
-      if ((await redactOne(this.deps, found)).changed) redacted++;
+    const now = this.deps.clock.now();
+    const cutoff = new Date(now.getTime() - this.settings.retentionDays * 86_400_000);
+    const redacted = await this.deps.redactor.redactEndedBefore(cutoff, this.settings.batchSize, now);
+    for (const session of redacted) {
+      await this.deps.events.publish({
+        type: 'verification.redacted',
+        sessionId: session.id,
+        status: session.status,
+        attempts: session.attempts,
+        occurredAt: now,
+      });
     }
-    return { redacted, more: ids.length === this.settings.batchSize };
+    return { redacted: redacted.length, more: redacted.length === this.settings.batchSize };
   }
 }
 

@@ -1,5 +1,12 @@
 import type { VerificationEvent } from '../ports/event-publisher.port.js';
+import type { VerificationStatus } from '../verification/verification.types.js';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
+
+export interface RedactedSession {
+  readonly id: string;
+  readonly status: VerificationStatus;
+  readonly attempts: number;
+}
 
 /**
  * Removes a session's personal data everywhere it is held, in one transaction: the session row (as the
@@ -13,6 +20,11 @@ export interface SessionRedactor {
     expectedVersion: number,
     event: VerificationEvent,
   ): Promise<boolean>;
-  /** Ids of ended, unredacted sessions that ended before `endedBefore`, oldest first, at most `limit`. */
-  findRedactable(endedBefore: Date, limit: number): Promise<readonly string[]>;
+  /**
+   * Retention, set-based: in one transaction, redacts up to `limit` ended, unredacted sessions that ended
+   * before `endedBefore` (oldest first) exactly as VerificationSession.redact does (stamped `at`), with their
+   * outbox events and delivery bodies as in `redact`, and one verification.redacted event each. Sessions
+   * another transaction holds are skipped, never waited for. What it redacted.
+   */
+  redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]>;
 }

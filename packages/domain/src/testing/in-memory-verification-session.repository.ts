@@ -10,7 +10,8 @@ import type {
   VerificationPage,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
-import type { SessionRedactor } from '../privacy/session-redactor.port.js';
+import type { RedactedSession, SessionRedactor } from '../privacy/session-redactor.port.js';
+import { VerificationSession } from '../verification/verification-session.js';
 import type {
   SessionBinding,
   VerificationSessionSnapshot,
@@ -211,15 +212,30 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     return true;
   }
 
-  async findRedactable(endedBefore: Date, limit: number): Promise<readonly string[]> {
+  async redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]> {
     await Promise.resolve();
-    return [...this.sessions.values()]
+    const due = [...this.sessions.values()]
       .filter(
         (s) => s.redactedAt === null && s.endedAt !== null && s.endedAt.getTime() < endedBefore.getTime(),
       )
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
-      .slice(0, limit)
-      .map((s) => s.id);
+      .slice(0, limit);
+    const done: RedactedSession[] = [];
+    for (const stored of due) {
+      // the entity's own rule, as the SQL adapter writes it set-based
+      const redacted = VerificationSession.fromSnapshot(stored).redact(at);
+      if (!redacted.ok) continue;
+      const { snapshot } = redacted.value;
+      await this.redact(snapshot, stored.version, {
+        type: 'verification.redacted',
+        sessionId: snapshot.id,
+        status: snapshot.status,
+        attempts: snapshot.attempts,
+        occurredAt: at,
+      });
+      done.push({ id: snapshot.id, status: snapshot.status, attempts: snapshot.attempts });
+    }
+    return done;
   }
 
   /** Test helper: every stored session. */

@@ -92,9 +92,6 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
       };
       expect(await ports.sessions.update(verified, 1, anEventFor(verified))).toBe(true);
 
-      expect(await ports.sessions.findRedactable(at(3), 10)).toEqual(['ses_a']);
-      expect(await ports.sessions.findRedactable(at(2), 10)).toEqual([]);
-
       const redacted = VerificationSession.fromSnapshot(verified).redact(at(4));
       if (!redacted.ok) throw redacted.error;
       const event = {
@@ -117,7 +114,58 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
         redactedAt: at(4),
         consentReceiptId: ended.consentReceiptId,
       });
-      expect(await ports.sessions.findRedactable(at(10), 10)).toEqual([]);
+      expect(await ports.sessions.redactEndedBefore(at(10), 10, at(10))).toEqual([]);
+    });
+
+    it('retention, set-based: only ended sessions that ended before the cutoff, oldest first, up to the limit, each announced', async () => {
+      const make = async (id: string, created: number, ended: number | null) => {
+        const s = aSessionSnapshot({ id, createdAt: at(created), clientReferenceId: `ref-${id}` });
+        await ports.sessions.insert(s, anEventFor(s));
+        if (ended === null) return;
+        const done = {
+          ...s,
+          status: 'CANCELED' as const,
+          cancelReason: 'REQUESTED' as const,
+          binding: null,
+          endedAt: at(ended),
+          version: 2,
+        };
+        expect(await ports.sessions.update(done, 1, anEventFor(done))).toBe(true);
+      };
+      await make('ses_old1', 0, 1);
+      await make('ses_old2', 2, 3);
+      await make('ses_old3', 4, 5);
+      await make('ses_recent', 6, 20);
+      await make('ses_open', 1, null);
+      const first = await ports.sessions.redactEndedBefore(at(10), 2, at(30));
+      expect(first).toEqual([
+        { id: 'ses_old1', status: 'CANCELED', attempts: 0 },
+        { id: 'ses_old2', status: 'CANCELED', attempts: 0 },
+      ]);
+      expect((await ports.sessions.redactEndedBefore(at(10), 2, at(30))).map((r) => r.id)).toEqual([
+        'ses_old3',
+      ]);
+      expect(await ports.sessions.redactEndedBefore(at(10), 2, at(30))).toEqual([]);
+      for (const id of ['ses_old1', 'ses_old2', 'ses_old3']) {
+        expect(await ports.sessions.findById(id)).toMatchObject({
+          openid: '',
+          maskedName: '',
+          maskedIdCardNumber: '',
+          idNumberHmac: '',
+          clientReferenceId: null,
+          redactedAt: at(30),
+          status: 'CANCELED',
+          version: 3,
+        });
+      }
+      expect(await ports.sessions.findById('ses_recent')).toMatchObject({
+        redactedAt: null,
+        clientReferenceId: 'ref-ses_recent',
+      });
+      expect(await ports.sessions.findById('ses_open')).toMatchObject({
+        redactedAt: null,
+        status: 'PENDING',
+      });
     });
   });
 }

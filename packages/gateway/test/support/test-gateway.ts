@@ -4,7 +4,6 @@ import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate
 import type { Clock, VerificationSettings } from '@facegate/domain';
 import { type Sandbox, startSandbox } from '@facegate/wechat-sandbox';
 import type { ApiKeyScope } from '../../src/application/auth/viewer';
-import { ensureConsentTexts } from '../../src/application/privacy/default-consent';
 import { buildContainer, type ContainerOverrides, disposeContainer } from '../../src/composition/container';
 import { type GatewayContainer, TOKENS } from '../../src/composition/tokens';
 import { loadConfig } from '../../src/config/load-config';
@@ -116,11 +115,6 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     verificationSettings: options.settings,
     ...options.overrides,
   });
-  // as `facegate serve` does at start-up: a new gateway publishes FaceGate's default consent texts
-  await ensureConsentTexts(
-    container.resolve(TOKENS.ConsentTexts),
-    container.resolve(TOKENS.PublishConsentText),
-  );
   const gateway = createGateway(container);
 
   const gql: TestGateway['gql'] = async (query, variables, credential) => {
