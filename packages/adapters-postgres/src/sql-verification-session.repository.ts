@@ -324,18 +324,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       );
       const claim = rows[0];
       if (claim === undefined) continue; // released between our statements: try again
-      if (claim.completed_at !== null && claim.outcome_status !== null) {
-        return {
-          kind: 'completed',
-          sessionId: claim.session_id,
-          outcome: {
-            status: claim.outcome_status,
-            failure: claim.outcome_failure,
-            attempt: claim.outcome_attempt ?? 0,
-          },
-        };
-      }
-      return { kind: 'busy', sessionId: claim.session_id };
+      return completedClaimOf(claim) ?? { kind: 'busy', sessionId: claim.session_id };
     }
     // Claimed and released over and over by others: report it as in progress rather than spin.
     return { kind: 'busy', sessionId };
@@ -355,17 +344,8 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     );
     const claim = rows[0];
     if (claim === undefined) return null;
-    if (claim.completed_at !== null && claim.outcome_status !== null) {
-      return {
-        kind: 'completed',
-        sessionId: claim.session_id,
-        outcome: {
-          status: claim.outcome_status,
-          failure: claim.outcome_failure,
-          attempt: claim.outcome_attempt ?? 0,
-        },
-      };
-    }
+    const completed = completedClaimOf(claim);
+    if (completed !== null) return completed;
     if (claim.claimed_at.getTime() > leaseCutoff.getTime())
       return { kind: 'busy', sessionId: claim.session_id };
     await this.db.query(
@@ -591,6 +571,20 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       })),
     };
   }
+}
+
+/** A claim row that holds its outcome, as the port answers it; null while the claim is unfinished. */
+function completedClaimOf(claim: ClaimRow): EvidenceClaim | null {
+  if (claim.completed_at === null || claim.outcome_status === null) return null;
+  return {
+    kind: 'completed',
+    sessionId: claim.session_id,
+    outcome: {
+      status: claim.outcome_status,
+      failure: claim.outcome_failure,
+      attempt: claim.outcome_attempt ?? 0,
+    },
+  };
 }
 
 function eventParams(event: VerificationEvent): [string, string] {
