@@ -8,6 +8,7 @@ import {
   CONSENT_KINDS,
   type ConsentReceipt,
   type ConsentText,
+  checkOpenid,
   isEntityId,
   type SubjectReport,
   type VerificationAlternative,
@@ -18,7 +19,7 @@ import { builder } from '../builder';
 import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
 import { mapThrown, toRequestError, unwrap } from '../domain-error.mapper';
-import { badUserInput, notFound } from '../errors';
+import { notFound } from '../errors';
 import { VerificationRef } from './verification.type';
 import { WebhookDeliveryRef } from './webhook-delivery.type';
 
@@ -272,10 +273,10 @@ const EraseSubjectResultRef = builder
     }),
   });
 
-/** openids are WeChat's: checked as the domain checks them, without echoing the input. */
+/** The domain's openid rule (checkOpenid), as every use case applies it; its message never echoes the input. */
 function checkedOpenid(openid: string): string {
-  if (!/^[\w-]{1,128}$/.test(openid))
-    throw badUserInput('openid', 'OPENID_INVALID', 'openid is not a WeChat openid');
+  const invalid = checkOpenid(openid);
+  if (invalid) throw toRequestError(invalid);
   return openid;
 }
 
