@@ -26,7 +26,13 @@ const startRequest = (
   openid: string,
   idNumberHmac: string,
   clientAddress: string | null,
-): StartAdmissionRequest => ({ openid, idNumberHmac, clientAddress, verifiedBefore: async () => false });
+): StartAdmissionRequest => ({
+  app: 'default',
+  openid,
+  idNumberHmac,
+  clientAddress,
+  verifiedBefore: async () => false,
+});
 
 const number = 'h'.repeat(64);
 
@@ -48,7 +54,12 @@ describe('AbuseLimits', () => {
     // the pair's key is its own hash: another user's tries with the same number count elsewhere
     await limits.admit(startRequest('o_other', number, '203.0.113.9'));
     expect(counters.increments[2]?.key).not.toBe(counters.increments[5]?.key);
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
+    await limits.recordMismatch({
+      app: 'default',
+      openid: 'o_abc',
+      idNumberHmac: number,
+      clientAddress: '203.0.113.9',
+    });
     await limits.signIn('203.0.113.9');
     await limits.confirmVerification('203.0.113.9');
     expect(counters.increments.slice(7).map((h) => h.scope)).toEqual([
@@ -78,9 +89,24 @@ describe('AbuseLimits', () => {
 
   it('adds a mismatch to the three tallies in one statement, and counts no address that is unknown', async () => {
     const { limits, counters } = makeAbuseLimits();
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: '203.0.113.9' });
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: 'unknown' });
-    await limits.recordMismatch({ openid: 'o_abc', idNumberHmac: number, clientAddress: null });
+    await limits.recordMismatch({
+      app: 'default',
+      openid: 'o_abc',
+      idNumberHmac: number,
+      clientAddress: '203.0.113.9',
+    });
+    await limits.recordMismatch({
+      app: 'default',
+      openid: 'o_abc',
+      idNumberHmac: number,
+      clientAddress: 'unknown',
+    });
+    await limits.recordMismatch({
+      app: 'default',
+      openid: 'o_abc',
+      idNumberHmac: number,
+      clientAddress: null,
+    });
     expect(counters.adds.map((batch) => batch.map((a) => a.hit.scope))).toEqual([
       ['mismatch:id-number+ip:day', 'mismatch:id-number+openid:day', 'mismatch:id-number:day'],
       ['mismatch:id-number+openid:day', 'mismatch:id-number:day'],
@@ -98,7 +124,12 @@ describe('AbuseLimits', () => {
     for (let i = 0; i < 5; i++) await limits.signIn('203.0.113.9'); // 2 allowed, 3 refused
     await limits.admit(startRequest('o_abc', number, null)); // allowed
     await limits.admit(startRequest('o_abc', number, null)); // refused by the openid's day
-    await limits.recordMismatch({ openid: 'o_hammer', idNumberHmac: number, clientAddress: null });
+    await limits.recordMismatch({
+      app: 'default',
+      openid: 'o_hammer',
+      idNumberHmac: number,
+      clientAddress: null,
+    });
     // the ceiling (1) is reached and this openid produced it: refused
     expect(await limits.admit(startRequest('o_hammer', number, null))).toBe(57_570);
     const refusals = await limits.refusals();

@@ -171,6 +171,7 @@ describe('property: the session entity', () => {
           let now = new Date('2025-06-01T00:00:00Z');
           let session = VerificationSession.start({
             id: 's',
+            app: 'default',
             openid: TEST_OPENID,
             livenessType: v2 ? null : 'READ_DIGITS',
             maskedName: '张*',

@@ -33,6 +33,7 @@ function limitsFor(counters: InMemoryRateLimitCounters, clock: FixedClock, rotat
 }
 
 const request = (rotating: boolean, openid = 'o_user') => ({
+  app: 'default',
   openid,
   idNumberHmac: (rotating ? after : before).hmacHex('id-number', IDN),
   ...(rotating ? { previousIdNumberHmacs: [before.hmacHex('id-number', IDN)] } : {}),
@@ -68,6 +69,7 @@ describe('AbuseLimits across a secret rotation', () => {
     const old = limitsFor(counters, clock, false);
     for (let i = 0; i < TEST_ABUSE_LIMITS.idNumberMismatchesPerDay; i++) {
       await old.recordMismatch({
+        app: 'default',
         openid: 'o_user',
         idNumberHmac: before.hmacHex('id-number', IDN),
         clientAddress: null,
@@ -86,6 +88,7 @@ describe('AbuseLimits across a secret rotation', () => {
     for (let i = 0; i < TEST_ABUSE_LIMITS.idNumberMismatchesPerDay; i++) {
       // the session's HMAC was made with the old secret before the rotation
       await rotating.recordMismatch({
+        app: 'default',
         openid: 'o_user',
         idNumberHmac: before.hmacHex('id-number', IDN),
         clientAddress: null,

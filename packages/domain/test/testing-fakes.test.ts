@@ -38,6 +38,7 @@ describe('the testing fakes', () => {
     await events.publish({
       type: 'verification.updated',
       sessionId: 'a',
+      app: 'default',
       status: 'PENDING',
       attempts: 0,
       occurredAt: new Date(0),
@@ -59,12 +60,14 @@ describe('the testing fakes', () => {
     const digests = new FakeIdentityDigests();
     const prepared = await provider.prepare({
       protocol: 'V2',
+      app: 'default',
       openid: TEST_OPENID,
       outSeqNo: 'seq1',
       name: identity.name,
       idCardNumber: identity.idCardNumber,
     });
     const query = {
+      app: 'default',
       verifyId: prepared.verifyId!,
       outSeqNo: 'seq1',
       certHash: digests.sha256Hex(certHashInput('IDENTITY_CARD', identity.name, identity.idCardNumber)),

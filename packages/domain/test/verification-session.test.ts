@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const props = (over: Partial<StartSessionProps> = {}): StartSessionProps => ({
   id: 'ses_1',
+  app: 'default',
   openid: TEST_OPENID,
   livenessType: 'SCREEN_FLASH',
   maskedName: '张*',

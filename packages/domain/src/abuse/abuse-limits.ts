@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '../apps/app.js';
 import type { Clock } from '../ports/clock.port.js';
 import type {
   AdmissionSubject,
@@ -82,7 +83,8 @@ export class AbuseLimits implements StartAdmission {
    * narrowest last; then one read of the ID number's mismatch tallies, and only past its ceiling, for a
    * caller that contributed, the look-up of an earlier verification.
    */
-  async admit(request: StartAdmissionRequest): Promise<number> {
+  async admit(given: StartAdmissionRequest): Promise<number> {
+    const request = { ...given, ...appScoped(given) };
     const { rules } = this;
     const { limiter } = this.deps;
     const pair = this.hash('id-number+openid', `${request.idNumberHmac}:${request.openid}`);
@@ -101,7 +103,8 @@ export class AbuseLimits implements StartAdmission {
   }
 
   /** A mismatch WeChat judged on a user's session: one statement adds it to the number's three tallies. */
-  async recordMismatch(subject: AdmissionSubject): Promise<void> {
+  async recordMismatch(given: AdmissionSubject): Promise<void> {
+    const subject = { ...given, ...appScoped(given) };
     // every instance sends its windows in one order, so two concurrent statements lock rows alike
     // While a rotation runs, a session started before it carries its ID number's HMAC under the old secret:
     // counted under every live secret's hashing, so the look-up of the generation that made it finds it.
@@ -218,4 +221,25 @@ function sumEvery(counts: readonly number[], width: number): number[] {
     sums[i % width] = (sums[i % width] ?? 0) + count;
   });
   return sums;
+}
+
+/**
+ * Every per-user and per-number limit counts per app: an openid means someone only within its app, and one
+ * app's users hammering a number must not refuse another app's. The default app's keys are the ones used
+ * before apps existed, so an upgrade resets no window.
+ */
+function appScoped(subject: AdmissionSubject & { readonly previousIdNumberHmacs?: readonly string[] }): {
+  openid: string;
+  idNumberHmac: string;
+  previousIdNumberHmacs?: readonly string[];
+} {
+  if (subject.app === DEFAULT_APP) return subject;
+  const prefix = `${subject.app}/`;
+  return {
+    openid: prefix + subject.openid,
+    idNumberHmac: prefix + subject.idNumberHmac,
+    ...(subject.previousIdNumberHmacs
+      ? { previousIdNumberHmacs: subject.previousIdNumberHmacs.map((h) => prefix + h) }
+      : {}),
+  };
 }

@@ -5,6 +5,8 @@ export interface ApiKeyRecord {
   /** Public, unique part of the key, used to find the row. */
   prefix: string;
   scopes: string[];
+  /** The apps the key may see and act in; null = every app (keys made before apps). */
+  apps: string[] | null;
   createdAt: Date;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
@@ -17,6 +19,8 @@ export interface CreateApiKeyInput {
   /** The gateway's keyed hash of the key's secret; the secret itself never reaches the store. */
   secretHash: string;
   scopes: string[];
+  /** Null or omitted: every app. */
+  apps?: string[] | null;
 }
 
 /** Service API keys, kept as prefix + secret hash. */

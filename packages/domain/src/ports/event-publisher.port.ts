@@ -3,6 +3,8 @@ import type { VerificationStatus } from '../verification/verification.types.js';
 export interface VerificationUpdatedEvent {
   readonly type: 'verification.updated';
   readonly sessionId: string;
+  /** The session's app: webhook endpoints and subscribers limited to some apps see their own only. */
+  readonly app: string;
   readonly status: VerificationStatus;
   readonly attempts: number;
   readonly occurredAt: Date;
@@ -12,6 +14,8 @@ export interface VerificationUpdatedEvent {
 export interface VerificationRedactedEvent {
   readonly type: 'verification.redacted';
   readonly sessionId: string;
+  /** The session's app: webhook endpoints and subscribers limited to some apps see their own only. */
+  readonly app: string;
   readonly status: VerificationStatus;
   readonly attempts: number;
   readonly occurredAt: Date;

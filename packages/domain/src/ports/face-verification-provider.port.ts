@@ -11,12 +11,15 @@
  */
 export interface LegacyPrepareInput {
   readonly protocol: 'LEGACY';
+  /** The app whose WeChat credentials make the call (each app has its own access token). */
+  readonly app: string;
   readonly name: string;
   readonly idCardNumber: string;
 }
 
 export interface V2PrepareInput {
   readonly protocol: 'V2';
+  readonly app: string;
   readonly openid: string;
   readonly outSeqNo: string;
   readonly name: string;
@@ -58,6 +61,7 @@ export interface LegacyVerifyInfo {
 }
 
 export interface V2VerifyQuery {
+  readonly app: string;
   readonly verifyId: string;
   readonly outSeqNo: string;
   readonly certHash: string;
@@ -74,6 +78,7 @@ export interface FaceVerificationProvider {
   prepare(input: LegacyPrepareInput): Promise<LegacyPrepared>;
   prepare(input: V2PrepareInput): Promise<V2Prepared>;
   prepare(input: PrepareInput): Promise<Prepared>;
-  fetchLegacyResult(verifyResult: string): Promise<LegacyVerifyInfo>;
+  /** getinfo with `app`'s credentials: a verifyResult made in another app's mini program is refused by WeChat. */
+  fetchLegacyResult(verifyResult: string, app: string): Promise<LegacyVerifyInfo>;
   fetchV2Result(query: V2VerifyQuery): Promise<V2VerifyInfo>;
 }

@@ -9,5 +9,6 @@ export type LoginAnswer =
   | { readonly ok: false; readonly refusal: LoginRefusal; readonly upstreamCode: number };
 
 export interface LoginPort {
-  exchange(code: string): Promise<LoginAnswer>;
+  /** jscode2session with `app`'s appid and secret: a code from another mini program is refused. */
+  exchange(code: string, app: string): Promise<LoginAnswer>;
 }

@@ -1,5 +1,7 @@
 /** Who is asking, for which ID number, from where: what the abuse limits are keyed on. */
 export interface AdmissionSubject {
+  /** The app: every limit counts per app (an openid means something only within its app). */
+  readonly app: string;
   /** The user being verified. */
   readonly openid: string;
   /** IdentityDigests.hmacHex('id-number', the normalized number): the raw number never leaves the domain. */

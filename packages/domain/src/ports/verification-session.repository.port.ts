@@ -36,6 +36,8 @@ export interface SessionClaimRequest {
   readonly protocol: VerificationProtocol;
   /** When the caller is a user: another user's session is read, not claimed. */
   readonly openid: string | null;
+  /** The caller's app, with `openid`: the same openid in another app is another user. */
+  readonly app?: string | null;
   readonly now: Date;
 }
 
@@ -54,6 +56,10 @@ export type EvidenceClaim =
   | { readonly kind: 'busy'; readonly sessionId: string };
 
 export interface VerificationFilter {
+  /** One app; with `openid`, that app's user. */
+  readonly app?: string | null;
+  /** Only these apps (an API key limited to some); null or absent = every app. */
+  readonly apps?: readonly string[] | null;
   readonly openid?: string | null;
   readonly status?: VerificationStatus | null;
   readonly createdAfter?: Date | null;
@@ -113,6 +119,6 @@ export interface VerificationSessionRepository {
   /** PENDING sessions whose expiresAt <= now, oldest first. */
   findExpirable(now: Date, limit: number): Promise<readonly VerificationSessionSnapshot[]>;
   list(filter: VerificationFilter, first: number, after: PageCursor | null): Promise<VerificationPage>;
-  /** The most recent VERIFIED session of this user, if any. */
-  findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null>;
+  /** The most recent VERIFIED session of this user of this app, if any. */
+  findLatestVerified(openid: string, app: string): Promise<VerificationSessionSnapshot | null>;
 }

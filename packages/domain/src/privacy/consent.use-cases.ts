@@ -1,6 +1,6 @@
 /** Publishing consent texts, and what a user does with consent on a session: accept, withdraw, decline the face. */
 import { err, ok, type Result } from '../shared/result.js';
-import { applyAndSave, expireIfDue, loadSession } from '../use-cases/session-store.js';
+import { applyAndSave, expireIfDue, loadSession, visibleTo } from '../use-cases/session-store.js';
 import type { VerificationDeps } from '../use-cases/verification-deps.js';
 import {
   type InvalidInputError,
@@ -58,9 +58,10 @@ async function loadOwnSession(
   deps: VerificationDeps,
   sessionId: string,
   openid: string | null,
+  app: string | null | undefined,
 ): Promise<VerificationSession | null> {
   const found = await loadSession(deps, sessionId);
-  if (!found || (openid !== null && found.snapshot.openid !== openid) || found.isRedacted) return null;
+  if (!found || !visibleTo(found.snapshot, { openid, app }) || found.isRedacted) return null;
   return expireIfDue(deps, found, deps.clock.now());
 }
 
@@ -69,6 +70,8 @@ export interface AcceptConsentCommand {
   readonly version: string;
   /** The signed-in user: only they can accept for their session. */
   readonly openid: string;
+  /** The user's app (default DEFAULT_APP). */
+  readonly app?: string | null;
   readonly clientAddress?: string | null;
 }
 
@@ -89,7 +92,7 @@ export class AcceptConsent {
     command: AcceptConsentCommand,
   ): Promise<Result<SessionWithReceipt, VerificationCommandError>> {
     const { deps } = this;
-    const session = await loadOwnSession(deps, command.sessionId, command.openid);
+    const session = await loadOwnSession(deps, command.sessionId, command.openid, command.app);
     if (!session) return err(new SessionNotFoundError(command.sessionId));
     if (session.hasConsent) {
       return ok({
@@ -123,6 +126,8 @@ export interface SessionDecisionCommand {
   readonly sessionId: string;
   /** The signed-in user, or null for a trusted caller (a service or an operator). */
   readonly openid: string | null;
+  /** The user's app (default DEFAULT_APP). */
+  readonly app?: string | null;
 }
 
 /** Cancels an open session for `reason`; an ended one is returned as it is. */
@@ -131,7 +136,7 @@ async function cancelFor(
   command: SessionDecisionCommand,
   reason: CancelReason,
 ): Promise<Result<VerificationSession, VerificationCommandError>> {
-  const session = await loadOwnSession(deps, command.sessionId, command.openid);
+  const session = await loadOwnSession(deps, command.sessionId, command.openid, command.app);
   if (!session) return err(new SessionNotFoundError(command.sessionId));
   if (session.isEnded) return ok(session);
   const now = deps.clock.now();

@@ -3,9 +3,10 @@
  * is held (art. 45). Redaction keeps what statistics and the law's proofs need (ids, statuses, failure codes,
  * dates, the consent receipt's id) and removes everything that names a person.
  */
+import { DEFAULT_APP } from '../apps/app.js';
 import type { VerificationRedactedEvent } from '../ports/event-publisher.port.js';
 import { err, ok, type Result } from '../shared/result.js';
-import { applyAndSave, loadSession } from '../use-cases/session-store.js';
+import { applyAndSave, loadSession, visibleTo } from '../use-cases/session-store.js';
 import type { VerificationDeps } from '../use-cases/verification-deps.js';
 import {
   ConcurrentModificationError,
@@ -26,6 +27,7 @@ export interface RedactionDeps extends VerificationDeps {
 const redactedEvent = (session: VerificationSession, now: Date): VerificationRedactedEvent => ({
   type: 'verification.redacted',
   sessionId: session.id,
+  app: session.snapshot.app,
   status: session.status,
   attempts: session.snapshot.attempts,
   occurredAt: now,
@@ -80,11 +82,15 @@ export class RedactVerification {
 /** How many sessions a list page reads while erasing or reporting one person. */
 const PAGE = 100;
 
-async function allSessionsOf(deps: VerificationDeps, openid: string): Promise<VerificationSessionSnapshot[]> {
+async function allSessionsOf(
+  deps: VerificationDeps,
+  openid: string,
+  app: string,
+): Promise<VerificationSessionSnapshot[]> {
   const out: VerificationSessionSnapshot[] = [];
   let after: { createdAt: Date; id: string } | null = null;
   for (;;) {
-    const page = await deps.repository.list({ openid }, PAGE, after);
+    const page = await deps.repository.list({ openid, app }, PAGE, after);
     out.push(...page.items);
     const last = page.items.at(-1);
     if (!page.hasNextPage || !last) return out;
@@ -100,12 +106,16 @@ async function allSessionsOf(deps: VerificationDeps, openid: string): Promise<Ve
 export class EraseSubject {
   constructor(private readonly deps: RedactionDeps) {}
 
-  async execute(openid: string): Promise<{ redacted: number; sessionIds: string[] }> {
-    const sessions = await allSessionsOf(this.deps, openid);
+  /** `app`: the person's app (an openid means someone only within one); default DEFAULT_APP. */
+  async execute(
+    openid: string,
+    app: string = DEFAULT_APP,
+  ): Promise<{ redacted: number; sessionIds: string[] }> {
+    const sessions = await allSessionsOf(this.deps, openid, app);
     const sessionIds: string[] = [];
     for (const snapshot of sessions) {
       const found = await loadSession(this.deps, snapshot.id);
-      if (!found || found.snapshot.openid !== openid) continue;
+      if (!found || !visibleTo(found.snapshot, { openid, app })) continue;
       const { changed } = await redactOne(this.deps, found);
       if (changed) sessionIds.push(snapshot.id);
     }
@@ -139,6 +149,7 @@ export class RedactExpiredSessions {
       await this.deps.events.publish({
         type: 'verification.redacted',
         sessionId: session.id,
+        app: session.app,
         status: session.status,
         attempts: session.attempts,
         occurredAt: now,
@@ -163,8 +174,8 @@ export interface SubjectReport {
 export class ReportSubject {
   constructor(private readonly deps: VerificationDeps & { readonly deliveries: WebhookDeliveryLog }) {}
 
-  async execute(openid: string): Promise<SubjectReport> {
-    const sessions = (await allSessionsOf(this.deps, openid)).map((s) => ({ ...s, binding: null }));
+  async execute(openid: string, app: string = DEFAULT_APP): Promise<SubjectReport> {
+    const sessions = (await allSessionsOf(this.deps, openid, app)).map((s) => ({ ...s, binding: null }));
     const consentReceipts = await this.deps.consent.receipts.listByOpenidHmac(
       this.deps.digests.hmacHex('openid', openid),
     );

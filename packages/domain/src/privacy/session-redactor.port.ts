@@ -4,6 +4,7 @@ import type { VerificationSessionSnapshot } from '../verification/verification-s
 
 export interface RedactedSession {
   readonly id: string;
+  readonly app: string;
   readonly status: VerificationStatus;
   readonly attempts: number;
 }

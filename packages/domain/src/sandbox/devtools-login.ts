@@ -15,8 +15,8 @@ export const SANDBOX_DEVTOOLS_OPENID = 'sandbox-devtools-user';
 export class SandboxDevToolsLogin implements LoginPort {
   constructor(private readonly sandbox: LoginPort) {}
 
-  async exchange(code: string): Promise<LoginAnswer> {
-    const answer = await this.sandbox.exchange(code);
+  async exchange(code: string, app: string): Promise<LoginAnswer> {
+    const answer = await this.sandbox.exchange(code, app);
     if (!answer.ok && answer.refusal === 'CODE_INVALID') return { ok: true, openid: SANDBOX_DEVTOOLS_OPENID };
     return answer;
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '../apps/app.js';
 import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import type {
   EvidenceClaim,
@@ -126,7 +127,8 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
       stored.status === 'PENDING' &&
       stored.protocol === request.protocol &&
       request.now.getTime() < stored.expiresAt.getTime() &&
-      (request.openid === null || request.openid === stored.openid) &&
+      (request.openid === null ||
+        (request.openid === stored.openid && (request.app ?? DEFAULT_APP) === stored.app)) &&
       !this.claims.has(request.evidenceHash) &&
       !(request.previousEvidenceHashes ?? []).some((hash) => this.claims.has(hash));
     if (claimable) {
@@ -177,6 +179,8 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
       .filter(
         (s) =>
           (filter.openid == null || s.openid === filter.openid) &&
+          (filter.app == null || s.app === filter.app) &&
+          (filter.apps == null || filter.apps.includes(s.app)) &&
           (filter.status == null || s.status === filter.status) &&
           (filter.createdAfter == null || s.createdAt.getTime() >= filter.createdAfter.getTime()) &&
           (filter.createdBefore == null || s.createdAt.getTime() < filter.createdBefore.getTime()) &&
@@ -189,10 +193,10 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     return { items: matching.slice(0, size).map(copySnapshot), hasNextPage: matching.length > size };
   }
 
-  async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
+  async findLatestVerified(openid: string, app: string): Promise<VerificationSessionSnapshot | null> {
     await Promise.resolve();
     const verified = [...this.sessions.values()]
-      .filter((s) => s.openid === openid && s.status === 'VERIFIED')
+      .filter((s) => s.openid === openid && s.app === app && s.status === 'VERIFIED')
       .sort((a, b) => (b.verifiedAt?.getTime() ?? 0) - (a.verifiedAt?.getTime() ?? 0) || newestFirst(a, b));
     return verified[0] ? copySnapshot(verified[0]) : null;
   }
@@ -229,11 +233,12 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
       await this.redact(snapshot, stored.version, {
         type: 'verification.redacted',
         sessionId: snapshot.id,
+        app: snapshot.app,
         status: snapshot.status,
         attempts: snapshot.attempts,
         occurredAt: at,
       });
-      done.push({ id: snapshot.id, status: snapshot.status, attempts: snapshot.attempts });
+      done.push({ id: snapshot.id, app: snapshot.app, status: snapshot.status, attempts: snapshot.attempts });
     }
     return done;
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '../apps/app.js';
 import type { PageCursor } from '../ports/verification-session.repository.port.js';
 import type { OutboxPruner } from '../webhooks/outbox-pruner.port.js';
 import type {
@@ -217,6 +218,7 @@ export class InMemoryWebhooks {
       url: input.url,
       description: input.description,
       events: [...input.events],
+      apps: input.apps ? [...input.apps] : null,
       enabled: true,
       disabledReason: null,
       disabledAt: null,
@@ -244,6 +246,7 @@ export class InMemoryWebhooks {
     if (change.url !== undefined) endpoint!.url = change.url;
     if (change.description !== undefined) endpoint!.description = change.description;
     if (change.events !== undefined) endpoint!.events = [...change.events];
+    if (change.apps !== undefined) endpoint!.apps = change.apps === null ? null : [...change.apps];
     if (change.enabled === true) {
       Object.assign(endpoint!, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
     } else if (change.enabled === false) {
@@ -282,6 +285,7 @@ export class InMemoryWebhooks {
       if (described === null) continue;
       for (const endpoint of this.endpointRows.values()) {
         if (!endpoint.enabled || !endpoint.events.includes(described.type)) continue;
+        if (endpoint.apps !== null && !endpoint.apps.includes(described.app ?? DEFAULT_APP)) continue;
         const exists = [...this.deliveryRows.values()].some(
           (d) => d.endpointId === endpoint.id && d.eventId === event.id,
         );

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '../apps/app.js';
 import { certHashInput } from '../identity/cert-hash.js';
 import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import { DEFAULT_LIVENESS_TYPE } from '../verification/liveness-type.js';
@@ -62,6 +63,7 @@ export function aSessionSnapshot(
   const v2 = overrides.protocol === 'V2';
   return {
     id: 'ses_test_000001',
+    app: DEFAULT_APP,
     protocol: v2 ? 'V2' : 'LEGACY',
     status: 'PENDING',
     openid: TEST_OPENID,
@@ -97,6 +99,7 @@ export function anEventFor(
   return {
     type: 'verification.updated',
     sessionId: session.id,
+    app: session.app,
     status: session.status,
     attempts: session.attempts,
     occurredAt,

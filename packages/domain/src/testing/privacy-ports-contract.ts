@@ -96,6 +96,7 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
       if (!redacted.ok) throw redacted.error;
       const event = {
         type: 'verification.redacted' as const,
+        app: 'default',
         sessionId: 'ses_a',
         status: 'VERIFIED' as const,
         attempts: 0,

@@ -242,7 +242,7 @@ export function verificationSessionRepositoryContract(
           ),
         ).toBe(true);
         expect(await claim(hash, a.id, plus(6000))).toEqual({ kind: 'completed', sessionId: a.id, outcome });
-        expect(await repo.findLatestVerified(a.openid)).toEqual(ended(a, 'VERIFIED', plus(5000)));
+        expect(await repo.findLatestVerified(a.openid, 'default')).toEqual(ended(a, 'VERIFIED', plus(5000)));
       });
 
       it('completing an already-completed claim writes nothing and answers false', async () => {
@@ -513,7 +513,7 @@ export function verificationSessionRepositoryContract(
         const pending = session({ openid, createdAt: plus(4000) });
         const otherUser = session({ createdAt: plus(5000) });
         for (const s of [older, newer, failed, pending, otherUser]) await repo.insert(s, eventOf(s));
-        expect(await repo.findLatestVerified(openid)).toBeNull();
+        expect(await repo.findLatestVerified(openid, 'default')).toBeNull();
         await repo.update(
           ended(older, 'VERIFIED', plus(10_000)),
           older.version,
@@ -534,8 +534,8 @@ export function verificationSessionRepositoryContract(
           otherUser.version,
           eventOf(ended(otherUser, 'VERIFIED', plus(40_000))),
         );
-        expect((await repo.findLatestVerified(openid))?.id).toBe(newer.id);
-        expect(await repo.findLatestVerified(uid('nobody'))).toBeNull();
+        expect((await repo.findLatestVerified(openid, 'default'))?.id).toBe(newer.id);
+        expect(await repo.findLatestVerified(uid('nobody'), 'default')).toBeNull();
       });
     });
   });

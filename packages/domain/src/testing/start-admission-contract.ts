@@ -11,6 +11,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StartAdmissionLimits } from '../abuse/abuse-rules.js';
+import { DEFAULT_APP } from '../apps/app.js';
 import type { StartAdmission, StartAdmissionRequest } from '../ports/start-admission.port.js';
 import { FixedClock } from './fixed-clock.js';
 
@@ -44,6 +45,7 @@ export function startAdmissionContract(
     let verified = false;
     const admit = (openid: string, idNumberHmac: string, clientAddress: string | null) => {
       const request: StartAdmissionRequest = {
+        app: DEFAULT_APP,
         openid,
         idNumberHmac,
         clientAddress,
@@ -55,7 +57,7 @@ export function startAdmissionContract(
       return subject.admission.admit(request);
     };
     const mismatch = (openid: string, idNumberHmac: string, clientAddress: string | null) =>
-      subject.admission.recordMismatch({ openid, idNumberHmac, clientAddress });
+      subject.admission.recordMismatch({ app: DEFAULT_APP, openid, idNumberHmac, clientAddress });
 
     beforeEach(async () => {
       clock = new FixedClock('2025-06-01T00:00:30.000Z');

@@ -95,6 +95,7 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
     const change = (sessionId: string, status: 'PENDING' | 'VERIFIED' | 'CANCELED', attempts = 0) =>
       subject.appendOutboxEvent({
         type: 'verification.updated',
+        app: 'default',
         sessionId,
         status,
         attempts,

@@ -1,3 +1,4 @@
+import { type AppScope, DEFAULT_APP } from '../apps/app.js';
 import { ADMIT_ALL } from '../ports/start-admission.port.js';
 import type { EvidenceClaim } from '../ports/verification-session.repository.port.js';
 import { consentKindFor } from '../privacy/consent-steps.js';
@@ -34,7 +35,7 @@ import {
   MAX_VERIFY_RESULT_LENGTH,
   verifyResultRequired,
 } from './command-validation.js';
-import { applyAndSave, expireIfDue, loadSession, updatedEvent } from './session-store.js';
+import { applyAndSave, expireIfDue, loadSession, updatedEvent, visibleTo } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 export interface ConfirmVerificationCommand {
@@ -54,6 +55,10 @@ export interface ConfirmVerificationCommand {
    * missing one (so ids cannot be probed). Null or omitted for a trusted caller (a service).
    */
   readonly openid?: string | null;
+  /** The signed-in user's app (default DEFAULT_APP): with `openid`, who the user is. */
+  readonly app?: string | null;
+  /** A service limited to some apps: a session of any other app is SESSION_NOT_FOUND. Null or omitted: any. */
+  readonly apps?: AppScope;
   /** Where the request came from (see AdmissionSubject.clientAddress); null or omitted when unknown. */
   readonly clientAddress?: string | null;
 }
@@ -109,7 +114,7 @@ export class ConfirmVerification {
       return err(new SessionNotFoundError(command.sessionId));
     const { found, named, preclaim } = await this.read(command);
     try {
-      if (!found || (command.openid != null && found.snapshot.openid !== command.openid))
+      if (!found || !visibleTo(found.snapshot, command))
         return err(new SessionNotFoundError(command.sessionId));
       return await this.confirmFound(found, command, named, preclaim);
     } finally {
@@ -144,6 +149,7 @@ export class ConfirmVerification {
       ...(previous.length > 0 ? { previousEvidenceHashes: previous } : {}),
       protocol,
       openid: command.openid ?? null,
+      app: command.openid != null ? (command.app ?? DEFAULT_APP) : null,
       now: this.deps.clock.now(),
     });
     return {
@@ -340,6 +346,7 @@ export class ConfirmVerification {
   ): Promise<void> {
     if (session.initiator !== USER_INITIATOR || !isMismatch(outcome)) return;
     await (this.deps.admission ?? ADMIT_ALL).recordMismatch({
+      app: session.app,
       openid: session.openid,
       idNumberHmac: session.idNumberHmac,
       clientAddress: command.clientAddress ?? null,
@@ -355,7 +362,7 @@ export class ConfirmVerification {
     const { snapshot } = session;
     const binding = snapshot.binding!;
     if (binding.protocol === 'LEGACY') {
-      const info = await this.deps.provider.fetchLegacyResult(command.verifyResult!);
+      const info = await this.deps.provider.fetchLegacyResult(command.verifyResult!, snapshot.app);
       const uncounted = notAnAttempt(info.errcode, 'verifyResult');
       if (uncounted) return err(uncounted);
       const outcome = evaluateLegacyResult(info, {
@@ -370,6 +377,7 @@ export class ConfirmVerification {
     // The client says its run failed: no point asking WeChat about a check that did not finish.
     if (command.clientErrCode) return ok(clientErrorOutcome(command.clientErrCode));
     const info = await this.deps.provider.fetchV2Result({
+      app: snapshot.app,
       verifyId: binding.verifyId,
       outSeqNo: binding.outSeqNo,
       certHash: binding.certHash,

@@ -1,3 +1,4 @@
+import { checkAppSlug, DEFAULT_APP } from '../apps/app.js';
 import type { VerificationSessionRepository } from '../ports/verification-session.repository.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import type { InvalidInputError } from '../verification/verification.errors.js';
@@ -6,6 +7,7 @@ import { checkOpenid } from './command-validation.js';
 
 export interface IdentityStatus {
   readonly openid: string;
+  readonly app: string;
   /** The user's latest VERIFIED session, or null when they never passed. */
   readonly latest: VerificationSessionSnapshot | null;
 }
@@ -14,9 +16,15 @@ export interface IdentityStatus {
 export class GetIdentityStatus {
   constructor(private readonly deps: { readonly repository: VerificationSessionRepository }) {}
 
-  async execute(query: { readonly openid: string }): Promise<Result<IdentityStatus, InvalidInputError>> {
-    const invalid = checkOpenid(query.openid);
+  /** `app`: the user's app (an openid means someone only within one); default DEFAULT_APP. */
+  async execute(query: {
+    readonly openid: string;
+    readonly app?: string | null;
+  }): Promise<Result<IdentityStatus, InvalidInputError>> {
+    const app = query.app ?? DEFAULT_APP;
+    const invalid = checkOpenid(query.openid) ?? checkAppSlug(app);
     if (invalid) return err(invalid);
-    return ok({ openid: query.openid, latest: await this.deps.repository.findLatestVerified(query.openid) });
+    const latest = await this.deps.repository.findLatestVerified(query.openid, app);
+    return ok({ openid: query.openid, app, latest });
   }
 }

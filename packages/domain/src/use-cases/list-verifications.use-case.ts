@@ -1,3 +1,4 @@
+import { checkAppSlug } from '../apps/app.js';
 import type {
   PageCursor,
   VerificationFilter,
@@ -41,6 +42,9 @@ export class ListVerifications {
     const openid = query.filter?.openid ?? null;
     const invalidOpenid = openid === null ? null : checkOpenid(openid);
     if (invalidOpenid) return err(invalidOpenid);
+    const app = query.filter?.app ?? null;
+    const invalidApp = app === null ? null : checkAppSlug(app);
+    if (invalidApp) return err(invalidApp);
     const after = query.after ?? null;
     if (after !== null && !isPlausibleCursor(after)) {
       return err(
@@ -48,6 +52,8 @@ export class ListVerifications {
       );
     }
     const filter: VerificationFilter = {
+      app,
+      apps: query.filter?.apps ?? null,
       openid,
       status: query.filter?.status ?? null,
       createdAfter: query.filter?.createdAfter ?? null,

@@ -1,9 +1,11 @@
 /** Loading, saving and announcing sessions: what every use case does the same way. */
 
+import { type AppScope, DEFAULT_APP, inAppScope } from '../apps/app.js';
 import type { VerificationUpdatedEvent } from '../ports/event-publisher.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { ConcurrentModificationError } from '../verification/verification.errors.js';
 import { VerificationSession } from '../verification/verification-session.js';
+import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 export async function loadSession(deps: VerificationDeps, id: string): Promise<VerificationSession | null> {
@@ -19,11 +21,29 @@ async function reload(deps: VerificationDeps, id: string): Promise<VerificationS
   return session;
 }
 
+/**
+ * Whether a caller may see this session: a user (`openid`) only their own within their app (`app`, default
+ * DEFAULT_APP: the same openid in another app is another person); a caller limited to some apps (`apps`) only
+ * theirs. Omitted fields ask nothing (a trusted caller).
+ */
+export function visibleTo(
+  session: VerificationSessionSnapshot,
+  caller: { readonly openid?: string | null; readonly app?: string | null; readonly apps?: AppScope },
+): boolean {
+  if (
+    caller.openid != null &&
+    (session.openid !== caller.openid || session.app !== (caller.app ?? DEFAULT_APP))
+  )
+    return false;
+  return caller.apps == null || inAppScope(caller.apps, session.app);
+}
+
 /** The event that announces `session` as it now is; the repository stores it with the write. */
 export function updatedEvent(session: VerificationSession, now: Date): VerificationUpdatedEvent {
   return {
     type: 'verification.updated',
     sessionId: session.id,
+    app: session.snapshot.app,
     status: session.status,
     attempts: session.snapshot.attempts,
     occurredAt: now,

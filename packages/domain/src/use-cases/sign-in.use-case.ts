@@ -1,3 +1,4 @@
+import { type AppDirectory, DEFAULT_APP, unknownAppError } from '../apps/app.js';
 import type { LoginPort, LoginRefusal } from '../ports/login.port.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { InvalidInputError } from '../verification/verification.errors.js';
@@ -17,14 +18,30 @@ export class LoginRefusedError extends Error {
 
 export type SignInError = InvalidInputError | LoginRefusedError;
 
-/** A wx.login code for the user's openid. Issuing a token for it is the caller's business. */
-export class SignIn {
-  constructor(private readonly deps: { readonly login: LoginPort }) {}
+export interface SignInCommand {
+  readonly code: string;
+  /**
+   * The mini program signing in: its WeChat appid (what wx.getAccountInfoSync() tells it) or its FaceGate app
+   * id. Omitted: DEFAULT_APP, so mini programs built before apps keep working.
+   */
+  readonly app?: string | null;
+}
 
-  async execute(command: { readonly code: string }): Promise<Result<{ openid: string }, SignInError>> {
+/**
+ * A wx.login code for the user's openid within one app: the code is exchanged with that app's credentials, so a
+ * code from another mini program is refused by WeChat. Issuing a token for it is the caller's business.
+ */
+export class SignIn {
+  constructor(private readonly deps: { readonly login: LoginPort; readonly apps?: AppDirectory }) {}
+
+  async execute(command: SignInCommand): Promise<Result<{ openid: string; app: string }, SignInError>> {
     const invalid = checkLoginCode(command.code);
     if (invalid) return err(invalid);
-    const answer = await this.deps.login.exchange(command.code);
+    const named = command.app ?? DEFAULT_APP;
+    if (typeof named !== 'string' || named.length > 64) return err(unknownAppError());
+    const app = this.deps.apps ? this.deps.apps.resolve(named)?.id : named;
+    if (app === undefined) return err(unknownAppError());
+    const answer = await this.deps.login.exchange(command.code, app);
     if (!answer.ok) {
       if (answer.refusal === 'CODE_INVALID' || answer.refusal === 'CODE_USED') {
         return err(
@@ -39,6 +56,6 @@ export class SignIn {
       }
       return err(new LoginRefusedError(answer.refusal, answer.upstreamCode));
     }
-    return ok({ openid: answer.openid });
+    return ok({ openid: answer.openid, app });
   }
 }

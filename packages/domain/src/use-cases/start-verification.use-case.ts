@@ -1,3 +1,4 @@
+import { type AppDirectory, DEFAULT_APP, unknownAppError } from '../apps/app.js';
 import { certHashInput } from '../identity/cert-hash.js';
 import { PersonName } from '../identity/person-name.js';
 import { ResidentIdNumber } from '../identity/resident-id-number.js';
@@ -33,7 +34,9 @@ import { updatedEvent } from './session-store.js';
 import type { VerificationDeps } from './verification-deps.js';
 
 export interface StartVerificationCommand {
-  /** The user to verify (the signed-in user, or the openid a service names). */
+  /** The app (mini program) the user belongs to; default DEFAULT_APP. */
+  readonly app?: string;
+  /** The user to verify (the signed-in user, or the openid a service names), within the app. */
   readonly openid: string;
   readonly name: string;
   readonly idCardNumber: string;
@@ -81,6 +84,9 @@ export class StartVerification {
       checkLivenessType(command.protocol, command.livenessType) ??
       checkClientReferenceId(command.clientReferenceId);
     if (invalid) return err(invalid);
+    const app = command.app ?? DEFAULT_APP;
+    const appRefused = checkAppServes(deps.apps, app, command.protocol);
+    if (appRefused) return err(appRefused);
 
     const selfStart = command.initiator === USER_INITIATOR;
     if (!selfStart && command.consent != null) {
@@ -106,17 +112,19 @@ export class StartVerification {
     // nor refused by the abuse limits: users could otherwise lock a business backend out (StartAdmission).
     if (command.initiator === USER_INITIATOR) {
       const wait = await (deps.admission ?? ADMIT_ALL).admit({
+        app,
         openid: command.openid,
         idNumberHmac,
         ...(previousIdNumberHmacs.length > 0 ? { previousIdNumberHmacs } : {}),
         clientAddress: command.clientAddress ?? null,
-        verifiedBefore: () => this.verifiedBefore(command.openid, [idNumberHmac, ...previousIdNumberHmacs]),
+        verifiedBefore: () =>
+          this.verifiedBefore(app, command.openid, [idNumberHmac, ...previousIdNumberHmacs]),
       });
       if (wait > 0) return err(new RateLimitedError(wait));
     }
 
     const id = deps.ids.sessionId();
-    const prepared = await this.prepare(command, name.value, idNumber.value, now);
+    const prepared = await this.prepare({ ...command, app }, name.value, idNumber.value, now);
     if (!prepared.ok) return prepared;
     const receipt = text
       ? await recordReceipt(deps, {
@@ -129,6 +137,7 @@ export class StartVerification {
       : null;
     const session = VerificationSession.start({
       id,
+      app,
       openid: command.openid,
       livenessType: command.protocol === 'LEGACY' ? (command.livenessType ?? DEFAULT_LIVENESS_TYPE) : null,
       maskedName: name.value.masked(),
@@ -150,9 +159,13 @@ export class StartVerification {
   }
 
   /** Whether this openid has a VERIFIED session for this ID number (the latest few are looked at). */
-  private async verifiedBefore(openid: string, idNumberHmacs: readonly string[]): Promise<boolean> {
+  private async verifiedBefore(
+    app: string,
+    openid: string,
+    idNumberHmacs: readonly string[],
+  ): Promise<boolean> {
     const page = await this.deps.repository.list(
-      { openid, status: 'VERIFIED' },
+      { app, openid, status: 'VERIFIED' },
       VERIFIED_SESSIONS_LOOKED_AT,
       null,
     );
@@ -160,7 +173,7 @@ export class StartVerification {
   }
 
   private async prepare(
-    command: StartVerificationCommand,
+    command: StartVerificationCommand & { readonly app: string },
     name: PersonName,
     idNumber: ResidentIdNumber,
     now: Date,
@@ -172,6 +185,7 @@ export class StartVerification {
     if (command.protocol === 'LEGACY') {
       const answer = await deps.provider.prepare({
         protocol: 'LEGACY',
+        app: command.app,
         name: name.value,
         idCardNumber: idNumber.value,
       });
@@ -202,6 +216,7 @@ export class StartVerification {
       outSeqNos.map((outSeqNo) =>
         deps.provider.prepare({
           protocol: 'V2',
+          app: command.app,
           openid: command.openid,
           outSeqNo,
           name: name.value,
@@ -240,4 +255,26 @@ export function upstreamRejection(errcode: number): UpstreamRejectedError | null
   if (errcode === 0) return null;
   if (isTransientUpstreamErrcode(errcode)) throw new UpstreamUnavailableError('WeChat is busy', errcode);
   return new UpstreamRejectedError(errcode);
+}
+
+/**
+ * With a directory: the app must be served and enabled, and approved for the protocol. Without one (the domain
+ * alone, tests) every app and protocol is accepted.
+ */
+function checkAppServes(
+  apps: AppDirectory | undefined,
+  app: string,
+  protocol: VerificationProtocol,
+): InvalidInputError | null {
+  if (!apps) return null;
+  const found = apps.get(app);
+  if (!found || found.disabled) return unknownAppError();
+  return found.protocols.includes(protocol)
+    ? null
+    : new InvalidInputError(
+        'protocol',
+        'PROTOCOL_NOT_APPROVED',
+        `this app is approved for ${found.protocols.join(' and ')} only`,
+        '该小程序未开通此核身方式',
+      );
 }

@@ -1,3 +1,4 @@
+import type { AppDirectory } from '../apps/app.js';
 import type { Clock } from '../ports/clock.port.js';
 import type { EventPublisher } from '../ports/event-publisher.port.js';
 import type { FaceVerificationProvider } from '../ports/face-verification-provider.port.js';
@@ -53,6 +54,8 @@ export interface VerificationDeps {
    * ConfirmVerification of face and identity mismatches on user sessions; default ADMIT_ALL.
    */
   readonly admission?: StartAdmission;
+  /** The apps served: a start must name an enabled app approved for its protocol. Absent: any app. */
+  readonly apps?: AppDirectory;
   /** Waits between polls of a busy claim; injected so tests need not sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
 }

@@ -17,6 +17,7 @@ import type {
 
 export interface StartSessionProps {
   readonly id: string;
+  readonly app: string;
   readonly openid: string;
   readonly livenessType: LivenessType | null;
   readonly maskedName: string;

@@ -51,6 +51,8 @@ export interface VerificationFailure {
  */
 export interface VerificationSessionSnapshot {
   readonly id: string;
+  /** The app (mini program) it belongs to: its openid means something only within this app. */
+  readonly app: string;
   readonly protocol: VerificationProtocol;
   readonly status: VerificationStatus;
   readonly openid: string;

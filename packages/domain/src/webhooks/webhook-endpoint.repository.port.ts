@@ -5,6 +5,8 @@ export interface NewWebhookEndpoint {
   readonly url: string;
   readonly description: string;
   readonly events: readonly string[];
+  /** The apps whose sessions it is told of; null or omitted = every app. */
+  readonly apps?: readonly string[] | null;
   /** Stored sealed; handed back only to a claim (ClaimedWebhookDelivery.secrets). */
   readonly secret: string;
   readonly createdBy: string;
@@ -15,6 +17,8 @@ export interface WebhookEndpointChange {
   readonly url?: string;
   readonly description?: string;
   readonly events?: readonly string[];
+  /** null: every app. */
+  readonly apps?: readonly string[] | null;
   readonly enabled?: boolean;
 }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '../apps/app.js';
 import { isFailureCode } from '../verification/failure-code.js';
 import { describeFailure } from '../verification/failure-taxonomy.js';
 import type { OutboxEventRow } from './webhook.types.js';
@@ -18,6 +19,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export interface DescribedWebhook {
   readonly type: WebhookEventType;
   readonly body: string;
+  /** The session's app: only endpoints subscribed to it (or to every app) get it. */
+  readonly app: string;
 }
 
 /** The body sent (Standard Webhooks' recommended `type`, `timestamp`, `data`). */
@@ -26,6 +29,8 @@ export interface WebhookPayload {
   readonly timestamp: string;
   readonly data: {
     readonly id: string;
+    /** The session's app (mini program); 'default' for sessions made before apps. */
+    readonly app: string;
     readonly status: string;
     readonly protocol: string | null;
     readonly openid: string | null;
@@ -91,6 +96,7 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
         ? webhookTypeOf(event.status, attempts)
         : null;
   if (type === null) return null;
+  const app = typeof event.app === 'string' && event.app !== '' ? event.app : DEFAULT_APP;
   const lastError = details.lastError as {
     code?: unknown;
     retryable?: unknown;
@@ -103,6 +109,7 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
     timestamp: iso(event.occurredAt) ?? row.createdAt.toISOString(),
     data: {
       id: row.sessionId,
+      app,
       status: event.status,
       protocol: typeof details.protocol === 'string' ? details.protocol : null,
       openid: typeof details.openid === 'string' && details.openid !== '' ? details.openid : null,
@@ -129,5 +136,5 @@ export function webhookOf(row: OutboxEventRow): DescribedWebhook | null {
       endedAt: iso(details.endedAt),
     },
   };
-  return { type, body: JSON.stringify(payload) };
+  return { type, app, body: JSON.stringify(payload) };
 }

@@ -6,6 +6,8 @@ export interface WebhookEndpoint {
   readonly url: string;
   readonly description: string;
   readonly events: readonly string[];
+  /** The apps whose sessions it is told of; null = every app. */
+  readonly apps: readonly string[] | null;
   readonly enabled: boolean;
   /** 'MANUAL' or 'FAILING' while disabled. */
   readonly disabledReason: string | null;
@@ -94,7 +96,9 @@ export interface OutboxEventRow {
 }
 
 /** Turns an outbox event into its webhook; null: not a webhook event (nothing is delivered for it). */
-export type WebhookDescriber = (row: OutboxEventRow) => { type: string; body: string } | null;
+export type WebhookDescriber = (
+  row: OutboxEventRow,
+) => { type: string; body: string; readonly app?: string } | null;
 
 /**
  * Whose endpoints an operation may see: the creator's id (an API key id, or 'cli'), or EVERY_ENDPOINT_OWNER
