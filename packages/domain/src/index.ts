@@ -6,6 +6,7 @@ export * from './abuse/rate-limit-counter-store.port.js';
 export * from './abuse/rate-limiter.port.js';
 export * from './access/api-key-store.port.js';
 export * from './apps/app.js';
+export * from './apps/app-store.port.js';
 export * from './audit/audit-chain.js';
 export * from './audit/audit-chain-verifier.js';
 export * from './audit/audit-event.js';
