@@ -1,5 +1,6 @@
 import type { LoginAnswer, LoginPort, LoginRefusal } from '@facegate/domain';
 import type { WeChatApiClient } from './wechat-api-client';
+import { clientsOf, type WeChatClients } from './wechat-clients';
 import { WeChatLoginError, type WeChatLoginErrorCode } from './wechat-login.errors';
 
 const REFUSALS: Record<WeChatLoginErrorCode, LoginRefusal> = {
@@ -12,11 +13,18 @@ const REFUSALS: Record<WeChatLoginErrorCode, LoginRefusal> = {
 
 /** The domain's LoginPort over jscode2session: WeChat's refusals become data, transient trouble is thrown. */
 export class WeChatLogin implements LoginPort {
-  constructor(private readonly client: Pick<WeChatApiClient, 'code2Session'>) {}
+  private readonly clients: WeChatClients<Pick<WeChatApiClient, 'code2Session'>>;
 
-  async exchange(code: string): Promise<LoginAnswer> {
+  /** One client for every app, or each app's own: a code is exchanged with its app's appid and secret. */
+  constructor(
+    clients: Pick<WeChatApiClient, 'code2Session'> | WeChatClients<Pick<WeChatApiClient, 'code2Session'>>,
+  ) {
+    this.clients = clientsOf(clients);
+  }
+
+  async exchange(code: string, app: string): Promise<LoginAnswer> {
     try {
-      const { openid } = await this.client.code2Session(code);
+      const { openid } = await this.clients.forApp(app).code2Session(code);
       return { ok: true, openid };
     } catch (error) {
       if (!(error instanceof WeChatLoginError)) throw error;

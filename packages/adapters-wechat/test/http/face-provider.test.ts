@@ -37,7 +37,7 @@ describe('legacy: getinfo', () => {
       return { statusCode: 200, data: LEGACY_INFO_OK };
     });
 
-    const info = await provider.fetchLegacyResult('VERIFY_RESULT_1');
+    const info = await provider.fetchLegacyResult('VERIFY_RESULT_1', 'default');
     expect(rawBody).toBe('{"verify_result":"VERIFY_RESULT_1"}');
     expect(contentType).toMatch(/^application\/json/);
     expect(info).toEqual({
@@ -61,7 +61,7 @@ describe('legacy: getinfo', () => {
       identify_ret: 10004,
       validate_data: '',
     });
-    await expect(provider.fetchLegacyResult('VR')).resolves.toEqual({
+    await expect(provider.fetchLegacyResult('VR', 'default')).resolves.toEqual({
       errcode: 0,
       identifyRet: 10004,
       identifyTime: null,
@@ -78,7 +78,10 @@ describe('legacy: getinfo', () => {
   it.each([84001, 84002, 84003, 45009])('returns errcode %i as data', async (errcode) => {
     const { h, provider } = setup();
     interceptApi(h.pool, PATHS.getinfo, 'T').reply(200, { errcode, errmsg: 'x' });
-    await expect(provider.fetchLegacyResult('VR')).resolves.toMatchObject({ errcode, identifyRet: null });
+    await expect(provider.fetchLegacyResult('VR', 'default')).resolves.toMatchObject({
+      errcode,
+      identifyRet: null,
+    });
   });
 
   it.each([
@@ -91,7 +94,7 @@ describe('legacy: getinfo', () => {
   ])('throws UpstreamProtocolError when %s', async (_what, body) => {
     const { h, provider } = setup();
     interceptApi(h.pool, PATHS.getinfo, 'T').reply(200, body);
-    await expect(provider.fetchLegacyResult('VR')).rejects.toBeInstanceOf(UpstreamProtocolError);
+    await expect(provider.fetchLegacyResult('VR', 'default')).rejects.toBeInstanceOf(UpstreamProtocolError);
   });
 });
 
@@ -103,7 +106,9 @@ describe('legacy: getuseridkey', () => {
       sent = jsonBodyOf(req.body);
       return { statusCode: 200, data: { errcode: 0, errmsg: 'ok', user_id_key: 'UIK', expires_in: 3600 } };
     });
-    await expect(provider.prepare({ protocol: 'LEGACY', name: NAME, idCardNumber: ID })).resolves.toEqual({
+    await expect(
+      provider.prepare({ protocol: 'LEGACY', app: 'default', name: NAME, idCardNumber: ID }),
+    ).resolves.toEqual({
       protocol: 'LEGACY',
       errcode: 0,
       userIdKey: 'UIK',
@@ -115,7 +120,9 @@ describe('legacy: getuseridkey', () => {
   it('returns a refusal as data', async () => {
     const { h, provider } = setup();
     interceptApi(h.pool, PATHS.getuseridkey, 'T').reply(200, { errcode: 48001, errmsg: 'api unauthorized' });
-    await expect(provider.prepare({ protocol: 'LEGACY', name: NAME, idCardNumber: ID })).resolves.toEqual({
+    await expect(
+      provider.prepare({ protocol: 'LEGACY', app: 'default', name: NAME, idCardNumber: ID }),
+    ).resolves.toEqual({
       protocol: 'LEGACY',
       errcode: 48001,
       userIdKey: null,
@@ -131,13 +138,14 @@ describe('legacy: getuseridkey', () => {
       expires_in: '3600',
     });
     await expect(
-      provider.prepare({ protocol: 'LEGACY', name: NAME, idCardNumber: ID }),
+      provider.prepare({ protocol: 'LEGACY', app: 'default', name: NAME, idCardNumber: ID }),
     ).rejects.toBeInstanceOf(UpstreamProtocolError);
   });
 });
 
 describe('v2: getverifyid', () => {
   const input = {
+    app: 'default',
     protocol: 'V2',
     openid: 'o_user',
     outSeqNo: 'fg_0123456789',
@@ -212,7 +220,13 @@ describe('v2: getverifyid', () => {
 });
 
 describe('v2: queryverifyinfo', () => {
-  const query = { verifyId: 'VID', outSeqNo: 'fg_0123456789', certHash: 'CH', openid: 'o_user' };
+  const query = {
+    app: 'default',
+    verifyId: 'VID',
+    outSeqNo: 'fg_0123456789',
+    certHash: 'CH',
+    openid: 'o_user',
+  };
 
   it('posts verify_id, out_seq_no, cert_hash and openid and returns verify_ret', async () => {
     const { h, provider } = setup();

@@ -69,16 +69,23 @@ describe('what the adapter logs and throws', () => {
     h.pool.intercept(sessionPath).replyWithError(reset());
 
     const thrown: unknown[] = [];
-    await provider.fetchLegacyResult(secrets.verifyResult);
+    await provider.fetchLegacyResult(secrets.verifyResult, 'default');
     await provider.prepare({
       protocol: 'V2',
+      app: 'default',
       openid: 'o',
       outSeqNo: 'fg_00001',
       name: secrets.name,
       idCardNumber: secrets.id,
     });
     await provider
-      .fetchV2Result({ verifyId: secrets.verifyId, outSeqNo: 'fg_00001', certHash: 'c', openid: 'o' })
+      .fetchV2Result({
+        app: 'default',
+        verifyId: secrets.verifyId,
+        outSeqNo: 'fg_00001',
+        certHash: 'c',
+        openid: 'o',
+      })
       .catch((e: unknown) => thrown.push(e));
     await h.client.code2Session(secrets.code);
     await h.client.code2Session(secrets.code).catch((e: unknown) => thrown.push(e));

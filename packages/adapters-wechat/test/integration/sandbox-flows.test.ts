@@ -44,6 +44,7 @@ describe('legacy (1.0) against the sandbox', () => {
   it('getuseridkey -> device check with the key -> getinfo with the evidence bound to user and identity', async () => {
     const prepared = await env.provider.prepare({
       protocol: 'LEGACY',
+      app: 'default',
       name: person.name,
       idCardNumber: person.idCardNumber,
     });
@@ -57,7 +58,7 @@ describe('legacy (1.0) against the sandbox', () => {
     });
     expect(run.errCode).toBe(0);
 
-    const info = await env.provider.fetchLegacyResult(run.verifyResult!);
+    const info = await env.provider.fetchLegacyResult(run.verifyResult!, 'default');
     expect(info).toMatchObject({
       errcode: 0,
       identifyRet: 0,
@@ -78,13 +79,13 @@ describe('legacy (1.0) against the sandbox', () => {
       idCardNumber: faceMismatch.idCardNumber,
     });
     expect(run.errCode).toBe(10004);
-    const info = await env.provider.fetchLegacyResult(run.verifyResult!);
+    const info = await env.provider.fetchLegacyResult(run.verifyResult!, 'default');
     expect(info).toMatchObject({ errcode: 0, identifyRet: 10004 });
     expect(info.validateData).toEqual(expect.any(String)); // read-digits mode leaves the digits
   });
 
   it('returns an unknown verifyResult as errcode data (84001)', async () => {
-    await expect(env.provider.fetchLegacyResult('not-a-verify-result')).resolves.toMatchObject({
+    await expect(env.provider.fetchLegacyResult('not-a-verify-result', 'default')).resolves.toMatchObject({
       errcode: 84001,
       identifyRet: null,
     });
@@ -96,6 +97,7 @@ describe('v2 (2.0) against the sandbox', () => {
     const outSeqNo = nextOutSeqNo();
     const prepared = await env.provider.prepare({
       protocol: 'V2',
+      app: 'default',
       openid: 'o_v2_user',
       outSeqNo,
       name: person.name,
@@ -107,6 +109,7 @@ describe('v2 (2.0) against the sandbox', () => {
     expect(run.errCode).toBe(0);
 
     const query = {
+      app: 'default',
       verifyId: prepared.verifyId!,
       outSeqNo,
       certHash: certHash(person.name, person.idCardNumber),
@@ -120,7 +123,10 @@ describe('v2 (2.0) against the sandbox', () => {
     });
     expect(wrongHash.errcode).not.toBe(0);
     expect(wrongHash.verifyRet).toBeNull();
-    const wrongUser = await env.provider.fetchV2Result({ ...query, openid: 'o_someone_else' });
+    const wrongUser = await env.provider.fetchV2Result({
+      ...query,
+      openid: 'o_someone_else',
+    });
     expect(wrongUser.errcode).not.toBe(0);
   });
 
@@ -128,6 +134,7 @@ describe('v2 (2.0) against the sandbox', () => {
     const outSeqNo = nextOutSeqNo();
     const prepared = await env.provider.prepare({
       protocol: 'V2',
+      app: 'default',
       openid: 'o_v2_user',
       outSeqNo,
       name: faceMismatch.name,
@@ -136,6 +143,7 @@ describe('v2 (2.0) against the sandbox', () => {
     env.sandbox.device.runV2Check({ openid: 'o_v2_user', verifyId: prepared.verifyId! });
     await expect(
       env.provider.fetchV2Result({
+        app: 'default',
         verifyId: prepared.verifyId!,
         outSeqNo,
         certHash: certHash(faceMismatch.name, faceMismatch.idCardNumber),
@@ -146,6 +154,7 @@ describe('v2 (2.0) against the sandbox', () => {
 
   it('returns a reused out_seq_no as errcode data', async () => {
     const input = {
+      app: 'default',
       protocol: 'V2',
       openid: 'o_v2_user',
       outSeqNo: nextOutSeqNo(),

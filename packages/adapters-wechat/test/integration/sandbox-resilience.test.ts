@@ -86,6 +86,7 @@ describe('transient faults against the sandbox', () => {
     for (let i = 0; i < 10; i++) {
       const prepared = await provider.prepare({
         protocol: 'V2',
+        app: 'default',
         openid: 'o_fault_user',
         outSeqNo: nextOutSeqNo(),
         name: NAME,
@@ -132,20 +133,24 @@ describe('truncated JSON from the sandbox', () => {
 
     await expect(client.code2Session(code)).rejects.toBeInstanceOf(UpstreamProtocolError);
     await expect(
-      provider.prepare({ protocol: 'LEGACY', name: NAME, idCardNumber: ID }),
+      provider.prepare({ protocol: 'LEGACY', app: 'default', name: NAME, idCardNumber: ID }),
     ).rejects.toBeInstanceOf(UpstreamProtocolError);
     await expect(
       provider.prepare({
         protocol: 'V2',
+        app: 'default',
         openid: 'o_trunc_user',
         outSeqNo: nextOutSeqNo(),
         name: NAME,
         idCardNumber: ID,
       }),
     ).rejects.toBeInstanceOf(UpstreamProtocolError);
-    await expect(provider.fetchLegacyResult(run.verifyResult!)).rejects.toBeInstanceOf(UpstreamProtocolError);
+    await expect(provider.fetchLegacyResult(run.verifyResult!, 'default')).rejects.toBeInstanceOf(
+      UpstreamProtocolError,
+    );
     await expect(
       provider.fetchV2Result({
+        app: 'default',
         verifyId: 'v',
         outSeqNo: nextOutSeqNo(),
         certHash: 'c',
