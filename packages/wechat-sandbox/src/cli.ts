@@ -24,11 +24,11 @@ function describe(sandbox: Sandbox): string {
     ...Object.entries(WECHAT_ROUTES).map(([path, route]) => `  ${route.method.padEnd(4)} ${path}`),
     '',
     'Sandbox controls (JSON; never faulted):',
-    '  POST /sandbox/device/login {openid}            -> {code}',
-    '  POST /sandbox/device/legacy-check {openid, checkAliveType, name+idCardNumber | userIdKey, scenario?}',
-    '  POST /sandbox/device/v2-check {openid, verifyId, scenario?}',
+    '  POST /sandbox/device/login {openid, appId?}    -> {code}',
+    '  POST /sandbox/device/legacy-check {openid, checkAliveType, name+idCardNumber | userIdKey, scenario?, appId?}',
+    '  POST /sandbox/device/v2-check {openid, verifyId, scenario?, appId?}',
     '  GET  /sandbox/counters   POST /sandbox/counters/reset   GET|POST /sandbox/faults',
-    '  POST /sandbox/revoke-token   GET /sandbox/identities   GET /sandbox/info',
+    '  POST /sandbox/revoke-token {appId?}   GET /sandbox/identities   GET /sandbox/info',
     '',
     'Test identities (the name picks the outcome; any other valid identity passes):',
     ...SANDBOX_TEST_IDENTITIES.map(
@@ -45,7 +45,7 @@ function describe(sandbox: Sandbox): string {
 async function main(): Promise<number> {
   let command: ReturnType<typeof parseCliArgs>;
   try {
-    command = parseCliArgs(process.argv.slice(2));
+    command = parseCliArgs(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof CliUsageError) {
       console.error(`${NAME}: ${error.message}`);

@@ -53,6 +53,41 @@ function checkApps(options: SandboxOptions): SandboxApp[] {
   return apps;
 }
 
+function checkServedApp(backend: WeChatBackend, appId: unknown): string {
+  if (typeof appId !== 'string' || !backend.hasApp(appId)) {
+    throw new SandboxInputError(`unknown appid: ${String(appId)}`);
+  }
+  return appId;
+}
+
+/**
+ * The app a WeChat call names, for the per-app counters: its `appid` (query, or stable_token's JSON body),
+ * or, on the face endpoints, the app of an access token still held. Read before any fault is rolled, so
+ * faulted calls count as in `calls`. null when it names no app the sandbox serves.
+ */
+function appOfCall(
+  backend: WeChatBackend,
+  needsToken: boolean,
+  query: URLSearchParams,
+  rawBody: string | null,
+): string | null {
+  if (needsToken) {
+    const token = query.get('access_token');
+    return token ? backend.appOfToken(token) : null;
+  }
+  let appId = query.get('appid');
+  if (appId === null && rawBody) {
+    try {
+      const body: unknown = JSON.parse(rawBody);
+      const named = (body as { appid?: unknown } | null)?.appid;
+      if (typeof named === 'string') appId = named;
+    } catch {
+      // Not JSON: the call names no app (the backend answers it 47001).
+    }
+  }
+  return appId !== null && backend.hasApp(appId) ? appId : null;
+}
+
 function checkCount(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -126,6 +161,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector(options.faults ?? {}, options.seed ?? randomInt(2 ** 31));
   const device = new DeviceSide(backend, main.appId);
   let calls = new Map<string, number>();
+  const noCallsByApp = () => new Map(apps.map((app) => [app.appId, new Map<string, number>()]));
+  let callsByApp = noCallsByApp();
   let faultCounts = emptyFaultCounts();
   let closed = false;
   const delays = new Map<NodeJS.Timeout, () => void>();
@@ -149,6 +186,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const route = WECHAT_ROUTES[path]!;
     calls.set(path, (calls.get(path) ?? 0) + 1);
     const rawBody = await readBody(request);
+    const perApp = callsByApp.get(appOfCall(backend, route.token, url.searchParams, rawBody) ?? '');
+    perApp?.set(path, (perApp.get(path) ?? 0) + 1);
     const roll = faults.roll();
     if (roll.delayMs > 0) {
       faultCounts.delayed += 1;
@@ -234,32 +273,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setFaults(update: FaultUpdate): void {
       if (typeof update !== 'object' || update === null)
         throw new SandboxInputError('faults must be an object');
-      const { tokenTtlSeconds, revokeTokens, ...rates } = update;
+      const { tokenTtlSeconds, revokeTokens, appId, ...rates } = update;
       // Check everything before changing anything.
       validateFaultSettings(rates);
       const ttl = tokenTtlSeconds === undefined ? undefined : checkTokenTtl(tokenTtlSeconds);
       if (revokeTokens !== undefined && typeof revokeTokens !== 'boolean') {
         throw new SandboxInputError('revokeTokens must be true or false');
       }
+      if (appId !== undefined) {
+        if (revokeTokens !== true) throw new SandboxInputError('appId goes with revokeTokens: true');
+        checkServedApp(backend, appId);
+      }
       faults.update(rates as Partial<FaultSettings>);
       if (ttl !== undefined) backend.tokenTtlSeconds = ttl;
-      if (revokeTokens) backend.revokeTokens();
+      if (revokeTokens) backend.revokeTokens(appId);
     },
     faults: () => faults.current(),
     tokenTtlSeconds: () => backend.tokenTtlSeconds,
-    revokeTokens: () => backend.revokeTokens(),
+    revokeTokens: (appId?: string) => backend.revokeTokens(appId),
     counters(): SandboxCounters {
       return {
         calls: Object.fromEntries(calls),
         tokensIssued: backend.tokensIssued,
+        tokensIssuedByApp: Object.fromEntries(backend.tokensIssuedByApp),
+        callsByApp: Object.fromEntries(
+          [...callsByApp].map(([appId, paths]) => [appId, Object.fromEntries(paths)]),
+        ),
         faultsInjected: { ...faultCounts },
         stored: backend.sizes(),
       };
     },
     resetCounters(): void {
       calls = new Map();
+      callsByApp = noCallsByApp();
       faultCounts = emptyFaultCounts();
-      backend.tokensIssued = 0;
+      backend.resetTokenCounts();
     },
     async close(): Promise<void> {
       if (closed) return;

@@ -16,8 +16,10 @@ export interface FaultSettings {
 export interface FaultUpdate extends Partial<FaultSettings> {
   /** Lifetime of tokens issued from now on (tokens already issued keep theirs). */
   tokenTtlSeconds?: number;
-  /** true: every access token issued so far stops working now (40001 on next use). */
+  /** true: access tokens issued so far stop working now (40001 on next use): every app's, or appId's. */
   revokeTokens?: boolean;
+  /** With revokeTokens: only this app's tokens are revoked (an unknown appid is refused). */
+  appId?: string;
 }
 
 export interface SandboxApp {
@@ -60,6 +62,14 @@ export interface SandboxCounters {
   calls: Record<string, number>;
   /** Access tokens minted (both token endpoints). */
   tokensIssued: number;
+  /** Access tokens minted per appid (both token endpoints); every app is listed, from 0. */
+  tokensIssuedByApp: Record<string, number>;
+  /**
+   * Calls per appid, then per WeChat endpoint path (faulted calls included), for the calls that name an
+   * app the sandbox serves: by `appid` (token, stable_token, jscode2session) or by an access token it
+   * still holds (face endpoints; a revoked, expired or invented token names none). Every app is listed.
+   */
+  callsByApp: Record<string, Record<string, number>>;
   /** Faults injected, by kind. */
   faultsInjected: Record<FaultKind, number>;
   /** Entries held per store right now (codes, tokens, verifyResults, ...): memory stays bounded. */
@@ -131,8 +141,11 @@ export interface Sandbox {
   setFaults(f: FaultUpdate): void;
   faults(): FaultSettings;
   tokenTtlSeconds(): number;
-  /** The current access token(s) stop working now (40001 on next use). */
-  revokeTokens(): void;
+  /**
+   * Access tokens issued so far (both endpoints) stop working now (40001 on next use): only appId's when
+   * given, else every app's. An appid the sandbox does not serve throws SandboxInputError.
+   */
+  revokeTokens(appId?: string): void;
   counters(): SandboxCounters;
   resetCounters(): void;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import {
   SANDBOX_ERRCODES as E,
   type JsonFields as Fields,
   OPENID_PATTERN,
+  SandboxInputError,
   type WeChatAnswer,
   wechatError,
   wechatOk,
@@ -122,6 +123,8 @@ export class WeChatBackend {
   readonly now: () => number;
   tokenTtlSeconds: number;
   tokensIssued = 0;
+  /** Access tokens minted per appid (both endpoints); every app is listed, from 0. */
+  tokensIssuedByApp = new Map<string, number>();
 
   private readonly apps = new Map<string, AppState>();
   private readonly tokens: BoundedStore<TokenRecord>;
@@ -153,6 +156,7 @@ export class WeChatBackend {
         lastForceRefreshAt: Number.NEGATIVE_INFINITY,
       });
     }
+    this.resetTokenCounts();
     const max = options.maxEntries;
     this.tokens = new BoundedStore(max);
     this.codes = new BoundedStore(max);
@@ -165,6 +169,21 @@ export class WeChatBackend {
 
   hasApp(appId: string): boolean {
     return this.apps.has(appId);
+  }
+
+  /** Every app's appid, the main app first. */
+  appIds(): string[] {
+    return [...this.apps.keys()];
+  }
+
+  resetTokenCounts(): void {
+    this.tokensIssued = 0;
+    this.tokensIssuedByApp = new Map(this.appIds().map((appId) => [appId, 0]));
+  }
+
+  /** The app a token still held belongs to (valid, superseded in its overlap, or not yet swept), else null. */
+  appOfToken(token: string): string | null {
+    return this.tokens.get(token)?.appId ?? null;
   }
 
   /** Entries held, per store (memory-bound checks). */
@@ -263,10 +282,19 @@ export class WeChatBackend {
     return wechatError(E.INVALID_CREDENTIAL);
   }
 
-  /** Every token issued so far stops working now; the next fetch gets a new one. */
-  revokeTokens(): void {
-    for (const token of this.tokens.keys()) this.tokens.delete(token);
+  /**
+   * Tokens issued so far (of both endpoints) stop working now: one app's when an appid is given, else every
+   * app's. The next fetch gets a new one. An appid the sandbox does not serve is a SandboxInputError.
+   */
+  revokeTokens(appId?: string): void {
+    if (appId !== undefined && (typeof appId !== 'string' || !this.apps.has(appId))) {
+      throw new SandboxInputError(`unknown appid: ${String(appId)}`);
+    }
+    for (const token of this.tokens.keys()) {
+      if (appId === undefined || this.tokens.get(token)?.appId === appId) this.tokens.delete(token);
+    }
     for (const app of this.apps.values()) {
+      if (appId !== undefined && app.appId !== appId) continue;
       app.currentToken = null;
       app.stableToken = null;
     }
@@ -291,6 +319,7 @@ export class WeChatBackend {
     const token = this.sealedTokens.mint(expiresAt, 96);
     this.tokens.set(token, { appId, expiresAt, invalidAt: Number.POSITIVE_INFINITY }, expiresAt);
     this.tokensIssued += 1;
+    this.tokensIssuedByApp.set(appId, (this.tokensIssuedByApp.get(appId) ?? 0) + 1);
     return token;
   }
 

@@ -85,13 +85,64 @@ describe('parseCliArgs', () => {
   });
 });
 
+describe('parseCliArgs: apps beside the main one (--app, SANDBOX_APPS)', () => {
+  it('--app is repeatable; SANDBOX_APPS adds more (listed first); a secret may hold ":"', () => {
+    const command = parseCliArgs(['--app', 'wx_two:two:secret', '--app', 'wx_three:3'], {
+      SANDBOX_APPS: 'wx_env_one:e1, wx_env_two:e2',
+    });
+    expect(command).toEqual({
+      kind: 'serve',
+      options: {
+        port: 4001,
+        extraApps: [
+          { appId: 'wx_env_one', appSecret: 'e1' },
+          { appId: 'wx_env_two', appSecret: 'e2' },
+          { appId: 'wx_two', appSecret: 'two:secret' },
+          { appId: 'wx_three', appSecret: '3' },
+        ],
+      },
+    });
+    expect(parseCliArgs([], { SANDBOX_APPS: '  ' })).toEqual({ kind: 'serve', options: { port: 4001 } });
+  });
+
+  it.each([
+    [['--app', 'wx_only'], {}, "--app must be APPID:SECRET (no ':' found)"],
+    [
+      ['--app', 'demo:s3cret'],
+      {},
+      "--app: appid 'demo' must start with wx and be 3-64 characters of 0-9 A-Z a-z _ -",
+    ],
+    [['--app', 'wx_a:'], {}, '--app: the secret of wx_a is empty'],
+    [['--app', 'wx_a:  '], {}, '--app: the secret of wx_a is empty'],
+    [['--app'], {}, '--app needs a value'],
+    [
+      [],
+      { SANDBOX_APPS: 'wx_a:s1,app_b:s3cret' },
+      "SANDBOX_APPS entry 2: appid 'app_b' must start with wx and be 3-64 characters of 0-9 A-Z a-z _ -",
+    ],
+    [[], { SANDBOX_APPS: 'wx_a:s1,,wx_b:s2' }, 'SANDBOX_APPS entry 2 is empty'],
+    [[], { SANDBOX_APPS: 'wx_a' }, "SANDBOX_APPS entry 1 must be APPID:SECRET (no ':' found)"],
+    [['--app', 'wx_a:one'], { SANDBOX_APPS: 'wx_a:two' }, 'appid wx_a is given twice'],
+    [['--app', 'wx_sandbox_app:x'], {}, 'appid wx_sandbox_app is given twice'],
+    [['--app-id', 'wx_main', '--app', 'wx_main:x'], {}, 'appid wx_main is given twice'],
+  ])('%j with %j -> %s', (argv, env, message) => {
+    expect(() => parseCliArgs(argv, env)).toThrow(new CliUsageError(message));
+  });
+
+  it('an error never repeats the secret', () => {
+    expect(() => parseCliArgs(['--app', 'bad:s3cret-value'])).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret-value') }),
+    );
+  });
+});
+
 const running: StartedProcess[] = [];
 afterEach(async () => {
   for (const cli of running.splice(0)) await cli.stop('SIGKILL');
 });
 
-function run(args: string[]): StartedProcess {
-  const cli = startProcess(process.execPath, [BIN, ...args]);
+function run(args: string[], env: Record<string, string> = {}): StartedProcess {
+  const cli = startProcess(process.execPath, [BIN, ...args], { env });
   running.push(cli);
   return cli;
 }
@@ -124,6 +175,41 @@ describe('facegate-sandbox (the bin, over real HTTP)', () => {
     const cli = run(['--busy-rate', 'lots']);
     expect((await cli.exited).code).toBe(2);
     expect(cli.stderr()).toBe("facegate-sandbox: --busy-rate must be a number from 0 to 1, not 'lots'\n");
+    expect(cli.stdout()).toBe('');
+  });
+
+  it('serves the apps of --app and SANDBOX_APPS: each gets tokens, GET /sandbox/info lists their appids', async () => {
+    const cli = run(['--port', '0', '--app', 'wx_flag_app:flag-secret'], {
+      SANDBOX_APPS: 'wx_env_app:env-secret',
+    });
+    const [, url] = await cli.waitForOutput(/base URL\s+(http:\/\/127\.0\.0\.1:\d+)/);
+    await cli.waitForOutput(/Ctrl-C stops it/);
+    const infoText = await (await fetch(`${url}/sandbox/info`)).text();
+    expect((JSON.parse(infoText) as { apps: unknown }).apps).toEqual([
+      { appId: 'wx_sandbox_app' },
+      { appId: 'wx_env_app' },
+      { appId: 'wx_flag_app' },
+    ]);
+    expect(infoText).not.toContain('flag-secret');
+    expect(infoText).not.toContain('env-secret');
+    for (const [appid, secret] of [
+      ['wx_env_app', 'env-secret'],
+      ['wx_flag_app', 'flag-secret'],
+    ]) {
+      const answer = await fetch(
+        `${url}/cgi-bin/token?grant_type=client_credential&appid=${appid}&secret=${secret}`,
+      );
+      expect((await answer.json()) as object).toMatchObject({ expires_in: 7200 });
+    }
+    expect(await cli.stop('SIGTERM')).toBe(0);
+  });
+
+  it('a bad SANDBOX_APPS gives one clear line without the secret and exit code 2', async () => {
+    const cli = run(['--port', '0'], { SANDBOX_APPS: 'not_wx:hidden-secret' });
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr()).toBe(
+      "facegate-sandbox: SANDBOX_APPS entry 1: appid 'not_wx' must start with wx and be 3-64 characters of 0-9 A-Z a-z _ -\n",
+    );
     expect(cli.stdout()).toBe('');
   });
 

@@ -18,7 +18,9 @@ A local stand-in for api.weixin.qq.com plus the WeChat client's side (FaceGate's
   --host H                       listen address (default 127.0.0.1)
   --app-id ID                    the sandbox mini program's appid (default wx_sandbox_app)
   --app-secret S                 its secret (default sandbox-secret)
-  --extra-app ID:SECRET          another mini program (repeatable)
+  --app APPID:SECRET             another mini program beside the main one (repeatable;
+                                 the appid starts with wx, the secret is not empty)
+  --extra-app ID:SECRET          the same, without the wx check (older spelling)
   --token-ttl-seconds N          access token lifetime (default 7200)
   --latency-ms N                 added to every WeChat call
   --jitter-ms N                  plus a random 0..N ms
@@ -29,7 +31,10 @@ A local stand-in for api.weixin.qq.com plus the WeChat client's side (FaceGate's
   --seed N                       seed of the fault dice (repeatable runs)
   --max-entries N                entries kept per store (default 50000)
   --logins-per-user-per-minute N jscode2session limit per openid (default 100; 0 = none)
-  --help                         this text`;
+  --help                         this text
+
+Environment:
+  SANDBOX_APPS=APPID:SECRET,...  more mini programs, as --app (listed before the --app ones)`;
 
 const NUMBER_FLAGS = {
   port: { min: 0, max: 65535, integer: true },
@@ -67,10 +72,43 @@ function numberOf(flag: NumberFlag, text: string): number {
   return value;
 }
 
+/** An app's appid as --app and SANDBOX_APPS take it (WeChat's appids start with wx). */
+const CLI_APP_ID = /^wx[0-9A-Za-z_-]{1,62}$/;
+
+/** One APPID:SECRET (the secret may hold ':'). Errors name where it came from and the appid, never the secret. */
+function appOf(pair: string, where: string): SandboxApp {
+  const colon = pair.indexOf(':');
+  if (colon < 0) throw new CliUsageError(`${where} must be APPID:SECRET (no ':' found)`);
+  const appId = pair.slice(0, colon).trim();
+  const appSecret = pair.slice(colon + 1);
+  if (!CLI_APP_ID.test(appId)) {
+    throw new CliUsageError(
+      `${where}: appid '${appId}' must start with wx and be 3-64 characters of 0-9 A-Z a-z _ -`,
+    );
+  }
+  if (appSecret.trim() === '') throw new CliUsageError(`${where}: the secret of ${appId} is empty`);
+  return { appId, appSecret };
+}
+
+/** SANDBOX_APPS: "appid:secret,appid:secret" (blank = none). */
+function appsOfEnv(text: string | undefined): SandboxApp[] {
+  if (text === undefined || text.trim() === '') return [];
+  return text.split(',').map((entry, i) => {
+    if (entry.trim() === '') throw new CliUsageError(`SANDBOX_APPS entry ${i + 1} is empty`);
+    return appOf(entry.trim(), `SANDBOX_APPS entry ${i + 1}`);
+  });
+}
+
 export type CliCommand = { kind: 'help' } | { kind: 'serve'; options: SandboxOptions };
 
-/** Turns argv (without node and the script) into sandbox options; throws CliUsageError on any mistake. */
-export function parseCliArgs(argv: readonly string[]): CliCommand {
+/**
+ * Turns argv (without node and the script) and the environment (SANDBOX_APPS) into sandbox options;
+ * throws CliUsageError on any mistake.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): CliCommand {
   const stringFlags = Object.fromEntries(
     Object.keys(NUMBER_FLAGS).map((flag) => [flag, { type: 'string' as const }]),
   );
@@ -86,6 +124,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         'app-id': { type: 'string' },
         'app-secret': { type: 'string' },
         'extra-app': { type: 'string', multiple: true },
+        app: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -120,15 +159,20 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (typeof values.host === 'string') options.host = values.host;
   if (typeof values['app-id'] === 'string') options.appId = values['app-id'];
   if (typeof values['app-secret'] === 'string') options.appSecret = values['app-secret'];
-  const extra = values['extra-app'];
-  if (Array.isArray(extra)) {
-    options.extraApps = extra.map((pair): SandboxApp => {
-      const colon = pair.indexOf(':');
-      if (colon <= 0 || colon === pair.length - 1) {
-        throw new CliUsageError(`--extra-app must be APPID:SECRET, not '${pair}'`);
-      }
-      return { appId: pair.slice(0, colon), appSecret: pair.slice(colon + 1) };
-    });
+  const extraApps: SandboxApp[] = appsOfEnv(env.SANDBOX_APPS);
+  for (const pair of (values.app as string[] | undefined) ?? []) extraApps.push(appOf(pair, '--app'));
+  for (const pair of (values['extra-app'] as string[] | undefined) ?? []) {
+    const colon = pair.indexOf(':');
+    if (colon <= 0 || colon === pair.length - 1) {
+      throw new CliUsageError(`--extra-app must be APPID:SECRET, not '${pair}'`);
+    }
+    extraApps.push({ appId: pair.slice(0, colon), appSecret: pair.slice(colon + 1) });
   }
+  const seen = new Set([options.appId ?? 'wx_sandbox_app']);
+  for (const app of extraApps) {
+    if (seen.has(app.appId)) throw new CliUsageError(`appid ${app.appId} is given twice`);
+    seen.add(app.appId);
+  }
+  if (extraApps.length > 0) options.extraApps = extraApps;
   return { kind: 'serve', options };
 }

@@ -13,6 +13,17 @@ const settingsOf = (sandbox: Sandbox) => ({
   tokenTtlSeconds: sandbox.tokenTtlSeconds(),
 });
 
+/**
+ * The app a control call names: `appId` (or WeChat's spelling `appid`), undefined when absent. Whether the
+ * sandbox serves it is checked by what the call does (unknown appid: SandboxInputError, so 400).
+ */
+function appIdOf(body: Fields): string | undefined {
+  const appId = body.appId ?? body.appid;
+  if (appId === undefined || appId === null) return undefined;
+  if (typeof appId !== 'string') throw new SandboxInputError('appId must be a string');
+  return appId;
+}
+
 /** The sandbox's own controls and device side over HTTP (/sandbox/*), for other processes. Never faulted. */
 const CONTROL_ROUTES: Readonly<
   Record<string, Partial<Record<'GET' | 'POST', (s: Sandbox, body: Fields) => unknown>>>
@@ -22,8 +33,10 @@ const CONTROL_ROUTES: Readonly<
     GET: (s) => ({
       url: s.url,
       appId: s.appId,
+      // The main app's secret stays for callers that read it here (the gateway's tracing test); the
+      // app list names appids only.
       appSecret: s.appSecret,
-      apps: s.apps,
+      apps: s.apps.map((app) => ({ appId: app.appId })),
       tokenTtlSeconds: s.tokenTtlSeconds(),
       endpoints: WECHAT_PATHS,
     }),
@@ -44,23 +57,22 @@ const CONTROL_ROUTES: Readonly<
     },
   },
   '/sandbox/revoke-token': {
-    POST: (s) => {
-      s.revokeTokens();
-      return { revoked: true };
+    POST: (s, body) => {
+      const appId = appIdOf(body);
+      s.revokeTokens(appId);
+      return appId === undefined ? { revoked: true } : { revoked: true, appId };
     },
   },
   '/sandbox/device/login': {
-    POST: (s, body) => {
-      const appId = body.appId ?? body.appid;
-      if (appId !== undefined && typeof appId !== 'string')
-        throw new SandboxInputError('appId must be a string');
-      return { code: s.device.login(body.openid as string, appId) };
-    },
+    POST: (s, body) => ({ code: s.device.login(body.openid as string, appIdOf(body)) }),
   },
   '/sandbox/device/legacy-check': {
-    POST: (s, body) => s.device.runLegacyCheck(body as unknown as LegacyCheckInput),
+    POST: (s, body) =>
+      s.device.runLegacyCheck({ ...(body as unknown as LegacyCheckInput), appId: appIdOf(body) }),
   },
-  '/sandbox/device/v2-check': { POST: (s, body) => s.device.runV2Check(body as unknown as V2CheckInput) },
+  '/sandbox/device/v2-check': {
+    POST: (s, body) => s.device.runV2Check({ ...(body as unknown as V2CheckInput), appId: appIdOf(body) }),
+  },
 };
 
 /** Every answer of the sandbox carries this header; control and device answers also say `sandbox: true`. */
