@@ -291,6 +291,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults: () => faults.current(),
     tokenTtlSeconds: () => backend.tokenTtlSeconds,
     revokeTokens: (appId?: string) => backend.revokeTokens(appId),
+    addApp(app: SandboxApp): void {
+      const [checked] = checkApps({ appId: app.appId, appSecret: app.appSecret });
+      backend.addApp(checked!);
+      const known = apps.findIndex((a) => a.appId === checked!.appId);
+      if (known === -1) {
+        apps.push(checked!);
+        callsByApp.set(checked!.appId, new Map());
+      } else apps[known] = checked!;
+    },
     counters(): SandboxCounters {
       return {
         calls: Object.fromEntries(calls),

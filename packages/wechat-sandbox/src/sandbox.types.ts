@@ -146,6 +146,11 @@ export interface Sandbox {
    * given, else every app's. An appid the sandbox does not serve throws SandboxInputError.
    */
   revokeTokens(appId?: string): void;
+  /**
+   * Serves one more mini program from now on (a gateway in sandbox mode registers the apps it is given). The
+   * same appid again takes the new secret: tokens issued under the old one keep working until they expire.
+   */
+  addApp(app: SandboxApp): void;
   counters(): SandboxCounters;
   resetCounters(): void;
   close(): Promise<void>;

@@ -81,7 +81,8 @@ export interface VerifyIdRecord {
   verifyRet: number | null;
 }
 
-interface AppState extends SandboxApp {
+interface AppState extends Omit<SandboxApp, 'appSecret'> {
+  appSecret: string;
   currentToken: string | null;
   stableToken: string | null;
   forceRefreshDay: number;
@@ -165,6 +166,24 @@ export class WeChatBackend {
     this.verifyResults = new BoundedStore(max);
     this.verifyIds = new BoundedStore(max);
     this.outSeqNos = new BoundedStore(max);
+  }
+
+  /** A new app, or a new secret for a known one (its tokens and codes stay). */
+  addApp(app: { readonly appId: string; readonly appSecret: string }): void {
+    const known = this.apps.get(app.appId);
+    if (known) {
+      known.appSecret = app.appSecret;
+      return;
+    }
+    this.apps.set(app.appId, {
+      ...app,
+      currentToken: null,
+      stableToken: null,
+      forceRefreshDay: -1,
+      forceRefreshCount: 0,
+      lastForceRefreshAt: Number.NEGATIVE_INFINITY,
+    });
+    this.tokensIssuedByApp.set(app.appId, 0);
   }
 
   hasApp(appId: string): boolean {

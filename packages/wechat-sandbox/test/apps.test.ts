@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SandboxInputError } from '../src/index';
+import { SandboxInputError, startSandbox } from '../src/index';
 import vectors from './fixtures/identity.json';
 import { type Harness, readJson, startHarness } from './support/harness';
 
@@ -286,5 +286,27 @@ describe('GET /sandbox/info', () => {
     expect(body.appId).toBe('wx_sandbox_app');
     expect(text).not.toContain(B.appSecret);
     expect(text).not.toContain('secret-c');
+  });
+});
+
+describe('addApp: a mini program served from now on', () => {
+  it('a code of the added app is exchanged with its secret only; the same appid again takes the new secret', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      sandbox.addApp({ appId: 'wx_added_app', appSecret: 'first-secret' });
+      const exchange = async (secret: string) => {
+        const code = sandbox.device.login('o_added_user', 'wx_added_app');
+        const url = `${sandbox.url}/sns/jscode2session?appid=wx_added_app&secret=${secret}&js_code=${code}&grant_type=authorization_code`;
+        return (await (await fetch(url)).json()) as { openid?: string; errcode?: number };
+      };
+      expect((await exchange('first-secret')).openid).toBe('o_added_user');
+      sandbox.addApp({ appId: 'wx_added_app', appSecret: 'second-secret' });
+      expect((await exchange('first-secret')).errcode).toBe(40125);
+      expect((await exchange('second-secret')).openid).toBe('o_added_user');
+      expect(sandbox.apps.map((a) => a.appId)).toContain('wx_added_app');
+      expect(sandbox.counters().tokensIssuedByApp.wx_added_app).toBe(0);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
