@@ -117,6 +117,7 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
         url: 'https://hooks.example.com/facegate',
         description: 'orders',
         events: ['verification.verified'],
+        apps: null,
         enabled: true,
         disabledReason: null,
         disabledAt: null,
