@@ -391,14 +391,23 @@ describe('identity status, erasure and the subject report, per app', () => {
     expect(await deps.repository.findById(inB.id)).toEqual(inB);
   });
 
-  it('ReportSubject reports the named app’s sessions of the openid only', async () => {
-    const deps = makeVerificationDeps();
+  it('ReportSubject reports the named app’s sessions and consent receipts of the openid only, erased ones included', async () => {
+    const base = makeVerificationDeps();
+    const deps = { ...base, redactor: base.repository };
     const inA = await start(deps, { app: 'a', protocol: 'V2' });
     const inB = await start(deps, { app: 'b', protocol: 'V2' });
     const report = new ReportSubject({ ...deps, deliveries: new InMemoryWebhooks().log });
-    expect((await report.execute(TEST_OPENID, 'a')).sessions.map((s) => s.id)).toEqual([inA.id]);
-    expect((await report.execute(TEST_OPENID, 'b')).sessions.map((s) => s.id)).toEqual([inB.id]);
-    expect((await report.execute(TEST_OPENID)).sessions).toEqual([]);
+    const of = async (app?: string) => {
+      const { sessions, consentReceipts } = await report.execute(TEST_OPENID, app);
+      return { sessions: sessions.map((s) => s.id), receipts: consentReceipts.map((r) => r.sessionId) };
+    };
+    expect(await of('a')).toEqual({ sessions: [inA.id], receipts: [inA.id] });
+    expect(await of('b')).toEqual({ sessions: [inB.id], receipts: [inB.id] });
+    expect(await of()).toEqual({ sessions: [], receipts: [] });
+    // erased, the session no longer names them, but its receipt (the proof) is still reported, in its app only
+    await new EraseSubject(deps).execute(TEST_OPENID, 'a');
+    expect(await of('a')).toEqual({ sessions: [], receipts: [inA.id] });
+    expect(await of('b')).toEqual({ sessions: [inB.id], receipts: [inB.id] });
   });
 });
 
