@@ -28,6 +28,7 @@ describe('ConfirmVerification, v2', () => {
     });
     expect(deps.provider.v2Queries).toEqual([
       {
+        app: 'default',
         verifyId: 'fake-verify-id-1',
         outSeqNo: 'seq000001',
         certHash: identity.certHash,

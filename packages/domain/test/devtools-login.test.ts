@@ -28,14 +28,17 @@ describe('SandboxDevToolsLogin (sandbox mode only)', () => {
     for (const code of ['0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P', 'devtools-mock-code', 'another-code-000']) {
       expect(await signIn.execute({ code })).toEqual({
         ok: true,
-        value: { openid: SANDBOX_DEVTOOLS_OPENID },
+        value: { openid: SANDBOX_DEVTOOLS_OPENID, app: 'default' },
       });
     }
     expect(SANDBOX_DEVTOOLS_OPENID).toMatch(/^sandbox-devtools-/);
   });
 
   it('leaves the sandbox its own users and refusals: issued codes, used codes, blocked users', async () => {
-    expect(await signIn.execute({ code: 'issued' })).toEqual({ ok: true, value: { openid: 'o_phone_user' } });
+    expect(await signIn.execute({ code: 'issued' })).toEqual({
+      ok: true,
+      value: { openid: 'o_phone_user', app: 'default' },
+    });
     const used = await signIn.execute({ code: 'used' });
     expect(used.ok || used.error.code).toBe('INVALID_INPUT');
     const blocked = await signIn.execute({ code: 'blocked' });

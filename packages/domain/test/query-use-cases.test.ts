@@ -15,11 +15,14 @@ import { describe, expect, it } from 'vitest';
 
 const loginAnswering = (answer: LoginAnswer | Error) => {
   const codes: string[] = [];
+  const forApps: string[] = [];
   return {
     codes,
+    forApps,
     login: {
-      async exchange(code: string) {
+      async exchange(code: string, app: string) {
         codes.push(code);
+        forApps.push(app);
         if (answer instanceof Error) throw answer;
         return answer;
       },
@@ -31,8 +34,9 @@ describe('SignIn', () => {
   it('exchanges a wx.login code for the openid', async () => {
     const port = loginAnswering({ ok: true, openid: 'o_signed_in' });
     const result = await new SignIn(port).execute({ code: '0a1B2c' });
-    expect(result).toEqual({ ok: true, value: { openid: 'o_signed_in' } });
+    expect(result).toEqual({ ok: true, value: { openid: 'o_signed_in', app: 'default' } });
     expect(port.codes).toEqual(['0a1B2c']);
+    expect(port.forApps).toEqual(['default']);
   });
 
   it.each(['', 'has space', 'x'.repeat(257), '码'])('refuses %j before asking WeChat', async (code) => {
@@ -79,11 +83,11 @@ describe('GetIdentityStatus', () => {
     const status = new GetIdentityStatus({ repository });
     expect(await status.execute({ openid: 'o_known' })).toMatchObject({
       ok: true,
-      value: { openid: 'o_known', latest: { id: 'ses_ok' } },
+      value: { openid: 'o_known', app: 'default', latest: { id: 'ses_ok' } },
     });
     expect(await status.execute({ openid: 'o_unknown' })).toEqual({
       ok: true,
-      value: { openid: 'o_unknown', latest: null },
+      value: { openid: 'o_unknown', app: 'default', latest: null },
     });
   });
 

@@ -76,11 +76,13 @@ describe('StartVerification and the abuse limits', () => {
     await start(deps);
     expect(admitted.map(({ verifiedBefore: _, ...subject }) => subject)).toEqual([
       {
+        app: 'default',
         openid: TEST_OPENID,
         idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber),
         clientAddress: '198.51.100.7',
       },
       {
+        app: 'default',
         openid: TEST_OPENID,
         idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber),
         clientAddress: null,
@@ -137,6 +139,7 @@ describe('ConfirmVerification records face and identity mismatches', () => {
       expect(s.lastError?.code).toBe(code);
       expect(mismatches).toEqual([
         {
+          app: 'default',
           openid: TEST_OPENID,
           idNumberHmac: deps.digests.hmacHex('id-number', identity.idCardNumber),
           clientAddress: '203.0.113.5',
@@ -159,7 +162,7 @@ describe('ConfirmVerification records face and identity mismatches', () => {
     const s = value(await confirm(deps, { sessionId: session.id, verifyResult }));
     expect(s.lastError).toMatchObject({ code: 'FACE_MISMATCH', rule: 'identify_ret' });
     expect(mismatches).toEqual([
-      { openid: TEST_OPENID, idNumberHmac: session.idNumberHmac, clientAddress: null },
+      { app: 'default', openid: TEST_OPENID, idNumberHmac: session.idNumberHmac, clientAddress: null },
     ]);
   });
 

@@ -22,6 +22,7 @@ describe('StartVerification, legacy', () => {
     const s = await start(deps);
     expect(s).toMatchObject({
       id: 'ses_000001',
+      app: 'default',
       protocol: 'LEGACY',
       status: 'PENDING',
       openid: TEST_OPENID,
@@ -55,6 +56,7 @@ describe('StartVerification, legacy', () => {
       {
         type: 'verification.updated',
         sessionId: s.id,
+        app: 'default',
         status: 'PENDING',
         attempts: 0,
         occurredAt: s.createdAt,
@@ -78,7 +80,7 @@ describe('StartVerification, legacy', () => {
       initiator: 'key_abc',
     });
     expect(deps.provider.prepareInputs).toEqual([
-      { protocol: 'LEGACY', name: minority.name, idCardNumber: minority.idCardNumber },
+      { protocol: 'LEGACY', app: 'default', name: minority.name, idCardNumber: minority.idCardNumber },
     ]);
     expect(s.binding).toMatchObject({
       idCardNumberMd5: minority.idCardNumberMd5,
@@ -143,6 +145,7 @@ describe('StartVerification, v2', () => {
     expect(deps.provider.prepareInputs).toEqual(
       [1, 2, 3].map((n) => ({
         protocol: 'V2',
+        app: 'default',
         openid: TEST_OPENID,
         outSeqNo: `seq00000${n}`,
         name: identity.name,

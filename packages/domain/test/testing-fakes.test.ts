@@ -81,7 +81,8 @@ describe('the testing fakes', () => {
       });
     }
     provider.scriptLegacyResult((verifyResult) => ({ ...emptyLegacyInfo(0), openid: verifyResult }));
-    expect((await provider.fetchLegacyResult('vr')).openid).toBe('vr');
+    expect((await provider.fetchLegacyResult('vr', 'card')).openid).toBe('vr');
+    expect(provider.legacyQueryApps).toEqual(['card']);
     expect(provider.calls).toEqual({ prepare: 1, fetchLegacyResult: 1, fetchV2Result: 5 });
   });
 

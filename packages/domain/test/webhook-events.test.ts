@@ -70,9 +70,11 @@ describe('the webhook payload of an outbox event', () => {
       row({ status: 'PENDING', attempts: 0, occurredAt: '2025-06-01T00:00:05.000Z' }, DETAILS),
     );
     expect(described?.type).toBe('verification.started');
+    // an event written before apps existed belongs to the default app
+    expect(described?.app).toBe('default');
     // the exact bytes that are signed and sent
     expect(described?.body).toBe(
-      '{"type":"verification.started","timestamp":"2025-06-01T00:00:05.000Z","data":{"id":"vs_01",' +
+      '{"type":"verification.started","timestamp":"2025-06-01T00:00:05.000Z","data":{"id":"vs_01","app":"default",' +
         '"status":"PENDING","protocol":"V2","openid":"o_buyer_7","attempt":0,"maxAttempts":3,"failure":null,' +
         '"clientReferenceId":"order-7","consentReceiptId":null,"cancelReason":null,"redactedAt":null,' +
         '"createdAt":"2025-06-01T00:00:00.000Z","expiresAt":"2025-06-01T00:10:00.000Z",' +
@@ -119,6 +121,7 @@ describe('the webhook payload of an outbox event', () => {
       timestamp: '2025-06-01T00:03:00.000Z',
       data: {
         id: 'vs_01',
+        app: 'default',
         status: 'FAILED',
         protocol: 'V2',
         openid: 'o_buyer_7',
@@ -195,6 +198,7 @@ describe('the webhook payload of an outbox event', () => {
       timestamp: '2025-06-01T00:00:09.000Z',
       data: {
         id: 'vs_01',
+        app: 'default',
         status: 'CANCELED',
         protocol: null,
         openid: null,

@@ -176,9 +176,19 @@ export class ReportSubject {
 
   async execute(openid: string, app: string = DEFAULT_APP): Promise<SubjectReport> {
     const sessions = (await allSessionsOf(this.deps, openid, app)).map((s) => ({ ...s, binding: null }));
-    const consentReceipts = await this.deps.consent.receipts.listByOpenidHmac(
+    const receipts = await this.deps.consent.receipts.listByOpenidHmac(
       this.deps.digests.hmacHex('openid', openid),
     );
+    // Receipts are keyed by the openid alone, and the same openid in another app is another person: only those
+    // of this app's sessions are theirs (an erased session keeps its app, so its receipt is still found).
+    const appOf = new Map<string, string | null>(sessions.map((s) => [s.id, s.app]));
+    const consentReceipts: ConsentReceipt[] = [];
+    for (const receipt of receipts) {
+      if (!appOf.has(receipt.sessionId)) {
+        appOf.set(receipt.sessionId, (await this.deps.repository.findById(receipt.sessionId))?.app ?? null);
+      }
+      if (appOf.get(receipt.sessionId) === app) consentReceipts.push(receipt);
+    }
     const webhookDeliveries = await this.deps.deliveries.listForSessions(sessions.map((s) => s.id));
     return { generatedAt: this.deps.clock.now(), sessions, consentReceipts, webhookDeliveries };
   }

@@ -64,6 +64,8 @@ export class FakeFaceVerificationProvider implements FaceVerificationProvider {
   /** Every prepare input, in order (test-only: holds the raw identity). */
   readonly prepareInputs: PrepareInput[] = [];
   readonly legacyQueries: string[] = [];
+  /** The app each getinfo call was made for, in the order of legacyQueries. */
+  readonly legacyQueryApps: string[] = [];
   readonly v2Queries: V2VerifyQuery[] = [];
 
   private readonly prepareScript: (PrepareAnswer | Error)[] = [];
@@ -168,9 +170,10 @@ export class FakeFaceVerificationProvider implements FaceVerificationProvider {
     return { protocol: 'V2', errcode, verifyId, expiresInSeconds: errcode === 0 ? expiresInSeconds : 0 };
   }
 
-  async fetchLegacyResult(verifyResult: string): Promise<LegacyVerifyInfo> {
+  async fetchLegacyResult(verifyResult: string, app: string): Promise<LegacyVerifyInfo> {
     this.calls.fetchLegacyResult += 1;
     this.legacyQueries.push(verifyResult);
+    this.legacyQueryApps.push(app);
     await this.gate;
     const scripted = this.legacyScript.shift();
     if (scripted instanceof Error) throw scripted;

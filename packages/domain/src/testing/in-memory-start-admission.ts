@@ -1,4 +1,5 @@
 import type { StartAdmissionLimits } from '../abuse/abuse-rules.js';
+import { DEFAULT_APP } from '../apps/app.js';
 import type { Clock } from '../ports/clock.port.js';
 import type {
   AdmissionSubject,
@@ -43,7 +44,8 @@ export class InMemoryStartAdmission implements StartAdmission {
 
   async admit(request: StartAdmissionRequest): Promise<number> {
     await Promise.resolve();
-    const { openid, idNumberHmac, clientAddress } = request;
+    const { openid, idNumberHmac } = perApp(request);
+    const { clientAddress } = request;
     const pair = `${idNumberHmac}|${openid}`;
     for (const [scope, key, windowMs, limit] of [
       ['openid:day', openid, DAY_MS, this.limits.openidPerDay],
@@ -69,7 +71,8 @@ export class InMemoryStartAdmission implements StartAdmission {
   async recordMismatch(subject: AdmissionSubject): Promise<void> {
     await Promise.resolve();
     this.mismatches.push({ ...subject });
-    const { openid, idNumberHmac, clientAddress } = subject;
+    const { openid, idNumberHmac } = perApp(subject);
+    const { clientAddress } = subject;
     this.add('mismatch:number', idNumberHmac);
     this.add('mismatch:pair', `${idNumberHmac}|${openid}`);
     if (clientAddress !== null) this.add('mismatch:address', `${idNumberHmac}|${clientAddress}`);
@@ -90,4 +93,10 @@ export class InMemoryStartAdmission implements StartAdmission {
     const start = Math.floor((now + offset) / windowMs) * windowMs - offset;
     return { start, secondsLeft: Math.max(1, Math.ceil((start + windowMs - now) / 1000)) };
   }
+}
+
+/** Every limit counts per app: the subject's openid and ID number, qualified by any app but the default. */
+function perApp(subject: AdmissionSubject): { openid: string; idNumberHmac: string } {
+  const prefix = subject.app === DEFAULT_APP ? '' : `${subject.app}/`;
+  return { openid: prefix + subject.openid, idNumberHmac: prefix + subject.idNumberHmac };
 }

@@ -43,6 +43,7 @@ const MAX_ERROR_LENGTH = 500;
 const copyEndpoint = ({ secret: _s, previousSecret: _p, ...e }: StoredEndpoint): WebhookEndpoint => ({
   ...e,
   events: [...e.events],
+  apps: e.apps === null ? null : [...e.apps],
 });
 const copyDelivery = ({ body: _b, claimToken: _c, ...d }: StoredDelivery): WebhookDelivery => ({ ...d });
 const owns = (owner: WebhookEndpointOwner | undefined, endpoint: StoredEndpoint | undefined) =>

@@ -140,8 +140,8 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
       await make('ses_open', 1, null);
       const first = await ports.sessions.redactEndedBefore(at(10), 2, at(30));
       expect(first).toEqual([
-        { id: 'ses_old1', status: 'CANCELED', attempts: 0 },
-        { id: 'ses_old2', status: 'CANCELED', attempts: 0 },
+        { id: 'ses_old1', app: 'default', status: 'CANCELED', attempts: 0 },
+        { id: 'ses_old2', app: 'default', status: 'CANCELED', attempts: 0 },
       ]);
       expect((await ports.sessions.redactEndedBefore(at(10), 2, at(30))).map((r) => r.id)).toEqual([
         'ses_old3',

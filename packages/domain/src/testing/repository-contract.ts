@@ -387,6 +387,23 @@ export function verificationSessionRepositoryContract(
         expect(await holder(late, s.id)).toBe('acquired');
       });
 
+      it('claims for its owner within its app only: the same openid in another app reads without claiming', async () => {
+        const s = session({ app: 'card', expiresAt: plus(60_000) });
+        await repo.insert(s, eventOf(s));
+        const elsewhere = uid('ev');
+        expect(await repo.findAndClaim(request(s, elsewhere, { app: 'default' }))).toEqual({
+          session: s,
+          claimed: false,
+        });
+        expect(await holder(elsewhere, s.id)).toBe('acquired');
+        const mine = uid('ev');
+        expect(await repo.findAndClaim(request(s, mine, { app: 'card' }))).toEqual({
+          session: s,
+          claimed: true,
+        });
+        expect(await holder(mine, s.id)).toBe('busy');
+      });
+
       it('finds nothing, and claims nothing, for an unknown session', async () => {
         const ghost = session();
         const evidence = uid('ev');
@@ -503,6 +520,43 @@ export function verificationSessionRepositoryContract(
         expect(await ids({ status: null, openid: null, createdAfter: null, createdBefore: null })).toContain(
           early.id,
         );
+      });
+
+      it('filters by one app and by a list of apps', async () => {
+        const openid = uid('o');
+        const inDefault = session({ openid, createdAt: plus(1000) });
+        const inCard = session({ openid, app: 'card', createdAt: plus(2000) });
+        const inShop = session({ openid, app: 'shop', createdAt: plus(3000) });
+        for (const s of [inDefault, inCard, inShop]) await repo.insert(s, eventOf(s));
+        expect(await repo.findById(inCard.id)).toEqual(inCard);
+        const ids = async (filter: Parameters<VerificationSessionRepository['list']>[0]) =>
+          (await repo.list({ openid, ...filter }, 10, null)).items.map((s) => s.id);
+        expect(await ids({ app: 'card' })).toEqual([inCard.id]);
+        expect(await ids({ app: 'default' })).toEqual([inDefault.id]);
+        expect(await ids({ app: 'elsewhere' })).toEqual([]);
+        expect(await ids({ apps: ['card', 'shop'] })).toEqual([inShop.id, inCard.id]);
+        expect(await ids({ apps: ['card'], app: 'shop' })).toEqual([]);
+        expect(await ids({ apps: ['card', 'shop'], app: 'shop' })).toEqual([inShop.id]);
+        // limited to no app at all: nothing, never everything
+        expect(await ids({ apps: [] })).toEqual([]);
+        expect(await ids({ app: null, apps: null })).toEqual([inShop.id, inCard.id, inDefault.id]);
+      });
+
+      it("finds a user's latest verified session within their app, never the same openid's in another", async () => {
+        const openid = uid('o');
+        const inCard = session({ openid, app: 'card', createdAt: plus(1000) });
+        const inDefault = session({ openid, createdAt: plus(2000) });
+        for (const s of [inCard, inDefault]) await repo.insert(s, eventOf(s));
+        const verifiedCard = ended(inCard, 'VERIFIED', plus(20_000));
+        await repo.update(verifiedCard, inCard.version, eventOf(verifiedCard));
+        expect(await repo.findLatestVerified(openid, 'default')).toBeNull();
+        expect(await repo.findLatestVerified(openid, 'card')).toEqual(verifiedCard);
+        // verified earlier than the card session: still the default app's latest
+        const verifiedDefault = ended(inDefault, 'VERIFIED', plus(10_000));
+        await repo.update(verifiedDefault, inDefault.version, eventOf(verifiedDefault));
+        expect((await repo.findLatestVerified(openid, 'default'))?.id).toBe(inDefault.id);
+        expect((await repo.findLatestVerified(openid, 'card'))?.id).toBe(inCard.id);
+        expect(await repo.findLatestVerified(openid, 'shop')).toBeNull();
       });
 
       it('finds the latest verified session of a user, or null', async () => {

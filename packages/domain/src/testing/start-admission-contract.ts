@@ -43,9 +43,9 @@ export function startAdmissionContract(
     /** verifiedBefore calls, and what it answers. */
     let asked = 0;
     let verified = false;
-    const admit = (openid: string, idNumberHmac: string, clientAddress: string | null) => {
+    const admit = (openid: string, idNumberHmac: string, clientAddress: string | null, app = DEFAULT_APP) => {
       const request: StartAdmissionRequest = {
-        app: DEFAULT_APP,
+        app,
         openid,
         idNumberHmac,
         clientAddress,
@@ -56,8 +56,12 @@ export function startAdmissionContract(
       };
       return subject.admission.admit(request);
     };
-    const mismatch = (openid: string, idNumberHmac: string, clientAddress: string | null) =>
-      subject.admission.recordMismatch({ app: DEFAULT_APP, openid, idNumberHmac, clientAddress });
+    const mismatch = (
+      openid: string,
+      idNumberHmac: string,
+      clientAddress: string | null,
+      app = DEFAULT_APP,
+    ) => subject.admission.recordMismatch({ app, openid, idNumberHmac, clientAddress });
 
     beforeEach(async () => {
       clock = new FixedClock('2025-06-01T00:00:30.000Z');
@@ -84,6 +88,22 @@ export function startAdmissionContract(
       expect(await admit(user, another, '192.0.2.1')).toBe(DAY_LEFT - 60);
       expect(await admit(other, another, '192.0.2.1')).toBe(0);
       expect(asked).toBe(0);
+    });
+
+    it('counts every limit per app: an openid and a number refused in one app start afresh in another', async () => {
+      const [user, number, hammered] = [uid('o'), uid('n'), uid('n')];
+      for (const app of ['card', DEFAULT_APP]) {
+        const answers = [];
+        for (let i = 0; i < 3; i++) answers.push(await admit(user, number, '192.0.2.1', app));
+        expect(answers, app).toEqual([0, 0, MINUTE_LEFT]);
+      }
+      for (let i = 0; i < 3; i++) await mismatch(user, hammered, '198.51.100.1', 'card');
+      expect(await admit(user, hammered, '198.51.100.1', 'card')).toBe(DAY_LEFT);
+      expect(asked).toBe(1);
+      // the same openid, number and address in another app: no mismatch counted there
+      expect(await admit(user, hammered, '198.51.100.1')).toBe(0);
+      expect(await admit(user, hammered, '198.51.100.1', 'shop')).toBe(0);
+      expect(asked).toBe(1);
     });
 
     it('bare starts never count towards the ID number: users at their limits from many addresses, and a newcomer still starts', async () => {

@@ -35,16 +35,25 @@ const T0 = Date.parse('2025-06-01T00:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000);
 const LEASE = 60_000;
 
-/** A describer of the test's own: PENDING starts, VERIFIED verifies, nothing else is a webhook event. */
+/**
+ * A describer of the test's own: PENDING starts, VERIFIED verifies, nothing else is a webhook event; the app is
+ * the event's (as webhookOf answers it).
+ */
 const describeEvent: WebhookDescriber = (row) => {
-  const event = row.payload as { status?: string };
+  const event = row.payload as { status?: string; app?: string };
   const type =
     event.status === 'PENDING'
       ? 'verification.started'
       : event.status === 'VERIFIED'
         ? 'verification.verified'
         : null;
-  return type === null ? null : { type, body: `{"session":"${row.sessionId}","status":"${event.status}"}` };
+  return type === null
+    ? null
+    : {
+        type,
+        app: event.app ?? 'default',
+        body: `{"session":"${row.sessionId}","status":"${event.status}"}`,
+      };
 };
 
 const ok = (attemptedAt: Date) => ({
@@ -81,21 +90,34 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
     });
 
     const anEndpoint = (
-      options: { events?: string[]; owner?: string; secret?: string; now?: Date; url?: string } = {},
+      options: {
+        events?: string[];
+        apps?: string[] | null;
+        owner?: string;
+        secret?: string;
+        now?: Date;
+        url?: string;
+      } = {},
     ) =>
       endpoints.create({
         id: uid('we'),
         url: options.url ?? 'https://hooks.example.com/facegate',
         description: 'orders',
         events: options.events ?? ['verification.started'],
+        ...(options.apps !== undefined ? { apps: options.apps } : {}),
         secret: options.secret ?? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
         createdBy: options.owner ?? 'key_1',
         now: options.now ?? at(0),
       });
-    const change = (sessionId: string, status: 'PENDING' | 'VERIFIED' | 'CANCELED', attempts = 0) =>
+    const change = (
+      sessionId: string,
+      status: 'PENDING' | 'VERIFIED' | 'CANCELED',
+      attempts = 0,
+      app = 'default',
+    ) =>
       subject.appendOutboxEvent({
         type: 'verification.updated',
-        app: 'default',
+        app,
         sessionId,
         status,
         attempts,
@@ -117,6 +139,7 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
         url: 'https://hooks.example.com/facegate',
         description: 'orders',
         events: ['verification.verified'],
+        apps: null,
         enabled: true,
         disabledReason: null,
         disabledAt: null,
@@ -192,6 +215,44 @@ export function webhookPortsContract(name: string, open: () => Promise<WebhookPo
       ]);
       expect((await log.list(off.id, null, 10, null)).items).toEqual([]);
       expect(await log.find(started!.id)).toEqual(started);
+    });
+
+    it("an endpoint limited to some apps is told of their sessions only; one with apps null of every app's; an update changes them", async () => {
+      const cardOnly = await anEndpoint({ apps: ['card'] });
+      const every = await anEndpoint();
+      const explicitEvery = await anEndpoint({ apps: null });
+      expect(cardOnly.apps).toEqual(['card']);
+      expect(every.apps).toBeNull();
+      expect(explicitEvery.apps).toBeNull();
+      expect((await endpoints.find(cardOnly.id))?.apps).toEqual(['card']);
+      const sessionsOf = async (endpointId: string) =>
+        (await log.list(endpointId, null, 10, null)).items.map((d) => d.sessionId).sort();
+
+      const inCard = uid('ses');
+      const inDefault = uid('ses');
+      const inShop = uid('ses');
+      await change(inCard, 'PENDING', 0, 'card');
+      await change(inDefault, 'PENDING');
+      await change(inShop, 'PENDING', 0, 'shop');
+      await fanOut();
+      expect(await sessionsOf(cardOnly.id)).toEqual([inCard]);
+      expect(await sessionsOf(every.id)).toEqual([inCard, inDefault, inShop].sort());
+      expect(await sessionsOf(explicitEvery.id)).toEqual([inCard, inDefault, inShop].sort());
+
+      const widened = await endpoints.update(cardOnly.id, { apps: ['card', 'default'] }, at(2));
+      expect(widened?.apps).toEqual(['card', 'default']);
+      const narrowed = await endpoints.update(every.id, { apps: ['shop'] }, at(2));
+      expect(narrowed?.apps).toEqual(['shop']);
+      // an update that names no apps leaves them as they are
+      expect((await endpoints.update(every.id, { description: 'shop only' }, at(2)))?.apps).toEqual(['shop']);
+      const later = uid('ses');
+      await change(later, 'PENDING');
+      await fanOut(at(3));
+      expect(await sessionsOf(cardOnly.id)).toEqual([inCard, later].sort());
+      expect(await sessionsOf(every.id)).toEqual([inCard, inDefault, inShop].sort());
+
+      expect((await endpoints.update(every.id, { apps: null }, at(4)))?.apps).toBeNull();
+      expect((await endpoints.find(every.id))?.apps).toBeNull();
     });
 
     it('a claim holds a delivery for its lease with what sending needs; only its token moves it on, the attempt is recorded either way', async () => {
