@@ -18,8 +18,8 @@ export type AppSecretSource =
   | { readonly kind: 'ENV'; readonly variable: string }
   | { readonly kind: 'STORED' };
 
-/** Where an app is defined: the database (CLI, console), FACEGATE_APPS_FILE, or WECHAT_APP_ID. */
-export type AppOrigin = 'DATABASE' | 'FILE' | 'ENVIRONMENT';
+/** Where an app is defined: the database (CLI, console), FACEGATE_APPS_FILE, WECHAT_APP_ID, or sandbox mode. */
+export type AppOrigin = 'DATABASE' | 'FILE' | 'ENVIRONMENT' | 'SANDBOX';
 
 export interface AppRecord extends App {
   readonly secretSource: AppSecretSource;
