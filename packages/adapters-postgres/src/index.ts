@@ -17,6 +17,7 @@ export { type OpenDatabaseOptions, openDatabase, openLowPriorityDatabase } from 
 export { loadMigrations, type Migration, MigrationError, migrate } from './migrate';
 export { parseVerificationEvent, serializeVerificationEvent } from './outbox-event-codec';
 export { ApiKeyPrefixTakenError, SqlApiKeyStore } from './sql-api-key.store';
+export { appSecretContext, SqlAppStore } from './sql-app-store';
 export { SqlAuditLog } from './sql-audit-log';
 export { SqlBatchedCounterStore } from './sql-batched-counter.store';
 export { SqlConsentReceipts, SqlConsentTexts } from './sql-consent';

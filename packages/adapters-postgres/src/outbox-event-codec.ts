@@ -1,11 +1,12 @@
 import type { VerificationEvent } from '@facegate/domain';
-import { VERIFICATION_STATUSES } from '@facegate/domain';
+import { DEFAULT_APP, VERIFICATION_STATUSES } from '@facegate/domain';
 
 /** The wire form of an event: ids, status and counts only (no PII), dates as ISO strings. */
 export function serializeVerificationEvent(event: VerificationEvent): string {
   return JSON.stringify({
     type: event.type,
     sessionId: event.sessionId,
+    app: event.app,
     status: event.status,
     attempts: event.attempts,
     occurredAt: event.occurredAt.toISOString(),
@@ -25,7 +26,10 @@ export function sessionDetailsOf(row: string): string {
     'redactedAt', ${row}.redacted_at)`;
 }
 
-/** Null for anything that is not a well-formed verification event. */
+/**
+ * Null for anything that is not a well-formed verification event. An event stored before apps has no `app`: it
+ * is the default app's.
+ */
 export function parseVerificationEvent(payload: string): VerificationEvent | null {
   let value: unknown;
   try {
@@ -40,12 +44,15 @@ export function parseVerificationEvent(payload: string): VerificationEvent | nul
   if (typeof v.status !== 'string' || !(VERIFICATION_STATUSES as readonly string[]).includes(v.status))
     return null;
   if (typeof v.attempts !== 'number' || !Number.isInteger(v.attempts)) return null;
+  const app = v.app === undefined ? DEFAULT_APP : v.app;
+  if (typeof app !== 'string' || app === '') return null;
   if (typeof v.occurredAt !== 'string') return null;
   const occurredAt = new Date(v.occurredAt);
   if (Number.isNaN(occurredAt.getTime())) return null;
   return {
     type: v.type,
     sessionId: v.sessionId,
+    app,
     status: v.status as VerificationEvent['status'],
     attempts: v.attempts,
     occurredAt,

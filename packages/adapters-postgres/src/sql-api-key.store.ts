@@ -16,12 +16,13 @@ interface ApiKeyRow {
   prefix: string;
   secret_hash: string;
   scopes: string[];
+  apps: string[] | null;
   created_at: Date;
   revoked_at: Date | null;
   last_used_at: Date | null;
 }
 
-const COLUMNS = 'id, name, prefix, secret_hash, scopes, created_at, revoked_at, last_used_at';
+const COLUMNS = 'id, name, prefix, secret_hash, scopes, apps, created_at, revoked_at, last_used_at';
 
 /** Service API keys, stored as prefix + secret hash. */
 export class SqlApiKeyStore implements ApiKeyStore {
@@ -30,9 +31,17 @@ export class SqlApiKeyStore implements ApiKeyStore {
   async create(input: CreateApiKeyInput): Promise<ApiKeyRecord> {
     try {
       const rows = await this.db.query<ApiKeyRow>(
-        `INSERT INTO api_keys (id, name, prefix, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5::jsonb)
+        `INSERT INTO api_keys (id, name, prefix, secret_hash, scopes, apps)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::text[])
          RETURNING ${COLUMNS}`,
-        [randomUUID(), input.name, input.prefix, input.secretHash, JSON.stringify(input.scopes)],
+        [
+          randomUUID(),
+          input.name,
+          input.prefix,
+          input.secretHash,
+          JSON.stringify(input.scopes),
+          input.apps == null ? null : [...input.apps],
+        ],
       );
       return toRecord(rows[0]!);
     } catch (error) {
@@ -91,6 +100,7 @@ function toRecord(row: ApiKeyRow): ApiKeyRecord {
     name: row.name,
     prefix: row.prefix,
     scopes: [...row.scopes],
+    apps: row.apps === null ? null : [...row.apps],
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,

@@ -1,12 +1,16 @@
 import type { KeyedRowCount, KeyedRowKind, ResealBatch, SecretRotationStore } from '@facegate/domain';
 import type { AesGcmFieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
+import { appSecretContext } from './sql-app-store';
 import { SECRET_CONTEXT } from './sql-webhook-rows';
 
 export interface SqlSecretRotationOptions {
   /** The sessions' binding cipher (its first key seals). */
   readonly sessionCipher: AesGcmFieldCipher;
-  /** The webhook endpoints' secret cipher. */
+  /**
+   * The webhook endpoints' secret cipher, which also seals the apps' stored WeChat secrets (SqlAppStore): both
+   * are counted and re-sealed as the kind 'webhook-secret'.
+   */
   readonly webhookCipher: AesGcmFieldCipher;
   /**
    * How far before the oldest open session's start a piece of evidence may have been made and still pass
@@ -37,6 +41,8 @@ SELECT 'webhook-secret', key_id, count(*)::int FROM (
   UNION ALL
   SELECT ${SEALED_KEY_ID('previous_secret_sealed')} FROM webhook_endpoints
    WHERE previous_secret_sealed IS NOT NULL AND previous_secret_expires_at > $1
+  UNION ALL
+  SELECT ${SEALED_KEY_ID('secret_sealed')} FROM apps WHERE secret_sealed IS NOT NULL
 ) w GROUP BY 2
 UNION ALL
 SELECT 'api-key', ${HASH_KEY_ID('secret_hash')}, count(*)::int FROM api_keys WHERE revoked_at IS NULL GROUP BY 2
@@ -49,6 +55,12 @@ SELECT 'evidence-claim', ${HASH_KEY_ID('evidence_hash')}, count(*)::int FROM (
   SELECT c.evidence_hash FROM evidence_claims c JOIN verification_sessions s ON s.id = c.session_id
    WHERE s.status = 'PENDING'
 ) e GROUP BY 2`;
+
+/**
+ * The 'webhook-secret' kind's cursor once the endpoints are done: the apps' stored secrets follow, from the
+ * slug after it ('app:' alone: the first). Endpoint ids (we_ and base64url) never start with it.
+ */
+const APPS_CURSOR = 'app:';
 
 /** The SQL side of a secret rotation (PGlite and PostgreSQL alike). */
 export class SqlSecretRotation implements SecretRotationStore {
@@ -70,7 +82,27 @@ export class SqlSecretRotation implements SecretRotationStore {
     after: string | null,
     limit: number,
   ): Promise<ResealBatch> {
-    return kind === 'session-binding' ? this.resealSessions(after, limit) : this.resealWebhooks(after, limit);
+    return kind === 'session-binding' ? this.resealSessions(after, limit) : this.resealSecrets(after, limit);
+  }
+
+  /**
+   * The endpoints' secrets, then the apps' stored secrets (one cipher seals both); the batch in which the
+   * endpoints end goes on with the apps, up to `limit` rows in all.
+   */
+  private async resealSecrets(after: string | null, limit: number): Promise<ResealBatch> {
+    if (after?.startsWith(APPS_CURSOR))
+      return this.resealApps(after.slice(APPS_CURSOR.length) || null, limit);
+    const endpoints = await this.resealWebhooks(after, limit);
+    if (endpoints.next !== null) return endpoints;
+    // the endpoints' last batch looked at fewer than `limit` rows (each resealed or skipped)
+    const room = limit - endpoints.resealed - endpoints.skipped;
+    if (room <= 0) return { ...endpoints, next: APPS_CURSOR };
+    const apps = await this.resealApps(null, room);
+    return {
+      resealed: endpoints.resealed + apps.resealed,
+      skipped: endpoints.skipped + apps.skipped,
+      next: apps.next,
+    };
   }
 
   /**
@@ -143,5 +175,35 @@ export class SqlSecretRotation implements SecretRotationStore {
       else skipped++;
     }
     return { resealed, skipped, next: rows.length < limit ? null : rows.at(-1)!.id };
+  }
+
+  /** Apps whose stored secret another key sealed; as resealSessions (updated_at stays: the app did not change). */
+  private async resealApps(after: string | null, limit: number): Promise<ResealBatch> {
+    const { webhookCipher } = this.options;
+    const rows = await this.db.query<{ id: string; secret_sealed: string }>(
+      `SELECT id, secret_sealed FROM apps
+       WHERE secret_sealed IS NOT NULL AND secret_sealed NOT LIKE $1 AND ($2::text IS NULL OR id > $2)
+       ORDER BY id LIMIT $3`,
+      [`v2.${webhookCipher.currentKeyId}.%`, after, limit],
+    );
+    let resealed = 0;
+    let skipped = 0;
+    for (const row of rows) {
+      let sealed: string;
+      try {
+        const context = appSecretContext(row.id);
+        sealed = webhookCipher.encrypt(webhookCipher.decrypt(row.secret_sealed, context), context);
+      } catch {
+        skipped++;
+        continue;
+      }
+      const updated = await this.db.query(
+        'UPDATE apps SET secret_sealed = $3 WHERE id = $1 AND secret_sealed = $2 RETURNING id',
+        [row.id, row.secret_sealed, sealed],
+      );
+      if (updated.length === 1) resealed++;
+      else skipped++;
+    }
+    return { resealed, skipped, next: rows.length < limit ? null : `${APPS_CURSOR}${rows.at(-1)!.id}` };
   }
 }

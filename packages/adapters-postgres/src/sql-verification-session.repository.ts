@@ -20,12 +20,14 @@ import type {
   VerificationSessionSnapshot,
   VerificationStatus,
 } from '@facegate/domain';
+import { DEFAULT_APP } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
 import { serializeVerificationEvent, sessionDetailsOf } from './outbox-event-codec';
 
 interface SessionRow {
   id: string;
+  app: string;
   protocol: VerificationProtocol;
   status: VerificationStatus;
   openid: string;
@@ -59,13 +61,14 @@ interface ClaimRow {
   outcome_attempt: number | null;
 }
 
-const SESSION_COLUMNS = `id, protocol, status, openid, liveness_type, observed_liveness, masked_name,
+const SESSION_COLUMNS = `id, app, protocol, status, openid, liveness_type, observed_liveness, masked_name,
   masked_id_card_number, id_number_hmac, binding_sealed, attempts, max_attempts, last_error, created_at,
   expires_at, verified_at, ended_at, client_reference_id, initiator, consent_receipt_id, guardian_required,
   cancel_reason, redacted_at, version`;
 
 /** Columns written by insert and update, in parameter order ($2.. after id). */
 const MUTABLE_COLUMNS = [
+  'app',
   'protocol',
   'status',
   'openid',
@@ -173,7 +176,8 @@ const FIND_AND_CLAIM_SQL = `WITH s AS (
 ), claimed AS (
   INSERT INTO evidence_claims (evidence_hash, session_id, claimed_at)
   SELECT $2, s.id, $3 FROM s
-  WHERE s.status = 'PENDING' AND s.protocol = $4 AND s.expires_at > $3 AND ($5::text IS NULL OR s.openid = $5)
+  WHERE s.status = 'PENDING' AND s.protocol = $4 AND s.expires_at > $3
+    AND ($5::text IS NULL OR (s.openid = $5 AND s.app = $6))
   ON CONFLICT (evidence_hash) DO NOTHING
   RETURNING evidence_hash
 )
@@ -181,11 +185,11 @@ SELECT s.*, EXISTS (SELECT 1 FROM claimed) AS claimed FROM s`;
 
 /**
  * findAndClaim while a secret rotation runs: also no claim when the evidence was claimed under an older
- * secret ($6); claimEvidence then answers with that claim. Only then: the common statement stays as it was.
+ * secret ($7); claimEvidence then answers with that claim. Only then: the common statement stays as it was.
  */
 const FIND_AND_CLAIM_ROTATING_SQL = FIND_AND_CLAIM_SQL.replace(
-  '($5::text IS NULL OR s.openid = $5)',
-  '($5::text IS NULL OR s.openid = $5)\n    AND NOT EXISTS (SELECT 1 FROM evidence_claims WHERE evidence_hash = ANY($6::text[]))',
+  '(s.openid = $5 AND s.app = $6))',
+  '(s.openid = $5 AND s.app = $6))\n    AND NOT EXISTS (SELECT 1 FROM evidence_claims WHERE evidence_hash = ANY($7::text[]))',
 );
 
 /**
@@ -233,18 +237,18 @@ const REDACT_ENDED_SQL = `WITH picked AS (
     id_number_hmac = '', client_reference_id = NULL, guardian_required = false, redacted_at = $3,
     version = s.version + 1, updated_at = now()
   FROM picked WHERE s.id = picked.id
-  RETURNING s.id, s.status, s.attempts, s.protocol, s.openid, s.max_attempts, s.last_error, s.created_at,
+  RETURNING s.id, s.app, s.status, s.attempts, s.protocol, s.openid, s.max_attempts, s.last_error, s.created_at,
     s.expires_at, s.verified_at, s.ended_at, s.client_reference_id, s.consent_receipt_id, s.cancel_reason,
     s.redacted_at
 ), ${FORGET_REDACTED}, announced AS (
   INSERT INTO event_outbox (event_type, session_id, payload, session_details)
   SELECT 'verification.redacted', r.id,
-    jsonb_build_object('type', 'verification.redacted', 'sessionId', r.id, 'status', r.status,
+    jsonb_build_object('type', 'verification.redacted', 'sessionId', r.id, 'app', r.app, 'status', r.status,
       'attempts', r.attempts, 'occurredAt', $4::text),
     ${sessionDetailsOf('r')}
   FROM updated r ORDER BY r.created_at, r.id
 )
-SELECT id, status, attempts FROM updated ORDER BY created_at, id`;
+SELECT id, app, status, attempts FROM updated ORDER BY created_at, id`;
 
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
@@ -363,6 +367,8 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       request.now,
       request.protocol,
       request.openid,
+      // a user's own session only within their app: the same openid in another app is another person
+      request.app ?? DEFAULT_APP,
     ];
     const rows = await this.db.query<SessionRow & { claimed: boolean }>(
       previous.length > 0 ? FIND_AND_CLAIM_ROTATING_SQL : FIND_AND_CLAIM_SQL,
@@ -423,6 +429,8 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
       return `$${params.length}`;
     };
     if (filter.openid != null) where.push(`openid = ${param(filter.openid)}`);
+    if (filter.app != null) where.push(`app = ${param(filter.app)}`);
+    if (filter.apps != null) where.push(`app = ANY(${param([...filter.apps])}::text[])`);
     if (filter.status != null) where.push(`status = ${param(filter.status)}`);
     if (filter.createdAfter != null) where.push(`created_at >= ${param(filter.createdAfter)}`);
     if (filter.createdBefore != null) where.push(`created_at < ${param(filter.createdBefore)}`);
@@ -466,19 +474,22 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
   }
 
   async redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]> {
-    const rows = await this.db.query<{ id: string; status: VerificationStatus; attempts: number }>(
-      REDACT_ENDED_SQL,
-      [endedBefore, clampLimit(limit), at, at.toISOString()],
-    );
-    return rows.map((r) => ({ id: r.id, status: r.status, attempts: r.attempts }));
+    const rows = await this.db.query<{
+      id: string;
+      app: string;
+      status: VerificationStatus;
+      attempts: number;
+    }>(REDACT_ENDED_SQL, [endedBefore, clampLimit(limit), at, at.toISOString()]);
+    return rows.map((r) => ({ id: r.id, app: r.app, status: r.status, attempts: r.attempts }));
   }
 
-  async findLatestVerified(openid: string): Promise<VerificationSessionSnapshot | null> {
+  async findLatestVerified(openid: string, app: string): Promise<VerificationSessionSnapshot | null> {
+    // served by verification_sessions_openid_created_idx: one user's few sessions (migration 0011)
     const rows = await this.db.query<SessionRow>(
       `SELECT ${SESSION_COLUMNS} FROM verification_sessions
-       WHERE openid = $1 AND status = 'VERIFIED'
+       WHERE openid = $1 AND app = $2 AND status = 'VERIFIED'
        ORDER BY verified_at DESC NULLS LAST, created_at DESC, id DESC LIMIT 1`,
-      [openid],
+      [openid, app],
     );
     return rows[0] === undefined ? null : this.toSnapshot(rows[0]);
   }
@@ -490,6 +501,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
         ? this.cipher.encrypt(JSON.stringify(s.binding), s.id)
         : null;
     const values: Record<(typeof MUTABLE_COLUMNS)[number], unknown> = {
+      app: s.app,
       protocol: s.protocol,
       status: s.status,
       openid: s.openid,
@@ -531,6 +543,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
         return openBinding();
       },
       id: row.id,
+      app: row.app,
       protocol: row.protocol,
       status: row.status,
       openid: row.openid,

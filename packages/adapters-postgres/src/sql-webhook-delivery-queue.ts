@@ -8,7 +8,7 @@ import type {
   WebhookDescriber,
   WebhookEndpointOwner,
 } from '@facegate/domain';
-import { EVERY_ENDPOINT_OWNER } from '@facegate/domain';
+import { DEFAULT_APP, EVERY_ENDPOINT_OWNER } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
 import {
@@ -165,6 +165,7 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
       const types: string[] = [];
       const sessions: string[] = [];
       const bodies: string[] = [];
+      const apps: string[] = [];
       for (const row of rows) {
         const described = describe({
           id: Number(row.id),
@@ -179,6 +180,7 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
         types.push(described.type);
         sessions.push(row.session_id);
         bodies.push(described.body);
+        apps.push(described.app ?? DEFAULT_APP);
       }
       if (ids.length > 0) {
         await tx.query(
@@ -186,14 +188,17 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
              next_attempt_at, created_at, updated_at)
            SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, b.event_id, b.event_type,
                   b.session_id, b.body, 'PENDING', $5, $5, $5
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS b(event_id, event_type, session_id, body)
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[])
+             AS b(event_id, event_type, session_id, body, app)
+           -- an endpoint limited to some apps is told of their sessions only
            JOIN webhook_endpoints e ON e.enabled AND e.events ? b.event_type
+             AND (e.apps IS NULL OR b.app = ANY (e.apps))
            ORDER BY b.event_id
            -- an endpoint being disabled meanwhile: wait for it, then skip it (its pending deliveries are failed
            -- by a later statement of that transaction, which sees the ones inserted here if we went first)
            FOR SHARE OF e
            ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-          [ids, types, sessions, bodies, now],
+          [ids, types, sessions, bodies, now, apps],
         );
       }
       if (next.changed) {

@@ -28,8 +28,9 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
 
   async create(input: NewWebhookEndpoint): Promise<WebhookEndpoint> {
     const rows = await this.db.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (id, url, description, events, secret_sealed, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4::text::jsonb, $5, $6, $7, $7) RETURNING ${ENDPOINT_COLUMNS}`,
+      `INSERT INTO webhook_endpoints
+         (id, url, description, events, apps, secret_sealed, created_by, created_at, updated_at)
+       VALUES ($1, $2, $3, $4::text::jsonb, $8::text[], $5, $6, $7, $7) RETURNING ${ENDPOINT_COLUMNS}`,
       [
         input.id,
         input.url,
@@ -38,6 +39,7 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
         this.cipher.encrypt(input.secret, SECRET_CONTEXT),
         input.createdBy,
         input.now,
+        input.apps == null ? null : [...input.apps],
       ],
     );
     return toEndpoint(rows[0]!);
@@ -76,6 +78,8 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
          url = coalesce($2, url),
          description = coalesce($3, description),
          events = coalesce($4::text::jsonb, events),
+         -- apps: absent leaves it, null = every app ($9 says which)
+         apps = CASE WHEN $9::boolean THEN $8::text[] ELSE apps END,
          enabled = coalesce($5, enabled),
          disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason WHEN $5 THEN NULL ELSE 'MANUAL' END,
          disabled_at = CASE WHEN $5 IS NULL THEN disabled_at WHEN $5 THEN NULL ELSE $6 END,
@@ -90,6 +94,8 @@ export class SqlWebhookEndpointRepository implements WebhookEndpointRepository {
           change.enabled ?? null,
           now,
           owner,
+          change.apps == null ? null : [...change.apps],
+          change.apps !== undefined,
         ],
       );
       if (rows[0] === undefined) return null;

@@ -7,6 +7,7 @@ export interface EndpointRow {
   url: string;
   description: string;
   events: string[];
+  apps: string[] | null;
   enabled: boolean;
   disabled_reason: string | null;
   disabled_at: Date | null;
@@ -32,7 +33,7 @@ export interface DeliveryRow {
   finished_at: Date | null;
 }
 
-export const ENDPOINT_COLUMNS = `id, url, description, events, enabled, disabled_reason, disabled_at, failing_since,
+export const ENDPOINT_COLUMNS = `id, url, description, events, apps, enabled, disabled_reason, disabled_at, failing_since,
   previous_secret_expires_at, created_by, created_at, updated_at`;
 export const DELIVERY_COLUMNS = `id, endpoint_id, event_id::text AS event_id, event_type, session_id, status, attempts,
   next_attempt_at, last_status_code, last_error, created_at, finished_at`;
@@ -55,6 +56,7 @@ export function toEndpoint(r: EndpointRow): WebhookEndpoint {
     url: r.url,
     description: r.description,
     events: r.events,
+    apps: r.apps === null ? null : [...r.apps],
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
     disabledAt: dateOrNull(r.disabled_at),

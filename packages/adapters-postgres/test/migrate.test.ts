@@ -52,6 +52,7 @@ for (const harness of harnesses) {
       );
       expect(tables.map((t) => t.table_name)).toEqual([
         'api_keys',
+        'apps',
         'audit_events',
         'consent_receipts',
         'consent_texts',

@@ -33,6 +33,7 @@ for (const harness of harnesses) {
         name: 'billing',
         prefix,
         scopes: ['verify', 'read'],
+        apps: null,
         createdAt: expect.any(Date),
         revokedAt: null,
         lastUsedAt: null,
@@ -40,6 +41,26 @@ for (const harness of harnesses) {
       expect(created).not.toHaveProperty('secretHash');
       expect(await store.findActiveByPrefix(prefix)).toEqual({ ...created, secretHash: 'h'.repeat(64) });
       expect(await store.findActiveByPrefix(uniqueId('none'))).toBeNull();
+    });
+
+    it('keeps the apps a key is limited to (null: every app)', async () => {
+      const limited = await store.create({
+        name: 'retail only',
+        prefix: uniqueId('fg'),
+        secretHash: 'h',
+        scopes: ['read'],
+        apps: ['retail', 'card'],
+      });
+      expect(limited.apps).toEqual(['retail', 'card']);
+      expect((await store.findActiveByPrefix(limited.prefix))?.apps).toEqual(['retail', 'card']);
+      const every = await store.create({
+        name: 'all',
+        prefix: uniqueId('fg'),
+        secretHash: 'h',
+        scopes: [],
+        apps: null,
+      });
+      expect((await store.list()).find((k) => k.id === every.id)?.apps).toBeNull();
     });
 
     it('refuses a second key with the same prefix', async () => {

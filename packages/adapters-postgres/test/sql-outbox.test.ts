@@ -17,6 +17,7 @@ const harnesses = await allHarnesses({ disk: false });
 const anEvent = (overrides: Partial<VerificationEvent> = {}): VerificationEvent => ({
   type: 'verification.updated',
   sessionId: uniqueId(),
+  app: 'default',
   status: 'VERIFIED',
   attempts: 1,
   occurredAt: new Date('2030-01-01T00:00:05.123Z'),
@@ -53,11 +54,19 @@ describe('verification event wire format', () => {
     expect(JSON.parse(wire)).toEqual({
       type: 'verification.updated',
       sessionId: event.sessionId,
+      app: 'default',
       status: 'VERIFIED',
       attempts: 1,
       occurredAt: '2030-01-01T00:00:05.123Z',
     });
     expect(parseVerificationEvent(wire)).toEqual(event);
+    const other = anEvent({ app: 'retail' });
+    expect(parseVerificationEvent(serializeVerificationEvent(other))).toEqual(other);
+  });
+
+  it("reads an event stored before apps (no app) as the default app's", () => {
+    const { app: _app, ...before } = JSON.parse(serializeVerificationEvent(anEvent({ app: 'retail' })));
+    expect(parseVerificationEvent(JSON.stringify(before))?.app).toBe('default');
   });
 
   it('ignores anything that is not a well-formed event', () => {
@@ -71,6 +80,8 @@ describe('verification event wire format', () => {
       JSON.stringify({ ...good, sessionId: '' }),
       JSON.stringify({ ...good, attempts: 1.5 }),
       JSON.stringify({ ...good, occurredAt: 'yesterday' }),
+      JSON.stringify({ ...good, app: '' }),
+      JSON.stringify({ ...good, app: 7 }),
     ]) {
       expect(parseVerificationEvent(bad)).toBeNull();
     }
@@ -157,6 +168,7 @@ for (const harness of harnesses) {
       }
       for (const r of rows) {
         expect(Object.keys(JSON.parse(r.t)).sort()).toEqual([
+          'app',
           'attempts',
           'occurredAt',
           'sessionId',

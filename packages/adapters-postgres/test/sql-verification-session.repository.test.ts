@@ -446,8 +446,8 @@ for (const harness of harnesses) {
         endedAt: at(99_000),
       });
       for (const s of [newer, older, failedLater, otherUser]) await repo.insert(s, anEventFor(s));
-      expect((await repo.findLatestVerified(openid))?.id).toBe(newer.id);
-      expect(await repo.findLatestVerified(uniqueId('nobody'))).toBeNull();
+      expect((await repo.findLatestVerified(openid, 'default'))?.id).toBe(newer.id);
+      expect(await repo.findLatestVerified(uniqueId('nobody'), 'default')).toBeNull();
     });
 
     describe('list', () => {

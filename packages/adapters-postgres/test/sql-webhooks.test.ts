@@ -59,6 +59,7 @@ for (const harness of harnesses) {
       for (let i = 0; i < events; i++) {
         await appendOutboxEvent(db, {
           type: 'verification.updated',
+          app: 'default',
           sessionId: ids[i % sessions]!,
           status: 'PENDING',
           attempts: 0,
@@ -169,6 +170,7 @@ for (const harness of harnesses) {
         const event = (sessionId: string) => ({
           type: 'verification.updated' as const,
           sessionId,
+          app: 'default',
           status: 'PENDING' as const,
           attempts: 0,
           occurredAt: now,
@@ -232,6 +234,7 @@ for (const harness of harnesses) {
         const { store, endpoint, now } = await endpointWithEvents(0);
         await appendOutboxEvent(db, {
           type: 'verification.updated',
+          app: 'default',
           sessionId: uniqueId(),
           status: 'PENDING',
           attempts: 0,
@@ -283,6 +286,7 @@ for (const harness of harnesses) {
       for (let i = 0; i < sessions; i++) {
         await appendOutboxEvent(db, {
           type: 'verification.updated',
+          app: 'default',
           sessionId: uniqueId(),
           status: 'PENDING',
           attempts: 0,

@@ -42,6 +42,7 @@ export function aSession(overrides: Partial<VerificationSessionSnapshot> = {}): 
   const createdAt = overrides.createdAt ?? new Date('2030-01-01T00:00:00.000Z');
   return {
     id: uniqueId(),
+    app: 'default',
     protocol: 'LEGACY',
     status: 'PENDING',
     openid: uniqueId('o'),
