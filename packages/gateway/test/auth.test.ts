@@ -47,8 +47,15 @@ describe('KeyRing / NodeIdentityDigests', () => {
 
 class MemoryKeyStore implements ApiKeyStore {
   rows: (ApiKeyRecord & { secretHash: string })[] = [];
-  async create(input: { name: string; prefix: string; secretHash: string; scopes: string[] }) {
+  async create(input: {
+    name: string;
+    prefix: string;
+    secretHash: string;
+    scopes: string[];
+    apps?: string[] | null;
+  }) {
     const row = {
+      apps: null,
       id: `k${this.rows.length + 1}`,
       createdAt: now,
       revokedAt: null,
@@ -88,6 +95,7 @@ describe('ApiKeyService', () => {
       keyId: record.id,
       name: 'billing',
       scopes: ['verifications:read'],
+      apps: null,
     });
     // Alter a character in the middle of the secret (the last one may already be the replacement).
     const at = key.length - 10;

@@ -107,8 +107,15 @@ describe('UserTokenService across a rotation', () => {
 
 class MemoryKeyStore implements ApiKeyStore {
   rows: (ApiKeyRecord & { secretHash: string })[] = [];
-  async create(input: { name: string; prefix: string; secretHash: string; scopes: string[] }) {
+  async create(input: {
+    name: string;
+    prefix: string;
+    secretHash: string;
+    scopes: string[];
+    apps?: string[] | null;
+  }) {
     const row = {
+      apps: null,
       id: `k${this.rows.length + 1}`,
       createdAt: now,
       revokedAt: null,

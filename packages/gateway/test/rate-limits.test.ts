@@ -344,6 +344,7 @@ describe('SharedRateLimiter, batched rules', () => {
 });
 
 const startRequest = (openid: string, idNumberHmac: string, clientAddress: string | null) => ({
+  app: 'default',
   openid,
   idNumberHmac,
   clientAddress,

@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = {
   'subject.report': 'a report of what is held about a data subject was made',
   'retention.swept': 'a batch of the retention sweep removed expired data',
   'secret.rotation-step': 'a step of a secret rotation ran',
+  'app.created': 'an app (mini program) was added',
+  'app.changed': 'an app was changed (appid, name, protocols, secret, enabled)',
 } as const satisfies Record<string, string>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
@@ -67,6 +69,7 @@ export type AuditTargetKind =
   | 'openid-hmac'
   | 'api-key'
   | 'webhook-endpoint'
+  | 'app'
   | 'webhook-delivery'
   | 'audit-event'
   | (string & {});

@@ -27,7 +27,11 @@ import {
 
 /** What `facegate keys` needs, from the database directly or from the running gateway. */
 export interface KeyAdministration {
-  create(name: string, scopes: readonly ApiKeyScope[]): Promise<Result<CreatedApiKey, ApiKeyInputFailure>>;
+  create(
+    name: string,
+    scopes: readonly ApiKeyScope[],
+    apps?: readonly string[] | null,
+  ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(idOrPrefix: string): Promise<boolean>;
 }
@@ -104,8 +108,13 @@ export class AdminEndpointClient implements KeyAdministration {
   async create(
     name: string,
     scopes: readonly ApiKeyScope[],
+    apps: readonly string[] | null = null,
   ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>> {
-    const answer = await callAdmin(this.admin, 'POST', '/keys', { name, scopes: scopes.join(',') });
+    const answer = await callAdmin(this.admin, 'POST', '/keys', {
+      name,
+      scopes: scopes.join(','),
+      ...(apps !== null ? { apps } : {}),
+    });
     // the same input failures as without a server, so the same output and exit code
     const failure = (answer.body as Partial<WireKeyInputError>).keyInput;
     if (answer.status === 400 && failure?.code === 'INVALID_INPUT') return err(failure);
@@ -168,7 +177,12 @@ const WEBHOOK_ERROR_CODES: readonly WebhookError['code'][] = [
 export class AdminWebhookClient implements WebhookAdministration {
   constructor(private readonly admin: AdminFile) {}
 
-  async add(input: { url: string; events: readonly string[]; description: string }) {
+  async add(input: {
+    url: string;
+    events: readonly string[];
+    description: string;
+    apps?: readonly string[] | null;
+  }) {
     return map(await this.call<WireWithSecret>('POST', '/webhooks', input), withSecretFromWire);
   }
 

@@ -11,6 +11,8 @@ interface DemoOptions {
   url: string;
   sandboxUrl: string;
   protocols: ('LEGACY' | 'V2')[];
+  /** The app to run as (its id or appid); default: the gateway's default app. */
+  app?: string | undefined;
 }
 
 class DemoError extends Error {}
@@ -81,8 +83,11 @@ interface DemoVerification {
 async function runOne(
   protocol: 'LEGACY' | 'V2',
   options: DemoOptions,
+  appId: string | null,
   log: (line: string) => void,
 ): Promise<string> {
+  // the mini program's own appid: the device logs in as it, signIn names it (as the SDK does)
+  const asApp = appId === null ? {} : { appId };
   const sandbox = options.sandboxUrl.replace(/\/+$/, '');
   const openid = `demo_${protocol.toLowerCase()}_${randomBytes(4).toString('hex')}`;
 
@@ -103,13 +108,13 @@ async function runOne(
   const identity = list.find((i) => i.scenario === 'pass');
   if (!identity) throw new DemoError('the sandbox lists no identity for the "pass" scenario');
 
-  const { code } = await postJson<{ code: string }>(`${sandbox}/sandbox/device/login`, { openid });
+  const { code } = await postJson<{ code: string }>(`${sandbox}/sandbox/device/login`, { openid, ...asApp });
   log(`device: wx.login -> a login code for a test user`);
 
   const { signIn } = await graphql<{ signIn: { token: string; expiresAt: string } }>(
     options.url,
-    'mutation SignIn($code: String!) { signIn(code: $code) { token expiresAt } }',
-    { code },
+    'mutation SignIn($code: String!, $app: String) { signIn(code: $code, app: $app) { token expiresAt } }',
+    { code, app: appId },
   );
   log(`gateway: signIn -> token valid until ${signIn.expiresAt}`);
 
@@ -147,6 +152,7 @@ async function runOne(
       `${sandbox}/sandbox/device/legacy-check`,
       {
         openid,
+        ...asApp,
         checkAliveType: params.checkAliveType,
         ...(params.userIdKey
           ? { userIdKey: params.userIdKey }
@@ -160,6 +166,7 @@ async function runOne(
   } else if (params?.__typename === 'V2ClientParams') {
     const check = await postJson<{ errCode: number; errMsg: string }>(`${sandbox}/sandbox/device/v2-check`, {
       openid,
+      ...asApp,
       verifyId: params.verifyId,
     });
     log(`device: wx.requestFacialVerify -> errCode ${check.errCode}`);
@@ -180,6 +187,22 @@ async function runOne(
   return confirmed.status;
 }
 
+/** The appid of `options.app` (an id or an appid) among the apps a gateway in sandbox mode serves. */
+async function sandboxAppId(options: DemoOptions): Promise<string | { error: string }> {
+  const { gatewayInfo } = await graphql<{
+    gatewayInfo: { sandbox: boolean; sandboxApps: { id: string; appId: string }[] };
+  }>(options.url, 'query Apps { gatewayInfo { sandbox sandboxApps { id appId } } }', {});
+  if (!gatewayInfo.sandbox)
+    return { error: '--app needs a gateway in sandbox mode (its sandbox plays each mini program)' };
+  const app = gatewayInfo.sandboxApps.find((a) => a.id === options.app || a.appId === options.app);
+  if (app === undefined) {
+    return {
+      error: `no app ${options.app} is served; the gateway serves: ${gatewayInfo.sandboxApps.map((a) => a.id).join(', ')}`,
+    };
+  }
+  return app.appId;
+}
+
 /** True when something answers HTTP at the gateway's address (whatever the status). */
 async function reachable(url: string): Promise<boolean> {
   try {
@@ -196,12 +219,22 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     out(`Nothing answers at ${options.url}: ${START_FIRST}`);
     return 1;
   }
+  let appId: string | null = null;
+  if (options.app !== undefined) {
+    const found = await sandboxAppId(options);
+    if (typeof found !== 'string') {
+      out(found.error);
+      return 1;
+    }
+    appId = found;
+    out(`As the mini program of app ${options.app} (appid ${appId})`);
+  }
   const results: [string, string][] = [];
   for (const protocol of options.protocols) {
     out('');
     out(`== ${protocol} ==`);
     try {
-      results.push([protocol, await runOne(protocol, options, (line) => out(`  ${line}`))]);
+      results.push([protocol, await runOne(protocol, options, appId, (line) => out(`  ${line}`))]);
     } catch (error) {
       if (!(error instanceof DemoError)) throw error;
       out(`  failed: ${error.message}`);

@@ -14,7 +14,7 @@ import {
 } from './admin-client';
 import { out, UsageError } from './output';
 
-const USAGE = `usage: facegate keys create --name NAME --scopes SCOPE,... | keys list | keys revoke ID_OR_PREFIX
+const USAGE = `usage: facegate keys create --name NAME --scopes SCOPE,... [--apps APP,...] | keys list | keys revoke ID_OR_PREFIX
 scopes: ${API_KEY_SCOPES.join(', ')} (keys:admin is root: its key may create keys with any scope)`;
 
 /**
@@ -22,7 +22,7 @@ scopes: ${API_KEY_SCOPES.join(', ')} (keys:admin is root: its key may create key
  * running gateway holds the embedded database, the command goes through that gateway's admin endpoint.
  */
 export async function keysCommand(
-  args: { positionals: string[]; name?: string; scopes?: string },
+  args: { positionals: string[]; name?: string; scopes?: string; apps?: string },
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const [sub, target] = args.positionals;
@@ -32,6 +32,15 @@ export async function keysCommand(
   const parsed = sub === 'create' ? ApiKeyService.parseScopes(args.scopes!) : null;
   if (parsed !== null && !parsed.ok) throw new UsageError(keyInputSentence(parsed.error));
   const scopes = parsed?.value ?? [];
+  const apps =
+    args.apps === undefined
+      ? null
+      : args.apps
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== '');
+  if (apps !== null && apps.length === 0)
+    throw new UsageError('--apps: one or more app ids, comma-separated');
 
   const config = loadConfig(env);
   let keys: KeyAdministration;
@@ -59,11 +68,11 @@ export async function keysCommand(
   try {
     switch (sub) {
       case 'create': {
-        const created = await keys.create(args.name!, scopes);
+        const created = await keys.create(args.name!, scopes, apps);
         if (!created.ok) throw new UsageError(keyInputSentence(created.error));
         const { key, record } = created.value;
         out(
-          `Created API key "${record.name}" (id ${record.id}, prefix ${record.prefix}, scopes ${record.scopes.join(',')}).`,
+          `Created API key "${record.name}" (id ${record.id}, prefix ${record.prefix}, scopes ${record.scopes.join(',')}, apps ${record.apps?.join(',') ?? 'all'}).`,
         );
         out('The key is shown only now; store it safely:');
         out(key);
@@ -76,7 +85,7 @@ export async function keysCommand(
         for (const k of all) {
           const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
           out(
-            `${k.id}  ${k.prefix}  ${k.name}  ${k.scopes.join(',')}  created ${k.createdAt.toISOString()}  ${state}`,
+            `${k.id}  ${k.prefix}  ${k.name}  ${k.scopes.join(',')}  apps ${k.apps?.join(',') ?? 'all'}  created ${k.createdAt.toISOString()}  ${state}`,
           );
         }
         return 0;
@@ -101,5 +110,8 @@ function keyInputSentence(failure: ApiKeyInputFailure): string {
       return `give at least one scope (--scopes): ${API_KEY_SCOPES.join(', ')}`;
     case 'SCOPE_UNKNOWN':
       return `unknown scope "${failure.scope}" (--scopes); known: ${API_KEY_SCOPES.join(', ')}`;
+    case 'APPS_INVALID':
+    case 'APPS_BEYOND':
+      return `--apps: ${failure.message}`;
   }
 }

@@ -11,6 +11,8 @@ export interface PrivacyCommandOptions {
   readonly url: string | undefined;
   readonly file: string | undefined;
   readonly openid: string | undefined;
+  /** The person's app (default: the key's only app, else `default`). */
+  readonly app?: string | undefined;
 }
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
@@ -105,8 +107,8 @@ async function privacy(options: PrivacyCommandOptions, env: NodeJS.ProcessEnv): 
       const data = await graphql<{ eraseSubject: { redacted: number; verificationIds: string[] } }>(
         url,
         apiKeyFrom(env, 'privacy:write'),
-        'mutation($openid: String!) { eraseSubject(openid: $openid) { redacted verificationIds } }',
-        { openid: options.openid },
+        'mutation($openid: String!, $app: String) { eraseSubject(openid: $openid, app: $app) { redacted verificationIds } }',
+        { openid: options.openid, app: options.app ?? null },
       );
       out(
         `erased: ${data.eraseSubject.redacted} verification(s) redacted; consent receipts kept as the law requires`,
@@ -119,11 +121,11 @@ async function privacy(options: PrivacyCommandOptions, env: NodeJS.ProcessEnv): 
       const data = await graphql<{ subjectReport: unknown }>(
         url,
         apiKeyFrom(env, 'privacy:read'),
-        `query($openid: String!) { subjectReport(openid: $openid) { generatedAt
+        `query($openid: String!, $app: String) { subjectReport(openid: $openid, app: $app) { generatedAt
           verifications { ${VERIFICATION} }
           consentReceipts { ${RECEIPT} }
           webhookDeliveries { id eventType verificationId status attempts createdAt } } }`,
-        { openid: options.openid },
+        { openid: options.openid, app: options.app ?? null },
       );
       out(JSON.stringify(data.subjectReport, null, 2));
       return 0;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { API_KEY_SCOPE_MEANINGS, API_KEY_SCOPES } from '../application/auth/viewer';
 import { ConfigError } from '../config/env';
+import { appsCommand } from './apps.command';
 import { auditCommand } from './audit.command';
 import { databaseErrorLine } from './database-errors';
 import { demoCommand } from './demo.command';
@@ -21,13 +22,18 @@ const HELP = `facegate — WeChat face verification gateway
 usage:
   facegate [serve] [--workers N|auto]   start the gateway (sandbox mode when WECHAT_APP_ID/SECRET are unset);
                                         N processes on one port (PostgreSQL only; FACEGATE_WORKERS)
-  facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2]
+  facegate demo [--url URL] [--sandbox-url URL] [--protocols legacy,v2] [--app APP]
                                         run both flows end to end against a running gateway
-  facegate keys create --name NAME --scopes SCOPE,...
+                                        (--app: as that app's mini program; sandbox mode serves default, card)
+  facegate apps list                    the apps served: WECHAT_APP_ID's default, FACEGATE_APPS_FILE's, the database's
+  facegate apps add --id ID --appid WXAPPID [--name NAME] [--protocols v2,legacy] (--secret-env VAR | --secret-stdin)
+  facegate apps update ID [--appid ..] [--name ..] [--protocols ..] [--secret-env VAR | --secret-stdin]
+  facegate apps disable ID | enable ID
+  facegate keys create --name NAME --scopes SCOPE,... [--apps APP,...]   (--apps: the key sees only those apps)
   facegate keys list
   facegate keys revoke ID_OR_PREFIX     (the CLI may grant any scope; a key only the scopes it holds)
 ${SCOPE_HELP}
-  facegate webhooks add --url URL --events verification.verified,... [--description TEXT]
+  facegate webhooks add --url URL --events verification.verified,... [--description TEXT] [--apps APP,...]
   facegate webhooks list | rotate ENDPOINT_ID | disable ENDPOINT_ID | enable ENDPOINT_ID | delete ENDPOINT_ID
   facegate webhooks deliveries ENDPOINT_ID [--status PENDING|DELIVERED|FAILED]
   facegate webhooks redeliver DELIVERY_ID
@@ -40,8 +46,8 @@ ${SCOPE_HELP}
   facegate consent publish --file TEXT.json
                                         publish a consent text {version, kind, purpose, textZh, textEn}
   facegate privacy redact VERIFICATION_ID
-  facegate privacy erase --openid OPENID
-  facegate privacy report --openid OPENID
+  facegate privacy erase --openid OPENID [--app APP]
+  facegate privacy report --openid OPENID [--app APP]
                                         (these talk to the gateway at --url with FACEGATE_API_KEY)
   facegate migrate                      apply database migrations
   facegate secrets rotate [--batch-size N]
@@ -80,6 +86,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
         'batch-size': { type: 'string' },
         file: { type: 'string' },
         openid: { type: 'string' },
+        id: { type: 'string' },
+        appid: { type: 'string' },
+        app: { type: 'string' },
+        apps: { type: 'string' },
+        'secret-env': { type: 'string' },
+        'secret-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -98,16 +110,33 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
           url: values.url ?? 'http://127.0.0.1:4000/graphql',
           sandboxUrl: values['sandbox-url'] ?? 'http://127.0.0.1:4001',
           protocols: parseProtocols(values.protocols ?? 'legacy,v2'),
+          app: values.app,
         });
       case 'consent':
       case 'privacy':
         return await privacyCommand(
           command,
-          { positionals: rest, url: values.url, file: values.file, openid: values.openid },
+          { positionals: rest, url: values.url, file: values.file, openid: values.openid, app: values.app },
           env,
         );
       case 'keys':
-        return await keysCommand({ positionals: rest, name: values.name, scopes: values.scopes }, env);
+        return await keysCommand(
+          { positionals: rest, name: values.name, scopes: values.scopes, apps: values.apps },
+          env,
+        );
+      case 'apps':
+        return await appsCommand(
+          {
+            positionals: rest,
+            id: values.id,
+            appid: values.appid,
+            name: values.name,
+            protocols: values.protocols,
+            secretEnv: values['secret-env'],
+            secretStdin: values['secret-stdin'],
+          },
+          env,
+        );
       case 'webhooks':
         return await webhooksCommand(
           {
@@ -116,6 +145,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
             events: values.events,
             description: values.description,
             status: values.status,
+            apps: values.apps,
           },
           env,
         );

@@ -10,7 +10,7 @@ import { createLogger } from '../infrastructure/observability/logger';
 import { AdminEndpointError, AdminWebhookClient, readAdminFile } from './admin-client';
 import { out, UsageError } from './output';
 
-const USAGE = `usage: facegate webhooks add --url URL --events verification.verified,verification.failed [--description TEXT]
+const USAGE = `usage: facegate webhooks add --url URL --events verification.verified,verification.failed [--description TEXT] [--apps APP,...]
        facegate webhooks list
        facegate webhooks rotate ENDPOINT_ID
        facegate webhooks disable ENDPOINT_ID
@@ -39,7 +39,14 @@ const STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
  * the same output and exit codes.
  */
 export async function webhooksCommand(
-  args: { positionals: string[]; url?: string; events?: string; description?: string; status?: string },
+  args: {
+    positionals: string[];
+    url?: string;
+    events?: string;
+    description?: string;
+    status?: string;
+    apps?: string;
+  },
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const [sub, target] = args.positionals;
@@ -83,9 +90,12 @@ export async function webhooksCommand(
             url: args.url!,
             events: args.events!.split(','),
             description: args.description ?? '',
+            apps: args.apps === undefined ? null : args.apps.split(',').map((a) => a.trim()),
           }),
         );
-        out(`Created webhook endpoint ${endpoint.id} -> ${endpoint.url} (${endpoint.events.join(',')}).`);
+        out(
+          `Created webhook endpoint ${endpoint.id} -> ${endpoint.url} (${endpoint.events.join(',')}; apps ${endpoint.apps?.join(',') ?? 'all'}).`,
+        );
         out('The signing secret is shown only now; store it safely:');
         out(secret);
         return 0;

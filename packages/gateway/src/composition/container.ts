@@ -6,6 +6,7 @@ import {
   openDatabase,
   openLowPriorityDatabase,
   SqlApiKeyStore,
+  SqlAppStore,
   SqlAuditLog,
   SqlBatchedCounterStore,
   SqlConsentReceipts,
@@ -23,12 +24,14 @@ import {
 } from '@facegate/adapters-postgres';
 import { WeChatApiClient, WeChatFaceVerificationProvider, WeChatLogin } from '@facegate/adapters-wechat/http';
 import {
+  type AbuseLimitSettings,
   AbuseLimits,
   AcceptConsent,
   CancelVerification,
   ChooseAlternative,
   type Clock,
   ConfirmVerification,
+  DEFAULT_APP,
   DEFAULT_VERIFICATION_SETTINGS,
   EraseSubject,
   ExpireVerifications,
@@ -49,7 +52,9 @@ import {
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import { type DependencyContainer, instanceCachingFactory, container as rootContainer } from 'tsyringe';
 import gatewayPackage from '../../package.json' with { type: 'json' };
+import { PerAppAdmission } from '../application/abuse/per-app-admission';
 import { SharedRateLimiter } from '../application/abuse/shared-rate-limiter';
+import { AppCatalog } from '../application/apps/app-catalog';
 import { AuditRecorder } from '../application/audit/audit-recorder';
 import { cliActor } from '../application/audit/audited-administration';
 import {
@@ -69,6 +74,7 @@ import { type LiveKey, SecretRotation } from '../application/rotation/secret-rot
 import type { SandboxDevice } from '../application/sandbox/sandbox-device';
 import { WebhookEndpointsService } from '../application/webhooks/webhook-endpoints.service';
 import { WebhookRelay, type WebhookRelayOptions } from '../application/webhooks/webhook-relay';
+import type { ConfiguredApp } from '../config/apps-file';
 import { ConfigError } from '../config/env';
 import type { GatewayConfig } from '../config/load-config';
 import { AuditCheckpointKey, sha256Hex } from '../infrastructure/crypto/audit-checkpoint-key';
@@ -166,31 +172,52 @@ export async function buildContainer(
     }
 
     let sandboxDevice: SandboxDevice | null = null;
-    if (!overrides.databaseOnly) {
-      let wechat = config.wechat;
-      if (config.sandboxMode) {
-        let sandbox = overrides.sandbox;
-        if (sandbox === undefined) {
-          sandbox = await sandboxModule!.startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
-          const started = sandbox;
-          lifecycle.onClose('sandbox', () => started.close());
-        }
-        provide(c, TOKENS.Sandbox, sandbox);
-        sandboxDevice = { url: sandbox.url, identities: sandboxModule!.SANDBOX_TEST_IDENTITIES };
-        wechat = { appId: sandbox.appId, appSecret: sandbox.appSecret, apiBaseUrl: sandbox.url };
+    let apiBaseUrl = config.wechat?.apiBaseUrl ?? '';
+    let configured = config.sandboxMode ? sandboxApps(SANDBOX_DEFAULT_APP, config) : configuredApps(config);
+    let sandbox: Sandbox | undefined;
+    if (config.sandboxMode && !overrides.databaseOnly) {
+      sandbox = overrides.sandbox;
+      if (sandbox === undefined) {
+        sandbox = await sandboxModule!.startSandbox({ port: config.sandboxPort, host: config.sandboxHost });
+        const started = sandbox;
+        lifecycle.onClose('sandbox', () => started.close());
       }
-      const metrics = resolve(c, TOKENS.Metrics);
-      const client = new WeChatApiClient({
-        appId: wechat!.appId,
-        appSecret: wechat!.appSecret,
-        baseUrl: wechat!.apiBaseUrl,
-        maxConnections: config.upstreamConnections,
-        observer: metrics.upstreamObserver(),
-        logger,
-      });
-      lifecycle.onClose('wechat client', () => client.close());
-      provide(c, TOKENS.WeChatClient, client);
+      provide(c, TOKENS.Sandbox, sandbox);
+      sandboxDevice = { url: sandbox.url, identities: sandboxModule!.SANDBOX_TEST_IDENTITIES };
+      apiBaseUrl = sandbox.url;
+      configured = sandboxApps(sandbox, config);
     }
+    const metrics = resolve(c, TOKENS.Metrics);
+    const served = sandbox;
+    // sealed with the webhook secrets' keys, so one rotation step re-seals both
+    const appStore = new SqlAppStore(db, new AesGcmFieldCipher(keys.all('webhook-secret-encryption')));
+    provide(c, TOKENS.AppStore, appStore);
+    const catalog = new AppCatalog<WeChatApiClient>({
+      configured,
+      // the database's apps (facegate apps add); read again every FACEGATE_APPS_REFRESH_MS
+      store: appStore,
+      // a CLI command that only touches the database calls no WeChat
+      clients: overrides.databaseOnly
+        ? null
+        : {
+            create: (app, appSecret) =>
+              new WeChatApiClient({
+                appId: app.appId,
+                appSecret,
+                baseUrl: apiBaseUrl,
+                maxConnections: config.upstreamConnections,
+                observer: metrics.upstreamObserver(app.id),
+                logger,
+              }),
+            close: (client) => client.close(),
+          },
+      logger,
+      ...(served ? { registerWithSandbox: (appId, appSecret) => served.addApp({ appId, appSecret }) } : {}),
+    });
+    await catalog.refresh();
+    if (!overrides.databaseOnly) catalog.start(config.appsRefreshMs);
+    lifecycle.onClose('wechat clients', () => catalog.close());
+    provide(c, TOKENS.Apps, catalog);
 
     // a factory: tsyringe takes a null useValue for no registration at all
     c.register(TOKENS.SandboxDevice, { useFactory: () => sandboxDevice });
@@ -270,7 +297,7 @@ function registerFactories(
   cached(TOKENS.SessionRedactor, sessionStore);
   cached(TOKENS.ConsentTexts, (c) => new SqlConsentTexts(resolve(c, TOKENS.Database)));
   cached(TOKENS.ConsentReceipts, (c) => new SqlConsentReceipts(resolve(c, TOKENS.Database)));
-  cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.WeChatClient)));
+  cached(TOKENS.FaceProvider, (c) => new WeChatFaceVerificationProvider(resolve(c, TOKENS.Apps)));
   cached(
     TOKENS.EventPublisher,
     (c) =>
@@ -291,6 +318,7 @@ function registerFactories(
         {
           onMarkUsedError: (err) =>
             resolve(c, TOKENS.Logger).warn({ err }, 'could not record an API key use'),
+          knownApp: (id) => resolve(c, TOKENS.Apps).get(id) !== null,
         },
       ),
   );
@@ -313,17 +341,31 @@ function registerFactories(
     );
     // registered after the database, so closed before it: the pending counts are sent first
     resolve(c, TOKENS.Lifecycle).onClose('rate-limit counts', () => limiter.close());
-    return new AbuseLimits({
-      limiter,
-      tallies: batches,
-      digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
-      previousDigests: resolve(c, TOKENS.KeyRing)
-        .fallbacks('rate-limit-key')
-        .map((k) => new NodeAbuseKeyDigests(k.key)),
-      clock: resolve(c, TOKENS.Clock),
-      settings: config.limits.rate,
+    const limitsWith = (settings: AbuseLimitSettings) =>
+      new AbuseLimits({
+        limiter,
+        tallies: batches,
+        digests: new NodeAbuseKeyDigests(resolve(c, TOKENS.KeyRing).key('rate-limit-key')),
+        previousDigests: resolve(c, TOKENS.KeyRing)
+          .fallbacks('rate-limit-key')
+          .map((k) => new NodeAbuseKeyDigests(k.key)),
+        clock: resolve(c, TOKENS.Clock),
+        settings,
+      });
+    const base = limitsWith(config.limits.rate);
+    // an app's own start limits (its `limits` in the apps file): the same counters, other ceilings
+    perAppAdmission = new PerAppAdmission({
+      base,
+      overridesOf: (app) => resolve(c, TOKENS.Apps).overridesOf(app),
+      withLimits: (own) => limitsWith({ ...config.limits.rate, ...own }),
     });
+    return base;
   });
+  let perAppAdmission: PerAppAdmission | null = null;
+  const admission = (c: DependencyContainer): PerAppAdmission => {
+    resolve(c, TOKENS.RateLimits);
+    return perAppAdmission!;
+  };
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
     ...overrides.verificationSettings,
@@ -344,8 +386,8 @@ function registerFactories(
         minors: config.privacy.minors,
       },
       admission: {
-        admit: (request) => resolve(c, TOKENS.RateLimits).admit(request),
-        recordMismatch: (subject) => resolve(c, TOKENS.RateLimits).recordMismatch(subject),
+        admit: (request) => admission(c).admit(request),
+        recordMismatch: (subject) => admission(c).recordMismatch(subject),
       },
     }),
   );
@@ -381,9 +423,12 @@ function registerFactories(
       }),
   );
   cached(TOKENS.SignIn, (c) => {
-    const login = new WeChatLogin(resolve(c, TOKENS.WeChatClient));
+    const login = new WeChatLogin(resolve(c, TOKENS.Apps));
     // sandbox mode only: a WeChat DevTools login (a code the sandbox never issued) signs in as its test user
-    return new SignIn({ login: config.sandboxMode ? new SandboxDevToolsLogin(login) : login });
+    return new SignIn({
+      login: config.sandboxMode ? new SandboxDevToolsLogin(login) : login,
+      apps: resolve(c, TOKENS.Apps),
+    });
   });
   cached(
     TOKENS.ListVerifications,
@@ -418,6 +463,7 @@ function registerFactories(
         },
         resolve(c, TOKENS.Clock),
         urlPolicy,
+        (id) => resolve(c, TOKENS.Apps).get(id) !== null,
       ),
   );
   cached(TOKENS.WebhookRelay, (c) => {
@@ -458,7 +504,7 @@ function registerFactories(
         db: resolve(c, TOKENS.Database),
         metrics: resolve(c, TOKENS.Metrics),
         abuseRefusals: () => resolve(c, TOKENS.RateLimits).refusals(),
-        wechatReady: () => resolve(c, TOKENS.WeChatClient).accessToken(),
+        apps: resolve(c, TOKENS.Apps),
         version: GATEWAY_VERSION,
       }),
   );
@@ -536,4 +582,65 @@ export const GATEWAY_VERSION = gatewayPackage.version;
 /** Closes everything the container opened (sandbox, WeChat client, event subscription, database). */
 export function disposeContainer(c: GatewayContainer): Promise<void> {
   return resolve(c, TOKENS.Lifecycle).close(resolve(c, TOKENS.Logger));
+}
+
+/** The `default` app of WECHAT_APP_ID / WECHAT_APP_SECRET (when set), then FACEGATE_APPS_FILE's. */
+function configuredApps(config: GatewayConfig): ConfiguredApp[] {
+  const { wechat } = config;
+  const apps: ConfiguredApp[] = [];
+  if (wechat?.appId && wechat.appSecret) {
+    apps.push(defaultApp(wechat.appId, wechat.appSecret, config, 'ENVIRONMENT'));
+  }
+  return [...apps, ...config.apps];
+}
+
+/**
+ * Sandbox mode: the sandbox's own app is `default`; the apps file's apps are served by the sandbox too (with a
+ * made-up secret where their variable is unset). Without an apps file, a second app, `card`, lets the demo and
+ * tests show several mini programs (npm run demo -- --app card).
+ */
+function sandboxApps(sandbox: Pick<Sandbox, 'appId' | 'appSecret'>, config: GatewayConfig): ConfiguredApp[] {
+  const apps: ConfiguredApp[] = [defaultApp(sandbox.appId, sandbox.appSecret, config, 'SANDBOX')];
+  if (config.appsFile === null) {
+    apps.push({
+      ...defaultApp(SANDBOX_CARD_APP.appId, SANDBOX_CARD_APP.appSecret, config, 'SANDBOX'),
+      id: SANDBOX_CARD_APP.id,
+      displayName: SANDBOX_CARD_APP.displayName,
+    });
+  }
+  for (const app of config.apps) apps.push({ ...app, secret: app.secret ?? `sandbox-${app.id}` });
+  return apps;
+}
+
+/** The bundled sandbox's own app (its defaults), for commands that do not start it. */
+const SANDBOX_DEFAULT_APP = { appId: 'wx_sandbox_app', appSecret: 'sandbox-secret' } as const;
+
+/** The second app sandbox mode serves when no apps file is given. */
+export const SANDBOX_CARD_APP = {
+  id: 'card',
+  appId: 'wx_sandbox_card',
+  appSecret: 'sandbox-card-secret',
+  displayName: 'Card (sandbox)',
+} as const;
+
+function defaultApp(
+  appId: string,
+  secret: string,
+  config: GatewayConfig,
+  origin: 'ENVIRONMENT' | 'SANDBOX',
+): ConfiguredApp {
+  const now = new Date();
+  return {
+    id: DEFAULT_APP,
+    appId,
+    displayName: DEFAULT_APP,
+    protocols: [...config.faceProtocols],
+    disabled: false,
+    secretSource: { kind: 'ENV', variable: 'WECHAT_APP_SECRET' },
+    overrides: {},
+    origin,
+    createdAt: now,
+    updatedAt: now,
+    secret,
+  };
 }

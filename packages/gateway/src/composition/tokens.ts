@@ -3,6 +3,7 @@ import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
   AbuseLimits,
   AcceptConsent,
+  AppStore,
   AuditLog,
   CancelVerification,
   ChooseAlternative,
@@ -39,6 +40,7 @@ import type {
 } from '@facegate/domain';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import type { DependencyContainer } from 'tsyringe';
+import type { AppCatalog } from '../application/apps/app-catalog';
 import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { BufferedAuditTrail } from '../application/audit/buffered-audit-trail';
 import type { ApiKeyService } from '../application/auth/api-key.service';
@@ -95,7 +97,10 @@ export const TOKENS = {
   Sandbox: token<Sandbox>('Sandbox'),
   /** Sandbox mode: the device side a mini program in DevTools uses instead of the face APIs; else null. */
   SandboxDevice: token<SandboxDevice | null>('SandboxDevice'),
-  WeChatClient: token<WeChatApiClient>('WeChatApiClient'),
+  /** The apps served, each with its WeChat client (application/apps/app-catalog.ts). */
+  Apps: token<AppCatalog<WeChatApiClient>>('AppCatalog'),
+  /** The apps kept in the database (facegate apps). */
+  AppStore: token<AppStore>('AppStore'),
   FaceProvider: token<FaceVerificationProvider>('FaceVerificationProvider'),
   Repository: token<VerificationSessionRepository>('VerificationSessionRepository'),
   EventPublisher: token<EventPublisher>('EventPublisher'),

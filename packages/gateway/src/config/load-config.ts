@@ -8,6 +8,7 @@ import {
 import type { AddressClass } from '../infrastructure/network/ip-address-class';
 import { classifyHost } from '../infrastructure/network/ip-address-class';
 import { DEFAULT_PRODUCTION_WEBHOOK_PORTS } from '../infrastructure/webhooks/webhook-url-policy';
+import { type ConfiguredApp, loadAppsFile } from './apps-file';
 import { resolveDataDir } from './data-dir';
 import {
   ConfigError,
@@ -37,9 +38,26 @@ export interface GatewayConfig {
    * login codes for any openid. SANDBOX_HOST
    */
   readonly sandboxHost: string;
-  readonly wechat: { readonly appId: string; readonly appSecret: string; readonly apiBaseUrl: string } | null;
+  /**
+   * WeChat's API, and the `default` app's credentials (WECHAT_APP_ID / WECHAT_APP_SECRET; null when only the
+   * apps file defines apps). Null in sandbox mode.
+   */
+  readonly wechat: {
+    readonly appId: string | null;
+    readonly appSecret: string | null;
+    readonly apiBaseUrl: string;
+  } | null;
   /** Enabled flows, in order of preference: the first is the default. */
   readonly faceProtocols: readonly FaceProtocol[];
+  /**
+   * FACEGATE_APPS_FILE's apps. The `default` app comes from `wechat` (or the sandbox), and apps added with
+   * `facegate apps add` live in the database and join them at run time (application/apps/app-catalog.ts).
+   */
+  readonly apps: readonly ConfiguredApp[];
+  /** FACEGATE_APPS_FILE, when given. */
+  readonly appsFile: string | null;
+  /** How often each instance re-reads the apps kept in the database. FACEGATE_APPS_REFRESH_MS */
+  readonly appsRefreshMs: number;
   /** 'postgres://...', 'memory:' or null (embedded PGlite in dataDir). */
   readonly databaseUrl: string | null;
   readonly dataDir: string;
@@ -390,13 +408,16 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   const production = readProduction(env);
   // Production never runs the sandbox: its device routes hand out login codes for any openid and pass
   // every face check, so a missing credential must stop start-up rather than fall back to it.
-  if (production && appId === undefined) {
+  const appsFile = read(env, 'FACEGATE_APPS_FILE') ?? null;
+  // Production never runs the sandbox: its device routes hand out login codes for any openid and pass
+  // every face check, so a missing credential must stop start-up rather than fall back to it.
+  if (production && appId === undefined && appsFile === null) {
     throw new ConfigError(
       'WECHAT_APP_ID',
-      'is required when NODE_ENV=production (the bundled sandbox is for development only)',
+      'is required when NODE_ENV=production, unless FACEGATE_APPS_FILE defines the apps (the bundled sandbox is for development only)',
     );
   }
-  if (production && appSecret === undefined) {
+  if (production && appId !== undefined && appSecret === undefined) {
     throw new ConfigError(
       'WECHAT_APP_SECRET',
       'is required when NODE_ENV=production (the bundled sandbox is for development only)',
@@ -417,7 +438,16 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
   if (appId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(appId)) {
     throw new ConfigError('WECHAT_APP_ID', 'must be a mini program AppID such as wx0123456789abcdef');
   }
-  const sandboxMode = appId === undefined;
+  // sandbox mode: no WeChat credentials at all, outside production (the apps file's apps then run in the sandbox)
+  const sandboxMode = appId === undefined && !production;
+  const faceProtocols = readProtocols(env);
+  const apps = appsFile === null ? [] : loadAppsFile(appsFile, env, sandboxMode, new Date());
+  for (const app of apps) {
+    if ((appId !== undefined || sandboxMode) && app.id === 'default')
+      throw new ConfigError('FACEGATE_APPS_FILE', `${appsFile}: the app id "default" is WECHAT_APP_ID's`);
+    if (app.appId === appId)
+      throw new ConfigError('FACEGATE_APPS_FILE', `${appsFile}: "${app.id}" has WECHAT_APP_ID's appid`);
+  }
   const apiBaseUrl = readBaseUrl(env);
   // A load test of the production build needs a stand-in WeChat on this machine; only an explicit,
   // unmistakable opt-in allows it (sandbox mode itself, with no credentials, stays refused above).
@@ -460,8 +490,11 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     sandboxMode,
     sandboxPort,
     sandboxHost: read(env, 'SANDBOX_HOST') ?? '127.0.0.1',
-    wechat: sandboxMode ? null : { appId: appId!, appSecret: appSecret!, apiBaseUrl },
-    faceProtocols: readProtocols(env),
+    wechat: sandboxMode ? null : { appId: appId ?? null, appSecret: appSecret ?? null, apiBaseUrl },
+    faceProtocols,
+    apps,
+    appsFile,
+    appsRefreshMs: readBounded(env, 'FACEGATE_APPS_REFRESH_MS', 10_000, 1_000, 3_600_000),
     databaseUrl: readDatabaseUrl(env),
     dataDir,
     secret,

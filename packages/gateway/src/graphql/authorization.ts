@@ -1,4 +1,10 @@
-import { isEntityId, type VerificationSessionSnapshot } from '@facegate/domain';
+import {
+  checkAppSlug,
+  DEFAULT_APP,
+  inAppScope,
+  isEntityId,
+  type VerificationSessionSnapshot,
+} from '@facegate/domain';
 import type { ApiKeyScope, Viewer } from '../application/auth/viewer';
 import type { GatewayContext } from './context';
 import { mapThrown, toRequestError } from './domain-error.mapper';
@@ -32,8 +38,29 @@ export function requireAnyScope(
   return viewer;
 }
 
+/** The session's user: the same openid in the same app (in another app it is another person). */
 export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): boolean {
-  return viewer.kind === 'user' && viewer.openid === session.openid;
+  return viewer.kind === 'user' && viewer.openid === session.openid && viewer.app === session.app;
+}
+
+/** A service key limited to some apps sees their sessions only; an unlimited key every app's. */
+export function keySeesApp(viewer: Viewer, app: string): boolean {
+  return viewer.kind === 'service' && inAppScope(viewer.apps, app);
+}
+
+/**
+ * The app a service means: the one it names (which its key must cover), else its key's only app, else the
+ * default app. A key limited to other apps gets NOT_FOUND-like silence, never another app's data.
+ */
+export function serviceApp(
+  viewer: Extract<Viewer, { kind: 'service' }>,
+  named: string | null | undefined,
+): string {
+  const app = named ?? (viewer.apps?.length === 1 ? viewer.apps[0]! : DEFAULT_APP);
+  const invalid = checkAppSlug(app);
+  if (invalid) throw toRequestError(invalid);
+  if (!inAppScope(viewer.apps, app)) throw forbidden('this API key is not for this app');
+  return app;
 }
 
 /**
@@ -43,14 +70,15 @@ export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): b
 export async function loadSessionFor(
   ctx: GatewayContext,
   id: string,
-  scope: ApiKeyScope,
+  scope: ApiKeyScope | readonly ApiKeyScope[],
 ): Promise<VerificationSessionSnapshot> {
   const { viewer } = ctx;
   if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
-  if (viewer.kind === 'service') requireScope(viewer, scope);
+  if (viewer.kind === 'service') requireAnyScope(viewer, typeof scope === 'string' ? [scope] : scope);
   if (!isEntityId(id)) throw notFound();
   const result = await mapThrown(() => ctx.services.getVerification.execute({ sessionId: id }));
   if (!result.ok) throw toRequestError(result.error);
   if (viewer.kind === 'user' && !isOwner(viewer, result.value)) throw notFound();
+  if (viewer.kind === 'service' && !keySeesApp(viewer, result.value.app)) throw notFound();
   return result.value;
 }

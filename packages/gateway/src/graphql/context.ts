@@ -22,6 +22,7 @@ import type {
   VerificationSessionSnapshot,
   WithdrawConsent,
 } from '@facegate/domain';
+import type { AppsView } from '../application/apps/app-catalog';
 import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { ApiKeyService } from '../application/auth/api-key.service';
 import type { UserTokenService } from '../application/auth/user-token';
@@ -55,6 +56,8 @@ export interface GatewayServices {
   readonly signIn: SignIn;
   readonly listVerifications: ListVerifications;
   readonly getIdentityStatus: GetIdentityStatus;
+  /** The apps served (by slug or appid), their overrides, and how each is configured. */
+  readonly apps: AppsView;
   /** Sandbox mode only (null otherwise): the sandbox's device routes and test identities. */
   readonly sandboxDevice: SandboxDevice | null;
   /** Records audit events (buffered; never a round trip on the request's path). */

@@ -35,6 +35,7 @@ import './mutations/revoke-api-key.mutation';
 import './types/audit-event.type';
 import './queries/audit-events.query';
 import './types/privacy.type';
+import './types/app.type';
 
 let schema: GraphQLSchema | null = null;
 

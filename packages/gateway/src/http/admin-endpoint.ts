@@ -168,6 +168,7 @@ export async function startAdminEndpoint(options: {
           url: stringField(body, 'url'),
           events: stringListField(body, 'events'),
           description: body.description === undefined ? '' : stringField(body, 'description'),
+          apps: body.apps == null ? null : stringListField(body, 'apps'),
         });
         return webhookAnswer(created, 201, (value) => {
           logger.info({ endpointId: value.endpoint.id }, 'webhook endpoint added through the admin endpoint');
@@ -241,7 +242,8 @@ export async function startAdminEndpoint(options: {
       const body = await readJson(request);
       const scopes = ApiKeyService.parseScopes(stringField(body, 'scopes'));
       if (!scopes.ok) return keyInputAnswer(scopes.error);
-      const created = await apiKeys.create(stringField(body, 'name'), scopes.value);
+      const apps = body.apps == null ? null : stringListField(body, 'apps');
+      const created = await apiKeys.create(stringField(body, 'name'), scopes.value, apps);
       if (!created.ok) return keyInputAnswer(created.error);
       const { key, record } = created.value;
       logger.info({ keyId: record.id, prefix: record.prefix }, 'API key created through the admin endpoint');

@@ -29,7 +29,7 @@ async function resolveViewer(request: Request, services: GatewayServices): Promi
     return (await services.apiKeys.authenticate(credential)) ?? REJECTED_API_KEY;
   }
   const claims = services.userTokens.verify(credential, services.clock.now());
-  return claims ? { kind: 'user', openid: claims.openid } : REJECTED_USER_TOKEN;
+  return claims ? { kind: 'user', openid: claims.openid, app: claims.app } : REJECTED_USER_TOKEN;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { AppCatalog } from '../application/apps/app-catalog';
 import { type GatewayContainer, resolve, TOKENS } from '../composition/tokens';
 import type { GatewayContext, GatewayServices } from '../graphql/context';
 import { upstreamUnavailable } from '../graphql/errors';
@@ -46,6 +48,7 @@ function servicesOf(c: GatewayContainer): GatewayServices {
     listVerifications: resolve(c, TOKENS.ListVerifications),
     getIdentityStatus: resolve(c, TOKENS.GetIdentityStatus),
     sandboxDevice: resolve(c, TOKENS.SandboxDevice),
+    apps: resolve(c, TOKENS.Apps),
     webhooks: resolve(c, TOKENS.WebhookEndpoints),
     console: { queries: resolve(c, TOKENS.ConsoleQueries), system: resolve(c, TOKENS.ConsoleSystem) },
     audit: resolve(c, TOKENS.Audit),
@@ -80,7 +83,7 @@ export function createGateway(c: GatewayContainer): Gateway {
   const metrics = resolve(c, TOKENS.Metrics);
   const services = servicesOf(c);
   const db = resolve(c, TOKENS.Database);
-  const wechat = resolve(c, TOKENS.WeChatClient);
+  const apps = resolve(c, TOKENS.Apps);
   const keyAttempts = resolve(c, TOKENS.KeyAttempts);
   const databaseHealth = resolve(c, TOKENS.DatabaseHealth);
 
@@ -197,9 +200,8 @@ export function createGateway(c: GatewayContainer): Gateway {
       healthPlugin(
         {
           database: () => db.ping(),
-          wechat: async () => {
-            await wechat.accessToken();
-          },
+          // ready while any app reaches WeChat: one app's outage must not take the others' instance away
+          wechat: () => anyAppReachesWeChat(apps),
         },
         metrics,
         { metricsOnApi: config.metrics === null },
@@ -229,4 +231,15 @@ export function createGateway(c: GatewayContainer): Gateway {
       consoleQueryLimitsPlugin(resolve(c, TOKENS.ConsoleQueryGate)),
     ],
   });
+}
+
+/** Resolves once one serving app got an access token; rejects when none did (or none serves). */
+async function anyAppReachesWeChat(apps: AppCatalog<WeChatApiClient>): Promise<void> {
+  const clients = apps
+    .list()
+    .filter((app) => !app.disabled)
+    .map((app) => apps.clientOf(app.id))
+    .filter((client) => client !== undefined);
+  if (clients.length === 0) throw new Error('no app has WeChat credentials');
+  await Promise.any(clients.map((client) => client.accessToken()));
 }

@@ -24,13 +24,14 @@ type KeyOperations = Pick<ApiKeyService, 'create' | 'list' | 'revoke'>;
 export function auditedKeys(keys: KeyOperations, audit: AuditRecorder): KeyOperations {
   return {
     list: () => keys.list(),
-    create: async (name, scopes) => {
-      const created = await keys.create(name, scopes);
+    create: async (name, scopes, apps = null) => {
+      const created = await keys.create(name, scopes, apps);
       if (created.ok) {
         const { record } = created.value;
         audit.record(cliSource(), 'api-key.created', [auditTarget('api-key', record.id)], 'success', {
           name: record.name,
           scopes: record.scopes,
+          apps: record.apps,
         });
       }
       return created;
@@ -59,6 +60,7 @@ export function auditedWebhooks(
       if (added.ok) {
         audit.record(cliSource(), 'webhook-endpoint.created', endpoint(added.value.endpoint.id), 'success', {
           events: [...input.events],
+          apps: input.apps ?? null,
         });
       }
       return added;

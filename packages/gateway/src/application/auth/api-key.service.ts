@@ -1,5 +1,13 @@
 import { createHmac, hash as digest, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ApiKeyRecord, type ApiKeyStore, type Err, err, ok, type Result } from '@facegate/domain';
+import {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type Err,
+  err,
+  isAppSlug,
+  ok,
+  type Result,
+} from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 import { API_KEY_SCOPES, type ApiKeyScope, type Viewer } from './viewer';
 
@@ -13,6 +21,8 @@ export interface ApiKeyServiceOptions {
   readonly now?: () => number;
   /** Called when recording a use fails (it never fails the request). */
   readonly onMarkUsedError?: (error: unknown) => void;
+  /** Whether an app id names an app served here (a key limited to an unknown app is refused); default: any. */
+  readonly knownApp?: (id: string) => boolean;
 }
 
 type ServiceViewer = Extract<Viewer, { kind: 'service' }>;
@@ -29,9 +39,9 @@ export interface CreatedApiKey {
  */
 export interface ApiKeyInputFailure {
   readonly code: 'INVALID_INPUT';
-  readonly field: 'name' | 'scopes';
+  readonly field: 'name' | 'scopes' | 'apps';
   readonly rule: 'API_KEY_INPUT';
-  readonly reason: 'NAME_LENGTH' | 'SCOPES_REQUIRED' | 'SCOPE_UNKNOWN';
+  readonly reason: 'NAME_LENGTH' | 'SCOPES_REQUIRED' | 'SCOPE_UNKNOWN' | 'APPS_INVALID' | 'APPS_BEYOND';
   /** For SCOPE_UNKNOWN: the scope given. */
   readonly scope?: string;
   readonly message: string;
@@ -148,12 +158,18 @@ export class ApiKeyService {
   async create(
     name: string,
     scopes: readonly ApiKeyScope[],
+    apps: readonly string[] | null = null,
   ): Promise<Result<CreatedApiKey, ApiKeyInputFailure>> {
     const trimmed = name.trim();
     if (trimmed === '' || trimmed.length > NAME_MAX_LENGTH) {
       return keyInput('name', 'NAME_LENGTH', `the key needs a name of 1-${NAME_MAX_LENGTH} characters`);
     }
     if (scopes.length === 0) return keyInput('scopes', 'SCOPES_REQUIRED', 'give at least one scope');
+    if (apps !== null && (apps.length === 0 || !apps.every(isAppSlug))) {
+      return keyInput('apps', 'APPS_INVALID', 'apps: one or more app ids (omit for every app)');
+    }
+    const unknown = apps?.find((app) => !(this.options.knownApp?.(app) ?? true));
+    if (unknown !== undefined) return keyInput('apps', 'APPS_INVALID', `no app "${unknown}" is served here`);
     const prefix = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const record = await this.store.create({
@@ -161,6 +177,7 @@ export class ApiKeyService {
       prefix,
       secretHash: storedHash(this.hashKeys[0]!, secret),
       scopes: [...scopes],
+      apps: apps === null ? null : [...new Set(apps)],
     });
     return ok({ key: `fgk_${prefix}_${secret}`, record });
   }
@@ -170,10 +187,20 @@ export class ApiKeyService {
     holder: readonly ApiKeyScope[],
     name: string,
     scopes: readonly ApiKeyScope[],
+    apps: readonly string[] | null = null,
+    holderApps: readonly string[] | null = null,
   ): Promise<Result<CreatedApiKey, ApiKeyError>> {
     const beyond = scopesBeyond(holder, scopes);
     if (beyond.length > 0) return grantRefused('create', beyond);
-    return this.create(name, scopes);
+    // a key limited to some apps grants only within them (and an unlimited key only to a key it limits)
+    if (holderApps !== null && (apps === null || apps.some((app) => !holderApps.includes(app)))) {
+      return keyInput(
+        'apps',
+        'APPS_BEYOND',
+        'a key limited to some apps may only create keys limited to those',
+      );
+    }
+    return this.create(name, scopes, apps);
   }
 
   list(): Promise<ApiKeyRecord[]> {
@@ -233,7 +260,13 @@ export class ApiKeyService {
     const scopes = found.scopes.filter((s): s is ApiKeyScope =>
       (API_KEY_SCOPES as readonly string[]).includes(s),
     );
-    const viewer: ServiceViewer = { kind: 'service', keyId: found.id, name: found.name, scopes };
+    const viewer: ServiceViewer = {
+      kind: 'service',
+      keyId: found.id,
+      name: found.name,
+      scopes,
+      apps: found.apps ?? null,
+    };
     this.verified.set(cacheKey, { viewer, until: now + this.cacheTtlMs });
     // Once per cache fill, so at most one write per key per TTL (the store throttles further).
     this.store

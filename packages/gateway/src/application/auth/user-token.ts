@@ -1,8 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_APP, isAppSlug } from '@facegate/domain';
 import { LRUCache } from 'lru-cache';
 
 export interface UserTokenClaims {
   readonly openid: string;
+  /** The app the user signed in to (tokens from before apps: DEFAULT_APP). */
+  readonly app: string;
   readonly issuedAt: Date;
   readonly expiresAt: Date;
 }
@@ -22,7 +25,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /**
  * Short-lived user tokens in the compact JWS form (HS256). Hand-rolled on node:crypto: one algorithm, one
  * issuer and verifier in the same process, so a JOSE library would add surface (alg negotiation) without
- * adding safety. The payload holds the openid only; WeChat's session_key is never part of it.
+ * adding safety. The payload holds the openid and its app only; WeChat's session_key is never part of it.
  */
 export class UserTokenService {
   /**
@@ -50,10 +53,12 @@ export class UserTokenService {
     this.keys = ring.map((k) => k.key);
   }
 
-  issue(openid: string, now: Date): { token: string; expiresAt: Date } {
+  issue(openid: string, now: Date, app: string = DEFAULT_APP): { token: string; expiresAt: Date } {
     const iat = Math.floor(now.getTime() / 1000);
     const exp = iat + Math.floor(this.ttlMs / 1000);
-    const payload = Buffer.from(JSON.stringify({ sub: openid, iat, exp, typ: 'user' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: openid, app, iat, exp, typ: 'user' })).toString(
+      'base64url',
+    );
     const signingInput = `${this.signingHeader}.${payload}`;
     return {
       token: `${signingInput}.${sign(this.keys[0]!, signingInput)}`,
@@ -91,11 +96,17 @@ export class UserTokenService {
       return null;
     }
     if (typeof claims !== 'object' || claims === null) return null;
-    const { sub, iat, exp, typ } = claims as Record<string, unknown>;
+    const { sub, app, iat, exp, typ } = claims as Record<string, unknown>;
     if (typ !== 'user' || typeof sub !== 'string' || sub === '') return null;
+    if (app !== undefined && !isAppSlug(app)) return null;
     if (typeof iat !== 'number' || typeof exp !== 'number') return null;
     if (exp * 1000 <= now.getTime()) return null;
-    return { openid: sub, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
+    return {
+      openid: sub,
+      app: app ?? DEFAULT_APP,
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(exp * 1000),
+    };
   }
 }
 

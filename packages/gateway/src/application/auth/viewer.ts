@@ -31,12 +31,15 @@ export const API_KEY_SCOPE_MEANINGS: Readonly<Record<ApiKeyScope, string>> = {
 export type Viewer =
   /** `rejected`: a credential was sent but is not valid (said so, rather than "sign in first"). */
   | { readonly kind: 'anonymous'; readonly rejected?: RejectedCredential }
-  | { readonly kind: 'user'; readonly openid: string }
+  /** A mini program user: an openid within one app (the same openid in another app is another person). */
+  | { readonly kind: 'user'; readonly openid: string; readonly app: string }
   | {
       readonly kind: 'service';
       readonly keyId: string;
       readonly name: string;
       readonly scopes: readonly ApiKeyScope[];
+      /** The apps the key sees and acts in; null = every app. */
+      readonly apps: readonly string[] | null;
     };
 
 export type RejectedCredential = 'user-token' | 'api-key';

@@ -22,7 +22,7 @@ export class MeteredEventPublisher implements EventPublisher {
       const session = failedAttempt ? await this.repository.findById(event.sessionId) : null;
       const failure =
         session?.lastError && session.attempts === event.attempts ? session.lastError.code : 'none';
-      this.metrics.verificationOutcomes.inc({ status: event.status, failure_code: failure });
+      this.metrics.verificationOutcomes.inc({ app: event.app, status: event.status, failure_code: failure });
       this.logger.info(
         { sessionId: event.sessionId, status: event.status, attempts: event.attempts, failureCode: failure },
         'verification updated',

@@ -23,6 +23,8 @@ export interface WebhookAdministration {
     url: string;
     events: readonly string[];
     description: string;
+    /** The apps whose sessions it is told of; null or omitted: every app. */
+    apps?: readonly string[] | null;
   }): Promise<WebhookResult<EndpointWithSecret>>;
   list(): Promise<WebhookEndpoint[]>;
   rotate(endpointId: string): Promise<WebhookResult<EndpointWithSecret>>;

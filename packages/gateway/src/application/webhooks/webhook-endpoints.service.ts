@@ -3,6 +3,7 @@ import {
   type Clock,
   entityIdMessage,
   err,
+  isAppSlug,
   isEntityId,
   ok,
   type PageCursor,
@@ -83,6 +84,8 @@ export class WebhookEndpointsService {
     },
     private readonly clock: Clock,
     private readonly policy: WebhookUrlPolicy,
+    /** Whether an app id names an app served here (endpoints subscribe to apps by id). */
+    private readonly knownApp: (id: string) => boolean = () => true,
   ) {}
 
   async create(input: {
@@ -90,6 +93,10 @@ export class WebhookEndpointsService {
     events: readonly string[];
     description?: string | null;
     createdBy: string;
+    /** The apps whose sessions it is told of; null or omitted: every app. */
+    apps?: readonly string[] | null;
+    /** The creating key's own apps: an endpoint of a limited key is limited to (some of) them. */
+    within?: readonly string[] | null;
   }): Promise<WebhookResult<EndpointWithSecret>> {
     const url = await this.checkUrl(input.url);
     if (!url.ok) return url;
@@ -97,17 +104,39 @@ export class WebhookEndpointsService {
     if (!events.ok) return events;
     const description = checkDescription(input.description ?? '');
     if (!description.ok) return description;
+    const apps = this.checkApps(input.apps ?? input.within ?? null, input.within ?? null);
+    if (!apps.ok) return apps;
     const secret = generateWebhookSecret();
     const endpoint = await this.ports.endpoints.create({
       id: `we_${randomBytes(12).toString('base64url')}`,
       url: url.value,
       description: description.value,
       events: events.value,
+      apps: apps.value,
       secret,
       createdBy: input.createdBy,
       now: this.clock.now(),
     });
     return ok({ endpoint, secret });
+  }
+
+  /** Known app ids, each once; within a limited key's apps (null: every app, for an unlimited key only). */
+  private checkApps(
+    apps: readonly string[] | null,
+    within: readonly string[] | null,
+  ): WebhookResult<string[] | null> {
+    if (apps === null) {
+      return within === null
+        ? ok(null)
+        : appsInput('APPS_BEYOND', 'this API key may subscribe to its own apps only');
+    }
+    const list = [...new Set(apps)];
+    if (list.length === 0 || list.length > 100) return appsInput('APPS_FORMAT', 'apps: 1-100 app ids');
+    if (!list.every((app) => isAppSlug(app) && this.knownApp(app)))
+      return appsInput('APP_UNKNOWN', 'no such app is served here');
+    if (within !== null && list.some((app) => !within.includes(app)))
+      return appsInput('APPS_BEYOND', 'this API key may subscribe to its own apps only');
+    return ok(list);
   }
 
   list(owner: WebhookEndpointOwner): Promise<WebhookEndpoint[]> {
@@ -121,8 +150,11 @@ export class WebhookEndpointsService {
       events?: readonly string[] | null;
       description?: string | null;
       enabled?: boolean | null;
+      /** A list: those apps; an empty list: every app; null or omitted: unchanged. */
+      apps?: readonly string[] | null;
     },
     owner: WebhookEndpointOwner,
+    within: readonly string[] | null = null,
   ): Promise<WebhookResult<WebhookEndpoint>> {
     // another owner's endpoint is not found before any input is judged (a BAD_USER_INPUT would confirm it exists)
     if (!isEntityId(id) || (await this.ports.endpoints.find(id, owner)) === null) {
@@ -134,6 +166,9 @@ export class WebhookEndpointsService {
     if (events !== null && !events.ok) return events;
     const description = change.description != null ? checkDescription(change.description) : null;
     if (description !== null && !description.ok) return description;
+    const apps =
+      change.apps != null ? this.checkApps(change.apps.length === 0 ? null : change.apps, within) : null;
+    if (apps !== null && !apps.ok) return apps;
     const found = await this.ports.endpoints.update(
       id,
       {
@@ -141,6 +176,7 @@ export class WebhookEndpointsService {
         ...(events !== null ? { events: events.value } : {}),
         ...(description !== null ? { description: description.value } : {}),
         ...(change.enabled != null ? { enabled: change.enabled } : {}),
+        ...(apps !== null ? { apps: apps.value } : {}),
       },
       this.clock.now(),
       owner,
@@ -249,6 +285,10 @@ function checkEvents(events: readonly string[]): WebhookResult<WebhookEventType[
     }
   }
   return ok(list as WebhookEventType[]);
+}
+
+function appsInput(rule: string, message: string) {
+  return err(webhookInputError('apps', rule, message));
 }
 
 function checkDescription(description: string): WebhookResult<string> {

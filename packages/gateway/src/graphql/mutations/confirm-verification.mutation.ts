@@ -43,6 +43,9 @@ builder.mutationField('confirmVerification', (t) =>
           clientErrCode: input.clientErrCode ?? null,
           verifyId: input.verifyId ?? null,
           openid: viewer.kind === 'user' ? viewer.openid : null,
+          app: viewer.kind === 'user' ? viewer.app : null,
+          // a key limited to some apps confirms their sessions only (others are NOT_FOUND)
+          apps: viewer.kind === 'service' ? viewer.apps : null,
           // a service's address is never a user's: it is not counted as one
           clientAddress: viewer.kind === 'user' ? ctx.clientAddress : null,
         }),

@@ -9,6 +9,10 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     scopes: t.field({ type: [ApiKeyScopeEnum], required: true }),
+    apps: t.stringList({
+      description:
+        'The apps (ids) the key may see and act in; omitted: every app. A key limited to some apps creates keys limited to those.',
+    }),
   }),
 });
 
@@ -20,12 +24,20 @@ builder.mutationField('createApiKey', (t) =>
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const viewer = requireKeyAdmin(ctx.viewer);
+      const apps = input.apps == null ? null : [...new Set(input.apps)];
       const created = unwrap(
-        await ctx.services.apiKeys.createForKey(viewer.scopes, input.name, [...new Set(input.scopes)]),
+        await ctx.services.apiKeys.createForKey(
+          viewer.scopes,
+          input.name,
+          [...new Set(input.scopes)],
+          apps,
+          viewer.apps,
+        ),
       );
       auditRequest(ctx, 'api-key.created', [auditTarget('api-key', created.record.id)], 'success', {
         name: created.record.name,
         scopes: created.record.scopes,
+        apps: created.record.apps,
       });
       return created;
     },

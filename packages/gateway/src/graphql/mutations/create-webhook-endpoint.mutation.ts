@@ -17,6 +17,11 @@ builder.mutationField('createWebhookEndpoint', (t) =>
       url: t.arg.string({ required: true }),
       events: t.arg({ type: [WebhookEventTypeEnum], required: true }),
       description: t.arg.string({ required: false }),
+      apps: t.arg.stringList({
+        required: false,
+        description:
+          'The apps whose sessions it is told of; omitted: every app (a key limited to some apps: its own)',
+      }),
     },
     resolve: async (_root, args, ctx) => {
       const viewer = requireScope(ctx.viewer, 'webhooks:write');
@@ -26,6 +31,8 @@ builder.mutationField('createWebhookEndpoint', (t) =>
           events: args.events,
           description: args.description,
           createdBy: viewer.keyId,
+          apps: args.apps ?? null,
+          within: viewer.apps,
         }),
       );
       auditRequest(
@@ -35,6 +42,7 @@ builder.mutationField('createWebhookEndpoint', (t) =>
         'success',
         {
           events: [...args.events],
+          apps: created.endpoint.apps ? [...created.endpoint.apps] : null,
         },
       );
       return created;

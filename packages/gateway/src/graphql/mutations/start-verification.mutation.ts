@@ -1,4 +1,4 @@
-import { requireScope } from '../authorization';
+import { requireScope, serviceApp } from '../authorization';
 import { builder } from '../builder';
 import { mapThrown, toRequestError } from '../domain-error.mapper';
 import { LivenessTypeEnum, VerificationProtocolEnum } from '../enums';
@@ -12,13 +12,17 @@ const StartVerificationInput = builder.inputType('StartVerificationInput', {
     idCardNumber: t.string({ required: true }),
     protocol: t.field({
       type: VerificationProtocolEnum,
-      description: 'Default: the first enabled in WECHAT_FACE_PROTOCOLS',
+      description: "Default: the app's first approved protocol that WECHAT_FACE_PROTOCOLS enables",
     }),
     livenessType: t.field({
       type: LivenessTypeEnum,
       description: 'Legacy only; default SCREEN_FLASH_OR_READ_DIGITS',
     }),
     openid: t.string({ description: 'Services only: the user to verify. Users always verify themselves.' }),
+    app: t.string({
+      description:
+        "Services only: the app (mini program) the openid belongs to; default the key's only app, else `default`. Users start in the app they signed in to.",
+    }),
     clientReferenceId: t.string({
       description: "The business's own reference (up to 128 characters), returned as given",
     }),
@@ -40,13 +44,17 @@ builder.mutationField('startVerification', (t) =>
       const { viewer, services } = ctx;
       let openid: string;
       let initiator: string;
+      let app: string;
       if (viewer.kind === 'anonymous') throw unauthenticated(viewer.rejected);
       if (viewer.kind === 'user') {
         if (input.openid != null) {
           throw forbidden('input.openid is for services; a signed-in user always verifies themselves');
         }
+        if (input.app != null)
+          throw forbidden('input.app is for services; a user starts in the app they signed in to');
         openid = viewer.openid;
         initiator = 'user';
+        app = viewer.app;
       } else {
         requireScope(viewer, 'verifications:write');
         if (input.openid == null || input.openid.trim() === '') {
@@ -55,8 +63,11 @@ builder.mutationField('startVerification', (t) =>
         // its format is the domain's rule (checkOpenid, in StartVerification)
         openid = input.openid;
         initiator = viewer.keyId;
+        app = serviceApp(viewer, input.app);
       }
-      const protocol = input.protocol ?? services.config.faceProtocols[0]!;
+      const enabled = services.config.faceProtocols;
+      const protocol =
+        input.protocol ?? services.apps.get(app)?.protocols.find((p) => enabled.includes(p)) ?? enabled[0]!;
       if (!services.config.faceProtocols.includes(protocol)) {
         throw badUserInput('protocol', 'PROTOCOL_NOT_ENABLED', `${protocol} is not enabled on this gateway`, {
           enabled: services.config.faceProtocols,
@@ -82,6 +93,7 @@ builder.mutationField('startVerification', (t) =>
 
       const result = await mapThrown(() =>
         services.startVerification.execute({
+          app,
           openid,
           name: input.name,
           idCardNumber: input.idCardNumber,

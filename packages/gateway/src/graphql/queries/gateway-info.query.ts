@@ -2,9 +2,26 @@ import type { SandboxDevice, SandboxTestIdentityInfo } from '../../application/s
 import { requireUser } from '../authorization';
 import { builder } from '../builder';
 
+const SandboxAppRef = builder.objectRef<{ id: string; appId: string }>('SandboxApp').implement({
+  description: 'An app a gateway in sandbox mode serves, and the appid its mini program runs as.',
+  fields: (t) => ({ id: t.exposeString('id'), appId: t.exposeString('appId') }),
+});
+
 const GatewayInfoRef = builder.objectRef<{ sandbox: boolean }>('GatewayInfo').implement({
   description: 'What a client may know of this gateway before it signs in.',
   fields: (t) => ({
+    sandboxApps: t.field({
+      type: [SandboxAppRef],
+      description:
+        'Sandbox mode only (empty otherwise): the apps served, so a demo or DevTools can run as any of them',
+      resolve: (info, _args, ctx) =>
+        info.sandbox
+          ? ctx.services.apps
+              .list()
+              .filter((a) => !a.disabled)
+              .map(({ id, appId }) => ({ id, appId }))
+          : [],
+    }),
     sandbox: t.exposeBoolean('sandbox', {
       description:
         'True only in sandbox mode (no WeChat credentials: WeChat is the bundled sandbox); never in production. A mini program in WeChat DevTools then simulates the face step (see sandboxDevice).',
@@ -22,20 +39,26 @@ const SandboxTestIdentityRef = builder.objectRef<SandboxTestIdentityInfo>('Sandb
   }),
 });
 
-const SandboxDeviceRef = builder.objectRef<SandboxDevice & { openid: string }>('SandboxDevice').implement({
-  description:
-    'Sandbox mode only: the sandbox’s device routes (the WeChat client’s side of a face check), used by a mini program in WeChat DevTools instead of the face APIs.',
-  fields: (t) => ({
-    url: t.exposeString('url', {
-      description:
-        'The sandbox’s address on this machine: POST {url}/sandbox/device/v2-check or legacy-check',
+const SandboxDeviceRef = builder
+  .objectRef<SandboxDevice & { openid: string; appId: string | null }>('SandboxDevice')
+  .implement({
+    description:
+      'Sandbox mode only: the sandbox’s device routes (the WeChat client’s side of a face check), used by a mini program in WeChat DevTools instead of the face APIs.',
+    fields: (t) => ({
+      url: t.exposeString('url', {
+        description:
+          'The sandbox’s address on this machine: POST {url}/sandbox/device/v2-check or legacy-check',
+      }),
+      openid: t.exposeString('openid', {
+        description: 'The signed-in test user’s openid, which the device routes check against the session',
+      }),
+      appId: t.exposeString('appId', {
+        nullable: true,
+        description: 'The appid of the app the user signed in to: the device routes take it as appId',
+      }),
+      identities: t.field({ type: [SandboxTestIdentityRef], resolve: (d) => [...d.identities] }),
     }),
-    openid: t.exposeString('openid', {
-      description: 'The signed-in test user’s openid, which the device routes check against the session',
-    }),
-    identities: t.field({ type: [SandboxTestIdentityRef], resolve: (d) => [...d.identities] }),
-  }),
-});
+  });
 
 builder.queryField('gatewayInfo', (t) =>
   t.field({
@@ -55,7 +78,7 @@ builder.queryField('sandboxDevice', (t) =>
       const device = ctx.services.sandboxDevice;
       if (device === null) return null;
       const user = requireUser(ctx.viewer);
-      return { ...device, openid: user.openid };
+      return { ...device, openid: user.openid, appId: ctx.services.apps.get(user.app)?.appId ?? null };
     },
   }),
 );

@@ -8,7 +8,7 @@ import { VerificationRef } from '../types/verification.type';
 function callerOf(ctx: GatewayContext): string {
   const { viewer } = ctx;
   return viewer.kind === 'user'
-    ? `user:${viewer.openid}`
+    ? `user:${viewer.app}:${viewer.openid}`
     : viewer.kind === 'service'
       ? `key:${viewer.keyId}`
       : '';

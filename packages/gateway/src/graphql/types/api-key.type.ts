@@ -24,6 +24,11 @@ export const ApiKeyRef = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
       resolve: (k) =>
         k.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s)),
     }),
+    apps: t.stringList({
+      nullable: true,
+      description: 'The apps the key sees and acts in; null: every app',
+      resolve: (k) => k.apps,
+    }),
     createdAt: t.field({ type: DateTimeScalar, resolve: (k) => k.createdAt }),
     revokedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (k) => k.revokedAt }),
     lastUsedAt: t.field({ type: DateTimeScalar, nullable: true, resolve: (k) => k.lastUsedAt }),

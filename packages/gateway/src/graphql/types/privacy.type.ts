@@ -9,12 +9,13 @@ import {
   type ConsentReceipt,
   type ConsentText,
   checkOpenid,
+  DEFAULT_APP,
   isEntityId,
   type SubjectReport,
   type VerificationAlternative,
 } from '@facegate/domain';
 import { auditRequest } from '../audit';
-import { requireAnyScope, requireScope, requireUser } from '../authorization';
+import { loadSessionFor, requireAnyScope, requireScope, requireUser, serviceApp } from '../authorization';
 import { builder } from '../builder';
 import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
@@ -151,8 +152,14 @@ builder.queryField('consentTexts', (t) =>
 builder.queryField('verificationOptions', (t) =>
   t.field({
     type: VerificationOptionsRef,
-    description: 'The alternative to the face and the minors policy. Public.',
-    resolve: (_root, _args, ctx) => ctx.services.config.privacy,
+    description:
+      "The alternative to the face and the minors policy. Public; a signed-in user gets their app's alternative where it has its own.",
+    resolve: (_root, _args, ctx) => {
+      const { privacy } = ctx.services.config;
+      const app = ctx.viewer.kind === 'user' ? ctx.viewer.app : DEFAULT_APP;
+      const own = ctx.services.apps.overridesOf(app).alternative;
+      return own ? { ...privacy, alternative: own } : privacy;
+    },
   }),
 );
 
@@ -195,10 +202,13 @@ builder.mutationField('publishConsentText', (t) =>
 );
 
 /** The signed-in user's own session, by id (another user's is NOT_FOUND). */
-function ownSessionId(ctx: GatewayContext, id: string | number): { sessionId: string; openid: string } {
+function ownSessionId(
+  ctx: GatewayContext,
+  id: string | number,
+): { sessionId: string; openid: string; app: string } {
   const viewer = requireUser(ctx.viewer);
   if (!isEntityId(String(id))) throw notFound();
-  return { sessionId: String(id), openid: viewer.openid };
+  return { sessionId: String(id), openid: viewer.openid, app: viewer.app };
 }
 
 builder.mutationField('acceptConsent', (t) =>
@@ -253,7 +263,8 @@ builder.mutationField('redactVerification', (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       requireAnyScope(ctx.viewer, ['privacy:write', 'console:admin']);
-      if (!isEntityId(String(id))) throw notFound();
+      // a key limited to some apps redacts their sessions only; others are NOT_FOUND
+      await loadSessionFor(ctx, String(id), ['privacy:write', 'console:admin']);
       const result = await mapThrown(() => ctx.services.privacy.redact.execute(String(id)));
       if (!result.ok) throw toRequestError(result.error);
       auditRequest(ctx, 'session.redacted', [auditTarget('session', String(id))], 'success', {
@@ -285,10 +296,14 @@ builder.mutationField('eraseSubject', (t) =>
     type: EraseSubjectResultRef,
     description:
       'Erases one person on request (PIPL art. 47): every session of the openid is redacted, an open one canceled first. Consent receipts stay, as the law requires. Idempotent. privacy:write',
-    args: { openid: t.arg.string({ required: true }) },
-    resolve: async (_root, { openid }, ctx) => {
-      requireAnyScope(ctx.viewer, ['privacy:write']);
-      const erased = await mapThrown(() => ctx.services.privacy.erase.execute(checkedOpenid(openid)));
+    args: {
+      openid: t.arg.string({ required: true }),
+      app: t.arg.string({ description: "The person's app; default the key's only app, else `default`" }),
+    },
+    resolve: async (_root, { openid, app }, ctx) => {
+      const viewer = requireAnyScope(ctx.viewer, ['privacy:write']);
+      const inApp = serviceApp(viewer, app);
+      const erased = await mapThrown(() => ctx.services.privacy.erase.execute(checkedOpenid(openid), inApp));
       // the person by the openid's HMAC, never the openid; the sessions by id
       auditRequest(
         ctx,
@@ -323,10 +338,16 @@ builder.queryField('subjectReport', (t) =>
   t.field({
     type: SubjectReportRef,
     description: 'Everything held about one openid, for a request under PIPL art. 45. privacy:read',
-    args: { openid: t.arg.string({ required: true }) },
-    resolve: async (_root, { openid }, ctx) => {
-      requireAnyScope(ctx.viewer, ['privacy:read']);
-      const report = await ctx.services.privacy.report.execute(checkedOpenid(openid));
+    args: {
+      openid: t.arg.string({ required: true }),
+      app: t.arg.string({ description: "The person's app; default the key's only app, else `default`" }),
+    },
+    resolve: async (_root, { openid, app }, ctx) => {
+      const viewer = requireAnyScope(ctx.viewer, ['privacy:read']);
+      const report = await ctx.services.privacy.report.execute(
+        checkedOpenid(openid),
+        serviceApp(viewer, app),
+      );
       auditRequest(
         ctx,
         'subject.report',

@@ -53,6 +53,7 @@ const VerificationConnectionRef = builder.objectRef<ConnectionShape>('Verificati
 
 const VerificationFilterInput = builder.inputType('VerificationFilter', {
   fields: (t) => ({
+    app: t.string({ description: "One app's sessions (a key limited to some apps sees only theirs anyway)" }),
     openid: t.string(),
     status: t.field({ type: VerificationStatusEnum }),
     createdAfter: t.field({ type: DateTimeScalar }),
@@ -70,9 +71,10 @@ builder.queryField('verifications', (t) =>
       after: t.arg.string({ required: false }),
     },
     resolve: async (_root, args, ctx) => {
-      requireScope(ctx.viewer, 'verifications:read');
+      const viewer = requireScope(ctx.viewer, 'verifications:read');
       const result = await ctx.services.listVerifications.execute({
-        filter: args.filter ?? null,
+        // a key limited to some apps lists theirs only, whatever the filter names
+        filter: { ...args.filter, apps: viewer.apps },
         first: args.first ?? null,
         after: args.after ? decodeCursor(args.after) : null,
       });

@@ -106,6 +106,7 @@ VerificationRef.implement({
     'One verification session: a name + ID number to be confirmed by a face check of one WeChat user.',
   fields: (t) => ({
     id: t.exposeID('id'),
+    app: t.exposeString('app', { description: 'The app (mini program) the session belongs to' }),
     status: t.field({ type: VerificationStatusEnum, resolve: (s) => s.status }),
     protocol: t.field({ type: VerificationProtocolEnum, resolve: (s) => s.protocol }),
     livenessType: t.field({

@@ -40,6 +40,11 @@ export const WebhookEndpointRef = builder.objectRef<WebhookEndpoint>('WebhookEnd
     url: t.exposeString('url'),
     description: t.exposeString('description'),
     events: t.field({ type: [WebhookEventTypeEnum], resolve: (e) => [...e.events] as never }),
+    apps: t.stringList({
+      nullable: true,
+      description: 'The apps whose sessions it is told of; null: every app',
+      resolve: (e) => (e.apps === null ? null : [...e.apps]),
+    }),
     enabled: t.exposeBoolean('enabled'),
     disabledReason: t.string({
       nullable: true,

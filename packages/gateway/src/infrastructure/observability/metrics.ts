@@ -1,3 +1,4 @@
+import { DEFAULT_APP } from '@facegate/domain';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How long a scrape waits for the database before reporting it down. */
@@ -20,36 +21,43 @@ function bounded<T>(run: () => Promise<T>): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** One app's WeChat side as this instance saw it last. */
+export interface AppUpstreamState {
+  tokenFetchedAt: Date | null;
+  lastCallAt: Date | null;
+  lastCallOutcome: 'ok' | 'errcode' | 'transient' | 'malformed' | null;
+}
+
 /** Prometheus metrics of one gateway; a registry per instance keeps tests and instances apart. */
 export class GatewayMetrics {
   readonly registry = new Registry();
 
   readonly verificationOutcomes = new Counter({
     name: 'facegate_verification_outcomes_total',
-    help: 'Verification session changes by resulting status and failure code (none when no failure)',
-    labelNames: ['status', 'failure_code'] as const,
+    help: 'Verification session changes by app, resulting status and failure code (none when no failure)',
+    labelNames: ['app', 'status', 'failure_code'] as const,
     registers: [this.registry],
   });
 
   readonly upstreamDuration = new Histogram({
     name: 'facegate_upstream_request_duration_seconds',
-    help: 'WeChat API call latency by endpoint and outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
+    help: 'WeChat API call latency by app, endpoint and outcome',
+    labelNames: ['app', 'endpoint', 'outcome'] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
 
   readonly upstreamErrors = new Counter({
     name: 'facegate_upstream_errors_total',
-    help: 'WeChat API calls that did not succeed, by endpoint and outcome (errcode, transient, malformed)',
-    labelNames: ['endpoint', 'outcome'] as const,
+    help: 'WeChat API calls that did not succeed, by app, endpoint and outcome (errcode, transient, malformed)',
+    labelNames: ['app', 'endpoint', 'outcome'] as const,
     registers: [this.registry],
   });
 
   readonly tokenRefreshes = new Counter({
     name: 'facegate_upstream_token_refreshes_total',
-    help: 'WeChat access tokens fetched, by endpoint',
-    labelNames: ['source'] as const,
+    help: 'WeChat access tokens fetched, by app and endpoint',
+    labelNames: ['app', 'source'] as const,
     registers: [this.registry],
   });
 
@@ -68,15 +76,15 @@ export class GatewayMetrics {
 
   readonly upstreamErrcodes = new Counter({
     name: 'facegate_upstream_errcodes_total',
-    help: 'WeChat answers carrying a non-zero errcode, by endpoint and errcode (-1 is system busy, retried)',
-    labelNames: ['endpoint', 'errcode'] as const,
+    help: 'WeChat answers carrying a non-zero errcode, by app, endpoint and errcode (-1 is system busy, retried)',
+    labelNames: ['app', 'endpoint', 'errcode'] as const,
     registers: [this.registry],
   });
 
   readonly tokenRefreshFailures = new Counter({
     name: 'facegate_upstream_token_refresh_failures_total',
-    help: 'WeChat access token fetches that failed (refused or unreachable), by endpoint',
-    labelNames: ['source'] as const,
+    help: 'WeChat access token fetches that failed (refused or unreachable), by app and endpoint',
+    labelNames: ['app', 'source'] as const,
     registers: [this.registry],
   });
 
@@ -145,6 +153,8 @@ export class GatewayMetrics {
 
   /** When this instance last fetched a WeChat access token (the console shows its age, never the token). */
   lastTokenFetchedAt: Date | null = null;
+  /** Per app: when its access token was last fetched, and how its last WeChat call went (the System page). */
+  readonly upstreamByApp = new Map<string, AppUpstreamState>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false)
@@ -171,8 +181,19 @@ export class GatewayMetrics {
     this.sources = sources;
   }
 
-  /** The adapter's UpstreamObserver hook. */
-  upstreamObserver() {
+  /**
+   * The adapter's UpstreamObserver hook for one app's client. `app` comes from the configured apps, never
+   * from a request, so the label's values are bounded by the configuration.
+   */
+  upstreamObserver(app: string = DEFAULT_APP) {
+    const state = (): AppUpstreamState => {
+      let known = this.upstreamByApp.get(app);
+      if (known === undefined) {
+        known = { tokenFetchedAt: null, lastCallAt: null, lastCallOutcome: null };
+        this.upstreamByApp.set(app, known);
+      }
+      return known;
+    };
     return {
       call: (
         endpoint: string,
@@ -180,16 +201,20 @@ export class GatewayMetrics {
         outcome: 'ok' | 'errcode' | 'transient' | 'malformed',
         errcode?: number,
       ) => {
-        this.upstreamDuration.observe({ endpoint, outcome }, ms / 1000);
-        if (outcome !== 'ok') this.upstreamErrors.inc({ endpoint, outcome });
-        if (errcode !== undefined && errcode !== 0) this.upstreamErrcodes.inc({ endpoint, errcode });
+        this.upstreamDuration.observe({ app, endpoint, outcome }, ms / 1000);
+        if (outcome !== 'ok') this.upstreamErrors.inc({ app, endpoint, outcome });
+        if (errcode !== undefined && errcode !== 0) this.upstreamErrcodes.inc({ app, endpoint, errcode });
+        const s = state();
+        s.lastCallAt = new Date();
+        s.lastCallOutcome = outcome;
       },
       tokenFetched: (source: 'stable_token' | 'token') => {
-        this.tokenRefreshes.inc({ source });
+        this.tokenRefreshes.inc({ app, source });
         this.lastTokenFetchedAt = new Date();
+        state().tokenFetchedAt = this.lastTokenFetchedAt;
       },
       tokenFailed: (source: 'stable_token' | 'token') => {
-        this.tokenRefreshFailures.inc({ source });
+        this.tokenRefreshFailures.inc({ app, source });
       },
     };
   }
