@@ -35,6 +35,76 @@ describe('createFaceGate', () => {
     );
   });
 
+  it('signs in to the mini program it runs in: the appid from wx.getAccountInfoSync, read once', async () => {
+    const { transport, wx } = wxWith([signedIn]);
+    let reads = 0;
+    const withAccount = Object.assign(wx as object, {
+      getAccountInfoSync: () => {
+        reads += 1;
+        return { miniProgram: { appId: 'wx0123456789abcdef', envVersion: 'release' } };
+      },
+    });
+    const faceGate = createFaceGate({ gateway: GATEWAY, wx: withAccount as never });
+    await faceGate.signIn();
+    await faceGate.signIn();
+    // a second set-up in the same mini program (the component makes one per step) asks no more
+    createFaceGate({ gateway: GATEWAY, wx: withAccount as never });
+    expect(transport.requests.map((r) => r.body.variables)).toEqual([
+      { code: 'code-1', app: 'wx0123456789abcdef' },
+    ]);
+    expect(reads).toBe(1);
+  });
+
+  it('sends the app the integrator named instead of the detected appid', async () => {
+    const { transport, wx } = wxWith([signedIn]);
+    const withAccount = Object.assign(wx as object, {
+      getAccountInfoSync: () => ({ miniProgram: { appId: 'wx0123456789abcdef', envVersion: 'release' } }),
+    });
+    await createFaceGate({ gateway: GATEWAY, app: 'retail', wx: withAccount as never }).signIn();
+    expect(transport.requests[0]?.body.variables).toEqual({ code: 'code-1', app: 'retail' });
+  });
+
+  it('sends no app when the base library cannot tell its appid (the gateway uses its default app)', async () => {
+    const missing = wxWith([signedIn]);
+    await createFaceGate({ gateway: GATEWAY, wx: missing.wx }).signIn();
+    expect(missing.transport.requests[0]?.body.variables).toEqual({ code: 'code-1' });
+
+    signOut();
+    const broken = wxWith([signedIn]);
+    const throwing = Object.assign(broken.wx as object, {
+      getAccountInfoSync: () => {
+        throw new Error('getAccountInfoSync:fail not supported');
+      },
+    });
+    await createFaceGate({ gateway: GATEWAY, wx: throwing as never }).signIn();
+    expect(broken.transport.requests[0]?.body.variables).toEqual({ code: 'code-1' });
+  });
+
+  it("does not reuse one app's token for another app on the same gateway", async () => {
+    const { transport, wx } = wxWith([
+      ok({ signIn: { token: 'retail-token', expiresAt: '2099-01-01T00:00:00Z' } }),
+      ok({ signIn: { token: 'card-token', expiresAt: '2099-01-01T00:00:00Z' } }),
+      ok({ verification: null }),
+    ]);
+    await createFaceGate({ gateway: GATEWAY, app: 'retail', wx }).signIn();
+    await expect(createFaceGate({ gateway: GATEWAY, app: 'card', wx }).get('ver-1')).resolves.toBeNull();
+    expect(transport.requests.map((r) => r.body.operationName)).toEqual([
+      'SignIn',
+      'SignIn',
+      'GetVerification',
+    ]);
+    expect(transport.requests[1]?.body.variables).toMatchObject({ app: 'card' });
+    expect(transport.requests[2]?.options.header?.authorization).toBe('Bearer card-token');
+  });
+
+  it('refuses a malformed app at once', () => {
+    for (const app of ['', 'retail shop', 'x'.repeat(65), 42]) {
+      expect(() => createFaceGate({ gateway: GATEWAY, app: app as string })).toThrow(
+        expect.objectContaining({ code: 'INVALID_APP', field: 'app' }),
+      );
+    }
+  });
+
   it('checks the name with the domain rule before any request', async () => {
     const { transport, wx } = wxWith([]);
     const error = await createFaceGate({ gateway: GATEWAY, wx })

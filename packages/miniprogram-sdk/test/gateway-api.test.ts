@@ -9,12 +9,13 @@ const URL = 'https://gateway.test/graphql';
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const signedIn = (token: string, expiresAt = '2025-06-01T02:00:00Z') => ok({ signIn: { token, expiresAt } });
 
-function apiWith(answers: Answer[], now = () => NOW) {
+function apiWith(answers: Answer[], now = () => NOW, app: string | null = null) {
   const wx = fakeTransport(answers);
   const api = new GatewayApi({
     client: new GraphQLClient({ wx, url: () => URL }),
     wx,
     gatewayUrl: () => URL,
+    app: () => app,
     now,
   });
   return { wx, api };
@@ -95,8 +96,37 @@ describe('GatewayApi', () => {
       client: new GraphQLClient({ wx, url: () => URL }),
       wx,
       gatewayUrl: () => URL,
+      app: () => null,
       now: () => NOW,
     });
     await expect(api.ensureSignedIn()).rejects.toBeInstanceOf(WxLoginError);
+  });
+
+  it('signs in to the app it was given, and sends no app without one', async () => {
+    const named = apiWith([signedIn('t1')], () => NOW, 'wx0123456789abcdef');
+    await named.api.signIn();
+    expect(named.wx.requests[0]?.body.variables).toEqual({ code: 'code-1', app: 'wx0123456789abcdef' });
+    const unnamed = apiWith([signedIn('t2')]);
+    await unnamed.api.signIn();
+    expect(unnamed.wx.requests[0]?.body.variables).not.toHaveProperty('app');
+  });
+
+  it("never hands one app's token to another app on the same gateway", async () => {
+    const retail = apiWith(
+      [signedIn('retail-token'), ok({ verification: null }), signedIn('retail-again')],
+      () => NOW,
+      'retail',
+    );
+    await retail.api.verification('a');
+    const card = apiWith([signedIn('card-token'), ok({ verification: null })], () => NOW, 'card');
+    await card.api.verification('a');
+    expect(card.wx.loginCount).toBe(1);
+    expect(card.wx.requests[0]?.body.variables).toMatchObject({ app: 'card' });
+    expect(card.wx.requests[1]?.options.header?.authorization).toBe('Bearer card-token');
+    // nor the default app's to a named one
+    const plain = apiWith([signedIn('default-token')]);
+    await plain.api.ensureSignedIn();
+    expect(await retail.api.ensureSignedIn()).toBe('retail-again');
+    expect(retail.wx.loginCount).toBe(2);
   });
 });

@@ -81,6 +81,7 @@ function phone(options: { language?: string } = {}) {
   });
   phones.push(h);
   const operations: string[] = [];
+  const signIns: unknown[] = [];
   const calls: string[] = [];
   const clipboard: string[] = [];
   const baseInfo = { SDKVersion: '3.9.2', version: '8.0.55', language: options.language ?? 'zh_CN' };
@@ -91,6 +92,7 @@ function phone(options: { language?: string } = {}) {
     request: (o: { data: string; success: (r: unknown) => void; fail: (r: unknown) => void }) => {
       const body = JSON.parse(o.data) as Body;
       operations.push(body.operationName);
+      if (body.operationName === 'SignIn') signIns.push(body.variables);
       calls.push(body.operationName);
       answer(api, body).then(
         (res) => setTimeout(() => o.success(res), 0),
@@ -106,7 +108,7 @@ function phone(options: { language?: string } = {}) {
       setTimeout(() => o.success(), 0);
     },
   });
-  return { h, api, operations, calls, clipboard };
+  return { h, api, operations, signIns, calls, clipboard };
 }
 
 const pageData = (h: MiniProgramHarness) => h.page?.instance.data as Record<string, unknown>;
@@ -130,6 +132,27 @@ describe('<facegate-verify>: consent from the gateway', () => {
     await h.tap('.submit');
     await h.waitFor(() => h.text('.done') === 'VERIFIED', 'the verification');
     expect(api.started.map((s) => s.consent)).toEqual([{ version: 'v1' }]);
+  });
+
+  it("signs in to the host's own app: the appid wx.getAccountInfoSync tells, or the app property", async () => {
+    const own = phone();
+    own.h.open('/pages/index/index');
+    await fillForm(own.h);
+    await own.h.tap('.submit');
+    await own.h.waitFor(() => own.h.text('.done') === 'VERIFIED', 'the verification');
+    expect(own.signIns).toEqual([{ code: 'c', app: 'wx_sandbox_app' }]);
+
+    const named = phone();
+    named.h.open('/pages/index/index');
+    named.h.page?.instance.setData?.({ app: 'retail' });
+    await fillForm(named.h);
+    await named.h.tap('.submit');
+    await named.h.waitFor(() => named.h.text('.done') === 'VERIFIED', 'the verification');
+    // the host page's own createFaceGate names no app: its appid, so the component's token is not reused
+    expect(named.signIns).toEqual([
+      { code: 'c', app: 'retail' },
+      { code: 'c', app: 'wx_sandbox_app' },
+    ]);
   });
 
   it('shows the English text when the mini program is in English and the operator published one', async () => {

@@ -76,7 +76,7 @@ type Data = IdentityForm &
   };
 
 type Self = {
-  data: Data & { gateway: string; verificationId: string; mode: string };
+  data: Data & { gateway: string; app: string; verificationId: string; mode: string };
   setData(patch: Partial<Data>): void;
   triggerEvent(name: string, detail: Record<string, unknown>): void;
 };
@@ -133,6 +133,10 @@ function attentionOf(code: string, text: string, retryable: boolean): FlowState 
   return { kind: 'attention', message: { code, text, retryable }, verification: null, needsIdentity: false };
 }
 
+/** The gateway's services for the properties; an empty `app` lets the SDK read the mini program's own appid. */
+const servicesOf = (self: Self) =>
+  createServices({ gateway: self.data.gateway, app: self.data.app || undefined });
+
 /** The operator's alternative (or contact text); fetched once per set-up, public, never blocking the flow. */
 function loadOptions(self: Self, services: ReturnType<typeof createServices>, generation: number): void {
   const state = stateOf(self);
@@ -184,7 +188,7 @@ function loadPrivacy(self: Self): void {
   if (!self.data.gateway) return;
   let services: ReturnType<typeof createServices>;
   try {
-    services = createServices({ gateway: self.data.gateway });
+    services = servicesOf(self);
   } catch (error) {
     const e = error as FaceGateError;
     onFlowState(self, state, attentionOf(e.code, e.message, false));
@@ -256,7 +260,7 @@ function startFlow(self: Self): void {
   state.flow?.dispose();
   let services: ReturnType<typeof createServices>;
   try {
-    services = createServices({ gateway: self.data.gateway });
+    services = servicesOf(self);
   } catch (error) {
     const e = error as FaceGateError;
     onFlowState(self, state, {
@@ -289,6 +293,8 @@ Component({
   properties: {
     /** The gateway's GraphQL endpoint (a legal request domain in trial and release). */
     gateway: { type: String, value: '' },
+    /** The app to sign in to (a WeChat appid or a FaceGate app id); empty: this mini program's own appid. */
+    app: { type: String, value: '' },
     /** A session a business backend started for this user: nothing is typed. */
     verificationId: { type: String, value: '' },
     /** "form": the identity form with the consent (the default when there is no verificationId). */
@@ -422,7 +428,7 @@ Component({
         flow.dispose();
       } else if (verificationId) {
         // declined or not yet run: the session is still told, so it is counted and cannot be continued
-        await createServices({ gateway: self.data.gateway })
+        await servicesOf(self)
           .api.chooseAlternative(verificationId)
           .catch(() => null);
       }

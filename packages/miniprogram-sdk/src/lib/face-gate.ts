@@ -36,7 +36,7 @@ export class FaceGateError extends Error {
   constructor(
     /** NETWORK, WX_LOGIN, GATEWAY_PROTOCOL, a gateway code (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT,
      * RATE_LIMITED, UPSTREAM_UNAVAILABLE, BAD_USER_INPUT), a failure code (DEVICE_UNSUPPORTED...),
-     * INVALID_NAME, INVALID_ID_CARD_NUMBER, INVALID_GATEWAY or STOPPED. */
+     * INVALID_NAME, INVALID_ID_CARD_NUMBER, INVALID_GATEWAY, INVALID_APP or STOPPED. */
     readonly code: string,
     /** zh-CN, ready to show. */
     message: string,
@@ -84,6 +84,11 @@ export type WxApi = WechatMiniprogram.Wx;
 export interface FaceGateOptions {
   /** The gateway's GraphQL endpoint, e.g. https://facegate.example.com/graphql (a legal request domain). */
   readonly gateway: string;
+  /**
+   * The app to sign in to when one gateway serves several mini programs: a WeChat appid or a FaceGate app id.
+   * By default the mini program's own appid (wx.getAccountInfoSync()); without it, the gateway's default app.
+   */
+  readonly app?: string;
   /** wx.request timeout in milliseconds (default 15 000). */
   readonly timeoutMs?: number;
   /** The `wx` to use; the global one by default (tests pass their own). */
@@ -164,12 +169,36 @@ export interface Services {
   readonly face: GatewayAwareFaceClient;
 }
 
-/** The gateway client and the face client for one gateway address. */
+// read once per wx: the appid does not change while the mini program runs
+const ownAppIds = new WeakMap<object, string | null>();
+
+/** The mini program's own appid; null when the base library cannot tell (old ones lack getAccountInfoSync). */
+function ownAppId(wxApi: WxApi): string | null {
+  if (ownAppIds.has(wxApi)) return ownAppIds.get(wxApi) ?? null;
+  let appId: unknown = null;
+  try {
+    appId = (wxApi as Partial<WxApi>).getAccountInfoSync?.()?.miniProgram?.appId;
+  } catch {
+    // a base library that has the API but refuses it: as if it had none
+  }
+  const known = typeof appId === 'string' && appId !== '' ? appId : null;
+  ownAppIds.set(wxApi, known);
+  return known;
+}
+
+/** An explicit app: a slug or an appid, no longer than the gateway accepts. */
+const APP_PATTERN = /^[\w-]{1,64}$/;
+
+/** The gateway client and the face client for one gateway address (and one app). */
 export function createServices(options: FaceGateOptions): Services {
   if (typeof options?.gateway !== 'string' || !/^https?:\/\/\S+$/.test(options.gateway)) {
     throw new FaceGateError('INVALID_GATEWAY', 'FaceGate 服务地址未配置或格式不正确', false, 'gateway');
   }
+  if (options.app !== undefined && (typeof options.app !== 'string' || !APP_PATTERN.test(options.app))) {
+    throw new FaceGateError('INVALID_APP', 'FaceGate 应用标识（app）格式不正确', false, 'app');
+  }
   const wxApi = options.wx ?? wx;
+  const app = options.app ?? ownAppId(wxApi);
   const transport = wxApi as unknown as WxTransport;
   const client = new GraphQLClient({
     wx: transport,
@@ -180,6 +209,7 @@ export function createServices(options: FaceGateOptions): Services {
     client,
     wx: transport,
     gatewayUrl: () => options.gateway,
+    app: () => app,
     now: () => Date.now(),
   });
   const wechat: FaceVerifyClient = new WxFaceVerifyClient(wxApi as never);

@@ -30,6 +30,8 @@ export interface GatewayApiDeps {
   readonly client: GraphQLClient;
   readonly wx: Pick<WxTransport, 'login'>;
   readonly gatewayUrl: () => string;
+  /** The app to sign in to (a WeChat appid or a FaceGate app id); null: none is sent, the gateway's default. */
+  readonly app: () => string | null;
   readonly now: () => number;
 }
 
@@ -38,11 +40,14 @@ export class GatewayApi {
   constructor(private readonly deps: GatewayApiDeps) {}
 
   async signIn(): Promise<string> {
+    const app = this.deps.app();
     const code = await wxLogin(this.deps.wx);
-    const data = await this.deps.client.execute(SIGN_IN, { code }, null);
+    // without an app the variable is left out, so the gateway signs in to its default app
+    const data = await this.deps.client.execute(SIGN_IN, app === null ? { code } : { code, app }, null);
     const expiresAtMs = Date.parse(data.signIn.expiresAt);
     authTokenStore.set({
       gatewayUrl: this.deps.gatewayUrl(),
+      app,
       token: data.signIn.token,
       expiresAtMs: Number.isFinite(expiresAtMs) ? expiresAtMs : this.deps.now() + 10 * 60_000,
     });
@@ -50,7 +55,7 @@ export class GatewayApi {
   }
 
   async ensureSignedIn(): Promise<string> {
-    return authTokenStore.get(this.deps.gatewayUrl(), this.deps.now()) ?? this.signIn();
+    return authTokenStore.get(this.deps.gatewayUrl(), this.deps.app(), this.deps.now()) ?? this.signIn();
   }
 
   async startVerification(input: StartVerificationInput): Promise<VerificationData> {

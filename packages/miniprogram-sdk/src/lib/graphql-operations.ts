@@ -26,8 +26,8 @@ export type { Operation } from './operation';
 
 export const SIGN_IN: Operation<SignInData, SignInVariables> = {
   operationName: 'SignIn',
-  document: `mutation SignIn($code: String!) {
-  signIn(code: $code) { token expiresAt }
+  document: `mutation SignIn($code: String!, $app: String) {
+  signIn(code: $code, app: $app) { token expiresAt }
 }`,
 };
 

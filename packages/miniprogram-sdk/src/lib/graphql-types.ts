@@ -51,6 +51,8 @@ export interface SignInData {
 }
 export interface SignInVariables {
   readonly code: string;
+  /** The mini program's WeChat appid or a FaceGate app id; absent: the gateway's default app. */
+  readonly app?: string;
 }
 
 export interface StartVerificationInput {
