@@ -482,3 +482,26 @@ describe('AbuseLimits count per app', () => {
     expect(counters.increments[3]?.scope).toBe('start:openid:day');
   });
 });
+
+describe('SignIn in sandbox mode: an unknown appid falls back to the default app', () => {
+  it('signs DevTools tourist appids in to the fallback; without a fallback they are refused', async () => {
+    const calls: string[] = [];
+    const login = {
+      exchange: async (_code: string, app: string) => {
+        calls.push(app);
+        return { ok: true as const, openid: 'o_devtools' };
+      },
+    };
+    const apps = new StaticAppDirectory([
+      { id: 'default', appId: 'wx_sandbox_app', displayName: 'd', protocols: ['V2'], disabled: false },
+    ]);
+    const withFallback = new SignIn({ login, apps, unknownAppFallback: 'default' });
+    expect(await withFallback.execute({ code: 'c1', app: 'touristappid' })).toEqual({
+      ok: true,
+      value: { openid: 'o_devtools', app: 'default' },
+    });
+    const strict = await new SignIn({ login, apps }).execute({ code: 'c2', app: 'touristappid' });
+    expect(strict.ok).toBe(false);
+    expect(calls).toEqual(['default']);
+  });
+});

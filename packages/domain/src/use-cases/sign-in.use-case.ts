@@ -32,14 +32,24 @@ export interface SignInCommand {
  * code from another mini program is refused by WeChat. Issuing a token for it is the caller's business.
  */
 export class SignIn {
-  constructor(private readonly deps: { readonly login: LoginPort; readonly apps?: AppDirectory }) {}
+  constructor(
+    private readonly deps: {
+      readonly login: LoginPort;
+      readonly apps?: AppDirectory;
+      /**
+       * Sandbox mode only: the app an appid the directory does not know signs in to (WeChat DevTools runs an
+       * unapproved mini program as its tourist appid). Production never sets it: an unknown app is refused.
+       */
+      readonly unknownAppFallback?: string;
+    },
+  ) {}
 
   async execute(command: SignInCommand): Promise<Result<{ openid: string; app: string }, SignInError>> {
     const invalid = checkLoginCode(command.code);
     if (invalid) return err(invalid);
     const named = command.app ?? DEFAULT_APP;
     if (typeof named !== 'string' || named.length > 64) return err(unknownAppError());
-    const app = this.deps.apps ? this.deps.apps.resolve(named)?.id : named;
+    const app = this.deps.apps ? (this.deps.apps.resolve(named)?.id ?? this.deps.unknownAppFallback) : named;
     if (app === undefined) return err(unknownAppError());
     const answer = await this.deps.login.exchange(command.code, app);
     if (!answer.ok) {

@@ -428,6 +428,8 @@ function registerFactories(
     return new SignIn({
       login: config.sandboxMode ? new SandboxDevToolsLogin(login) : login,
       apps: resolve(c, TOKENS.Apps),
+      // sandbox mode: DevTools' tourist appid (an unapproved mini program) signs in to the default app
+      ...(config.sandboxMode ? { unknownAppFallback: DEFAULT_APP } : {}),
     });
   });
   cached(
