@@ -60,12 +60,12 @@ describe.each(DATABASE_KINDS)('operability (%s)', (database) => {
     await fullFlow(t, 'o_metrics_user', 'V2');
     const metrics = await (await t.gateway.fetch('http://gateway/metrics')).text();
     expect(metrics).toMatch(
-      /facegate_verification_outcomes_total\{status="VERIFIED",failure_code="none"\} [1-9]/,
+      /facegate_verification_outcomes_total\{app="default",status="VERIFIED",failure_code="none"\} [1-9]/,
     );
     expect(metrics).toMatch(
       /facegate_upstream_request_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/,
     );
-    expect(metrics).toMatch(/facegate_upstream_token_refreshes_total\{source="[a-z_]+"\} [1-9]/);
+    expect(metrics).toMatch(/facegate_upstream_token_refreshes_total\{app="default",source="[a-z_]+"\} [1-9]/);
   });
 
   it('the subscription delivers the current state and then the VERIFIED update over SSE', async () => {
