@@ -54,9 +54,7 @@ export function AppSwitcher(props: {
       >
         <option value="">{t('allApps')}</option>
         {props.apps.map((a) => (
-          <option value={a.id}>
-            {a.displayName} ({a.id})
-          </option>
+          <option value={a.id}>{a.displayName === a.id ? a.id : `${a.displayName} (${a.id})`}</option>
         ))}
       </select>
     </label>

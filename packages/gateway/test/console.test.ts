@@ -349,7 +349,7 @@ describe('console GraphQL operations per app (PGlite, sandbox serving default an
       { app, filter },
       key,
     );
-  const idsOf = (r: { body: { data?: Json } }) =>
+  const idsOf = (r: { body: { data?: Json | null } }) =>
     (r.body.data!.consoleSessions.edges as Json[]).map((e) => e.node.id).sort();
 
   it('counts every app, or the one asked for', async () => {
