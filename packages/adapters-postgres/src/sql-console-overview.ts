@@ -87,16 +87,22 @@ export async function rolledRange(
   return { start, end };
 }
 
-/** Live rows: [from, to) without the rolled-up days (two ranges, each read from the index). */
-const LIVE = `
+/**
+ * Live rows: [from, to) without the rolled-up days (two ranges, each read from the index); `byApps`: only
+ * the apps in $7 (the rollups hold every app together, so an overview of some apps reads live throughout).
+ */
+const live = (byApps: boolean) => {
+  const apps = byApps ? ' AND app = ANY($7::text[])' : '';
+  return `
   SELECT protocol, status, attempts, created_at, ended_at FROM verification_sessions
-  WHERE created_at >= $1 AND created_at < $2
+  WHERE created_at >= $1 AND created_at < $2${apps}
   UNION ALL
   SELECT protocol, status, attempts, created_at, ended_at FROM verification_sessions
-  WHERE created_at >= $3 AND created_at < $4`;
+  WHERE created_at >= $3 AND created_at < $4${apps}`;
+};
 
-export const OVERVIEW_COUNTS = `
-WITH live AS (${LIVE})
+export const OVERVIEW_COUNTS = (byApps: boolean) => `
+WITH live AS (${live(byApps)})
 SELECT protocol, status, sum(sessions)::int AS sessions, sum(device_ran)::int AS device_ran FROM (
   SELECT protocol, status, count(*) AS sessions, count(*) FILTER (WHERE attempts > 0) AS device_ran
   FROM live GROUP BY 1, 2
@@ -105,8 +111,8 @@ SELECT protocol, status, sum(sessions)::int AS sessions, sum(device_ran)::int AS
   WHERE day >= $5::date AND day < $6::date GROUP BY 1, 2
 ) AS c GROUP BY 1, 2`;
 
-export const OVERVIEW_DURATIONS = `
-WITH live AS (${LIVE})
+export const OVERVIEW_DURATIONS = (byApps: boolean) => `
+WITH live AS (${live(byApps)})
 SELECT protocol, seconds, sum(sessions)::int AS sessions FROM (
   SELECT protocol, ${SECONDS} AS seconds, count(*) AS sessions
   FROM live WHERE status IN ('VERIFIED', 'FAILED') GROUP BY 1, 2
@@ -115,8 +121,8 @@ SELECT protocol, seconds, sum(sessions)::int AS sessions FROM (
   WHERE day >= $5::date AND day < $6::date GROUP BY 1, 2
 ) AS d GROUP BY 1, 2 ORDER BY 2`;
 
-export const OVERVIEW_DAILY_SERIES = `
-WITH live AS (${LIVE})
+export const OVERVIEW_DAILY_SERIES = (byApps: boolean) => `
+WITH live AS (${live(byApps)})
 SELECT bucket, status, sum(sessions)::int AS count FROM (
   SELECT date_trunc('day', created_at, ${TZ}) AS bucket, status, count(*) AS sessions FROM live GROUP BY 1, 2
   UNION ALL
@@ -124,13 +130,14 @@ SELECT bucket, status, sum(sessions)::int AS count FROM (
   WHERE day >= $5::date AND day < $6::date GROUP BY 1, 2
 ) AS s GROUP BY 1, 2 ORDER BY 1, 2`;
 
-export const OVERVIEW_HOURLY_SERIES = `
+/** $1, $2: the period; $3 (with `byApps`): the apps. */
+export const OVERVIEW_HOURLY_SERIES = (byApps: boolean) => `
 SELECT date_trunc('hour', created_at) AS bucket, status, count(*)::int AS count
 FROM verification_sessions
-WHERE created_at >= $1 AND created_at < $2
+WHERE created_at >= $1 AND created_at < $2${byApps ? ' AND app = ANY($3::text[])' : ''}
 GROUP BY 1, 2 ORDER BY 1, 2`;
 
-/** The parameters $1-$6 of the queries above: two live ranges and the rolled-up dates. */
+/** The parameters $1-$6 of the queries above: two live ranges and the rolled-up dates ($7, the apps, apart). */
 export function overviewParams(from: Date, to: Date, rolled: RolledRange | null): unknown[] {
   if (rolled === null) return [from, to, to, to, '1970-01-01', '1970-01-01'];
   return [from, new Date(rolled.start), new Date(rolled.end), to, cstDate(rolled.start), cstDate(rolled.end)];

@@ -1,4 +1,5 @@
 import {
+  type AppScope,
   assembleTimeline,
   type ConsoleBucket,
   type ConsoleCounts,
@@ -28,6 +29,7 @@ export { CONSOLE_TIME_ZONE };
 
 interface SessionRow {
   id: string;
+  app: string;
   status: string;
   protocol: string;
   masked_name: string;
@@ -43,7 +45,7 @@ interface SessionRow {
 }
 
 /** Masked fields and the failure code only: never the digests, the sealed binding or the evidence. */
-const SESSION_SELECT = `SELECT id, status, protocol, masked_name, masked_id_card_number, attempts, max_attempts,
+const SESSION_SELECT = `SELECT id, app, status, protocol, masked_name, masked_id_card_number, attempts, max_attempts,
   last_error->>'code' AS last_error_code, openid, client_reference_id, created_at, ended_at, verified_at
 FROM verification_sessions`;
 
@@ -60,18 +62,30 @@ export class SqlConsoleQueries implements ConsoleReadModel {
     to: Date,
     bucket: ConsoleBucket,
     now: Date = new Date(),
+    apps: AppScope = null,
   ): Promise<ConsoleOverviewRows> {
-    const rolled = await rolledRange(this.db, from, to, now);
-    const params = overviewParams(from, to, rolled);
+    const byApps = apps !== null;
+    // the rollups count every app together: some apps' overview is read live from the sessions
+    const rolled = byApps ? null : await rolledRange(this.db, from, to, now);
+    const params = [...overviewParams(from, to, rolled), ...(byApps ? [[...apps]] : [])];
     const [counts, durations, series] = await Promise.all([
       this.db.query<{ protocol: string; status: string; sessions: number; device_ran: number }>(
-        OVERVIEW_COUNTS,
+        OVERVIEW_COUNTS(byApps),
         params,
       ),
-      this.db.query<{ protocol: string; seconds: number; sessions: number }>(OVERVIEW_DURATIONS, params),
+      this.db.query<{ protocol: string; seconds: number; sessions: number }>(
+        OVERVIEW_DURATIONS(byApps),
+        params,
+      ),
       bucket === 'day'
-        ? this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_DAILY_SERIES, params)
-        : this.db.query<{ bucket: Date; status: string; count: number }>(OVERVIEW_HOURLY_SERIES, [from, to]),
+        ? this.db.query<{ bucket: Date; status: string; count: number }>(
+            OVERVIEW_DAILY_SERIES(byApps),
+            params,
+          )
+        : this.db.query<{ bucket: Date; status: string; count: number }>(
+            OVERVIEW_HOURLY_SERIES(byApps),
+            byApps ? [from, to, [...apps]] : [from, to],
+          ),
     ]);
     const countsOf = (protocol: string | null): ConsoleCounts => {
       const rows = counts.filter((r) => protocol === null || r.protocol === protocol);
@@ -107,14 +121,15 @@ export class SqlConsoleQueries implements ConsoleReadModel {
   }
 
   /** The latest failure of each session started in the period, by code, most frequent first. */
-  async failures(from: Date, to: Date): Promise<FailureCount[]> {
+  async failures(from: Date, to: Date, apps: AppScope = null): Promise<FailureCount[]> {
     const rows = await this.db.query<{ code: string; bucket: Date; count: number }>(
       `SELECT last_error->>'code' AS code, date_trunc('day', created_at, '${CONSOLE_TIME_ZONE}') AS bucket,
          count(*)::int AS count
        FROM verification_sessions
        WHERE created_at >= $1 AND created_at < $2 AND last_error IS NOT NULL
+         ${apps === null ? '' : 'AND app = ANY($3::text[])'}
        GROUP BY 1, 2 ORDER BY 2`,
-      [from, to],
+      apps === null ? [from, to] : [from, to, [...apps]],
     );
     const byCode = new Map<string, FailureCount>();
     for (const row of rows) {
@@ -138,6 +153,7 @@ export class SqlConsoleQueries implements ConsoleReadModel {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
+    if (filter.apps != null) add('app = ANY(?::text[])', [...filter.apps]);
     if (filter.status) add('status = ?', filter.status);
     if (filter.protocol) add('protocol = ?', filter.protocol);
     if (filter.openid) add('openid = ?', filter.openid);
@@ -175,12 +191,13 @@ export class SqlConsoleQueries implements ConsoleReadModel {
    * and its end. Two statements for the whole page, whatever its size. No evidence, no digests: the claims
    * are read for their times, status and failure code only.
    */
-  async alternativeChosen(from: Date, to: Date): Promise<number> {
-    // an index-only count (verification_sessions_alternative_idx, migration 0007)
+  async alternativeChosen(from: Date, to: Date, apps: AppScope = null): Promise<number> {
+    // an index-only count for every app (verification_sessions_alternative_idx, migration 0007)
     const rows = await this.db.query<{ n: number | string }>(
       `SELECT count(*) AS n FROM verification_sessions
-       WHERE cancel_reason = 'ALTERNATIVE_CHOSEN' AND created_at >= $1 AND created_at < $2`,
-      [from, to],
+       WHERE cancel_reason = 'ALTERNATIVE_CHOSEN' AND created_at >= $1 AND created_at < $2
+         ${apps === null ? '' : 'AND app = ANY($3::text[])'}`,
+      apps === null ? [from, to] : [from, to, [...apps]],
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -250,6 +267,7 @@ function groupBy<R extends { session_id: string }, T>(
 function toSession(r: SessionRow): ConsoleSessionRow {
   return {
     id: r.id,
+    app: r.app,
     status: r.status,
     protocol: r.protocol,
     maskedName: r.masked_name,

@@ -140,6 +140,47 @@ for (const harness of harnesses) {
       expect(timeline.map((e) => e.kind)).toEqual(['STARTED', 'ENDED']);
       expect(timeline[1]).toMatchObject({ status: 'FAILED', failureCode: 'FACE_MISMATCH' });
     });
+
+    it("reads one app's sessions, or some apps', when asked: the overview, failures and the list", async () => {
+      // the sessions i = 0..19 belong to the card app, the rest stay the default app's
+      await db.query(`UPDATE verification_sessions SET app = 'card' WHERE id = ANY($1::text[])`, [
+        Array.from({ length: 20 }, (_, i) => `vs_${i}`),
+      ]);
+      const from = new Date(NOW.getTime() - 48 * 3_600_000 + 1);
+      const to = new Date(NOW.getTime() + 1);
+      const card = await queries.overview(from, to, 'hour', NOW, ['card']);
+      expect(card.total).toMatchObject(expected(0, 20, 3600));
+      expect(card.series.reduce((n, p) => n + p.count, 0)).toBe(20);
+      const others = await queries.overview(from, to, 'hour', NOW, ['default']);
+      expect(others.total).toMatchObject(expected(20, 48, 3600));
+      expect((await queries.overview(from, to, 'hour', NOW, ['card', 'default'])).total).toEqual(
+        (await queries.overview(from, to, 'hour', NOW, null)).total,
+      );
+      // daily, over days that are rolled up for every app together: still this app's only
+      const week = { from: new Date(NOW.getTime() - 7 * DAY_MS), to };
+      const later = new Date('2030-01-01T00:00:00Z');
+      const cardWeek = await queries.overview(week.from, week.to, 'day', later, ['card']);
+      expect(cardWeek.total.started).toBe(20);
+      expect(cardWeek.series.reduce((n, p) => n + p.count, 0)).toBe(20);
+      expect((await queries.overview(week.from, week.to, 'day', later, ['nobody'])).total.started).toBe(0);
+      const failures = await queries.failures(week.from, week.to, ['card']);
+      expect(failures).toEqual([
+        { code: 'FACE_MISMATCH', count: expected(0, 20, 3600).failed, trend: expect.any(Array) },
+      ]);
+      expect(await queries.failures(week.from, week.to, [])).toEqual([]);
+      const listed = await queries.sessions({ apps: ['card'] }, 50, null);
+      expect(listed.map((r) => r.id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `vs_${i}`).sort());
+      expect(listed.every((r) => r.app === 'card')).toBe(true);
+      const failedDefault = await queries.sessions({ apps: ['default'], status: 'FAILED' }, 50, null);
+      expect(failedDefault.length).toBeGreaterThan(0);
+      expect(failedDefault.every((r) => r.app === 'default' && r.status === 'FAILED')).toBe(true);
+      expect((await queries.session('vs_3'))?.app).toBe('card');
+      await db.query(
+        `UPDATE verification_sessions SET cancel_reason = 'ALTERNATIVE_CHOSEN' WHERE id IN ('vs_7', 'vs_27')`,
+      );
+      expect(await queries.alternativeChosen(week.from, week.to, ['card'])).toBe(1);
+      expect(await queries.alternativeChosen(week.from, week.to, null)).toBe(2);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
 import { type ComponentChildren, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type ApiError, gql, keyStore, toApiError } from './api';
+import { AppSwitcher, type ConsoleApp, useChosenApp } from './app-switcher';
 import { ErrorNotice } from './components/error-notice';
 import { type ErrorKind, errorKind } from './errors';
 import { graphql, type ResultOf } from './graphql';
@@ -40,6 +41,9 @@ interface RouteContext {
   go: (route: string) => void;
   period: PeriodName;
   setPeriod: (period: PeriodName) => void;
+  /** The app the switcher shows (null: every app the key sees). */
+  app: string | null;
+  apps: readonly ConsoleApp[];
 }
 
 const isAdmin = (viewer: Viewer) => viewer.scopes.includes('CONSOLE_ADMIN');
@@ -52,12 +56,12 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
   {
     section: 'overview',
     label: 'overview',
-    render: (c) => <OverviewPage period={c.period} setPeriod={c.setPeriod} />,
+    render: (c) => <OverviewPage period={c.period} setPeriod={c.setPeriod} app={c.app} />,
   },
   {
     section: 'failures',
     label: 'failures',
-    render: (c) => <FailuresPage period={c.period} setPeriod={c.setPeriod} />,
+    render: (c) => <FailuresPage period={c.period} setPeriod={c.setPeriod} app={c.app} />,
   },
   {
     section: 'sessions',
@@ -71,16 +75,23 @@ const ROUTES: { section: string; label: MessageKey; render: (c: RouteContext) =>
           admin={isAdmin(c.viewer) || c.viewer.scopes.includes('PRIVACY_WRITE')}
         />
       ) : (
-        <SessionsPage open={(sessionId) => c.go(`sessions/${encodeURIComponent(sessionId)}`)} />
+        <SessionsPage
+          app={c.app}
+          // a new app starts the list over (key: a fresh filter and page)
+          key={c.app ?? ''}
+          open={(sessionId) => c.go(`sessions/${encodeURIComponent(sessionId)}`)}
+        />
       ),
   },
   { section: 'webhooks', label: 'webhooks', render: (c) => <WebhooksPage admin={isAdmin(c.viewer)} /> },
   {
     section: 'keys',
     label: 'keys',
-    render: (c) => <KeysPage admin={isAdmin(c.viewer) || c.viewer.scopes.includes('KEYS_ADMIN')} />,
+    render: (c) => (
+      <KeysPage admin={isAdmin(c.viewer) || c.viewer.scopes.includes('KEYS_ADMIN')} apps={c.apps} />
+    ),
   },
-  { section: 'system', label: 'system', render: () => <SystemPage /> },
+  { section: 'system', label: 'system', render: (c) => <SystemPage app={c.app} /> },
   { section: 'consent', label: 'consent', render: (c) => <ConsentPage admin={isAdmin(c.viewer)} /> },
   {
     section: 'audit',
@@ -161,6 +172,7 @@ function App() {
   const [checkAttempt, setCheckAttempt] = useState(0);
   const [route, go] = useRoute();
   const [period, setPeriod] = useState<PeriodName>('today');
+  const { apps, app, setApp } = useChosenApp(viewer !== null);
   const setLang = (next: Lang) => {
     localStorage.setItem(LANG_STORAGE, next);
     document.documentElement.lang = next;
@@ -196,7 +208,7 @@ function App() {
   };
 
   const [section, id] = route.split('/');
-  const context: RouteContext = { viewer: viewer as Viewer, id, go, period, setPeriod };
+  const context: RouteContext = { viewer: viewer as Viewer, id, go, period, setPeriod, app, apps };
   const current = ROUTES.find((r) => r.section === section) ?? ROUTES[0];
   const page = viewer && current ? current.render(context) : null;
 
@@ -218,6 +230,7 @@ function App() {
           </nav>
         )}
         <span class="spacer" />
+        {viewer && <AppSwitcher apps={apps} value={app} onChange={setApp} />}
         <button
           type="button"
           data-testid="lang-toggle"

@@ -5,6 +5,7 @@ const at = (seconds: number) => new Date(Date.UTC(2025, 2, 1, 8, 0, seconds));
 
 const session: ConsoleSessionRow = {
   id: 's1',
+  app: 'default',
   status: 'FAILED',
   protocol: 'V2',
   maskedName: '*三',

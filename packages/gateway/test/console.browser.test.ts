@@ -331,6 +331,93 @@ describe('operator console in Chromium (real gateway over HTTP, sandbox mode, se
     await page.getByTestId('lang-toggle').click();
   });
 
+  it('switches apps: the overview, failures and sessions follow, the choice stays; the System page lists both apps', async () => {
+    // the card mini program: one verified, one left pending
+    const CARD_APPID = 'wx_sandbox_card';
+    for (const [openid, confirmIt] of [
+      ['o_card_1', true],
+      ['o_card_2', false],
+    ] as const) {
+      const { signIn } = await gql('mutation($c: String!) { signIn(code: $c, app: "card") { token } }', {
+        c: sandbox.device.login(openid, CARD_APPID),
+      });
+      const { startVerification: s } = await gql(
+        'mutation($input: StartVerificationInput!) { startVerification(input: $input) { id clientParams { ... on V2ClientParams { verifyId } } } }',
+        { input: { ...PEOPLE[1]!, protocol: 'V2', consent: CONSENT } },
+        signIn.token,
+      );
+      if (!confirmIt) continue;
+      const check = sandbox.device.runV2Check({
+        openid,
+        appId: CARD_APPID,
+        verifyId: s.clientParams.verifyId,
+      });
+      await gql(
+        'mutation($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { id } }',
+        { input: { id: s.id, clientErrCode: check.errCode } },
+        signIn.token,
+      );
+    }
+    const value = (id: string) => page.getByTestId(id).locator('.value').textContent();
+    await page.getByTestId('nav-overview').click();
+    const switcher = page.getByTestId('app-switcher');
+    // every app: the 8 default sessions (7 seeded, 1 for the webhook) and the card's 2
+    await expect.poll(() => value('count-started')).toBe('10');
+    expect(await switcher.locator('option').allTextContents()).toEqual([
+      '全部小程序',
+      'default',
+      expect.stringContaining('(card)'),
+    ]);
+    await switcher.selectOption('card');
+    await expect.poll(() => value('count-started')).toBe('2');
+    expect(await value('count-verified')).toBe('1');
+    expect(await value('count-pending')).toBe('1');
+    await shot('overview-card');
+    await switcher.selectOption('default');
+    await expect.poll(() => value('count-started')).toBe('8');
+    expect(await value('count-failed')).toBe('1');
+    // the card app has no failure; the choice stays from page to page and over a reload
+    await switcher.selectOption('card');
+    await page.getByTestId('nav-failures').click();
+    await page.getByTestId('user-failures').waitFor();
+    expect(await page.getByTestId('user-failures').textContent()).toBe('无');
+    await page.reload();
+    await page.getByTestId('nav-sessions').click();
+    await expect.poll(() => page.getByTestId('session-row').count()).toBe(2);
+    expect(await page.getByTestId('app-switcher').inputValue()).toBe('card');
+    expect(await page.getByTestId('session-app').allTextContents()).toEqual(['card', 'card']);
+    await shot('sessions-card');
+    await page.getByTestId('app-switcher').selectOption('');
+    await expect.poll(() => page.getByTestId('session-row').count()).toBe(10);
+
+    await page.getByTestId('nav-system').click();
+    const apps = page.getByTestId('system-app');
+    await expect.poll(() => apps.count()).toBe(2);
+    for (const app of ['card', 'default']) {
+      const row = page.locator(`[data-testid="system-app"][data-app="${app}"]`);
+      expect(await row.getByTestId('app-token').textContent()).toBe('正常');
+      expect(await row.getByTestId('app-token-age').textContent()).toMatch(/\d+ 秒前\)$/);
+      expect(await row.getByTestId('app-last-call').getAttribute('data-outcome')).toBe('OK');
+    }
+    expect(await page.locator('[data-testid="system-app"][data-app="card"]').textContent()).toContain(
+      CARD_APPID,
+    );
+    await shot('system-apps');
+
+    // a key for the card app only, from the Keys page
+    await page.getByTestId('nav-keys').click();
+    await page.getByTestId('key-name').fill('card-desk');
+    await page.getByTestId('scope-CONSOLE_READ').check();
+    await page.getByTestId('key-app-card').check();
+    await page.getByTestId('key-create').click();
+    const created = page.getByTestId('created-key').locator('code');
+    await created.waitFor();
+    const prefix = ((await created.textContent()) ?? '').split('_')[1]!;
+    const row = page.locator(`[data-testid="key-row"][data-prefix="${prefix}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId('key-apps-cell').textContent()).toBe('card');
+  });
+
   it('had no console errors, no requests to other hosts, and never put the key in a URL', () => {
     expect(watch.consoleErrors).toEqual([]);
     expect(watch.outsideRequests).toEqual([]);

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/load-config';
 import { buildSchema } from '../src/graphql/index';
 import { consoleAssetsPlugin, consoleAvailability } from '../src/http/plugins/console-assets.plugin';
 import { fullFlow, PEOPLE, start } from './support/flows';
-import { CANCEL, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
+import { CANCEL, CONFIRM, type Json, startTestGateway, type TestGateway } from './support/test-gateway';
 
 const OVERVIEW = `query($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!) {
   consoleOverview(from: $from, to: $to, bucket: $bucket) {
@@ -280,6 +280,151 @@ describe('console GraphQL operations (PGlite, sandbox)', () => {
       expect(all).not.toContain(person.name);
       expect(all).not.toContain(person.idCardNumber);
     }
+  });
+});
+
+describe('console GraphQL operations per app (PGlite, sandbox serving default and card)', () => {
+  let t: TestGateway;
+  let all: string;
+  let cardOnly: string;
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const ids = { card: [] as string[], default: [] as string[] };
+  const CARD_APPID = 'wx_sandbox_card';
+
+  /** A card user: signs in with the card mini program's wx.login code, starts, runs the device, confirms. */
+  async function cardFlow(openid: string, scenario?: 'id_mismatch'): Promise<string> {
+    const signedIn = await t.gql('mutation($code: String!) { signIn(code: $code, app: "card") { token } }', {
+      code: t.sandbox.device.login(openid, CARD_APPID),
+    });
+    const token = signedIn.body.data!.signIn.token as string;
+    const started = await start(t, token, { protocol: 'V2' });
+    if (!started.session) throw new Error(JSON.stringify(started.response.body.errors));
+    const check = t.sandbox.device.runV2Check({
+      openid,
+      appId: CARD_APPID,
+      verifyId: started.session.clientParams.verifyId,
+      ...(scenario ? { scenario } : {}),
+    });
+    await t.gql(CONFIRM, { input: { id: started.session.id, clientErrCode: check.errCode } }, token);
+    return started.session.id as string;
+  }
+
+  beforeAll(async () => {
+    t = await startTestGateway({ database: 'pglite' });
+    all = await t.createApiKey(['console:read']);
+    const keys = t.container.resolve(TOKENS.ApiKeys);
+    const created = await keys.create('card desk', ['console:read'], ['card']);
+    if (!created.ok) throw new Error(created.error.message);
+    cardOnly = created.value.key;
+    // default: 2 verified, 1 failed (ID_NUMBER_MISMATCH); card: 1 verified, 1 failed (ID_NUMBER_MISMATCH)
+    ids.default.push((await fullFlow(t, 'o_apps_a', 'V2')).session!.id);
+    ids.default.push((await fullFlow(t, 'o_apps_b', 'V2', PEOPLE.li)).session!.id);
+    ids.default.push((await fullFlow(t, 'o_apps_c', 'V2', PEOPLE.wang, 'id_mismatch')).session!.id);
+    ids.card.push(await cardFlow('o_apps_card_a'));
+    ids.card.push(await cardFlow('o_apps_card_b', 'id_mismatch'));
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const overview = (key: string, app?: string) =>
+    t.gql(
+      `query($from: DateTime!, $to: DateTime!, $app: String) {
+        consoleOverview(from: $from, to: $to, bucket: HOUR, app: $app) { total { started verified failed } series { count } } }`,
+      { from, to, app },
+      key,
+    );
+  const failures = (key: string, app?: string) =>
+    t.gql(
+      `query($from: DateTime!, $to: DateTime!, $app: String) {
+        failureBreakdown(from: $from, to: $to, app: $app) { total failures { code count } } }`,
+      { from, to, app },
+      key,
+    );
+  const sessions = (key: string, app?: string, filter?: Json) =>
+    t.gql(
+      `query($app: String, $filter: ConsoleSessionFilter) {
+        consoleSessions(app: $app, filter: $filter, first: 50) { edges { node { id app } } } }`,
+      { app, filter },
+      key,
+    );
+  const idsOf = (r: { body: { data?: Json | null } }) =>
+    (r.body.data!.consoleSessions.edges as Json[]).map((e) => e.node.id).sort();
+
+  it('counts every app, or the one asked for', async () => {
+    expect((await overview(all)).body.data!.consoleOverview.total).toEqual({
+      started: 5,
+      verified: 3,
+      failed: 2,
+    });
+    const card = (await overview(all, 'card')).body.data!.consoleOverview;
+    expect(card.total).toEqual({ started: 2, verified: 1, failed: 1 });
+    expect((card.series as Json[]).reduce((n, p) => n + p.count, 0)).toBe(2);
+    expect((await overview(all, 'default')).body.data!.consoleOverview.total).toEqual({
+      started: 3,
+      verified: 2,
+      failed: 1,
+    });
+    expect((await failures(all)).body.data!.failureBreakdown).toEqual({
+      total: 2,
+      failures: [{ code: 'ID_NUMBER_MISMATCH', count: 2 }],
+    });
+    expect((await failures(all, 'card')).body.data!.failureBreakdown.total).toBe(1);
+    const listed = await sessions(all, 'card');
+    expect(idsOf(listed)).toEqual([...ids.card].sort());
+    expect((listed.body.data!.consoleSessions.edges as Json[]).every((e) => e.node.app === 'card')).toBe(
+      true,
+    );
+    expect(idsOf(await sessions(all))).toEqual([...ids.card, ...ids.default].sort());
+    expect(idsOf(await sessions(all, 'default', { status: 'FAILED' }))).toEqual([ids.default[2]]);
+    const one = await t.gql(
+      'query($id: ID!) { consoleSession(id: $id) { id app } }',
+      { id: ids.card[0] },
+      all,
+    );
+    expect(one.body.data!.consoleSession).toEqual({ id: ids.card[0], app: 'card' });
+    const bad = await overview(all, 'Not An App');
+    expect(bad.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'app' });
+  });
+
+  it("never shows a key limited to card the default app's sessions, even when it names default", async () => {
+    expect((await overview(cardOnly)).body.data!.consoleOverview.total).toEqual({
+      started: 2,
+      verified: 1,
+      failed: 1,
+    });
+    expect((await failures(cardOnly)).body.data!.failureBreakdown.total).toBe(1);
+    expect(idsOf(await sessions(cardOnly))).toEqual([...ids.card].sort());
+    for (const asked of [
+      overview(cardOnly, 'default'),
+      failures(cardOnly, 'default'),
+      sessions(cardOnly, 'default'),
+    ]) {
+      const r = await asked;
+      expect(r.body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+      expect(r.body.data ?? null).toBeNull();
+    }
+    // a default session by its id is not there for this key, exactly like a missing one
+    const other = await t.gql(
+      'query($id: ID!) { consoleSession(id: $id) { id } }',
+      { id: ids.default[0] },
+      cardOnly,
+    );
+    expect(other.body.data!.consoleSession).toBeNull();
+    // the System page lists its apps only; an unlimited key sees both
+    const system =
+      '{ systemStatus { apps { id displayName appId serving tokenOk tokenAgeSeconds tokenFetchedAt lastCallAt lastCallOutcome } } }';
+    const mine = (await t.gql(system, {}, cardOnly)).body.data!.systemStatus.apps as Json[];
+    expect(mine.map((a) => a.id)).toEqual(['card']);
+    const both = (await t.gql(system, {}, all)).body.data!.systemStatus.apps as Json[];
+    expect(both.map((a) => a.id).sort()).toEqual(['card', 'default']);
+    for (const app of both) {
+      expect(app).toMatchObject({ serving: true, tokenOk: true, lastCallOutcome: 'OK' });
+      expect(app.tokenAgeSeconds).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(app.lastCallAt)).toBeLessThanOrEqual(Date.now());
+    }
+    expect(both.find((a) => a.id === 'card')!.appId).toBe(CARD_APPID);
   });
 });
 

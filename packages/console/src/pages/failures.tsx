@@ -10,8 +10,8 @@ import { useQuery } from '../use-query';
 import { PeriodPicker } from './overview';
 
 // the reason is read from the failure taxonomy (failureReason), as on every page: not asked of the server
-const QUERY = graphql(`query FailureBreakdown($from: DateTime!, $to: DateTime!) {
-  failureBreakdown(from: $from, to: $to) {
+const QUERY = graphql(`query FailureBreakdown($from: DateTime!, $to: DateTime!, $app: String) {
+  failureBreakdown(from: $from, to: $to, app: $app) {
     total
     failures { code retryable upstream count share trend { bucket count } }
     upstreamErrors { endpoint outcome count }
@@ -58,10 +58,14 @@ function FailureTable(props: { rows: Failure[]; testId: string }) {
   );
 }
 
-export function FailuresPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
+export function FailuresPage(props: {
+  period: PeriodName;
+  setPeriod: (p: PeriodName) => void;
+  app: string | null;
+}) {
   const { t } = useI18n();
   const { from, to } = periodOf(props.period);
-  const { data, error, reload } = useQuery(QUERY, { from, to });
+  const { data, error, reload } = useQuery(QUERY, { from, to, app: props.app });
   const b = data?.failureBreakdown;
   return (
     <section class="page" data-testid="page-failures">

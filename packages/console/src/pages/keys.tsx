@@ -1,12 +1,15 @@
 import { useState } from 'preact/hooks';
 import { type ApiError, gql, toApiError } from '../api';
+import { appsLabel, type ConsoleApp } from '../app-switcher';
 import { DataTable } from '../components/data-table';
 import { ErrorNotice } from '../components/error-notice';
 import { graphql, type VariablesOf } from '../graphql';
 import { useI18n } from '../i18n';
 import { useQuery } from '../use-query';
 
-const LIST = graphql('query ApiKeys { apiKeys { id name prefix scopes createdAt revokedAt lastUsedAt } }');
+const LIST = graphql(
+  'query ApiKeys { apiKeys { id name prefix scopes apps createdAt revokedAt lastUsedAt } }',
+);
 const CREATE = graphql(`mutation CreateApiKey($input: CreateApiKeyInput!) {
   createApiKey(input: $input) { key apiKey { id prefix } } }`);
 const REVOKE = graphql('mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }');
@@ -26,7 +29,7 @@ const SCOPES = [
 type ApiKeyScope = VariablesOf<typeof CREATE>['input']['scopes'][number];
 const scopeLabel = (scope: string) => scope.toLowerCase().replace('_', ':');
 
-export function KeysPage(props: { admin: boolean }) {
+export function KeysPage(props: { admin: boolean; apps: readonly ConsoleApp[] }) {
   const { t, date } = useI18n();
   const { data, error, reload } = useQuery(props.admin ? LIST : null, {});
   const [created, setCreated] = useState<string | null>(null);
@@ -49,11 +52,14 @@ export function KeysPage(props: { admin: boolean }) {
     const formElement = event.target as HTMLFormElement;
     const form = new FormData(formElement);
     setProblem(null);
+    // no app ticked: a key for every app (the gateway limits it to the creating key's apps, if those are limited)
+    const apps = form.getAll('apps').map(String);
     try {
       const result = await gql(CREATE, {
         input: {
           name: String(form.get('name') ?? ''),
           scopes: form.getAll('scopes').map(String) as ApiKeyScope[],
+          ...(apps.length > 0 ? { apps } : {}),
         },
       });
       setCreated(result.createApiKey.key);
@@ -97,6 +103,19 @@ export function KeysPage(props: { admin: boolean }) {
             </label>
           ))}
         </fieldset>
+        {props.apps.length > 0 && (
+          <fieldset data-testid="key-apps">
+            <legend>
+              {t('apps')} <span class="note">({t('appsHint')})</span>
+            </legend>
+            {props.apps.map((app) => (
+              <label class="inline">
+                <input type="checkbox" name="apps" value={app.id} data-testid={`key-app-${app.id}`} />{' '}
+                {app.displayName} <code>{app.id}</code>
+              </label>
+            ))}
+          </fieldset>
+        )}
         <button type="submit" data-testid="key-create">
           {t('create')}
         </button>
@@ -120,6 +139,11 @@ export function KeysPage(props: { admin: boolean }) {
             { label: t('keyName'), cell: (k) => k.name },
             { label: t('prefix'), cell: (k) => <code>{k.prefix}</code> },
             { label: t('scopes'), cell: (k) => k.scopes.map(scopeLabel).join(', ') },
+            {
+              label: t('apps'),
+              cell: (k) => appsLabel(k.apps, t('appsAll')),
+              attrs: () => ({ 'data-testid': 'key-apps-cell' }),
+            },
             { label: t('createdAt'), cell: (k) => date(k.createdAt) },
             { label: t('lastUsed'), cell: (k) => (k.lastUsedAt ? date(k.lastUsedAt) : t('never')) },
             {

@@ -13,8 +13,8 @@ const COUNTS = graphql(`fragment Counts on ConsoleCounts @_unmask {
   started pending verified failed canceled expired deviceRan confirmed passRate medianSecondsToOutcome p95SecondsToOutcome
 }`);
 const QUERY = graphql(
-  `query ConsoleOverview($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!) {
-  consoleOverview(from: $from, to: $to, bucket: $bucket) {
+  `query ConsoleOverview($from: DateTime!, $to: DateTime!, $bucket: ConsoleBucket!, $app: String) {
+  consoleOverview(from: $from, to: $to, bucket: $bucket, app: $app) {
     total { ...Counts }
     byProtocol { protocol counts { ...Counts } }
     series { bucket status count }
@@ -50,10 +50,14 @@ export function PeriodPicker(props: { value: PeriodName; onChange: (p: PeriodNam
   );
 }
 
-export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodName) => void }) {
+export function OverviewPage(props: {
+  period: PeriodName;
+  setPeriod: (p: PeriodName) => void;
+  app: string | null;
+}) {
   const { t } = useI18n();
   const period = periodOf(props.period);
-  const { data, error, reload } = useQuery(QUERY, period);
+  const { data, error, reload } = useQuery(QUERY, { ...period, app: props.app });
   const o = data?.consoleOverview;
   // every bucket of the period, empty ones as zeros, so the axis spans the period asked for
   const x = bucketsOf(period.from, period.to, period.bucket).map((at) => at / 1000);
@@ -81,7 +85,7 @@ export function OverviewPage(props: { period: PeriodName; setPeriod: (p: PeriodN
                 <span class="value">{o.total[k]}</span>
               </div>
             ))}
-            <AlternativeChosenCard period={props.period} />
+            <AlternativeChosenCard period={props.period} app={props.app} />
             <div class="card" data-testid="pass-rate">
               <span class="label">{t('passRate')}</span>
               <span class="value">{percent(o.total.passRate)}</span>

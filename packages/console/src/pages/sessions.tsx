@@ -7,14 +7,14 @@ import { type MessageKey, useI18n } from '../i18n';
 import { SessionPrivacy } from '../privacy/session-privacy';
 import { useQuery } from '../use-query';
 
-const LIST = graphql(`query ConsoleSessions($filter: ConsoleSessionFilter, $after: String) {
-  consoleSessions(filter: $filter, first: 20, after: $after) {
-    edges { node { id status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId createdAt } }
+const LIST = graphql(`query ConsoleSessions($filter: ConsoleSessionFilter, $after: String, $app: String) {
+  consoleSessions(filter: $filter, first: 20, after: $after, app: $app) {
+    edges { node { id app status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId createdAt } }
     hasNextPage endCursor
   } }`);
 const ONE = graphql(`query ConsoleSession($id: ID!) {
   consoleSession(id: $id) {
-    id status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId
+    id app status protocol maskedName maskedIdCardNumber attempts maxAttempts lastErrorCode openid clientReferenceId
     createdAt endedAt verifiedAt
     timeline { at kind status attempt failureCode }
   } }`);
@@ -24,11 +24,11 @@ type Filter = NonNullable<VariablesOf<typeof LIST>['filter']>;
 /** datetime-local (read as China Standard Time) to ISO; empty to undefined. */
 const cstToIso = (value: string) => (value ? new Date(`${value}:00+08:00`).toISOString() : undefined);
 
-export function SessionsPage(props: { open: (id: string) => void }) {
+export function SessionsPage(props: { open: (id: string) => void; app: string | null }) {
   const { t, date, lang } = useI18n();
   const [filter, setFilter] = useState<Filter>({});
   const [after, setAfter] = useState<string | null>(null);
-  const { data, error, reload } = useQuery(LIST, { filter, after });
+  const { data, error, reload } = useQuery(LIST, { filter, after, app: props.app });
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -108,6 +108,11 @@ export function SessionsPage(props: { open: (id: string) => void }) {
             columns={[
               { label: t('createdAt'), cell: (node) => date(node.createdAt) },
               {
+                label: t('app'),
+                cell: (node) => <code>{node.app}</code>,
+                attrs: () => ({ 'data-testid': 'session-app' }),
+              },
+              {
                 label: t('status'),
                 cell: (node) => (
                   <span class={`status ${node.status}`}>{t(node.status.toLowerCase() as MessageKey)}</span>
@@ -164,6 +169,10 @@ export function SessionPage(props: { id: string; back: () => void; admin?: boole
       {s && (
         <>
           <dl class="facts" data-testid="session-detail">
+            <dt>{t('app')}</dt>
+            <dd data-testid="session-app">
+              <code>{s.app}</code>
+            </dd>
             <dt>{t('status')}</dt>
             <dd data-testid="session-status">{t(s.status.toLowerCase() as MessageKey)}</dd>
             <dt>{t('protocol')}</dt>

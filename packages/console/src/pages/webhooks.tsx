@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type ApiError, gql, toApiError } from '../api';
+import { appsLabel } from '../app-switcher';
 import { DataTable } from '../components/data-table';
 import { ErrorNotice } from '../components/error-notice';
 import { graphql, type ResultOf } from '../graphql';
@@ -7,7 +8,7 @@ import { type MessageKey, useI18n } from '../i18n';
 import { useQuery } from '../use-query';
 
 const ENDPOINTS = graphql(`query WebhookEndpoints { webhookEndpoints {
-  id url description events enabled disabledReason disabledAt failingSince createdAt } }`);
+  id url description events apps enabled disabledReason disabledAt failingSince createdAt } }`);
 const DELIVERIES =
   graphql(`query WebhookDeliveries($endpointId: ID!, $status: WebhookDeliveryStatus, $after: String) {
   webhookDeliveries(endpointId: $endpointId, status: $status, first: 20, after: $after) {
@@ -64,6 +65,11 @@ export function WebhooksPage(props: { admin: boolean }) {
               ),
             },
             { label: t('events'), cell: (e) => e.events.map(eventLabel).join(', ') },
+            {
+              label: t('apps'),
+              cell: (e) => appsLabel(e.apps, t('appsAll')),
+              attrs: () => ({ 'data-testid': 'endpoint-apps' }),
+            },
             {
               label: t('status'),
               attrs: () => ({ 'data-testid': 'endpoint-state' }),

@@ -1,3 +1,5 @@
+import type { AppScope } from '../apps/app.js';
+
 /** Hours or (China Standard Time) days. */
 export type ConsoleBucket = 'hour' | 'day';
 
@@ -36,6 +38,8 @@ export interface FailureCount {
 /** A session as the console shows it: masked name and ID number only; no evidence, no digests. */
 export interface ConsoleSessionRow {
   id: string;
+  /** The app (mini program) the session belongs to. */
+  app: string;
   status: string;
   protocol: string;
   maskedName: string;
@@ -51,6 +55,8 @@ export interface ConsoleSessionRow {
 }
 
 export interface ConsoleSessionFilter {
+  /** These apps' sessions only; null or omitted: every app. */
+  apps?: AppScope;
   status?: string | null;
   protocol?: string | null;
   openid?: string | null;

@@ -1,12 +1,12 @@
 import { auditTarget, checkPageSize, entityIdMessage, isEntityId } from '@facegate/domain';
 import { auditRequest } from '../audit';
 import { builder } from '../builder';
-import { requireConsoleRead } from '../console-authorization';
 import { DateTimeScalar } from '../date-time.scalar';
 import { unwrap } from '../domain-error.mapper';
 import { VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
 import { badUserInput } from '../errors';
 import { decodeCursor } from '../page-cursor';
+import { CONSOLE_APP_ARG_DESCRIPTION, consoleAppScope } from '../types/console-app-scope';
 import { ConsoleSessionConnectionRef, readTogether } from '../types/console-session.type';
 
 const ConsoleSessionFilterInput = builder.inputType('ConsoleSessionFilter', {
@@ -34,14 +34,15 @@ builder.queryField('consoleSessions', (t) =>
       filter: t.arg({ type: ConsoleSessionFilterInput }),
       first: t.arg.int(),
       after: t.arg.string(),
+      app: t.arg.string({ description: CONSOLE_APP_ARG_DESCRIPTION }),
     },
-    resolve: async (_root, { filter, first, after }, ctx) => {
-      requireConsoleRead(ctx.viewer);
+    resolve: async (_root, { filter, first, after, app }, ctx) => {
+      const apps = consoleAppScope(ctx.viewer, app);
       const size = unwrap(checkPageSize(first));
       checkText('openid', filter?.openid);
       checkText('clientReferenceId', filter?.clientReferenceId);
       const rows = await ctx.services.console.queries.sessions(
-        filter ?? {},
+        { ...filter, apps },
         size,
         after ? decodeCursor(after) : null,
       );

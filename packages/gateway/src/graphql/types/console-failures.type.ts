@@ -8,10 +8,10 @@ import {
   V2_CLIENT_CODES,
 } from '@facegate/domain';
 import { builder } from '../builder';
-import { requireConsoleRead } from '../console-authorization';
 import { checkPeriod } from '../console-period';
 import { DateTimeScalar } from '../date-time.scalar';
 import { FailureCodeEnum } from '../enums';
+import { CONSOLE_APP_ARG_DESCRIPTION, consoleAppScope } from './console-app-scope';
 
 /**
  * Failures WeChat's server side caused (its errcodes: busy, token, configuration, the evidence lookup), as
@@ -98,12 +98,13 @@ builder.queryField('failureBreakdown', (t) =>
     args: {
       from: t.arg({ type: DateTimeScalar, required: true }),
       to: t.arg({ type: DateTimeScalar, required: true }),
+      app: t.arg.string({ description: CONSOLE_APP_ARG_DESCRIPTION }),
     },
-    resolve: async (_root, { from, to }, ctx) => {
-      requireConsoleRead(ctx.viewer);
+    resolve: async (_root, { from, to, app }, ctx) => {
+      const apps = consoleAppScope(ctx.viewer, app);
       checkPeriod(from, to);
       const [counts, upstreamErrors] = await Promise.all([
-        ctx.services.console.queries.failures(from, to),
+        ctx.services.console.queries.failures(from, to, apps),
         ctx.services.console.system.upstreamErrors(),
       ]);
       const total = counts.reduce((sum, c) => sum + c.count, 0);

@@ -5,10 +5,10 @@ import type {
   VerificationStatus,
 } from '@facegate/domain';
 import { builder } from '../builder';
-import { requireConsoleRead } from '../console-authorization';
 import { checkPeriod } from '../console-period';
 import { DateTimeScalar } from '../date-time.scalar';
 import { VerificationProtocolEnum, VerificationStatusEnum } from '../enums';
+import { CONSOLE_APP_ARG_DESCRIPTION, consoleAppScope } from './console-app-scope';
 
 export const ConsoleBucketEnum = builder.enumType('ConsoleBucket', {
   description: 'HOUR, or DAY in China Standard Time (Asia/Shanghai)',
@@ -97,15 +97,16 @@ builder.queryField('consoleOverview', (t) =>
       from: t.arg({ type: DateTimeScalar, required: true }),
       to: t.arg({ type: DateTimeScalar, required: true }),
       bucket: t.arg({ type: ConsoleBucketEnum, defaultValue: 'DAY', required: true }),
+      app: t.arg.string({ description: CONSOLE_APP_ARG_DESCRIPTION }),
     },
-    resolve: async (_root, { from, to, bucket }, ctx) => {
-      requireConsoleRead(ctx.viewer);
+    resolve: async (_root, { from, to, bucket, app }, ctx) => {
+      const apps = consoleAppScope(ctx.viewer, app);
       const unit = bucket === 'HOUR' ? 'hour' : 'day';
       checkPeriod(from, to, unit);
       const { queries } = ctx.services.console;
       const [rows, alternativeChosen] = await Promise.all([
-        queries.overview(from, to, unit, ctx.services.clock.now()),
-        queries.alternativeChosen(from, to),
+        queries.overview(from, to, unit, ctx.services.clock.now(), apps),
+        queries.alternativeChosen(from, to, apps),
       ]);
       return { ...rows, from, to, bucket, alternativeChosen };
     },

@@ -79,6 +79,7 @@ const TimelineEntryRef = builder.objectRef<TimelineEntry>('ConsoleTimelineEntry'
 export const ConsoleSessionRef = builder.objectRef<ConsoleSessionRow>('ConsoleSession').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
+    app: t.exposeString('app', { description: 'The app (mini program) the session belongs to' }),
     status: t.field({ type: VerificationStatusEnum, resolve: (s) => s.status as VerificationStatus }),
     protocol: t.field({ type: VerificationProtocolEnum, resolve: (s) => s.protocol as VerificationProtocol }),
     maskedName: t.exposeString('maskedName'),
