@@ -69,7 +69,7 @@ describe('facegate webhooks while `facegate serve` holds the embedded database',
     const id = ENDPOINT_ID.exec(added.stdout)![0];
     const secret = SECRET.exec(added.stdout)![0];
     expect(added.stdout).toContain(
-      `Created webhook endpoint ${id} -> ${receiver.url} (verification.started).`,
+      `Created webhook endpoint ${id} -> ${receiver.url} (verification.started; apps all).`,
     );
 
     const listed = await webhooks('list');
