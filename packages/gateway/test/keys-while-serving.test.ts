@@ -88,7 +88,9 @@ for (const database of DATABASE_KINDS) {
       const listed = await runFacegate(['keys', 'list'], { cwd: tmpdir(), env });
       expect(listed.code).toBe(0);
       expect(listed.stdout).toContain(`Database: ${where}`);
-      expect(listed.stdout).toMatch(new RegExp(`${prefix}  crm  verifications:read  created \\S+  active`));
+      expect(listed.stdout).toMatch(
+        new RegExp(`${prefix}  crm  verifications:read  apps all  created \\S+  active`),
+      );
       expect(listed.stdout).not.toContain(key);
 
       const revoked = await runFacegate(['keys', 'revoke', prefix], { cwd: tmpdir(), env });

@@ -215,8 +215,10 @@ export async function buildContainer(
       ...(served ? { registerWithSandbox: (appId, appSecret) => served.addApp({ appId, appSecret }) } : {}),
     });
     await catalog.refresh();
-    if (!overrides.databaseOnly) catalog.start(config.appsRefreshMs);
-    lifecycle.onClose('wechat clients', () => catalog.close());
+    if (!overrides.databaseOnly) {
+      catalog.start(config.appsRefreshMs);
+      lifecycle.onClose('wechat client', () => catalog.close());
+    }
     provide(c, TOKENS.Apps, catalog);
 
     // a factory: tsyringe takes a null useValue for no registration at all
