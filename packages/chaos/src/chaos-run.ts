@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@facegate/adapters-postgres';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@facegate/adapters-postgres/testing';
 import { type Sandbox, seededRandom, startSandbox } from '@facegate/wechat-sandbox';
-import { type Check, DEFAULT_LIMITS, evaluateChecks, type UpstreamFacts } from './checks';
+import { type Check, DEFAULT_LIMITS, evaluateChecks, isolationChecks, type UpstreamFacts } from './checks';
 import { readBackSessions, readDatabaseFacts } from './database-facts';
 import { createServiceKey, GatewayProcess, runFacegateCommand } from './gateway-process';
 import { GraphqlClient, RetryStats } from './graphql-client';
@@ -13,9 +13,12 @@ import { randomIdentity } from './identities';
 import { perKindRate } from './random';
 import { ChaosWebhookReceiver, readWebhookFacts, type WebhookFacts, webhookChecks } from './webhook-receiver';
 import {
+  type ChaosApp,
+  type IsolationProbe,
   Ledger,
   type PlanItem,
   type PlannedOutcome,
+  probeIsolation,
   readConsentVersion,
   runVerification,
   signIn,
@@ -26,6 +29,11 @@ export type ChaosDatabase = 'postgres' | 'pglite';
 
 export interface ChaosOptions {
   readonly database: ChaosDatabase;
+  /**
+   * Mini programs served (1: the `default` app alone, as a single-app deployment). With more, users are spread
+   * over them and only the first app's access tokens are revoked.
+   */
+  readonly apps: number;
   /** Gateway processes sharing the database (PGlite: always 1, one process per data folder). */
   readonly instances: number;
   /** Planned confirmations (pieces of evidence, each sent twice). The run stops at this or the duration. */
@@ -38,7 +46,7 @@ export interface ChaosOptions {
   readonly kills: number;
   /** Share of WeChat calls faulted, split evenly over busy (-1), HTTP 503, reset and truncated JSON. */
   readonly faultRate: number;
-  /** Every this often, the sandbox revokes the current access tokens (0: never). */
+  /** Every this often, the sandbox revokes the current access tokens, the first app's only (0: never). */
   readonly revokeEveryMs: number;
   /** Share of verifications on the v2 protocol (the rest legacy). */
   readonly v2Share: number;
@@ -60,6 +68,7 @@ export interface ChaosOptions {
 
 export const DEFAULT_OPTIONS: ChaosOptions = {
   database: 'postgres',
+  apps: 1,
   instances: 2,
   confirmations: 3000,
   durationMs: 600_000,
@@ -92,6 +101,45 @@ export interface ChaosReport {
   readonly checks: readonly Check[];
   /** PostgreSQL runs: what the webhook receiver got against the outbox. */
   readonly webhooks: WebhookFacts | null;
+  /** Several apps: the figures of each (the first is the one whose tokens were revoked). Null with one app. */
+  readonly apps: readonly AppFigures[] | null;
+  readonly isolationProbes: readonly IsolationProbe[];
+}
+
+export interface AppFigures {
+  readonly id: string;
+  readonly appId: string;
+  readonly tokensRevoked: boolean;
+  readonly users: number;
+  readonly verificationsStarted: number;
+  readonly confirmations: number;
+  readonly storedSessions: number;
+  readonly sessionRows: number;
+  readonly tokensIssued: number;
+  readonly wechatCalls: number;
+}
+
+/** An app of the apps file: its secret goes to the gateways in the variable secretEnv names. */
+export interface ExtraChaosApp extends ChaosApp {
+  readonly appSecret: string;
+  readonly secretEnv: string;
+}
+
+/**
+ * The apps after the first (the sandbox's main appid, the gateways' `default` app from WECHAT_APP_ID): `app2`,
+ * `app3`, ... for the apps file, each with its own appid and secret.
+ */
+export function extraChaosApps(count: number): ExtraChaosApp[] {
+  const apps: ExtraChaosApp[] = [];
+  for (let n = 2; n <= count; n++) {
+    apps.push({
+      id: `app${n}`,
+      appId: `wx_chaos_app${n}`,
+      appSecret: randomBytes(16).toString('hex'),
+      secretEnv: `CHAOS_APP${n}_WECHAT_SECRET`,
+    });
+  }
+  return apps;
 }
 
 /** The plan: confirmations spread over protocols and outcomes, in a seeded random order. */
@@ -139,6 +187,7 @@ async function machineInfo(databaseUrl: string | null): Promise<Record<string, s
 export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<ChaosReport> {
   const options: ChaosOptions = { ...DEFAULT_OPTIONS, ...partial };
   const instances = options.database === 'pglite' ? 1 : Math.max(1, Math.floor(options.instances));
+  const appCount = Math.max(1, Math.floor(options.apps));
   const log = options.log;
   const began = Date.now();
   const runId = randomBytes(3).toString('hex');
@@ -155,7 +204,17 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
   try {
     if (options.database === 'postgres') pg = await createTestPostgresDatabase(options.postgresAdminUrl);
     const machine = await machineInfo(pg?.url ?? null);
-    sandbox = await startSandbox({ port: 0, host: '127.0.0.1', seed: options.seed });
+    const extraApps = extraChaosApps(appCount);
+    sandbox = await startSandbox({
+      port: 0,
+      host: '127.0.0.1',
+      seed: options.seed,
+      ...(extraApps.length > 0
+        ? { extraApps: extraApps.map((a) => ({ appId: a.appId, appSecret: a.appSecret })) }
+        : {}),
+    });
+    const mainApp: ChaosApp = { id: 'default', appId: sandbox.appId };
+    const apps: ChaosApp[] = [mainApp, ...extraApps];
     const env: Record<string, string> = {
       WECHAT_APP_ID: sandbox.appId,
       WECHAT_APP_SECRET: sandbox.appSecret,
@@ -164,6 +223,20 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       DATA_DIR: join(workDir, 'data'),
       ...(pg ? { DATABASE_URL: pg.url } : {}),
     };
+    if (extraApps.length > 0) {
+      // the other apps as a deployment keeps them: a file without secrets, each secret in its variable
+      const file = join(workDir, 'apps.json');
+      const entries = extraApps.map((a) => ({
+        id: a.id,
+        appId: a.appId,
+        displayName: `Chaos ${a.id}`,
+        secretEnv: a.secretEnv,
+        protocols: ['V2', 'LEGACY'],
+      }));
+      await writeFile(file, `${JSON.stringify({ apps: entries }, null, 2)}\n`);
+      env.FACEGATE_APPS_FILE = file;
+      for (const a of extraApps) env[a.secretEnv] = a.appSecret;
+    }
     // also migrates the fresh database before any gateway starts
     const apiKey = await createServiceKey(env);
     if (pg !== null) {
@@ -190,6 +263,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     log(
       `${instances} gateway process(es) on ${options.database} up: ${gateways.map((g) => `${g.name}=${g.url} (pid ${g.pid})`).join(', ')}; sandbox ${sandbox.url}`,
     );
+    if (appCount > 1) log(`${appCount} apps: ${apps.map((a) => `${a.id}=${a.appId}`).join(', ')}`);
 
     const plan = planVerifications(options, runId, random);
     const targets = gateways.map((g) => ({ name: g.name, graphqlUrl: g.graphqlUrl }));
@@ -201,6 +275,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       targets,
       random,
       v2NamesVerifyId: options.v2NamesVerifyId,
+      namesApp: appCount > 1,
       // read before the faults start, as the mini program reads it before the user taps "Agree"
       consentVersion: await readConsentVersion(client, targets[0]!, stats),
     };
@@ -219,10 +294,12 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const deadline = workloadStart + options.durationMs;
     const liveSandbox = sandbox;
     let revocations = 0;
+    // one app's tokens only: the others must keep confirming on theirs
+    const revoked = appCount > 1 ? mainApp.appId : undefined;
     const revoker =
       options.revokeEveryMs > 0
         ? setInterval(() => {
-            liveSandbox.revokeTokens();
+            liveSandbox.revokeTokens(revoked);
             revocations += 1;
           }, options.revokeEveryMs)
         : null;
@@ -230,6 +307,7 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     // workers: each takes a user's worth of plan items, signs the user in, runs them
     let next = 0;
     let users = 0;
+    const usersByApp = new Map<string, number>();
     let done = 0;
     const pairsPlanned = options.confirmations;
     const worker = async () => {
@@ -237,10 +315,13 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         if (Date.now() >= deadline || next >= plan.length) return;
         const items = plan.slice(next, next + options.verificationsPerUser);
         next += items.length;
+        // users take turns over the apps
+        const app = apps[users % apps.length]!;
         const openid = `chaos_${runId}_${users++}`;
-        const token = await signIn(ctx, openid);
+        usersByApp.set(app.id, (usersByApp.get(app.id) ?? 0) + 1);
+        const token = await signIn(ctx, openid, app);
         if (token === null) continue;
-        const user = { openid, token, identity: randomIdentity(random) };
+        const user = { app, openid, token, identity: randomIdentity(random) };
         for (const item of items) {
           if (Date.now() >= deadline) break;
           await runVerification(ctx, user, item);
@@ -305,6 +386,23 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     await Promise.all(gateways.map((g) => g.kill('SIGKILL')));
     await Promise.all(gateways.map((g) => g.start()));
     const stored = await readBackSessions(client, gateways[0]!.graphqlUrl, apiKey, stats);
+    // isolation: each app's first session, asked for by its user's openid signed in to the next app
+    const isolationProbes: IsolationProbe[] = [];
+    if (appCount > 1) {
+      for (const [i, app] of apps.entries()) {
+        const session = ledger.sessions.find((s) => s.app === app.id && s.sessionId !== null);
+        if (session === undefined) continue;
+        const probe = await probeIsolation(
+          ctx,
+          { sessionId: session.sessionId!, openid: session.openid, app },
+          apps[(i + 1) % apps.length]!,
+        );
+        isolationProbes.push(probe);
+        log(
+          `isolation probe: ${probe.askingApp} token -> ${probe.sessionApp} session: ${probe.otherAppSaw}; own app: ${probe.ownAppSaw}`,
+        );
+      }
+    }
     const gatewayErrorLogs = gateways.reduce((n, g) => n + g.logs.errors, 0);
     const tokenRejections = gateways.reduce((n, g) => n + g.logs.tokenRejected, 0);
     const errorSamples = gateways.flatMap((g) => g.logs.lastErrors).slice(0, 5);
@@ -341,7 +439,11 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
         stats,
         gatewayErrorLogs,
         limits: DEFAULT_LIMITS,
+        apps: apps.map((a) => a.id),
       }),
+      ...(appCount > 1
+        ? isolationChecks({ ledger, stored, database, probes: isolationProbes, apps: apps.map((a) => a.id) })
+        : []),
       ...(webhooks !== null ? webhookChecks(webhooks) : []),
     ];
     if (errorSamples.length > 0) log(`gateway error log samples:\n${errorSamples.join('\n')}`);
@@ -350,9 +452,24 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
     const answers = pairs.flatMap((p) => p.sends.flatMap((s) => (s.answer ? [s.answer] : [])));
     const byStatus = (status: string) => stored.filter((s) => s.status === status).length;
     const { log: _log, ...reportedOptions } = options;
+    const appFigures: AppFigures[] = apps.map((app) => {
+      const sessions = ledger.sessions.filter((s) => s.app === app.id);
+      return {
+        id: app.id,
+        appId: app.appId,
+        tokensRevoked: revoked === app.appId && revocations > 0,
+        users: usersByApp.get(app.id) ?? 0,
+        verificationsStarted: sessions.filter((s) => s.sessionId !== null).length,
+        confirmations: sessions.reduce((n, s) => n + s.pairs.length, 0),
+        storedSessions: stored.filter((s) => s.app === app.id).length,
+        sessionRows: database.sessionRowsByApp.get(app.id) ?? 0,
+        tokensIssued: counters.tokensIssuedByApp[app.appId] ?? 0,
+        wechatCalls: Object.values(counters.callsByApp[app.appId] ?? {}).reduce((a, b) => a + b, 0),
+      };
+    });
     return {
       ok: checks.every((c) => c.ok),
-      options: { ...reportedOptions, instances },
+      options: { ...reportedOptions, instances, apps: appCount },
       machine,
       durationMs: Date.now() - began,
       workloadMs,
@@ -383,6 +500,8 @@ export async function runChaos(partial: Partial<ChaosOptions> = {}): Promise<Cha
       kills,
       checks,
       webhooks,
+      apps: appCount > 1 ? appFigures : null,
+      isolationProbes,
     };
   } finally {
     await Promise.allSettled(gateways.map((g) => g.kill('SIGKILL')));

@@ -15,6 +15,8 @@ confirmation sent twice, gateways SIGKILLed and restarted, then the checks. Exit
   --duration S                 stop starting new work after S seconds (default 600; PGlite run: half)
   --concurrency N              users at once (default 16)
   --instances N                gateway processes on PostgreSQL (default 2; PGlite: always 1)
+  --apps N                     mini programs served (default 1; 1..8): users spread over them, only the first
+                               app's tokens revoked, sessions checked per app and for isolation between apps
   --kills N                    SIGKILL + restart during each run (default 3)
   --fault-rate R               share of WeChat calls faulted (default 0.2)
   --revoke-every-ms N          token revocation period (default 5000; 0 = never)
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       concurrency: { type: 'string' },
       instances: { type: 'string' },
+      apps: { type: 'string' },
       kills: { type: 'string' },
       'fault-rate': { type: 'string' },
       'revoke-every-ms': { type: 'string' },
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--db must be postgres, pglite or both');
   const durationS = number(values.duration, 'duration', 1, 3600, DEFAULT_OPTIONS.durationMs / 1000);
   const common = {
+    apps: Math.floor(number(values.apps, 'apps', 1, 8, DEFAULT_OPTIONS.apps)),
     concurrency: number(values.concurrency, 'concurrency', 1, 256, DEFAULT_OPTIONS.concurrency),
     kills: number(values.kills, 'kills', 0, 20, DEFAULT_OPTIONS.kills),
     faultRate: number(values['fault-rate'], 'fault-rate', 0, 0.9, DEFAULT_OPTIONS.faultRate),

@@ -1,5 +1,5 @@
 import type { RetryStats } from './graphql-client';
-import { EXPECTED_RESULT, type Ledger } from './workload';
+import { EXPECTED_RESULT, type IsolationProbe, type Ledger } from './workload';
 
 /** A session as the gateway's API returns it after the run. */
 export interface StoredSession {
@@ -7,19 +7,26 @@ export interface StoredSession {
   readonly status: string;
   readonly attempts: number;
   readonly clientReferenceId: string | null;
+  /** The app the gateway recorded it under. */
+  readonly app: string;
 }
 
 /** What the database itself says about double counting (queried directly, see database-facts.ts). */
 export interface DatabaseFacts {
   /** (session, attempt) pairs recorded by more than one completed evidence claim. */
   readonly duplicateAttemptClaims: number;
+  readonly duplicateAttemptClaimsByApp: ReadonlyMap<string, number>;
   /** Completed evidence claims per session id. */
   readonly completedClaimsBySession: ReadonlyMap<string, number>;
   /** Outbox events repeated for one session, status and attempt count. */
   readonly duplicateEvents: number;
+  readonly duplicateEventsByApp: ReadonlyMap<string, number>;
   /** Evidence claims never completed (a holder died and nobody came back for it). */
   readonly unfinishedClaims: number;
   readonly sessionRows: number;
+  readonly sessionRowsByApp: ReadonlyMap<string, number>;
+  /** Every session row's app, as the database holds it. */
+  readonly appBySession: ReadonlyMap<string, string>;
 }
 
 /** From the sandbox's counters, taken when the workload ended. */
@@ -35,7 +42,7 @@ export interface Check {
   readonly value: string;
   /** Up to a few examples when it failed. */
   readonly examples: readonly string[];
-  /** The four checks the run exists for; the others guard the run's own validity. */
+  /** The checks the run exists for; the others guard the run's own validity. */
   readonly headline: boolean;
 }
 
@@ -52,20 +59,42 @@ const UPSTREAM_RESULT_PATHS = [
 ];
 const MAX_EXAMPLES = 5;
 
-function collector() {
+/** Counts problems (per app too) and keeps a few examples, labelled with their app when `labelled`. */
+function collector(labelled = false) {
   let count = 0;
+  const byApp = new Map<string, number>();
   const examples: string[] = [];
   return {
-    add(example: string) {
-      count += 1;
-      if (examples.length < MAX_EXAMPLES) examples.push(example);
+    add(example: string, app?: string, n = 1) {
+      count += n;
+      if (app !== undefined) byApp.set(app, (byApp.get(app) ?? 0) + n);
+      if (examples.length < MAX_EXAMPLES)
+        examples.push(labelled && app !== undefined ? `[${app}] ${example}` : example);
     },
     get count() {
       return count;
     },
+    byApp,
     examples,
   };
 }
+
+function tally(map: Map<string, number>, app: string, n = 1): void {
+  map.set(app, (map.get(app) ?? 0) + n);
+}
+
+/** '; per app: default 0 of 812, card 0 of 790' when the run served several apps, else nothing. */
+function perApp(
+  apps: readonly string[],
+  counted: ReadonlyMap<string, number>,
+  of?: ReadonlyMap<string, number>,
+): string {
+  if (apps.length < 2) return '';
+  return `; per app: ${apps.map((a) => `${a} ${counted.get(a) ?? 0}${of ? ` of ${of.get(a) ?? 0}` : ''}`).join(', ')}`;
+}
+
+/** The apps of the run, in the order they were first used. */
+const appsOf = (ledger: Ledger): string[] => [...new Set(ledger.sessions.map((s) => s.app))];
 
 /**
  * Compares what clients were told (the ledger) with what the gateway holds after the run (read back through
@@ -80,22 +109,28 @@ export function evaluateChecks(input: {
   stats: RetryStats;
   gatewayErrorLogs: number;
   limits?: CheckLimits;
+  /** The apps the run served (default: those of the ledger); with two or more, each headline is also per app. */
+  apps?: readonly string[];
 }): Check[] {
   const { ledger, database, upstream, stats } = input;
   const limits = input.limits ?? DEFAULT_LIMITS;
+  const apps = input.apps ?? appsOf(ledger);
   const stored = new Map(input.stored.map((s) => [s.id, s]));
 
   // 1. Every acknowledged answer is what the database holds.
-  const lost = collector();
+  const several = apps.length > 1;
+  const lost = collector(several);
   let acknowledged = 0;
+  const acknowledgedByApp = new Map<string, number>();
   for (const session of ledger.sessions) {
     if (session.sessionId === null) continue;
     const answers = session.pairs.flatMap((p) => p.sends.flatMap((s) => (s.answer ? [s.answer] : [])));
     if (answers.length === 0) continue;
     acknowledged += answers.length;
+    tally(acknowledgedByApp, session.app, answers.length);
     const row = stored.get(session.sessionId);
     if (row === undefined) {
-      lost.add(`${session.item.ref}: session missing after the run`);
+      lost.add(`${session.item.ref}: session missing after the run`, session.app);
       continue;
     }
     const problem = answers.find(
@@ -106,16 +141,17 @@ export function evaluateChecks(input: {
     if (problem !== undefined) {
       lost.add(
         `${session.item.ref}: told ${problem.status}/${problem.attempts}, stored ${row.status}/${row.attempts}`,
+        session.app,
       );
     }
   }
 
   // 2. Nothing counted twice.
-  const duplicated = collector();
-  if (database.duplicateAttemptClaims > 0)
-    duplicated.add(`${database.duplicateAttemptClaims} attempt(s) recorded by two evidence claims`);
-  if (database.duplicateEvents > 0)
-    duplicated.add(`${database.duplicateEvents} outbox event(s) published twice for one attempt`);
+  const duplicated = collector(several);
+  for (const [app, n] of database.duplicateAttemptClaimsByApp)
+    if (n > 0) duplicated.add(`${n} attempt(s) recorded by two evidence claims`, app);
+  for (const [app, n] of database.duplicateEventsByApp)
+    if (n > 0) duplicated.add(`${n} outbox event(s) published twice for one attempt`, app);
   const sessionsByRef = new Map<string, StoredSession[]>();
   for (const row of input.stored) {
     if (row.clientReferenceId === null || row.attempts === 0) continue;
@@ -124,7 +160,8 @@ export function evaluateChecks(input: {
     sessionsByRef.set(row.clientReferenceId, list);
   }
   for (const [ref, rows] of sessionsByRef) {
-    if (rows.length > 1) duplicated.add(`${ref}: ${rows.length} sessions with attempts for one start`);
+    if (rows.length > 1)
+      duplicated.add(`${ref}: ${rows.length} sessions with attempts for one start`, rows[0]!.app);
   }
   for (const session of ledger.sessions) {
     if (session.sessionId === null) continue;
@@ -132,22 +169,33 @@ export function evaluateChecks(input: {
     const row = stored.get(session.sessionId);
     const claims = database.completedClaimsBySession.get(session.sessionId) ?? 0;
     if (row !== undefined && row.attempts > presented)
-      duplicated.add(`${session.item.ref}: ${row.attempts} attempts stored for ${presented} evidence(s)`);
+      duplicated.add(
+        `${session.item.ref}: ${row.attempts} attempts stored for ${presented} evidence(s)`,
+        session.app,
+      );
     else if (claims > presented)
-      duplicated.add(`${session.item.ref}: ${claims} evidence claims for ${presented} evidence(s)`);
+      duplicated.add(
+        `${session.item.ref}: ${claims} evidence claims for ${presented} evidence(s)`,
+        session.app,
+      );
   }
 
   // 3. Both sends of a pair agree.
-  const conflicting = collector();
+  const conflicting = collector(several);
   let bothAnswered = 0;
-  for (const pair of ledger.pairs()) {
-    const [a, b] = pair.sends.map((s) => s.answer);
-    if (!a || !b) continue;
-    bothAnswered += 1;
-    if (a.status !== b.status || a.attempts !== b.attempts) {
-      conflicting.add(
-        `${pair.sessionId} (${pair.protocol}, ${pair.mode}): ${a.status}/${a.attempts} vs ${b.status}/${b.attempts}`,
-      );
+  const bothAnsweredByApp = new Map<string, number>();
+  for (const session of ledger.sessions) {
+    for (const pair of session.pairs) {
+      const [a, b] = pair.sends.map((s) => s.answer);
+      if (!a || !b) continue;
+      bothAnswered += 1;
+      tally(bothAnsweredByApp, session.app);
+      if (a.status !== b.status || a.attempts !== b.attempts) {
+        conflicting.add(
+          `${pair.sessionId} (${pair.protocol}, ${pair.mode}): ${a.status}/${a.attempts} vs ${b.status}/${b.attempts}`,
+          session.app,
+        );
+      }
     }
   }
 
@@ -192,21 +240,21 @@ export function evaluateChecks(input: {
       name: 'acknowledged results lost',
       headline: true,
       ok: lost.count === 0 && acknowledged > 0,
-      value: `${lost.count} of ${acknowledged} acknowledged answers`,
+      value: `${lost.count} of ${acknowledged} acknowledged answers${perApp(apps, lost.byApp, acknowledgedByApp)}`,
       examples: acknowledged === 0 ? ['no answer was acknowledged at all'] : lost.examples,
     },
     {
       name: 'duplicated records',
       headline: true,
       ok: duplicated.count === 0,
-      value: `${duplicated.count} (${database.sessionRows} session rows)`,
+      value: `${duplicated.count} (${database.sessionRows} session rows)${perApp(apps, duplicated.byApp, database.sessionRowsByApp)}`,
       examples: duplicated.examples,
     },
     {
       name: 'conflicting answers for one evidence',
       headline: true,
       ok: conflicting.count === 0,
-      value: `${conflicting.count} of ${bothAnswered} pairs answered twice`,
+      value: `${conflicting.count} of ${bothAnswered} pairs answered twice${perApp(apps, conflicting.byApp, bothAnsweredByApp)}`,
       examples: conflicting.examples,
     },
     {
@@ -243,6 +291,66 @@ export function evaluateChecks(input: {
       ok: tokenCalls === 0,
       value: String(tokenCalls),
       examples: [],
+    },
+  ];
+}
+
+/**
+ * Several apps: every session is recorded (in the API's answer and in the database) under the app its user
+ * signed in to, every app had sessions, and no user of one app could read another app's session.
+ */
+export function isolationChecks(input: {
+  ledger: Ledger;
+  stored: readonly StoredSession[];
+  database: DatabaseFacts;
+  probes: readonly IsolationProbe[];
+  apps: readonly string[];
+}): Check[] {
+  const { ledger, database, probes, apps } = input;
+  // a start retried after a lost answer may leave an orphan session: it belongs to the same user and app
+  const appOfRef = new Map(ledger.sessions.map((s) => [s.item.ref, s.app]));
+  const misrecorded = collector();
+  const checkedByApp = new Map<string, number>();
+  let checked = 0;
+  for (const row of input.stored) {
+    const expected = row.clientReferenceId === null ? undefined : appOfRef.get(row.clientReferenceId);
+    if (expected === undefined) continue;
+    checked += 1;
+    tally(checkedByApp, expected);
+    const inDatabase = database.appBySession.get(row.id) ?? 'no row';
+    if (row.app !== expected || inDatabase !== expected)
+      misrecorded.add(
+        `${row.clientReferenceId}: signed in to ${expected}, the API says ${row.app}, the database ${inDatabase}`,
+        expected,
+      );
+  }
+  const idle = apps.filter((a) => (checkedByApp.get(a) ?? 0) === 0);
+
+  const leaks = probes.filter((p) => p.otherAppSaw !== 'NOT_FOUND' || p.ownAppSaw !== 'VISIBLE');
+  return [
+    {
+      name: "sessions recorded under their user's app",
+      headline: true,
+      ok: misrecorded.count === 0 && checked > 0 && idle.length === 0,
+      value: `${misrecorded.count} of ${checked} sessions${perApp(apps, misrecorded.byApp, checkedByApp)}`,
+      examples: [...misrecorded.examples, ...idle.map((a) => `${a}: no session at all`)],
+    },
+    {
+      name: "another app's user reads no session",
+      headline: true,
+      ok: probes.length > 0 && leaks.length === 0,
+      value: `${leaks.length} of ${probes.length} probes leaked (${probes
+        .map(
+          (p) => `${p.askingApp} token -> ${p.sessionApp} session: ${p.otherAppSaw}; own app: ${p.ownAppSaw}`,
+        )
+        .join(', ')})`,
+      examples:
+        probes.length === 0
+          ? ['no probe ran']
+          : leaks.map(
+              (p) =>
+                `${p.sessionId}: the same openid signed in to ${p.askingApp} got ${p.otherAppSaw} (expected NOT_FOUND), in ${p.sessionApp} ${p.ownAppSaw} (expected VISIBLE)`,
+            ),
     },
   ];
 }

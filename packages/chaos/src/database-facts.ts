@@ -10,29 +10,40 @@ import { withRetries } from './graphql-client';
 export async function readDatabaseFacts(where: { url?: string; dataDir?: string }): Promise<DatabaseFacts> {
   const db = await openDatabase(where.url ? { url: where.url } : { dataDir: where.dataDir! });
   try {
-    const [dupClaims] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (
+    // per app, through the session's row (an outbox event of a vanished session would count under '?')
+    const dupClaims = await db.query<{ app: string; n: number }>(
+      `SELECT coalesce(s.app, '?') AS app, count(*)::int AS n FROM (
          SELECT session_id, outcome_attempt FROM evidence_claims WHERE completed_at IS NOT NULL
-         GROUP BY session_id, outcome_attempt HAVING count(*) > 1) d`,
+         GROUP BY session_id, outcome_attempt HAVING count(*) > 1) d
+       LEFT JOIN verification_sessions s ON s.id = d.session_id GROUP BY 1`,
     );
     const perSession = await db.query<{ session_id: string; n: number }>(
       `SELECT session_id, count(*)::int AS n FROM evidence_claims WHERE completed_at IS NOT NULL GROUP BY session_id`,
     );
-    const [dupEvents] = await db.query<{ n: number }>(
-      `SELECT coalesce(sum(c - 1), 0)::int AS n FROM (
-         SELECT count(*) AS c FROM event_outbox
-         GROUP BY session_id, payload->>'status', payload->>'attempts' HAVING count(*) > 1) d`,
+    const dupEvents = await db.query<{ app: string; n: number }>(
+      `SELECT coalesce(s.app, '?') AS app, sum(d.c - 1)::int AS n FROM (
+         SELECT session_id, count(*) AS c FROM event_outbox
+         GROUP BY session_id, payload->>'status', payload->>'attempts' HAVING count(*) > 1) d
+       LEFT JOIN verification_sessions s ON s.id = d.session_id GROUP BY 1`,
     );
     const [unfinished] = await db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM evidence_claims WHERE completed_at IS NULL',
     );
-    const [rows] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM verification_sessions');
+    const sessions = await db.query<{ id: string; app: string }>('SELECT id, app FROM verification_sessions');
+    const byApp = (rows: { app: string; n: number }[]) => new Map(rows.map((r) => [r.app, r.n]));
+    const sum = (rows: { n: number }[]) => rows.reduce((n, r) => n + r.n, 0);
+    const sessionRowsByApp = new Map<string, number>();
+    for (const row of sessions) sessionRowsByApp.set(row.app, (sessionRowsByApp.get(row.app) ?? 0) + 1);
     return {
-      duplicateAttemptClaims: dupClaims?.n ?? 0,
+      duplicateAttemptClaims: sum(dupClaims),
+      duplicateAttemptClaimsByApp: byApp(dupClaims),
       completedClaimsBySession: new Map(perSession.map((r) => [r.session_id, r.n])),
-      duplicateEvents: dupEvents?.n ?? 0,
+      duplicateEvents: sum(dupEvents),
+      duplicateEventsByApp: byApp(dupEvents),
       unfinishedClaims: unfinished?.n ?? 0,
-      sessionRows: rows?.n ?? 0,
+      sessionRows: sessions.length,
+      sessionRowsByApp,
+      appBySession: new Map(sessions.map((r) => [r.id, r.app])),
     };
   } finally {
     await db.close();
@@ -41,7 +52,7 @@ export async function readDatabaseFacts(where: { url?: string; dataDir?: string 
 
 const PAGE = `query ($after: String) {
   verifications(first: 100, after: $after) {
-    edges { node { id status attempts clientReferenceId } }
+    edges { node { id status attempts clientReferenceId app } }
     pageInfo { hasNextPage endCursor }
   }
 }`;

@@ -1,8 +1,11 @@
 export {
+  type AppFigures,
   type ChaosDatabase,
   type ChaosOptions,
   type ChaosReport,
   DEFAULT_OPTIONS,
+  type ExtraChaosApp,
+  extraChaosApps,
   planVerifications,
   runChaos,
 } from './chaos-run';
@@ -11,6 +14,7 @@ export {
   type DatabaseFacts,
   DEFAULT_LIMITS,
   evaluateChecks,
+  isolationChecks,
   type StoredSession,
   type UpstreamFacts,
 } from './checks';

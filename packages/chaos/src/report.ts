@@ -5,7 +5,7 @@ export function formatReport(report: ChaosReport): string {
   const o = report.options;
   const lines: string[] = [];
   lines.push(
-    `== FaceGate chaos: ${o.database}, ${o.instances} gateway process(es), ${o.confirmations} confirmations planned, ${o.kills} SIGKILL restarts, ${Math.round(o.faultRate * 100)}% WeChat faults, seed ${o.seed} ==`,
+    `== FaceGate chaos: ${o.database}, ${o.instances} gateway process(es),${o.apps > 1 ? ` ${o.apps} apps,` : ''} ${o.confirmations} confirmations planned, ${o.kills} SIGKILL restarts, ${Math.round(o.faultRate * 100)}% WeChat faults, seed ${o.seed} ==`,
   );
   lines.push(
     `machine: ${Object.entries(report.machine)
@@ -38,6 +38,11 @@ export function formatReport(report: ChaosReport): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   );
+  for (const app of report.apps ?? []) {
+    lines.push(
+      `app ${app.id} (${app.appId}${app.tokensRevoked ? ', tokens revoked' : ''}): users ${app.users}, verificationsStarted ${app.verificationsStarted}, confirmations ${app.confirmations}, storedSessions ${app.storedSessions}, sessionRows ${app.sessionRows}, WeChat calls ${app.wechatCalls}, tokens issued ${app.tokensIssued}`,
+    );
+  }
   lines.push(
     `kills: ${report.kills.map((k) => `${k.instance} at ${(k.atMs / 1000).toFixed(1)} s (down ${k.downMs} ms)`).join('; ') || 'none'}`,
   );

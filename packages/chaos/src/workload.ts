@@ -62,6 +62,9 @@ export interface PairRecord {
 
 export interface SessionRecord {
   readonly item: PlanItem;
+  /** The app (slug) the user signed in to, and the user: what the session must be recorded under. */
+  readonly app: string;
+  readonly openid: string;
   sessionId: string | null;
   /** Why the session never started (start or sign-in gave up), if it did not. */
   startError: string | null;
@@ -77,6 +80,12 @@ export class Ledger {
   pairs(): PairRecord[] {
     return this.sessions.flatMap((s) => s.pairs);
   }
+}
+
+/** A mini program the gateway serves: its FaceGate app id (slug) and the WeChat appid it runs as. */
+export interface ChaosApp {
+  readonly id: string;
+  readonly appId: string;
 }
 
 /** A gateway instance the clients can reach. */
@@ -102,10 +111,16 @@ export interface WorkloadContext {
    * `consentText` query, as the mini program reads it before showing it): a user's start must name it.
    */
   readonly consentVersion: string;
+  /**
+   * Sign-ins name the user's app (the mini program's appid). False (one app): they name none and land in the
+   * `default` app, as a single-app deployment's clients do.
+   */
+  readonly namesApp: boolean;
 }
 
 /** A signed-in chaos user and the identity they verify (the device's scenario decides each outcome). */
 export interface ChaosUser {
+  readonly app: ChaosApp;
   readonly openid: string;
   readonly token: string;
   readonly identity: Identity;
@@ -114,6 +129,7 @@ export interface ChaosUser {
 const VERIFICATION_FIELDS = `id status attempts lastError { code }
   clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey } ... on V2ClientParams { verifyId } }`;
 const SIGN_IN = 'mutation ($code: String!) { signIn(code: $code) { token } }';
+const SIGN_IN_TO_APP = 'mutation ($code: String!, $app: String) { signIn(code: $code, app: $app) { token } }';
 const START = `mutation ($input: StartVerificationInput!) { startVerification(input: $input) { ${VERIFICATION_FIELDS} } }`;
 const CONSENT_TEXT = 'query { consentText { version } }';
 const CONFIRM = `mutation ($input: ConfirmVerificationInput!) { confirmVerification(input: $input) { ${VERIFICATION_FIELDS} } }`;
@@ -164,16 +180,30 @@ export async function readConsentVersion(
   return version;
 }
 
-/** wx.login + signIn, retried as a mini program would: every try with a fresh code. */
-export async function signIn(ctx: WorkloadContext, openid: string): Promise<string | null> {
-  const result = await withRetries(
+/** wx.login (as the app's mini program) + signIn, retried as a mini program would: every try with a fresh code. */
+export async function signInAs(
+  ctx: WorkloadContext,
+  openid: string,
+  app: ChaosApp,
+): Promise<Retried<{ signIn: { token: string } }>> {
+  return withRetries(
     'signIn',
-    () =>
-      ctx.client.send<{ signIn: { token: string } }>(pick(ctx).graphqlUrl, SIGN_IN, {
-        code: ctx.device.login(openid),
-      }),
+    () => {
+      const code = ctx.device.login(openid, app.appId);
+      return ctx.namesApp
+        ? ctx.client.send<{ signIn: { token: string } }>(pick(ctx).graphqlUrl, SIGN_IN_TO_APP, {
+            code,
+            app: app.appId,
+          })
+        : ctx.client.send<{ signIn: { token: string } }>(pick(ctx).graphqlUrl, SIGN_IN, { code });
+    },
     ctx.stats,
   );
+}
+
+/** A chaos user's sign-in, counted in the ledger; null when it gave up. */
+export async function signIn(ctx: WorkloadContext, openid: string, app: ChaosApp): Promise<string | null> {
+  const result = await signInAs(ctx, openid, app);
   ctx.ledger.signIns += 1;
   if (!result.ok) {
     ctx.ledger.signInFailures += 1;
@@ -221,8 +251,8 @@ export async function runVerification(
   user: ChaosUser,
   item: PlanItem,
 ): Promise<SessionRecord> {
-  const { openid, token, identity } = user;
-  const record: SessionRecord = { item, sessionId: null, startError: null, pairs: [] };
+  const { app, openid, token, identity } = user;
+  const record: SessionRecord = { item, app: app.id, openid, sessionId: null, startError: null, pairs: [] };
   ctx.ledger.sessions.push(record);
   const started = await withRetries(
     'startVerification',
@@ -258,6 +288,7 @@ export async function runVerification(
     if (params?.__typename === 'LegacyClientParams') {
       const run = ctx.device.runLegacyCheck({
         openid,
+        appId: app.appId,
         checkAliveType: params.checkAliveType,
         ...(params.userIdKey
           ? { userIdKey: params.userIdKey }
@@ -268,7 +299,7 @@ export async function runVerification(
       input = { id: session.id, verifyResult: run.verifyResult, clientErrCode: run.errCode };
       needsUpstream = true;
     } else if (params?.__typename === 'V2ClientParams') {
-      const run = ctx.device.runV2Check({ openid, verifyId: params.verifyId, scenario });
+      const run = ctx.device.runV2Check({ openid, appId: app.appId, verifyId: params.verifyId, scenario });
       // naming the verifyId it ran lets a resend be told apart from a confirmation of the next verifyId
       input = {
         id: session.id,
@@ -309,4 +340,58 @@ export async function runVerification(
     if (session.status !== 'PENDING') break;
   }
   return record;
+}
+
+/**
+ * An isolation probe: one openid signed in to two apps (two people, for WeChat and for FaceGate) asks for the
+ * session it started in one of them.
+ */
+export interface IsolationProbe {
+  readonly sessionId: string;
+  /** The app the session was started in, and the app of the token asking for it. */
+  readonly sessionApp: string;
+  readonly askingApp: string;
+  /** What the other app's token got: NOT_FOUND when the apps are isolated, VISIBLE when it read the session. */
+  readonly otherAppSaw: string;
+  /** The control, with a token of the session's own app: VISIBLE (else the probe proves nothing). */
+  readonly ownAppSaw: string;
+}
+
+/** Signs `openid` in to `app` and asks for the session: VISIBLE, NULL, an error code, or why it could not ask. */
+async function readSessionAs(
+  ctx: WorkloadContext,
+  openid: string,
+  app: ChaosApp,
+  sessionId: string,
+): Promise<string> {
+  const signedIn = await signInAs(ctx, openid, app);
+  if (!signedIn.ok) return `sign-in to ${app.id} failed: ${describeFailure(signedIn)}`;
+  const read = await withRetries(
+    'verification',
+    () =>
+      ctx.client.send<{ verification: { id: string } | null }>(
+        pick(ctx).graphqlUrl,
+        'query ($id: ID!) { verification(id: $id) { id } }',
+        { id: sessionId },
+        signedIn.data.signIn.token,
+      ),
+    ctx.stats,
+  );
+  if (read.ok) return read.data.verification?.id === sessionId ? 'VISIBLE' : 'NULL';
+  return read.last.kind === 'error' ? read.last.error.code : describeFailure(read);
+}
+
+/** A session of `session.app`, asked for by the same openid signed in to `askingApp`, then by its own app. */
+export async function probeIsolation(
+  ctx: WorkloadContext,
+  session: { readonly sessionId: string; readonly openid: string; readonly app: ChaosApp },
+  askingApp: ChaosApp,
+): Promise<IsolationProbe> {
+  return {
+    sessionId: session.sessionId,
+    sessionApp: session.app.id,
+    askingApp: askingApp.id,
+    otherAppSaw: await readSessionAs(ctx, session.openid, askingApp, session.sessionId),
+    ownAppSaw: await readSessionAs(ctx, session.openid, session.app, session.sessionId),
+  };
 }

@@ -60,4 +60,43 @@ describe.runIf(availability.run)('chaos, short', () => {
     expect(report.webhooks!.events).toBeGreaterThan(250);
     expect(report.webhooks!.retried).toBeGreaterThan(0);
   }, 150_000);
+
+  it('two mini programs, only the first one losing its tokens: each app intact, and neither reads the other', async () => {
+    let report: ChaosReport;
+    try {
+      report = await runChaos({
+        database: 'postgres',
+        instances: 2,
+        apps: 2,
+        confirmations: 200,
+        durationMs: 25_000,
+        concurrency: 12,
+        kills: 1,
+        revokeEveryMs: 2_000,
+        seed: 11,
+      });
+    } finally {
+      expect(childProcessesOfThisProcess()).toEqual([]);
+    }
+    const text = formatReport(report);
+    expect(
+      report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.value}`),
+      text,
+    ).toEqual([]);
+    expect(report.checks.map((c) => c.name)).toContain("another app's user reads no session");
+    const [main, other] = report.apps!;
+    expect(main).toMatchObject({ id: 'default', tokensRevoked: true });
+    expect(other).toMatchObject({ id: 'app2', tokensRevoked: false });
+    for (const app of [main!, other!]) {
+      expect(app.confirmations).toBeGreaterThan(50);
+      expect(app.storedSessions).toBe(app.sessionRows);
+    }
+    // the revoked app fetches a token again after each revocation it meets; the other keeps its first one
+    expect(main!.tokensIssued).toBeGreaterThan(other!.tokensIssued);
+    expect(other!.tokensIssued).toBeLessThanOrEqual(2);
+    expect(report.isolationProbes.map((p) => [p.otherAppSaw, p.ownAppSaw])).toEqual([
+      ['NOT_FOUND', 'VISIBLE'],
+      ['NOT_FOUND', 'VISIBLE'],
+    ]);
+  }, 150_000);
 });
