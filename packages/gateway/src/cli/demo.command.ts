@@ -17,7 +17,7 @@ interface DemoOptions {
 
 class DemoError extends Error {}
 
-const VERIFICATION_FIELDS = `id status protocol maskedName maskedIdCardNumber attempts maxAttempts
+const VERIFICATION_FIELDS = `id app status protocol maskedName maskedIdCardNumber attempts maxAttempts
   consentReceipt { id version }
   lastError { code message retryable upstreamCode }
   clientParams { __typename ... on LegacyClientParams { checkAliveType userIdKey name idCardNumber } ... on V2ClientParams { verifyId } }`;
@@ -63,6 +63,7 @@ async function graphql<T>(url: string, query: string, variables: unknown, token?
 
 interface DemoVerification {
   id: string;
+  app: string;
   status: string;
   maskedName: string;
   maskedIdCardNumber: string;
@@ -142,7 +143,7 @@ async function runOne(
     signIn.token,
   );
   log(
-    `gateway: startVerification -> ${started.status} for ${started.maskedName} ${started.maskedIdCardNumber}`,
+    `gateway: startVerification -> ${started.status} for ${started.maskedName} ${started.maskedIdCardNumber} in app ${started.app}`,
   );
 
   let confirmInput: Record<string, unknown>;

@@ -77,6 +77,10 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
     out(`  Try it end to end, from the repository root in another terminal:`);
     out(`    npm run demo -- --url ${running.graphqlUrl} --sandbox-url ${sandbox.url}`);
+    const apps = resolve(running.container, TOKENS.Apps).list();
+    out(
+      `  Mini programs served: ${apps.map((a) => `${a.id} (${a.appId})`).join(', ')}; as another one, add --app ID`,
+    );
     out('  Test identities (each one triggers its scenario on the sandbox device):');
     for (const identity of SANDBOX_TEST_IDENTITIES) {
       out(`    ${identity.scenario.padEnd(22)} ${identity.name}  ${identity.idCardNumber}  ${identity.note}`);

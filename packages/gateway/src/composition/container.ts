@@ -207,7 +207,7 @@ export async function buildContainer(
                 baseUrl: apiBaseUrl,
                 maxConnections: config.upstreamConnections,
                 observer: metrics.upstreamObserver(app.id),
-                logger,
+                logger: logger.child({ app: app.id }),
               }),
             close: (client) => client.close(),
           },

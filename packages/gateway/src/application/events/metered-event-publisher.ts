@@ -24,7 +24,13 @@ export class MeteredEventPublisher implements EventPublisher {
         session?.lastError && session.attempts === event.attempts ? session.lastError.code : 'none';
       this.metrics.verificationOutcomes.inc({ app: event.app, status: event.status, failure_code: failure });
       this.logger.info(
-        { sessionId: event.sessionId, status: event.status, attempts: event.attempts, failureCode: failure },
+        {
+          sessionId: event.sessionId,
+          app: event.app,
+          status: event.status,
+          attempts: event.attempts,
+          failureCode: failure,
+        },
         'verification updated',
       );
     } catch (error) {
