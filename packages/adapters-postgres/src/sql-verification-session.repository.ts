@@ -7,6 +7,7 @@ import type {
   PageCursor,
   RecordedOutcome,
   RedactedSession,
+  RetentionScope,
   SessionAndClaim,
   SessionBinding,
   SessionClaimRequest,
@@ -230,6 +231,7 @@ RETURNING session_id`;
 const REDACT_ENDED_SQL = `WITH picked AS (
   SELECT id FROM verification_sessions
   WHERE redacted_at IS NULL AND created_at < $1 AND status <> 'PENDING' AND ended_at < $1
+    AND ($5::text[] IS NULL OR app = ANY($5::text[])) AND ($6::text[] IS NULL OR app <> ALL($6::text[]))
   ORDER BY created_at, id LIMIT $2
   FOR UPDATE SKIP LOCKED
 ), updated AS (
@@ -473,13 +475,20 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     return rows.length === 1;
   }
 
-  async redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]> {
+  async redactEndedBefore(
+    endedBefore: Date,
+    limit: number,
+    at: Date,
+    scope?: RetentionScope,
+  ): Promise<readonly RedactedSession[]> {
+    const only = scope !== undefined && 'apps' in scope ? [...scope.apps] : null;
+    const except = scope !== undefined && 'exceptApps' in scope ? [...scope.exceptApps] : null;
     const rows = await this.db.query<{
       id: string;
       app: string;
       status: VerificationStatus;
       attempts: number;
-    }>(REDACT_ENDED_SQL, [endedBefore, clampLimit(limit), at, at.toISOString()]);
+    }>(REDACT_ENDED_SQL, [endedBefore, clampLimit(limit), at, at.toISOString(), only, except]);
     return rows.map((r) => ({ id: r.id, app: r.app, status: r.status, attempts: r.attempts }));
   }
 

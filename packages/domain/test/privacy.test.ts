@@ -312,6 +312,35 @@ describe('redaction, erasure, retention and the subject report', () => {
     expect((await deps.repository.findById(recent.id))?.redactedAt).toBeNull();
   });
 
+  it('retention by app: an app with its own period keeps its sessions longer (or shorter) than the others', async () => {
+    const deps = redactionDeps();
+    const endIn = async (app: string) => {
+      const s = await start(deps, { protocol: 'V2', app });
+      return value(await new WithdrawConsent(deps).execute({ sessionId: s.id, openid: TEST_OPENID, app }));
+    };
+    const card = await endIn('card');
+    const retail = await endIn('retail');
+    const plain = await endIn('default');
+    deps.clock.advance(3 * 86_400_000);
+    // default 1 day; card keeps 7 days, retail 2
+    const sweep = new RedactExpiredSessions(deps, {
+      retentionDays: 1,
+      batchSize: 10,
+      retentionDaysByApp: () =>
+        new Map([
+          ['card', 7],
+          ['retail', 2],
+        ]),
+    });
+    expect(await sweep.execute()).toEqual({ redacted: 2, more: false });
+    expect((await deps.repository.findById(plain.id))?.redactedAt).not.toBeNull();
+    expect((await deps.repository.findById(retail.id))?.redactedAt).not.toBeNull();
+    expect((await deps.repository.findById(card.id))?.redactedAt).toBeNull();
+    deps.clock.advance(5 * 86_400_000);
+    expect(await sweep.execute()).toEqual({ redacted: 1, more: false });
+    expect((await deps.repository.findById(card.id))?.redactedAt).not.toBeNull();
+  });
+
   it('a redacted session can never be confirmed', async () => {
     const deps = redactionDeps();
     const session = await start(deps, { protocol: 'V2' });

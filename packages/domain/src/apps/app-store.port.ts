@@ -8,6 +8,8 @@ export interface AppOverrides {
   readonly alternative?: VerificationAlternative;
   /** This app's users' start limits (FACEGATE_RATE_LIMIT_* otherwise). */
   readonly limits?: Partial<StartAdmissionLimits>;
+  /** Days after which this app's ended sessions are redacted (FACEGATE_RETENTION_DAYS otherwise), 1-3650. */
+  readonly retentionDays?: number;
 }
 
 /**

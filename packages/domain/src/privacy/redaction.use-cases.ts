@@ -18,7 +18,7 @@ import type { VerificationSessionSnapshot } from '../verification/verification-s
 import type { WebhookDelivery } from '../webhooks/webhook.types.js';
 import type { WebhookDeliveryLog } from '../webhooks/webhook-delivery-log.port.js';
 import type { ConsentReceipt } from './consent.js';
-import type { SessionRedactor } from './session-redactor.port.js';
+import type { RedactedSession, RetentionScope, SessionRedactor } from './session-redactor.port.js';
 
 export interface RedactionDeps extends VerificationDeps {
   readonly redactor: SessionRedactor;
@@ -126,6 +126,8 @@ export class EraseSubject {
 export interface RetentionSettings {
   /** Sessions ended longer ago than this are redacted (FACEGATE_RETENTION_DAYS, 1-3650, default 30). */
   readonly retentionDays: number;
+  /** Apps with a retention of their own (days by app id), read at each batch; the others use retentionDays. */
+  readonly retentionDaysByApp?: () => ReadonlyMap<string, number>;
   /** Sessions per batch: bounded so a sweep never holds the database for long. */
   readonly batchSize: number;
 }
@@ -143,8 +145,30 @@ export class RedactExpiredSessions {
 
   async execute(): Promise<{ redacted: number; more: boolean }> {
     const now = this.deps.clock.now();
-    const cutoff = new Date(now.getTime() - this.settings.retentionDays * 86_400_000);
-    const redacted = await this.deps.redactor.redactEndedBefore(cutoff, this.settings.batchSize, now);
+    const cutoff = (days: number) => new Date(now.getTime() - days * 86_400_000);
+    const own = this.settings.retentionDaysByApp?.() ?? new Map<string, number>();
+    // one batch per app with a retention of its own, then one for every other app
+    const batches: [Date, RetentionScope | undefined][] = [
+      ...[...own].map(([app, days]): [Date, RetentionScope] => [cutoff(days), { apps: [app] }]),
+      [cutoff(this.settings.retentionDays), own.size > 0 ? { exceptApps: [...own.keys()] } : undefined],
+    ];
+    let total = 0;
+    let more = false;
+    for (const [endedBefore, scope] of batches) {
+      const redacted = await this.deps.redactor.redactEndedBefore(
+        endedBefore,
+        this.settings.batchSize,
+        now,
+        scope,
+      );
+      await this.announce(redacted, now);
+      total += redacted.length;
+      more ||= redacted.length === this.settings.batchSize;
+    }
+    return { redacted: total, more };
+  }
+
+  private async announce(redacted: readonly RedactedSession[], now: Date): Promise<void> {
     for (const session of redacted) {
       await this.deps.events.publish({
         type: 'verification.redacted',
@@ -155,7 +179,6 @@ export class RedactExpiredSessions {
         occurredAt: now,
       });
     }
-    return { redacted: redacted.length, more: redacted.length === this.settings.batchSize };
   }
 }
 

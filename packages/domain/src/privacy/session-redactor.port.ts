@@ -2,6 +2,11 @@ import type { VerificationEvent } from '../ports/event-publisher.port.js';
 import type { VerificationStatus } from '../verification/verification.types.js';
 import type { VerificationSessionSnapshot } from '../verification/verification-session.types.js';
 
+/** Which apps' sessions a retention batch takes: only these, or all but these (apps with a retention of their own). */
+export type RetentionScope =
+  | { readonly apps: readonly string[] }
+  | { readonly exceptApps: readonly string[] };
+
 export interface RedactedSession {
   readonly id: string;
   readonly app: string;
@@ -27,5 +32,10 @@ export interface SessionRedactor {
    * outbox events and delivery bodies as in `redact`, and one verification.redacted event each. Sessions
    * another transaction holds are skipped, never waited for. What it redacted.
    */
-  redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]>;
+  redactEndedBefore(
+    endedBefore: Date,
+    limit: number,
+    at: Date,
+    scope?: RetentionScope,
+  ): Promise<readonly RedactedSession[]>;
 }

@@ -11,7 +11,7 @@ import type {
   VerificationPage,
   VerificationSessionRepository,
 } from '../ports/verification-session.repository.port.js';
-import type { RedactedSession, SessionRedactor } from '../privacy/session-redactor.port.js';
+import type { RedactedSession, RetentionScope, SessionRedactor } from '../privacy/session-redactor.port.js';
 import { VerificationSession } from '../verification/verification-session.js';
 import type {
   SessionBinding,
@@ -216,11 +216,22 @@ export class InMemoryVerificationSessionRepository implements VerificationSessio
     return true;
   }
 
-  async redactEndedBefore(endedBefore: Date, limit: number, at: Date): Promise<readonly RedactedSession[]> {
+  async redactEndedBefore(
+    endedBefore: Date,
+    limit: number,
+    at: Date,
+    scope?: RetentionScope,
+  ): Promise<readonly RedactedSession[]> {
     await Promise.resolve();
+    const inScope = (app: string) =>
+      scope === undefined || ('apps' in scope ? scope.apps.includes(app) : !scope.exceptApps.includes(app));
     const due = [...this.sessions.values()]
       .filter(
-        (s) => s.redactedAt === null && s.endedAt !== null && s.endedAt.getTime() < endedBefore.getTime(),
+        (s) =>
+          s.redactedAt === null &&
+          s.endedAt !== null &&
+          s.endedAt.getTime() < endedBefore.getTime() &&
+          inScope(s.app),
       )
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
       .slice(0, limit);

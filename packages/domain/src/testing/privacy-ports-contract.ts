@@ -168,5 +168,34 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
         status: 'PENDING',
       });
     });
+
+    it('retention by app: a batch takes only the apps named, or every app but those', async () => {
+      const ended = async (id: string, app: string) => {
+        const s = aSessionSnapshot({ id, app, createdAt: at(0) });
+        await ports.sessions.insert(s, anEventFor(s));
+        const done = {
+          ...s,
+          status: 'CANCELED' as const,
+          cancelReason: 'REQUESTED' as const,
+          binding: null,
+          endedAt: at(1),
+          version: 2,
+        };
+        expect(await ports.sessions.update(done, 1, anEventFor(done))).toBe(true);
+      };
+      await ended('ses_r_card', 'card');
+      await ended('ses_r_retail', 'retail');
+      await ended('ses_r_default', 'default');
+      const card = await ports.sessions.redactEndedBefore(at(10), 10, at(30), { apps: ['card'] });
+      expect(card).toEqual([{ id: 'ses_r_card', app: 'card', status: 'CANCELED', attempts: 0 }]);
+      const others = await ports.sessions.redactEndedBefore(at(10), 10, at(30), {
+        exceptApps: ['card', 'retail'],
+      });
+      expect(others.map((r) => r.id)).toEqual(['ses_r_default']);
+      expect(await ports.sessions.findById('ses_r_retail')).toMatchObject({ redactedAt: null });
+      expect(await ports.sessions.redactEndedBefore(at(10), 10, at(30), { apps: ['retail'] })).toHaveLength(
+        1,
+      );
+    });
   });
 }

@@ -413,6 +413,15 @@ function registerFactories(
     (c) =>
       new RedactExpiredSessions(redactionDeps(c), {
         retentionDays: config.privacy.retentionDays,
+        // apps with a retention of their own (retentionDays in the apps file)
+        retentionDaysByApp: () => {
+          const apps = resolve(c, TOKENS.Apps);
+          const own = new Map<string, number>();
+          for (const app of apps.describe()) {
+            if (app.overrides.retentionDays !== undefined) own.set(app.id, app.overrides.retentionDays);
+          }
+          return own;
+        },
         batchSize: RETENTION_BATCH,
       }),
   );

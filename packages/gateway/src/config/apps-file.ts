@@ -35,6 +35,7 @@ const ENTRY_FIELDS = new Set([
   'disabled',
   'alternative',
   'limits',
+  'retentionDays',
 ]);
 
 /**
@@ -48,6 +49,7 @@ const ENTRY_FIELDS = new Set([
  *       protocols: [V2]
  *       alternative: { target: /pages/counter/index, label: 到柜台办理 }
  *       limits: { openidPerDay: 10 }
+ *       retentionDays: 90                   # FACEGATE_RETENTION_DAYS otherwise
  *
  * Every mistake is a ConfigError naming the file, the entry and the field; the secret's value is never echoed.
  */
@@ -130,7 +132,17 @@ function readOverrides(
   at: string,
   fail: (message: string) => never,
 ): AppOverrides {
-  const overrides: { alternative?: AppOverrides['alternative']; limits?: Partial<StartAdmissionLimits> } = {};
+  const overrides: {
+    alternative?: AppOverrides['alternative'];
+    limits?: Partial<StartAdmissionLimits>;
+    retentionDays?: number;
+  } = {};
+  if (e.retentionDays !== undefined) {
+    const days = e.retentionDays;
+    if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650)
+      fail(`${at}.retentionDays must be a whole number of days, 1-3650`);
+    overrides.retentionDays = days as number;
+  }
   if (e.alternative !== undefined) {
     const a = e.alternative as { target?: unknown; label?: unknown } | null;
     if (typeof a?.target !== 'string') fail(`${at}.alternative needs a target (a page path or an https URL)`);

@@ -37,6 +37,11 @@ const AppRef = builder.objectRef<AppShape>('App').implement({
     }),
     hasOwnAlternative: t.boolean({ resolve: (a) => a.overrides.alternative !== undefined }),
     hasOwnLimits: t.boolean({ resolve: (a) => a.overrides.limits !== undefined }),
+    retentionDays: t.int({
+      nullable: true,
+      description: "The app's own retention in days; null: FACEGATE_RETENTION_DAYS",
+      resolve: (a) => a.overrides.retentionDays ?? null,
+    }),
     updatedAt: t.field({ type: DateTimeScalar, resolve: (a) => a.updatedAt }),
   }),
 });
