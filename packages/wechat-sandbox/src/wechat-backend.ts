@@ -90,6 +90,18 @@ interface AppState extends Omit<SandboxApp, 'appSecret'> {
   lastForceRefreshAt: number;
 }
 
+/** An app as the backend first holds it: no token issued yet. */
+function newAppState(app: SandboxApp): AppState {
+  return {
+    ...app,
+    currentToken: null,
+    stableToken: null,
+    forceRefreshDay: -1,
+    forceRefreshCount: 0,
+    lastForceRefreshAt: Number.NEGATIVE_INFINITY,
+  };
+}
+
 export interface BackendOptions {
   apps: readonly SandboxApp[];
   tokenTtlSeconds: number;
@@ -147,16 +159,7 @@ export class WeChatBackend {
     this.now = options.now;
     this.tokenTtlSeconds = options.tokenTtlSeconds;
     this.loginsPerUserPerMinute = options.loginsPerUserPerMinute;
-    for (const app of options.apps) {
-      this.apps.set(app.appId, {
-        ...app,
-        currentToken: null,
-        stableToken: null,
-        forceRefreshDay: -1,
-        forceRefreshCount: 0,
-        lastForceRefreshAt: Number.NEGATIVE_INFINITY,
-      });
-    }
+    for (const app of options.apps) this.apps.set(app.appId, newAppState(app));
     this.resetTokenCounts();
     const max = options.maxEntries;
     this.tokens = new BoundedStore(max);
@@ -175,14 +178,7 @@ export class WeChatBackend {
       known.appSecret = app.appSecret;
       return;
     }
-    this.apps.set(app.appId, {
-      ...app,
-      currentToken: null,
-      stableToken: null,
-      forceRefreshDay: -1,
-      forceRefreshCount: 0,
-      lastForceRefreshAt: Number.NEGATIVE_INFINITY,
-    });
+    this.apps.set(app.appId, newAppState(app));
     this.tokensIssuedByApp.set(app.appId, 0);
   }
 
