@@ -1,5 +1,4 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql/index.js';
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -234,7 +233,9 @@ export function createGateway(c: GatewayContainer): Gateway {
 }
 
 /** Resolves once one serving app got an access token; rejects when none did (or none serves). */
-async function anyAppReachesWeChat(apps: AppCatalog<WeChatApiClient>): Promise<void> {
+async function anyAppReachesWeChat(
+  apps: Pick<AppCatalog<{ accessToken(): Promise<string> }>, 'list' | 'clientOf'>,
+): Promise<void> {
   const clients = apps
     .list()
     .filter((app) => !app.disabled)
