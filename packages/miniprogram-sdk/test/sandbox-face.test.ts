@@ -169,3 +169,41 @@ describe('which face step runs', () => {
     });
   });
 });
+
+describe('the simulated check runs as the signed-in app', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, extraApps: [{ appId: 'wx_second_app', appSecret: 'second' }] });
+  });
+  afterAll(() => sandbox?.close());
+
+  it("sends the app's appid, so the evidence belongs to that mini program; none sent without one", async () => {
+    const bodies: unknown[] = [];
+    const { wxApi } = fakeWx('devtools', [label('pass'), label('pass')]);
+    const request = wxApi.request!;
+    wxApi.request = (o) => {
+      bodies.push(JSON.parse(o.data as string));
+      request(o);
+    };
+    const client = (appId: string | null) =>
+      new SandboxFaceVerifyClient({
+        api: {
+          sandboxDevice: async () => ({
+            url: sandbox.url,
+            openid: 'o_sim_user',
+            appId,
+            identities: SANDBOX_TEST_IDENTITIES,
+          }),
+        },
+        wx: wxApi,
+        sdkVersion: '3.9.2',
+      });
+    const identity = { checkAliveType: 2, name: '张三', idCardNumber: '110102198001010017' };
+    expect((await client('wx_second_app').runLegacyCheck(identity)).errCode).toBe(0);
+    expect((await client(null).runLegacyCheck(identity)).errCode).toBe(0);
+    expect(bodies).toEqual([
+      expect.objectContaining({ appId: 'wx_second_app' }),
+      expect.not.objectContaining({ appId: expect.anything() }),
+    ]);
+  });
+});

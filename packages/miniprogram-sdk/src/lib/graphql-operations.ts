@@ -75,7 +75,7 @@ export const GATEWAY_INFO: Operation<GatewayInfoData, GatewayInfoVariables> = {
 export const SANDBOX_DEVICE: Operation<SandboxDeviceData, SandboxDeviceVariables> = {
   operationName: 'SandboxDevice',
   document: `query SandboxDevice {
-  sandboxDevice { url openid identities { scenario name idCardNumber note } }
+  sandboxDevice { url openid appId identities { scenario name idCardNumber note } }
 }`,
 };
 

@@ -112,6 +112,8 @@ export interface SandboxDeviceData {
   readonly sandboxDevice: {
     readonly url: string;
     readonly openid: string;
+    /** The appid of the app the user signed in to: the sandbox runs the check as that mini program. */
+    readonly appId?: string | null;
     readonly identities: readonly SandboxTestIdentityData[];
   } | null;
 }

@@ -22,6 +22,9 @@ import { type WxTransport, wxRequest } from './wx-async';
 
 type SandboxDevice = NonNullable<SandboxDeviceData['sandboxDevice']>;
 
+/** The check runs as the signed-in user's mini program (its evidence is then that app's). */
+const asApp = (device: SandboxDevice) => (device.appId ? { appId: device.appId } : {});
+
 /** The wx members the simulated step uses. */
 export interface SandboxWx extends Pick<WxTransport, 'request'> {
   showActionSheet(options: {
@@ -107,6 +110,7 @@ export class SandboxFaceVerifyClient implements FaceVerifyClient {
     const { device, scenario } = await this.prepareCheck();
     const answer = await this.post(device, '/sandbox/device/v2-check', {
       openid: device.openid,
+      ...asApp(device),
       verifyId: request.verifyId,
       scenario,
     });
@@ -120,6 +124,7 @@ export class SandboxFaceVerifyClient implements FaceVerifyClient {
       : { name: request.name, idCardNumber: request.idCardNumber };
     const answer = await this.post(device, '/sandbox/device/legacy-check', {
       openid: device.openid,
+      ...asApp(device),
       checkAliveType: request.checkAliveType,
       ...who,
       scenario,
