@@ -15,6 +15,7 @@ interface TextRow {
   text_en: string | null;
   sha256: string;
   published_at: Date | string;
+  app: string | null;
 }
 
 interface ReceiptRow {
@@ -30,7 +31,7 @@ interface ReceiptRow {
   withdrawn_at: Date | string | null;
 }
 
-const TEXT_COLUMNS = 'version, kind, purpose, text_zh, text_en, sha256, published_at';
+const TEXT_COLUMNS = 'version, kind, purpose, text_zh, text_en, sha256, published_at, app';
 const RECEIPT_COLUMNS = `id, session_id, openid_hmac, version, text_sha256, purpose, guardian, accepted_at,
   client_address_hmac, withdrawn_at`;
 
@@ -44,6 +45,7 @@ const toText = (r: TextRow): ConsentText => ({
   textEn: r.text_en,
   sha256: r.sha256,
   publishedAt: toDate(r.published_at),
+  app: r.app,
 });
 
 const toReceipt = (r: ReceiptRow): ConsentReceipt => ({
@@ -59,15 +61,27 @@ const toReceipt = (r: ReceiptRow): ConsentReceipt => ({
   withdrawnAt: r.withdrawn_at === null ? null : toDate(r.withdrawn_at),
 });
 
-/** Published texts; a trigger (migration 0007) refuses any UPDATE or DELETE of one. */
+/**
+ * Published texts, the deployment's (app NULL) and each app's (migration 0012); a trigger (migration 0007)
+ * refuses any UPDATE or DELETE of one.
+ */
 export class SqlConsentTexts implements ConsentTextRepository {
   constructor(private readonly db: Database) {}
 
   async publish(text: ConsentText): Promise<{ outcome: 'published' | 'exists'; stored: ConsentText }> {
     const inserted = await this.db.query<TextRow>(
-      `INSERT INTO consent_texts (${TEXT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO consent_texts (${TEXT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (version) DO NOTHING RETURNING ${TEXT_COLUMNS}`,
-      [text.version, text.kind, text.purpose, text.textZh, text.textEn, text.sha256, text.publishedAt],
+      [
+        text.version,
+        text.kind,
+        text.purpose,
+        text.textZh,
+        text.textEn,
+        text.sha256,
+        text.publishedAt,
+        text.app,
+      ],
     );
     if (inserted[0]) return { outcome: 'published', stored: toText(inserted[0]) };
     const stored = await this.find(text.version);
@@ -75,10 +89,14 @@ export class SqlConsentTexts implements ConsentTextRepository {
     return { outcome: 'exists', stored };
   }
 
-  async current(kind: ConsentKind): Promise<ConsentText | null> {
+  async current(kind: ConsentKind, app: string | null = null): Promise<ConsentText | null> {
+    // the app's own latest first (app IS NULL sorts after false), else the deployment's latest
     const rows = await this.db.query<TextRow>(
-      `SELECT ${TEXT_COLUMNS} FROM consent_texts WHERE kind = $1 ORDER BY seq DESC LIMIT 1`,
-      [kind],
+      app === null
+        ? `SELECT ${TEXT_COLUMNS} FROM consent_texts WHERE kind = $1 AND app IS NULL ORDER BY seq DESC LIMIT 1`
+        : `SELECT ${TEXT_COLUMNS} FROM consent_texts WHERE kind = $1 AND (app = $2 OR app IS NULL)
+           ORDER BY app IS NULL, seq DESC LIMIT 1`,
+      app === null ? [kind] : [kind, app],
     );
     return rows[0] ? toText(rows[0]) : null;
   }

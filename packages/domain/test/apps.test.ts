@@ -12,6 +12,7 @@ import {
   inAppScope,
   isAppSlug,
   type LoginAnswer,
+  PublishConsentText,
   ReportSubject,
   SessionNotFoundError,
   SignIn,
@@ -339,6 +340,115 @@ describe('one openid in two apps is two users', () => {
     expect(error(await decide(undefined))).toBeInstanceOf(SessionNotFoundError);
     expect(await deps.repository.findById(session.id)).toEqual(session);
     expect(value(await decide('a'))).toMatchObject({ status: 'CANCELED', cancelReason: reason });
+  });
+});
+
+describe('consent texts of an app', () => {
+  const cardText = { version: 'card-1', purpose: '办卡', textZh: '卡片小程序的同意书', app: 'card' };
+  /** Deps serving `directory`, with the default texts and card's own standard text published. */
+  const withCardText = async () => {
+    const deps = makeVerificationDeps({ apps: directory });
+    value(await new PublishConsentText(deps).execute(cardText));
+    return deps;
+  };
+  const startIn = (deps: ReturnType<typeof makeVerificationDeps>, app: string, version: string) =>
+    new StartVerification(deps).execute({
+      app,
+      openid: TEST_OPENID,
+      name: identity.name,
+      idCardNumber: identity.idCardNumber,
+      protocol: 'V2',
+      initiator: 'user',
+      consent: { version },
+    });
+
+  it("publishing for an app: a valid slug of a known app (a disabled one too); the deployment's text is unchanged", async () => {
+    const deps = makeVerificationDeps({ apps: directory });
+    const publish = new PublishConsentText(deps);
+    expect(value(await publish.execute(cardText))).toMatchObject({
+      published: true,
+      text: { version: 'card-1', kind: 'STANDARD', app: 'card' },
+    });
+    expect((await deps.consent.texts.current('STANDARD'))?.version).toBe(TEST_CONSENT_VERSION);
+    expect((await deps.consent.texts.current('STANDARD', 'card'))?.version).toBe('card-1');
+    expect(
+      value(await publish.execute({ ...cardText, version: 'retired-1', app: 'retired' })).published,
+    ).toBe(true);
+    expect(error(await publish.execute({ ...cardText, version: 'x-1', app: 'nope' }))).toMatchObject(
+      appUnknown,
+    );
+    expect(error(await publish.execute({ ...cardText, version: 'x-2', app: 'Card!' }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'app',
+      rule: 'APP_ID_FORMAT',
+    });
+    // the same text again is a no-op; the same version for another app (or the deployment) is refused
+    expect(value(await publish.execute(cardText)).published).toBe(false);
+    for (const app of ['default', null]) {
+      expect(error(await publish.execute({ ...cardText, app }))).toMatchObject({
+        code: 'CONSENT_VERSION_EXISTS',
+      });
+    }
+    expect(error(await publish.execute({ ...cardText, version: TEST_CONSENT_VERSION }))).toMatchObject({
+      code: 'CONSENT_VERSION_EXISTS',
+    });
+    // without a directory any well-formed slug is taken
+    const bare = makeVerificationDeps();
+    expect(value(await new PublishConsentText(bare).execute({ ...cardText, app: 'later' })).text.app).toBe(
+      'later',
+    );
+  });
+
+  it("a start in the app needs its own text: the deployment's version is CONSENT_REQUIRED naming the app's", async () => {
+    const deps = await withCardText();
+    expect(error(await startIn(deps, 'card', TEST_CONSENT_VERSION))).toMatchObject({
+      code: 'CONSENT_REQUIRED',
+      currentVersion: 'card-1',
+      kind: 'STANDARD',
+    });
+    expect(deps.provider.calls.prepare).toBe(0);
+    const session = value(await startIn(deps, 'card', 'card-1'));
+    const [receipt] = deps.consent.receipts.all();
+    expect(receipt).toMatchObject({
+      id: session.consentReceiptId,
+      version: 'card-1',
+      purpose: '办卡',
+      textSha256: (await deps.consent.texts.find('card-1'))?.sha256,
+    });
+  });
+
+  it("an app without its own text uses the deployment's; another app's version is not accepted there", async () => {
+    const deps = await withCardText();
+    expect(error(await startIn(deps, 'default', 'card-1'))).toMatchObject({
+      code: 'CONSENT_REQUIRED',
+      currentVersion: TEST_CONSENT_VERSION,
+    });
+    expect(value(await startIn(deps, 'default', TEST_CONSENT_VERSION)).app).toBe('default');
+    expect(deps.consent.receipts.all().map((r) => r.version)).toEqual([TEST_CONSENT_VERSION]);
+  });
+
+  it("AcceptConsent holds a service's session to its app's text", async () => {
+    const deps = await withCardText();
+    const session = value(
+      await new StartVerification(deps).execute({
+        app: 'card',
+        openid: TEST_OPENID,
+        name: identity.name,
+        idCardNumber: identity.idCardNumber,
+        protocol: 'V2',
+        initiator: 'key_1',
+      }),
+    );
+    const accept = (version: string) =>
+      new AcceptConsent(deps).execute({ sessionId: session.id, version, openid: TEST_OPENID, app: 'card' });
+    expect(error(await accept(TEST_CONSENT_VERSION))).toMatchObject({
+      code: 'CONSENT_REQUIRED',
+      currentVersion: 'card-1',
+    });
+    expect(deps.consent.receipts.all()).toEqual([]);
+    const accepted = value(await accept('card-1'));
+    expect(accepted.receipt).toMatchObject({ version: 'card-1', guardian: false });
+    expect(accepted.session.consentReceiptId).toBe(accepted.receipt?.id);
   });
 });
 

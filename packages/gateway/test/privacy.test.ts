@@ -227,6 +227,43 @@ describe.each(['pglite', 'postgres'] as const)('privacy by law, black-box on %s'
     expect(changed.stderr).toContain('CONFLICT');
   }, 120_000);
 
+  it("`facegate consent publish --app card` publishes card's own text: card's mini program is shown it, the others keep the deployment's", async () => {
+    const deployment = await currentVersion();
+    const file = join(dataDir, 'consent-card.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: `card-2026-12-${kind}`,
+        purpose: '办卡身份核验',
+        textZh: '为办理信用卡，我们将核验您的身份……',
+      }),
+    );
+    const published = await runFacegate(
+      ['consent', 'publish', '--file', file, '--app', 'card', '--url', url()],
+      {
+        env: { ...env, FACEGATE_API_KEY: apiKey },
+      },
+    );
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toContain(
+      `consent text card-2026-12-${kind} (STANDARD) is current for app card`,
+    );
+    const shown = async (app: string) =>
+      (await gql(url(), 'query($app: String) { consentText(app: $app) { version app } }', { app })).data
+        .consentText;
+    expect(await shown('wx_sandbox_card')).toEqual({ version: `card-2026-12-${kind}`, app: 'card' });
+    expect(await currentVersion()).toBe(deployment);
+    // an app the deployment does not serve is refused before anything is stored
+    const unknown = await runFacegate(
+      ['consent', 'publish', '--file', file, '--app', 'nope', '--url', url()],
+      {
+        env: { ...env, FACEGATE_API_KEY: apiKey },
+      },
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('BAD_USER_INPUT');
+  }, 120_000);
+
   it('a holder of 13 years and 364 days is refused with MINOR_NEEDS_GUARDIAN and a zh-CN message; 14 is not', async () => {
     const token = await signIn('o_privacy_minor');
     const version = await currentVersion();

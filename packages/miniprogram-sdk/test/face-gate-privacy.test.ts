@@ -59,6 +59,22 @@ describe('createFaceGate: consent', () => {
     expect(transport.requests[0]?.body.variables).toEqual({ kind: 'STANDARD' });
   });
 
+  it("consentText names the app as signIn does: the mini program's appid, or the integrator's app", async () => {
+    const detected = wxWith([ok({ consentText: aConsentText() })]);
+    const inCard = Object.assign(detected.wx as object, {
+      getAccountInfoSync: () => ({ miniProgram: { appId: 'wx0123456789abcdef', envVersion: 'release' } }),
+    });
+    await createFaceGate({ gateway: GATEWAY, wx: inCard as never }).consentText('GUARDIAN');
+    expect(detected.transport.requests[0]?.body.variables).toEqual({
+      kind: 'GUARDIAN',
+      app: 'wx0123456789abcdef',
+    });
+    const named = wxWith([ok({ consentText: aConsentText() })]);
+    await createFaceGate({ gateway: GATEWAY, app: 'card', wx: named.wx }).consentText();
+    expect(named.transport.requests[0]?.body.variables).toEqual({ kind: 'STANDARD', app: 'card' });
+    expect(named.transport.requests[0]?.options.header).not.toHaveProperty('authorization');
+  });
+
   it('consentText rejects with CONSENT_UNAVAILABLE when nothing is published', async () => {
     const { wx } = wxWith([ok({ consentText: null })]);
     const error = await createFaceGate({ gateway: GATEWAY, wx })

@@ -111,6 +111,18 @@ describe('GatewayApi', () => {
     expect(unnamed.wx.requests[0]?.body.variables).not.toHaveProperty('app');
   });
 
+  it('asks for the consent text of the app it signs in to, without signing in; without an app it names none', async () => {
+    const text = { version: 'card-1', kind: 'STANDARD' };
+    const card = apiWith([ok({ consentText: text })], () => NOW, 'wx0123456789abcdef');
+    expect(await card.api.consentText('GUARDIAN')).toEqual(text);
+    expect(card.wx.requests[0]?.body.variables).toEqual({ kind: 'GUARDIAN', app: 'wx0123456789abcdef' });
+    expect(card.wx.requests[0]?.options.header).not.toHaveProperty('authorization');
+    expect(card.wx.loginCount).toBe(0);
+    const plain = apiWith([ok({ consentText: null })]);
+    expect(await plain.api.consentText()).toBeNull();
+    expect(plain.wx.requests[0]?.body.variables).toEqual({ kind: 'STANDARD' });
+  });
+
   it("never hands one app's token to another app on the same gateway", async () => {
     const retail = apiWith(
       [signedIn('retail-token'), ok({ verification: null }), signedIn('retail-again')],

@@ -8,15 +8,17 @@ export const consentKindFor = (guardianRequired: boolean): ConsentKind =>
   guardianRequired ? 'GUARDIAN' : 'STANDARD';
 
 /**
- * The current text of `kind` when `version` names it: a missing, unknown or outdated version (or a text of
- * the other kind) is CONSENT_REQUIRED with the version to show now.
+ * The current text of `kind` for `app` (its own, else the deployment's) when `version` names it: a missing,
+ * unknown or outdated version, a text of the other kind or another app's text is CONSENT_REQUIRED with the
+ * version this app's users are shown now.
  */
 export async function requireCurrentText(
   deps: Pick<VerificationDeps, 'consent'>,
   kind: ConsentKind,
   version: string | null | undefined,
+  app: string,
 ): Promise<Result<ConsentText, ConsentRequiredError>> {
-  const current = await deps.consent.texts.current(kind);
+  const current = await deps.consent.texts.current(kind, app);
   if (current === null || typeof version !== 'string' || version !== current.version) {
     return err(new ConsentRequiredError(current?.version ?? null, kind));
   }

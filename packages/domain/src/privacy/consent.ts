@@ -3,6 +3,7 @@
  * publishes, and the receipt recorded on the server each time a person accepts one. Texts are immutable once
  * published: a change is a new version, so a receipt's version and hash always name what was shown.
  */
+import { checkAppSlug } from '../apps/app.js';
 import { InvalidInputError } from '../verification/verification.errors.js';
 
 import { CONSENT_KINDS, type ConsentKind } from './consent-kind.js';
@@ -20,6 +21,12 @@ export interface ConsentText {
   /** SHA-256 (lowercase hex) of the canonical form: see consentTextDigestInput. */
   readonly sha256: string;
   readonly publishedAt: Date;
+  /**
+   * The app whose text this is, or null for the deployment's: an app without a text of its own of a kind
+   * uses the deployment's (see ConsentTextRepository.current). Not in the hash: the version, unique across
+   * apps, already names the text.
+   */
+  readonly app: string | null;
 }
 
 export interface PublishConsentTextInput {
@@ -28,6 +35,8 @@ export interface PublishConsentTextInput {
   readonly purpose: string;
   readonly textZh: string;
   readonly textEn?: string | null;
+  /** The app the text is for (a slug); null or omitted: the deployment's text. */
+  readonly app?: string | null;
 }
 
 export interface ConsentReceipt {
@@ -78,6 +87,10 @@ export function checkConsentTextInput(input: PublishConsentTextInput): InvalidIn
   }
   if (input.kind != null && !CONSENT_KINDS.includes(input.kind)) {
     return new InvalidInputError('kind', 'CONSENT_KIND', 'kind must be STANDARD or GUARDIAN');
+  }
+  if (input.app != null) {
+    const badApp = checkAppSlug(input.app);
+    if (badApp) return badApp;
   }
   if (
     typeof input.purpose !== 'string' ||

@@ -1,4 +1,5 @@
 /** Publishing consent texts, and what a user does with consent on a session: accept, withdraw, decline the face. */
+import { unknownAppError } from '../apps/app.js';
 import { err, ok, type Result } from '../shared/result.js';
 import { applyAndSave, expireIfDue, loadSession, visibleTo } from '../use-cases/session-store.js';
 import type { VerificationDeps } from '../use-cases/verification-deps.js';
@@ -23,17 +24,22 @@ import { ConsentVersionExistsError } from './privacy.errors.js';
 export type PublishConsentError = InvalidInputError | ConsentVersionExistsError;
 
 /**
- * Publishes a consent text; it becomes the current one of its kind. Publishing the same version with the same
- * content again is a no-op (so a deployment script can run twice); other content under a used version is refused.
+ * Publishes a consent text; it becomes the current one of its kind, for its app only when it names one (an
+ * app the directory must know), else for the deployment (every app without a text of its own of that kind).
+ * Publishing the same version with the same content and app again is a no-op (so a deployment script can run
+ * twice); other content or another app under a used version is refused.
  */
 export class PublishConsentText {
-  constructor(private readonly deps: Pick<VerificationDeps, 'consent' | 'digests' | 'clock'>) {}
+  constructor(private readonly deps: Pick<VerificationDeps, 'consent' | 'digests' | 'clock' | 'apps'>) {}
 
   async execute(
     input: PublishConsentTextInput,
   ): Promise<Result<{ text: ConsentText; published: boolean }, PublishConsentError>> {
     const invalid = checkConsentTextInput(input);
     if (invalid) return err(invalid);
+    const app = input.app ?? null;
+    // a disabled app may still get its texts ready; an unknown one is a typo
+    if (app !== null && this.deps.apps && this.deps.apps.get(app) === null) return err(unknownAppError());
     const fields = {
       version: input.version,
       kind: input.kind ?? ('STANDARD' as const),
@@ -45,9 +51,10 @@ export class PublishConsentText {
       ...fields,
       sha256: this.deps.digests.sha256Hex(consentTextDigestInput(fields)),
       publishedAt: this.deps.clock.now(),
+      app,
     };
     const { outcome, stored } = await this.deps.consent.texts.publish(text);
-    if (outcome === 'exists' && stored.sha256 !== text.sha256)
+    if (outcome === 'exists' && (stored.sha256 !== text.sha256 || stored.app !== text.app))
       return err(new ConsentVersionExistsError(text.version));
     return ok({ text: stored, published: outcome === 'published' });
   }
@@ -101,7 +108,8 @@ export class AcceptConsent {
       });
     }
     const kind = consentKindFor(session.snapshot.guardianRequired);
-    const text = await requireCurrentText(deps, kind, command.version);
+    // the session's app is the user's (loadOwnSession): its own text, else the deployment's
+    const text = await requireCurrentText(deps, kind, command.version, session.snapshot.app);
     if (!text.ok) return text;
     if (session.isEnded) return ok({ session: session.snapshot, receipt: null });
     const now = deps.clock.now();

@@ -11,7 +11,7 @@ const copyReceipt = (r: ConsentReceipt): ConsentReceipt => ({
   withdrawnAt: r.withdrawnAt ? new Date(r.withdrawnAt.getTime()) : null,
 });
 
-/** Consent texts in memory: immutable once published, the latest of each kind current. */
+/** Consent texts in memory: immutable once published; the latest of each kind (an app's own first) current. */
 export class InMemoryConsentTexts implements ConsentTextRepository {
   private readonly texts: ConsentText[] = [];
 
@@ -29,9 +29,11 @@ export class InMemoryConsentTexts implements ConsentTextRepository {
     return { outcome: 'published', stored: copyText(text) };
   }
 
-  async current(kind: ConsentKind): Promise<ConsentText | null> {
+  async current(kind: ConsentKind, app: string | null = null): Promise<ConsentText | null> {
     await Promise.resolve();
-    const latest = this.texts.filter((t) => t.kind === kind).at(-1);
+    const latestOf = (owner: string | null) =>
+      this.texts.filter((t) => t.kind === kind && t.app === owner).at(-1);
+    const latest = (app === null ? undefined : latestOf(app)) ?? latestOf(null);
     return latest ? copyText(latest) : null;
   }
 
@@ -109,6 +111,7 @@ export function aConsentText(overrides: Partial<Omit<ConsentText, 'sha256'>> = {
     ...fields,
     sha256: sha256Hex(consentTextDigestInput(fields)),
     publishedAt: overrides.publishedAt ?? new Date(TEST_START),
+    app: overrides.app ?? null,
   };
 }
 

@@ -58,6 +58,55 @@ export function privacyPortsContract(name: string, open: () => Promise<PrivacyPo
       expect((await ports.texts.list()).map((t) => t.version)).toEqual(['v2', 'g1', 'v1']);
     });
 
+    it("consent texts by app: an app's own latest text of a kind is its current one, else the deployment's", async () => {
+      const deployment = aConsentText({ version: 'd1', publishedAt: at(0) });
+      const guardian = aConsentText({ version: 'dg1', kind: 'GUARDIAN', publishedAt: at(0) });
+      expect(await ports.texts.current('STANDARD', 'card')).toBeNull();
+      for (const t of [deployment, guardian]) await ports.texts.publish(t);
+      // an app without texts of its own uses the deployment's
+      expect(await ports.texts.current('STANDARD', 'card')).toEqual(deployment);
+
+      const card1 = aConsentText({ version: 'card-1', textZh: '卡片版', app: 'card', publishedAt: at(1) });
+      const card2 = aConsentText({
+        version: 'card-2',
+        textZh: '卡片第二版',
+        app: 'card',
+        publishedAt: at(2),
+      });
+      const retail = aConsentText({ version: 'retail-1', app: 'retail', publishedAt: at(3) });
+      for (const t of [card1, card2, retail])
+        expect((await ports.texts.publish(t)).outcome).toBe('published');
+      expect(await ports.texts.current('STANDARD', 'card')).toEqual(card2);
+      expect(await ports.texts.current('STANDARD', 'retail')).toEqual(retail);
+      expect(await ports.texts.current('STANDARD', 'default')).toEqual(deployment);
+      // the deployment's current text stays its own, even when an app published later
+      expect(await ports.texts.current('STANDARD')).toEqual(deployment);
+      expect(await ports.texts.current('STANDARD', null)).toEqual(deployment);
+      // a kind the app has no text of falls back on its own
+      expect(await ports.texts.current('GUARDIAN', 'card')).toEqual(guardian);
+
+      // a newer deployment text does not replace an app's own
+      const deployment2 = aConsentText({ version: 'd2', textZh: '新版', publishedAt: at(4) });
+      await ports.texts.publish(deployment2);
+      expect(await ports.texts.current('STANDARD', 'card')).toEqual(card2);
+      expect(await ports.texts.current('STANDARD', 'default')).toEqual(deployment2);
+
+      // versions are unique across apps: another app's text under a used version is not stored
+      const clash = await ports.texts.publish(
+        aConsentText({ version: 'card-1', app: 'retail', publishedAt: at(5) }),
+      );
+      expect(clash).toEqual({ outcome: 'exists', stored: card1 });
+      expect(await ports.texts.find('card-2')).toEqual(card2);
+      expect((await ports.texts.list()).map((t) => [t.version, t.app])).toEqual([
+        ['d2', null],
+        ['retail-1', 'retail'],
+        ['card-2', 'card'],
+        ['card-1', 'card'],
+        ['dg1', null],
+        ['d1', null],
+      ]);
+    });
+
     it('consent receipts: recorded, found by session and by openid HMAC, withdrawn once, pruned by age', async () => {
       await ports.texts.publish(aConsentText({ version: 'v1' }));
       await ports.receipts.record(aReceipt());

@@ -102,7 +102,7 @@ export class StartVerification {
     if (guardianRequired && deps.consent.minors === 'refuse') return err(new MinorNeedsGuardianError());
     // Before anything is counted or sent to WeChat: without consent nothing about this person is processed.
     const kind = consentKindFor(guardianRequired);
-    const text = selfStart ? await requireCurrentText(deps, kind, command.consent?.version) : null;
+    const text = selfStart ? await requireCurrentText(deps, kind, command.consent?.version, app) : null;
     if (text && !text.ok) return text;
 
     const idNumberHmac = deps.digests.hmacHex('id-number', idNumber.value.value);

@@ -65,7 +65,7 @@ const VERIFICATION = `id status protocol maskedName maskedIdCardNumber openid cl
 async function consent(options: PrivacyCommandOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const [action] = options.positionals;
   if (action !== 'publish' || options.file === undefined) {
-    throw new UsageError('usage: facegate consent publish --file TEXT.json [--url GATEWAY]');
+    throw new UsageError('usage: facegate consent publish --file TEXT.json [--app APP] [--url GATEWAY]');
   }
   let input: unknown;
   try {
@@ -75,14 +75,24 @@ async function consent(options: PrivacyCommandOptions, env: NodeJS.ProcessEnv): 
       `--file: cannot read JSON from ${options.file} (${(error as Error).message.split('\n')[0]})`,
     );
   }
-  const data = await graphql<{ publishConsentText: { version: string; kind: string; sha256: string } }>(
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new UsageError(
+      `--file: ${options.file} must hold a JSON object {version, kind, purpose, textZh, textEn}`,
+    );
+  }
+  // --app: the text is that app's own (it wins over an app in the file); without either, the deployment's
+  const withApp = options.app === undefined ? input : { ...input, app: options.app };
+  const data = await graphql<{
+    publishConsentText: { version: string; kind: string; sha256: string; app: string | null };
+  }>(
     options.url ?? DEFAULT_URL,
     apiKeyFrom(env, 'console:admin'),
-    `mutation($input: PublishConsentTextInput!) { publishConsentText(input: $input) { version kind sha256 publishedAt } }`,
-    { input },
+    `mutation($input: PublishConsentTextInput!) { publishConsentText(input: $input) { version kind sha256 publishedAt app } }`,
+    { input: withApp },
   );
   const t = data.publishConsentText;
-  out(`consent text ${t.version} (${t.kind}) is current; sha256 ${t.sha256}`);
+  const scope = t.app === null ? 'for every app without its own' : `for app ${t.app}`;
+  out(`consent text ${t.version} (${t.kind}) is current ${scope}; sha256 ${t.sha256}`);
   return 0;
 }
 

@@ -43,8 +43,9 @@ ${SCOPE_HELP}
                                         broken link, which it names
   facegate audit export --from TIME --to TIME [--out FILE]
                                         the period as JSON lines, verifiable with the public key alone
-  facegate consent publish --file TEXT.json
+  facegate consent publish --file TEXT.json [--app APP]
                                         publish a consent text {version, kind, purpose, textZh, textEn}
+                                        (--app: that app's own, else the deployment's for every app)
   facegate privacy redact VERIFICATION_ID
   facegate privacy erase --openid OPENID [--app APP]
   facegate privacy report --openid OPENID [--app APP]

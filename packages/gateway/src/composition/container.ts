@@ -398,7 +398,11 @@ function registerFactories(
   cached(TOKENS.CancelVerification, (c) => new CancelVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.GetVerification, (c) => new GetVerification(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.ExpireVerifications, (c) => new ExpireVerifications(resolve(c, TOKENS.VerificationDeps)));
-  cached(TOKENS.PublishConsentText, (c) => new PublishConsentText(resolve(c, TOKENS.VerificationDeps)));
+  // an app's own text must name an app this deployment knows (the catalog: configured and stored apps)
+  cached(
+    TOKENS.PublishConsentText,
+    (c) => new PublishConsentText({ ...resolve(c, TOKENS.VerificationDeps), apps: resolve(c, TOKENS.Apps) }),
+  );
   cached(TOKENS.AcceptConsent, (c) => new AcceptConsent(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.WithdrawConsent, (c) => new WithdrawConsent(resolve(c, TOKENS.VerificationDeps)));
   cached(TOKENS.ChooseAlternative, (c) => new ChooseAlternative(resolve(c, TOKENS.VerificationDeps)));

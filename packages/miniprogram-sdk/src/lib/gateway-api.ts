@@ -84,9 +84,14 @@ export class GatewayApi {
     return (await this.authorized(SANDBOX_DEVICE, {})).sandboxDevice;
   }
 
-  /** The current consent text of `kind` (public: no sign-in needed); null when none is published. */
+  /**
+   * The current consent text of `kind` for this app (public: no sign-in needed): the app is named as signIn
+   * names it, since an app may have texts of its own; null when none is published.
+   */
   async consentText(kind: ConsentKind = 'STANDARD'): Promise<ConsentTextData | null> {
-    return (await this.deps.client.execute(CONSENT_TEXT, { kind }, null)).consentText;
+    const app = this.deps.app();
+    const variables = app === null ? { kind } : { kind, app };
+    return (await this.deps.client.execute(CONSENT_TEXT, variables, null)).consentText;
   }
 
   /** The operator's alternative to the face and contact text (public). */

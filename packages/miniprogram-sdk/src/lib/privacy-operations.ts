@@ -16,8 +16,8 @@ import { VERIFICATION_FIELDS } from './verification-fields';
 
 export const CONSENT_TEXT: Operation<ConsentTextQueryData, ConsentTextQueryVariables> = {
   operationName: 'ConsentText',
-  document: `query ConsentText($kind: ConsentKind!) {
-  consentText(kind: $kind) { version kind purpose textZh textEn sha256 publishedAt }
+  document: `query ConsentText($kind: ConsentKind!, $app: String) {
+  consentText(kind: $kind, app: $app) { version kind purpose textZh textEn sha256 publishedAt }
 }`,
 };
 

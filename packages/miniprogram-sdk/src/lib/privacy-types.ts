@@ -38,6 +38,8 @@ export interface ConsentTextQueryData {
 }
 export interface ConsentTextQueryVariables {
   readonly kind: ConsentKind;
+  /** The app signIn names (appid or FaceGate app id): an app may have texts of its own. */
+  readonly app?: string;
 }
 export interface VerificationOptionsQueryData {
   readonly verificationOptions: VerificationOptionsData;

@@ -10,17 +10,26 @@ import {
   type ConsentText,
   checkOpenid,
   DEFAULT_APP,
+  inAppScope,
   isEntityId,
   type SubjectReport,
+  unknownAppError,
   type VerificationAlternative,
 } from '@facegate/domain';
 import { auditRequest } from '../audit';
-import { loadSessionFor, requireAnyScope, requireScope, requireUser, serviceApp } from '../authorization';
+import {
+  keySeesApp,
+  loadSessionFor,
+  requireAnyScope,
+  requireScope,
+  requireUser,
+  serviceApp,
+} from '../authorization';
 import { builder } from '../builder';
 import type { GatewayContext } from '../context';
 import { DateTimeScalar } from '../date-time.scalar';
 import { mapThrown, toRequestError, unwrap } from '../domain-error.mapper';
-import { notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
 import { VerificationRef } from './verification.type';
 import { WebhookDeliveryRef } from './webhook-delivery.type';
 
@@ -56,6 +65,11 @@ const ConsentTextRef = builder.objectRef<ConsentText>('ConsentText').implement({
     textEn: t.exposeString('textEn', { nullable: true }),
     sha256: t.exposeString('sha256', { description: 'SHA-256 of the version, kind, purpose and both texts' }),
     publishedAt: t.field({ type: DateTimeScalar, resolve: (c) => c.publishedAt }),
+    app: t.exposeString('app', {
+      nullable: true,
+      description:
+        "The app whose text this is; null: the deployment's, shown in every app without a text of its own of this kind",
+    }),
   }),
 });
 
@@ -128,23 +142,47 @@ builder.objectFields(VerificationRef, (t) => ({
   }),
 }));
 
+/**
+ * The app whose text a consentText caller is shown: a signed-in user's own (whatever they name: the text they
+ * must accept is their app's); before sign-in, the app named by slug or appid as signIn takes it (omitted:
+ * `default`). Sandbox mode, like signIn, takes an appid it does not know (DevTools' tourist appid) as `default`.
+ */
+function consentAppOf(ctx: GatewayContext, named: string | null | undefined): string {
+  if (ctx.viewer.kind === 'user') return ctx.viewer.app;
+  if (named == null) return DEFAULT_APP;
+  const app = named.length <= 64 ? ctx.services.apps.resolve(named) : null;
+  if (app) return app.id;
+  if (ctx.services.config.sandboxMode) return DEFAULT_APP;
+  throw toRequestError(unknownAppError());
+}
+
 builder.queryField('consentText', (t) =>
   t.field({
     type: ConsentTextRef,
     nullable: true,
-    description: 'The current consent text of a kind, to show before the face check. Public.',
-    args: { kind: t.arg({ type: ConsentKindEnum, defaultValue: 'STANDARD' }) },
-    resolve: (_root, { kind }, ctx) => ctx.services.privacy.texts.current(kind ?? 'STANDARD'),
+    description:
+      "The current consent text of a kind for an app, to show before the face check: the app's own text of that kind, else the deployment's. Public.",
+    args: {
+      kind: t.arg({ type: ConsentKindEnum, defaultValue: 'STANDARD' }),
+      app: t.arg.string({
+        description:
+          "Before sign-in, the mini program asking: its WeChat appid or FaceGate app id, as for signIn (omitted: `default`). A signed-in user always gets their own app's text; this is then ignored.",
+      }),
+    },
+    resolve: (_root, { kind, app }, ctx) =>
+      ctx.services.privacy.texts.current(kind ?? 'STANDARD', consentAppOf(ctx, app)),
   }),
 );
 
 builder.queryField('consentTexts', (t) =>
   t.field({
     type: [ConsentTextRef],
-    description: 'Every published consent text, newest first. console:read',
+    description:
+      "Every published consent text, the deployment's and each app's, newest first; a key limited to some apps sees the deployment's and theirs. console:read",
     resolve: async (_root, _args, ctx) => {
-      requireAnyScope(ctx.viewer, ['console:read', 'console:admin']);
-      return [...(await ctx.services.privacy.texts.list())];
+      const viewer = requireAnyScope(ctx.viewer, ['console:read', 'console:admin']);
+      const texts = await ctx.services.privacy.texts.list();
+      return texts.filter((text) => text.app === null || keySeesApp(viewer, text.app));
     },
   }),
 );
@@ -170,6 +208,10 @@ const PublishConsentTextInput = builder.inputType('PublishConsentTextInput', {
     purpose: t.string({ required: true }),
     textZh: t.string({ required: true }),
     textEn: t.string(),
+    app: t.string({
+      description:
+        "The app (FaceGate app id) the text is for; omitted: the deployment's text, for every app without its own. A key limited to some apps must name one of them.",
+    }),
   }),
 });
 
@@ -177,10 +219,19 @@ builder.mutationField('publishConsentText', (t) =>
   t.field({
     type: ConsentTextRef,
     description:
-      'Publishes a consent text; it becomes the current one of its kind. The same version with the same content again is a no-op; other content is CONFLICT. console:admin',
+      'Publishes a consent text; it becomes the current one of its kind, for its app if it names one, else for every app without a text of its own. The same version with the same content and app again is a no-op; other content or another app is CONFLICT (versions are unique across apps). console:admin',
     args: { input: t.arg({ type: PublishConsentTextInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      requireScope(ctx.viewer, 'console:admin');
+      const viewer = requireScope(ctx.viewer, 'console:admin');
+      const app = input.app ?? null;
+      // a key limited to some apps speaks for them only: never for the deployment's text every app shows
+      if (viewer.apps !== null && (app === null || !inAppScope(viewer.apps, app))) {
+        throw forbidden(
+          app === null
+            ? "this API key is limited to some apps: name one of them (the deployment's text is every app's)"
+            : 'this API key is not for this app',
+        );
+      }
       const published = unwrap(
         await ctx.services.privacy.publish.execute({
           version: input.version,
@@ -188,11 +239,13 @@ builder.mutationField('publishConsentText', (t) =>
           purpose: input.purpose,
           textZh: input.textZh,
           textEn: input.textEn ?? null,
+          app,
         }),
       );
       auditRequest(ctx, 'consent.published', [], 'success', {
         version: published.text.version,
         kind: published.text.kind,
+        app: published.text.app,
         sha256: published.text.sha256,
         new: published.published,
       });
