@@ -65,7 +65,9 @@ describe.each(DATABASE_KINDS)('operability (%s)', (database) => {
     expect(metrics).toMatch(
       /facegate_upstream_request_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} [1-9]/,
     );
-    expect(metrics).toMatch(/facegate_upstream_token_refreshes_total\{app="default",source="[a-z_]+"\} [1-9]/);
+    expect(metrics).toMatch(
+      /facegate_upstream_token_refreshes_total\{app="default",source="[a-z_]+"\} [1-9]/,
+    );
   });
 
   it('the subscription delivers the current state and then the VERIFIED update over SSE', async () => {

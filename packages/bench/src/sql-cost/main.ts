@@ -67,6 +67,7 @@ function pendingSession(i: number): VerificationSessionSnapshot {
   const now = new Date();
   return {
     id: `vs_${randomBytes(12).toString('hex')}`,
+    app: 'default',
     protocol: 'LEGACY',
     status: 'PENDING',
     openid: `o_${i % 500}`,
@@ -101,6 +102,7 @@ function pendingSession(i: number): VerificationSessionSnapshot {
 const eventOf = (s: VerificationSessionSnapshot): VerificationEvent => ({
   type: 'verification.updated',
   sessionId: s.id,
+  app: s.app,
   status: s.status,
   attempts: s.attempts,
   occurredAt: new Date(),
