@@ -44,9 +44,13 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
       url: running.url,
       metricsUrl: running.metricsUrl,
     };
+    const signalled = untilSignal(logger);
     process.send?.(listening);
-    return stayUp(running, logger, tracing);
+    return stayUp(running, signalled, tracing);
   }
+
+  // before the banner: whoever reads it may signal at once, and must get the graceful shutdown
+  const signalled = untilSignal(logger);
 
   out('');
   out(`FaceGate gateway listening on ${running.url}`);
@@ -87,30 +91,34 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<number> {
     }
   }
   out('');
-  const code = await stayUp(running, logger, tracing);
+  const code = await stayUp(running, signalled, tracing);
   // the last line a terminal shows after Ctrl-C: FaceGate's own, whatever runs it (npm start runs node directly)
   out('FaceGate gateway stopped.');
   return code;
 }
 
-/** Until SIGTERM/SIGINT, then a graceful shutdown. */
-async function stayUp(
-  running: RunningGateway,
-  logger: Logger,
-  tracing: RunningTracing | null,
-): Promise<number> {
-  await new Promise<void>((resolve) => {
+/** Resolves at the first SIGTERM/SIGINT; a second SIGINT while closing forces the exit. */
+function untilSignal(logger: Logger): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'signal received');
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      // a second signal while closing forces the exit
       process.once('SIGINT', () => process.exit(130));
       resolve();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** Until `signalled`, then a graceful shutdown. */
+async function stayUp(
+  running: RunningGateway,
+  signalled: Promise<void>,
+  tracing: RunningTracing | null,
+): Promise<number> {
+  await signalled;
   await running.close();
   // the spans of the last requests are sent before the process ends
   await tracing?.shutdown();
