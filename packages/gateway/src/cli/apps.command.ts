@@ -13,6 +13,7 @@ import {
 import { cliActor } from '../application/audit/audited-administration';
 import { buildContainer, disposeContainer } from '../composition/container';
 import { TOKENS } from '../composition/tokens';
+import { SECRET_VARIABLE } from '../config/apps-file';
 import { describeDatabase, loadConfig } from '../config/load-config';
 import { createLogger } from '../infrastructure/observability/logger';
 import { out, UsageError } from './output';
@@ -153,7 +154,7 @@ async function updateOf(args: AppsArgs, readStdin: () => Promise<string>): Promi
 
 async function secretOf(args: AppsArgs, readStdin: () => Promise<string>): Promise<NewApp['secret'] | null> {
   if (args.secretEnv !== undefined) {
-    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(args.secretEnv)) {
+    if (!SECRET_VARIABLE.test(args.secretEnv)) {
       throw new UsageError('--secret-env names an environment variable (A-Z, 0-9, _)');
     }
     return { kind: 'ENV', variable: args.secretEnv };

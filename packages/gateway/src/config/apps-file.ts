@@ -19,7 +19,8 @@ export interface ConfiguredApp extends AppRecord {
   readonly secret: string | null;
 }
 
-const VARIABLE = /^[A-Z][A-Z0-9_]{0,63}$/;
+/** The name of the environment variable holding an app's secret (the apps file's secretEnv, apps add --secret-env). */
+export const SECRET_VARIABLE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const LIMIT_FIELDS: readonly (keyof StartAdmissionLimits)[] = [
   'openidPerDay',
   'idNumberPerMinute',
@@ -105,7 +106,7 @@ function readEntry(
   const protocols = (e.protocols ?? ['V2', 'LEGACY']) as unknown;
   if (!Array.isArray(protocols) || checkProtocols(protocols.map((p) => String(p).toUpperCase())))
     fail(`${at}.protocols must list V2 and/or LEGACY`);
-  if (typeof e.secretEnv !== 'string' || !VARIABLE.test(e.secretEnv))
+  if (typeof e.secretEnv !== 'string' || !SECRET_VARIABLE.test(e.secretEnv))
     fail(`${at}.secretEnv must name an environment variable (A-Z, 0-9, _)`);
   const variable = e.secretEnv as string;
   const secret = read(env, variable) ?? null;
