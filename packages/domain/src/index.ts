@@ -49,6 +49,7 @@ export * from './use-cases/expire-verifications.use-case.js';
 export * from './use-cases/get-identity-status.use-case.js';
 export * from './use-cases/get-verification.use-case.js';
 export * from './use-cases/list-verifications.use-case.js';
+export { visibleTo } from './use-cases/session-store.js';
 export * from './use-cases/sign-in.use-case.js';
 export * from './use-cases/start-verification.use-case.js';
 export * from './use-cases/verification-deps.js';

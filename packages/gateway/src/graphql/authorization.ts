@@ -4,6 +4,7 @@ import {
   inAppScope,
   isEntityId,
   type VerificationSessionSnapshot,
+  visibleTo,
 } from '@facegate/domain';
 import type { ApiKeyScope, Viewer } from '../application/auth/viewer';
 import type { GatewayContext } from './context';
@@ -40,7 +41,7 @@ export function requireAnyScope(
 
 /** The session's user: the same openid in the same app (in another app it is another person). */
 export function isOwner(viewer: Viewer, session: VerificationSessionSnapshot): boolean {
-  return viewer.kind === 'user' && viewer.openid === session.openid && viewer.app === session.app;
+  return viewer.kind === 'user' && visibleTo(session, { openid: viewer.openid, app: viewer.app });
 }
 
 /** A service key limited to some apps sees their sessions only; an unlimited key every app's. */
