@@ -328,7 +328,8 @@ function registerFactories(
     TOKENS.UserTokens,
     (c) => new UserTokenService(resolve(c, TOKENS.KeyRing).all('user-token-signing')),
   );
-  cached(TOKENS.RateLimits, (c): AbuseLimits => {
+  // abuse limits over one set of shared counters, with the deployment's ceilings or an app's own
+  cached(TOKENS.AbuseLimitsWith, (c) => {
     const db = resolve(c, TOKENS.Database);
     const batches = new SqlBatchedCounterStore(db);
     const limiter = new SharedRateLimiter(
@@ -354,20 +355,19 @@ function registerFactories(
         clock: resolve(c, TOKENS.Clock),
         settings,
       });
-    const base = limitsWith(config.limits.rate);
-    // an app's own start limits (its `limits` in the apps file): the same counters, other ceilings
-    perAppAdmission = new PerAppAdmission({
-      base,
-      overridesOf: (app) => resolve(c, TOKENS.Apps).overridesOf(app),
-      withLimits: (own) => limitsWith({ ...config.limits.rate, ...own }),
-    });
-    return base;
+    return limitsWith;
   });
-  let perAppAdmission: PerAppAdmission | null = null;
-  const admission = (c: DependencyContainer): PerAppAdmission => {
-    resolve(c, TOKENS.RateLimits);
-    return perAppAdmission!;
-  };
+  cached(TOKENS.RateLimits, (c) => resolve(c, TOKENS.AbuseLimitsWith)(config.limits.rate));
+  // an app's own start limits (its `limits` in the apps file): the same counters, other ceilings
+  cached(
+    TOKENS.StartAdmission,
+    (c) =>
+      new PerAppAdmission({
+        base: resolve(c, TOKENS.RateLimits),
+        overridesOf: (app) => resolve(c, TOKENS.Apps).overridesOf(app),
+        withLimits: (own) => resolve(c, TOKENS.AbuseLimitsWith)({ ...config.limits.rate, ...own }),
+      }),
+  );
   cached(TOKENS.VerificationSettings, () => ({
     ...DEFAULT_VERIFICATION_SETTINGS,
     ...overrides.verificationSettings,
@@ -388,8 +388,8 @@ function registerFactories(
         minors: config.privacy.minors,
       },
       admission: {
-        admit: (request) => admission(c).admit(request),
-        recordMismatch: (subject) => admission(c).recordMismatch(subject),
+        admit: (request) => resolve(c, TOKENS.StartAdmission).admit(request),
+        recordMismatch: (subject) => resolve(c, TOKENS.StartAdmission).recordMismatch(subject),
       },
     }),
   );

@@ -1,6 +1,7 @@
 import type { Database } from '@facegate/adapters-postgres';
 import type { WeChatApiClient } from '@facegate/adapters-wechat/http';
 import type {
+  AbuseLimitSettings,
   AbuseLimits,
   AcceptConsent,
   AppStore,
@@ -40,6 +41,7 @@ import type {
 } from '@facegate/domain';
 import type { Sandbox } from '@facegate/wechat-sandbox';
 import type { DependencyContainer } from 'tsyringe';
+import type { PerAppAdmission } from '../application/abuse/per-app-admission';
 import type { AppCatalog } from '../application/apps/app-catalog';
 import type { AuditRecorder } from '../application/audit/audit-recorder';
 import type { BufferedAuditTrail } from '../application/audit/buffered-audit-trail';
@@ -108,7 +110,11 @@ export const TOKENS = {
   SubscriptionSlots: token<SubscriptionSlots>('SubscriptionSlots'),
   ApiKeys: token<ApiKeyService>('ApiKeyService'),
   UserTokens: token<UserTokenService>('UserTokenService'),
+  /** AbuseLimits with these ceilings, over the one set of shared counters (application/abuse). */
+  AbuseLimitsWith: token<(settings: AbuseLimitSettings) => AbuseLimits>('AbuseLimitsWith'),
   RateLimits: token<AbuseLimits>('RateLimits'),
+  /** The start limits of each app (PerAppAdmission): the deployment's, or the app's own. */
+  StartAdmission: token<PerAppAdmission>('StartAdmission'),
   VerificationSettings: token<VerificationSettings>('VerificationSettings'),
   VerificationDeps: token<VerificationDeps>('VerificationDeps'),
   StartVerification: token<StartVerification>('StartVerification'),
