@@ -18,7 +18,7 @@ export {
   type WeChatLogger,
   type WeChatTimeouts,
 } from './wechat-api-client';
-export { clientsOf, type WeChatClients, WeChatClientsByApp } from './wechat-clients';
+export { clientsOf, type WeChatClients } from './wechat-clients';
 export { WeChatFaceVerificationProvider } from './wechat-face-verification-provider';
 export { WeChatLogin } from './wechat-login';
 export { WeChatLoginError, type WeChatLoginErrorCode } from './wechat-login.errors';

@@ -2,7 +2,7 @@ import { UpstreamUnavailableError } from '@facegate/domain';
 import { describe, expect, it } from 'vitest';
 import {
   type WeChatApiClient,
-  WeChatClientsByApp,
+  type WeChatClients,
   WeChatFaceVerificationProvider,
   WeChatLogin,
 } from '../../src/http';
@@ -27,12 +27,18 @@ function recordingClient(app: string, calls: string[]) {
 
 describe('each app calls WeChat with its own client', () => {
   const calls: string[] = [];
-  const clients = new WeChatClientsByApp(
-    new Map([
-      ['retail', recordingClient('retail', calls)],
-      ['card', recordingClient('card', calls)],
-    ]),
-  );
+  const byApp = new Map([
+    ['retail', recordingClient('retail', calls)],
+    ['card', recordingClient('card', calls)],
+  ]);
+  // as the gateway's AppCatalog answers: the app's client, or unavailable
+  const clients: WeChatClients = {
+    forApp: (app) => {
+      const client = byApp.get(app);
+      if (client === undefined) throw new UpstreamUnavailableError('no WeChat credentials for this app');
+      return client;
+    },
+  };
 
   it('login, getinfo and queryverifyinfo go to the named app; the app never reaches WeChat as a field', async () => {
     calls.length = 0;
@@ -50,7 +56,7 @@ describe('each app calls WeChat with its own client', () => {
     ]);
   });
 
-  it('an app without credentials is unavailable (no call, no attempt used), not a crash', async () => {
+  it("the clients' refusal of an app without credentials reaches the caller as unavailable", async () => {
     const provider = new WeChatFaceVerificationProvider(clients);
     await expect(provider.fetchLegacyResult('VR', 'gone')).rejects.toBeInstanceOf(UpstreamUnavailableError);
     await expect(new WeChatLogin(clients).exchange('c', 'gone')).rejects.toBeInstanceOf(
