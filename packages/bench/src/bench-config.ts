@@ -47,6 +47,8 @@ export interface BenchConfig {
   readonly logLevel: string;
   /** Run the gateways under `node --cpu-prof` and summarize the profiles. */
   readonly cpuProfile: boolean;
+  /** Sample every allocation of the gateways' saturation runs (V8's sampling heap profiler): bytes per request. */
+  readonly heapProfile: boolean;
   /** Above 1: a PostgreSQL gateway with this many workers (FACEGATE_WORKERS) beside the single one. */
   readonly workers: number;
   /** A second build's dist/cli.js, run beside the current one on PostgreSQL as `gateway-postgres-before`. */
@@ -81,6 +83,7 @@ export const FULL: BenchConfig = {
   pin: true,
   logLevel: 'info',
   cpuProfile: false,
+  heapProfile: false,
   workers: 2,
 };
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BenchConfig, FULL, OPERATIONS, type Operation, QUICK } from './bench-config';
 import { formatSummary } from './profile/cpu-profile-summary';
+import { formatAllocators } from './profile/heap-profile-summary';
 import type { BenchReport } from './report/bench-report';
 import { renderMarkdown } from './report/markdown';
 import { runBench } from './run-bench';
@@ -12,6 +13,8 @@ import { BENCH_ROOT } from './scenario/environment';
 const USAGE = `usage: pnpm bench [-- options]
   --quick              a smoke test of the whole machinery (under a minute); docs are not written
   --profile            run the gateways under node --cpu-prof and print their top self-time functions
+  --heap-profile       sample the gateways' allocations (V8's sampling heap profiler) during each saturation run:
+                       bytes per request and the top allocating functions (CPU figures then include the sampler)
   --no-pin             do not pin processes to CPUs
   --no-postgres        PGlite only
   --databases LIST     pglite,postgres (default: both in a full run, pglite in a quick one)
@@ -38,6 +41,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     options: {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'heap-profile': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       'no-postgres': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -72,6 +76,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     ...config,
     operations,
     cpuProfile: values.profile,
+    heapProfile: values['heap-profile'],
     pin: config.pin && !values['no-pin'],
     databases: values['no-postgres']
       ? ['pglite']
@@ -100,6 +105,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     (!values['no-write'] &&
       !values.quick &&
       !values.profile &&
+      !values['heap-profile'] &&
       !values.only &&
       !values['core-only'] &&
       !values['compare-bin'] &&
@@ -150,6 +156,14 @@ function printSummary(report: BenchReport): void {
   for (const t of report.targets)
     console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.value} (goal ${t.target})`);
   for (const note of report.notes) console.log(`  note: ${note}`);
+  for (const [name, a] of Object.entries(report.allocationProfiles ?? {})) {
+    console.log(
+      `\nAllocations ${name} (${a.file}): ${a.bytesPerRequest.toFixed(0)} bytes per request over ${a.requests}; by owner:`,
+    );
+    console.log(formatAllocators(a.byOwner, a.requests));
+    console.log('by function:');
+    console.log(formatAllocators(a.byFunction, a.requests));
+  }
   for (const [name, profile] of Object.entries(report.cpuProfiles ?? {})) {
     console.log(`\nCPU profile ${name} (${profile.file}), top self time:`);
     console.log(formatSummary(profile.top));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -8,6 +8,7 @@ import { runFixedRate } from './load/fixed-rate';
 import type { FixedRateResult, LoadRequest, RequestSource, SaturationResult } from './load/load-types';
 import { runSaturation } from './load/saturation';
 import { summarizeCpuProfile } from './profile/cpu-profile-summary';
+import { readHeapProfile, summarizeHeapProfile } from './profile/heap-profile-summary';
 import {
   type BenchReport,
   type ColdConfirmationFigures,
@@ -139,6 +140,9 @@ function cpuNote(result: SaturationResult): string {
     result.postgresCpuMsPerRequest === undefined
       ? null
       : `PostgreSQL CPU ${result.postgresCpuMsPerRequest.toFixed(2)} ms/req`,
+    result.allocatedBytesPerRequest === undefined
+      ? null
+      : `allocated ${(result.allocatedBytesPerRequest / 1024).toFixed(1)} KiB/req`,
   ].filter((p) => p !== null);
   return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
 }
@@ -171,6 +175,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     log(`sandbox ${sandbox.url} (latency ${config.upstreamLatencyMs} ms), passthrough ${passthrough.url}`);
 
     const cpuProfileDir = config.cpuProfile ? join(workDir, 'cpu-profiles') : undefined;
+    const heapProfileDir = config.heapProfile ? join(workDir, 'heap-profiles') : undefined;
+    const allocationProfiles: NonNullable<BenchReport['allocationProfiles']> = {};
     const databases = await usableDatabases(config.databases, notes, log);
     const baselines: Target[] = [];
     if (config.operations.includes('verification')) {
@@ -244,7 +250,10 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         ...(nodeArgs ? { nodeArgs } : {}),
         ...(env ? { env } : {}),
         ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, name) } : {}),
+        // one process only: the signal that toggles the sampler reaches the primary of a cluster alone
+        ...(heapProfileDir && !workers ? { heapProfileDir: join(heapProfileDir, name) } : {}),
       });
+      if (heapProfileDir && !workers) mkdirSync(join(heapProfileDir, name), { recursive: true });
       await gateway.start();
       gateways.push(gateway);
       if (!workers) {
@@ -355,7 +364,11 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       const source = await sourceFor(target, operation, requests + connections + 16);
       const serverBefore = serverCpuMs(target);
       const postgresBefore = postgresCpuSnapshot(target.database);
-      const result = await runSaturation({ url: target.url, source, connections, requests });
+      const load = () => runSaturation({ url: target.url, source, connections, requests });
+      const sampled = target.gateway?.spec.heapProfileDir
+        ? await target.gateway.sampleAllocations(load)
+        : undefined;
+      const result = sampled ? sampled.result : await load();
       const serverAfter = serverCpuMs(target);
       const postgresAfter = postgresCpuSnapshot(target.database);
       if (target.gateway) await supply.afterRun(target.gateway);
@@ -366,8 +379,22 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         postgresBefore === null || postgresAfter === null
           ? undefined
           : perRequest(0, cpuSpentMs(postgresBefore, postgresAfter));
+      let allocated: number | undefined;
+      if (sampled && result.ok > 0) {
+        const summary = summarizeHeapProfile(readHeapProfile(sampled.profileFile));
+        allocated = summary.totalBytes / result.ok;
+        // the last run of each gateway and operation (a round's, after the warm-up's) is the one kept
+        allocationProfiles[`${target.name}/${operation}`] = {
+          file: sampled.profileFile,
+          requests: result.ok,
+          bytesPerRequest: allocated,
+          byFunction: [...summary.byFunction],
+          byOwner: [...summary.byOwner],
+        };
+      }
       return {
         ...result,
+        ...(allocated === undefined ? {} : { allocatedBytesPerRequest: allocated }),
         ...(serverCpu === undefined ? {} : { serverCpuMsPerRequest: serverCpu }),
         ...(postgresCpu === undefined ? {} : { postgresCpuMsPerRequest: postgresCpu }),
       };
@@ -621,6 +648,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       notes,
       totalSeconds: (performance.now() - began) / 1000,
       ...(cpuProfiles ? { cpuProfiles } : {}),
+      ...(heapProfileDir ? { allocationProfiles } : {}),
       databaseStats,
     };
     return { ...report, targets: checkTargets(report) };

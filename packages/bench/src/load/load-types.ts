@@ -32,6 +32,8 @@ export interface SaturationResult {
   readonly serverCpuMsPerRequest?: number;
   /** CPU all PostgreSQL processes spent per accepted answer, whoever caused it. */
   readonly postgresCpuMsPerRequest?: number;
+  /** Bytes the server's JavaScript heap allocated per accepted answer (`--heap-profile` runs only). */
+  readonly allocatedBytesPerRequest?: number;
 }
 
 export interface FixedRateResult {

@@ -32,7 +32,14 @@ function shorten(url: string): string {
   return ours >= 0 ? path.slice(ours + 1) : path;
 }
 
-type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+export type CallFrame = CpuProfile['nodes'][number]['callFrame'];
+
+/** `function (where:line)`, or `(name)` for V8's own states and native code. */
+export function frameName({ functionName, url, lineNumber }: CallFrame): string {
+  return url === ''
+    ? `(${functionName || 'anonymous'})`
+    : `${functionName || '(anonymous)'} (${shorten(url)}:${lineNumber + 1})`;
+}
 
 /** Self time summed per key of each sample's frame, the `top` largest first. */
 function selfTimeBy(profile: CpuProfile, keyOf: (frame: CallFrame) => string, top: number): SelfTime[] {
@@ -55,18 +62,11 @@ function selfTimeBy(profile: CpuProfile, keyOf: (frame: CallFrame) => string, to
 
 /** Self time per function (summed over its call sites), largest first. */
 export function summarizeProfile(profile: CpuProfile, top = 20): SelfTime[] {
-  return selfTimeBy(
-    profile,
-    ({ functionName, url, lineNumber }) =>
-      url === ''
-        ? `(${functionName || 'anonymous'})`
-        : `${functionName || '(anonymous)'} (${shorten(url)}:${lineNumber + 1})`,
-    top,
-  );
+  return selfTimeBy(profile, frameName, top);
 }
 
 /** What a frame belongs to: a dependency, one of our packages, Node itself, WebAssembly, or V8's states. */
-function ownerOf(callFrame: { functionName: string; url: string }): string {
+export function ownerOf(callFrame: { functionName: string; url: string }): string {
   const { url, functionName } = callFrame;
   if (url === '') return functionName.startsWith('(') ? functionName : 'native';
   if (url.startsWith('wasm://')) return 'wasm (PGlite)';

@@ -113,6 +113,17 @@ export interface BenchReport {
    * (filled when the gateways stop, so present in the printed and written report, not in the targets).
    */
   readonly databaseStats?: Record<string, DatabaseStats>;
+  /** `--heap-profile`: per gateway and operation, the last round's allocations per request and their top frames. */
+  readonly allocationProfiles?: Record<
+    string,
+    {
+      file: string;
+      requests: number;
+      bytesPerRequest: number;
+      byFunction: { fn: string; bytes: number; share: number }[];
+      byOwner: { fn: string; bytes: number; share: number }[];
+    }
+  >;
   readonly cpuProfiles?: Record<
     string,
     { file: string; top: { fn: string; selfMs: number; share: number }[] }

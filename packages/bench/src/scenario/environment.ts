@@ -1,12 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JsonClient } from '../support/json-client';
 import { type ServiceProcess, startService } from '../support/service-process';
 import type { BenchUser, ReadyConfirmation, StartedSession } from './facegate-flow';
 
 export const BENCH_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HEAP_SAMPLER = pathToFileURL(join(BENCH_ROOT, 'src/profile/heap-sampler.mjs')).href;
+
+async function until(done: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("the gateway's heap sampler did not answer");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 const GATEWAY_BIN = join(BENCH_ROOT, 'node_modules/@facegate/gateway/bin/facegate.mjs');
 const SANDBOX_BIN = join(BENCH_ROOT, 'node_modules/@facegate/wechat-sandbox/bin/facegate-sandbox.mjs');
 const PASSTHROUGH_MAIN = join(BENCH_ROOT, 'src/passthrough/main.ts');
@@ -127,6 +136,8 @@ export interface GatewaySpec {
   readonly cpus: string | null;
   /** Write a V8 CPU profile into this folder when the gateway exits. */
   readonly cpuProfileDir?: string;
+  /** Preload the sampling heap profiler (heap-sampler.mjs), its profiles written into this folder. */
+  readonly heapProfileDir?: string;
   /** FACEGATE_WORKERS (processes on one port); unset: one. */
   readonly workers?: number;
   /** Another build's CLI (an A/B against the current one); default: this repository's facegate. */
@@ -151,6 +162,8 @@ export class GatewayTarget {
   readonly secret = randomBytes(36).toString('base64url');
   private readonly env: NodeJS.ProcessEnv;
   private starts = 0;
+  /** Heap sampling windows so far (a restart keeps counting: the files stay distinct). */
+  private windows = 0;
   /** Where this gateway serves /metrics (its operators' listener), as its banner announced it. */
   private metricsUrl = '';
 
@@ -171,6 +184,7 @@ export class GatewayTarget {
       NODE_ENV: 'production',
       FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true',
       ...(spec.workers ? { FACEGATE_WORKERS: String(spec.workers) } : {}),
+      ...(spec.heapProfileDir ? { FACEGATE_BENCH_HEAP_DIR: spec.heapProfileDir } : {}),
       ...LIFTED_ABUSE_LIMITS,
       ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
       ...spec.env,
@@ -195,6 +209,7 @@ export class GatewayTarget {
       command: process.execPath,
       args: [
         ...(this.spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`] : []),
+        ...(this.spec.heapProfileDir ? ['--import', HEAP_SAMPLER] : []),
         ...(this.spec.nodeArgs ?? []),
         this.spec.bin ?? GATEWAY_BIN,
         'serve',
@@ -209,6 +224,24 @@ export class GatewayTarget {
     });
     this.metricsUrl = this.process.announced[1]!;
     this.client = new JsonClient(this.process.url);
+  }
+
+  /**
+   * Runs `load` with the gateway's sampling heap profiler on (SIGUSR2 toggles it: heap-sampler.mjs) and
+   * returns the profile's file with the load's result.
+   */
+  async sampleAllocations<T>(load: () => Promise<T>): Promise<{ result: T; profileFile: string }> {
+    const dir = this.spec.heapProfileDir;
+    if (!dir) throw new Error(`${this.name} runs without the heap sampler`);
+    this.windows += 1;
+    const signal = () => process.kill(this.process.pid, 'SIGUSR2');
+    signal();
+    await until(() => existsSync(join(dir, `${this.windows}.started`)));
+    const result = await load();
+    signal();
+    const profileFile = join(dir, `${this.windows}.heapprofile`);
+    await until(() => existsSync(profileFile));
+    return { result, profileFile };
   }
 
   /** Stops the process and starts it again on the same database and secret: a cold gateway. */
