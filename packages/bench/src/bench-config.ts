@@ -49,6 +49,8 @@ export interface BenchConfig {
   readonly cpuProfile: boolean;
   /** Sample every allocation of the gateways' saturation runs (V8's sampling heap profiler): bytes per request. */
   readonly heapProfile: boolean;
+  /** Record the gateways' GC pauses and event-loop stalls; say what the slowest requests at the operating point overlapped. */
+  readonly stallTrace: boolean;
   /** Above 1: a PostgreSQL gateway with this many workers (FACEGATE_WORKERS) beside the single one. */
   readonly workers: number;
   /** A second build's dist/cli.js, run beside the current one on PostgreSQL as `gateway-postgres-before`. */
@@ -84,6 +86,7 @@ export const FULL: BenchConfig = {
   logLevel: 'info',
   cpuProfile: false,
   heapProfile: false,
+  stallTrace: false,
   workers: 2,
 };
 

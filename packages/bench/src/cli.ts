@@ -15,6 +15,8 @@ const USAGE = `usage: pnpm bench [-- options]
   --profile            run the gateways under node --cpu-prof and print their top self-time functions
   --heap-profile       sample the gateways' allocations (V8's sampling heap profiler) during each saturation run:
                        bytes per request and the top allocating functions (CPU figures then include the sampler)
+  --stall-trace        record the gateways' GC pauses and event-loop stalls; for each run at half a gateway's own
+                       rate, say how many of the requests at or above its p99 overlapped a GC pause or a stall
   --no-pin             do not pin processes to CPUs
   --no-postgres        PGlite only
   --databases LIST     pglite,postgres (default: both in a full run, pglite in a quick one)
@@ -42,6 +44,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       'heap-profile': { type: 'boolean', default: false },
+      'stall-trace': { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       'no-postgres': { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
@@ -77,6 +80,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
     operations,
     cpuProfile: values.profile,
     heapProfile: values['heap-profile'],
+    stallTrace: values['stall-trace'],
     pin: config.pin && !values['no-pin'],
     databases: values['no-postgres']
       ? ['pglite']
@@ -106,6 +110,7 @@ function configFrom(argv: string[]): { config: BenchConfig; write: boolean } {
       !values.quick &&
       !values.profile &&
       !values['heap-profile'] &&
+      !values['stall-trace'] &&
       !values.only &&
       !values['core-only'] &&
       !values['compare-bin'] &&

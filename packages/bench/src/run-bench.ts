@@ -9,6 +9,7 @@ import type { FixedRateResult, LoadRequest, RequestSource, SaturationResult } fr
 import { runSaturation } from './load/saturation';
 import { summarizeCpuProfile } from './profile/cpu-profile-summary';
 import { readHeapProfile, summarizeHeapProfile } from './profile/heap-profile-summary';
+import { formatStalls, readPauses, type StallSummary, summarizeStalls } from './profile/stall-trace';
 import {
   type BenchReport,
   type ColdConfirmationFigures,
@@ -177,6 +178,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     const cpuProfileDir = config.cpuProfile ? join(workDir, 'cpu-profiles') : undefined;
     const heapProfileDir = config.heapProfile ? join(workDir, 'heap-profiles') : undefined;
     const allocationProfiles: NonNullable<BenchReport['allocationProfiles']> = {};
+    const stallTraces: Record<string, StallSummary[]> = {};
     const databases = await usableDatabases(config.databases, notes, log);
     const baselines: Target[] = [];
     if (config.operations.includes('verification')) {
@@ -252,6 +254,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         ...(cpuProfileDir ? { cpuProfileDir: join(cpuProfileDir, name) } : {}),
         // one process only: the signal that toggles the sampler reaches the primary of a cluster alone
         ...(heapProfileDir && !workers ? { heapProfileDir: join(heapProfileDir, name) } : {}),
+        ...(config.stallTrace && !workers ? { stallLog: join(workDir, `${name}.stalls.jsonl`) } : {}),
       });
       if (heapProfileDir && !workers) mkdirSync(join(heapProfileDir, name), { recursive: true });
       await gateway.start();
@@ -485,9 +488,19 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
               rate: own.rate,
               seconds: config.fixedRateSeconds,
               drainTimeoutMs: 20_000,
+              trace: t.gateway?.spec.stallLog !== undefined,
             });
+            const { timed, ...figures } = result;
             if (t.gateway) await supply.afterRun(t.gateway);
-            (t.gateway ? own.gateway : own.passthrough).push(result);
+            (t.gateway ? own.gateway : own.passthrough).push(figures);
+            const stallLog = t.gateway?.spec.stallLog;
+            if (timed && stallLog) {
+              // the recorder flushes every 200 ms
+              await new Promise((resolve) => setTimeout(resolve, 400));
+              const stalls = summarizeStalls(timed, readPauses(stallLog));
+              stallTraces[key] = [...(stallTraces[key] ?? []), stalls];
+              log(`round ${round + 1} stalls ${operation} ${t.name}: ${formatStalls(stalls)}`);
+            }
             log(
               `round ${round + 1} fixed ${own.rate}/s (half of ${target.name}'s own) ${operation} ${t.name}: ` +
                 `p50 ${result.p50Ms.toFixed(2)} ms p99 ${result.p99Ms.toFixed(2)} ms (${result.ok} ok, ${result.failed} failed)`,
@@ -649,6 +662,7 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
       totalSeconds: (performance.now() - began) / 1000,
       ...(cpuProfiles ? { cpuProfiles } : {}),
       ...(heapProfileDir ? { allocationProfiles } : {}),
+      ...(config.stallTrace ? { stallTraces } : {}),
       databaseStats,
     };
     return { ...report, targets: checkTargets(report) };

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import type { TimedRequest } from '../profile/stall-trace';
 import { type FixedRateResult, JSON_CONTENT, percentile, type RequestSource } from './load-types';
 
 export interface FixedRateOptions {
@@ -11,6 +12,8 @@ export interface FixedRateOptions {
   readonly connections?: number;
   /** Give up on stragglers this long after the last request was due. */
   readonly drainTimeoutMs?: number;
+  /** Return each request's wall-clock due time and latency (`--stall-trace`). */
+  readonly trace?: boolean;
 }
 
 /**
@@ -18,7 +21,9 @@ export interface FixedRateOptions {
  * which measures bursts rather than a steady rate; here request i is due at start + i / rate, and its
  * latency runs from when it was due (no coordinated omission).
  */
-export async function runFixedRate(options: FixedRateOptions): Promise<FixedRateResult> {
+export async function runFixedRate(
+  options: FixedRateOptions,
+): Promise<FixedRateResult & { timed?: TimedRequest[] }> {
   const { source } = options;
   const total = Math.max(1, Math.round(options.rate * options.seconds));
   const intervalMs = 1000 / options.rate;
@@ -101,6 +106,12 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
     failed += missing;
   }
   await pool.destroy();
+  const timed = options.trace
+    ? Array.from(latencies, (latencyMs, i) => ({
+        due: performance.timeOrigin + start + i * intervalMs,
+        latencyMs,
+      }))
+    : undefined;
   const sorted = latencies.slice().sort();
   return {
     kind: 'fixed-rate',
@@ -113,5 +124,6 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
     p99Ms: percentile(sorted, 0.99),
     maxMs: sorted[sorted.length - 1] ?? Number.NaN,
     maxSendLagMs,
+    ...(timed ? { timed } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { FixedRateResult, SaturationResult } from '../load/load-types';
+import type { StallSummary } from '../profile/stall-trace';
 import type { DatabaseStats } from '../support/database-stats';
 
 export interface MachineInfo {
@@ -124,6 +125,8 @@ export interface BenchReport {
       byOwner: { fn: string; bytes: number; share: number }[];
     }
   >;
+  /** `--stall-trace`: per gateway and operation, each round's run at half the gateway's own rate. */
+  readonly stallTraces?: Record<string, StallSummary[]>;
   readonly cpuProfiles?: Record<
     string,
     { file: string; top: { fn: string; selfMs: number; share: number }[] }

@@ -8,6 +8,7 @@ import type { BenchUser, ReadyConfirmation, StartedSession } from './facegate-fl
 
 export const BENCH_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEAP_SAMPLER = pathToFileURL(join(BENCH_ROOT, 'src/profile/heap-sampler.mjs')).href;
+const STALL_RECORDER = pathToFileURL(join(BENCH_ROOT, 'src/profile/stall-recorder.mjs')).href;
 
 async function until(done: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -138,6 +139,8 @@ export interface GatewaySpec {
   readonly cpuProfileDir?: string;
   /** Preload the sampling heap profiler (heap-sampler.mjs), its profiles written into this folder. */
   readonly heapProfileDir?: string;
+  /** Preload the stall recorder (stall-recorder.mjs), its GC pauses and event-loop stalls written to this file. */
+  readonly stallLog?: string;
   /** FACEGATE_WORKERS (processes on one port); unset: one. */
   readonly workers?: number;
   /** Another build's CLI (an A/B against the current one); default: this repository's facegate. */
@@ -185,6 +188,7 @@ export class GatewayTarget {
       FACEGATE_UNSAFE_LOOPBACK_WECHAT: 'true',
       ...(spec.workers ? { FACEGATE_WORKERS: String(spec.workers) } : {}),
       ...(spec.heapProfileDir ? { FACEGATE_BENCH_HEAP_DIR: spec.heapProfileDir } : {}),
+      ...(spec.stallLog ? { FACEGATE_BENCH_STALL_LOG: spec.stallLog } : {}),
       ...LIFTED_ABUSE_LIMITS,
       ...(spec.database === 'postgres' ? { DATABASE_URL: spec.databaseUrl } : { DATA_DIR: dataDir }),
       ...spec.env,
@@ -210,6 +214,7 @@ export class GatewayTarget {
       args: [
         ...(this.spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${this.spec.cpuProfileDir}`] : []),
         ...(this.spec.heapProfileDir ? ['--import', HEAP_SAMPLER] : []),
+        ...(this.spec.stallLog ? ['--import', STALL_RECORDER] : []),
         ...(this.spec.nodeArgs ?? []),
         this.spec.bin ?? GATEWAY_BIN,
         'serve',
