@@ -15,6 +15,7 @@ export interface TimedRequest {
 }
 
 export interface StallSummary {
+  readonly requests: number;
   /** Requests at or above the run's p99. */
   readonly slow: number;
   readonly slowThresholdMs: number;
@@ -65,6 +66,7 @@ export function summarizeStalls(requests: readonly TimedRequest[], pauses: reado
     g.totalMs += p.ms;
   }
   return {
+    requests: requests.length,
     slow: slow.length,
     slowThresholdMs: threshold,
     slowDuringGc,
@@ -83,7 +85,11 @@ export function summarizeStalls(requests: readonly TimedRequest[], pauses: reado
 
 export function formatStalls(s: StallSummary): string {
   const gc = Object.entries(s.gc)
-    .map(([kind, g]) => `${kind} ${g.count}x (max ${g.maxMs.toFixed(1)} ms, ${g.totalMs.toFixed(0)} ms)`)
+    .map(
+      ([kind, g]) =>
+        `${kind} ${g.count}x (${((1000 * g.count) / Math.max(1, s.requests)).toFixed(1)} per 1000 requests, ` +
+        `max ${g.maxMs.toFixed(1)} ms, ${g.totalMs.toFixed(0)} ms in all)`,
+    )
     .join(', ');
   return (
     `${s.slow} requests >= p99 ${s.slowThresholdMs.toFixed(1)} ms: ${s.slowDuringGc} overlapped a GC pause, ` +
