@@ -680,7 +680,8 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
     for (const p of processes.reverse()) await p.stop().catch(() => {});
     for (const client of clients) await client.close().catch(() => {});
     for (const drop of drops) await drop().catch(() => {});
-    if (!config.cpuProfile && !config.heapProfile) rmSync(workDir, { recursive: true, force: true });
+    if (!config.cpuProfile && !config.heapProfile && !config.stallTrace)
+      rmSync(workDir, { recursive: true, force: true });
   }
 }
 
