@@ -18,10 +18,16 @@ describe('allocation summary', () => {
             selfSize: 100,
             children: [{ callFrame: parse, selfSize: 200, children: [] }],
           },
+          // the built gateway: a bundle under dist/ is booked to its package
+          {
+            callFrame: frame('resolve', 'file:///r/packages/gateway/dist/chunk-A1.js', 7),
+            selfSize: 50,
+            children: [],
+          },
         ],
       },
     });
-    expect(summary.totalBytes).toBe(600);
+    expect(summary.totalBytes).toBe(650);
     expect(summary.byFunction[0]).toEqual({
       fn: 'parse (graphql/parser.js:10)',
       bytes: 500,
@@ -30,6 +36,7 @@ describe('allocation summary', () => {
     expect(summary.byOwner.map((o) => [o.fn, o.bytes])).toEqual([
       ['graphql', 500],
       ['domain/use-cases', 100],
+      ['gateway', 50],
     ]);
   });
 });

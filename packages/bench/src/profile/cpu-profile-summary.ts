@@ -75,6 +75,9 @@ export function ownerOf(callFrame: { functionName: string; url: string }): strin
   if (dependency) return dependency[1]!;
   const ours = /packages\/([^/]+)\/src\/(?:([^/]+)\/)?/.exec(url);
   if (ours) return ours[2] && !ours[2].includes('.') ? `${ours[1]}/${ours[2]}` : ours[1]!;
+  // the built gateway runs bundles: dist/ names the package, not the folder
+  const built = /packages\/([^/]+)\/dist\//.exec(url);
+  if (built) return built[1]!;
   return url;
 }
 
