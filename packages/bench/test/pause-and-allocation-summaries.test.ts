@@ -31,7 +31,7 @@ describe('allocation summary', () => {
     expect(summary.byFunction[0]).toEqual({
       fn: 'parse (graphql/parser.js:10)',
       bytes: 500,
-      share: 500 / 600,
+      share: 500 / 650,
     });
     expect(summary.byOwner.map((o) => [o.fn, o.bytes])).toEqual([
       ['graphql', 500],
