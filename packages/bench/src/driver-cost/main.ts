@@ -60,6 +60,8 @@ const SHAPE: Record<Mode, { inFlight: number; connections: number }> = {
 
 interface Cost {
   readonly clientUs: number;
+  /** The kernel's part of clientUs (system time: the socket calls, and loopback TCP done on the sender's time). */
+  readonly clientSysUs: number;
   readonly serverUs: number;
   readonly perSecond: number;
 }
@@ -132,6 +134,7 @@ async function pass(
     }
     return {
       clientUs: (client.user + client.system) / n,
+      clientSysUs: client.system / n,
       serverUs:
         server === null || serverAfter === null ? Number.NaN : (cpuSpentMs(server, serverAfter) * 1000) / n,
       perSecond: n / (elapsed / 1000),
@@ -164,6 +167,7 @@ function totalBytes(head: ProfileNode): number {
 
 interface Figures {
   clientUs: number[];
+  clientSysUs: number[];
   serverUs: number[];
   perSecond: number[];
   bytes: number[];
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
     const key = (mode: Mode, v: DriverVariant) => `${mode}\t${v.name}`;
     for (const mode of MODES)
       for (const v of variants)
-        figures.set(key(mode, v), { clientUs: [], serverUs: [], perSecond: [], bytes: [] });
+        figures.set(key(mode, v), { clientUs: [], clientSysUs: [], serverUs: [], perSecond: [], bytes: [] });
     const baseline = DRIVER_VARIANTS[0]!;
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of MODES) {
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
           inRound.set(v.name, { ...cost, bytes });
           const f = figures.get(key(mode, v))!;
           f.clientUs.push(cost.clientUs);
+          f.clientSysUs.push(cost.clientSysUs);
           f.serverUs.push(cost.serverUs);
           f.perSecond.push(cost.perSecond);
           f.bytes.push(bytes);
@@ -209,7 +214,7 @@ async function main(): Promise<void> {
         for (const v of variants) {
           const c = inRound.get(v.name)!;
           console.log(
-            `round ${round + 1} ${mode} ${v.name}: client ${fmt(c.clientUs)} µs (×${fmt(ratio(c.clientUs, base.clientUs), 2)}), ` +
+            `round ${round + 1} ${mode} ${v.name}: client ${fmt(c.clientUs)} µs (×${fmt(ratio(c.clientUs, base.clientUs), 2)}; system ${fmt(c.clientSysUs)}), ` +
               `server ${fmt(c.serverUs)} µs (×${fmt(ratio(c.serverUs, base.serverUs), 2)}), ${fmt(c.perSecond)}/s ` +
               `(×${fmt(ratio(c.perSecond, base.perSecond), 2)}), ${fmt(c.bytes / 1024, 1)} KB allocated per confirmation`,
           );
@@ -222,15 +227,15 @@ async function main(): Promise<void> {
         `\n${mode}: ${inFlight} in flight over ${connections} connection(s), ${CONFIRMATIONS} confirmations a pass, medians of ${ROUNDS} rounds (× = median of the per-round ratios to ${baseline.name})\n`,
       );
       console.log(
-        '| variant | client CPU µs/conf | × | server CPU µs/conf | × | confirmations/s | × | KB allocated/conf |',
+        '| variant | client CPU µs/conf | × | of which system | server CPU µs/conf | × | confirmations/s | × | KB allocated/conf |',
       );
-      console.log('| --- | --: | --: | --: | --: | --: | --: | --: |');
+      console.log('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
       const base = figures.get(key(mode, baseline))!;
       for (const v of variants) {
         const f = figures.get(key(mode, v))!;
         const r = (a: number[], b: number[]) => median(a.map((x, i) => ratio(x, b[i]!)));
         console.log(
-          `| ${v.name} | ${fmt(median(f.clientUs))} | ${fmt(r(f.clientUs, base.clientUs), 2)} | ${fmt(median(f.serverUs))} | ${fmt(r(f.serverUs, base.serverUs), 2)} | ${fmt(median(f.perSecond))} | ${fmt(r(f.perSecond, base.perSecond), 2)} | ${fmt(median(f.bytes) / 1024, 1)} |`,
+          `| ${v.name} | ${fmt(median(f.clientUs))} | ${fmt(r(f.clientUs, base.clientUs), 2)} | ${fmt(median(f.clientSysUs))} | ${fmt(median(f.serverUs))} | ${fmt(r(f.serverUs, base.serverUs), 2)} | ${fmt(median(f.perSecond))} | ${fmt(r(f.perSecond, base.perSecond), 2)} | ${fmt(median(f.bytes) / 1024, 1)} |`,
         );
       }
     }
