@@ -37,9 +37,13 @@ module.exports = {
     {
       name: 'only-adapters-postgres-imports-drivers',
       severity: 'error',
-      // the bench's REST peer is what an integrator would write without FaceGate: it talks to pg itself
-      from: { path: '^packages/', pathNot: '^packages/(adapters-postgres|bench/src/baselines)/' },
-      to: { path: 'node_modules/(pg|@electric-sql/pglite)/' },
+      // the bench's REST peer is what an integrator would write without FaceGate: it talks to pg itself;
+      // driver-cost measures pg and the postgres package against each other
+      from: {
+        path: '^packages/',
+        pathNot: '^packages/(adapters-postgres|bench/src/baselines|bench/src/driver-cost)/',
+      },
+      to: { path: 'node_modules/(pg|postgres|@electric-sql/pglite)/' },
     },
     {
       name: 'only-gateway-imports-graphql-server-stack',

@@ -1,17 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  AesGcmFieldCipher,
-  type Database,
-  loadMigrations,
-  migrate,
-  openDatabase,
-  SqlVerificationSessionRepository,
-  SqlWebhookDeliveryQueue,
-} from '@facegate/adapters-postgres';
-import { createTestPostgresDatabase, postgresForTests } from '@facegate/adapters-postgres/testing';
-import type { VerificationEvent, VerificationSessionSnapshot } from '@facegate/domain';
+import { type Database, SqlWebhookDeliveryQueue } from '@facegate/adapters-postgres';
+import { postgresForTests } from '@facegate/adapters-postgres/testing';
+import type { VerificationSessionSnapshot } from '@facegate/domain';
 import { median } from '../report/bench-report';
+import {
+  type BenchDatabase,
+  benchCipher,
+  claimForConfirmation,
+  completeConfirmation,
+  createBenchDatabase,
+  eventOf,
+  startSessions,
+  verifiedAfter,
+} from '../support/confirmations';
 import { processCpuMs } from '../support/cpu-time';
 
 /*
@@ -37,76 +39,15 @@ const { values } = parseArgs({
 const CONFIRMATIONS = Number(values.confirmations ?? 2000);
 const ROUNDS = Number(values.rounds ?? 3);
 const RELAY_EVERY = 100;
-const cipher = new AesGcmFieldCipher(randomBytes(32));
 
 type Variant = '0006' | '0008' | '0008, separate statements';
 const VARIANTS: Variant[] = ['0006', '0008', '0008, separate statements'];
 
-interface Setup {
-  readonly db: Database;
-  readonly drop: () => Promise<void>;
-  readonly repo: SqlVerificationSessionRepository;
-}
+type Setup = BenchDatabase;
 
-async function setUp(variant: Variant): Promise<Setup> {
-  const created = await createTestPostgresDatabase();
-  const db = await openDatabase({ url: created.url, poolMax: 1 });
-  const all = await loadMigrations();
-  await migrate(db, variant === '0006' ? all.filter((m) => m.version < '0007') : all);
-  return {
-    db,
-    drop: async () => {
-      await db.close();
-      await created.drop();
-    },
-    repo: new SqlVerificationSessionRepository(db, cipher),
-  };
+function setUp(variant: Variant): Promise<Setup> {
+  return createBenchDatabase(variant === '0006' ? { pick: (m) => m.version < '0007' } : {});
 }
-
-function pendingSession(i: number): VerificationSessionSnapshot {
-  const now = new Date();
-  return {
-    id: `vs_${randomBytes(12).toString('hex')}`,
-    app: 'default',
-    protocol: 'LEGACY',
-    status: 'PENDING',
-    openid: `o_${i % 500}`,
-    livenessType: null,
-    observedLiveness: null,
-    maskedName: '*三',
-    maskedIdCardNumber: '1****************2',
-    idNumberHmac: createHash('sha256').update(String(i)).digest('hex'),
-    binding: {
-      protocol: 'LEGACY',
-      idCardNumberMd5: createHash('md5').update(`id${i}`).digest('hex'),
-      nameUtf8Md5: createHash('md5').update(`n${i}`).digest('hex'),
-      userIdKey: null,
-    },
-    attempts: 0,
-    maxAttempts: 3,
-    lastError: null,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + 600_000),
-    verifiedAt: null,
-    endedAt: null,
-    clientReferenceId: null,
-    initiator: 'user',
-    consentReceiptId: 'cr_sql_cost',
-    guardianRequired: false,
-    cancelReason: null,
-    redactedAt: null,
-    version: 1,
-  };
-}
-
-const eventOf = (s: VerificationSessionSnapshot): VerificationEvent => ({
-  type: 'verification.updated',
-  sessionId: s.id,
-  app: s.app,
-  status: s.status,
-  attempts: s.attempts,
-  occurredAt: new Date(),
-});
 
 /** The completion as BEGIN, the session update, the outbox insert, the claim's outcome, COMMIT. */
 async function completeSeparately(
@@ -210,13 +151,8 @@ interface Cost {
  * confirmation.
  */
 async function measure(variant: Variant, setup: Setup, n: number): Promise<Cost> {
-  const sessions: VerificationSessionSnapshot[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = pendingSession(i);
-    await setup.repo.insert(s, eventOf(s));
-    sessions.push(s);
-  }
-  const queue = new SqlWebhookDeliveryQueue(setup.db, cipher);
+  const sessions = await startSessions(setup.repo, n);
+  const queue = new SqlWebhookDeliveryQueue(setup.db, benchCipher);
   const relay = () =>
     variant === '0006'
       ? relayBefore(setup.db)
@@ -231,35 +167,11 @@ async function measure(variant: Variant, setup: Setup, n: number): Promise<Cost>
   let i = 0;
   for (const s of sessions) {
     const hash = randomBytes(16).toString('hex');
-    const found = await setup.repo.findAndClaim({
-      sessionId: s.id,
-      evidenceHash: hash,
-      now: new Date(),
-      protocol: 'LEGACY',
-      openid: s.openid,
-    });
-    if (!found.claimed) throw new Error('not claimed');
-    const now = new Date();
-    const done: VerificationSessionSnapshot = {
-      ...s,
-      binding: null,
-      status: 'VERIFIED',
-      attempts: 1,
-      verifiedAt: now,
-      endedAt: now,
-      version: s.version + 1,
-    };
+    await claimForConfirmation(setup.repo, s, hash);
     if (variant === '0008, separate statements') {
-      await completeSeparately(setup.db, hash, done, s.version);
+      await completeSeparately(setup.db, hash, verifiedAfter(s), s.version);
     } else {
-      const ok = await setup.repo.completeEvidence(
-        hash,
-        { status: 'VERIFIED', failure: null, attempt: 1 },
-        done,
-        s.version,
-        eventOf(done),
-      );
-      if (!ok) throw new Error('not completed');
+      await completeConfirmation(setup.repo, s, hash);
     }
     if (++i % RELAY_EVERY === 0) await relay();
   }
