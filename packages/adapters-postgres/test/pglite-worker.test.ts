@@ -81,9 +81,12 @@ describe('PGlite in a worker thread', () => {
     await Promise.all([inThread?.close(), worker?.close()]);
   });
 
-  it('is the default driver', () => {
+  it('is chosen by pgliteWorker: true; the default stays in the calling thread', async () => {
     expect(threadOf(worker).worker).toBeDefined();
     expect((inThread as unknown as { connection: object }).connection).not.toHaveProperty('worker');
+    const byDefault = await openDatabase({ url: 'memory:' });
+    expect((byDefault as unknown as { connection: object }).connection).not.toHaveProperty('worker');
+    await byDefault.close();
   });
 
   it('returns rows with the types the in-thread driver returns', async () => {
@@ -203,9 +206,13 @@ describe('PGlite in a worker thread', () => {
 describe("the worker thread's failure and closing", () => {
   it('rejects pending and later queries with a clear error when the thread fails, and still closes', async () => {
     let closed = 0;
-    const db = await PgliteDatabase.open(undefined, async () => {
-      closed++;
-    });
+    const db = await PgliteDatabase.open(
+      undefined,
+      async () => {
+        closed++;
+      },
+      { worker: true },
+    );
     expect(await db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     // a message the thread cannot read throws in its handler, an uncaught exception as a bug there would be
     threadOf(db).worker.postMessage(null);
@@ -220,7 +227,7 @@ describe("the worker thread's failure and closing", () => {
   });
 
   it('rejects the queries of a thread that exits', async () => {
-    const db = await PgliteDatabase.open();
+    const db = await PgliteDatabase.open(undefined, undefined, { worker: true });
     const stopped = threadOf(db).worker.terminate();
     await expect(db.query('SELECT 1')).rejects.toThrow(/thread exited/);
     await stopped;
@@ -230,7 +237,7 @@ describe("the worker thread's failure and closing", () => {
   it('closes PGlite, then ends the thread, then releases the data folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'facegate-pglite-worker-'));
     try {
-      const db = await openDatabase({ dataDir: dir });
+      const db = await openDatabase({ dataDir: dir, pgliteWorker: true });
       const thread = threadOf(db).worker;
       const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
       await db.exec('CREATE TABLE kept (x int); INSERT INTO kept VALUES (5);');
@@ -239,7 +246,7 @@ describe("the worker thread's failure and closing", () => {
       expect(thread.threadId).toBe(-1);
       await expect(stat(join(dir, 'pgdata.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(db.query('SELECT 1')).rejects.toThrow('PGlite is closed');
-      const reopened = await openDatabase({ dataDir: dir });
+      const reopened = await openDatabase({ dataDir: dir, pgliteWorker: true });
       expect(await reopened.query('SELECT x FROM kept')).toEqual([{ x: 5 }]);
       await reopened.close();
     } finally {
@@ -253,7 +260,7 @@ describe("the worker thread's failure and closing", () => {
       // a data folder whose PG_VERSION is there (no initdb) but nothing else is: PGlite cannot start on it
       const { writeFile } = await import('node:fs/promises');
       await writeFile(join(dir, 'PG_VERSION'), '17\n');
-      await expect(PgliteDatabase.open(dir)).rejects.toThrow();
+      await expect(PgliteDatabase.open(dir, undefined, { worker: true })).rejects.toThrow();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

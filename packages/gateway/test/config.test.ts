@@ -246,7 +246,7 @@ describe('loadConfig: connection and abuse settings', () => {
       sandboxHost: '127.0.0.1',
       databaseStatementTimeoutMs: 5000,
       databaseConnectTimeoutMs: 5000,
-      pgliteWorker: true,
+      pgliteWorker: false,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 2000 },
       subscriptions: { perInstance: 1000, perCaller: 10 },
       corsOrigins: [],
@@ -273,10 +273,10 @@ describe('loadConfig: connection and abuse settings', () => {
     );
   });
 
-  it('runs the embedded database in a worker thread unless PGLITE_WORKER=false', () => {
-    expect(loadConfig({}, '/srv/app').pgliteWorker).toBe(true);
-    expect(loadConfig({ PGLITE_WORKER: 'false' }, '/srv/app').pgliteWorker).toBe(false);
-    expect(loadConfig({ PGLITE_WORKER: 'false' }, '/srv/app').settingsGiven).toEqual(['PGLITE_WORKER']);
+  it('runs the embedded database in a worker thread only with PGLITE_WORKER=true', () => {
+    expect(loadConfig({}, '/srv/app').pgliteWorker).toBe(false);
+    expect(loadConfig({ PGLITE_WORKER: 'true' }, '/srv/app').pgliteWorker).toBe(true);
+    expect(loadConfig({ PGLITE_WORKER: 'true' }, '/srv/app').settingsGiven).toEqual(['PGLITE_WORKER']);
     expect(errorOf({ PGLITE_WORKER: 'no' }).variable).toBe('PGLITE_WORKER');
   });
 

@@ -16,7 +16,7 @@ export interface OpenDatabaseOptions {
   readonly statementTimeoutMs?: number;
   /** PostgreSQL connect / pool wait timeout (default 5000 ms). */
   readonly connectionTimeoutMs?: number;
-  /** PGlite: run it in a worker thread (default true), or in the calling thread (false). */
+  /** PGlite: run it in a worker thread (true), or in the calling thread (false, the default). */
   readonly pgliteWorker?: boolean;
 }
 

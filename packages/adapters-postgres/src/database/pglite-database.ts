@@ -71,8 +71,9 @@ class InThreadPglite implements PgliteConnection {
 
 export interface PgliteOptions {
   /**
-   * Run PGlite in a worker thread (default), so its WebAssembly does not take turns with the gateway's
-   * requests on one event loop; false runs it in the calling thread.
+   * Run PGlite in a worker thread, so its WebAssembly does not take turns with the gateway's requests on one
+   * event loop. Off by default: on the benchmark it cost more CPU per confirmation than it gave back in
+   * throughput (docs/performance.md).
    */
   readonly worker?: boolean;
 }
@@ -105,7 +106,7 @@ export class PgliteDatabase extends DatabaseDriver {
       await mkdir(dataDir, { recursive: true });
       if (!existsSync(join(dataDir, 'PG_VERSION'))) await initializeDataFolder(dataDir);
     }
-    if (options.worker ?? true) {
+    if (options.worker === true) {
       return new PgliteDatabase(await PgliteWorker.open({ dataDir, startParams: START_PARAMS }), onClose);
     }
     const pgOptions = { startParams: START_PARAMS };

@@ -105,8 +105,8 @@ export interface GatewayConfig {
   /** PostgreSQL: opening a connection, or waiting for a free one in the pool. DATABASE_CONNECT_TIMEOUT_MS */
   readonly databaseConnectTimeoutMs: number;
   /**
-   * The embedded database runs in a worker thread of its own (default), off the event loop that serves
-   * requests; false runs it on that event loop, as before. PGLITE_WORKER
+   * The embedded database runs in a worker thread of its own, off the event loop that serves requests;
+   * false (the default) runs it on that event loop. PGLITE_WORKER
    */
   readonly pgliteWorker: boolean;
   /**
@@ -530,7 +530,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     privacy: readPrivacy(env),
     databaseStatementTimeoutMs: readBounded(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: readBounded(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
-    pgliteWorker: read(env, 'PGLITE_WORKER') === undefined ? true : readBoolean(env, 'PGLITE_WORKER'),
+    pgliteWorker: readBoolean(env, 'PGLITE_WORKER'),
     metrics,
     http: {
       headersTimeoutMs: readBounded(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
