@@ -12,16 +12,22 @@ import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Runtime packages, in dependency order; `assets` are folders copied beside the bundles. */
+/**
+ * Runtime packages, in dependency order; `assets` are folders copied beside the bundles; `entries` are entry
+ * points no export names (a worker thread's file, which its package starts by its path beside the bundles).
+ */
 const PACKAGES = {
   domain: {},
   'adapters-wechat': {},
-  'adapters-postgres': { assets: [['src/migrations', 'dist/migrations']] },
+  'adapters-postgres': {
+    assets: [['src/migrations', 'dist/migrations']],
+    entries: { 'pglite-worker': 'src/database/pglite-worker.ts' },
+  },
   'wechat-sandbox': {},
   gateway: {},
 };
 
-async function buildPackage(folder, { assets = [] }) {
+async function buildPackage(folder, { assets = [], entries = {} }) {
   const dir = join(root, 'packages', folder);
   const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
   const entryPoints = {};
@@ -37,6 +43,7 @@ async function buildPackage(folder, { assets = [] }) {
   }
   if (Object.keys(entryPoints).length === 0)
     throw new Error(`${pkg.name}: no exports with a source to build`);
+  for (const [out, source] of Object.entries(entries)) entryPoints[out] = join(dir, source);
 
   // dist/types belongs to tsc -b (incremental): keep it, replace everything else
   await mkdir(join(dir, 'dist'), { recursive: true });

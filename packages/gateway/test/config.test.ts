@@ -246,6 +246,7 @@ describe('loadConfig: connection and abuse settings', () => {
       sandboxHost: '127.0.0.1',
       databaseStatementTimeoutMs: 5000,
       databaseConnectTimeoutMs: 5000,
+      pgliteWorker: false,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 2000 },
       subscriptions: { perInstance: 1000, perCaller: 10 },
       corsOrigins: [],
@@ -270,6 +271,13 @@ describe('loadConfig: connection and abuse settings', () => {
     expect(errorOf({ FACEGATE_AUDIT_CHECKPOINT_MINUTES: 'often' }).variable).toBe(
       'FACEGATE_AUDIT_CHECKPOINT_MINUTES',
     );
+  });
+
+  it('runs the embedded database in a worker thread only with PGLITE_WORKER=true', () => {
+    expect(loadConfig({}, '/srv/app').pgliteWorker).toBe(false);
+    expect(loadConfig({ PGLITE_WORKER: 'true' }, '/srv/app').pgliteWorker).toBe(true);
+    expect(loadConfig({ PGLITE_WORKER: 'true' }, '/srv/app').settingsGiven).toEqual(['PGLITE_WORKER']);
+    expect(errorOf({ PGLITE_WORKER: 'no' }).variable).toBe('PGLITE_WORKER');
   });
 
   it('reads a CORS allow-list of exact origins and refuses anything else', () => {

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockDataDir } from './data-dir-lock';
 import { type Database, DatabaseConfigError } from './database';
-import { PgliteDatabase } from './pglite-database';
+import { PgliteDatabase, type PgliteOptions } from './pglite-database';
 import { PostgresDatabase } from './postgres-database';
 
 export interface OpenDatabaseOptions {
@@ -16,6 +16,8 @@ export interface OpenDatabaseOptions {
   readonly statementTimeoutMs?: number;
   /** PostgreSQL connect / pool wait timeout (default 5000 ms). */
   readonly connectionTimeoutMs?: number;
+  /** PGlite: run it in a worker thread (true), or in the calling thread (false, the default). */
+  readonly pgliteWorker?: boolean;
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -30,13 +32,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await mkdir(dataDir, { recursive: true });
     const unlock = await lockDataDir(join(dataDir, 'pgdata.lock'));
     try {
-      return await PgliteDatabase.open(join(dataDir, 'pgdata'), unlock);
+      return await PgliteDatabase.open(join(dataDir, 'pgdata'), unlock, pgliteOptions(options));
     } catch (error) {
       await unlock();
       throw error;
     }
   }
-  if (url === 'memory:' || url === 'memory://') return PgliteDatabase.open();
+  if (url === 'memory:' || url === 'memory://')
+    return PgliteDatabase.open(undefined, undefined, pgliteOptions(options));
   if (/^postgres(ql)?:\/\//i.test(url)) {
     return PostgresDatabase.open(url, {
       ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
@@ -51,6 +54,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   throw new DatabaseConfigError(
     `DATABASE_URL must start with postgres:// or postgresql://, or be memory: (got scheme ${scheme})`,
   );
+}
+
+function pgliteOptions(options: OpenDatabaseOptions): PgliteOptions {
+  return options.pgliteWorker === undefined ? {} : { worker: options.pgliteWorker };
 }
 
 /**

@@ -4,8 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { type Database, DatabaseDriver, type Queryable } from './database';
+import type { PgliteConnection } from './pglite-connection';
+import { PgliteWorker } from './pglite-worker-connection';
 import { SerialQueue } from './serial-queue';
 import { withStatementSpan } from './statement-span';
 
@@ -39,18 +41,56 @@ PGlite.create(process.argv[1], { startParams: JSON.parse(process.argv[2]) })
   }
 }
 
+/** PGlite in the calling thread: its WebAssembly runs on the gateway's event loop. */
+class InThreadPglite implements PgliteConnection {
+  constructor(private readonly pg: PGlite) {}
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pg.query<T>(sql, params)).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction((tx) =>
+      fn({
+        query: async <R>(sql: string, params: unknown[] = []) => (await tx.query<R>(sql, params)).rows,
+        exec: async (sql: string) => {
+          await tx.exec(sql);
+        },
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.pg.close();
+  }
+}
+
+export interface PgliteOptions {
+  /**
+   * Run PGlite in a worker thread, so its WebAssembly does not take turns with the gateway's requests on one
+   * event loop. Off by default: on the benchmark it cost more CPU per confirmation than it gave back in
+   * throughput (docs/performance.md).
+   */
+  readonly worker?: boolean;
+}
+
 /**
  * Embedded PostgreSQL (PGlite): in memory when `dataDir` is undefined, else persisted in that folder.
  * PGlite is one connection, so every query and transaction runs through one queue; concurrent callers wait
  * their turn instead of interleaving statements of two transactions. Row locks (FOR UPDATE) and advisory
- * locks are therefore trivially uncontended here, and the same SQL stays correct on PostgreSQL.
+ * locks are therefore trivially uncontended here, and the same SQL stays correct on PostgreSQL. The queue
+ * and the statement spans stay in the calling thread whichever thread PGlite runs in.
  */
 export class PgliteDatabase extends DatabaseDriver {
   readonly kind = 'pglite' as const;
   private readonly queue = new SerialQueue();
 
   private constructor(
-    private readonly pg: PGlite,
+    private readonly connection: PgliteConnection,
     private readonly onClose: () => Promise<void>,
   ) {
     super();
@@ -60,36 +100,37 @@ export class PgliteDatabase extends DatabaseDriver {
   static async open(
     dataDir?: string,
     onClose: () => Promise<void> = async () => {},
+    options: PgliteOptions = {},
   ): Promise<PgliteDatabase> {
     if (dataDir !== undefined) {
       await mkdir(dataDir, { recursive: true });
       if (!existsSync(join(dataDir, 'PG_VERSION'))) await initializeDataFolder(dataDir);
     }
-    const options = { startParams: START_PARAMS };
-    const pg = dataDir === undefined ? await PGlite.create(options) : await PGlite.create(dataDir, options);
-    return new PgliteDatabase(pg, onClose);
+    if (options.worker === true) {
+      return new PgliteDatabase(await PgliteWorker.open({ dataDir, startParams: START_PARAMS }), onClose);
+    }
+    const pgOptions = { startParams: START_PARAMS };
+    const pg =
+      dataDir === undefined ? await PGlite.create(pgOptions) : await PGlite.create(dataDir, pgOptions);
+    return new PgliteDatabase(new InThreadPglite(pg), onClose);
   }
 
   // a span covers the wait in the queue too: that wait is part of what the caller sees
   query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     return withStatementSpan('pglite', sql, () =>
-      this.queue.run(async () => (await this.pg.query<T>(sql, params)).rows),
+      this.queue.run(() => this.connection.query<T>(sql, params)),
     );
   }
 
   exec(sql: string): Promise<void> {
-    return withStatementSpan('pglite', sql, () =>
-      this.queue.run(async () => {
-        await this.pg.exec(sql);
-      }),
-    );
+    return withStatementSpan('pglite', sql, () => this.queue.run(() => this.connection.exec(sql)));
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return withStatementSpan(
       'pglite',
       'BEGIN',
-      () => this.queue.run(() => this.pg.transaction((tx) => fn(wrapTransaction(tx)))),
+      () => this.queue.run(() => this.connection.transaction((tx) => fn(withSpans(tx)))),
       'transaction',
     );
   }
@@ -99,24 +140,18 @@ export class PgliteDatabase extends DatabaseDriver {
    * transactions run only when nothing else is queued. Closing it closes nothing; the database stays open.
    */
   lowPriority(): Database {
-    const { pg, queue } = this;
+    const { connection, queue } = this;
     return {
       kind: this.kind,
       query: <T>(sql: string, params: unknown[] = []) =>
-        withStatementSpan('pglite', sql, () =>
-          queue.run(async () => (await pg.query<T>(sql, params)).rows, 'low'),
-        ),
+        withStatementSpan('pglite', sql, () => queue.run(() => connection.query<T>(sql, params), 'low')),
       exec: (sql: string) =>
-        withStatementSpan('pglite', sql, () =>
-          queue.run(async () => {
-            await pg.exec(sql);
-          }, 'low'),
-        ),
+        withStatementSpan('pglite', sql, () => queue.run(() => connection.exec(sql), 'low')),
       transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
         withStatementSpan(
           'pglite',
           'BEGIN',
-          () => queue.run(() => pg.transaction((tx) => fn(wrapTransaction(tx))), 'low'),
+          () => queue.run(() => connection.transaction((tx) => fn(withSpans(tx))), 'low'),
           'transaction',
         ),
       ping: () => this.ping(),
@@ -126,20 +161,17 @@ export class PgliteDatabase extends DatabaseDriver {
 
   protected async release(): Promise<void> {
     try {
-      await this.queue.run(() => this.pg.close());
+      await this.queue.run(() => this.connection.close());
     } finally {
       await this.onClose();
     }
   }
 }
 
-function wrapTransaction(tx: Transaction): Queryable {
+function withSpans(tx: Queryable): Queryable {
   return {
     query: <T>(sql: string, params: unknown[] = []) =>
-      withStatementSpan('pglite', sql, async () => (await tx.query<T>(sql, params)).rows),
-    exec: (sql: string) =>
-      withStatementSpan('pglite', sql, async () => {
-        await tx.exec(sql);
-      }),
+      withStatementSpan('pglite', sql, () => tx.query<T>(sql, params)),
+    exec: (sql: string) => withStatementSpan('pglite', sql, () => tx.exec(sql)),
   };
 }

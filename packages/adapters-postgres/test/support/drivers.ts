@@ -18,12 +18,16 @@ export interface DriverHarness {
   destroy(): Promise<void>;
 }
 
+/**
+ * In-memory PGlite in a worker thread (PGLITE_WORKER=true): the contract suites (onEveryDriver) run on it,
+ * while the on-disk harness runs the default driver, in the calling thread.
+ */
 export function pgliteMemoryHarness(): DriverHarness {
   return {
-    name: 'pglite (memory)',
+    name: 'pglite (memory, worker thread)',
     kind: 'pglite',
     durable: false,
-    open: () => openDatabase({ url: 'memory:' }),
+    open: () => openDatabase({ url: 'memory:', pgliteWorker: true }),
     destroy: async () => {},
   };
 }

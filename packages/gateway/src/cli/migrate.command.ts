@@ -17,6 +17,7 @@ export async function migrateCommand(env: NodeJS.ProcessEnv): Promise<number> {
     poolMax: 1,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     connectionTimeoutMs: config.databaseConnectTimeoutMs,
+    pgliteWorker: config.pgliteWorker,
   });
   let applied: string[];
   try {

@@ -152,6 +152,7 @@ export async function buildContainer(
       poolMax: config.databasePoolSize,
       statementTimeoutMs: config.databaseStatementTimeoutMs,
       connectionTimeoutMs: config.databaseConnectTimeoutMs,
+      pgliteWorker: config.pgliteWorker,
     });
     lifecycle.onClose('database', () => db.close());
     await migrate(db);

@@ -105,6 +105,11 @@ export interface GatewayConfig {
   /** PostgreSQL: opening a connection, or waiting for a free one in the pool. DATABASE_CONNECT_TIMEOUT_MS */
   readonly databaseConnectTimeoutMs: number;
   /**
+   * The embedded database runs in a worker thread of its own, off the event loop that serves requests;
+   * false (the default) runs it on that event loop. PGLITE_WORKER
+   */
+  readonly pgliteWorker: boolean;
+  /**
    * Where /metrics is served. null: on the API port (development only). In production it is never on the
    * API port: METRICS_PORT (default 9464) on METRICS_HOST (default 127.0.0.1).
    */
@@ -525,6 +530,7 @@ export function loadConfig(env: Env = process.env, dataDirBase?: string): Gatewa
     privacy: readPrivacy(env),
     databaseStatementTimeoutMs: readBounded(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 600_000),
     databaseConnectTimeoutMs: readBounded(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    pgliteWorker: readBoolean(env, 'PGLITE_WORKER'),
     metrics,
     http: {
       headersTimeoutMs: readBounded(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 600_000),
@@ -555,6 +561,7 @@ const SETTING_NAMES = [
   'LOG_LEVEL',
   'SWEEP_INTERVAL_MS',
   'SHUTDOWN_TIMEOUT_MS',
+  'PGLITE_WORKER',
 ];
 
 /**
