@@ -109,6 +109,24 @@ const outboxInsertFrom = (written: string, typeParam: number) => `INSERT INTO ev
   SELECT $${typeParam}, r.id, $${typeParam + 1}::text::jsonb, ${sessionDetailsOf('r')}
   FROM ${written} r`;
 
+const STATUS_PARAM = MUTABLE_COLUMNS.indexOf('status') + 2;
+const EXPIRES_AT_PARAM = MUTABLE_COLUMNS.indexOf('expires_at') + 2;
+
+/**
+ * The expiry sweeper's low-water mark (expiry_sweep_position, migration 0013) says no session with expires_at
+ * <= swept_to is PENDING. A PENDING session is written below it only when it was started already due by the
+ * sweeper's clock (a gateway whose clock is behind by more than the session's lifetime; tests) or when a write
+ * lowers its expires_at that far: this CTE lowers the mark then, so the sweeper still finds the session. It is
+ * added only to writes of PENDING sessions (the start, consent, a retry), never to an ending. It reads the
+ * mark in its own snapshot: a due session started while a sweep runs may still be passed over (no lock is
+ * taken, so that starts do not queue behind one row); the next command on it expires it (isDue).
+ */
+const REWIND_MARK = `rewound AS (
+  UPDATE expiry_sweep_position SET swept_to = $${EXPIRES_AT_PARAM}::timestamptz - interval '1 microsecond',
+    updated_at = now()
+  WHERE $${STATUS_PARAM}::text = 'PENDING' AND swept_to >= $${EXPIRES_AT_PARAM}::timestamptz
+)`;
+
 const INSERT_EVENT_PARAM = MUTABLE_COLUMNS.length + 2;
 const ID_NUMBER_HMAC_PARAM = MUTABLE_COLUMNS.indexOf('id_number_hmac') + 2;
 /** The session, its event, and (once per person) the count of distinct people processed (migration 0007). */
@@ -120,7 +138,7 @@ const INSERT_SQL = `WITH written AS (
   INSERT INTO people_seen (digest)
   SELECT encode(sha256(convert_to($${ID_NUMBER_HMAC_PARAM}::text, 'UTF8')), 'hex') FROM written
   ON CONFLICT DO NOTHING
-)
+), ${REWIND_MARK}
 ${outboxInsertFrom('written', INSERT_EVENT_PARAM)}`;
 
 const EXPECTED_VERSION_PARAM = MUTABLE_COLUMNS.length + 2;
@@ -131,11 +149,14 @@ const UPDATE_ONLY_SQL = `UPDATE verification_sessions SET
   ${RETURNING_DETAILS}`;
 
 const UPDATE_EVENT_PARAM = EXPECTED_VERSION_PARAM + 1;
-const UPDATE_SQL = `WITH written AS (
+const updateSql = (rewind: string) => `WITH written AS (
   ${UPDATE_ONLY_SQL}
-)
+)${rewind}
 ${outboxInsertFrom('written', UPDATE_EVENT_PARAM)}
 RETURNING session_id`;
+const UPDATE_SQL = updateSql('');
+/** UPDATE_SQL for a session that stays PENDING: the sweeper's mark lowered if needed (REWIND_MARK). */
+const UPDATE_PENDING_SQL = updateSql(`, ${REWIND_MARK}`);
 
 const EVIDENCE_PARAM = EXPECTED_VERSION_PARAM + 1;
 const COMPLETE_EVENT_PARAM = EVIDENCE_PARAM + 4;
@@ -146,7 +167,7 @@ const COMPLETE_EVENT_PARAM = EVIDENCE_PARAM + 4;
  * there (someone else's) the statement aborts itself (facegate_abort_if, migration 0003), undoing the session
  * write and the event with it.
  */
-const COMPLETE_SQL = `WITH updated AS (
+const completeSql = (rewind: string) => `WITH updated AS (
   ${UPDATE_ONLY_SQL}
 ), announced AS (
   ${outboxInsertFrom('updated', COMPLETE_EVENT_PARAM)}
@@ -161,12 +182,15 @@ const COMPLETE_SQL = `WITH updated AS (
     outcome_attempt = EXCLUDED.outcome_attempt
   WHERE evidence_claims.completed_at IS NULL
   RETURNING evidence_hash
-)
+)${rewind}
 SELECT (SELECT count(*) FROM updated)::int AS updated,
   facegate_abort_if(
     (SELECT count(*) FROM updated) = 1 AND (SELECT count(*) FROM recorded) = 0,
     'the evidence already has an outcome'
   ) AS ok`;
+const COMPLETE_SQL = completeSql('');
+/** COMPLETE_SQL for a session that stays PENDING (a failed attempt with attempts left): see REWIND_MARK. */
+const COMPLETE_PENDING_SQL = completeSql(`, ${REWIND_MARK}`);
 
 /**
  * findAndClaim: the session row, and a claim inserted for it only when the session could use it now (PENDING,
@@ -252,6 +276,37 @@ const REDACT_ENDED_SQL = `WITH picked AS (
 )
 SELECT id, app, status, attempts FROM updated ORDER BY created_at, id`;
 
+/**
+ * findExpirable over the plain (expires_at, id) index (migration 0013), from the sweeper's low-water mark: only
+ * expires_at in (swept_to, $1] is scanned, not every session that ever expired. In the same statement the mark
+ * moves up to just below the first PENDING session found (every session before it in the scan is ended, and an
+ * ended session stays ended), or to $1 when none is due. expires_at has microsecond resolution, so
+ * `swept_to = first - 1 µs` leaves exactly the sessions expiring at `first` or later above it.
+ *
+ * Whose clock: $1 is the caller's `now` (the domain's Clock, the gateway's system clock), the same clock that set
+ * every session's expires_at at its start (start time + lifetime), so a session started after a sweep expires
+ * after that sweep's `now` as long as the gateways' clocks agree within a session's lifetime. A PENDING session
+ * written below the mark anyway lowers it (REWIND_MARK).
+ *
+ * Several sweepers (gateway instances) may run this at once: the mark only moves from the value this statement
+ * read (the UPDATE re-checks it on the row's latest version, so a concurrent advance or lowering wins and this
+ * one is dropped), and the sessions returned are expired by the caller's versioned update, which only one
+ * writer wins: a session is still expired once.
+ */
+const FIND_EXPIRABLE_SQL = `WITH mark AS (
+  SELECT coalesce(max(swept_to), '-infinity') AS swept_to FROM expiry_sweep_position
+), due AS (
+  SELECT ${SESSION_COLUMNS} FROM verification_sessions
+  WHERE expires_at > (SELECT swept_to FROM mark) AND expires_at <= $1 AND status = 'PENDING'
+  ORDER BY expires_at, id LIMIT $2
+), advanced AS (
+  UPDATE expiry_sweep_position p
+  SET swept_to = coalesce((SELECT min(expires_at) FROM due) - interval '1 microsecond', $1), updated_at = now()
+  WHERE $2 > 0 AND p.swept_to = (SELECT swept_to FROM mark)
+    AND p.swept_to < coalesce((SELECT min(expires_at) FROM due) - interval '1 microsecond', $1)
+)
+SELECT * FROM due ORDER BY expires_at, id`;
+
 /** The SQLSTATE facegate_abort_if raises. */
 const STATEMENT_ABORTED = 'FGABT';
 
@@ -294,7 +349,12 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     expectedVersion: number,
     event: VerificationEvent,
   ): Promise<boolean> {
-    return this.writeAt(UPDATE_SQL, session, expectedVersion, event);
+    return this.writeAt(
+      session.status === 'PENDING' ? UPDATE_PENDING_SQL : UPDATE_SQL,
+      session,
+      expectedVersion,
+      event,
+    );
   }
 
   async claimEvidence(request: EvidenceClaimRequest): Promise<EvidenceClaim> {
@@ -390,7 +450,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
     event: VerificationEvent,
   ): Promise<boolean> {
     const rows = await this.db
-      .query<{ updated: number }>(COMPLETE_SQL, [
+      .query<{ updated: number }>(session.status === 'PENDING' ? COMPLETE_PENDING_SQL : COMPLETE_SQL, [
         ...this.sessionParams(session),
         expectedVersion,
         evidenceHash,
@@ -414,12 +474,7 @@ export class SqlVerificationSessionRepository implements VerificationSessionRepo
   }
 
   async findExpirable(now: Date, limit: number): Promise<readonly VerificationSessionSnapshot[]> {
-    const rows = await this.db.query<SessionRow>(
-      `SELECT ${SESSION_COLUMNS} FROM verification_sessions
-       WHERE status = 'PENDING' AND expires_at <= $1
-       ORDER BY expires_at ASC, id ASC LIMIT $2`,
-      [now, clampLimit(limit)],
-    );
+    const rows = await this.db.query<SessionRow>(FIND_EXPIRABLE_SQL, [now, clampLimit(limit)]);
     return rows.map((r) => this.toSnapshot(r));
   }
 

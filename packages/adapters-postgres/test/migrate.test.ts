@@ -61,6 +61,7 @@ for (const harness of harnesses) {
         'console_rolled_days',
         'event_outbox',
         'evidence_claims',
+        'expiry_sweep_position',
         'outbox_positions',
         'people_seen',
         'rate_limit_counters',
