@@ -98,6 +98,33 @@ export function advancePosition(
   return { position, gaps, taken, changed };
 }
 
+/*
+ * The outbox past the relay's position and its gaps (ids below the position it still waits for) are read as two
+ * index range reads, not as `id > position OR id = ANY(gaps)`: PostgreSQL plans that OR as a filter over the
+ * whole primary key (on the generic plan it settles on after a few executions, and whenever the position comes
+ * from a join), a cost that grows with the outbox on every relay batch and every metrics scrape.
+ */
+
+/** The next events to fan out, and the snapshot they were read in, in one statement (the horizon rule). */
+export const RELAY_READ_SQL = `SELECT pg_snapshot_xmin(s)::text AS xmin,
+    (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM (
+      SELECT id, event_type, session_id, payload, session_details, created_at FROM (
+        (SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
+         WHERE id > $1 ORDER BY id LIMIT $3)
+        UNION ALL
+        (SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
+         WHERE id = ANY($2::bigint[]) AND id <= $1)
+      ) u ORDER BY id LIMIT $3) e) AS events
+  FROM pg_current_snapshot() s`;
+
+/** When the oldest event the relay has not fanned out was written (null: none). */
+export const OLDEST_UNDISPATCHED_SQL = `SELECT e.created_at FROM outbox_positions p, LATERAL (
+    (SELECT id, created_at FROM event_outbox WHERE id > p.position ORDER BY id LIMIT 1)
+    UNION ALL
+    (SELECT id, created_at FROM event_outbox WHERE id = ANY (p.gap_ids) AND id <= p.position)
+  ) e
+  WHERE p.consumer = $1 ORDER BY e.id LIMIT 1`;
+
 /**
  * The webhook delivery queue in PostgreSQL. Every statement is plain PostgreSQL that PGlite runs too; the
  * fan-out and the claim use FOR UPDATE SKIP LOCKED, so any number of instances share the work without taking
@@ -112,12 +139,7 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
 
   async oldestUndispatchedAt(): Promise<Date | null> {
     // past the relay's position, or a gap it still waits for (migration 0008): the primary key answers it
-    const [row] = await this.db.query<{ created_at: Date }>(
-      `SELECT e.created_at FROM event_outbox e, outbox_positions p
-       WHERE p.consumer = $1 AND (e.id > p.position OR e.id = ANY (p.gap_ids))
-       ORDER BY e.id LIMIT 1`,
-      [RELAY_CONSUMER],
-    );
+    const [row] = await this.db.query<{ created_at: Date }>(OLDEST_UNDISPATCHED_SQL, [RELAY_CONSUMER]);
     return row === undefined ? null : new Date(row.created_at);
   }
 
@@ -143,14 +165,11 @@ export class SqlWebhookDeliveryQueue implements WebhookDeliveryQueue {
       if (position === undefined) return 0;
       const gapIds = position.gap_ids.map(Number);
       // the events and the snapshot they were read in, in one statement (so the horizon test below holds)
-      const [read] = await tx.query<{ xmin: string; events: OutboxRow[] }>(
-        `SELECT pg_snapshot_xmin(s)::text AS xmin,
-           (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM (
-              SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
-              WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3) e) AS events
-         FROM pg_current_snapshot() s`,
-        [position.position, gapIds, limit],
-      );
+      const [read] = await tx.query<{ xmin: string; events: OutboxRow[] }>(RELAY_READ_SQL, [
+        position.position,
+        gapIds,
+        limit,
+      ]);
       if (read === undefined) return 0;
       const next = advancePosition(
         {
