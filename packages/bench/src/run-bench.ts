@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
@@ -256,7 +256,6 @@ export async function runBench(config: BenchConfig, log: Log): Promise<BenchRepo
         ...(heapProfileDir && !workers ? { heapProfileDir: join(heapProfileDir, name) } : {}),
         ...(config.stallTrace && !workers ? { stallLog: join(workDir, `${name}.stalls.jsonl`) } : {}),
       });
-      if (heapProfileDir && !workers) mkdirSync(join(heapProfileDir, name), { recursive: true });
       await gateway.start();
       gateways.push(gateway);
       if (!workers) {

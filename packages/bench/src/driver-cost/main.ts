@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { SqlVerificationSessionRepository, SqlWebhookDeliveryQueue } from '@facegate/adapters-postgres';
 import { postgresForTests } from '@facegate/adapters-postgres/testing';
 import type { VerificationSessionSnapshot } from '@facegate/domain';
+import { summarizeHeapProfile } from '../profile/heap-profile-summary';
 import { median } from '../report/bench-report';
 import {
   type BenchDatabase,
@@ -130,7 +131,7 @@ async function pass(
     let bytes = Number.NaN;
     if (heap !== null) {
       const { profile } = await heap.post('HeapProfiler.stopSampling');
-      bytes = totalBytes(profile.head) / n;
+      bytes = summarizeHeapProfile(profile).totalBytes / n;
     }
     return {
       clientUs: (client.user + client.system) / n,
@@ -147,22 +148,6 @@ async function pass(
       await new SqlWebhookDeliveryQueue(bench.db, benchCipher).dispatchOutbox(new Date(), 10_000, () => null);
     }
   }
-}
-
-interface ProfileNode {
-  selfSize: number;
-  children: ProfileNode[];
-}
-
-/** Estimated bytes allocated in the sampling window (V8 scales each sample up to what it stands for). */
-function totalBytes(head: ProfileNode): number {
-  let total = 0;
-  const stack = [head];
-  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-    total += node.selfSize;
-    stack.push(...node.children);
-  }
-  return total;
 }
 
 interface Figures {

@@ -2,7 +2,7 @@
 // sampling heap profiler; objects already collected stay in the profile (includeObjectsCollectedBy*), so it
 // counts every allocation of the window, not only what survived it. On stop it writes the profile to
 // FACEGATE_BENCH_HEAP_DIR/<n>.heapprofile; on start it writes <n>.started, so the bench knows when to load.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
@@ -29,7 +29,6 @@ if (dir) {
         sampling = false;
         writeFileSync(join(dir, `${window}.heapprofile.tmp`), JSON.stringify(profile));
         // renamed when complete: the bench reads it as soon as it appears
-        const { renameSync } = await import('node:fs');
         renameSync(join(dir, `${window}.heapprofile.tmp`), join(dir, `${window}.heapprofile`));
       }
     });

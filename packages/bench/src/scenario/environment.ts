@@ -173,6 +173,7 @@ export class GatewayTarget {
   constructor(readonly spec: GatewaySpec) {
     const dataDir = join(spec.workDir, `${spec.name}-data`);
     if (spec.database === 'pglite') mkdirSync(dataDir, { recursive: true });
+    if (spec.heapProfileDir) mkdirSync(spec.heapProfileDir, { recursive: true });
     this.env = {
       ...baseEnv(),
       PORT: '0',
