@@ -1,6 +1,7 @@
 import type { VerificationEvent } from '@facegate/domain';
 import type { Database } from './database/database';
 import { parseVerificationEvent } from './outbox-event-codec';
+import { outboxPastPosition } from './outbox-past-position';
 
 export interface OutboxFeedOptions {
   /** How often the outbox is read; default 200 ms (subscriptions see a change within about this). */
@@ -15,15 +16,9 @@ const BATCH = 1_000;
 const GAP_TTL_MS = 30_000;
 const MAX_GAPS = 10_000;
 
-/**
- * The events past the cursor and the gaps still waited for (all below the cursor). Two index range reads
- * rather than `id > $1 OR id = ANY($2)`: on the generic plan PostgreSQL settles on after a few executions,
- * that OR filters the whole primary key, a cost that grows with the outbox, every 200 ms.
- */
+/** The events past the cursor and the gaps still waited for (all below the cursor), every interval. */
 export const FEED_READ_SQL = `SELECT id::text AS id, payload FROM (
-    (SELECT id, payload FROM event_outbox WHERE id > $1 ORDER BY id LIMIT ${BATCH})
-    UNION ALL
-    (SELECT id, payload FROM event_outbox WHERE id = ANY($2::bigint[]) AND id <= $1)
+    ${outboxPastPosition({ columns: 'id, payload', position: '$1', gaps: '$2::bigint[]', limit: BATCH })}
   ) u ORDER BY u.id LIMIT ${BATCH}`;
 
 /**

@@ -11,6 +11,7 @@ import type {
 import { DEFAULT_APP, EVERY_ENDPOINT_OWNER } from '@facegate/domain';
 import type { FieldCipher } from './crypto/aes-gcm-field-cipher';
 import type { Database } from './database/database';
+import { outboxPastPosition } from './outbox-past-position';
 import {
   DELIVERY_COLUMNS,
   type DeliveryRow,
@@ -98,30 +99,19 @@ export function advancePosition(
   return { position, gaps, taken, changed };
 }
 
-/*
- * The outbox past the relay's position and its gaps (ids below the position it still waits for) are read as two
- * index range reads, not as `id > position OR id = ANY(gaps)`: PostgreSQL plans that OR as a filter over the
- * whole primary key (on the generic plan it settles on after a few executions, and whenever the position comes
- * from a join), a cost that grows with the outbox on every relay batch and every metrics scrape.
- */
+const RELAY_COLUMNS = 'id, event_type, session_id, payload, session_details, created_at';
 
 /** The next events to fan out, and the snapshot they were read in, in one statement (the horizon rule). */
 export const RELAY_READ_SQL = `SELECT pg_snapshot_xmin(s)::text AS xmin,
     (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM (
-      SELECT id, event_type, session_id, payload, session_details, created_at FROM (
-        (SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
-         WHERE id > $1 ORDER BY id LIMIT $3)
-        UNION ALL
-        (SELECT id, event_type, session_id, payload, session_details, created_at FROM event_outbox
-         WHERE id = ANY($2::bigint[]) AND id <= $1)
+      SELECT ${RELAY_COLUMNS} FROM (
+        ${outboxPastPosition({ columns: RELAY_COLUMNS, position: '$1', gaps: '$2::bigint[]', limit: '$3' })}
       ) u ORDER BY id LIMIT $3) e) AS events
   FROM pg_current_snapshot() s`;
 
 /** When the oldest event the relay has not fanned out was written (null: none). */
 export const OLDEST_UNDISPATCHED_SQL = `SELECT e.created_at FROM outbox_positions p, LATERAL (
-    (SELECT id, created_at FROM event_outbox WHERE id > p.position ORDER BY id LIMIT 1)
-    UNION ALL
-    (SELECT id, created_at FROM event_outbox WHERE id = ANY (p.gap_ids) AND id <= p.position)
+    ${outboxPastPosition({ columns: 'id, created_at', position: 'p.position', gaps: 'p.gap_ids', limit: 1 })}
   ) e
   WHERE p.consumer = $1 ORDER BY e.id LIMIT 1`;
 
