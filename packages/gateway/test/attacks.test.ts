@@ -330,7 +330,10 @@ describe('hammering a stranger’s ID number, through the real CLI with producti
     const url = new URL(server.graphqlUrl);
     let agent = agents.get(from);
     if (agent === undefined) {
-      agent = new Agent({ keepAlive: true, localAddress: from } as ConstructorParameters<typeof Agent>[0]);
+      // idle sockets are closed before the gateway's 5 s keep-alive timeout can close one as it is reused
+      agent = new Agent({ keepAlive: true, timeout: 3_000, localAddress: from } as ConstructorParameters<
+        typeof Agent
+      >[0]);
       agents.set(from, agent);
     }
     const body = JSON.stringify({ query, variables });
